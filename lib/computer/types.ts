@@ -1,0 +1,49 @@
+/**
+ * The contract between the conversation engine and the computer (the layer
+ * that runs code). The engine only depends on these types.
+ *
+ * @module
+ */
+
+import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+
+/** Options for one run of code. */
+export interface RunOptions {
+  /** Wall-clock bound in seconds for this run (default: the computer's `timeout`; 0 = none). */
+  timeout?: number;
+  /** Aborting this signal stops the run (the whole process group). */
+  signal?: AbortSignal;
+}
+
+/** Settings of a computer, all optional. */
+export interface ComputerOptions {
+  /** Default wall-clock bound per run in seconds (default 120; 0 = none). */
+  timeout?: number;
+  /** Seconds without output while the program waits for input before the run is stopped. */
+  inputIdleTimeout?: number;
+  /** Characters of output the model sees per run, as head + tail (default 2800). */
+  maxOutput?: number;
+  /** Permissions for generated code (default: allow all until the sandbox sets them). */
+  permissions?: Permissions;
+  /** Working directory for sessions (default: the process cwd). */
+  cwd?: string;
+  /** Where full outputs are kept (default: the program's data directory). */
+  dataDir?: string;
+  /** Environment variable names never passed to generated code (API keys...). */
+  secretEnv?: string[];
+}
+
+/** What the engine needs from a computer. */
+export interface ComputerLike {
+  /** The canonical names of the languages this machine can run. */
+  readonly languages: string[];
+  /** Runs code and resolves to the LMC messages it produced (no active lines). */
+  run(language: string, code: string, options?: RunOptions): Promise<LmcMessage[]>;
+  /** Runs code and yields LMC chunks as they happen (active lines, output, images). */
+  stream(language: string, code: string, options?: RunOptions): AsyncIterable<LmcChunk>;
+  /** Interrupts whatever is running (the whole process group); sessions stay alive. */
+  stop(): Promise<void>;
+  /** Ends every session and every process they started. */
+  terminate(): Promise<void>;
+}
