@@ -1,0 +1,34 @@
+/**
+ * The program's exit statuses. Each outcome has its own number so scripts can
+ * tell them apart (`interpreter -y "fix the build" || case $? in ...`).
+ *
+ * | status | meaning |
+ * | --- | --- |
+ * | 0 | done: the request finished normally |
+ * | 1 | model or API error (bad key, unreachable server, error from the provider) |
+ * | 2 | bad usage (unknown flag, bad value, invalid profile) |
+ * | 3 | code declined: the model wanted to run code and it was not approved |
+ * | 4 | a limit was reached: `--max_budget`, `--max_turns` or `--timeout` |
+ * | 130 | interrupted (Ctrl-C / SIGINT) |
+ *
+ * @module
+ */
+
+/** Exit statuses by meaning. */
+export const ExitCode = {
+  /** The request finished normally. */
+  Ok: 0,
+  /** The model or its API failed. */
+  ModelError: 1,
+  /** Bad flags, values or profile. */
+  Usage: 2,
+  /** Code was not approved, so it did not run. */
+  Declined: 3,
+  /** Budget, turn or time limit reached. */
+  Limit: 4,
+  /** Interrupted by Ctrl-C / SIGINT. */
+  Interrupted: 130,
+} as const;
+
+/** One of the exit statuses. */
+export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];

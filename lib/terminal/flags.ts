@@ -1,0 +1,587 @@
+/**
+ * The command-line flag table and its parser. This module is pure data and
+ * string handling: it imports nothing heavy, so `--help` and `--version` stay
+ * fast (main.ts loads only this before deciding what else it needs).
+ *
+ * Flag names follow Open Interpreter (reference §1); both `snake_case` and
+ * `kebab-case` spellings are accepted (`--api_base`, `--api-base`).
+ *
+ * @module
+ */
+
+/** The kind of value a flag takes. */
+export type FlagKind = "bool" | "negatable" | "string" | "number" | "int" | "grant";
+
+/** One row of the flag table. */
+export interface FlagSpec {
+  /** Canonical long name in snake_case, without dashes (e.g. `api_base`). */
+  name: string;
+  /** Short forms without the leading dash (e.g. `ab` for `-ab`). */
+  short?: string[];
+  /** Other long names (e.g. `yes` for `auto_run`). */
+  aliases?: string[];
+  /** What value it takes. */
+  kind: FlagKind;
+  /** Allowed values, for string flags with a fixed set. */
+  choices?: string[];
+  /** The group it is listed under in `--help`. */
+  group: string;
+  /** One-line help. */
+  help: string;
+  /** Placeholder for the value in `--help`. */
+  metavar?: string;
+}
+
+/** The groups of `--help`, in order. */
+export const FLAG_GROUPS: readonly string[] = [
+  "Model",
+  "Behaviour",
+  "Permissions for generated code",
+  "Output",
+  "Profiles and conversations",
+  "Server",
+  "Other",
+];
+
+/** Every flag the program accepts. */
+export const FLAGS: readonly FlagSpec[] = [
+  // Model
+  {
+    name: "model",
+    short: ["m"],
+    kind: "string",
+    group: "Model",
+    help: "language model to use",
+    metavar: "NAME",
+  },
+  {
+    name: "api_base",
+    short: ["ab"],
+    kind: "string",
+    group: "Model",
+    help: "API base URL of an OpenAI-compatible server",
+    metavar: "URL",
+  },
+  {
+    name: "api_key",
+    short: ["ak"],
+    kind: "string",
+    group: "Model",
+    help: "API key (else from the environment, e.g. OPENAI_API_KEY)",
+    metavar: "KEY",
+  },
+  {
+    name: "api_version",
+    short: ["av"],
+    kind: "string",
+    group: "Model",
+    help: "API version (Azure)",
+    metavar: "VERSION",
+  },
+  {
+    name: "temperature",
+    short: ["t"],
+    kind: "number",
+    group: "Model",
+    help: "sampling temperature",
+    metavar: "T",
+  },
+  {
+    name: "context_window",
+    short: ["cw"],
+    kind: "int",
+    group: "Model",
+    help: "context window of the model in tokens",
+    metavar: "N",
+  },
+  {
+    name: "max_tokens",
+    short: ["x"],
+    kind: "int",
+    group: "Model",
+    help: "maximum tokens per answer",
+    metavar: "N",
+  },
+  {
+    name: "max_budget",
+    short: ["b"],
+    kind: "number",
+    group: "Model",
+    help: "maximum spend for the session in USD",
+    metavar: "USD",
+  },
+  {
+    name: "llm_supports_vision",
+    short: ["lsv"],
+    kind: "negatable",
+    group: "Model",
+    help: "the model accepts images (--no-llm_supports_vision to deny)",
+  },
+  {
+    name: "llm_supports_functions",
+    short: ["lsf"],
+    kind: "negatable",
+    group: "Model",
+    help: "the model supports tool calls (--no-llm_supports_functions for markdown code blocks)",
+  },
+  {
+    name: "local",
+    short: ["l"],
+    kind: "bool",
+    group: "Model",
+    help: "use a local server (Ollama, LM Studio, llama.cpp, Jan) and pick one of its models",
+  },
+  {
+    name: "fast",
+    short: ["f"],
+    kind: "bool",
+    group: "Model",
+    help: "use the fast profile (small model, concise answers)",
+  },
+  { name: "vision", short: ["vi"], kind: "bool", group: "Model", help: "use the vision profile" },
+  // Behaviour
+  {
+    name: "auto_run",
+    short: ["y"],
+    aliases: ["yes"],
+    kind: "bool",
+    group: "Behaviour",
+    help: "run generated code without asking",
+  },
+  {
+    name: "custom_instructions",
+    short: ["ci"],
+    kind: "string",
+    group: "Behaviour",
+    help: "text appended to the system message",
+    metavar: "TEXT",
+  },
+  {
+    name: "system_message",
+    short: ["sm"],
+    kind: "string",
+    group: "Behaviour",
+    help: "replace the base system message (not recommended)",
+    metavar: "TEXT",
+  },
+  {
+    name: "max_output",
+    short: ["xo"],
+    kind: "int",
+    group: "Behaviour",
+    help: "characters of code output the model sees per run",
+    metavar: "N",
+  },
+  {
+    name: "timeout",
+    kind: "number",
+    group: "Behaviour",
+    help: "wall-clock bound in seconds for each code run (0 = none)",
+    metavar: "SECONDS",
+  },
+  {
+    name: "max_turns",
+    kind: "int",
+    group: "Behaviour",
+    help: "stop after N model turns in one request",
+    metavar: "N",
+  },
+  {
+    name: "loop",
+    kind: "bool",
+    group: "Behaviour",
+    help: "keep going until the model says the task is done or impossible",
+  },
+  {
+    name: "safe_mode",
+    short: ["safe"],
+    kind: "string",
+    choices: ["off", "ask", "auto"],
+    group: "Behaviour",
+    help: "check code for dangerous operations before running it",
+    metavar: "off|ask|auto",
+  },
+  {
+    name: "offline",
+    short: ["o"],
+    kind: "bool",
+    group: "Behaviour",
+    help: "turn off online features",
+  },
+  {
+    name: "disable_telemetry",
+    short: ["dt"],
+    kind: "bool",
+    group: "Behaviour",
+    help: "accepted for compatibility; there is no telemetry",
+  },
+  {
+    name: "multi_line",
+    short: ["ml"],
+    kind: "bool",
+    group: "Behaviour",
+    help: 'accepted for compatibility; use """ to start and end multi-line input',
+  },
+  // Permissions
+  {
+    name: "allow_all",
+    short: ["A"],
+    kind: "bool",
+    group: "Permissions for generated code",
+    help: "allow everything (no sandbox)",
+  },
+  {
+    name: "allow_read",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "paths code may read (all if no list)",
+    metavar: "[=PATHS]",
+  },
+  {
+    name: "allow_write",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "paths code may write (all if no list)",
+    metavar: "[=PATHS]",
+  },
+  {
+    name: "allow_net",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "hosts code may reach (all if no list)",
+    metavar: "[=HOSTS]",
+  },
+  {
+    name: "allow_env",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "environment variables code may see",
+    metavar: "[=NAMES]",
+  },
+  {
+    name: "allow_run",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "programs code may run",
+    metavar: "[=PROGRAMS]",
+  },
+  {
+    name: "deny_read",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "paths code may never read",
+    metavar: "=PATHS",
+  },
+  {
+    name: "deny_write",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "paths code may never write",
+    metavar: "=PATHS",
+  },
+  {
+    name: "deny_net",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "hosts code may never reach",
+    metavar: "=HOSTS",
+  },
+  {
+    name: "deny_env",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "environment variables code may never see",
+    metavar: "=NAMES",
+  },
+  {
+    name: "deny_run",
+    kind: "grant",
+    group: "Permissions for generated code",
+    help: "programs code may never run",
+    metavar: "=PROGRAMS",
+  },
+  // Output
+  {
+    name: "plain",
+    short: ["pl"],
+    kind: "bool",
+    group: "Output",
+    help: "plain text output: no colours, frames or spinner",
+  },
+  {
+    name: "json",
+    kind: "bool",
+    group: "Output",
+    help: "print every LMC chunk as one JSON line on stdout (and nothing else)",
+  },
+  { name: "verbose", short: ["v"], kind: "bool", group: "Output", help: "print detailed logs" },
+  {
+    name: "debug",
+    short: ["debug"],
+    kind: "bool",
+    group: "Output",
+    help: "debug output for developers",
+  },
+  {
+    name: "no_highlight_active_line",
+    short: ["nhl"],
+    kind: "bool",
+    group: "Output",
+    help: "do not show the running line",
+  },
+  {
+    name: "speak_messages",
+    short: ["sp"],
+    kind: "bool",
+    group: "Output",
+    help: "read answers aloud (macOS `say`)",
+  },
+  {
+    name: "stdin",
+    short: ["s"],
+    kind: "bool",
+    group: "Output",
+    help: "read the message from standard input",
+  },
+  // Profiles and conversations
+  {
+    name: "profile",
+    short: ["p"],
+    kind: "string",
+    group: "Profiles and conversations",
+    help: "profile name (in the profiles folder) or path",
+    metavar: "NAME|PATH",
+  },
+  {
+    name: "profiles",
+    kind: "bool",
+    group: "Profiles and conversations",
+    help: "print (and open, on a desktop) the profiles folder",
+  },
+  {
+    name: "reset_profile",
+    kind: "string",
+    group: "Profiles and conversations",
+    help: "restore a bundled profile (default: default.yaml)",
+    metavar: "[NAME]",
+  },
+  {
+    name: "conversations",
+    kind: "bool",
+    group: "Profiles and conversations",
+    help: "list saved conversations and resume one",
+  },
+  // Server
+  {
+    name: "server",
+    kind: "bool",
+    group: "Server",
+    help: "serve the HTTP/WebSocket API instead of chatting",
+  },
+  {
+    name: "host",
+    kind: "string",
+    group: "Server",
+    help: "server address (default 127.0.0.1)",
+    metavar: "HOST",
+  },
+  {
+    name: "port",
+    kind: "int",
+    group: "Server",
+    help: "server port (default 8000; 0 = any free port)",
+    metavar: "PORT",
+  },
+  // Other
+  { name: "version", kind: "bool", group: "Other", help: "print the version and exit" },
+  { name: "help", short: ["h"], kind: "bool", group: "Other", help: "show this help and exit" },
+];
+
+/** Flags whose value is optional (`--reset_profile` alone means the default profile). */
+const OPTIONAL_VALUE = new Set(["reset_profile"]);
+
+/** The parsed command line: flag values by canonical name, plus the message words. */
+export interface ParsedArgs {
+  /** Values by canonical flag name. Grants are `true` or a list. */
+  flags: Record<string, string | number | boolean | string[] | undefined>;
+  /** Positional words (the message), joined later with spaces. */
+  positional: string[];
+}
+
+/** A bad command line. The message says what to do. */
+export class UsageError extends Error {
+  /** Creates a usage error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+function canonical(name: string): string {
+  return name.replaceAll("-", "_");
+}
+
+let longIndex: Map<string, FlagSpec> | undefined;
+let shortIndex: Map<string, FlagSpec> | undefined;
+
+function indexes(): [Map<string, FlagSpec>, Map<string, FlagSpec>] {
+  if (!longIndex || !shortIndex) {
+    longIndex = new Map();
+    shortIndex = new Map();
+    for (const spec of FLAGS) {
+      longIndex.set(spec.name, spec);
+      for (const alias of spec.aliases ?? []) longIndex.set(alias, spec);
+      for (const s of spec.short ?? []) shortIndex.set(s, spec);
+    }
+  }
+  return [longIndex, shortIndex];
+}
+
+/** Finds a flag by its long name (either spelling) or short form; undefined if unknown. */
+export function findFlag(name: string): FlagSpec | undefined {
+  const [long, short] = indexes();
+  return long.get(canonical(name)) ?? short.get(name);
+}
+
+function convert(spec: FlagSpec, raw: string, shown: string): string | number {
+  if (spec.kind === "number" || spec.kind === "int") {
+    const n = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(n) || (spec.kind === "int" && !Number.isInteger(n))) {
+      throw new UsageError(
+        `${shown} expects ${spec.kind === "int" ? "a whole number" : "a number"}, got "${raw}"`,
+      );
+    }
+    return n;
+  }
+  if (spec.choices && !spec.choices.includes(raw)) {
+    throw new UsageError(`${shown} expects one of ${spec.choices.join(", ")}, got "${raw}"`);
+  }
+  return raw;
+}
+
+function splitList(raw: string): string[] {
+  return raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * Parses the command line. Unknown flags and missing or malformed values throw
+ * a {@link UsageError}. `--` ends the flags; everything after it is the message.
+ */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const flags: ParsedArgs["flags"] = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positional.push(arg);
+      continue;
+    }
+    const isLong = arg.startsWith("--");
+    let body = arg.slice(isLong ? 2 : 1);
+    let inline: string | undefined;
+    const eq = body.indexOf("=");
+    if (eq >= 0) {
+      inline = body.slice(eq + 1);
+      body = body.slice(0, eq);
+    }
+    let negated = false;
+    let spec = isLong ? indexes()[0].get(canonical(body)) : indexes()[1].get(body);
+    if (!spec && isLong && canonical(body).startsWith("no_")) {
+      const base = indexes()[0].get(canonical(body).slice(3));
+      if (base?.kind === "negatable") {
+        spec = base;
+        negated = true;
+      }
+    }
+    if (!spec) {
+      throw new UsageError(`unknown flag ${arg}; run \`interpreter --help\` to see the flags`);
+    }
+    const shown = isLong ? `--${body}` : `-${body}`;
+    if (spec.kind === "bool" || spec.kind === "negatable") {
+      if (inline !== undefined) {
+        if (!["true", "false"].includes(inline)) {
+          throw new UsageError(`${shown} takes no value (or =true / =false), got "${inline}"`);
+        }
+        flags[spec.name] = inline === "true" && !negated;
+      } else {
+        flags[spec.name] = !negated;
+      }
+      continue;
+    }
+    if (spec.kind === "grant") {
+      // Deno style: `--allow-read` alone grants everything; `--allow-read=a,b` lists.
+      const isDeny = spec.name.startsWith("deny_");
+      if (inline === undefined) {
+        if (isDeny) throw new UsageError(`${shown} needs a list, e.g. ${shown}=~/.ssh,/etc`);
+        flags[spec.name] = true;
+      } else {
+        const prev = flags[spec.name];
+        const list = Array.isArray(prev) ? prev : [];
+        flags[spec.name] = [...list, ...splitList(inline)];
+      }
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith("-") && next !== "-" && !/^-\d/.test(next))) {
+        if (OPTIONAL_VALUE.has(spec.name)) {
+          flags[spec.name] = "";
+          continue;
+        }
+        throw new UsageError(`${shown} needs a value${spec.metavar ? ` (${spec.metavar})` : ""}`);
+      }
+      value = next;
+      i++;
+    }
+    flags[spec.name] = convert(spec, value, shown);
+  }
+  return { flags, positional };
+}
+
+function flagLabel(spec: FlagSpec): string {
+  const longName = `--${spec.name}`;
+  const parts = [
+    ...(spec.short ?? []).map((s) => `-${s}`),
+    spec.kind === "negatable" ? `${longName}, --no-${spec.name}` : longName,
+    ...(spec.aliases ?? []).map((a) => `--${a}`),
+  ];
+  let label = parts.join(", ");
+  if (spec.metavar) label += spec.kind === "grant" ? spec.metavar : ` ${spec.metavar}`;
+  return label;
+}
+
+/** The text of `--help`: usage, then the flags by group. */
+export function helpText(): string {
+  const lines = [
+    "Usage: interpreter [flags] [message]",
+    "",
+    "Chat with a language model that writes and runs code on this computer.",
+    "With a message (or text on standard input) it runs one request and exits.",
+    "Flags also accept kebab-case (--api-base = --api_base).",
+  ];
+  for (const group of FLAG_GROUPS) {
+    lines.push("", `${group}:`);
+    const specs = FLAGS.filter((f) => f.group === group);
+    const labels = specs.map(flagLabel);
+    const width = Math.min(38, Math.max(...labels.map((l) => l.length)) + 2);
+    specs.forEach((spec, i) => {
+      const label = labels[i];
+      if (label.length + 2 > width) lines.push(`  ${label}`, `  ${" ".repeat(width)}${spec.help}`);
+      else lines.push(`  ${label.padEnd(width)}${spec.help}`);
+    });
+  }
+  lines.push(
+    "",
+    'In a chat: type %help for commands, """ to start and end multi-line input,',
+    "Ctrl-C to interrupt, Ctrl-D to exit.",
+    "",
+    "Exit statuses: 0 done, 1 model or API error, 2 bad usage, 3 code declined,",
+    "4 budget, turn or time limit reached, 130 interrupted.",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,402 @@
+/**
+ * Draws the LMC chunk stream on a terminal. Completed lines go to the
+ * scrollback once; the single "live" row at the bottom (the unfinished line,
+ * the running line of code, or the spinner) is the only thing ever redrawn,
+ * with a carriage return and erase-line. No cursor movement upwards, so no
+ * flicker and no duplicated scrollback, whatever the answer's length.
+ *
+ * @module
+ */
+
+import type { LmcChunk } from "../core/lmc.ts";
+import { CLEAR_LINE, clipEnd, makeStyle, type Style } from "./ansi.ts";
+import { highlightLine } from "./highlight.ts";
+import { MarkdownStream } from "./markdown.ts";
+
+/** Where the renderer writes. */
+export interface RenderTarget {
+  /** Writes text as is. */
+  write(text: string): void;
+  /** The terminal's current width in columns. */
+  columns(): number;
+}
+
+/** Renderer settings. */
+export interface RendererOptions {
+  /** Colours and styles (off with NO_COLOR or --plain). */
+  color: boolean;
+  /** True when the output is an interactive terminal (enables the live row and spinner). */
+  live: boolean;
+  /** Plain text: no frames, no Markdown styling, text written as it arrives. */
+  plain?: boolean;
+  /** Show the running line of code (default true). */
+  highlightActiveLine?: boolean;
+}
+
+/** Token usage of one model answer, as carried by `usage` chunks. */
+export interface UsageTotals {
+  /** Tokens sent. */
+  inputTokens: number;
+  /** Tokens received. */
+  outputTokens: number;
+  /** Estimated cost in USD, when known. */
+  cost?: number;
+}
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+type Block =
+  | { kind: "markdown"; stream: MarkdownStream; dim: boolean }
+  | { kind: "code"; lang: string; partial: string; lines: string[] }
+  | { kind: "console"; partial: string }
+  | { kind: "other" };
+
+/** Draws LMC chunks incrementally. */
+export class Renderer {
+  readonly style: Style;
+  #target: RenderTarget;
+  #opts: RendererOptions;
+  #block: Block | undefined;
+  #liveShown = false;
+  #spinner: { timer: ReturnType<typeof setInterval>; frame: number; label: string } | undefined;
+  #activeLine: string | undefined;
+  #lastCode: { lang: string; lines: string[] } | undefined;
+  #usage: UsageTotals = { inputTokens: 0, outputTokens: 0 };
+  #sawUsage = false;
+  #atLineStart = true;
+
+  /** Creates a renderer writing to `target`. */
+  constructor(target: RenderTarget, options: RendererOptions) {
+    this.#target = target;
+    this.#opts = options;
+    this.style = makeStyle(options.color && !options.plain);
+  }
+
+  /** The code of the last code block seen (language and lines). */
+  get lastCode(): { lang: string; lines: string[] } | undefined {
+    return this.#lastCode;
+  }
+
+  /** Draws one chunk. */
+  chunk(chunk: LmcChunk): void {
+    if (chunk.recipient === "assistant") return;
+    this.stopSpinner();
+    if (chunk.start) {
+      this.#endBlock();
+      this.#startBlock(chunk);
+      return;
+    }
+    if (chunk.end) {
+      this.#endBlock();
+      return;
+    }
+    switch (chunk.type) {
+      case "message":
+      case "reasoning":
+        if (typeof chunk.content !== "string") return;
+        if (this.#block?.kind !== "markdown") this.#startBlock(chunk);
+        this.#text(chunk.content);
+        return;
+      case "code":
+        if (typeof chunk.content !== "string") return;
+        if (chunk.role === "computer") {
+          this.#endBlock();
+          this.#commit([this.style.gray(`[${chunk.format ?? "code"} output shown to the user]`)]);
+          return;
+        }
+        if (this.#block?.kind !== "code") this.#startBlock(chunk);
+        this.#code(chunk.content);
+        return;
+      case "console":
+        if (chunk.format === "active_line") {
+          this.#setActiveLine(chunk.content);
+          return;
+        }
+        if (typeof chunk.content !== "string") return;
+        if (this.#block?.kind !== "console") this.#startBlock(chunk);
+        this.#consoleText(chunk.content);
+        return;
+      case "image":
+        this.#commit([
+          this.style.gray(`[image ${chunk.format ?? ""}${describeSize(chunk.content)}]`),
+        ]);
+        return;
+      case "error":
+        this.#endBlock();
+        this.#commit([this.style.red(`Error: ${String(chunk.content ?? "")}`)]);
+        return;
+      case "usage":
+        this.#addUsage(chunk.content);
+        return;
+      case "confirmation":
+      case "status":
+      case "review":
+      case "command":
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Shows an animated spinner on the live row (only on a live terminal). */
+  startSpinner(label = "Thinking…"): void {
+    if (!this.#opts.live || this.#opts.plain || this.#spinner) return;
+    this.#spinner = {
+      frame: 0,
+      label,
+      timer: setInterval(() => {
+        if (!this.#spinner) return;
+        this.#spinner.frame = (this.#spinner.frame + 1) % SPINNER.length;
+        this.#drawLive();
+      }, 80),
+    };
+    this.#drawLive();
+  }
+
+  /** Removes the spinner. */
+  stopSpinner(): void {
+    if (!this.#spinner) return;
+    clearInterval(this.#spinner.timer);
+    this.#spinner = undefined;
+    this.#drawLive();
+  }
+
+  /** Closes any open block and clears the live row (call at the end of an answer). */
+  finish(): void {
+    this.stopSpinner();
+    this.#endBlock();
+    this.#activeLine = undefined;
+    this.#drawLive();
+    if (!this.#atLineStart) {
+      this.#target.write("\n");
+      this.#atLineStart = true;
+    }
+  }
+
+  /** Prints the tokens and cost of the answer just finished, then resets the count. */
+  printUsage(): void {
+    if (!this.#sawUsage) return;
+    const u = this.#usage;
+    let text = `${u.inputTokens.toLocaleString("en-US")} tokens in, ` +
+      `${u.outputTokens.toLocaleString("en-US")} out`;
+    if (u.cost !== undefined) text += `, $${u.cost.toFixed(4)}`;
+    this.#commit([this.style.gray(`  ${text}`)]);
+    this.#usage = { inputTokens: 0, outputTokens: 0 };
+    this.#sawUsage = false;
+  }
+
+  /** Writes complete lines to the scrollback (above the live row). */
+  print(...lines: string[]): void {
+    this.#endBlockIfText();
+    this.#commit(lines);
+  }
+
+  /** The usage counted since the last {@link printUsage}. */
+  get usage(): UsageTotals {
+    return { ...this.#usage };
+  }
+
+  #startBlock(chunk: LmcChunk): void {
+    const s = this.style;
+    if (chunk.type === "message" || chunk.type === "reasoning") {
+      this.#block = {
+        kind: "markdown",
+        stream: new MarkdownStream(s, () => this.#target.columns()),
+        dim: chunk.type === "reasoning",
+      };
+      return;
+    }
+    if (chunk.type === "code" && chunk.role !== "computer") {
+      const lang = chunk.format ?? "code";
+      this.#block = { kind: "code", lang, partial: "", lines: [] };
+      this.#lastCode = { lang, lines: this.#block.lines };
+      if (!this.#opts.plain) {
+        const width = Math.max(12, Math.min(80, this.#target.columns() - 1));
+        const title = `─ ${lang} `;
+        this.#commit([s.gray(`┌${title}${"─".repeat(Math.max(1, width - 1 - title.length))}`)]);
+      } else {
+        this.#commit([`[${lang}]`]);
+      }
+      return;
+    }
+    if (chunk.type === "console") {
+      this.#block = { kind: "console", partial: "" };
+      return;
+    }
+    this.#block = { kind: "other" };
+  }
+
+  #endBlockIfText(): void {
+    if (this.#block?.kind === "markdown" || this.#block?.kind === "console") this.#endBlock();
+  }
+
+  #endBlock(): void {
+    const block = this.#block;
+    this.#block = undefined;
+    if (!block) return;
+    if (block.kind === "markdown") {
+      if (this.#opts.plain) {
+        this.#plainWrite("");
+        this.#ensureNewline();
+        return;
+      }
+      this.#commit(block.stream.end().map((l) => (block.dim ? this.style.dim(l) : l)));
+    } else if (block.kind === "code") {
+      if (block.partial !== "") {
+        block.lines.push(block.partial);
+        this.#commit([this.#codeLine(block.lang, block.partial)]);
+        block.partial = "";
+      }
+      if (!this.#opts.plain) {
+        const width = Math.max(12, Math.min(80, this.#target.columns() - 1));
+        this.#commit([this.style.gray("└" + "─".repeat(width - 1))]);
+      }
+    } else if (block.kind === "console") {
+      if (block.partial !== "") this.#commit([this.#outputLine(block.partial)]);
+    }
+    this.#drawLive();
+  }
+
+  #text(text: string): void {
+    const block = this.#block as Extract<Block, { kind: "markdown" }>;
+    if (this.#opts.plain) {
+      this.#plainWrite(text);
+      return;
+    }
+    const lines = block.stream.push(text);
+    if (lines.length > 0) {
+      this.#commit(block.dim ? lines.map((l) => this.style.dim(l)) : lines);
+    } else this.#drawLive();
+  }
+
+  #code(text: string): void {
+    const block = this.#block as Extract<Block, { kind: "code" }>;
+    const parts = (block.partial + text).split("\n");
+    block.partial = parts.pop()!;
+    if (parts.length > 0) {
+      block.lines.push(...parts);
+      this.#commit(parts.map((l) => this.#codeLine(block.lang, l)));
+    } else this.#drawLive();
+  }
+
+  #consoleText(text: string): void {
+    const block = this.#block as Extract<Block, { kind: "console" }>;
+    const parts = (block.partial + text).split("\n");
+    block.partial = parts.pop()!;
+    if (parts.length > 0) this.#commit(parts.map((l) => this.#outputLine(l)));
+    else this.#drawLive();
+  }
+
+  #codeLine(lang: string, line: string): string {
+    if (this.#opts.plain) return line;
+    return this.style.gray("│ ") + highlightLine(line, lang, this.style);
+  }
+
+  #outputLine(line: string): string {
+    return this.#opts.plain ? line : this.style.gray("  ") + line.replace(/\r/g, "");
+  }
+
+  #setActiveLine(content: unknown): void {
+    if (this.#opts.highlightActiveLine === false) return;
+    if (content === null || content === undefined || !this.#lastCode) {
+      this.#activeLine = undefined;
+    } else {
+      const n = Number(content);
+      const code = this.#lastCode.lines[n - 1];
+      this.#activeLine = code === undefined ? undefined : `${n}: ${code.trim()}`;
+    }
+    this.#drawLive();
+  }
+
+  #addUsage(content: unknown): void {
+    if (!content || typeof content !== "object") return;
+    const c = content as Record<string, unknown>;
+    const num = (...keys: string[]) => {
+      for (const k of keys) if (typeof c[k] === "number") return c[k] as number;
+      return 0;
+    };
+    this.#sawUsage = true;
+    this.#usage.inputTokens += num("input_tokens", "prompt_tokens", "inputTokens", "promptTokens");
+    this.#usage.outputTokens += num(
+      "output_tokens",
+      "completion_tokens",
+      "outputTokens",
+      "completionTokens",
+    );
+    const cost = c.cost ?? c.cost_usd ?? c.costUsd;
+    if (typeof cost === "number") this.#usage.cost = (this.#usage.cost ?? 0) + cost;
+  }
+
+  /** The text of the live row: the spinner, the open line, or the running line. */
+  #liveText(): string {
+    if (this.#spinner) {
+      return `${this.style.cyan(SPINNER[this.#spinner.frame])} ${
+        this.style.gray(this.#spinner.label)
+      }`;
+    }
+    const block = this.#block;
+    const width = Math.max(10, this.#target.columns() - 1);
+    if (block?.kind === "markdown") {
+      const preview = block.stream.preview();
+      return block.dim ? this.style.dim(preview) : preview;
+    }
+    if (block?.kind === "code" && block.partial !== "") {
+      return this.#codeLine(block.lang, clipEnd(block.partial, width - 2));
+    }
+    if (block?.kind === "console" && block.partial !== "") {
+      return this.#outputLine(clipEnd(block.partial, width - 2));
+    }
+    if (this.#activeLine) {
+      return this.style.yellow("▶ ") + this.style.inverse(clipEnd(this.#activeLine, width - 2));
+    }
+    return "";
+  }
+
+  #drawLive(): void {
+    if (!this.#opts.live || this.#opts.plain) return;
+    const text = this.#liveText();
+    if (text === "" && !this.#liveShown) return;
+    this.#target.write(CLEAR_LINE + text);
+    this.#liveShown = text !== "";
+    this.#atLineStart = !this.#liveShown;
+  }
+
+  #commit(lines: string[]): void {
+    if (lines.length === 0) return;
+    let out = "";
+    if (this.#liveShown) {
+      out += CLEAR_LINE;
+      this.#liveShown = false;
+    } else if (!this.#atLineStart) out += "\n";
+    out += lines.join("\n") + "\n";
+    this.#atLineStart = true;
+    if (this.#opts.live && !this.#opts.plain) {
+      const live = this.#liveText();
+      if (live !== "") {
+        out += live;
+        this.#liveShown = true;
+        this.#atLineStart = false;
+      }
+    }
+    this.#target.write(out);
+  }
+
+  #plainWrite(text: string): void {
+    if (text === "") return;
+    this.#target.write(text);
+    this.#atLineStart = text.endsWith("\n");
+  }
+
+  #ensureNewline(): void {
+    if (!this.#atLineStart) {
+      this.#target.write("\n");
+      this.#atLineStart = true;
+    }
+  }
+}
+
+function describeSize(content: unknown): string {
+  if (typeof content !== "string") return "";
+  if (content.length < 300) return `: ${content}`;
+  return `, ${Math.round((content.length * 3) / 4 / 1024)} KB`;
+}
