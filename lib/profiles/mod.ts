@@ -1,0 +1,205 @@
+/**
+ * Profiles: YAML (or JSON) files of settings in `configDir()/profiles`, with
+ * Open Interpreter's keys (reference §7). `default.yaml` is created on first
+ * run from the bundled copy. Flags override the profile; the profile overrides
+ * the built-in defaults.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { configDir } from "../storage/paths.ts";
+import { ProfileError, validateProfile } from "./schema.ts";
+
+export { PROFILE_SCHEMA, ProfileError, validateProfile } from "./schema.ts";
+
+/** A validated profile: snake_case keys as in the YAML file. */
+export type Profile = Record<string, unknown>;
+
+/** Names of the profiles shipped with the program (in the repository's profiles/). */
+export const BUNDLED_PROFILES: readonly string[] = ["default", "fast", "vision", "local"];
+
+const BUNDLED_DIR = new URL("../../profiles/", import.meta.url);
+
+/** The folder of the user's profiles. */
+export function profilesDir(): string {
+  return join(configDir(), "profiles");
+}
+
+/** The text of a bundled profile. */
+export async function readBundledProfile(name: string): Promise<string> {
+  return await Deno.readTextFile(new URL(`${name}.yaml`, BUNDLED_DIR));
+}
+
+/** Creates `default.yaml` in the profiles folder from the bundled copy, if it is missing. */
+export async function ensureDefaultProfile(): Promise<string> {
+  const path = join(profilesDir(), "default.yaml");
+  try {
+    await Deno.stat(path);
+  } catch {
+    await Deno.mkdir(profilesDir(), { recursive: true });
+    await Deno.writeTextFile(path, await readBundledProfile("default"), { createNew: true })
+      .catch((e) => {
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      });
+  }
+  return path;
+}
+
+/** Restores a bundled profile in the profiles folder; the old file is kept as `.bak`. */
+export async function resetProfile(name = "default"): Promise<string> {
+  const base = name.replace(/\.ya?ml$/, "");
+  if (!BUNDLED_PROFILES.includes(base)) {
+    throw new ProfileError(
+      `no bundled profile "${name}" to reset; bundled ones are: ${BUNDLED_PROFILES.join(", ")}`,
+    );
+  }
+  await Deno.mkdir(profilesDir(), { recursive: true });
+  const path = join(profilesDir(), `${base}.yaml`);
+  try {
+    await Deno.rename(path, `${path}.bak`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.writeTextFile(path, await readBundledProfile(base));
+  return path;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds a profile by path or name: an existing path; else a file in the
+ * profiles folder (`name`, `name.yaml`, `name.yml`, `name.json`); else a
+ * bundled profile. Returns where it was found and its text.
+ */
+export async function findProfile(nameOrPath: string): Promise<{ path: string; text: string }> {
+  const looksLikePath = nameOrPath.includes("/") || nameOrPath.includes("\\");
+  if (looksLikePath || (await exists(nameOrPath) && /\.(ya?ml|json)$/.test(nameOrPath))) {
+    try {
+      return { path: nameOrPath, text: await Deno.readTextFile(nameOrPath) };
+    } catch {
+      throw new ProfileError(`profile file ${nameOrPath} cannot be read; check the path`);
+    }
+  }
+  const dir = profilesDir();
+  for (
+    const candidate of [nameOrPath, `${nameOrPath}.yaml`, `${nameOrPath}.yml`, `${nameOrPath}.json`]
+  ) {
+    const path = join(dir, candidate);
+    if (await exists(path)) return { path, text: await Deno.readTextFile(path) };
+  }
+  const base = nameOrPath.replace(/\.ya?ml$/, "");
+  if (BUNDLED_PROFILES.includes(base)) {
+    return { path: `(bundled) ${base}.yaml`, text: await readBundledProfile(base) };
+  }
+  let available: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (/\.(ya?ml|json)$/.test(e.name)) available.push(e.name.replace(/\.(ya?ml|json)$/, ""));
+    }
+  } catch { /* no folder yet */ }
+  available = [...new Set([...available, ...BUNDLED_PROFILES])].sort();
+  throw new ProfileError(
+    `no profile "${nameOrPath}"; available: ${available.join(", ")} (folder: ${dir})`,
+  );
+}
+
+/** Parses and validates profile text; `file` names it in error messages. */
+export function parseProfile(text: string, file: string): Profile {
+  let data: unknown;
+  try {
+    data = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    throw new ProfileError(
+      `${file}: not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${why}`,
+    );
+  }
+  validateProfile(data, file);
+  return (data ?? {}) as Profile;
+}
+
+/** Finds, parses and validates a profile by name or path. */
+export async function loadProfile(nameOrPath: string): Promise<Profile> {
+  const { path, text } = await findProfile(nameOrPath);
+  return parseProfile(text, path);
+}
+
+/** Deep-merges `over` onto `base` (mappings merge; other values replace; null/undefined skip). */
+export function mergeProfiles(base: Profile, over: Profile): Profile {
+  const out: Profile = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined || value === null) continue;
+    const prev = out[key];
+    if (isMapping(value) && isMapping(prev)) out[key] = mergeProfiles(prev, value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function isMapping(v: unknown): v is Profile {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Where each command-line flag lands in a profile. */
+const FLAG_TO_KEY: Record<string, string> = {
+  model: "llm.model",
+  api_base: "llm.api_base",
+  api_key: "llm.api_key",
+  api_version: "llm.api_version",
+  temperature: "llm.temperature",
+  context_window: "llm.context_window",
+  max_tokens: "llm.max_tokens",
+  max_budget: "llm.max_budget",
+  llm_supports_vision: "llm.supports_vision",
+  llm_supports_functions: "llm.supports_functions",
+  auto_run: "auto_run",
+  custom_instructions: "custom_instructions",
+  system_message: "system_message",
+  max_output: "max_output",
+  timeout: "timeout",
+  max_turns: "max_turns",
+  loop: "loop",
+  safe_mode: "safe_mode",
+  offline: "offline",
+  verbose: "verbose",
+  debug: "debug",
+  plain: "plain_text_display",
+  speak_messages: "speak_messages",
+  disable_telemetry: "disable_telemetry",
+  multi_line: "multi_line",
+};
+
+/** The settings given as flags, shaped like a profile (so they can be merged over one). */
+export function profileFromFlags(flags: Record<string, unknown>): Profile {
+  const out: Profile = {};
+  for (const [flag, key] of Object.entries(FLAG_TO_KEY)) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    const [head, tail] = key.split(".");
+    if (tail) {
+      const inner = (out[head] ?? {}) as Profile;
+      inner[tail] = value;
+      out[head] = inner;
+    } else out[head] = value;
+  }
+  if (flags.no_highlight_active_line === true) out.highlight_active_line = false;
+  return out;
+}
+
+/** Reads `a.b` from a profile. */
+export function getSetting(profile: Profile, key: string): unknown {
+  let cur: unknown = profile;
+  for (const part of key.split(".")) {
+    if (!isMapping(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}

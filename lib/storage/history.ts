@@ -1,0 +1,48 @@
+/**
+ * Input history kept across runs: one JSON string per line in
+ * `dataDir()/history.jsonl` (JSON so multi-line entries stay one line).
+ * Secrets are redacted; the file is capped to the newest entries.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { writeFileAtomic } from "./atomic.ts";
+import { dataDir } from "./paths.ts";
+import { knownSecrets, redact } from "./secrets.ts";
+
+/** How many entries are kept. */
+export const HISTORY_LIMIT = 1000;
+
+/** The history file. */
+export function historyPath(): string {
+  return join(dataDir(), "history.jsonl");
+}
+
+/** Past inputs, oldest first. A missing or damaged file gives what can be read. */
+export async function loadHistory(): Promise<string[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(historyPath());
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      const v = JSON.parse(line);
+      if (typeof v === "string") out.push(v);
+    } catch { /* skip a damaged line */ }
+  }
+  return out.slice(-HISTORY_LIMIT);
+}
+
+/** Adds one input to the history (skips blanks and a repeat of the last entry). */
+export async function appendHistory(entry: string, previous: string[]): Promise<void> {
+  const clean = redact(entry, knownSecrets());
+  if (!clean.trim() || previous[previous.length - 1] === clean) return;
+  previous.push(clean);
+  if (previous.length > HISTORY_LIMIT) previous.splice(0, previous.length - HISTORY_LIMIT);
+  await writeFileAtomic(historyPath(), previous.map((e) => JSON.stringify(e)).join("\n") + "\n");
+}

@@ -1,0 +1,30 @@
+/**
+ * Keeps API keys out of anything written to disk: every known secret value is
+ * replaced by `[redacted]` before a conversation or history line is saved.
+ *
+ * @module
+ */
+
+/** Environment variable names that hold secrets (keys, tokens, passwords). */
+export function isSecretName(name: string): boolean {
+  return /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i.test(name);
+}
+
+/** The secret values currently in the environment (8 characters or longer), plus `extra`. */
+export function knownSecrets(extra: (string | undefined)[] = []): string[] {
+  const values = new Set<string>();
+  try {
+    for (const [name, value] of Object.entries(Deno.env.toObject())) {
+      if (isSecretName(name) && value.length >= 8) values.add(value);
+    }
+  } catch { /* no env permission: nothing to add */ }
+  for (const v of extra) if (v && v.length >= 8) values.add(v);
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every secret in `text` with `[redacted]`. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.replaceAll(s, "[redacted]");
+  return out;
+}
