@@ -1,0 +1,148 @@
+/**
+ * The bubblewrap command line that confines a session on Linux: a read-only
+ * view of the machine, the granted paths bound writable, secrets masked with
+ * unreadable mounts, fresh /proc and /dev in a new PID namespace, no network
+ * namespace of its own unless the network is limited, all capabilities
+ * dropped, a new session (no terminal injection), and death with its parent.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import type { Permissions } from "./permissions.ts";
+import { isInside, realPathOr } from "./paths.ts";
+import { unique } from "./defaults.ts";
+
+/** Directories every program needs to start, kept readable under `--allow-read=<list>`. */
+export const SYSTEM_READ_PATHS: readonly string[] = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/etc",
+  "/opt",
+  "/nix",
+  "/run/current-system",
+];
+
+/** What {@linkcode bwrapArgs} needs besides the permissions. */
+export interface BwrapPlan {
+  /** The session's working directory. */
+  cwd: string;
+  /** The per-session temp directory (always writable). */
+  tmpDir: string;
+  /** An empty file with mode 000, bound over denied files and programs. */
+  maskFile: string;
+  /** Give the sandbox its own (empty) network namespace. */
+  unshareNet: boolean;
+  /** More paths to keep readable (the interpreter binary's prefix, helper scripts...). */
+  extraRead?: readonly string[];
+  /** Directory holding the proxy socket, bound read-only. */
+  socketDir?: string;
+  /** Programs the session itself needs even when `run` is restricted. */
+  keepPrograms?: readonly string[];
+  /** The PATH to resolve programs with (default: this process's PATH). */
+  path?: string;
+}
+
+function exists(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Every directory on PATH that exists, by real path, without duplicates. */
+export function pathDirs(path = Deno.env.get("PATH") ?? ""): string[] {
+  return unique(path.split(":").filter((d) => d.startsWith("/")).map(realPathOr))
+    .filter((d) => exists(d)?.isDirectory);
+}
+
+/** Every file on PATH named `program` (or the path itself if it has a slash), by real path too. */
+export function programLocations(program: string, dirs: readonly string[]): string[] {
+  const found: string[] = [];
+  const candidates = program.includes("/") ? [program] : dirs.map((d) => join(d, program));
+  for (const c of candidates) {
+    if (exists(c)?.isFile) found.push(c, realPathOr(c));
+  }
+  return unique(found);
+}
+
+const depth = (p: string) => p.split("/").length;
+
+/** The bwrap arguments (without the command) that enforce `p` for one session. */
+export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
+  const args: string[] = [
+    "--new-session",
+    "--die-with-parent",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+  ];
+  if (plan.unshareNet) args.push("--unshare-net");
+  // Root keeps its capabilities inside bwrap unless told otherwise.
+  args.push("--cap-drop", "ALL");
+
+  // What is visible: read-only, unless every write is granted.
+  const bind = p.write === true ? "--bind" : "--ro-bind";
+  if (p.read === true) {
+    args.push(bind, "/", "/");
+  } else {
+    const reads = [
+      ...SYSTEM_READ_PATHS,
+      ...(plan.extraRead ?? []),
+      ...(p.read === false ? [] : p.read),
+    ];
+    for (const r of unique(reads.map(realPathOr)).sort((a, b) => depth(a) - depth(b))) {
+      if (exists(r)) args.push(SYSTEM_READ_PATHS.includes(r) ? "--ro-bind" : bind, r, r);
+    }
+  }
+  args.push("--dev", "/dev", "--proc", "/proc");
+
+  // Writable places: the grants plus the session temp directory.
+  const writes = unique([...(Array.isArray(p.write) ? p.write : []), plan.tmpDir].map(realPathOr));
+  for (const w of writes.sort((a, b) => depth(a) - depth(b))) {
+    if (exists(w)) args.push("--bind", w, w);
+  }
+  for (const d of p.denyWrite.map(realPathOr)) {
+    if (exists(d)) args.push("--ro-bind", d, d);
+  }
+
+  // Secrets: unreadable mounts over what exists (as the path is and as it resolves).
+  for (const d of unique(p.denyRead.flatMap((x) => [x, realPathOr(x)]))) {
+    const info = exists(d);
+    if (!info) continue;
+    if (info.isDirectory) args.push("--perms", "0000", "--tmpfs", realPathOr(d));
+    else args.push("--ro-bind", plan.maskFile, realPathOr(d));
+  }
+
+  // Programs.
+  const dirs = pathDirs(plan.path);
+  if (p.run !== true) {
+    const allowed = unique([...(p.run === false ? [] : p.run), ...(plan.keepPrograms ?? [])]);
+    const keep = allowed.flatMap((prog) => programLocations(prog, dirs));
+    const hidden = dirs.filter((d) => !isInside(plan.tmpDir, d) && !isInside(plan.cwd, d));
+    for (const d of hidden) args.push("--perms", "0755", "--tmpfs", d);
+    for (const k of keep) {
+      if (hidden.includes(dirname(k))) args.push("--ro-bind", realPathOr(k), k);
+    }
+    for (const d of hidden) args.push("--remount-ro", d);
+  }
+  for (const prog of p.denyRun) {
+    for (const loc of programLocations(prog, dirs)) args.push("--ro-bind", plan.maskFile, loc);
+  }
+
+  if (plan.socketDir) args.push("--ro-bind", plan.socketDir, plan.socketDir);
+  args.push("--chdir", plan.cwd);
+  return args;
+}
+
+/** A short name for a program path, for messages. */
+export function programName(path: string): string {
+  return basename(path);
+}

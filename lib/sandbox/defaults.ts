@@ -1,0 +1,116 @@
+/**
+ * The default permissions: read anywhere except secrets, write only in the
+ * working directory (and the per-session temp directory the sandbox adds),
+ * network on, the environment without the interpreter's API keys, any program.
+ *
+ * @module
+ */
+
+import { configDir } from "../storage/paths.ts";
+import type { Permissions } from "./permissions.ts";
+import { expandPath } from "./paths.ts";
+
+/**
+ * Secret places code may not read unless the user says so. `~` is the home
+ * directory; `{config}` is this program's own config folder (it holds API keys).
+ */
+export const DEFAULT_SECRET_PATHS: readonly string[] = [
+  "~/.ssh",
+  "~/.aws",
+  "~/.gnupg",
+  "~/.netrc",
+  "~/.git-credentials",
+  "~/.docker/config.json",
+  "~/.kube",
+  "~/.azure",
+  "~/.config/gcloud",
+  "~/.config/gh",
+  "~/.password-store",
+  "~/.local/share/keyrings",
+  "{config}",
+  // Browser profiles (cookies, saved passwords).
+  "~/.mozilla",
+  "~/.config/google-chrome",
+  "~/.config/chromium",
+  "~/.config/BraveSoftware",
+  "~/.config/microsoft-edge",
+  "~/snap/firefox",
+  "~/snap/chromium",
+  "~/Library/Application Support/Google/Chrome",
+  "~/Library/Application Support/Firefox",
+  "~/Library/Application Support/BraveSoftware",
+  "~/Library/Keychains",
+  "~/Library/Cookies",
+];
+
+/**
+ * Environment variables that hold model-provider keys. They never reach
+ * generated code, whatever the permissions say.
+ */
+export const DEFAULT_SECRET_ENV: readonly string[] = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "AZURE_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "GROQ_API_KEY",
+  "MISTRAL_API_KEY",
+  "OPENROUTER_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "TOGETHER_API_KEY",
+  "TOGETHERAI_API_KEY",
+  "COHERE_API_KEY",
+  "FIREWORKS_API_KEY",
+  "PERPLEXITY_API_KEY",
+  "PERPLEXITYAI_API_KEY",
+  "XAI_API_KEY",
+  "CEREBRAS_API_KEY",
+  "HUGGINGFACE_API_KEY",
+  "REPLICATE_API_KEY",
+  "INTERPRETER_API_KEY",
+  "LITELLM_API_KEY",
+];
+
+/** Options for {@linkcode defaultPermissions}. */
+export interface DefaultPermissionsOptions {
+  /** The working directory code may write to (default: the process cwd). */
+  cwd?: string;
+  /** Replaces {@linkcode DEFAULT_SECRET_PATHS} (`~` and `{config}` are expanded). */
+  secretPaths?: readonly string[];
+  /** Extra environment variable names to hide (on top of {@linkcode DEFAULT_SECRET_ENV}). */
+  secretEnv?: readonly string[];
+}
+
+/** Expands the secret path list: `~`, `{config}`, relative paths. */
+export function secretPathList(paths: readonly string[], cwd: string): string[] {
+  const config = configDir();
+  return unique(paths.map((p) => expandPath(p.replace("{config}", config), cwd)));
+}
+
+/**
+ * The permissions the interpreter uses when nothing else is said: read
+ * anywhere except the secret paths, write only in `cwd` (the sandbox adds a
+ * per-session temp directory), network on, every environment variable except
+ * API keys, every program.
+ */
+export function defaultPermissions(options: DefaultPermissionsOptions = {}): Permissions {
+  const cwd = options.cwd ?? Deno.cwd();
+  return {
+    read: true,
+    write: [expandPath(cwd, cwd)],
+    net: true,
+    env: true,
+    run: true,
+    denyRead: secretPathList(options.secretPaths ?? DEFAULT_SECRET_PATHS, cwd),
+    denyWrite: [],
+    denyNet: [],
+    denyEnv: unique([...DEFAULT_SECRET_ENV, ...(options.secretEnv ?? [])]),
+    denyRun: [],
+  };
+}
+
+/** Removes duplicates, keeping the first occurrence. */
+export function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}

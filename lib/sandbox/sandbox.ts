@@ -1,0 +1,356 @@
+/**
+ * One sandbox per live session: the per-session temp directory, the host
+ * proxy when the network is limited to hosts, and the wrapping of the session
+ * command in bubblewrap (Linux) or sandbox-exec (macOS). Where no OS sandbox
+ * can be had and the permissions are not `-A`, opening a session fails with
+ * {@linkcode SandboxUnavailableError}: nothing silently runs unconfined.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isAllowAll, type Permissions } from "./permissions.ts";
+import { bwrapArgs, pathDirs, programLocations } from "./bwrap.ts";
+import { seatbeltProfile } from "./seatbelt.ts";
+import { sandboxEnv } from "./env.ts";
+import { type NetDenial, type Proxy, startProxy } from "./proxy.ts";
+import { realPathOr } from "./paths.ts";
+import { unique } from "./defaults.ts";
+
+/** Which OS sandbox confines sessions. */
+export type SandboxKind = "none" | "bwrap" | "seatbelt";
+
+/** The OS sandbox this machine offers. */
+export interface SandboxSupport {
+  /** `none` when no sandbox works here. */
+  kind: SandboxKind;
+  /** Why there is none. */
+  reason?: string;
+}
+
+/** The one-line fix shown when no sandbox is available. */
+export const NO_SANDBOX_HELP =
+  "install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap), or pass -A / --allow-all to run code unconfined";
+
+/** Thrown when code would have to run unconfined under limited permissions. */
+export class SandboxUnavailableError extends Error {
+  /** Creates the error; `reason` says why the sandbox does not work. */
+  constructor(reason: string) {
+    super(
+      `Code not run: no OS sandbox to enforce the permissions (${reason}). To fix: ${NO_SANDBOX_HELP}.`,
+    );
+    this.name = "SandboxUnavailableError";
+  }
+}
+
+let support: Promise<SandboxSupport> | undefined;
+
+async function probeBwrap(): Promise<SandboxSupport> {
+  try {
+    const out = await new Deno.Command("bwrap", {
+      args: [
+        "--ro-bind",
+        "/",
+        "/",
+        "--unshare-pid",
+        "--unshare-net",
+        "--cap-drop",
+        "ALL",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(10_000),
+    }).output();
+    if (out.success) return { kind: "bwrap" };
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n")[0];
+    return { kind: "none", reason: `bubblewrap cannot create namespaces here: ${err}` };
+  } catch (e) {
+    return {
+      kind: "none",
+      reason: e instanceof Deno.errors.NotFound
+        ? "bubblewrap (bwrap) is not installed"
+        : `bwrap failed: ${(e as Error).message}`,
+    };
+  }
+}
+
+/** Finds (once) which OS sandbox works on this machine. */
+export function sandboxSupport(): Promise<SandboxSupport> {
+  support ??= (async (): Promise<SandboxSupport> => {
+    if (Deno.build.os === "linux") return await probeBwrap();
+    if (Deno.build.os === "darwin") {
+      try {
+        Deno.statSync("/usr/bin/sandbox-exec");
+        return { kind: "seatbelt" };
+      } catch {
+        return { kind: "none", reason: "/usr/bin/sandbox-exec is missing" };
+      }
+    }
+    return { kind: "none", reason: `no OS sandbox is supported on ${Deno.build.os}` };
+  })();
+  return support;
+}
+
+/** Options for {@linkcode SandboxSession.open}. */
+export interface SandboxSessionOptions {
+  /** What the session's code may do. */
+  permissions: Permissions;
+  /** The session's working directory (default: the process cwd). */
+  cwd?: string;
+  /** Environment variable names to keep out of the session (the interpreter's key variables). */
+  secretEnv?: readonly string[];
+  /** Secret values: variables containing them are kept out. */
+  secretValues?: readonly string[];
+  /** Paths the session runner needs to read even under `--allow-read=<list>`. */
+  extraRead?: readonly string[];
+  /** Force a kind (tests); default: what {@linkcode sandboxSupport} finds. */
+  kind?: SandboxKind;
+}
+
+/** A command ready to spawn. */
+export interface WrappedCommand {
+  /** The program and its arguments (the sandbox launcher first). */
+  argv: string[];
+  /** The full environment to give it (spawn with `clearEnv`). */
+  env: Record<string, string>;
+}
+
+/** The in-sandbox proxy port (inside the session's own network namespace). */
+export const RELAY_PORT = 3128;
+
+/** Everything one sandboxed session needs; close it when the session ends. */
+export class SandboxSession {
+  /** The permissions in force. */
+  readonly permissions: Permissions;
+  /** The sandbox in use (`none` only under `-A`). */
+  readonly kind: SandboxKind;
+  /** The session's working directory. */
+  readonly cwd: string;
+  /** The per-session temp directory (TMPDIR), always writable, removed at close. */
+  readonly tmpDir: string;
+  #privateDir: string;
+  #proxy?: Proxy;
+  #denials: NetDenial[] = [];
+  #options: SandboxSessionOptions;
+
+  private constructor(
+    options: SandboxSessionOptions,
+    kind: SandboxKind,
+    tmpDir: string,
+    privateDir: string,
+  ) {
+    this.permissions = options.permissions;
+    this.kind = kind;
+    this.cwd = realPathOr(options.cwd ?? Deno.cwd());
+    this.tmpDir = tmpDir;
+    this.#privateDir = privateDir;
+    this.#options = options;
+  }
+
+  /**
+   * Prepares a session: finds the sandbox, makes the temp directory and starts
+   * the proxy when the network is limited to hosts. Throws
+   * {@linkcode SandboxUnavailableError} when the permissions need a sandbox
+   * this machine lacks.
+   */
+  static async open(options: SandboxSessionOptions): Promise<SandboxSession> {
+    let kind: SandboxKind = "none";
+    if (!isAllowAll(options.permissions)) {
+      const found = options.kind ? { kind: options.kind } : await sandboxSupport();
+      if (found.kind === "none") {
+        throw new SandboxUnavailableError((found as SandboxSupport).reason ?? "none available");
+      }
+      kind = found.kind;
+    }
+    const tmpDir = realPathOr(await Deno.makeTempDir({ prefix: "interpreter-session-" }));
+    const privateDir = realPathOr(await Deno.makeTempDir({ prefix: "interpreter-sandbox-" }));
+    const session = new SandboxSession(options, kind, tmpDir, privateDir);
+    const mask = join(privateDir, "denied");
+    await Deno.writeTextFile(mask, "");
+    await Deno.chmod(mask, 0o000);
+    if (kind !== "none" && session.needsProxy) {
+      const onDenied = (d: NetDenial) => session.#denials.push(d);
+      const p = options.permissions;
+      session.#proxy = kind === "bwrap"
+        ? startProxy({
+          allow: p.net,
+          deny: p.denyNet,
+          socketPath: join(privateDir, "proxy.sock"),
+          onDenied,
+        })
+        : startProxy({ allow: p.net, deny: p.denyNet, port: 0, onDenied });
+    }
+    return session;
+  }
+
+  /** True when network access goes through the host proxy (host lists). */
+  get needsProxy(): boolean {
+    const p = this.permissions;
+    return !(p.net === false || (p.net === true && p.denyNet.length === 0));
+  }
+
+  /**
+   * Wraps a session command. `env` is the environment it would have had
+   * (default: this process's); the result's env is filtered (no API keys,
+   * TMPDIR = the session temp directory, proxy variables when needed).
+   */
+  wrap(argv: string[], env: Record<string, string> = Deno.env.toObject()): WrappedCommand {
+    const p = this.permissions;
+    const childEnv = sandboxEnv(env, p, {
+      secretEnv: this.#options.secretEnv,
+      secretValues: this.#options.secretValues,
+      tmpDir: this.tmpDir,
+    });
+    if (this.kind === "none") return { argv, env: childEnv };
+    let command = argv;
+    const extraRead = [...(this.#options.extraRead ?? []), ...programPrefixes(argv[0], env.PATH)];
+    if (this.needsProxy) {
+      const url = this.kind === "bwrap"
+        ? `http://127.0.0.1:${RELAY_PORT}`
+        : `http://127.0.0.1:${this.#proxy!.port}`;
+      for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]) {
+        childEnv[name] = url;
+        childEnv[name.toLowerCase()] = url;
+      }
+      delete childEnv.NO_PROXY;
+      delete childEnv.no_proxy;
+      if (this.kind === "bwrap") {
+        const relay = relayCommand(this.#proxy!.socketPath!);
+        extraRead.push(...relay.read);
+        command = [...relay.argv, "--", ...argv];
+      }
+    }
+    if (this.kind === "seatbelt") {
+      const profile = seatbeltProfile(resolvePrograms(p, env.PATH), {
+        tmpDir: this.tmpDir,
+        proxyPort: this.#proxy?.port,
+      });
+      return { argv: ["/usr/bin/sandbox-exec", "-p", profile, ...command], env: childEnv };
+    }
+    const args = bwrapArgs(p, {
+      cwd: this.cwd,
+      tmpDir: this.tmpDir,
+      maskFile: join(this.#privateDir, "denied"),
+      unshareNet: p.net !== true || p.denyNet.length > 0,
+      extraRead,
+      socketDir: this.#proxy ? this.#privateDir : undefined,
+      keepPrograms: [argv[0], command[0]],
+      path: env.PATH,
+    });
+    return { argv: ["bwrap", ...args, "--", ...command], env: childEnv };
+  }
+
+  /** Network accesses refused since the last call (and forgets them). */
+  takeNetDenials(): NetDenial[] {
+    return this.#denials.splice(0);
+  }
+
+  /**
+   * The host process-group id to signal to interrupt the sandboxed command
+   * (`Deno.kill(-pgid, "SIGINT")`), given the pid of the spawned wrapper.
+   * Under bubblewrap this is its namespace's init; otherwise the pid itself.
+   */
+  async processGroup(wrapperPid: number, timeoutMs = 5000): Promise<number> {
+    if (this.kind !== "bwrap") return wrapperPid;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const kids = childPids(wrapperPid);
+      if (kids.length > 0) return kids[0];
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return wrapperPid;
+  }
+
+  /** Removes the temp directory and stops the proxy. */
+  async close(): Promise<void> {
+    await this.#proxy?.close();
+    await Deno.remove(this.tmpDir, { recursive: true }).catch(() => {});
+    await Deno.chmod(join(this.#privateDir, "denied"), 0o600).catch(() => {});
+    await Deno.remove(this.#privateDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The pids of a process's children (Linux). */
+export function childPids(pid: number): number[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
+      .filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The host pid of a process the sandboxed code knows as `nsPid` (its own
+ * PID namespace), searched among the wrapper's descendants.
+ */
+export function hostPid(wrapperPid: number, nsPid: number): number | undefined {
+  const queue = [wrapperPid];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    try {
+      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+      const ns = status.match(/^NSpid:\s+(.*)$/m)?.[1].trim().split(/\s+/).map(Number) ?? [];
+      if (ns.length > 1 && ns[ns.length - 1] === nsPid) return pid;
+    } catch { /* gone */ }
+    queue.push(...childPids(pid));
+  }
+  return undefined;
+}
+
+function resolvePrograms(p: Permissions, path?: string): Permissions {
+  const dirs = pathDirs(path);
+  const resolve = (names: string[]) => unique(names.flatMap((n) => programLocations(n, dirs)));
+  return {
+    ...p,
+    run: Array.isArray(p.run) ? resolve(p.run) : p.run,
+    denyRun: resolve(p.denyRun),
+  };
+}
+
+/**
+ * Where a program lives outside the system directories (pyenv, nvm, deno...):
+ * its real directory and that directory's parent, so it can start under
+ * `--allow-read=<list>`.
+ */
+function programPrefixes(program: string | undefined, path?: string): string[] {
+  if (!program) return [];
+  const loc = programLocations(program, pathDirs(path))[0];
+  if (!loc) return [];
+  const real = realPathOr(loc);
+  return unique([dirname(loc), dirname(dirname(real))]);
+}
+
+function relayCommand(socketPath: string): { argv: string[]; read: string[] } {
+  const exec = Deno.execPath();
+  const args = [socketPath, String(RELAY_PORT)];
+  if (/^deno(\.exe)?$/.test(basename(exec))) {
+    const script = fileURLToPath(new URL("./relay.ts", import.meta.url));
+    return {
+      argv: [
+        exec,
+        "run",
+        "--quiet",
+        "--no-config",
+        "--no-lock",
+        `--allow-net=127.0.0.1:${RELAY_PORT},unix:${socketPath}`,
+        `--allow-read=${socketPath}`,
+        `--allow-write=${socketPath}`,
+        "--allow-env",
+        "--allow-run",
+        script,
+        ...args,
+      ],
+      read: [script, dirname(realPathOr(exec))],
+    };
+  }
+  // The compiled binary: main.ts hands `__sandbox-relay` to runRelay().
+  return { argv: [exec, "__sandbox-relay", ...args], read: [dirname(realPathOr(exec))] };
+}
