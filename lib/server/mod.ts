@@ -1,0 +1,184 @@
+/**
+ * The interpreter's HTTP server: `interpreter --server` and
+ * `interpreter.server()`. Routes (all but `/heartbeat` need the token):
+ *
+ * - `GET /heartbeat`: `{"status":"alive"}`.
+ * - `GET /chat?message=…` (or `POST /chat {"message"}`): the turn's LMC chunks
+ *   as server-sent events, ending with `{"role":"server","type":"status","content":"complete"}`.
+ * - `GET /history` (`DELETE` clears it), `POST /stop`.
+ * - `GET /settings`, `GET /settings/{name}`, `POST /settings {name: value}`.
+ * - WebSocket `/`: Open Interpreter's LMC protocol (see `websocket.ts`).
+ * - `POST /v1/chat/completions` (or `/openai/chat/completions`) and
+ *   `GET /v1/models`: an OpenAI-compatible "model that runs code" (see `openai.ts`).
+ *
+ * Each client names its session with `X-Session-Id` or `?session=`; each
+ * session has its own conversation and code sessions.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from "./lib/server/mod.ts";
+ * const server = await startServer({ port: 0, createInterpreter: () => new Interpreter() });
+ * console.log(server.url, server.token);
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+import { type AppContext, createHandler } from "./app.ts";
+import { generateToken, isLoopback } from "./auth.ts";
+import { SessionRegistry, settleWithin } from "./sessions.ts";
+import type { InterpreterFactory, ServerHandle, ServerOptions } from "./types.ts";
+
+export type {
+  InterpreterFactory,
+  InterpreterLike,
+  ServerChatOptions,
+  ServerComputerLike,
+  ServerHandle,
+  ServerLog,
+  ServerOptions,
+} from "./types.ts";
+
+/** Default port, as Open Interpreter's. */
+export const DEFAULT_PORT = 8000;
+/** Default address: this machine only. */
+export const DEFAULT_HOST = "127.0.0.1";
+
+function envValue(name: string): string | undefined {
+  try {
+    const value = Deno.env.get(name)?.trim();
+    return value ? value : undefined;
+  } catch {
+    return undefined; // no --allow-env: behave as if unset
+  }
+}
+
+function choosePort(option: number | undefined): number {
+  const raw = option ?? envValue("INTERPRETER_PORT") ?? DEFAULT_PORT;
+  const port = typeof raw === "number" ? raw : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(
+      `Invalid port "${raw}": use a whole number from 0 to 65535 (--port or INTERPRETER_PORT).`,
+    );
+  }
+  return port;
+}
+
+function hostForUrl(hostname: string): string {
+  return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+}
+
+async function defaultFactory(): Promise<InterpreterFactory> {
+  // Loaded lazily: the server must not pull the engine in until it is used,
+  // and the engine loads this module lazily too (no import cycle).
+  const core = await import("../core/interpreter.ts");
+  return () => new core.Interpreter();
+}
+
+/**
+ * Starts the server and resolves once it listens. Fails with a one-line
+ * error for a bad port, a port in use, or a non-loopback address without a
+ * token (INTERPRETER_API_KEY or `apiKey`).
+ */
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const hostname = options.hostname ?? envValue("INTERPRETER_HOST") ?? DEFAULT_HOST;
+  const port = choosePort(options.port);
+  const configured = options.apiKey?.trim() || envValue("INTERPRETER_API_KEY");
+  if (!configured && !isLoopback(hostname)) {
+    throw new Error(
+      `Refusing to listen on ${hostname} without an access token: set INTERPRETER_API_KEY, or listen on 127.0.0.1.`,
+    );
+  }
+  const token = configured ?? generateToken();
+  const log = options.log ?? ((line: string) => console.error(line));
+  const factory = options.createInterpreter ?? await defaultFactory();
+  const idleMs = Math.max(1, options.sessionIdleSeconds ?? 1800) * 1000;
+  const registry = new SessionRegistry(factory, {
+    maxSessions: options.maxSessions ?? 64,
+    maxConcurrentRuns: options.maxConcurrentRuns ?? 8,
+    idleMs,
+  });
+  const context: AppContext = {
+    registry,
+    token,
+    maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
+    allowRemoteAutoRun: options.allowRemoteAutoRun ?? false,
+    authTimeoutMs: (options.authTimeoutSeconds ?? 10) * 1000,
+    sockets: new Set(),
+    closing: false,
+    startedAt: Math.floor(Date.now() / 1000),
+  };
+
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({ hostname, port, onListen: () => {} }, createHandler(context));
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(
+        `Port ${port} on ${hostname} is already in use: choose another with --port or INTERPRETER_PORT.`,
+      );
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable) {
+      throw new Error(
+        `Cannot listen on ${hostname}: use an address of this machine, e.g. 127.0.0.1.`,
+      );
+    }
+    throw error;
+  }
+  const bound = server.addr;
+  const url = `http://${hostForUrl(bound.hostname)}:${bound.port}`;
+
+  const sweeper = setInterval(() => {
+    registry.sweep().catch(() => {});
+  }, Math.min(60_000, Math.max(250, idleMs / 2)));
+  Deno.unrefTimer(sweeper);
+
+  let closing: Promise<void> | null = null;
+  const onSignal = () => {
+    log("Stopping the server...");
+    close();
+  };
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      context.closing = true;
+      clearInterval(sweeper);
+      if (options.handleSignals) {
+        for (const signal of ["SIGINT", "SIGTERM"] as const) {
+          try {
+            Deno.removeSignalListener(signal, onSignal);
+          } catch { /* not supported here */ }
+        }
+      }
+      // Stop running code and end sessions first, so streams end by themselves.
+      await registry.closeAll();
+      for (const socket of context.sockets) {
+        try {
+          socket.close(1001, "server shutting down");
+        } catch { /* already closing */ }
+      }
+      await settleWithin(server.shutdown(), 10000);
+    })();
+    return closing;
+  }
+  if (options.handleSignals) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      try {
+        Deno.addSignalListener(signal, onSignal);
+      } catch { /* SIGTERM is not available on Windows */ }
+    }
+  }
+
+  log(`Interpreter server listening on ${url}`);
+  if (!configured) log(`Access token (generated, shown once): ${token}`);
+
+  return {
+    url,
+    hostname: bound.hostname,
+    port: bound.port,
+    token,
+    tokenGenerated: !configured,
+    finished: server.finished,
+    close,
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * The session registry: one interpreter (conversation and code sessions) per
+ * session id, created on first use, ended after a period unused. It also
+ * enforces the limits on sessions and on runs at once.
+ *
+ * @module
+ */
+
+import type { LmcChunk } from "../core/lmc.ts";
+import { HttpError } from "./errors.ts";
+import type { InterpreterFactory, InterpreterLike } from "./types.ts";
+
+/** The id used when a client names no session. */
+export const DEFAULT_SESSION = "default";
+
+const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Checks a client-supplied session id (400 when it is not a short plain name). */
+export function checkSessionId(id: string): string {
+  if (!SESSION_ID.test(id)) {
+    throw new HttpError(
+      400,
+      "invalid_session_id",
+      "Session ids are 1-128 characters of letters, digits, '.', '_', ':' or '-'.",
+    );
+  }
+  return id;
+}
+
+/** The session a request names in `X-Session-Id` or `?session=` (default otherwise). */
+export function requestSessionId(request: Request, url: URL): string {
+  const id = request.headers.get("x-session-id") ?? url.searchParams.get("session");
+  return checkSessionId(id?.trim() || DEFAULT_SESSION);
+}
+
+/** A chat turn stopped at a confirmation, waiting for the client's `go`. */
+export interface PendingApproval {
+  /** The engine's stream, paused just after the confirmation chunk. */
+  iterator: AsyncIterator<LmcChunk>;
+}
+
+/** A turn being run for a session. */
+export interface RunTicket {
+  /** Aborting it stops the turn (and the code it runs). */
+  readonly controller: AbortController;
+  /** Resolves when the turn has released its slot. */
+  readonly done: Promise<void>;
+  /** Releases the slot; call exactly once, when the turn is over. */
+  finish(): void;
+}
+
+/** One client conversation with its own interpreter and code sessions. */
+export class Session {
+  /** The session id. */
+  readonly id: string;
+  /** This session's interpreter. */
+  readonly interpreter: InterpreterLike;
+  /** When it was last used (ms since the epoch). */
+  lastUsed: number = Date.now();
+  /** The turn being run, if any. */
+  run: RunTicket | null = null;
+  /** A turn paused at a confirmation, if any (WebSocket `go` resumes it). */
+  pending: PendingApproval | null = null;
+  /** Open WebSocket connections; a session with one never expires. */
+  sockets = 0;
+
+  /** Wraps an interpreter as a session. */
+  constructor(id: string, interpreter: InterpreterLike) {
+    this.id = id;
+    this.interpreter = interpreter;
+  }
+
+  /** Marks the session as used now. */
+  touch(): void {
+    this.lastUsed = Date.now();
+  }
+
+  /** Drops a paused turn without running its code. */
+  async discardPending(): Promise<void> {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending) await settleWithin(pending.iterator.return?.(), 5000);
+  }
+
+  /** Stops the running turn (and its code) and waits, bounded, for it to end. */
+  async stopRun(): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    run.controller.abort();
+    await settleWithin(run.done, 10000);
+  }
+
+  /** Stops everything and ends the code sessions. */
+  async end(): Promise<void> {
+    await this.stopRun();
+    await this.discardPending();
+    await settleWithin(this.interpreter.computer.terminate(), 10000);
+  }
+}
+
+/** Waits for a promise (ignoring its failure), but no longer than `ms`. */
+export async function settleWithin(
+  promise: Promise<unknown> | undefined,
+  ms: number,
+): Promise<void> {
+  if (!promise) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([promise.then(() => {}, () => {}), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Limits of a {@linkcode SessionRegistry}. */
+export interface RegistryLimits {
+  /** Sessions kept at once. */
+  maxSessions: number;
+  /** Turns run at once across sessions. */
+  maxConcurrentRuns: number;
+  /** Milliseconds a session may stay unused. */
+  idleMs: number;
+}
+
+/** Keeps the sessions, creates them on demand and ends idle ones. */
+export class SessionRegistry {
+  readonly #factory: InterpreterFactory;
+  readonly #limits: RegistryLimits;
+  readonly #sessions = new Map<string, Session>();
+  readonly #creating = new Map<string, Promise<Session>>();
+  #runs = 0;
+  #closed = false;
+
+  /** Makes an empty registry. */
+  constructor(factory: InterpreterFactory, limits: RegistryLimits) {
+    this.#factory = factory;
+    this.#limits = limits;
+  }
+
+  /** Turns running now. */
+  get activeRuns(): number {
+    return this.#runs;
+  }
+
+  /** The ids of the live sessions. */
+  get ids(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  /** The session with this id, created when missing (503 when the registry is full). */
+  async get(id: string): Promise<Session> {
+    if (this.#closed) throw shuttingDown();
+    const existing = this.#sessions.get(id);
+    if (existing) {
+      existing.touch();
+      return existing;
+    }
+    const creating = this.#creating.get(id);
+    if (creating) return await creating;
+    if (this.#sessions.size + this.#creating.size >= this.#limits.maxSessions) {
+      await this.sweep();
+      if (this.#sessions.size + this.#creating.size >= this.#limits.maxSessions) {
+        throw new HttpError(
+          503,
+          "too_many_sessions",
+          `The server already holds ${this.#limits.maxSessions} sessions: reuse a session id or try again later.`,
+          { headers: { "retry-after": "30" } },
+        );
+      }
+    }
+    const promise = (async () => {
+      const interpreter = await this.#factory();
+      const session = new Session(id, interpreter);
+      this.#sessions.set(id, session);
+      return session;
+    })();
+    this.#creating.set(id, promise);
+    try {
+      return await promise;
+    } finally {
+      this.#creating.delete(id);
+    }
+  }
+
+  /**
+   * Reserves a run slot for a session: 429 when that session is already
+   * running a turn, 503 when the server runs its maximum of turns at once.
+   */
+  beginRun(session: Session): RunTicket {
+    if (this.#closed) throw shuttingDown();
+    if (session.run) throw sessionBusy(session);
+    if (this.#runs >= this.#limits.maxConcurrentRuns) {
+      throw new HttpError(
+        503,
+        "server_busy",
+        `The server is running its maximum of ${this.#limits.maxConcurrentRuns} turns at once: try again shortly.`,
+        { headers: { "retry-after": "1" } },
+      );
+    }
+    this.#runs++;
+    session.touch();
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    let finished = false;
+    const ticket: RunTicket = {
+      controller: new AbortController(),
+      done,
+      finish: () => {
+        if (finished) return;
+        finished = true;
+        this.#runs--;
+        session.touch();
+        if (session.run === ticket) session.run = null;
+        release();
+      },
+    };
+    session.run = ticket;
+    return ticket;
+  }
+
+  /** Ends the sessions unused for longer than the idle limit; resolves to their ids. */
+  async sweep(now: number = Date.now()): Promise<string[]> {
+    const expired: Session[] = [];
+    for (const session of this.#sessions.values()) {
+      const idle = now - session.lastUsed >= this.#limits.idleMs;
+      if (idle && !session.run && session.sockets === 0) expired.push(session);
+    }
+    for (const session of expired) this.#sessions.delete(session.id);
+    await Promise.all(expired.map((session) => session.end()));
+    return expired.map((session) => session.id);
+  }
+
+  /** Refuses new work, stops every running turn and ends every session. */
+  async closeAll(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#creating.values()].map((p) => p.catch(() => {})));
+    const sessions = [...this.#sessions.values()];
+    this.#sessions.clear();
+    await Promise.all(sessions.map((session) => session.end()));
+  }
+}
+
+/** The 429 error for a session that is already running a turn. */
+export function sessionBusy(session: Session): HttpError {
+  return new HttpError(
+    429,
+    "session_busy",
+    `Session "${session.id}" is running a turn: wait for it to finish, stop it (POST /stop), or use another session id.`,
+    { headers: { "retry-after": "1" } },
+  );
+}
+
+function shuttingDown(): HttpError {
+  return new HttpError(503, "shutting_down", "The server is shutting down: try again later.");
+}

@@ -1,0 +1,239 @@
+/**
+ * The settings a client may read and change over HTTP, and their checks.
+ * Names are accepted in the engine's camelCase (`autoRun`, `llm.model`) and
+ * in Open Interpreter's snake_case (`auto_run`, `llm.context_window`).
+ * The API key is never readable nor settable, and neither is anything that
+ * would send it elsewhere (`llm.apiBase` is read-only) or widen what code may
+ * touch (permissions). `autoRun` can only be switched on when the server was
+ * started with `allowRemoteAutoRun`.
+ *
+ * @module
+ */
+
+import { HttpError } from "./errors.ts";
+import type { InterpreterLike } from "./types.ts";
+
+type Kind =
+  | "string"
+  | "number"
+  | "boolean"
+  | "string[]"
+  | "messages"
+  | "safeMode";
+
+interface SettingSpec {
+  /** The value's kind. */
+  kind: Kind;
+  /** Whether `null` is accepted (e.g. no budget). */
+  nullable?: boolean;
+  /** Readable but not settable remotely. */
+  readOnly?: boolean;
+}
+
+/** The settings exposed by the server, by canonical (camelCase, dotted) name. */
+const SETTINGS: Record<string, SettingSpec> = {
+  messages: { kind: "messages" },
+  systemMessage: { kind: "string" },
+  customInstructions: { kind: "string" },
+  autoRun: { kind: "boolean" },
+  maxOutput: { kind: "number" },
+  safeMode: { kind: "safeMode" },
+  maxBudget: { kind: "number", nullable: true },
+  maxTurns: { kind: "number" },
+  loop: { kind: "boolean" },
+  loopMessage: { kind: "string" },
+  loopBreakers: { kind: "string[]" },
+  timeout: { kind: "number" },
+  verbose: { kind: "boolean" },
+  offline: { kind: "boolean" },
+  "llm.model": { kind: "string" },
+  "llm.temperature": { kind: "number", nullable: true },
+  "llm.contextWindow": { kind: "number", nullable: true },
+  "llm.maxTokens": { kind: "number", nullable: true },
+  "llm.supportsFunctions": { kind: "boolean", nullable: true },
+  "llm.supportsVision": { kind: "boolean", nullable: true },
+  "llm.apiVersion": { kind: "string", nullable: true },
+  "llm.apiBase": { kind: "string", nullable: true, readOnly: true },
+};
+
+const SECRET = new Set(["llm.apiKey", "apiKey"]);
+
+function camel(part: string): string {
+  return part.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** The canonical name of a setting (`llm.context_window` → `llm.contextWindow`). */
+export function canonicalName(name: string): string {
+  return name.split(/[./]/).map(camel).join(".");
+}
+
+function getPath(target: unknown, path: string): { found: boolean; value: unknown } {
+  let current: unknown = target;
+  for (const part of path.split(".")) {
+    if (current === null || typeof current !== "object" || !(part in current)) {
+      return { found: false, value: undefined };
+    }
+    current = (current as Record<string, unknown>)[part];
+  }
+  return { found: true, value: current };
+}
+
+function setPath(target: unknown, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let current = target as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) current = current[part] as Record<string, unknown>;
+  current[parts[parts.length - 1]] = value;
+}
+
+function refuseSecret(name: string): never {
+  throw new HttpError(
+    403,
+    "secret_setting",
+    `"${name}" is a secret: the server never reads or sets it; set it where the server starts.`,
+  );
+}
+
+function unknownSetting(name: string): never {
+  throw new HttpError(
+    404,
+    "unknown_setting",
+    `Unknown setting "${name}": known settings are ${Object.keys(SETTINGS).join(", ")}.`,
+  );
+}
+
+/** Every exposed setting of the interpreter with its current value. */
+export function readAllSettings(interpreter: InterpreterLike): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(SETTINGS)) {
+    const { found, value } = getPath(interpreter, name);
+    if (found) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Reads one setting by name (`GET /settings/{name}`). `llm` returns the llm
+ * settings as an object. 404 for unknown names, 403 for the API key.
+ */
+export function readSetting(interpreter: InterpreterLike, name: string): unknown {
+  const canonical = canonicalName(name);
+  if (SECRET.has(canonical)) refuseSecret(name);
+  if (canonical === "llm") {
+    const llm: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(readAllSettings(interpreter))) {
+      if (key.startsWith("llm.")) llm[key.slice(4)] = value;
+    }
+    return llm;
+  }
+  if (!(canonical in SETTINGS)) unknownSetting(name);
+  const { found, value } = getPath(interpreter, canonical);
+  if (!found) unknownSetting(name);
+  return value;
+}
+
+function flatten(body: Record<string, unknown>): [string, string, unknown][] {
+  const entries: [string, string, unknown][] = [];
+  for (const [key, value] of Object.entries(body)) {
+    const canonical = canonicalName(key);
+    if (
+      canonical === "llm" && value !== null && typeof value === "object" && !Array.isArray(value)
+    ) {
+      for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
+        entries.push([`${key}.${sub}`, `llm.${canonicalName(sub)}`, subValue]);
+      }
+    } else {
+      entries.push([key, canonical, value]);
+    }
+  }
+  return entries;
+}
+
+function isMessage(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const message = value as Record<string, unknown>;
+  return typeof message.role === "string" && typeof message.type === "string";
+}
+
+function checkValue(name: string, spec: SettingSpec, value: unknown): void {
+  if (value === null && spec.nullable) return;
+  let ok: boolean;
+  let expected: string;
+  switch (spec.kind) {
+    case "string":
+      ok = typeof value === "string";
+      expected = "a string";
+      break;
+    case "number":
+      ok = typeof value === "number" && Number.isFinite(value) && value >= 0;
+      expected = "a number of zero or more";
+      break;
+    case "boolean":
+      ok = typeof value === "boolean";
+      expected = "true or false";
+      break;
+    case "string[]":
+      ok = Array.isArray(value) && value.every((item) => typeof item === "string");
+      expected = "a list of strings";
+      break;
+    case "messages":
+      ok = Array.isArray(value) && value.every(isMessage);
+      expected = "a list of LMC messages, each with a role and a type";
+      break;
+    case "safeMode":
+      ok = value === "off" || value === "ask" || value === "auto";
+      expected = '"off", "ask" or "auto"';
+      break;
+  }
+  if (!ok) {
+    throw new HttpError(
+      400,
+      "invalid_setting",
+      `Setting "${name}" must be ${expected}${spec.nullable ? " (or null)" : ""}.`,
+    );
+  }
+}
+
+/**
+ * Applies `POST /settings` to an interpreter: all the changes or none.
+ * Resolves to the new values by canonical name.
+ */
+export function applySettings(
+  interpreter: InterpreterLike,
+  body: Record<string, unknown>,
+  options: { allowRemoteAutoRun: boolean },
+): Record<string, unknown> {
+  const entries = flatten(body);
+  if (entries.length === 0) {
+    throw new HttpError(
+      400,
+      "no_settings",
+      'Send at least one setting, e.g. {"llm.model": "gpt-4o"}.',
+    );
+  }
+  for (const [given, canonical, value] of entries) {
+    if (SECRET.has(canonical)) refuseSecret(given);
+    const spec = SETTINGS[canonical];
+    if (!spec || !getPath(interpreter, canonical).found) unknownSetting(given);
+    if (spec.readOnly) {
+      throw new HttpError(
+        403,
+        "read_only_setting",
+        `"${given}" can only be set where the server starts (it decides where the API key is sent).`,
+      );
+    }
+    checkValue(given, spec, value);
+    if (canonical === "autoRun" && value === true && !options.allowRemoteAutoRun) {
+      throw new HttpError(
+        403,
+        "auto_run_forbidden",
+        "auto_run cannot be switched on remotely: start the server with --allow-remote-auto-run (allowRemoteAutoRun) to permit it.",
+      );
+    }
+  }
+  const changed: Record<string, unknown> = {};
+  for (const [, canonical, value] of entries) {
+    setPath(interpreter, canonical, value);
+    changed[canonical] = getPath(interpreter, canonical).value;
+  }
+  return changed;
+}

@@ -1,0 +1,181 @@
+/**
+ * One chat turn of a session, as every transport runs it: it streams the
+ * engine's LMC chunks, stops the turn (and its code) when the signal aborts,
+ * and applies the server's approval rule when code needs approval:
+ *
+ * - `pause` (WebSocket): the confirmation chunk is sent and the turn pauses;
+ *   the client's `go` command resumes it (the code runs), `stop` or a new
+ *   message drops it (nothing runs).
+ * - `decline` (`/chat`, `/v1/chat/completions`): nothing runs; the code is
+ *   answered with an output saying it was declined, so the model sees that on
+ *   its next turn, and the turn ends. Nothing ever waits for an approval that
+ *   cannot come.
+ *
+ * @module
+ */
+
+import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import { type Session, settleWithin } from "./sessions.ts";
+
+/** How a turn treats code that needs approval. */
+export type ApprovalRule = "pause" | "decline";
+
+/** How a turn ended. */
+export type TurnOutcome = "complete" | "paused" | "declined" | "stopped" | "error";
+
+/** What starts a turn: a new message, or the approval of a paused one. */
+export type TurnInput =
+  | { message: string | LmcMessage; before?: LmcMessage[] }
+  | { approve: true };
+
+/** The output the model sees for code that was not run because nobody approved it. */
+export const DECLINED_OUTPUT =
+  "The code was not run: this server only runs code when auto_run is on, and the user did not approve it.";
+
+const ABORTED = Symbol("aborted");
+
+function abortPromise(signal: AbortSignal): { promise: Promise<typeof ABORTED>; dispose(): void } {
+  let onAbort: () => void = () => {};
+  const promise = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    if (signal.aborted) resolve(ABORTED);
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
+}
+
+/** A server-side error chunk (reference §9). */
+export function serverError(message: string): LmcChunk {
+  return { role: "server", type: "error", content: message };
+}
+
+/** The chunk that ends every turn on the WebSocket and `/chat` (reference §9). */
+export function completeStatus(): LmcChunk {
+  return { role: "server", type: "status", content: "complete" };
+}
+
+/**
+ * Answers every unanswered code message after the last user message with the
+ * declined output, so the conversation stays well-formed (each tool call has
+ * its result). Returns the chunks that show it to the client.
+ */
+export function declinePendingCode(messages: LmcMessage[]): LmcChunk[] {
+  let lastUser = -1;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i].role === "user") {
+      lastUser = i;
+      break;
+    }
+  }
+  const result: LmcMessage[] = messages.slice(0, lastUser + 1);
+  let declined = 0;
+  for (let i = lastUser + 1; i < messages.length; i++) {
+    const message = messages[i];
+    result.push(message);
+    const next = messages[i + 1];
+    if (message.role === "assistant" && message.type === "code" && next?.role !== "computer") {
+      const output: LmcMessage = {
+        role: "computer",
+        type: "console",
+        format: "output",
+        content: DECLINED_OUTPUT,
+      };
+      if (message.toolCallId) output.toolCallId = message.toolCallId;
+      result.push(output);
+      declined++;
+    }
+  }
+  if (declined === 0) return [];
+  messages.splice(0, messages.length, ...result);
+  return [
+    { role: "computer", type: "console", start: true },
+    { role: "computer", type: "console", format: "output", content: DECLINED_OUTPUT },
+    { role: "computer", type: "console", end: true },
+  ];
+}
+
+/**
+ * Runs one turn of a session, yielding LMC chunks; returns how it ended. The
+ * caller holds the session's run slot. Errors become a `server/error` chunk.
+ */
+export async function* runTurn(
+  session: Session,
+  input: TurnInput,
+  options: { approval: ApprovalRule; signal: AbortSignal },
+): AsyncGenerator<LmcChunk, TurnOutcome> {
+  const interpreter = session.interpreter;
+  const { signal } = options;
+  let iterator: AsyncIterator<LmcChunk>;
+  if ("approve" in input) {
+    const pending = session.pending;
+    if (!pending) {
+      yield serverError("There is no code waiting for approval: send a message first.");
+      return "error";
+    }
+    session.pending = null;
+    iterator = pending.iterator;
+  } else {
+    await session.discardPending();
+    if (input.before?.length) interpreter.messages.push(...input.before);
+    try {
+      const stream = interpreter.chat(input.message, { stream: true, display: false, signal });
+      iterator = stream[Symbol.asyncIterator]();
+    } catch (error) {
+      yield serverError(describe(error));
+      return "error";
+    }
+  }
+
+  const stopCode = () => {
+    interpreter.computer.stop().catch(() => {});
+  };
+  signal.addEventListener("abort", stopCode, { once: true });
+  const aborted = abortPromise(signal);
+  let handedOff = false;
+  let finished = false;
+  try {
+    for (;;) {
+      const step = iterator.next();
+      step.catch(() => {}); // a step abandoned on abort must not reject unhandled
+      const next = await Promise.race([step, aborted.promise]);
+      if (next === ABORTED) return "stopped";
+      if (next.done) {
+        finished = true;
+        return "complete";
+      }
+      const chunk = next.value;
+      if (chunk.type === "confirmation" && !interpreter.autoRun) {
+        yield chunk;
+        if (options.approval === "pause") {
+          session.pending = { iterator };
+          handedOff = true;
+          return "paused";
+        }
+        finished = true;
+        await settleWithin(iterator.return?.(), 5000);
+        for (const declined of declinePendingCode(interpreter.messages)) yield declined;
+        return "declined";
+      }
+      yield chunk;
+    }
+  } catch (error) {
+    finished = true;
+    yield serverError(describe(error));
+    return "error";
+  } finally {
+    aborted.dispose();
+    signal.removeEventListener("abort", stopCode);
+    if (!handedOff && !finished) {
+      // Stopped early (abort, or the consumer left): end the engine's stream so
+      // nothing more runs, and wait (bounded) so the next turn starts clean.
+      stopCode();
+      await settleWithin(iterator.return?.(), 10000);
+    }
+  }
+}
+
+/** A one-line description of an error for a client. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

@@ -1,0 +1,98 @@
+/**
+ * What the server needs from an interpreter, and the options of the server.
+ * The server depends only on these types, never on the engine's class, so it
+ * can be tested and loaded without the engine (and the engine can load the
+ * server lazily without an import cycle).
+ *
+ * @module
+ */
+
+import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+
+/** Options the server passes to `chat()`. */
+export interface ServerChatOptions {
+  /** Always true: the server consumes LMC chunks. */
+  stream: true;
+  /** Always false: no terminal UI on a server. */
+  display: false;
+  /** Aborted when the client goes away or the server shuts down. */
+  signal?: AbortSignal;
+}
+
+/** The part of an interpreter's computer the server uses. */
+export interface ServerComputerLike {
+  /** Interrupts running code (the whole process group); sessions stay alive. */
+  stop(): Promise<void>;
+  /** Ends every code session and every process they started. */
+  terminate(): Promise<void>;
+}
+
+/**
+ * The small surface of `Interpreter` the server relies on. Settings are read
+ * and written as plain properties (see `lib/server/settings.ts`).
+ */
+export interface InterpreterLike {
+  /** The conversation, as LMC messages. */
+  messages: LmcMessage[];
+  /** Runs code without asking when true. */
+  autoRun: boolean;
+  /** Streams the answer to one message as LMC chunks (reference §4.2). */
+  chat(
+    message: string | LmcMessage | LmcMessage[],
+    options: ServerChatOptions,
+  ): AsyncIterable<LmcChunk>;
+  /** The machine the code runs on. */
+  computer: ServerComputerLike;
+}
+
+/** Builds a fresh interpreter for a new session. */
+export type InterpreterFactory = () => InterpreterLike | Promise<InterpreterLike>;
+
+/** Where the server writes its few lines (listening address, generated token). */
+export type ServerLog = (line: string) => void;
+
+/** Options of `startServer()`. Every field is optional. */
+export interface ServerOptions {
+  /** Builds each session's interpreter (default: a new `Interpreter` from lib/core). */
+  createInterpreter?: InterpreterFactory;
+  /** Address to bind (default: INTERPRETER_HOST or 127.0.0.1). */
+  hostname?: string;
+  /** Port to bind, 0 for a random one (default: INTERPRETER_PORT or 8000). */
+  port?: number;
+  /** The access token clients must send (default: INTERPRETER_API_KEY, else a random one). */
+  apiKey?: string;
+  /** Let clients switch `auto_run` on through `POST /settings` (default false). */
+  allowRemoteAutoRun?: boolean;
+  /** Largest request body in bytes (default 8 MiB). */
+  maxBodyBytes?: number;
+  /** Runs (chat turns) allowed at once across all sessions (default 8). */
+  maxConcurrentRuns?: number;
+  /** Sessions kept at once (default 64). */
+  maxSessions?: number;
+  /** Seconds a session may stay unused before it and its code sessions are ended (default 1800). */
+  sessionIdleSeconds?: number;
+  /** Seconds a WebSocket client has to authenticate with `{"auth": token}` (default 10). */
+  authTimeoutSeconds?: number;
+  /** Stop gracefully on SIGINT / SIGTERM (default false; the CLI turns it on). */
+  handleSignals?: boolean;
+  /** Where to print the listening address and a generated token (default: stderr). */
+  log?: ServerLog;
+}
+
+/** A running server. */
+export interface ServerHandle {
+  /** The base URL, e.g. `http://127.0.0.1:8000`. */
+  readonly url: string;
+  /** The bound address. */
+  readonly hostname: string;
+  /** The bound port. */
+  readonly port: number;
+  /** The token clients must send. */
+  readonly token: string;
+  /** True when the token was generated (not given by option or environment). */
+  readonly tokenGenerated: boolean;
+  /** Resolves once the server has stopped. */
+  readonly finished: Promise<void>;
+  /** Stops running code, ends every session and closes the server. */
+  close(): Promise<void>;
+}
