@@ -310,7 +310,12 @@ export class Renderer {
 
   #addUsage(content: unknown): void {
     if (!content || typeof content !== "object") return;
-    const c = content as Record<string, unknown>;
+    // The engine's usage report carries this call under `turn`; plain counts are accepted too.
+    const report = content as Record<string, unknown>;
+    const c = (report.turn && typeof report.turn === "object" ? report.turn : report) as Record<
+      string,
+      unknown
+    >;
     const num = (...keys: string[]) => {
       for (const k of keys) if (typeof c[k] === "number") return c[k] as number;
       return 0;

@@ -1,0 +1,482 @@
+/**
+ * The `interpreter` program after flag parsing: settings from profiles and
+ * flags, then one of: the profiles folder, the server, the conversation list,
+ * a one-shot request, or the interactive chat.
+ *
+ * @module
+ */
+
+import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { InterpreterOptions } from "../core/settings.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+import {
+  ensureDefaultProfile,
+  getSetting,
+  loadProfile,
+  mergeProfiles,
+  type Profile,
+  ProfileError,
+  profileFromFlags,
+  profilesDir,
+  resetProfile,
+} from "../profiles/mod.ts";
+import {
+  ConversationStore,
+  listConversations,
+  loadConversation,
+} from "../storage/conversations.ts";
+import { appendHistory, loadHistory } from "../storage/history.ts";
+import { ExitCode } from "./exit_codes.ts";
+import type { ParsedArgs } from "./flags.ts";
+import { Renderer } from "./renderer.ts";
+import { LineInput } from "./input.ts";
+import { type EngineLike, runTurn, type TurnIo } from "./chat.ts";
+import { interpreterOptionsFromProfile } from "./settings.ts";
+import { runMagic } from "./magic.ts";
+import { findLocalServers } from "./local.ts";
+
+/** Facts main.ts passes in. */
+export interface CliMeta {
+  /** The program's version. */
+  version: string;
+}
+
+/** An engine with the optional extras the terminal uses when present. */
+type Engine = EngineLike & {
+  reset?(): Promise<void> | void;
+  verbose?: boolean;
+  computer?: {
+    run(language: string, code: string): Promise<LmcMessage[]>;
+    terminate?(): Promise<void>;
+  };
+  llm?: { model?: string; apiBase?: string; contextWindow?: number; maxTokens?: number };
+  countTokens?(messages: LmcMessage[]): number | Promise<number>;
+  terminate?(): Promise<void>;
+};
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  const data = encoder.encode(text);
+  let off = 0;
+  while (off < data.length) off += file.writeSync(data.subarray(off));
+}
+
+class UsageProblem extends Error {}
+
+/** Runs the program for parsed flags; resolves to the exit status. */
+export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
+  const flags = args.flags;
+  try {
+    if (flags.profiles) return await showProfiles();
+    if (flags.reset_profile !== undefined) {
+      const path = await resetProfile(String(flags.reset_profile || "default"));
+      console.log(`Restored ${path}`);
+      return ExitCode.Ok;
+    }
+    const { profile, source } = await settingsFrom(flags);
+    const permissions = await resolvePermissions(flags, profile, source);
+    if (flags.server) return await runServer(flags, profile, permissions);
+    return await runChat(args, profile, permissions, meta);
+  } catch (e) {
+    if (e instanceof ProfileError || e instanceof UsageProblem) {
+      console.error(`interpreter: ${e.message}`);
+      return ExitCode.Usage;
+    }
+    throw e;
+  }
+}
+
+async function showProfiles(): Promise<number> {
+  await ensureDefaultProfile();
+  const dir = profilesDir();
+  console.log(dir);
+  const desktop = Deno.build.os === "darwin" || Deno.env.get("DISPLAY") ||
+    Deno.env.get("WAYLAND_DISPLAY");
+  if (desktop) {
+    const opener = Deno.build.os === "darwin" ? "open" : "xdg-open";
+    try {
+      const child = new Deno.Command(opener, { args: [dir], stdout: "null", stderr: "null" })
+        .spawn();
+      await child.status;
+    } catch { /* no opener: the path is printed */ }
+  }
+  return ExitCode.Ok;
+}
+
+/** Loads the profile (default: default.yaml), shortcut profiles, then flags on top. */
+export async function settingsFrom(
+  flags: ParsedArgs["flags"],
+): Promise<{ profile: Profile; source: string }> {
+  await ensureDefaultProfile();
+  const name = typeof flags.profile === "string" ? flags.profile : "default";
+  let profile = await loadProfile(name);
+  for (const shortcut of ["fast", "vision", "local"]) {
+    if (flags[shortcut]) profile = mergeProfiles(profile, await loadProfile(shortcut));
+  }
+  profile = mergeProfiles(profile, profileFromFlags(flags));
+  return { profile, source: name };
+}
+
+async function resolvePermissions(
+  flags: ParsedArgs["flags"],
+  profile: Profile,
+  source: string,
+): Promise<Permissions | undefined> {
+  const sandbox = await import("../sandbox/mod.ts");
+  try {
+    const base = sandbox.permissionsFromProfile(profile.permissions, {
+      where: `profile ${source}: permissions`,
+    });
+    const permissionFlags: Record<string, boolean | string[] | undefined> = {};
+    for (const [key, value] of Object.entries(flags)) {
+      if (/^(allow|deny)_/.test(key)) permissionFlags[key] = value as boolean | string[];
+    }
+    return sandbox.permissionsFromFlags(permissionFlags, { base });
+  } catch (e) {
+    throw new UsageProblem(e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function runServer(
+  flags: ParsedArgs["flags"],
+  profile: Profile,
+  permissions: Permissions | undefined,
+): Promise<number> {
+  const { startServer } = await import("../server/mod.ts");
+  const { Interpreter } = await import("../core/interpreter.ts");
+  const options = interpreterOptionsFromProfile(profile, permissions);
+  try {
+    const handle = await startServer({
+      hostname: typeof flags.host === "string" ? flags.host : undefined,
+      port: typeof flags.port === "number" ? flags.port : undefined,
+      // Each session gets its own interpreter with the profile's settings.
+      createInterpreter: () => new Interpreter({ ...options, messages: [] }),
+      handleSignals: true,
+    });
+    await handle.finished;
+  } catch (e) {
+    throw new UsageProblem(e instanceof Error ? e.message : String(e));
+  }
+  return ExitCode.Ok;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of Deno.stdin.readable) chunks.push(chunk);
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+async function pickLocal(profile: Profile, input: LineInput | undefined): Promise<Profile> {
+  if (getSetting(profile, "llm.api_base") && getSetting(profile, "llm.model")) return profile;
+  const servers = await findLocalServers();
+  const choices = servers.flatMap((s) => s.models.map((m) => ({ server: s, model: m })));
+  if (choices.length === 0) {
+    throw new UsageProblem(
+      "--local found no model server on 127.0.0.1 (Ollama 11434, LM Studio 1234, llama.cpp 8080, Jan 1337); start one, or pass --api_base URL --model NAME",
+    );
+  }
+  let choice = choices[0];
+  if (input && choices.length > 1) {
+    choices.forEach((c, i) => console.log(`  ${i + 1}. ${c.model}  (${c.server.name})`));
+    const answer = await input.ask(`Model [1-${choices.length}, Enter for 1]: `);
+    const n = Number(answer || "1");
+    if (Number.isInteger(n) && n >= 1 && n <= choices.length) choice = choices[n - 1];
+  }
+  console.log(`Using ${choice.model} on ${choice.server.name} (${choice.server.apiBase})`);
+  return mergeProfiles(profile, { llm: { api_base: choice.server.apiBase, model: choice.model } });
+}
+
+async function runChat(
+  args: ParsedArgs,
+  profile: Profile,
+  permissions: Permissions | undefined,
+  meta: CliMeta,
+): Promise<number> {
+  const flags = args.flags;
+  const stdinIsTerminal = Deno.stdin.isTerminal();
+  const stdoutIsTerminal = Deno.stdout.isTerminal();
+  const json = flags.json === true;
+  let message = args.positional.join(" ").trim();
+  if (!stdinIsTerminal || flags.stdin) {
+    const piped = (await readStdin()).trim();
+    if (piped) {
+      message = message ? `${message}\n\nHere is the input I was given:\n\n${piped}` : piped;
+    }
+  }
+  const interactive = message === "" && stdinIsTerminal && !json;
+  if (!interactive && message === "") {
+    console.error(
+      "interpreter: no message: pass one as an argument, or pipe text on standard input",
+    );
+    return ExitCode.Usage;
+  }
+  const plain = flags.plain === true || profile.plain_text_display === true;
+  const color = stdoutIsTerminal && !plain && !Deno.env.get("NO_COLOR");
+  const history = interactive ? await loadHistory() : [];
+  const input = stdinIsTerminal ? new LineInput(history) : undefined;
+  if (flags.local) profile = await pickLocal(profile, input);
+
+  let resumed: LmcMessage[] | undefined;
+  let resumedPath: string | undefined;
+  if (flags.conversations) {
+    if (!input) {
+      console.error("interpreter: --conversations needs a terminal to pick from");
+      return ExitCode.Usage;
+    }
+    const picked = await pickConversation(input);
+    if (!picked) return ExitCode.Ok;
+    resumed = picked.messages;
+    resumedPath = picked.path;
+  }
+
+  const options: InterpreterOptions = interpreterOptionsFromProfile(profile, permissions);
+  const apiKey = options.llm?.apiKey;
+  const store = new ConversationStore({ path: resumedPath, secrets: [apiKey] });
+  const conversationHistory = profile.conversation_history !== false;
+  const save = async (messages: LmcMessage[]) => {
+    if (!conversationHistory) return;
+    try {
+      await store.save(messages);
+    } catch (e) {
+      console.error(
+        `interpreter: could not save the conversation: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+  };
+  if (resumed) options.messages = resumed;
+  options.onMessage = save;
+
+  const { Interpreter } = await import("../core/interpreter.ts");
+  // deno-lint-ignore no-explicit-any
+  const engine = new (Interpreter as any)(options) as Engine;
+
+  const renderer = json ? undefined : new Renderer(
+    {
+      write: (s) => writeAll(Deno.stdout, s),
+      columns: () => {
+        try {
+          return Deno.consoleSize().columns;
+        } catch {
+          return 80;
+        }
+      },
+    },
+    {
+      color,
+      live: stdoutIsTerminal,
+      plain,
+      highlightActiveLine: profile.highlight_active_line !== false,
+    },
+  );
+  const note = (text: string) => {
+    if (json || !renderer) writeAll(Deno.stderr, text + "\n");
+    else renderer.print(renderer.style.yellow(text));
+  };
+  const io: TurnIo = {
+    renderer,
+    json: json
+      ? (chunk: LmcChunk) => writeAll(Deno.stdout, JSON.stringify(chunk) + "\n")
+      : undefined,
+    input,
+    note,
+    onMessages: save,
+  };
+
+  try {
+    if (!interactive) {
+      const result = await runTurn(engine, message, io);
+      if (result.status !== ExitCode.Ok && result.reason && !json) {
+        writeAll(Deno.stderr, `interpreter: ${result.reason}\n`);
+      }
+      return result.status;
+    }
+    if (resumed && renderer) replay(resumed, renderer);
+    return await interactiveLoop(engine, input!, renderer!, io, {
+      history,
+      store,
+      version: meta.version,
+      profile,
+      permissions,
+    });
+  } finally {
+    await (engine.terminate?.() ?? engine.computer?.terminate?.())?.catch?.(() => {});
+  }
+}
+
+async function pickConversation(
+  input: LineInput,
+): Promise<{ path: string; messages: LmcMessage[] } | undefined> {
+  const list = await listConversations();
+  if (list.length === 0) {
+    console.log("No saved conversations yet.");
+    return undefined;
+  }
+  const shown = list.slice(0, 30);
+  shown.forEach((c, i) => {
+    const when = c.modified.toISOString().replace("T", " ").slice(0, 16);
+    console.log(`  ${String(i + 1).padStart(2)}. ${c.title}  (${when})`);
+  });
+  const answer = await input.ask(`Resume which one? [1-${shown.length}, Enter to cancel] `);
+  const n = Number(answer);
+  if (!answer || !Number.isInteger(n) || n < 1 || n > shown.length) return undefined;
+  const path = shown[n - 1].path;
+  return { path, messages: await loadConversation(path) };
+}
+
+/** Draws a saved conversation again, as chunks. */
+export function replay(messages: LmcMessage[], renderer: Renderer): void {
+  for (const m of messages) {
+    if (m.role === "user" && m.type === "message") {
+      renderer.print(renderer.style.bold("> ") + String(m.content));
+      continue;
+    }
+    const base = { role: m.role, type: m.type, format: m.format };
+    renderer.chunk({ ...base, start: true });
+    renderer.chunk(m);
+    renderer.chunk({ ...base, end: true });
+  }
+  renderer.finish();
+}
+
+interface LoopContext {
+  history: string[];
+  store: ConversationStore;
+  version: string;
+  profile: Profile;
+  permissions: Permissions | undefined;
+}
+
+async function interactiveLoop(
+  engine: Engine,
+  input: LineInput,
+  renderer: Renderer,
+  io: TurnIo,
+  ctx: LoopContext,
+): Promise<number> {
+  const s = renderer.style;
+  if (!engine.autoRun) {
+    renderer.print(
+      s.gray(
+        "Code runs only after you approve it (-y to skip asking). %help for commands, Ctrl-D to exit.",
+      ),
+    );
+  } else {renderer.print(
+      s.gray("Code runs without asking (auto_run). %help for commands, Ctrl-D to exit."),
+    );}
+  let verbose = engine.verbose ?? false;
+  for (;;) {
+    const read = await input.read(s.bold("> "));
+    if (read.kind !== "line") {
+      await io.onMessages?.(engine.messages);
+      return ExitCode.Ok;
+    }
+    const text = read.text.trim();
+    if (text === "") continue;
+    await appendHistory(text, ctx.history).catch(() => {});
+    if (text.startsWith("%")) {
+      try {
+        await runMagic(text, {
+          get messages() {
+            return engine.messages;
+          },
+          setMessages(messages) {
+            engine.messages = messages;
+            void io.onMessages?.(messages);
+          },
+          async reset() {
+            if (engine.reset) await engine.reset();
+            else engine.messages = [];
+            ctx.store.restart();
+          },
+          print: (...lines) => renderer.print(...lines),
+          get autoRun() {
+            return engine.autoRun;
+          },
+          setAutoRun(on) {
+            engine.autoRun = on;
+          },
+          get verbose() {
+            return verbose;
+          },
+          setVerbose(on) {
+            verbose = on;
+            if ("verbose" in engine) engine.verbose = on;
+          },
+          runShell: (command) => runShell(engine, command, renderer),
+          info: () => Promise.resolve(infoLines(engine, ctx)),
+          tokens: (prompt) => tokenLines(engine, prompt),
+          conversationPath: ctx.store.path,
+          cwd: Deno.cwd(),
+        });
+      } catch (e) {
+        renderer.print(s.red(`Error: ${e instanceof Error ? e.message : e}`));
+      }
+      continue;
+    }
+    await runTurn(engine, text, io);
+  }
+}
+
+async function runShell(engine: Engine, command: string, renderer: Renderer): Promise<void> {
+  if (!engine.computer) {
+    renderer.print("No computer to run commands on.");
+    return;
+  }
+  const out = await engine.computer.run("shell", command);
+  for (const m of out) {
+    if (m.type === "console" && m.format !== "active_line" && typeof m.content === "string") {
+      renderer.print(m.content.replace(/\n$/, ""));
+    }
+  }
+}
+
+function infoLines(engine: Engine, ctx: LoopContext): string[] {
+  const llm = engine.llm ?? {};
+  return [
+    `interpreter ${ctx.version} on Deno ${Deno.version.deno} (${Deno.build.os} ${Deno.build.arch})`,
+    `model: ${llm.model ?? getSetting(ctx.profile, "llm.model") ?? "(default)"}`,
+    `api base: ${llm.apiBase ?? getSetting(ctx.profile, "llm.api_base") ?? "(provider default)"}`,
+    `context window: ${llm.contextWindow ?? "(auto)"}, max tokens: ${llm.maxTokens ?? "(auto)"}`,
+    `auto_run: ${engine.autoRun}`,
+    `messages: ${engine.messages.length}`,
+    `conversation file: ${ctx.store.path ?? "(not saved yet)"}`,
+    `profiles: ${profilesDir()}`,
+  ];
+}
+
+async function tokenLines(engine: Engine, prompt: string): Promise<string[]> {
+  const { priceOf } = await import("../llm/models.ts");
+  const model = engine.llm?.model ?? "gpt-4o";
+  const count = async (messages: LmcMessage[]) =>
+    engine.countTokens ? await engine.countTokens(messages) : estimateTokens(messages);
+  const next = await count(engine.messages);
+  const lines = [`Next request: about ${next.toLocaleString("en-US")} tokens of conversation`];
+  const cost = priceOf(model, { promptTokens: next, completionTokens: 0 });
+  if (cost !== undefined) lines[0] += `, about $${cost.toFixed(4)} to send with ${model}`;
+  if (prompt) {
+    const p = await count([{ role: "user", type: "message", content: prompt }]);
+    const pc = priceOf(model, { promptTokens: p, completionTokens: 0 });
+    lines.push(`The prompt: about ${p} tokens${pc !== undefined ? `, $${pc.toFixed(6)}` : ""}`);
+  }
+  if (!engine.countTokens) {
+    lines.push("(estimated at 4 characters per token; the system message is not counted)");
+  }
+  return lines;
+}
+
+function estimateTokens(messages: LmcMessage[]): number {
+  let chars = 0;
+  for (const m of messages) {
+    chars += (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "")).length +
+      12;
+  }
+  return Math.ceil(chars / 4);
+}

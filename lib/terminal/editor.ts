@@ -1,0 +1,58 @@
+/**
+ * Opening code in the person's editor for the `e` answer: $VISUAL, else
+ * $EDITOR, else nano, else vi. The edited text comes back.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+const EXTENSIONS: Record<string, string> = {
+  python: "py",
+  shell: "sh",
+  bash: "sh",
+  javascript: "js",
+  typescript: "ts",
+  ruby: "rb",
+  r: "r",
+  powershell: "ps1",
+  html: "html",
+  java: "java",
+  applescript: "applescript",
+};
+
+function onPath(program: string): boolean {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      if (Deno.statSync(join(dir, program)).isFile) return true;
+    } catch { /* not here */ }
+  }
+  return false;
+}
+
+/** The editor command to use (may include arguments, e.g. `code --wait`). */
+export function pickEditor(): string {
+  const chosen = Deno.env.get("VISUAL") || Deno.env.get("EDITOR");
+  if (chosen) return chosen;
+  return onPath("nano") ? "nano" : "vi";
+}
+
+/** Opens `code` in the editor and returns the edited text (trailing newline removed). */
+export async function editInEditor(code: string, language: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "interpreter-edit-" });
+  const file = join(dir, `code.${EXTENSIONS[language.toLowerCase()] ?? "txt"}`);
+  try {
+    await Deno.writeTextFile(file, code.endsWith("\n") ? code : code + "\n");
+    // Through sh so an $EDITOR with arguments ("code --wait") works; the file is "$1".
+    const status = await new Deno.Command("sh", {
+      args: ["-c", `${pickEditor()} "$1"`, "sh", file],
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn().status;
+    if (!status.success) throw new Error(`the editor exited with status ${status.code}`);
+    return (await Deno.readTextFile(file)).replace(/\n$/, "");
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

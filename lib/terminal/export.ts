@@ -1,0 +1,106 @@
+/**
+ * Conversation exports for `%markdown` and `%jupyter`: LMC messages as a
+ * Markdown document or as a Jupyter notebook (nbformat 4).
+ *
+ * @module
+ */
+
+import type { LmcMessage } from "../core/lmc.ts";
+
+function text(content: unknown): string {
+  return typeof content === "string" ? content : JSON.stringify(content ?? "");
+}
+
+function fence(body: string, lang = ""): string {
+  const ticks = body.includes("```") ? "````" : "```";
+  return `${ticks}${lang}\n${body.replace(/\n$/, "")}\n${ticks}`;
+}
+
+/** The conversation as Markdown: a `## role` heading per speaker turn, code fenced. */
+export function conversationToMarkdown(messages: LmcMessage[]): string {
+  const parts: string[] = [];
+  let lastRole = "";
+  for (const m of messages) {
+    if (m.role !== lastRole) {
+      parts.push(`## ${m.role}`);
+      lastRole = m.role;
+    }
+    if (m.type === "message" || m.type === "reasoning") parts.push(text(m.content));
+    else if (m.type === "code") parts.push(fence(text(m.content), m.format ?? ""));
+    else if (m.type === "console") parts.push(fence(text(m.content) || "(no output)"));
+    else if (m.type === "image") parts.push(`*(image, ${m.format ?? "unknown format"})*`);
+    else if (m.type === "file") parts.push(`File: \`${text(m.content)}\``);
+  }
+  return parts.join("\n\n") + "\n";
+}
+
+function sourceLines(s: string): string[] {
+  const lines = s.split("\n");
+  return lines.map((l, i) => (i < lines.length - 1 ? l + "\n" : l)).filter((l) => l !== "");
+}
+
+/** The conversation as a Jupyter notebook (JSON text, nbformat 4.5). */
+export function conversationToNotebook(messages: LmcMessage[]): string {
+  // deno-lint-ignore no-explicit-any
+  const cells: any[] = [];
+  let id = 0;
+  const nextId = () => `cell-${id++}`;
+  for (const m of messages) {
+    if (m.type === "message" && m.role === "user") {
+      const quoted = text(m.content).split("\n").map((l) => `> ${l}`).join("\n");
+      cells.push({
+        id: nextId(),
+        cell_type: "markdown",
+        metadata: {},
+        source: sourceLines(quoted),
+      });
+    } else if (m.type === "message" && m.role === "assistant") {
+      cells.push({
+        id: nextId(),
+        cell_type: "markdown",
+        metadata: {},
+        source: sourceLines(text(m.content)),
+      });
+    } else if (m.type === "code" && m.role === "assistant") {
+      cells.push({
+        id: nextId(),
+        cell_type: "code",
+        execution_count: null,
+        metadata: { language: m.format ?? "python" },
+        outputs: [],
+        source: sourceLines(text(m.content)),
+      });
+    } else if (m.type === "console" && m.format !== "active_line") {
+      const last = cells[cells.length - 1];
+      if (last?.cell_type === "code" && text(m.content) !== "") {
+        last.outputs.push({
+          output_type: "stream",
+          name: "stdout",
+          text: sourceLines(text(m.content)),
+        });
+      }
+    } else if (
+      m.type === "image" && m.role === "computer" && String(m.format).startsWith("base64")
+    ) {
+      const last = cells[cells.length - 1];
+      const mime = String(m.format).includes("jpeg") ? "image/jpeg" : "image/png";
+      if (last?.cell_type === "code") {
+        last.outputs.push({
+          output_type: "display_data",
+          data: { [mime]: text(m.content) },
+          metadata: {},
+        });
+      }
+    }
+  }
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { display_name: "Python 3", language: "python", name: "python3" },
+      language_info: { name: "python" },
+    },
+    cells,
+  };
+  return JSON.stringify(notebook, null, 1) + "\n";
+}

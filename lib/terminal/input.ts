@@ -1,0 +1,114 @@
+/**
+ * Reading what the person types: line editing and history through
+ * node:readline (works in Deno; arrow keys, Ctrl-A/E/U/W, history with up and
+ * down), multi-line input (a `"""` line opens a block closed by the next
+ * `"""` line; pasted lines that arrive together stay one message), Ctrl-C and
+ * Ctrl-D.
+ *
+ * A fresh readline is opened for each read and closed after it, so the
+ * terminal is in its normal mode while the model or code runs (Ctrl-C then
+ * arrives as SIGINT and interrupts them).
+ *
+ * @module
+ */
+
+import * as readline from "node:readline";
+import process from "node:process";
+
+/** What one read gave. */
+export type ReadResult =
+  | { kind: "line"; text: string }
+  /** Ctrl-C at an empty prompt. */
+  | { kind: "interrupt" }
+  /** Ctrl-D (end of input). */
+  | { kind: "eof" };
+
+/** Lines that arrive within this many milliseconds of each other are one paste. */
+const PASTE_WINDOW_MS = 15;
+
+/** Reads lines from the terminal with editing and history. */
+export class LineInput {
+  #history: string[];
+
+  /** `history` holds past entries, oldest first (it is shared, not copied). */
+  constructor(history: string[]) {
+    this.#history = history;
+  }
+
+  /** Reads one message: a line, a `"""` block, or a paste of several lines. */
+  async read(prompt: string): Promise<ReadResult> {
+    const first = await this.#readLines(prompt);
+    if (first.kind !== "line") return first;
+    if (!first.text.includes('"""')) return first;
+    // A """ block: collect until a line with the closing """.
+    const opened = first.text.indexOf('"""');
+    const rest = first.text.slice(opened + 3);
+    const close = rest.indexOf('"""');
+    if (close >= 0) {
+      return { kind: "line", text: (first.text.slice(0, opened) + rest.slice(0, close)).trim() };
+    }
+    const parts = [first.text.slice(0, opened) + rest];
+    for (;;) {
+      const next = await this.#readLines("... ");
+      if (next.kind !== "line") return next;
+      const end = next.text.indexOf('"""');
+      if (end >= 0) {
+        parts.push(next.text.slice(0, end));
+        return { kind: "line", text: parts.join("\n").trim() };
+      }
+      parts.push(next.text);
+    }
+  }
+
+  /** Asks a question and returns the trimmed answer ("" on Ctrl-C / Ctrl-D). */
+  async ask(question: string): Promise<string> {
+    const r = await this.#readLines(question, false);
+    return r.kind === "line" ? r.text.trim() : "";
+  }
+
+  #readLines(prompt: string, keepHistory = true): Promise<ReadResult> {
+    return new Promise((resolveRead) => {
+      const rl = readline.createInterface({
+        input: process.stdin,
+        output: process.stdout,
+        terminal: true,
+        history: keepHistory ? [...this.#history].reverse() : [],
+        historySize: keepHistory ? 1000 : 0,
+        removeHistoryDuplicates: true,
+      });
+      const lines: string[] = [];
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let done = false;
+      const finish = (result: ReadResult) => {
+        if (done) return;
+        done = true;
+        if (timer !== undefined) clearTimeout(timer);
+        rl.close();
+        resolveRead(result);
+      };
+      rl.on("line", (line: string) => {
+        lines.push(line);
+        if (timer !== undefined) clearTimeout(timer);
+        timer = setTimeout(() => finish({ kind: "line", text: lines.join("\n") }), PASTE_WINDOW_MS);
+      });
+      rl.on("SIGINT", () => {
+        if (lines.length === 0 && rl.line === "") {
+          process.stdout.write("\n");
+          finish({ kind: "interrupt" });
+        } else {
+          // Ctrl-C with text typed clears it, as in a shell.
+          process.stdout.write("^C\n");
+          lines.length = 0;
+          rl.write(null, { ctrl: true, name: "u" });
+          rl.prompt();
+        }
+      });
+      rl.on("close", () => {
+        if (lines.length > 0) finish({ kind: "line", text: lines.join("\n") });
+        else finish({ kind: "eof" });
+      });
+      rl.setPrompt(prompt);
+      rl.prompt();
+    });
+  }
+}

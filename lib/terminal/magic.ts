@@ -1,0 +1,196 @@
+/**
+ * Magic commands typed at the chat prompt (`%help`, `%undo`, `%% ls`...), as
+ * in Open Interpreter (reference §2). The logic works on a small context
+ * object so it can be tested without a terminal or a model.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import type { LmcMessage } from "../core/lmc.ts";
+import { conversationToMarkdown, conversationToNotebook } from "./export.ts";
+
+/** What the magic commands need from the chat session. */
+export interface MagicContext {
+  /** The conversation so far. */
+  messages: LmcMessage[];
+  /** Replaces the conversation. */
+  setMessages(messages: LmcMessage[]): void;
+  /** Ends running code sessions and clears the conversation. */
+  reset(): Promise<void>;
+  /** Prints lines to the user. */
+  print(...lines: string[]): void;
+  /** Current `auto_run`. */
+  autoRun: boolean;
+  /** Sets `auto_run`. */
+  setAutoRun(on: boolean): void;
+  /** Current verbosity. */
+  verbose: boolean;
+  /** Sets verbosity. */
+  setVerbose(on: boolean): void;
+  /** Runs a shell command in the session's shell and shows its output. */
+  runShell(command: string): Promise<void>;
+  /** Lines describing the program, model and settings (`%info`). */
+  info(): Promise<string[]>;
+  /** Lines with the token count and cost of the next request, plus of `prompt` if given. */
+  tokens(prompt: string): Promise<string[]>;
+  /** The saved conversation's file, if any (default name for `%markdown`). */
+  conversationPath?: string;
+  /** Folder where exports go by default (the current directory). */
+  cwd: string;
+}
+
+/** The `%help` text. */
+export const MAGIC_HELP: readonly string[] = [
+  "%% <command>            run a shell command in the session",
+  "%help                   show this help",
+  "%reset                  forget the conversation and restart code sessions",
+  "%undo                   remove the last message you sent and the answers to it",
+  "%verbose [true|false]   detailed logs (no argument: on, and print the messages)",
+  "%auto_run [true|false]  run code without asking (no argument: on)",
+  "%tokens [prompt]        tokens and estimated cost of the next request (and of a prompt)",
+  "%save_message [path]    save the conversation as JSON (default messages.json)",
+  "%load_message [path]    load a conversation saved with %save_message",
+  "%info                   program, model and settings",
+  "%jupyter [path]         export the conversation as a Jupyter notebook",
+  "%markdown [path]        export the conversation as Markdown",
+  '"""                     start or end multi-line input',
+];
+
+function parseBool(arg: string): boolean | undefined {
+  if (arg === "" || /^(true|on|yes|1)$/i.test(arg)) return true;
+  if (/^(false|off|no|0)$/i.test(arg)) return false;
+  return undefined;
+}
+
+function stamp(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}-${
+    p(d.getMinutes())
+  }-${p(d.getSeconds())}`;
+}
+
+/** Runs one magic command line (starting with `%`). Unknown commands show the help. */
+export async function runMagic(line: string, ctx: MagicContext): Promise<void> {
+  if (line.startsWith("%%")) {
+    const command = line.slice(2).trim();
+    if (!command) ctx.print("Usage: %% <shell command>, e.g. %% ls -la");
+    else await ctx.runShell(command);
+    return;
+  }
+  const body = line.slice(1).trim();
+  const space = body.search(/\s/);
+  const name = (space < 0 ? body : body.slice(0, space)).toLowerCase();
+  const arg = space < 0 ? "" : body.slice(space + 1).trim();
+  switch (name) {
+    case "help":
+      ctx.print(...MAGIC_HELP);
+      return;
+    case "reset":
+      await ctx.reset();
+      ctx.print("Reset done: the conversation is cleared.");
+      return;
+    case "undo":
+      undo(ctx);
+      return;
+    case "verbose":
+    case "debug": {
+      const on = parseBool(arg);
+      if (on === undefined) return ctx.print("Usage: %verbose [true|false]");
+      ctx.setVerbose(on);
+      if (on && arg === "") {
+        for (const m of ctx.messages) ctx.print(JSON.stringify(abbreviate(m)));
+      }
+      ctx.print(`Verbose mode ${on ? "on" : "off"}.`);
+      return;
+    }
+    case "auto_run": {
+      const on = parseBool(arg);
+      if (on === undefined) return ctx.print("Usage: %auto_run [true|false]");
+      ctx.setAutoRun(on);
+      ctx.print(on ? "Code will run without asking." : "You will be asked before code runs.");
+      return;
+    }
+    case "tokens":
+      ctx.print(...await ctx.tokens(arg));
+      return;
+    case "save_message": {
+      const path = resolve(ctx.cwd, withExt(arg || "messages.json", ".json"));
+      await Deno.writeTextFile(path, JSON.stringify(ctx.messages, null, 2) + "\n");
+      ctx.print(`Saved the conversation to ${path}`);
+      return;
+    }
+    case "load_message": {
+      const path = resolve(ctx.cwd, withExt(arg || "messages.json", ".json"));
+      let data: unknown;
+      try {
+        data = JSON.parse(await Deno.readTextFile(path));
+      } catch (e) {
+        ctx.print(`Cannot load ${path}: ${e instanceof Error ? e.message : e}`);
+        return;
+      }
+      if (!Array.isArray(data)) {
+        ctx.print(`Cannot load ${path}: expected a JSON list of messages.`);
+        return;
+      }
+      ctx.setMessages(data as LmcMessage[]);
+      ctx.print(`Loaded ${data.length} messages from ${path}`);
+      return;
+    }
+    case "info":
+      ctx.print(...await ctx.info());
+      return;
+    case "jupyter": {
+      const path = resolve(ctx.cwd, withExt(arg || `conversation_${stamp()}.ipynb`, ".ipynb"));
+      await Deno.writeTextFile(path, conversationToNotebook(ctx.messages));
+      ctx.print(`Saved the notebook to ${path}`);
+      return;
+    }
+    case "markdown": {
+      const base = ctx.conversationPath
+        ? ctx.conversationPath.split(/[\\/]/).pop()!.replace(/\.json$/, "")
+        : `conversation_${stamp()}`;
+      const path = resolve(ctx.cwd, withExt(arg || base, ".md"));
+      await Deno.writeTextFile(path, conversationToMarkdown(ctx.messages));
+      ctx.print(`Saved the conversation as Markdown to ${path}`);
+      return;
+    }
+    default:
+      ctx.print(`Unknown command %${name}. Commands:`, ...MAGIC_HELP);
+  }
+}
+
+function withExt(path: string, ext: string): string {
+  return path.endsWith(ext) ? path : path + ext;
+}
+
+function undo(ctx: MagicContext): void {
+  const messages = ctx.messages;
+  let last = -1;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i].role === "user" && messages[i].type === "message") {
+      last = i;
+      break;
+    }
+  }
+  if (last < 0) {
+    ctx.print("Nothing to undo.");
+    return;
+  }
+  for (const m of messages.slice(last)) {
+    if (m.type === "code") ctx.print("Removed a code block");
+    else if (typeof m.content === "string" && m.type === "message") {
+      const t = m.content.length > 30 ? m.content.slice(0, 30) + "…" : m.content;
+      ctx.print(`Removed message: "${t}"`);
+    }
+  }
+  ctx.setMessages(messages.slice(0, last));
+}
+
+function abbreviate(m: LmcMessage): LmcMessage {
+  if (m.type === "image" && typeof m.content === "string" && m.content.length > 80) {
+    return { ...m, content: `${m.content.slice(0, 30)}…${m.content.slice(-30)}` };
+  }
+  return m;
+}

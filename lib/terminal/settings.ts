@@ -1,0 +1,61 @@
+/**
+ * Turns the merged profile (snake_case keys, as in the YAML files and flags)
+ * into the engine's constructor options (camelCase).
+ *
+ * @module
+ */
+
+import type { InterpreterOptions } from "../core/settings.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+import type { Profile } from "../profiles/mod.ts";
+
+type TypeName = "string" | "number" | "boolean";
+
+function pick<T>(v: unknown, type: TypeName): T | undefined {
+  return typeof v === type ? (v as T) : undefined;
+}
+
+/** The engine options a profile describes (permissions are resolved by the caller). */
+export function interpreterOptionsFromProfile(
+  profile: Profile,
+  permissions?: Permissions,
+): InterpreterOptions {
+  const llm = (profile.llm ?? {}) as Record<string, unknown>;
+  const computer = (profile.computer ?? {}) as Record<string, unknown>;
+  const options: InterpreterOptions = {
+    llm: dropUndefined({
+      model: pick<string>(llm.model, "string"),
+      apiBase: pick<string>(llm.api_base, "string"),
+      apiKey: pick<string>(llm.api_key, "string"),
+      apiVersion: pick<string>(llm.api_version, "string"),
+      temperature: pick<number>(llm.temperature, "number"),
+      contextWindow: pick<number>(llm.context_window, "number"),
+      maxTokens: pick<number>(llm.max_tokens, "number"),
+      supportsFunctions: pick<boolean>(llm.supports_functions, "boolean"),
+      supportsVision: pick<boolean>(llm.supports_vision, "boolean"),
+    }),
+    systemMessage: pick<string>(profile.system_message, "string"),
+    customInstructions: pick<string>(profile.custom_instructions, "string"),
+    autoRun: pick<boolean>(profile.auto_run, "boolean"),
+    maxOutput: pick<number>(profile.max_output, "number") ??
+      pick<number>(computer.max_output, "number") ?? pick<number>(llm.max_output, "number"),
+    safeMode: pick<"off" | "ask" | "auto">(profile.safe_mode, "string"),
+    maxBudget: pick<number>(llm.max_budget, "number"),
+    maxTurns: pick<number>(profile.max_turns, "number"),
+    loop: pick<boolean>(profile.loop, "boolean"),
+    loopMessage: pick<string>(profile.loop_message, "string"),
+    loopBreakers: Array.isArray(profile.loop_breakers)
+      ? profile.loop_breakers as string[]
+      : undefined,
+    timeout: pick<number>(profile.timeout, "number") ?? pick<number>(computer.timeout, "number"),
+    offline: pick<boolean>(profile.offline, "boolean"),
+    verbose: pick<boolean>(profile.verbose, "boolean"),
+    permissions,
+  };
+  return dropUndefined(options as Record<string, unknown>) as InterpreterOptions;
+}
+
+function dropUndefined<T extends Record<string, unknown>>(o: T): T {
+  for (const key of Object.keys(o)) if (o[key] === undefined) delete o[key];
+  return o;
+}

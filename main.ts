@@ -1,0 +1,42 @@
+/**
+ * The `interpreter` command. Kept thin on purpose: it parses the flags (a
+ * table with no heavy imports), answers `--help` and `--version` at once, and
+ * only then loads the chat program (model client, renderer...) on demand.
+ *
+ * @module
+ */
+
+import denoConfig from "./deno.json" with { type: "json" };
+import { helpText, parseArgs, UsageError } from "./lib/terminal/flags.ts";
+import { ExitCode } from "./lib/terminal/exit_codes.ts";
+
+/** The program's version, from deno.json. */
+export const VERSION: string = denoConfig.version;
+
+/** Runs the command line `args`; resolves to the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`interpreter: ${e.message}`);
+      return ExitCode.Usage;
+    }
+    throw e;
+  }
+  if (parsed.flags.help) {
+    console.log(helpText());
+    return ExitCode.Ok;
+  }
+  if (parsed.flags.version) {
+    console.log(`interpreter ${VERSION}`);
+    return ExitCode.Ok;
+  }
+  const { runCli } = await import("./lib/terminal/cli.ts");
+  return await runCli(parsed, { version: VERSION });
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
