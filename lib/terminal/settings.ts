@@ -12,7 +12,8 @@ import type { Profile } from "../profiles/mod.ts";
 type TypeName = "string" | "number" | "boolean";
 
 function pick<T>(v: unknown, type: TypeName): T | undefined {
-  return typeof v === type ? (v as T) : undefined;
+  const actual: string = typeof v;
+  return actual === type ? (v as T) : undefined;
 }
 
 /** The engine options a profile describes (permissions are resolved by the caller). */
