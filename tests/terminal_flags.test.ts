@@ -1,0 +1,64 @@
+import { assert, assertEquals, assertThrows } from "./helpers/terminal_assert.ts";
+import { FLAG_GROUPS, FLAGS, helpText, parseArgs, UsageError } from "../lib/terminal/flags.ts";
+
+Deno.test("flags: long, kebab, short and alias spellings land on one name", () => {
+  const a = parseArgs(["--api_base", "http://x/v1", "-m", "gpt-4o", "--yes", "hello", "there"]);
+  assertEquals(a.flags.api_base, "http://x/v1");
+  assertEquals(a.flags.model, "gpt-4o");
+  assertEquals(a.flags.auto_run, true);
+  assertEquals(a.positional, ["hello", "there"]);
+  const b = parseArgs([
+    "--api-base=http://y/v1",
+    "-y",
+    "-ci",
+    "be brief",
+    "-t",
+    "0.5",
+    "-cw",
+    "8000",
+  ]);
+  assertEquals(b.flags.api_base, "http://y/v1");
+  assertEquals(b.flags.auto_run, true);
+  assertEquals(b.flags.custom_instructions, "be brief");
+  assertEquals(b.flags.temperature, 0.5);
+  assertEquals(b.flags.context_window, 8000);
+});
+
+Deno.test("flags: negatable, grants, optional values and --", () => {
+  const a = parseArgs([
+    "--no-llm_supports_functions",
+    "--allow-read",
+    "--allow-net=a.com,b.com",
+    "--deny-read=~/.ssh",
+    "-A",
+  ]);
+  assertEquals(a.flags.llm_supports_functions, false);
+  assertEquals(a.flags.allow_read, true);
+  assertEquals(a.flags.allow_net, ["a.com", "b.com"]);
+  assertEquals(a.flags.deny_read, ["~/.ssh"]);
+  assertEquals(a.flags.allow_all, true);
+  assertEquals(parseArgs(["--reset_profile"]).flags.reset_profile, "");
+  assertEquals(parseArgs(["--", "-y", "x"]).positional, ["-y", "x"]);
+  assertEquals(parseArgs(["--json", "--timeout", "5", "--max_turns", "3"]).flags, {
+    json: true,
+    timeout: 5,
+    max_turns: 3,
+  });
+});
+
+Deno.test("flags: bad input gives one clear line", () => {
+  assertThrows(() => parseArgs(["--nope"]), UsageError, "unknown flag --nope");
+  assertThrows(() => parseArgs(["--max_turns", "2.5"]), UsageError, "whole number");
+  assertThrows(() => parseArgs(["--temperature", "hot"]), UsageError, "a number");
+  assertThrows(() => parseArgs(["--safe_mode", "maybe"]), UsageError, "off, ask, auto");
+  assertThrows(() => parseArgs(["--model"]), UsageError, "needs a value");
+  assertThrows(() => parseArgs(["--deny-net"]), UsageError, "needs a list");
+});
+
+Deno.test("flags: every flag is listed in --help under its group", () => {
+  const help = helpText();
+  for (const group of FLAG_GROUPS) assert(help.includes(`${group}:`), group);
+  for (const f of FLAGS) assert(help.includes(`--${f.name}`), f.name);
+  const shorts = FLAGS.flatMap((f) => f.short ?? []);
+  assertEquals(new Set(shorts).size, shorts.length, "short forms are unique");
+});
