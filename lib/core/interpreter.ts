@@ -1,0 +1,815 @@
+/**
+ * The conversation engine: `Interpreter.chat()` sends the conversation to the
+ * model, streams the answer, runs the code the model asks for on the
+ * computer, sends the output back and loops until the model answers without
+ * code (or a limit is reached).
+ *
+ * @module
+ */
+
+import type { ComputerLike, RunOptions } from "../computer/types.ts";
+import { type CompletionEvent, streamCompletion } from "../llm/client.ts";
+import { LlmError } from "../llm/errors.ts";
+import { modelInfo, priceOf } from "../llm/models.ts";
+import { resolveModel } from "../llm/providers.ts";
+import type { ChatMessage, ToolSpec } from "../llm/types.ts";
+import { allowAll, type Permissions } from "../sandbox/permissions.ts";
+import { ChatRun } from "./chat_run.ts";
+import { CodeBlockParser } from "./code_blocks.ts";
+import type { LmcChunk, LmcMessage } from "./lmc.ts";
+import type {
+  ChatOptions,
+  InterpreterOptions,
+  LlmSettings,
+  MessageHook,
+  SafeMode,
+  UsageReport,
+  UsageTotals,
+} from "./settings.ts";
+import { DEFAULT_SYSTEM_MESSAGE, renderSystemMessage } from "./system_message.ts";
+import { toOpenAIMessages } from "./to_openai.ts";
+import { parseExecuteArgs, partialExecuteArgs } from "./tool_args.ts";
+import { countMessageTokens, countTextTokens, trimToFit } from "./trim.ts";
+
+/** Open Interpreter's loop message, sent to keep the model going in loop mode. */
+export const DEFAULT_LOOP_MESSAGE =
+  "Proceed. You CAN run code on my machine. If the entire task I asked for is done, say exactly 'The task is done.' If you need some specific information (like username or password) say EXACTLY 'Please provide more information.' If it's impossible, say 'The task is impossible.' (If I haven't provided a task, say exactly 'Let me know what you'd like to do next.') Otherwise keep going.";
+
+/** Phrases that end loop mode. */
+export const DEFAULT_LOOP_BREAKERS: readonly string[] = [
+  "The task is done.",
+  "The task is impossible.",
+  "Let me know what you'd like to do next.",
+  "Please provide more information.",
+];
+
+/** Languages a model sometimes "runs" that are really notes. */
+const NOT_CODE = new Set(["text", "markdown", "md", "plaintext", "output", "console"]);
+
+/** The `execute` tool offered to function-calling models. */
+export function executeTool(languages: readonly string[]): ToolSpec {
+  return {
+    type: "function",
+    function: {
+      name: "execute",
+      description:
+        "Executes code on the user's machine, in the user's local environment, and returns the output.",
+      parameters: {
+        type: "object",
+        properties: {
+          language: {
+            type: "string",
+            description: "The programming language (required parameter to the `execute` function)",
+            enum: [...languages],
+          },
+          code: { type: "string", description: "The code to execute (required)" },
+        },
+        required: ["language", "code"],
+      },
+    },
+  };
+}
+
+function emptyUsage(): UsageTotals {
+  return { promptTokens: 0, completionTokens: 0, cost: undefined, calls: 0 };
+}
+
+/** Code waiting to run after a model answer. */
+interface PendingCode {
+  message: LmcMessage;
+  toolCallId?: string;
+  error?: string;
+}
+
+/**
+ * Frames chunks into blocks with `start` / `end` flag chunks (reference
+ * §4.2) and stores the messages they form.
+ */
+class Framer {
+  #key: string | undefined;
+  #base: LmcChunk | undefined;
+  #stored: LmcMessage | undefined;
+  #owner: Interpreter;
+  #onComplete: () => Promise<LmcChunk | undefined>;
+
+  constructor(owner: Interpreter, onComplete: () => Promise<LmcChunk | undefined>) {
+    this.#owner = owner;
+    this.#onComplete = onComplete;
+  }
+
+  static ephemeral(c: LmcChunk): boolean {
+    return c.role === "server" || c.type === "confirmation" || c.type === "usage" ||
+      c.type === "review";
+  }
+
+  /** Opens a new block (closing the current one) and stores its message. */
+  async *open(base: LmcMessage, into?: LmcMessage): AsyncGenerator<LmcChunk> {
+    yield* this.close();
+    this.#key = Framer.#keyOf(base);
+    this.#base = { role: base.role, type: base.type };
+    if (base.type !== "console" && base.format !== undefined) this.#base.format = base.format;
+    if (base.toolCallId) this.#base.toolCallId = base.toolCallId;
+    if (base.recipient) this.#base.recipient = base.recipient;
+    yield { ...this.#base, start: true };
+    if (into) this.#stored = into;
+    else if (base.role === "assistant" && base.type === "code") {
+      // Code is stored when its block opens, so its place in the conversation is known.
+      this.#stored = { ...base, content: base.content ?? "" };
+      this.#owner.messages.push(this.#stored);
+    } else this.#stored = undefined;
+  }
+
+  /** Yields a chunk inside the right block and stores its content. */
+  async *chunk(c: LmcChunk, into?: LmcMessage): AsyncGenerator<LmcChunk> {
+    if (Framer.ephemeral(c)) {
+      yield* this.close();
+      yield c;
+      return;
+    }
+    if (c.content === "" && c.format !== "active_line") return;
+    const key = Framer.#keyOf(c);
+    if (key !== this.#key) {
+      yield* this.open({ ...c, content: "" }, into);
+    }
+    yield c;
+    if (c.format === "active_line") return;
+    const target = into ?? this.#stored;
+    if (
+      target && target.type === c.type && target.format === c.format &&
+      typeof target.content === "string" && typeof c.content === "string" && c.type !== "image"
+    ) {
+      target.content += c.content;
+    } else {
+      const message: LmcMessage = { role: c.role, type: c.type, content: c.content };
+      if (c.format !== undefined) message.format = c.format;
+      if (c.toolCallId) message.toolCallId = c.toolCallId;
+      if (c.recipient) message.recipient = c.recipient;
+      this.#owner.messages.push(message);
+      this.#stored = message;
+    }
+  }
+
+  /** Ends the current block, if any, and reports the completed message. */
+  async *close(): AsyncGenerator<LmcChunk> {
+    if (this.#key === undefined) return;
+    const base = this.#base!;
+    this.#key = undefined;
+    this.#base = undefined;
+    this.#stored = undefined;
+    yield { ...base, end: true };
+    const notice = await this.#onComplete();
+    if (notice) yield notice;
+  }
+
+  static #keyOf(c: LmcMessage): string {
+    const format = c.type === "console" ? "" : c.format ?? "";
+    return `${c.role}|${c.type}|${format}|${c.toolCallId ?? ""}|${c.recipient ?? ""}`;
+  }
+}
+
+/** Settings of the computer module loaded on first use. */
+type ComputerModule = {
+  Computer: new (options: Record<string, unknown>) => ComputerLike;
+};
+
+let computerModule: ComputerModule | undefined;
+
+async function loadComputerModule(): Promise<ComputerModule> {
+  if (!computerModule) {
+    const url = new URL("../computer/mod.ts", import.meta.url).href;
+    computerModule = await import(url) as ComputerModule;
+  }
+  return computerModule;
+}
+
+/** The conversation engine. Several instances in one process are independent. */
+export class Interpreter {
+  /** The conversation (LMC messages). Read it, clear it, or assign one to restore it. */
+  messages: LmcMessage[] = [];
+  /** The instructions at the top of the system message. */
+  systemMessage: string = DEFAULT_SYSTEM_MESSAGE;
+  /** Appended to the system message. */
+  customInstructions = "";
+  /** Run code without asking first. */
+  autoRun = false;
+  /** Characters of output per run the model sees. */
+  maxOutput = 2800;
+  /** Model settings. */
+  llm: LlmSettings;
+  /** Safe mode: "off", "ask" or "auto". */
+  safeMode: SafeMode = "off";
+  /** Stop once this many dollars were spent (undefined: no limit). */
+  maxBudget: number | undefined;
+  /** Most model calls per `chat()`. */
+  maxTurns = 50;
+  /** Keep going until the model says one of `loopBreakers`. */
+  loop = false;
+  /** Sent to keep the model going in loop mode. */
+  loopMessage: string = DEFAULT_LOOP_MESSAGE;
+  /** Phrases that end loop mode. */
+  loopBreakers: string[] = [...DEFAULT_LOOP_BREAKERS];
+  /** Wall-clock bound per code run in seconds (undefined: the computer's default; 0: none). */
+  timeout: number | undefined;
+  /** No network use other than the model. */
+  offline = false;
+  /** Print debugging information to stderr. */
+  verbose = false;
+  /** Called after every complete message with the whole conversation (for saving it). */
+  onMessage: MessageHook | undefined;
+  /** Tokens and dollars spent since the last reset. */
+  usage: UsageTotals = emptyUsage();
+
+  #computer: ComputerLike | undefined;
+  #permissions: Permissions;
+  #responding = false;
+
+  /** Creates an interpreter; every option is optional. */
+  constructor(options: InterpreterOptions = {}) {
+    this.llm = {
+      model: "gpt-4o",
+      temperature: 0,
+      timeouts: {},
+      maxRetries: 3,
+      ...options.llm,
+    };
+    this.messages = options.messages ? [...options.messages] : [];
+    if (options.systemMessage !== undefined) this.systemMessage = options.systemMessage;
+    this.customInstructions = options.customInstructions ?? "";
+    this.autoRun = options.autoRun ?? false;
+    this.maxOutput = options.maxOutput ?? 2800;
+    this.safeMode = options.safeMode ?? "off";
+    this.maxBudget = options.maxBudget;
+    this.maxTurns = options.maxTurns ?? 50;
+    this.loop = options.loop ?? false;
+    if (options.loopMessage !== undefined) this.loopMessage = options.loopMessage;
+    if (options.loopBreakers !== undefined) this.loopBreakers = [...options.loopBreakers];
+    this.timeout = options.timeout;
+    this.offline = options.offline ?? false;
+    this.verbose = options.verbose ?? false;
+    this.onMessage = options.onMessage;
+    this.#permissions = options.permissions ?? allowAll();
+    this.#computer = options.computer;
+  }
+
+  /** The computer that runs code (created on first use when none was given). */
+  get computer(): ComputerLike {
+    if (!this.#computer) {
+      if (!computerModule) {
+        throw new Error(
+          "The computer is created on the first chat(); pass one in the constructor to use it earlier.",
+        );
+      }
+      this.#computer = this.#makeComputer(computerModule);
+    }
+    return this.#computer;
+  }
+
+  set computer(value: ComputerLike) {
+    this.#computer = value;
+  }
+
+  /** Permissions for generated code; passed through to the computer. */
+  get permissions(): Permissions {
+    return this.#permissions;
+  }
+
+  set permissions(value: Permissions) {
+    this.#permissions = value;
+    const c = this.#computer as unknown as { permissions?: Permissions } | undefined;
+    if (c && "permissions" in c) c.permissions = value;
+  }
+
+  /** True while a `chat()` is running. */
+  get responding(): boolean {
+    return this.#responding;
+  }
+
+  /**
+   * Sends a message and runs the turn. `await` the result for the new
+   * messages, or `for await` it for LMC chunks (with start/end flags).
+   * A string or message is appended; an array replaces `messages`; no
+   * message continues the conversation (running trailing code, if any).
+   */
+  chat(message?: string | LmcMessage | LmcMessage[], options: ChatOptions = {}): ChatRun {
+    let from = 0;
+    return new ChatRun(
+      () => this.#respond(message, options, (i) => from = i),
+      () => this.messages.slice(from),
+    );
+  }
+
+  /** Clears the conversation and usage, and ends the computer's sessions. */
+  async reset(): Promise<void> {
+    this.messages = [];
+    this.usage = emptyUsage();
+    if (this.#computer) await this.#computer.terminate();
+  }
+
+  #makeComputer(module: ComputerModule): ComputerLike {
+    const secretEnv = resolveModel(this.llm.model).provider.keyEnv;
+    return new module.Computer({
+      permissions: this.#permissions,
+      maxOutput: this.maxOutput,
+      ...(this.timeout !== undefined ? { timeout: this.timeout } : {}),
+      secretEnv,
+    });
+  }
+
+  async #ensureComputer(): Promise<ComputerLike> {
+    if (!this.#computer) this.#computer = this.#makeComputer(await loadComputerModule());
+    return this.#computer;
+  }
+
+  #debug(...args: unknown[]): void {
+    if (this.verbose) console.error("[interpreter]", ...args);
+  }
+
+  #redact(text: string): string {
+    const key = this.llm.apiKey;
+    return key && key.length >= 8 ? text.split(key).join("[redacted]") : text;
+  }
+
+  async #saveHook(): Promise<LmcChunk | undefined> {
+    if (!this.onMessage) return undefined;
+    try {
+      await this.onMessage(this.messages);
+    } catch (err) {
+      return {
+        role: "server",
+        type: "error",
+        format: "save",
+        content: `Could not save the conversation: ${(err as Error)?.message ?? err}`,
+      };
+    }
+    return undefined;
+  }
+
+  async *#respond(
+    input: string | LmcMessage | LmcMessage[] | undefined,
+    options: ChatOptions,
+    markStart: (index: number) => void,
+  ): AsyncGenerator<LmcChunk, void, undefined> {
+    if (this.#responding) {
+      throw new Error(
+        "This interpreter is already responding: wait for the current chat() to finish, or use another Interpreter.",
+      );
+    }
+    this.#responding = true;
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const framer = new Framer(this, () => this.#saveHook());
+    try {
+      if (typeof input === "string") {
+        this.messages.push({ role: "user", type: "message", content: input });
+      } else if (Array.isArray(input)) {
+        this.messages = [...input];
+      } else if (input) {
+        this.messages.push({ ...input, role: input.role ?? "user" });
+      }
+      if (input !== undefined) {
+        const notice = await this.#saveHook();
+        if (notice) yield notice;
+      }
+      markStart(this.messages.length);
+      const computer = await this.#ensureComputer();
+
+      let pending = input === undefined ? this.#trailingCode() : [];
+      let turns = 0;
+      let loopPending = false;
+      for (;;) {
+        if (pending.length === 0) {
+          if (turns >= this.maxTurns) {
+            yield {
+              role: "server",
+              type: "error",
+              format: "max_turns",
+              content:
+                `Stopped after ${this.maxTurns} model calls in one turn (maxTurns). Send a message to continue, or raise maxTurns.`,
+            };
+            break;
+          }
+          if (this.maxBudget !== undefined && (this.usage.cost ?? 0) >= this.maxBudget) {
+            yield {
+              role: "server",
+              type: "error",
+              format: "max_budget",
+              content: `Stopped: $${
+                (this.usage.cost ?? 0).toFixed(4)
+              } spent reaches the budget of $${
+                this.maxBudget.toFixed(4)
+              } (maxBudget). Raise maxBudget to continue.`,
+            };
+            break;
+          }
+          turns++;
+          const answer: { text: string; pending: PendingCode[] } = { text: "", pending: [] };
+          yield* this.#callModel(computer, framer, loopPending, answer, abort.signal);
+          loopPending = false;
+          pending = answer.pending;
+          if (pending.length === 0) {
+            if (this.loop && !this.loopBreakers.some((b) => answer.text.includes(b))) {
+              loopPending = true;
+              continue;
+            }
+            break;
+          }
+        }
+        for (const item of pending) yield* this.#execute(computer, framer, item, abort.signal);
+        pending = [];
+      }
+      yield* framer.close();
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      abort.abort();
+      this.#responding = false;
+    }
+  }
+
+  /** Code messages at the end of the conversation that never ran. */
+  #trailingCode(): PendingCode[] {
+    const out: PendingCode[] = [];
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const m = this.messages[i];
+      if (m.role === "assistant" && m.type === "code") {
+        out.unshift({ message: m, toolCallId: m.toolCallId });
+      } else break;
+    }
+    return out;
+  }
+
+  #supportsFunctions(): boolean {
+    if (this.llm.supportsFunctions !== undefined) return this.llm.supportsFunctions;
+    const info = modelInfo(this.llm.model);
+    if (info) return info.supportsFunctions;
+    const provider = resolveModel(this.llm.model, { apiBase: this.llm.apiBase }).provider;
+    return !provider.local;
+  }
+
+  #limits(): { contextWindow: number; maxTokens: number } {
+    const info = modelInfo(this.llm.model);
+    const contextWindow = this.llm.contextWindow ?? info?.contextWindow ?? 8000;
+    let maxTokens = this.llm.maxTokens ??
+      Math.min(info?.maxOutput ?? 4096, Math.floor(contextWindow * 0.2));
+    if (maxTokens >= contextWindow) maxTokens = Math.floor(contextWindow * 0.2);
+    return { contextWindow, maxTokens };
+  }
+
+  #uniqueId(id: string, taken: Set<string>): string {
+    let candidate = /^[A-Za-z0-9_-]{6,}$/.test(id) && !id.startsWith("call_auto_")
+      ? id
+      : `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+    while (taken.has(candidate)) {
+      candidate = `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+    }
+    taken.add(candidate);
+    return candidate;
+  }
+
+  async *#callModel(
+    computer: ComputerLike,
+    framer: Framer,
+    loopPending: boolean,
+    answer: { text: string; pending: PendingCode[] },
+    signal: AbortSignal,
+  ): AsyncGenerator<LmcChunk, void, undefined> {
+    const functions = this.#supportsFunctions();
+    const languages = computer.languages;
+    const info = modelInfo(this.llm.model);
+    const system = renderSystemMessage(this.systemMessage, {
+      languages,
+      permissions: this.#permissions,
+      markdownCode: !functions,
+    }, this.customInstructions);
+    const chat: ChatMessage[] = [
+      { role: "system", content: system },
+      ...toOpenAIMessages(this.messages, {
+        vision: this.llm.supportsVision ?? info?.supportsVision ?? false,
+        maxOutput: this.maxOutput,
+      }),
+    ];
+    if (loopPending) chat.push({ role: "user", content: this.loopMessage });
+    const { contextWindow, maxTokens } = this.#limits();
+    const trimmed = await trimToFit(chat, contextWindow - maxTokens - 25);
+    const anthropic = resolveModel(this.llm.model, { apiBase: this.llm.apiBase }).provider
+      .protocol === "anthropic";
+    this.#debug(`model ${this.llm.model}: ${trimmed.length} messages, functions=${functions}`);
+
+    const taken = new Set(
+      this.messages.map((m) => m.toolCallId).filter((id): id is string => !!id),
+    );
+    const calls = new Map<number, { message?: LmcMessage; id: string; streamed: string }>();
+    const parser = functions ? undefined : new CodeBlockParser((lang) => {
+      const language = lang || "python";
+      if (NOT_CODE.has(language)) return undefined;
+      return this.#resolveLanguage(computer, language) ?? (lang ? undefined : "python");
+    });
+    let codeMessage: LmcMessage | undefined;
+    const lastMessage = () => this.messages[this.messages.length - 1];
+
+    async function* onText(text: string): AsyncGenerator<LmcChunk> {
+      answer.text += text;
+      if (!parser) {
+        yield* framer.chunk({ role: "assistant", type: "message", content: text });
+        return;
+      }
+      yield* onFence(parser.push(text));
+    }
+    async function* onFence(events: ReturnType<CodeBlockParser["push"]>): AsyncGenerator<LmcChunk> {
+      for (const e of events) {
+        if (e.type === "text") {
+          yield* framer.chunk({ role: "assistant", type: "message", content: e.text });
+        } else if (e.type === "code_start") {
+          yield* framer.open({ role: "assistant", type: "code", format: e.language, content: "" });
+          codeMessage = lastMessage();
+        } else if (e.type === "code") {
+          yield* framer.chunk(
+            { role: "assistant", type: "code", format: codeMessage!.format, content: e.text },
+            codeMessage,
+          );
+        } else {
+          answer.pending.push({ message: codeMessage! });
+          codeMessage = undefined;
+          yield* framer.close();
+        }
+      }
+    }
+
+    let done: Extract<CompletionEvent, { type: "done" }>["turn"] | undefined;
+    try {
+      for await (
+        const event of streamCompletion({
+          model: this.llm.model,
+          messages: trimmed,
+          tools: functions ? [executeTool(languages)] : undefined,
+          apiBase: this.llm.apiBase,
+          apiKey: this.llm.apiKey,
+          apiVersion: this.llm.apiVersion,
+          temperature: this.llm.temperature,
+          maxTokens: this.llm.maxTokens ?? (anthropic ? maxTokens : undefined),
+          signal,
+          timeouts: this.llm.timeouts,
+          maxRetries: this.llm.maxRetries,
+        })
+      ) {
+        if (event.type === "reasoning") {
+          yield* framer.chunk({ role: "assistant", type: "reasoning", content: event.text });
+        } else if (event.type === "text") {
+          yield* onText(event.text);
+        } else if (event.type === "tool_call") {
+          const state = calls.get(event.index) ??
+            { id: this.#uniqueId(event.call.id, taken), streamed: "" };
+          calls.set(event.index, state);
+          const name = event.call.name.toLowerCase();
+          if (name && name !== "execute") continue; // repaired once complete
+          const partial = partialExecuteArgs(event.call.arguments);
+          if (!partial.language || partial.code === undefined) continue;
+          if (!state.message) {
+            yield* framer.open({
+              role: "assistant",
+              type: "code",
+              format: partial.language,
+              content: "",
+              toolCallId: state.id,
+            });
+            state.message = this.messages[this.messages.length - 1];
+          }
+          if (
+            partial.code.startsWith(state.streamed) && partial.code.length > state.streamed.length
+          ) {
+            const delta = partial.code.slice(state.streamed.length);
+            state.streamed = partial.code;
+            yield* framer.chunk({
+              role: "assistant",
+              type: "code",
+              format: state.message.format,
+              content: delta,
+              toolCallId: state.id,
+            }, state.message);
+          }
+        } else if (event.type === "retry") {
+          yield {
+            role: "server",
+            type: "status",
+            format: "retry",
+            content: `${event.reason} Retrying in ${
+              Math.ceil(event.delayMs / 1000)
+            }s (attempt ${event.attempt}).`,
+          };
+        } else if (event.type === "done") {
+          done = event.turn;
+        }
+      }
+    } catch (err) {
+      if (parser) {
+        try {
+          yield* onFence(parser.end());
+        } catch { /* keep the first error */ }
+      }
+      yield* framer.close();
+      if (err instanceof LlmError && err.kind === "cancelled") return;
+      throw err;
+    }
+    if (parser) yield* onFence(parser.end());
+    yield* framer.close();
+    if (!done) return;
+
+    // Tool calls, now complete: repair, then queue them in order.
+    done.toolCalls.forEach((call, index) => {
+      const state = calls.get(index) ?? { id: this.#uniqueId(call.id, taken), streamed: "" };
+      calls.set(index, state);
+    });
+    for (const [index, call] of done.toolCalls.entries()) {
+      const state = calls.get(index)!;
+      const args = parseExecuteArgs(call.name || "execute", call.arguments, languages);
+      if (!state.message) {
+        const language = args.ok ? args.language : "";
+        const code = args.ok ? args.code : call.arguments;
+        yield* framer.open({
+          role: "assistant",
+          type: "code",
+          format: language,
+          content: "",
+          toolCallId: state.id,
+        });
+        state.message = this.messages[this.messages.length - 1];
+        if (code) {
+          yield* framer.chunk({
+            role: "assistant",
+            type: "code",
+            format: language,
+            content: code,
+            toolCallId: state.id,
+          }, state.message);
+        }
+        yield* framer.close();
+      } else if (args.ok) {
+        state.message.format = args.language;
+        state.message.content = args.code;
+      }
+      answer.pending.push({
+        message: state.message,
+        toolCallId: state.id,
+        error: args.ok ? undefined : args.error,
+      });
+    }
+
+    // Usage: from the stream, else counted; priced where the price is known.
+    let estimated = false;
+    let turnUsage = done.usage;
+    if (!turnUsage) {
+      estimated = true;
+      const completion = done.text + done.reasoning +
+        done.toolCalls.map((c) => c.name + c.arguments).join("");
+      turnUsage = {
+        promptTokens: await countMessageTokens(trimmed),
+        completionTokens: await countTextTokens(completion),
+      };
+    }
+    const cost = turnUsage.cost ?? priceOf(this.llm.model, turnUsage);
+    const turn: UsageTotals = {
+      promptTokens: turnUsage.promptTokens,
+      completionTokens: turnUsage.completionTokens,
+      cost,
+      calls: 1,
+    };
+    this.usage = {
+      promptTokens: this.usage.promptTokens + turn.promptTokens,
+      completionTokens: this.usage.completionTokens + turn.completionTokens,
+      cost: cost === undefined ? this.usage.cost : (this.usage.cost ?? 0) + cost,
+      calls: this.usage.calls + 1,
+    };
+    const report: UsageReport = {
+      model: this.llm.model,
+      turn,
+      total: { ...this.usage },
+      estimated,
+    };
+    yield { role: "server", type: "usage", content: report };
+  }
+
+  #resolveLanguage(computer: ComputerLike, language: string): string | undefined {
+    const resolver = (computer as unknown as { resolveLanguage?: (a: string) => unknown })
+      .resolveLanguage;
+    if (typeof resolver === "function") {
+      try {
+        const resolved = resolver.call(computer, language);
+        if (typeof resolved === "string") return resolved;
+        if (resolved && typeof resolved === "object" && "name" in resolved) {
+          return String((resolved as { name: unknown }).name);
+        }
+        return undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    const lower = language.toLowerCase();
+    return computer.languages.find((l) => l.toLowerCase() === lower);
+  }
+
+  async *#execute(
+    computer: ComputerLike,
+    framer: Framer,
+    item: PendingCode,
+    signal: AbortSignal,
+  ): AsyncGenerator<LmcChunk, void, undefined> {
+    const toolCallId = item.toolCallId;
+    const output = (content: string) =>
+      framer.chunk({ role: "computer", type: "console", format: "output", content, toolCallId });
+    if (item.error) {
+      yield* output(item.error);
+      yield* framer.close();
+      return;
+    }
+
+    let message = item.message;
+    if (!this.autoRun) {
+      yield* framer.close();
+      // seam: safe mode — the sandbox's scanCode() adds a `safety` field to this content.
+      const confirmation: LmcChunk = {
+        role: "computer",
+        type: "confirmation",
+        format: "execution",
+        content: { type: "code", format: message.format, content: message.content },
+      };
+      yield confirmation;
+      // The consumer may have edited the code (or replaced the conversation) meanwhile.
+      if (!this.messages.includes(message)) {
+        const same = toolCallId
+          ? this.messages.find((m) => m.type === "code" && m.toolCallId === toolCallId)
+          : undefined;
+        if (same) message = same;
+      }
+    }
+    // seam: safe mode (auto) — code is about to run here.
+
+    const code = String(message.content ?? "");
+    const requested = String(message.format ?? "");
+    if (NOT_CODE.has(requested.toLowerCase())) {
+      yield* output(`Not run: \`${requested}\` is text, not code.`);
+      yield* framer.close();
+      return;
+    }
+    const language = this.#resolveLanguage(computer, requested);
+    if (!language) {
+      yield* output(
+        `\`${requested}\` is not a language this machine can run. Use one of: ${
+          computer.languages.join(", ")
+        }.`,
+      );
+      yield* framer.close();
+      return;
+    }
+    if (!code.trim()) {
+      yield* output(
+        "Code block was empty. Please try again, be sure to write code before executing.",
+      );
+      yield* framer.close();
+      return;
+    }
+
+    const c = computer as unknown as { maxOutput?: number };
+    if (typeof c.maxOutput === "number") c.maxOutput = this.maxOutput;
+    const runOptions: RunOptions = { signal };
+    if (this.timeout !== undefined) runOptions.timeout = this.timeout;
+    let finished = false;
+    let produced = false;
+    try {
+      for await (const chunk of computer.stream(language, code, runOptions)) {
+        if (chunk.start || chunk.end) continue;
+        const out: LmcChunk = {
+          role: "computer",
+          type: chunk.type,
+          content: typeof chunk.content === "string" ? this.#redact(chunk.content) : chunk.content,
+        };
+        if (chunk.format !== undefined) out.format = chunk.format;
+        if (chunk.recipient) out.recipient = chunk.recipient;
+        if (toolCallId) out.toolCallId = toolCallId;
+        if (out.type === "console" && out.format === "output" && out.content) produced = true;
+        yield* framer.chunk(out);
+      }
+      finished = true;
+    } catch (err) {
+      finished = true;
+      if (signal.aborted) return;
+      produced = true;
+      yield* output(`Error while running the code: ${(err as Error)?.message ?? err}`);
+    } finally {
+      if (!finished) await computer.stop().catch(() => {});
+    }
+    yield* framer.close();
+    if (!produced) {
+      // An empty output tells the model the code ran and printed nothing.
+      const message: LmcMessage = {
+        role: "computer",
+        type: "console",
+        format: "output",
+        content: "",
+      };
+      if (toolCallId) message.toolCallId = toolCallId;
+      this.messages.push(message);
+      const notice = await this.#saveHook();
+      if (notice) yield notice;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Settings of an {@linkcode Interpreter} and of its model, and the shapes of
+ * the usage it reports.
+ *
+ * @module
+ */
+
+import type { ComputerLike } from "../computer/types.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+import type { LlmTimeouts } from "../llm/client.ts";
+import type { LmcMessage } from "./lmc.ts";
+
+/** How code is checked before it runs: not at all, by asking, or automatically. */
+export type SafeMode = "off" | "ask" | "auto";
+
+/** Model settings (`interpreter.llm`). */
+export interface LlmSettings {
+  /** LiteLLM-style name: `gpt-4o`, `anthropic/claude-sonnet-4-20250514`, `ollama/qwen3`... */
+  model: string;
+  /** Base URL of an OpenAI-compatible endpoint (overrides the provider's). */
+  apiBase?: string;
+  /** The key (otherwise read from the provider's environment variable). Never stored in messages. */
+  apiKey?: string;
+  /** Azure API version. */
+  apiVersion?: string;
+  /** Sampling temperature (default 0: not sent). */
+  temperature: number;
+  /** Input context window in tokens (default: known per model, else 8000). */
+  contextWindow?: number;
+  /** Largest answer in tokens (default: known per model, at most a fifth of the window). */
+  maxTokens?: number;
+  /** Whether to use tool calling (default: known per model; local unknown models: false). */
+  supportsFunctions?: boolean;
+  /** Whether the model accepts images (default: known per model). */
+  supportsVision?: boolean;
+  /** Network wait bounds in milliseconds. */
+  timeouts: LlmTimeouts;
+  /** Retries of rate limits / server errors before the answer starts (default 3). */
+  maxRetries: number;
+}
+
+/** Token usage and cost. */
+export interface UsageTotals {
+  /** Tokens sent. */
+  promptTokens: number;
+  /** Tokens received. */
+  completionTokens: number;
+  /** Dollars, when the price is known (else undefined). */
+  cost?: number;
+  /** Number of model calls. */
+  calls: number;
+}
+
+/** The content of a `usage` chunk: this call's usage and the running total. */
+export interface UsageReport {
+  /** The model that answered. */
+  model: string;
+  /** This call. */
+  turn: UsageTotals;
+  /** All calls of this interpreter since the last reset. */
+  total: UsageTotals;
+  /** True when token counts were estimated with the tokenizer (the provider sent none). */
+  estimated: boolean;
+}
+
+/** Called after every complete message with the whole conversation (for saving it). */
+export type MessageHook = (messages: LmcMessage[]) => void | Promise<void>;
+
+/** Options of the {@linkcode Interpreter} constructor; every one is optional. */
+export interface InterpreterOptions {
+  /** The conversation to start from. */
+  messages?: LmcMessage[];
+  /** Replaces the default system message. */
+  systemMessage?: string;
+  /** Appended to the system message. */
+  customInstructions?: string;
+  /** Run code without asking (default false). */
+  autoRun?: boolean;
+  /** Characters of output per run the model sees (default 2800). */
+  maxOutput?: number;
+  /** Model settings. */
+  llm?: Partial<LlmSettings>;
+  /** The computer that runs code (default: a new `Computer`). */
+  computer?: ComputerLike;
+  /** Permissions for generated code (passed to the computer). */
+  permissions?: Permissions;
+  /** Safe mode (default "off"). */
+  safeMode?: SafeMode;
+  /** Stop once this many dollars were spent (default: no limit). */
+  maxBudget?: number;
+  /** Most model calls per `chat()` (default 50). */
+  maxTurns?: number;
+  /** Keep going until the model says one of `loopBreakers` (default false). */
+  loop?: boolean;
+  /** Sent to the model to keep it going in loop mode. */
+  loopMessage?: string;
+  /** Phrases that end loop mode. */
+  loopBreakers?: string[];
+  /** Wall-clock bound per code run in seconds (default: the computer's; 0 = none). */
+  timeout?: number;
+  /** No network use other than the model itself. */
+  offline?: boolean;
+  /** Print debugging information to stderr. */
+  verbose?: boolean;
+  /** Called after every complete message (conversation saver). */
+  onMessage?: MessageHook;
+}
+
+/** Options of `interpreter.chat()`. */
+export interface ChatOptions {
+  /** Stream chunks (iterate the result); otherwise await it for the new messages. Both work. */
+  stream?: boolean;
+  /** Render in the terminal UI (handled by the terminal; ignored by the library). */
+  display?: boolean;
+  /** Aborting stops the model call and any running code. */
+  signal?: AbortSignal;
+}

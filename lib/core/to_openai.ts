@@ -1,0 +1,183 @@
+/**
+ * Converts LMC messages (what `interpreter.messages` holds) to OpenAI
+ * chat-completions messages (what the model is sent). Function-calling
+ * conversations become assistant `tool_calls` answered by `tool` messages;
+ * markdown conversations get code as fenced blocks and output as a user
+ * message. Reasoning and messages meant only for the user are not sent.
+ *
+ * @module
+ */
+
+import type { ChatMessage, ContentPart } from "../llm/types.ts";
+import type { LmcMessage } from "./lmc.ts";
+
+/** Options of {@linkcode toOpenAIMessages}. */
+export interface ToOpenAIOptions {
+  /** Whether images are sent as images (otherwise replaced by a note). */
+  vision?: boolean;
+  /** Characters of each output kept (head + tail; default 2800). */
+  maxOutput?: number;
+}
+
+const NOT_RUN = "This code was not run (the user declined, or it was interrupted).";
+
+/** Keeps the head and tail of a long output, saying how much was left out. */
+export function truncateOutput(text: string, max: number): string {
+  if (max <= 0 || text.length <= max) return text;
+  const head = Math.floor(max * 0.4);
+  const tail = max - head;
+  return `${text.slice(0, head)}\n[... ${
+    text.length - head - tail
+  } characters of output left out ...]\n${text.slice(text.length - tail)}`;
+}
+
+function codeOutputMessage(output: string): string {
+  return output.trim()
+    ? `Code output: ${output}\n\nWhat does this output mean / what's next (if anything, or are we done)?`
+    : "The code above was executed on my machine. It produced no text output. What's next (if anything, or are we done?)";
+}
+
+function imageUrl(m: LmcMessage): string {
+  const format = m.format ?? "base64.png";
+  if (format === "path" || format === "url") return String(m.content);
+  const mime = format.includes("jpeg") || format.includes("jpg") ? "image/jpeg" : "image/png";
+  return `data:${mime};base64,${m.content}`;
+}
+
+/** Converts LMC messages to OpenAI chat messages (without the system message). */
+export function toOpenAIMessages(
+  messages: LmcMessage[],
+  options: ToOpenAIOptions = {},
+): ChatMessage[] {
+  const maxOutput = options.maxOutput ?? 2800;
+  const out: ChatMessage[] = [];
+  let pending: string[] = []; // tool call ids still waiting for a result
+  const outputs = new Map<string, ChatMessage>();
+  let markdownOutput: ChatMessage | undefined;
+  let markdownRaw = "";
+
+  function settle(): void {
+    for (const id of pending) {
+      out.push({ role: "tool", tool_call_id: id, content: NOT_RUN });
+    }
+    pending = [];
+  }
+  function lastAssistant(): ChatMessage {
+    const last = out[out.length - 1];
+    if (last && last.role === "assistant") return last;
+    settle();
+    const fresh: ChatMessage = { role: "assistant", content: null };
+    out.push(fresh);
+    return fresh;
+  }
+  function appendText(target: ChatMessage, text: string): void {
+    if (typeof target.content === "string" && target.content) target.content += "\n\n" + text;
+    else if (Array.isArray(target.content)) target.content.push({ type: "text", text });
+    else target.content = text;
+  }
+  function userParts(parts: ContentPart[]): void {
+    settle();
+    const last = out[out.length - 1];
+    if (last && last.role === "user" && last !== markdownOutput) {
+      const existing: ContentPart[] = typeof last.content === "string"
+        ? [{ type: "text", text: last.content }]
+        : last.content ?? [];
+      last.content = [...existing, ...parts];
+    } else {
+      out.push({
+        role: "user",
+        content: parts.length === 1 && parts[0].type === "text" ? parts[0].text : parts,
+      });
+    }
+  }
+
+  for (const m of messages) {
+    if (m.recipient === "user") continue;
+    if (m.role === "user" || (m.role === "system" && m.type === "message")) {
+      markdownOutput = undefined;
+      if (m.type === "message") userParts([{ type: "text", text: String(m.content ?? "") }]);
+      else if (m.type === "image") {
+        userParts(
+          options.vision
+            ? [{ type: "image_url", image_url: { url: imageUrl(m) } }]
+            : [{ type: "text", text: "(The user shared an image this model cannot see.)" }],
+        );
+      } else if (m.type === "file") userParts([{ type: "text", text: `File: ${m.content}` }]);
+      continue;
+    }
+    if (m.role === "assistant") {
+      markdownOutput = undefined;
+      if (m.type === "message") {
+        if (String(m.content ?? "").trim()) appendText(lastAssistant(), String(m.content));
+      } else if (m.type === "code") {
+        const target = lastAssistant();
+        if (m.toolCallId) {
+          target.tool_calls ??= [];
+          target.tool_calls.push({
+            id: m.toolCallId,
+            type: "function",
+            function: {
+              name: "execute",
+              arguments: JSON.stringify({ language: m.format ?? "", code: m.content ?? "" }),
+            },
+          });
+          pending.push(m.toolCallId);
+        } else {
+          appendText(target, "```" + (m.format ?? "") + "\n" + (m.content ?? "") + "\n```");
+        }
+      }
+      continue;
+    }
+    if (m.role === "computer") {
+      if (m.type === "console" && m.format !== "active_line") {
+        const text = truncateOutput(String(m.content ?? ""), maxOutput);
+        if (m.toolCallId && (pending.includes(m.toolCallId) || outputs.has(m.toolCallId))) {
+          const existing = outputs.get(m.toolCallId);
+          if (existing) {
+            existing.content = truncateOutput(
+              (existing.content === "No output" ? "" : String(existing.content)) + text,
+              maxOutput,
+            ) || "No output";
+          } else {
+            const msg: ChatMessage = {
+              role: "tool",
+              tool_call_id: m.toolCallId,
+              content: text || "No output",
+            };
+            // Results go right after the assistant turn, before any other message.
+            out.push(msg);
+            outputs.set(m.toolCallId, msg);
+            pending = pending.filter((id) => id !== m.toolCallId);
+          }
+        } else {
+          if (markdownOutput) {
+            markdownRaw += text;
+            markdownOutput.content = codeOutputMessage(truncateOutput(markdownRaw, maxOutput));
+          } else {
+            settle();
+            markdownRaw = text;
+            markdownOutput = { role: "user", content: codeOutputMessage(text) };
+            out.push(markdownOutput);
+          }
+        }
+      } else if (m.type === "image") {
+        const parts: ContentPart[] = options.vision
+          ? [{ type: "image_url", image_url: { url: imageUrl(m) } }]
+          : [{ type: "text", text: "(The code produced an image.)" }];
+        if (pending.length === 0) {
+          userParts(parts);
+        } else {
+          // Images cannot go in tool results: send them after all results.
+          const note = outputs.get(m.toolCallId ?? "");
+          if (note && !options.vision) note.content += "\n(The code produced an image.)";
+          else if (options.vision) {
+            settle();
+            out.push({ role: "user", content: parts });
+          }
+        }
+      }
+    }
+  }
+  settle();
+  return out;
+}

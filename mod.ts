@@ -1,0 +1,47 @@
+/**
+ * `interpreter`: a language model that runs code on your computer.
+ *
+ * ```ts
+ * import { interpreter } from "./mod.ts";
+ *
+ * interpreter.autoRun = true;
+ * const messages = await interpreter.chat("What's 2380*3875?");
+ *
+ * for await (const chunk of interpreter.chat("Plot it", { stream: true })) {
+ *   console.log(chunk);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { Interpreter } from "./lib/core/interpreter.ts";
+
+export {
+  DEFAULT_LOOP_BREAKERS,
+  DEFAULT_LOOP_MESSAGE,
+  executeTool,
+  Interpreter,
+} from "./lib/core/interpreter.ts";
+export { ChatRun } from "./lib/core/chat_run.ts";
+export { DEFAULT_SYSTEM_MESSAGE, renderSystemMessage } from "./lib/core/system_message.ts";
+export { toOpenAIMessages } from "./lib/core/to_openai.ts";
+export type { LmcChunk, LmcMessage, LmcRole, LmcType } from "./lib/core/lmc.ts";
+export type {
+  ChatOptions,
+  InterpreterOptions,
+  LlmSettings,
+  MessageHook,
+  SafeMode,
+  UsageReport,
+  UsageTotals,
+} from "./lib/core/settings.ts";
+export { LlmError, type LlmErrorKind } from "./lib/llm/errors.ts";
+export type { LlmTimeouts } from "./lib/llm/client.ts";
+export { KNOWN_MODELS, type ModelInfo, modelInfo } from "./lib/llm/models.ts";
+export { PROVIDERS, resolveModel } from "./lib/llm/providers.ts";
+export type { ComputerLike, ComputerOptions, RunOptions } from "./lib/computer/types.ts";
+export type { Permissions } from "./lib/sandbox/permissions.ts";
+
+/** A ready default instance (created lazily: no process starts until the first chat). */
+export const interpreter: Interpreter = new Interpreter();
