@@ -28,6 +28,7 @@
 import { type AppContext, createHandler } from "./app.ts";
 import { generateToken, isLoopback } from "./auth.ts";
 import { SessionRegistry, settleWithin } from "./sessions.ts";
+import { templateFactory } from "./template.ts";
 import type { InterpreterFactory, ServerHandle, ServerOptions } from "./types.ts";
 
 export type {
@@ -181,4 +182,18 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     finished: server.finished,
     close,
   };
+}
+
+/**
+ * Serves an interpreter: every session gets a fresh interpreter of the same
+ * class with the template's settings (what `interpreter.server()` does).
+ */
+export async function serveInterpreter(
+  template: object,
+  options: ServerOptions = {},
+): Promise<ServerHandle> {
+  return await startServer({
+    ...options,
+    createInterpreter: options.createInterpreter ?? templateFactory(template),
+  });
 }

@@ -94,7 +94,13 @@ export class Session {
   async end(): Promise<void> {
     await this.stopRun();
     await this.discardPending();
-    await settleWithin(this.interpreter.computer.terminate(), 10000);
+    let computer;
+    try {
+      computer = this.interpreter.computer;
+    } catch {
+      return; // the engine makes its computer on the first chat: nothing to end
+    }
+    await settleWithin(computer.terminate(), 10000);
   }
 }
 

@@ -127,7 +127,9 @@ export async function* runTurn(
   }
 
   const stopCode = () => {
-    interpreter.computer.stop().catch(() => {});
+    try {
+      interpreter.computer.stop().catch(() => {});
+    } catch { /* no computer yet: nothing runs */ }
   };
   signal.addEventListener("abort", stopCode, { once: true });
   const aborted = abortPromise(signal);
