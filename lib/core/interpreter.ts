@@ -14,6 +14,8 @@ import { modelInfo, priceOf } from "../llm/models.ts";
 import { resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../llm/types.ts";
 import { allowAll, type Permissions } from "../sandbox/permissions.ts";
+import { safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
+import type { ServerHandle, ServerOptions } from "../server/types.ts";
 import { ChatRun } from "./chat_run.ts";
 import { CodeBlockParser } from "./code_blocks.ts";
 import type { LmcChunk, LmcMessage } from "./lmc.ts";
@@ -296,6 +298,16 @@ export class Interpreter {
       () => this.#respond(message, options, (i) => from = i),
       () => this.messages.slice(from),
     );
+  }
+
+  /**
+   * Serves this interpreter over HTTP/WebSocket (`lib/server`); resolves once
+   * it listens. Each client session gets a fresh Interpreter with these settings.
+   */
+  async server(options: ServerOptions = {}): Promise<ServerHandle> {
+    // seam: server — loaded lazily so the server costs nothing at start-up (and no import cycle).
+    const { serveInterpreter } = await import("../server/mod.ts");
+    return await serveInterpreter(this, options);
   }
 
   /** Clears the conversation and usage, and ends the computer's sessions. */
@@ -723,14 +735,38 @@ export class Interpreter {
     }
 
     let message = item.message;
-    if (!this.autoRun) {
+    // seam: safe mode — scan before asking; flagged code is asked about even under autoRun.
+    const safety = this.safeMode === "off" ? undefined : scanCode(
+      String(message.format ?? ""),
+      String(message.content ?? ""),
+      { cwd: (computer as unknown as { cwd?: string }).cwd },
+    );
+    const decision = safety ? safetyDecision(this.safeMode, safety) : undefined;
+    if (decision?.action === "refuse") {
+      yield* output(decision.message ?? "Safe mode refused to run this code.");
       yield* framer.close();
-      // seam: safe mode — the sandbox's scanCode() adds a `safety` field to this content.
+      return;
+    }
+    if (!this.autoRun || decision?.action === "ask") {
+      yield* framer.close();
+      const content: Record<string, unknown> = {
+        type: "code",
+        format: message.format,
+        content: message.content,
+      };
+      if (safety) {
+        content.safety = {
+          level: safety.level,
+          reasons: safety.reasons.length > 0
+            ? safety.reasons
+            : [`No issues were found in this ${message.format ?? ""} code.`],
+        };
+      }
       const confirmation: LmcChunk = {
         role: "computer",
         type: "confirmation",
         format: "execution",
-        content: { type: "code", format: message.format, content: message.content },
+        content,
       };
       yield confirmation;
       // The consumer may have edited the code (or replaced the conversation) meanwhile.
