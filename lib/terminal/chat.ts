@@ -101,7 +101,8 @@ export async function askApproval(
 export function replaceLastCode(messages: LmcMessage[], code: string): void {
   for (let i = messages.length - 1; i >= 0; i--) {
     if (messages[i].type === "code" && messages[i].role === "assistant") {
-      messages[i] = { ...messages[i], content: code };
+      // In place: the engine runs the message object it holds.
+      messages[i].content = code;
       return;
     }
   }
@@ -152,8 +153,8 @@ export async function runTurn(
           continue;
         }
         renderer?.chunk(chunk);
-        if (chunk.type === "error") {
-          result = classifyError(chunk.content);
+        if (chunk.type === "error" && chunk.format !== "save") {
+          result = classifyError(chunk.content, chunk.format);
         }
         if (chunk.end && chunk.type === "console") renderer?.startSpinner();
         if (chunk.end) await io.onMessages?.(engine.messages);
@@ -206,18 +207,14 @@ async function approve(
   }
 }
 
-/** Maps an engine error to an exit status: limits are 4, everything else a model/API error. */
-export function classifyError(content: unknown): TurnResult {
+/** Maps an engine error to an exit status: budget and turn limits are 4, the rest model/API errors. */
+export function classifyError(content: unknown, format?: string): TurnResult {
   const text = typeof content === "string"
     ? content
     : content && typeof content === "object"
     ? String((content as Record<string, unknown>).message ?? JSON.stringify(content))
     : String(content);
-  const kind = content && typeof content === "object"
-    ? String((content as Record<string, unknown>).kind ?? "")
-    : "";
-  if (/budget|max_turns|turn limit|timed? ?out|limit reached/i.test(kind + " " + text)) {
-    return { status: ExitCode.Limit, reason: text.split("\n")[0] };
-  }
-  return { status: ExitCode.ModelError, reason: text.split("\n")[0] };
+  const reason = text.split("\n")[0];
+  if (format === "max_turns" || format === "max_budget") return { status: ExitCode.Limit, reason };
+  return { status: ExitCode.ModelError, reason };
 }

@@ -123,16 +123,16 @@ async function resolvePermissions(
   profile: Profile,
   source: string,
 ): Promise<Permissions | undefined> {
-  const sandbox = await import("../sandbox/mod.ts");
+  const { permissionsFromProfile, permissionsFromFlags } = await import("../sandbox/mod.ts");
   try {
-    const base = sandbox.permissionsFromProfile(profile.permissions, {
+    const base = permissionsFromProfile(profile.permissions, {
       where: `profile ${source}: permissions`,
     });
     const permissionFlags: Record<string, boolean | string[] | undefined> = {};
     for (const [key, value] of Object.entries(flags)) {
       if (/^(allow|deny)_/.test(key)) permissionFlags[key] = value as boolean | string[];
     }
-    return sandbox.permissionsFromFlags(permissionFlags, { base });
+    return permissionsFromFlags(permissionFlags, { base });
   } catch (e) {
     throw new UsageProblem(e instanceof Error ? e.message : String(e));
   }
@@ -307,8 +307,16 @@ async function runChat(
       permissions,
     });
   } finally {
-    await (engine.terminate?.() ?? engine.computer?.terminate?.())?.catch?.(() => {});
+    await endSessions(engine);
   }
+}
+
+/** Ends the code sessions (the computer exists only once code has run). */
+async function endSessions(engine: Engine): Promise<void> {
+  try {
+    if (engine.terminate) await engine.terminate();
+    else await engine.computer?.terminate?.();
+  } catch { /* no computer was made */ }
 }
 
 async function pickConversation(
@@ -371,6 +379,10 @@ async function interactiveLoop(
   } else {renderer.print(
       s.gray("Code runs without asking (auto_run). %help for commands, Ctrl-D to exit."),
     );}
+  if (ctx.permissions) {
+    const { describePermissions } = await import("../sandbox/mod.ts");
+    renderer.print(s.gray(describePermissions(ctx.permissions)));
+  }
   let verbose = engine.verbose ?? false;
   for (;;) {
     const read = await input.read(s.bold("> "));
@@ -426,11 +438,22 @@ async function interactiveLoop(
 }
 
 async function runShell(engine: Engine, command: string, renderer: Renderer): Promise<void> {
-  if (!engine.computer) {
-    renderer.print("No computer to run commands on.");
-    return;
+  let computer: NonNullable<Engine["computer"]>;
+  try {
+    computer = engine.computer!;
+  } catch {
+    // The engine makes its computer on the first chat(); make it now, the same way.
+    const { Computer } = await import("../computer/mod.ts");
+    // deno-lint-ignore no-explicit-any
+    const e = engine as any;
+    e.computer = new Computer({
+      permissions: e.permissions,
+      maxOutput: e.maxOutput,
+      timeout: e.timeout,
+    });
+    computer = engine.computer!;
   }
-  const out = await engine.computer.run("shell", command);
+  const out = await computer.run("shell", command);
   for (const m of out) {
     if (m.type === "console" && m.format !== "active_line" && typeof m.content === "string") {
       renderer.print(m.content.replace(/\n$/, ""));

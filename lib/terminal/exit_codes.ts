@@ -8,7 +8,7 @@
  * | 1 | model or API error (bad key, unreachable server, error from the provider) |
  * | 2 | bad usage (unknown flag, bad value, invalid profile) |
  * | 3 | code declined: the model wanted to run code and it was not approved |
- * | 4 | a limit was reached: `--max_budget`, `--max_turns` or `--timeout` |
+ * | 4 | a limit was reached: `--max_budget` or `--max_turns` |
  * | 130 | interrupted (Ctrl-C / SIGINT) |
  *
  * @module
@@ -24,7 +24,7 @@ export const ExitCode = {
   Usage: 2,
   /** Code was not approved, so it did not run. */
   Declined: 3,
-  /** Budget, turn or time limit reached. */
+  /** Budget or turn limit reached. */
   Limit: 4,
   /** Interrupted by Ctrl-C / SIGINT. */
   Interrupted: 130,

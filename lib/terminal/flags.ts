@@ -581,7 +581,7 @@ export function helpText(): string {
     "Ctrl-C to interrupt, Ctrl-D to exit.",
     "",
     "Exit statuses: 0 done, 1 model or API error, 2 bad usage, 3 code declined,",
-    "4 budget, turn or time limit reached, 130 interrupted.",
+    "4 budget or turn limit reached, 130 interrupted.",
   );
   return lines.join("\n");
 }

@@ -1,0 +1,134 @@
+/**
+ * Drives the real program in a real terminal: tmux on a private socket, a
+ * fixed window size, and bounded polling of what the screen shows.
+ *
+ * @module
+ */
+
+/** True when tmux is installed (tests that need it are skipped otherwise). */
+export function hasTmux(): boolean {
+  try {
+    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+function quote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Options for {@link TmuxSession.start}. */
+export interface TmuxOptions {
+  /** The command and its arguments. */
+  command: string[];
+  /** Environment variables set for the command. */
+  env?: Record<string, string>;
+  /** Working directory. */
+  cwd?: string;
+  /** Window width (default 100). */
+  width?: number;
+  /** Window height (default 30). */
+  height?: number;
+}
+
+/** One program running in its own tmux server. */
+export class TmuxSession {
+  readonly socket: string;
+
+  private constructor(socket: string) {
+    this.socket = socket;
+  }
+
+  async #tmux(...args: string[]): Promise<string> {
+    const out = await new Deno.Command("tmux", {
+      args: ["-L", this.socket, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`tmux ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    return new TextDecoder().decode(out.stdout);
+  }
+
+  /** Starts the command in a new detached tmux server; the pane stays after it exits. */
+  static async start(options: TmuxOptions): Promise<TmuxSession> {
+    const session = new TmuxSession(`interp-test-${crypto.randomUUID().slice(0, 8)}`);
+    const exports = Object.entries(options.env ?? {}).map(([k, v]) => `export ${k}=${quote(v)};`)
+      .join(" ");
+    const cd = options.cwd ? `cd ${quote(options.cwd)};` : "";
+    // After the program ends, print its status and keep the pane for inspection.
+    const script = `${exports} ${cd} ${
+      options.command.map(quote).join(" ")
+    }; echo "[exit $?]"; sleep 600`;
+    await session.#tmux(
+      "-f",
+      "/dev/null",
+      "new-session",
+      "-d",
+      "-s",
+      "main",
+      "-x",
+      String(options.width ?? 100),
+      "-y",
+      String(options.height ?? 30),
+      "sh",
+      "-c",
+      script,
+    );
+    await session.#tmux("set-option", "-g", "history-limit", "10000");
+    return session;
+  }
+
+  /** Sends keys by tmux name (`Enter`, `C-c`, `C-d`, `Up`...). */
+  async keys(...keys: string[]): Promise<void> {
+    await this.#tmux("send-keys", "-t", "main", ...keys);
+  }
+
+  /** Types text literally. */
+  async type(text: string): Promise<void> {
+    await this.#tmux("send-keys", "-t", "main", "-l", text);
+  }
+
+  /** Types a line and presses Enter. */
+  async line(text: string): Promise<void> {
+    await this.type(text);
+    await this.keys("Enter");
+  }
+
+  /** The whole pane: scrollback plus screen, wrapped lines joined. */
+  async capture(): Promise<string> {
+    return await this.#tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "main");
+  }
+
+  /**
+   * Waits until the pane shows `what` (after `after` occurrences of it, so a
+   * second prompt can be awaited); bounded by `timeoutMs`.
+   */
+  async waitFor(
+    what: string | RegExp,
+    options: { timeoutMs?: number; count?: number } = {},
+  ): Promise<string> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    const count = options.count ?? 1;
+    let screen = "";
+    while (Date.now() < deadline) {
+      screen = await this.capture();
+      const found = typeof what === "string" ? screen.split(what).length - 1 : (screen.match(
+        new RegExp(what.source, what.flags.includes("g") ? what.flags : what.flags + "g"),
+      ) ?? []).length;
+      if (found >= count) return screen;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(
+      `timed out waiting for ${String(what)} (x${count}); the pane shows:\n${screen}`,
+    );
+  }
+
+  /** Ends the tmux server and everything in it. */
+  async close(): Promise<void> {
+    await this.#tmux("kill-server").catch(() => {});
+  }
+}
