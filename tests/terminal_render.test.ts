@@ -22,6 +22,7 @@ async function deltas(): Promise<string[]> {
 function emulate(output: string): { scrollback: string[]; row: string } {
   const scrollback: string[] = [];
   let row = "";
+  // deno-lint-ignore no-control-regex
   for (const part of output.split(/(\r\x1b\[2K|\n)/)) {
     if (part === "\r\x1b[2K") row = "";
     else if (part === "\n") {
@@ -54,6 +55,7 @@ function message(parts: string[]): LmcChunk[] {
 Deno.test("render: a streamed answer lands in the scrollback once, with no cursor moves up", async () => {
   const chunks = message(await deltas());
   const live = render(chunks, { color: true, live: true });
+  // deno-lint-ignore no-control-regex
   assert(!/\x1b\[\d*[AF]/.test(live), "never moves the cursor up");
   const settled = render(chunks, { color: true, live: false });
   const term = emulate(live);
