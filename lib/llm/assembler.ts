@@ -57,6 +57,7 @@ export interface AssembledTurn {
 export class ThinkSplitter {
   #state: "start" | "think" | "answer" | "after" = "start";
   #buffer = "";
+  #thinkBegun = false;
 
   /** Adds content text and returns the reasoning / text pieces it resolves. */
   push(text: string): StreamEvent[] {
@@ -84,6 +85,12 @@ export class ThinkSplitter {
         continue;
       }
       if (this.#state === "think") {
+        if (!this.#thinkBegun) {
+          // Drop the blank line right after <think>.
+          this.#buffer = this.#buffer.replace(/^\s+/, "");
+          if (!this.#buffer) return out;
+          this.#thinkBegun = true;
+        }
         const close = this.#buffer.indexOf("</think>");
         if (close >= 0) {
           const reasoning = this.#buffer.slice(0, close);
