@@ -30,7 +30,7 @@ export type TurnInput =
 
 /** The output the model sees for code that was not run because nobody approved it. */
 export const DECLINED_OUTPUT =
-  "The code was not run: this server only runs code when auto_run is on, and the user did not approve it.";
+  "The code was not run: it needs the user's approval (auto_run is off, or safe mode flagged it), and this request cannot ask for it.";
 
 const ABORTED = Symbol("aborted");
 
@@ -146,7 +146,8 @@ export async function* runTurn(
         return "complete";
       }
       const chunk = next.value;
-      if (chunk.type === "confirmation" && !interpreter.autoRun) {
+      // The engine asks only when approval is needed (auto_run off, or safe mode flagged the code).
+      if (chunk.type === "confirmation") {
         yield chunk;
         if (options.approval === "pause") {
           session.pending = { iterator };

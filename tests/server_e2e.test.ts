@@ -1,0 +1,265 @@
+/**
+ * The server end to end: the real engine (`Interpreter`) talking to the fake
+ * OpenAI-compatible server over real HTTP/SSE, running real python3, served
+ * through `interpreter.server()` and used by the official `openai` client, a
+ * WebSocket client and an SSE client.
+ */
+
+import OpenAI from "openai";
+import { assert, assertEquals, assertMatch } from "./helpers/server_assert.ts";
+import { readSse, sendCommand, sendUserMessage, TestSocket } from "./helpers/server_client.ts";
+import { type FakeTurnSpec, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { Interpreter } from "../lib/core/interpreter.ts";
+import type { ServerHandle } from "../lib/server/types.ts";
+
+const TOKEN = "e2e-token";
+const MODEL_KEY = "sk-fake-model-key-e2e";
+
+function python3Available(): boolean {
+  try {
+    return new Deno.Command("python3", { args: ["-c", "pass"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+function computerAvailable(): boolean {
+  try {
+    Deno.statSync(new URL("../lib/computer/mod.ts", import.meta.url));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const missing = !python3Available()
+  ? "python3 is not installed"
+  : !computerAvailable()
+  ? "lib/computer/mod.ts (the computer) is not there yet"
+  : "";
+if (missing) console.log(`server e2e tests skipped: ${missing}`);
+
+function text(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content.map((part) => (part as { text?: string }).text ?? "").join("");
+  }
+  return "";
+}
+
+/**
+ * The scripted model: "set NAME" → python `x = "NAME"; print(...)`, "show" →
+ * `print(x)`, "sleep" → prints its pid then sleeps; after a tool result it
+ * answers with that result; anything else gets a greeting.
+ */
+function model(body: Record<string, unknown>): FakeTurnSpec {
+  const messages = body.messages as Record<string, unknown>[];
+  const last = messages[messages.length - 1];
+  if (last.role === "tool") return { text: `Result: ${text(last.content).trim()}` };
+  const said = text(last.content).trim();
+  const set = /^set (\w+)$/.exec(said);
+  if (set) return { toolCalls: [{ language: "python", code: `x = "${set[1]}"\nprint("set", x)` }] };
+  if (said === "show") return { toolCalls: [{ language: "python", code: "print(x)" }] };
+  if (said === "sleep") {
+    return {
+      toolCalls: [{
+        language: "python",
+        code: "import os, time\nprint('pid', os.getpid(), flush=True)\ntime.sleep(120)",
+      }],
+    };
+  }
+  return { text: "Hello there." };
+}
+
+async function withStack(
+  autoRun: boolean,
+  body: (server: ServerHandle, fake: ReturnType<typeof startFakeOpenAI>) => Promise<void>,
+): Promise<void> {
+  const home = await Deno.makeTempDir({ prefix: "interpreter-server-e2e-" });
+  const savedHome = Deno.env.get("INTERPRETER_HOME");
+  Deno.env.set("INTERPRETER_HOME", home);
+  const fake = startFakeOpenAI({ script: Array.from({ length: 60 }, () => model) });
+  const template = new Interpreter({
+    autoRun,
+    llm: { model: "gpt-4o-mini", apiBase: fake.url, apiKey: MODEL_KEY, supportsFunctions: true },
+  });
+  const server = await template.server({ port: 0, apiKey: TOKEN, log: () => {} });
+  try {
+    await body(server, fake);
+  } finally {
+    await server.close();
+    await fake.close();
+    if (savedHome === undefined) Deno.env.delete("INTERPRETER_HOME");
+    else Deno.env.set("INTERPRETER_HOME", savedHome);
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "openai client: two sessions keep their own python state (streaming and not)",
+  ignore: !!missing,
+  async fn() {
+    await withStack(true, async (server, fake) => {
+      const client = (session: string) =>
+        new OpenAI({
+          apiKey: TOKEN,
+          baseURL: `${server.url}/v1`,
+          maxRetries: 0,
+          defaultHeaders: { "X-Session-Id": session },
+        });
+      const alice = client("alice");
+      const bob = client("bob");
+      const ask = async (who: OpenAI, said: string) =>
+        (await who.chat.completions.create({
+          model: "interpreter",
+          messages: [{ role: "user", content: said }],
+        })).choices[0].message.content ?? "";
+
+      const setA = await ask(alice, "set alpha");
+      assertMatch(setA, /```python\nx = "alpha"\nprint\("set", x\)\n```/);
+      assertMatch(setA, /```output\nset alpha\n```/);
+      assertMatch(setA, /Result: set alpha/);
+      await ask(bob, "set beta");
+
+      assertMatch(await ask(alice, "show"), /```output\nalpha\n```/);
+
+      const stream = await bob.chat.completions.create({
+        model: "interpreter",
+        messages: [{ role: "user", content: "show" }],
+        stream: true,
+      });
+      let streamed = "";
+      for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? "";
+      assertMatch(streamed, /```output\nbeta\n```/);
+      assertMatch(streamed, /Result: beta/);
+
+      // The model saw the real output of the code as the tool result.
+      const toolResults = fake.requests.flatMap((request) =>
+        (request.messages as Record<string, unknown>[]).filter((m) => m.role === "tool")
+      ).map((m) => text(m.content).trim());
+      assert(
+        toolResults.includes("alpha") && toolResults.includes("beta"),
+        toolResults.join(" | "),
+      );
+      // The model's key never reaches a client.
+      assert(!setA.includes(MODEL_KEY) && !streamed.includes(MODEL_KEY));
+    });
+  },
+});
+
+Deno.test({
+  name: "WebSocket: code waits for go, then really runs; SSE /chat declines without auto_run",
+  ignore: !!missing,
+  async fn() {
+    await withStack(false, async (server, fake) => {
+      const socket = await TestSocket.open(server.url.replace("http", "ws") + "/?session=ws", {
+        authorization: `Bearer ${TOKEN}`,
+      });
+      try {
+        sendUserMessage(socket, "set gamma");
+        const paused = await socket.untilComplete();
+        const confirmation = paused.find((m) => m.type === "confirmation");
+        assertEquals(
+          (confirmation?.content as Record<string, unknown>).content,
+          'x = "gamma"\nprint("set", x)',
+        );
+        assertEquals(paused[0], { role: "assistant", type: "code", format: "python", start: true });
+
+        sendCommand(socket, "go");
+        const ran = await socket.untilComplete();
+        const output = ran.filter((m) => m.type === "console" && m.format === "output").map((m) =>
+          m.content
+        )
+          .join("");
+        assertEquals(output, "set gamma\n");
+        assert(ran.some((m) => m.role === "computer" && m.type === "console" && m.start === true));
+        assert(
+          ran.some((m) =>
+            m.role === "assistant" && m.type === "message" && m.content === "Result: set gamma" ||
+            (m.type === "message" && typeof m.content === "string")
+          ),
+        );
+      } finally {
+        await socket.close();
+      }
+
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      const events = await readSse(
+        await fetch(`${server.url}/chat?session=sse&message=${encodeURIComponent("set delta")}`, {
+          headers: auth,
+        }),
+      ) as Record<string, unknown>[];
+      assert(events.some((e) => e.type === "confirmation"));
+      assertEquals(events.at(-1), { role: "server", type: "status", content: "complete" });
+      const history = await (await fetch(`${server.url}/history?session=sse`, { headers: auth }))
+        .json();
+      const last = history.messages.at(-1);
+      assertEquals(last.role, "computer");
+      assertMatch(last.content, /was not run/);
+
+      // Next turn, the model is told (as the tool result) that the code was declined.
+      await readSse(await fetch(`${server.url}/chat?session=sse&message=hello`, { headers: auth }));
+      const request = fake.requests.at(-1)!;
+      const tool = (request.messages as Record<string, unknown>[]).find((m) => m.role === "tool");
+      assertMatch(text(tool?.content), /was not run/);
+    });
+  },
+});
+
+function alive(pid: number): boolean {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return !/^State:\s+Z/m.test(status);
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "graceful shutdown stops running python and ends its session",
+  ignore: !!missing || Deno.build.os !== "linux",
+  async fn() {
+    await withStack(true, async (server) => {
+      const response = await fetch(`${server.url}/chat?message=sleep`, {
+        headers: { "x-api-key": TOKEN },
+      });
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let seen = "";
+      let pid = 0;
+      while (!pid) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`stream ended before the code printed its pid: ${seen}`);
+        seen += decoder.decode(value);
+        const match = /pid (\d+)/.exec(seen);
+        if (match) pid = Number(match[1]);
+      }
+      assert(alive(pid), "the python session runs");
+      await server.close();
+      while (!(await reader.read()).done) { /* the stream ends */ }
+      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      assert(!alive(pid), "the python process is gone");
+    });
+  },
+});
+
+Deno.test({
+  name: "interpreter.server() gives each session the template's settings, not its conversation",
+  async fn() {
+    const template = new Interpreter({ customInstructions: "Be terse.", maxTurns: 7 });
+    template.messages = [{ role: "user", type: "message", content: "private" }];
+    const server = await template.server({ port: 0, apiKey: TOKEN, log: () => {} });
+    try {
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      const settings = await (await fetch(`${server.url}/settings`, { headers: auth })).json();
+      assertEquals(settings.customInstructions, "Be terse.");
+      assertEquals(settings.maxTurns, 7);
+      const history = await (await fetch(`${server.url}/history`, { headers: auth })).json();
+      assertEquals(history.messages, []);
+      assertEquals(server.hostname, "127.0.0.1");
+    } finally {
+      await server.close();
+    }
+  },
+});
