@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects, assertThrows } from "./helpers/terminal_assert.ts";
+import { assertEquals, assertRejects } from "./helpers/terminal_assert.ts";
 import { join } from "node:path";
 import {
   ensureDefaultProfile,
@@ -34,34 +34,23 @@ Deno.test("profiles: default.yaml is created on first run and every bundled prof
   });
 });
 
-Deno.test("profiles: unknown keys and wrong types name the file, the key and what was expected", () => {
-  assertThrows(
-    () => parseProfile("llm:\n  temprature: 1\n", "my.yaml"),
-    ProfileError,
-    'my.yaml: unknown key "llm.temprature"',
-  );
-  assertThrows(
-    () => parseProfile("auto_run: yes please\n", "p.yaml"),
-    ProfileError,
-    '"auto_run" should be true or false',
-  );
-  assertThrows(
-    () => parseProfile("llm:\n  max_tokens: 1.5\n", "p.yaml"),
-    ProfileError,
-    "a whole number",
-  );
-  assertThrows(
-    () => parseProfile("safe_mode: loud\n", "p.yaml"),
-    ProfileError,
-    'one of "off", "ask", "auto"',
-  );
-  assertThrows(
-    () => parseProfile("permissions:\n  net: 3\n", "p.yaml"),
-    ProfileError,
-    "true, false or a list",
-  );
-  assertThrows(() => parseProfile("llm: [\n", "p.yaml"), ProfileError, "not valid YAML");
-  assertEquals(parseProfile("", "empty.yaml"), {});
+Deno.test("profiles: unknown keys and wrong types name the file, the key and what was expected", async () => {
+  await withHome(async () => {
+    const bad: [string, string][] = [
+      ["llm:\n  temprature: 1\n", 'my.yaml: unknown key "llm.temprature"'],
+      ["auto_run: yes please\n", '"auto_run" should be true or false'],
+      ["llm:\n  max_tokens: 1.5\n", "a whole number"],
+      ["safe_mode: loud\n", 'one of "off", "ask", "auto"'],
+      ["permissions:\n  net: 3\n", "true, false or a list"],
+      ["llm: [\n", "not valid YAML"],
+    ];
+    for (const [text, message] of bad) {
+      await assertRejects(() => parseProfile(text, "my.yaml"), ProfileError, message);
+      // A second time comes from the parse cache and must fail the same way.
+      await assertRejects(() => parseProfile(text, "my.yaml"), ProfileError, message);
+    }
+    assertEquals(await parseProfile("", "empty.yaml"), {});
+  });
 });
 
 Deno.test("profiles: flags override the profile, the profile overrides defaults", async () => {

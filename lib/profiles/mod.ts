@@ -8,8 +8,8 @@
  */
 
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
-import { configDir } from "../storage/paths.ts";
+import { configDir, dataDir } from "../storage/paths.ts";
+import { writeFileAtomic } from "../storage/atomic.ts";
 import { ProfileError, validateProfile } from "./schema.ts";
 
 export { PROFILE_SCHEMA, ProfileError, validateProfile } from "./schema.ts";
@@ -111,25 +111,67 @@ export async function findProfile(nameOrPath: string): Promise<{ path: string; t
   );
 }
 
-/** Parses and validates profile text; `file` names it in error messages. */
-export function parseProfile(text: string, file: string): Profile {
+/**
+ * Parses and validates profile text; `file` names it in error messages.
+ * The YAML parser (npm:yaml) is loaded only when needed: it costs tens of
+ * milliseconds at start-up, so parsed profiles are cached by content hash.
+ */
+export async function parseProfile(text: string, file: string): Promise<Profile> {
   let data: unknown;
-  try {
-    data = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-    throw new ProfileError(
-      `${file}: not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${why}`,
-    );
+  const isJson = file.endsWith(".json");
+  const key = hashText(text);
+  const cache = isJson ? undefined : await readCache();
+  if (cache && key in cache) data = cache[key];
+  else {
+    try {
+      data = isJson ? JSON.parse(text) : (await import("yaml")).parse(text);
+    } catch (e) {
+      const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+      throw new ProfileError(`${file}: not valid ${isJson ? "JSON" : "YAML"}: ${why}`);
+    }
   }
   validateProfile(data, file);
+  if (cache && !(key in cache)) await writeCache(cache, key, data ?? null);
   return (data ?? {}) as Profile;
+}
+
+type ParsedCache = Record<string, unknown>;
+
+function cachePath(): string {
+  return join(dataDir(), "profile_cache.json");
+}
+
+/** FNV-1a over the text (a cache key, not a security measure). */
+function hashText(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${(h >>> 0).toString(16)}-${text.length}`;
+}
+
+async function readCache(): Promise<ParsedCache> {
+  try {
+    const data = JSON.parse(await Deno.readTextFile(cachePath()));
+    return data && typeof data === "object" && !Array.isArray(data) ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+async function writeCache(cache: ParsedCache, key: string, data: unknown): Promise<void> {
+  const keys = Object.keys(cache);
+  // Keep the cache small: the newest 32 entries.
+  for (const old of keys.slice(0, Math.max(0, keys.length - 31))) delete cache[old];
+  cache[key] = data;
+  await writeFileAtomic(cachePath(), JSON.stringify(cache)).catch(() => {});
 }
 
 /** Finds, parses and validates a profile by name or path. */
 export async function loadProfile(nameOrPath: string): Promise<Profile> {
   const { path, text } = await findProfile(nameOrPath);
-  return parseProfile(text, path);
+  return await parseProfile(text, path);
 }
 
 /** Deep-merges `over` onto `base` (mappings merge; other values replace; null/undefined skip). */
