@@ -109,7 +109,7 @@ export class TmuxSession {
    */
   async waitFor(
     what: string | RegExp,
-    options: { timeoutMs?: number; count?: number } = {},
+    options: { timeoutMs?: number; count?: number; pollMs?: number } = {},
   ): Promise<string> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     const count = options.count ?? 1;
@@ -120,7 +120,7 @@ export class TmuxSession {
         new RegExp(what.source, what.flags.includes("g") ? what.flags : what.flags + "g"),
       ) ?? []).length;
       if (found >= count) return screen;
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
     }
     throw new Error(
       `timed out waiting for ${String(what)} (x${count}); the pane shows:\n${screen}`,
