@@ -277,8 +277,8 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
       );
     }
     if ("stall" in turn && turn.stall === "headers") {
+      // Holds until the server closes (the client gives up on its own).
       await new Promise<void>((resolve) => {
-        req.signal.addEventListener("abort", () => resolve(), { once: true });
         closing.signal.addEventListener("abort", () => resolve(), { once: true });
       });
       return new Response("stalled", { status: 503 });
@@ -292,29 +292,35 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
     const abrupt = "cutOff" in turn && turn.abrupt === true;
     const cancelled = new AbortController();
     const stop = AbortSignal.any([cancelled.signal, closing.signal]);
+    let sent = 0;
+    let stalled = false;
+    // Pull-based, one piece per read, so every piece is on the wire before an abrupt cut.
     const stream = new ReadableStream<Uint8Array>({
       cancel() {
         cancelled.abort(); // the client went away
       },
-      async start(controller) {
+      async pull(controller) {
         try {
-          for (const piece of pieces) {
-            if (stop.aborted) break;
-            controller.enqueue(encoder.encode(piece));
-            await sleep(options.delayMs ?? 0, stop);
+          if (sent > 0) await sleep(options.delayMs ?? 0, stop);
+          if (sent < pieces.length && !stop.aborted) {
+            controller.enqueue(encoder.encode(pieces[sent++]));
+            return;
           }
-          if (stallBody && !stop.aborted) {
+          if (stallBody && !stalled && !stop.aborted) {
+            stalled = true;
             await new Promise<void>((resolve) =>
               stop.addEventListener("abort", () => resolve(), { once: true })
             );
           }
-          if (abrupt) controller.error(new Error("fake server: connection cut off"));
-          else controller.close();
+          if (abrupt && !stop.aborted) {
+            await sleep(20, stop); // let the last piece leave before the connection breaks
+            controller.error(new Error("fake server: connection cut off"));
+          } else controller.close();
         } catch {
           // the client went away
         }
       },
-    });
+    }, { highWaterMark: 0 });
     return new Response(stream, {
       headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
     });
