@@ -267,7 +267,7 @@ Deno.test("settings: read, change, auto_run guarded, API key never exposed", asy
       body: JSON.stringify({ auto_run: true }),
     });
     assertEquals(autoRun.status, 403);
-    assertMatch((await autoRun.json()).error.message, /allow-remote-auto-run/);
+    assertMatch((await autoRun.json()).error.message, /INTERPRETER_ALLOW_REMOTE_AUTO_RUN/);
 
     const setKey = await fetch(`${server.url}/settings`, {
       method: "POST",

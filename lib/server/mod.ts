@@ -104,7 +104,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     registry,
     token,
     maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
-    allowRemoteAutoRun: options.allowRemoteAutoRun ?? false,
+    allowRemoteAutoRun: options.allowRemoteAutoRun ??
+      /^(1|true|yes)$/i.test(envValue("INTERPRETER_ALLOW_REMOTE_AUTO_RUN") ?? ""),
     authTimeoutMs: (options.authTimeoutSeconds ?? 10) * 1000,
     sockets: new Set(),
     closing: false,

@@ -226,7 +226,7 @@ export function applySettings(
       throw new HttpError(
         403,
         "auto_run_forbidden",
-        "auto_run cannot be switched on remotely: start the server with --allow-remote-auto-run (allowRemoteAutoRun) to permit it.",
+        "auto_run cannot be switched on remotely: start the server with INTERPRETER_ALLOW_REMOTE_AUTO_RUN=true (or the allowRemoteAutoRun option) to permit it.",
       );
     }
   }

@@ -61,7 +61,7 @@ export interface ServerOptions {
   port?: number;
   /** The access token clients must send (default: INTERPRETER_API_KEY, else a random one). */
   apiKey?: string;
-  /** Let clients switch `auto_run` on through `POST /settings` (default false). */
+  /** Let clients switch `auto_run` on through `POST /settings` (default: INTERPRETER_ALLOW_REMOTE_AUTO_RUN=true, else false). */
   allowRemoteAutoRun?: boolean;
   /** Largest request body in bytes (default 8 MiB). */
   maxBodyBytes?: number;
