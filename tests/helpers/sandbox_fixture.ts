@@ -1,0 +1,105 @@
+/**
+ * Shared set-up for the sandbox tests: a fake home with secrets, a workspace,
+ * an "outside" directory, servers on 127.0.0.1 standing in for the internet,
+ * and a way to run a command inside a {@linkcode SandboxSession}.
+ */
+
+import { join } from "node:path";
+import { type Permissions, SandboxSession, sandboxSupport } from "../../lib/sandbox/mod.ts";
+
+/** Everything a sandbox test needs. */
+export interface SandboxFixture {
+  root: string;
+  home: string;
+  work: string;
+  outside: string;
+  secretFile: string;
+  allowedPort: number;
+  otherPort: number;
+  close(): Promise<void>;
+}
+
+/** The result of one sandboxed run. */
+export interface RunResult {
+  code: number;
+  out: string;
+  session: SandboxSession;
+}
+
+/** Why sandbox tests cannot run here, or undefined when they can. */
+export async function sandboxSkipReason(): Promise<string | undefined> {
+  const s = await sandboxSupport();
+  if (s.kind !== "bwrap") return `no usable bubblewrap: ${s.reason ?? s.kind}`;
+  return undefined;
+}
+
+/** Makes the fake home (HOME and INTERPRETER_HOME point into it) and two servers. */
+export async function makeFixture(): Promise<SandboxFixture> {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "sandbox-test-" }));
+  const home = join(root, "home");
+  const work = join(root, "work");
+  const outside = join(root, "outside");
+  for (const d of [home, work, outside, join(home, ".ssh")]) {
+    await Deno.mkdir(d, { recursive: true });
+  }
+  const secretFile = join(home, ".ssh", "id_test");
+  await Deno.writeTextFile(secretFile, "SECRET-KEY-MATERIAL\n");
+  await Deno.writeTextFile(join(outside, "readable.txt"), "outside-but-readable\n");
+  Deno.env.set("HOME", home);
+  Deno.env.set("INTERPRETER_HOME", join(root, "ihome"));
+  const allowed = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("allowed-host-ok"),
+  );
+  const other = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("other-host-reached"),
+  );
+  return {
+    root,
+    home,
+    work,
+    outside,
+    secretFile,
+    allowedPort: allowed.addr.port,
+    otherPort: other.addr.port,
+    async close() {
+      await allowed.shutdown();
+      await other.shutdown();
+      await Deno.remove(root, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Runs `argv` in a fresh sandbox session with `permissions`; closes the session after. */
+export async function runSandboxed(
+  permissions: Permissions,
+  argv: string[] | ((tmpDir: string) => string[]),
+  options: { cwd: string; stdin?: string; env?: Record<string, string>; keepOpen?: boolean },
+): Promise<RunResult> {
+  const session = await SandboxSession.open({ permissions, cwd: options.cwd });
+  try {
+    const command = typeof argv === "function" ? argv(session.tmpDir) : argv;
+    const wrapped = session.wrap(command, { ...Deno.env.toObject(), ...(options.env ?? {}) });
+    const child = new Deno.Command(wrapped.argv[0], {
+      args: wrapped.argv.slice(1),
+      env: wrapped.env,
+      clearEnv: true,
+      cwd: options.cwd,
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).spawn();
+    if (options.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(options.stdin));
+      await w.close();
+    }
+    const out = await child.output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    return { code: out.code, out: text, session };
+  } finally {
+    if (!options.keepOpen) await session.close();
+  }
+}

@@ -1,0 +1,414 @@
+/**
+ * The escape suite: generated code in python, shell and JavaScript (Deno)
+ * tries to get out of the sandbox: write outside the granted paths, read a
+ * secret, reach hosts it may not, run a denied program, go through a symlink
+ * or /proc, or leave a background process behind. Every attempt must fail and
+ * be reported to the model; every allowed action must still work.
+ */
+
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "./helpers/sandbox_assert.ts";
+import { join } from "node:path";
+import {
+  defaultPermissions,
+  permissionsFromFlags,
+  SandboxSession,
+  withDenialNotes,
+} from "../lib/sandbox/mod.ts";
+import { makeFixture, runSandboxed, sandboxSkipReason } from "./helpers/sandbox_fixture.ts";
+
+const skip = await sandboxSkipReason();
+if (skip) console.log(`sandbox escape tests skipped: ${skip}`);
+const hasPython = await new Deno.Command("python3", { args: ["-c", "1"] }).output().then(
+  (o) => o.success,
+  () => false,
+);
+
+function results(out: string): Record<string, string> {
+  const r: Record<string, string> = {};
+  for (const m of out.matchAll(/^RESULT (\S+) (ok|denied)(.*)$/gm)) r[m[1]] = m[2] + m[3];
+  return r;
+}
+
+function expectDenied(r: Record<string, string>, names: string[], out: string): void {
+  for (const n of names) {
+    assert(r[n]?.startsWith("denied"), `${n} should be denied, got ${r[n]}\n${out}`);
+  }
+}
+
+function expectOk(r: Record<string, string>, names: string[], out: string): void {
+  for (const n of names) assert(r[n]?.startsWith("ok"), `${n} should work, got ${r[n]}\n${out}`);
+}
+
+const PY_PROBE = `
+import os, sys, socket, subprocess, urllib.request
+W, O, S, A, B, HP = sys.argv[1:7]
+def t(name, f):
+    try:
+        f(); print("RESULT", name, "ok", flush=True)
+    except BaseException as e:
+        print("RESULT", name, "denied", type(e).__name__, e, flush=True)
+def check_key():
+    assert "OPENAI_API_KEY" not in os.environ and "sk-test" not in str(os.environ)
+t("write_work", lambda: open(W + "/made.txt", "w").write("x"))
+t("write_tmp", lambda: open(os.path.join(os.environ["TMPDIR"], "t.txt"), "w").write("x"))
+t("read_outside", lambda: open(O + "/readable.txt").read())
+t("write_outside", lambda: open(O + "/pwned.txt", "w").write("x"))
+t("write_etc", lambda: open("/etc/pwned", "w").write("x"))
+t("read_secret", lambda: open(S).read())
+t("list_secret_dir", lambda: os.listdir(os.path.dirname(S)))
+os.symlink(S, W + "/link-to-secret")
+t("symlink_read", lambda: open(W + "/link-to-secret").read())
+os.symlink(O, W + "/link-to-outside")
+t("symlink_write", lambda: open(W + "/link-to-outside/via-link.txt", "w").write("x"))
+t("proc_self_root", lambda: open("/proc/self/root" + S).read())
+t("proc_init_root", lambda: open("/proc/1/root" + S).read())
+t("proc_host_pid", lambda: open("/proc/" + HP + "/root" + S).read())
+t("net_allowed", lambda: urllib.request.urlopen("http://127.0.0.1:" + A + "/", timeout=10).read())
+t("net_other", lambda: urllib.request.urlopen("http://127.0.0.1:" + B + "/", timeout=10).read())
+t("net_direct", lambda: socket.create_connection(("127.0.0.1", int(A)), timeout=5))
+t("run_denied", lambda: subprocess.run(["curl", "--version"], check=True, capture_output=True))
+t("run_allowed", lambda: subprocess.run(["ls", "/"], check=True, capture_output=True))
+t("no_api_key", check_key)
+`;
+
+const SH_PROBE = `
+W=$1; O=$2; S=$3; A=$4; B=$5; HP=$6
+t() { name=$1; shift; if out=$("$@" 2>&1); then echo "RESULT $name ok"; else echo "RESULT $name denied $out"; fi; }
+t write_work sh -c "echo x > $W/made.txt"
+t write_tmp sh -c 'echo x > "$TMPDIR/t.txt"'
+t read_outside cat "$O/readable.txt"
+t write_outside sh -c "echo x > $O/pwned.txt"
+t read_secret cat "$S"
+ln -s "$S" "$W/link-to-secret"
+t symlink_read cat "$W/link-to-secret"
+ln -s "$O" "$W/link-to-outside"
+t symlink_write sh -c "echo x > $W/link-to-outside/via-link.txt"
+t proc_self_root cat "/proc/self/root$S"
+t proc_init_root cat "/proc/1/root$S"
+t proc_host_pid cat "/proc/$HP/root$S"
+t net_allowed wget -q -O- "http://127.0.0.1:$A/"
+t net_other wget -q -O- "http://127.0.0.1:$B/"
+t net_direct bash -c "exec 3<>/dev/tcp/127.0.0.1/$A"
+t run_denied curl --version
+t run_allowed ls /
+t no_api_key sh -c '[ -z "$OPENAI_API_KEY" ]'
+`;
+
+const JS_PROBE = `
+const [W, O, S, A, B, HP] = Deno.args;
+async function t(name, f) {
+  try { await f(); console.log("RESULT", name, "ok"); }
+  catch (e) { console.log("RESULT", name, "denied", e?.name, String(e?.message ?? e).split("\\n")[0]); }
+}
+await t("write_work", () => Deno.writeTextFile(W + "/made.txt", "x"));
+await t("write_tmp", () => Deno.writeTextFile(Deno.env.get("TMPDIR") + "/t.txt", "x"));
+await t("read_outside", () => Deno.readTextFile(O + "/readable.txt"));
+await t("write_outside", () => Deno.writeTextFile(O + "/pwned.txt", "x"));
+await t("read_secret", () => Deno.readTextFile(S));
+// Deno refuses to create symlinks under scoped permissions; the test made these links beforehand.
+await t("symlink_read", () => Deno.readTextFile(W + "/link-to-secret"));
+await t("symlink_write", () => Deno.writeTextFile(W + "/link-to-outside/via-link.txt", "x"));
+await t("proc_self_root", () => Deno.readTextFile("/proc/self/root" + S));
+await t("proc_host_pid", () => Deno.readTextFile("/proc/" + HP + "/root" + S));
+await t("net_allowed", async () => { const r = await fetch("http://127.0.0.1:" + A + "/"); if (!r.ok) throw new Error(String(r.status)); await r.text(); });
+await t("net_other", async () => { const r = await fetch("http://127.0.0.1:" + B + "/"); if (!r.ok) throw new Error(String(r.status)); await r.text(); });
+await t("run_denied", () => new Deno.Command("curl", { args: ["--version"] }).output());
+await t("run_escape", async () => { const o = await new Deno.Command("cat", { args: [S] }).output(); if (!o.success) throw new Error(new TextDecoder().decode(o.stderr)); });
+await t("no_api_key", () => {
+  let key;
+  try { key = Deno.env.get("OPENAI_API_KEY"); } catch { key = undefined; }
+  if (key || JSON.stringify(Deno.env.toObject()).includes("sk-test")) throw new Error("key visible");
+});
+`;
+
+Deno.test({
+  name: "sandbox escape suite: python, shell and JS/TS all fail to get out, allowed actions work",
+  ignore: !!skip,
+  async fn(t) {
+    const fx = await makeFixture();
+    try {
+      const perms = () =>
+        permissionsFromFlags({ "allow-net": `127.0.0.1:${fx.allowedPort}`, "deny-run": "curl" }, {
+          cwd: fx.work,
+        });
+      const args = [
+        fx.work,
+        fx.outside,
+        fx.secretFile,
+        String(fx.allowedPort),
+        String(fx.otherPort),
+        String(Deno.pid),
+      ];
+      const env = { OPENAI_API_KEY: "sk-test-should-not-leak" };
+      const denied = [
+        "write_outside",
+        "read_secret",
+        "symlink_read",
+        "symlink_write",
+        "proc_self_root",
+        "proc_host_pid",
+        "net_other",
+        "run_denied",
+      ];
+      const allowed = ["write_work", "write_tmp", "read_outside", "net_allowed", "no_api_key"];
+
+      const check = async (
+        label: string,
+        argv: string[] | ((tmpDir: string) => string[]),
+        extraDenied: string[],
+        extraOk: string[],
+        before?: () => Promise<void>,
+      ) => {
+        await Deno.remove(join(fx.work), { recursive: true });
+        await Deno.mkdir(fx.work);
+        await before?.();
+        const p = perms();
+        const { out, session } = await runSandboxed(p, argv, { cwd: fx.work, env });
+        const r = results(out);
+        expectDenied(r, [...denied, ...extraDenied], `[${label}] ${out}`);
+        expectOk(r, [...allowed, ...extraOk], `[${label}] ${out}`);
+        // Nothing got out.
+        for (const f of ["pwned.txt", "via-link.txt"]) {
+          assert(
+            !(await Deno.stat(join(fx.outside, f)).then(() => true, () => false)),
+            `${label}: ${f} written outside`,
+          );
+        }
+        assertEquals((await Deno.readTextFile(join(fx.work, "made.txt"))).trim(), "x");
+        // The model is told what was denied and how to allow it.
+        const notes = withDenialNotes(out, {
+          permissions: p,
+          cwd: fx.work,
+          netDenials: session.takeNetDenials(),
+        });
+        assertStringIncludes(notes, `--allow-net=127.0.0.1:${fx.otherPort}`, label);
+        assertStringIncludes(notes, "--allow-read=", label);
+        assertMatch(notes, /--allow-write=|--deny-write|--allow-read=/, label);
+        return { out, notes };
+      };
+
+      await t.step({
+        name: "python",
+        ignore: !hasPython,
+        fn: async () => {
+          const { notes } = await check("python", ["python3", "-c", PY_PROBE, ...args], [
+            "write_etc",
+            "net_direct",
+            "list_secret_dir",
+            "proc_init_root",
+          ], ["run_allowed"]);
+          assertStringIncludes(notes, `Writing ${fx.outside}/pwned.txt was denied`);
+        },
+      });
+      await t.step("shell (bash)", async () => {
+        await check("shell", ["bash", "-c", SH_PROBE, "probe", ...args], [
+          "net_direct",
+          "proc_init_root",
+        ], ["run_allowed"]);
+      });
+      await t.step("JavaScript (Deno flags inside the OS sandbox)", async () => {
+        const script = join(fx.root, "probe.js");
+        await Deno.writeTextFile(script, JS_PROBE);
+        const { denoFlags } = await import("../lib/sandbox/mod.ts");
+        const argv = (tmpDir: string) => [
+          "deno",
+          "run",
+          "--no-config",
+          "--no-lock",
+          ...denoFlags(perms(), { tmpDir, extraRead: [script] }),
+          script,
+          ...args,
+        ];
+        const links = async () => {
+          await Deno.symlink(fx.secretFile, join(fx.work, "link-to-secret"));
+          await Deno.symlink(fx.outside, join(fx.work, "link-to-outside"));
+        };
+        const { out } = await check("js", argv, ["run_escape"], [], links);
+        // Deno names the flag itself.
+        assertMatch(out, /Requires (read|write|run) access/);
+      });
+    } finally {
+      await fx.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "sandbox: with the network denied, nothing reaches the host's 127.0.0.1 servers",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    const fx = await makeFixture();
+    try {
+      const p = permissionsFromFlags({ "deny-net": true }, { cwd: fx.work });
+      const code = `
+import socket, urllib.request, sys
+for port in sys.argv[1:]:
+    try:
+        socket.create_connection(("127.0.0.1", int(port)), timeout=5); print("RESULT tcp_" + port, "ok")
+    except Exception as e: print("RESULT tcp_" + port, "denied", e)
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%s/" % port, timeout=5).read(); print("RESULT http_" + port, "ok")
+    except Exception as e: print("RESULT http_" + port, "denied", e)
+try:
+    socket.getaddrinfo("pypi.org", 443); print("RESULT dns ok")
+except Exception as e: print("RESULT dns denied", e)
+`;
+      const { out } = await runSandboxed(p, [
+        "python3",
+        "-c",
+        code,
+        String(fx.allowedPort),
+        String(fx.otherPort),
+      ], { cwd: fx.work });
+      const r = results(out);
+      expectDenied(r, [
+        `tcp_${fx.allowedPort}`,
+        `http_${fx.allowedPort}`,
+        `tcp_${fx.otherPort}`,
+        "dns",
+      ], out);
+      const notes = withDenialNotes(out, { permissions: p, cwd: fx.work });
+      assertStringIncludes(
+        notes,
+        "Network access is denied in this session; --allow-net would allow it",
+      );
+    } finally {
+      await fx.close();
+    }
+  },
+});
+
+async function readUntil(
+  reader: ReadableStreamDefaultReader<string>,
+  seen: { text: string },
+  pattern: RegExp,
+  ms = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(seen.text)) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${pattern}; got: ${seen.text}`);
+    }
+    const { value, done } = await Promise.race([
+      reader.read(),
+      new Promise<{ value: undefined; done: true }>((r) =>
+        setTimeout(() => r({ value: undefined, done: true }), Math.max(1, deadline - Date.now()))
+      ),
+    ]);
+    if (done && !pattern.test(seen.text)) {
+      throw new Error(`stream ended before ${pattern}; got: ${seen.text}`);
+    }
+    if (value) seen.text += value;
+  }
+}
+
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).replace(/\0/g, " ");
+      if (cmd.includes(marker)) pids.push(Number(e.name));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+Deno.test({
+  name:
+    "sandbox: a live python session keeps its state, stops with SIGINT to the inner process group",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    const fx = await makeFixture();
+    const session = await SandboxSession.open({
+      permissions: defaultPermissions({ cwd: fx.work }),
+      cwd: fx.work,
+    });
+    const driver =
+      "import sys\nstate = {}\nfor line in sys.stdin:\n    try:\n        exec(line, state)\n    except KeyboardInterrupt:\n        print('INTERRUPTED', flush=True)\n";
+    const w = session.wrap(["python3", "-u", "-c", driver]);
+    const child = new Deno.Command(w.argv[0], {
+      args: w.argv.slice(1),
+      env: w.env,
+      clearEnv: true,
+      cwd: fx.work,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const stdin = child.stdin.getWriter();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const seen = { text: "" };
+    const send = (s: string) => stdin.write(new TextEncoder().encode(s));
+    try {
+      await send("x = 41\n");
+      await send("import time; print('sleeping', flush=True); time.sleep(60)\n");
+      await readUntil(reader, seen, /sleeping/);
+      const pgid = await session.processGroup(child.pid);
+      assert(pgid !== child.pid, "the inner process group differs from the bwrap wrapper");
+      Deno.kill(-pgid, "SIGINT");
+      await readUntil(reader, seen, /INTERRUPTED/);
+      await send("print('x+1 =', x + 1, flush=True)\n");
+      await readUntil(reader, seen, /x\+1 = 42/);
+    } finally {
+      await stdin.close().catch(() => {});
+      await reader.cancel().catch(() => {});
+      await child.status;
+      await session.close();
+      await fx.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "sandbox: a background process that outlives its run dies when the session is terminated",
+  ignore: !!skip,
+  async fn() {
+    const fx = await makeFixture();
+    const marker = `313.${Math.floor(Math.random() * 1e6)}`;
+    const session = await SandboxSession.open({
+      permissions: defaultPermissions({ cwd: fx.work }),
+      cwd: fx.work,
+    });
+    const w = session.wrap(["bash"]);
+    const child = new Deno.Command(w.argv[0], {
+      args: w.argv.slice(1),
+      env: w.env,
+      clearEnv: true,
+      cwd: fx.work,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const stdin = child.stdin.getWriter();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const seen = { text: "" };
+    try {
+      await stdin.write(
+        new TextEncoder().encode(
+          `setsid nohup sleep ${marker} >/dev/null 2>&1 &\n(trap '' HUP TERM; exec sleep ${marker}) &\nsleep 0.2; echo started\n`,
+        ),
+      );
+      await readUntil(reader, seen, /started/);
+      assert(processesWith(marker).length >= 2, "background processes are running");
+      // Terminate: kill the wrapper; the sandbox's PID namespace goes with it.
+      child.kill("SIGKILL");
+      await child.status;
+      const deadline = Date.now() + 10_000;
+      while (processesWith(marker).length > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assertEquals(processesWith(marker), [], "no background process survives the session");
+    } finally {
+      await stdin.close().catch(() => {});
+      await reader.cancel().catch(() => {});
+      await session.close();
+      await fx.close();
+    }
+  },
+});
