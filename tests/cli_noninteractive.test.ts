@@ -1,0 +1,207 @@
+import { assert, assertEquals, assertIncludes } from "./helpers/terminal_assert.ts";
+import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { runCli } from "./helpers/terminal_cli.ts";
+
+const HAS_COMPUTER = await Deno.stat(new URL("../lib/computer/mod.ts", import.meta.url)).then(
+  () => true,
+  () => false,
+);
+if (!HAS_COMPUTER) {
+  console.log("cli tests that chat are skipped: lib/computer/mod.ts is not there yet");
+}
+
+async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
+  const home = await Deno.makeTempDir({ prefix: "interpreter-cli-" });
+  try {
+    await fn(home);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+function model(url: string): string[] {
+  return ["--api_base", url, "--model", "gpt-4o-mini", "--api_key", "sk-cli-test-key-0123456789"];
+}
+
+function lastUserText(body: Record<string, unknown>): string {
+  const messages = body.messages as { role: string; content: unknown }[];
+  const users = messages.filter((m) => m.role === "user");
+  return JSON.stringify(users[users.length - 1]?.content ?? "");
+}
+
+Deno.test("cli: --version, --help and bad usage", async () => {
+  await withHome(async (home) => {
+    const v = await runCli(["--version"], { home });
+    assertEquals(v.code, 0);
+    assert(/^interpreter \d+\.\d+\.\d+\n$/.test(v.stdout), v.stdout);
+    const h = await runCli(["--help"], { home });
+    assertEquals(h.code, 0);
+    assertIncludes(h.stdout, "Permissions for generated code:");
+    const bad = await runCli(["--no-such-flag"], { home });
+    assertEquals(bad.code, 2);
+    assertEquals(bad.stderr.trim().split("\n").length, 1);
+    assertIncludes(bad.stderr, "unknown flag --no-such-flag");
+    await Deno.mkdir(`${home}/config/profiles`, { recursive: true });
+    await Deno.writeTextFile(`${home}/config/profiles/broken.yaml`, "llm:\n  temperature: hot\n");
+    const prof = await runCli(["--profile", "broken", "hi"], { home });
+    assertEquals(prof.code, 2);
+    assertIncludes(prof.stderr, 'broken.yaml: "llm.temperature" should be a number');
+    const none = await runCli([], { home });
+    assertEquals(none.code, 2);
+    assertIncludes(none.stderr, "no message");
+  });
+});
+
+Deno.test({
+  name: "cli: one request prints the answer, saves the conversation without the key",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    const fake = startFakeOpenAI({
+      script: [{
+        text: "Hello from the **model**.",
+        usage: { prompt_tokens: 50, completion_tokens: 7 },
+      }],
+    });
+    try {
+      await withHome(async (home) => {
+        const r = await runCli([...model(fake.url), "say hello"], { home });
+        assertEquals(r.code, 0, r.stderr);
+        assertIncludes(r.stdout, "Hello from the **model**.");
+        const dir = `${home}/data/conversations`;
+        const files = [...Deno.readDirSync(dir)].map((e) => e.name);
+        assertEquals(files.length, 1);
+        const saved = await Deno.readTextFile(`${dir}/${files[0]}`);
+        assertIncludes(saved, "say hello");
+        assert(!saved.includes("sk-cli-test-key"), "no API key on disk");
+      });
+    } finally {
+      await fake.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "cli: --json prints only LMC chunks, one JSON object per line",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    const fake = startFakeOpenAI({
+      script: [{ toolCalls: [{ language: "python", code: "print(6 * 7)" }] }, {
+        text: "It is 42.",
+      }],
+    });
+    try {
+      await withHome(async (home) => {
+        const r = await runCli([...model(fake.url), "--json", "-y", "compute"], { home });
+        assertEquals(r.code, 0, r.stderr);
+        const lines = r.stdout.trim().split("\n");
+        const chunks = lines.map((l) => JSON.parse(l));
+        for (const c of chunks) {
+          assert(typeof c.role === "string" && typeof c.type === "string", JSON.stringify(c));
+        }
+        assert(chunks.some((c) => c.type === "code" && c.start), "code block start");
+        assert(
+          chunks.some((c) =>
+            c.type === "console" && c.format === "output" && String(c.content).includes("42")
+          ),
+        );
+        assertEquals(
+          chunks.filter((c) => c.type === "message").map((c) => c.content ?? "").join(""),
+          "It is 42.",
+        );
+      });
+    } finally {
+      await fake.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "cli: piped stdin is added to the message; -y runs the code",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    const fake = startFakeOpenAI({
+      script: [{ toolCalls: [{ language: "shell", code: "echo ran-$((40+2))" }] }, {
+        text: "The build failed on line 3.",
+      }],
+    });
+    try {
+      await withHome(async (home) => {
+        const r = await runCli([...model(fake.url), "-y", "why did this fail?"], {
+          home,
+          stdin: "error: missing semicolon at line 3\n",
+        });
+        assertEquals(r.code, 0, r.stderr);
+        const first = lastUserText(fake.requests[0]);
+        assertIncludes(first, "why did this fail?");
+        assertIncludes(first, "missing semicolon at line 3");
+        assertIncludes(JSON.stringify(fake.requests[1].messages), "ran-42");
+        assertIncludes(r.stdout, "The build failed on line 3.");
+      });
+    } finally {
+      await fake.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "cli: without --yes and no terminal, code does not run, the model is told, exit 3",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    await withHome(async (home) => {
+      const marker = `${home}/should-not-exist`;
+      const fake = startFakeOpenAI({
+        script: [
+          { toolCalls: [{ language: "shell", code: `touch ${marker}` }] },
+          { text: "Understood, I will not run it." },
+        ],
+      });
+      try {
+        const r = await runCli([...model(fake.url), "make a file"], { home, stdin: "" });
+        assertEquals(r.code, 3, r.stderr);
+        assertIncludes(r.stderr, "not approved");
+        assertEquals(await Deno.stat(marker).then(() => true, () => false), false);
+        assertEquals(fake.requests.length, 2);
+        assertIncludes(JSON.stringify(fake.requests[1].messages), "declined");
+        assertIncludes(r.stdout, "Understood, I will not run it.");
+      } finally {
+        await fake.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "cli: model errors exit 1, turn limits exit 4",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    const fake = startFakeOpenAI({
+      script: [
+        {
+          status: 401,
+          body: {
+            error: {
+              message: "Incorrect API key provided",
+              type: "invalid_request_error",
+              code: "invalid_api_key",
+            },
+          },
+        },
+        { toolCalls: [{ language: "shell", code: "echo one" }] },
+      ],
+    });
+    try {
+      await withHome(async (home) => {
+        const err = await runCli([...model(fake.url), "hi"], { home });
+        assertEquals(err.code, 1, err.stderr);
+        assert(!err.stderr.includes("sk-cli-test-key"), "the key is never printed");
+        const limit = await runCli([...model(fake.url), "-y", "--max_turns", "1", "loop"], {
+          home,
+        });
+        assertEquals(limit.code, 4, limit.stderr + limit.stdout);
+        assertIncludes(limit.stdout + limit.stderr, "maxTurns");
+      });
+    } finally {
+      await fake.close();
+    }
+  },
+});

@@ -1,0 +1,59 @@
+/**
+ * Runs the real `interpreter` program (`deno run -A main.ts`) as a child
+ * process, with its own INTERPRETER_HOME, for the CLI tests.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** The result of one run. */
+export interface CliRun {
+  /** Exit status. */
+  code: number;
+  /** Everything on stdout. */
+  stdout: string;
+  /** Everything on stderr. */
+  stderr: string;
+}
+
+/** The argv that starts the program (for tmux). */
+export function cliCommand(args: string[]): string[] {
+  return [Deno.execPath(), "run", "-A", MAIN, ...args];
+}
+
+/** Runs the program with `args`; `stdin` text is piped in (else stdin is empty, not a terminal). */
+export async function runCli(
+  args: string[],
+  options: {
+    home: string;
+    stdin?: string;
+    env?: Record<string, string>;
+    cwd?: string;
+    timeoutMs?: number;
+  },
+): Promise<CliRun> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env: { INTERPRETER_HOME: options.home, NO_COLOR: "1", ...options.env },
+    cwd: options.cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(options.stdin ?? ""));
+  await writer.close();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, options.timeoutMs ?? 60_000);
+  try {
+    const out = await child.output();
+    const dec = new TextDecoder();
+    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
