@@ -77,6 +77,11 @@ function checkAuth(context: AppContext, request: Request): void {
   }
 }
 
+/** Stops a turn when its client disconnects (also for answers that are not streamed). */
+function stopWhenClientLeaves(request: Request, controller: AbortController): void {
+  request.signal.addEventListener("abort", () => controller.abort(), { once: true });
+}
+
 async function sessionFor(context: AppContext, request: Request, url: URL): Promise<Session> {
   return await context.registry.get(requestSessionId(request, url));
 }
@@ -129,6 +134,7 @@ async function chat(context: AppContext, request: Request, url: URL): Promise<Re
   const session = await sessionFor(context, request, url);
   const ticket = context.registry.beginRun(session);
   const signal = ticket.controller.signal;
+  stopWhenClientLeaves(request, ticket.controller);
   async function* events(): AsyncGenerator<string> {
     try {
       for await (
@@ -216,6 +222,7 @@ async function* completionTurn(
       : parsed.instructions;
   }
   try {
+    await session.discardPending(); // before replacing the conversation it belongs to
     interpreter.messages = [...parsed.history];
     const input = parsed.message ? { message: parsed.message, before: parsed.attachments } : {
       message: parsed.attachments[parsed.attachments.length - 1],
@@ -233,6 +240,7 @@ async function completions(context: AppContext, request: Request, url: URL): Pro
   const session = await sessionFor(context, request, url);
   const ticket = context.registry.beginRun(session);
   const signal = ticket.controller.signal;
+  stopWhenClientLeaves(request, ticket.controller);
   const meta = { id: completionId(), created: Math.floor(Date.now() / 1000), model: parsed.model };
   const renderer = new MarkdownRenderer();
 
