@@ -15,6 +15,11 @@ export const VERSION: string = denoConfig.version;
 
 /** Runs the command line `args`; resolves to the exit status. */
 export async function main(args: string[]): Promise<number> {
+  // seam: sandbox — the compiled binary re-runs itself as the in-sandbox network relay.
+  if (args[0] === "__sandbox-relay") {
+    const { runRelay } = await import("./lib/sandbox/relay.ts");
+    return await runRelay(args.slice(1));
+  }
   let parsed;
   try {
     parsed = parseArgs(args);
