@@ -77,11 +77,6 @@ function checkAuth(context: AppContext, request: Request): void {
   }
 }
 
-/** Stops a turn when its client disconnects (also for answers that are not streamed). */
-function stopWhenClientLeaves(request: Request, controller: AbortController): void {
-  request.signal.addEventListener("abort", () => controller.abort(), { once: true });
-}
-
 async function sessionFor(context: AppContext, request: Request, url: URL): Promise<Session> {
   return await context.registry.get(requestSessionId(request, url));
 }
@@ -134,7 +129,6 @@ async function chat(context: AppContext, request: Request, url: URL): Promise<Re
   const session = await sessionFor(context, request, url);
   const ticket = context.registry.beginRun(session);
   const signal = ticket.controller.signal;
-  stopWhenClientLeaves(request, ticket.controller);
   async function* events(): AsyncGenerator<string> {
     try {
       for await (
@@ -240,7 +234,6 @@ async function completions(context: AppContext, request: Request, url: URL): Pro
   const session = await sessionFor(context, request, url);
   const ticket = context.registry.beginRun(session);
   const signal = ticket.controller.signal;
-  stopWhenClientLeaves(request, ticket.controller);
   const meta = { id: completionId(), created: Math.floor(Date.now() / 1000), model: parsed.model };
   const renderer = new MarkdownRenderer();
 
@@ -264,7 +257,7 @@ async function completions(context: AppContext, request: Request, url: URL): Pro
       model: meta.model,
       choices: [{
         index: 0,
-        message: { role: "assistant", content: renderer.text, refusal: null },
+        message: { role: "assistant", content: renderer.text.trimEnd(), refusal: null },
         logprobs: null,
         finish_reason: "stop",
       }],
