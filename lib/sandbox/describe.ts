@@ -6,7 +6,7 @@
 
 import { isAllowAll, type Permissions } from "./permissions.ts";
 import { DEFAULT_SECRET_ENV } from "./defaults.ts";
-import { displayPath } from "./paths.ts";
+import { displayPath, isInside } from "./paths.ts";
 
 /** Options for {@linkcode describePermissions}. */
 export interface DescribeOptions {
@@ -43,7 +43,11 @@ export function describePermissions(p: Permissions, options: DescribeOptions = {
       : grant === false || grant.length === 0
       ? "none"
       : list(grant, max, show);
-    if (deny.length > 0 && grant !== false) text += ` except ${list(deny, max, show)}`;
+    // Under a list, only denies inside it matter.
+    const relevant = Array.isArray(grant)
+      ? deny.filter((d) => grant.some((g) => isInside(d, g) || d === g))
+      : deny;
+    if (relevant.length > 0 && grant !== false) text += ` except ${list(relevant, max, show)}`;
     return `${name} ${text}`;
   };
   const writeGrant = p.write === false ? p.write : p.write === true ? true : p.write;
