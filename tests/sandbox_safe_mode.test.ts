@@ -46,7 +46,7 @@ const UNSAFE: [string, string, string][] = [
   [
     "javascript",
     'require("fs").rmSync("/etc", { recursive: true, force: true })',
-    "with fs.rmSync",
+    "recursively with rmSync",
   ],
   [
     "javascript",
