@@ -58,7 +58,8 @@ interface Route {
 }
 
 function unauthorized(message: string): HttpError {
-  return new HttpError(401, "unauthorized", message, {
+  return new HttpError(401, message, {
+    code: "unauthorized",
     headers: { "www-authenticate": 'Bearer realm="interpreter"' },
   });
 }
@@ -87,8 +88,10 @@ async function heartbeat(): Promise<Response> {
 
 async function root(context: AppContext, request: Request, url: URL): Promise<Response> {
   if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-    if (context.closing) throw new HttpError(503, "shutting_down", "The server is shutting down.");
-    return upgradeLmcSocket(context, request, requestSessionId(request, url));
+    if (context.closing) {
+      throw new HttpError(503, "The server is shutting down.", { code: "shutting_down" });
+    }
+    return upgradeLmcSocket(context, request, { sessionId: requestSessionId(request, url) });
   }
   checkAuth(context, request);
   return await Promise.resolve(jsonResponse({
@@ -122,8 +125,8 @@ async function chat(context: AppContext, request: Request, url: URL): Promise<Re
   if (typeof message !== "string" || message === "") {
     throw new HttpError(
       400,
-      "missing_message",
       'Send the message: GET /chat?message=... or POST /chat {"message": "..."}.',
+      { code: "missing_message" },
     );
   }
   const session = await sessionFor(context, request, url);
@@ -187,7 +190,9 @@ async function settings(
   try {
     decoded = decodeURIComponent(name);
   } catch {
-    throw new HttpError(400, "invalid_setting_name", "The setting name is not valid URL encoding.");
+    throw new HttpError(400, "The setting name is not valid URL encoding.", {
+      code: "invalid_setting_name",
+    });
   }
   return jsonResponse({ [decoded]: readSetting(interpreter, decoded) });
 }
@@ -245,9 +250,12 @@ async function completions(context: AppContext, request: Request, url: URL): Pro
       ticket.finish();
     }
     if (renderer.onlyErrors) {
-      return jsonResponse(errorBody(502, "turn_failed", renderer.errors.join(" ")), {
-        status: 502,
-      });
+      return jsonResponse(
+        errorBody(502, { code: "turn_failed", message: renderer.errors.join(" ") }),
+        {
+          status: 502,
+        },
+      );
     }
     const { promptTokens, completionTokens } = renderer.usage;
     return jsonResponse({
@@ -277,10 +285,10 @@ async function completions(context: AppContext, request: Request, url: URL): Pro
       if (tail) yield sseData(completionChunk(meta, { content: tail }));
       if (renderer.onlyErrors) {
         // OpenAI's way to fail a stream: an error event (clients raise it).
-        yield sseData(errorBody(502, "turn_failed", renderer.errors.join(" ")));
+        yield sseData(errorBody(502, { code: "turn_failed", message: renderer.errors.join(" ") }));
         return;
       }
-      yield sseData(completionChunk(meta, {}, "stop"));
+      yield sseData(completionChunk(meta, {}, { finishReason: "stop" }));
       if (parsed.includeUsage) {
         const { promptTokens, completionTokens } = renderer.usage;
         yield sseData({
@@ -324,24 +332,24 @@ export function createHandler(context: AppContext): (request: Request) => Promis
       const route = ROUTES.find((candidate) => candidate.pattern.test(path));
       if (!route) {
         checkAuth(context, request); // do not reveal which routes exist without a token
-        throw new HttpError(404, "not_found", `No route ${path}: see GET / for the routes.`);
+        throw new HttpError(404, `No route ${path}: see GET / for the routes.`, {
+          code: "not_found",
+        });
       }
       const method = request.method === "HEAD" ? "GET" : request.method;
       const handler = route.methods[method];
       if (!handler || !OPEN.has(handler)) checkAuth(context, request);
       if (!handler) {
         const allow = Object.keys(route.methods).join(", ");
-        throw new HttpError(
-          405,
-          "method_not_allowed",
-          `${request.method} is not allowed on ${path}: use ${allow}.`,
-          {
-            headers: { allow },
-          },
-        );
+        throw new HttpError(405, `${request.method} is not allowed on ${path}: use ${allow}.`, {
+          code: "method_not_allowed",
+          headers: { allow },
+        });
       }
       if (context.closing && handler !== heartbeat) {
-        throw new HttpError(503, "shutting_down", "The server is shutting down: try again later.");
+        throw new HttpError(503, "The server is shutting down: try again later.", {
+          code: "shutting_down",
+        });
       }
       const param = route.pattern.exec(path)?.[1];
       return await handler(context, request, url, param);

@@ -10,8 +10,8 @@ import { HttpError } from "./errors.ts";
 function tooLarge(limit: number): HttpError {
   return new HttpError(
     413,
-    "body_too_large",
     `Request body is larger than the limit of ${limit} bytes: send less (the server's maxBodyBytes sets the limit).`,
+    { code: "body_too_large" },
   );
 }
 
@@ -49,11 +49,9 @@ export async function readBodyText(request: Request, limit: number): Promise<str
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new HttpError(
-      400,
-      "invalid_encoding",
-      "Request body is not valid UTF-8: send UTF-8 JSON.",
-    );
+    throw new HttpError(400, "Request body is not valid UTF-8: send UTF-8 JSON.", {
+      code: "invalid_encoding",
+    });
   }
 }
 
@@ -64,17 +62,19 @@ export async function readJsonObject(
 ): Promise<Record<string, unknown>> {
   const text = await readBodyText(request, limit);
   if (text.trim() === "") {
-    throw new HttpError(400, "empty_body", "Request body is empty: send a JSON object.");
+    throw new HttpError(400, "Request body is empty: send a JSON object.", { code: "empty_body" });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new HttpError(400, "malformed_json", `Request body is not valid JSON (${reason}).`);
+    throw new HttpError(400, `Request body is not valid JSON (${reason}).`, {
+      code: "malformed_json",
+    });
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new HttpError(400, "not_an_object", "Request body must be a JSON object.");
+    throw new HttpError(400, "Request body must be a JSON object.", { code: "not_an_object" });
   }
   return value as Record<string, unknown>;
 }

@@ -15,17 +15,16 @@ export class HttpError extends Error {
   /** Extra response headers (e.g. `Retry-After`, `Allow`). */
   readonly headers: Record<string, string>;
 
-  /** Makes an error with a status, a stable code and a one-line message that says what to do. */
+  /** Makes an error with a status, a one-line message that says what to do, and a stable code. */
   constructor(
     status: number,
-    code: string,
     message: string,
-    options: { headers?: Record<string, string> } = {},
+    options: { code: string; headers?: Record<string, string> },
   ) {
     super(message);
     this.name = "HttpError";
     this.status = status;
-    this.code = code;
+    this.code = options.code;
     this.headers = options.headers ?? {};
   }
 }
@@ -50,21 +49,24 @@ export function jsonResponse(
   });
 }
 
-/** The JSON error body for an error (OpenAI's shape). */
-export function errorBody(status: number, code: string, message: string): unknown {
-  return { error: { message, type: errorType(status), code } };
+/** The JSON error body for a status and message (OpenAI's shape). */
+export function errorBody(status: number, options: { code: string; message: string }): unknown {
+  return { error: { message: options.message, type: errorType(status), code: options.code } };
 }
 
 /** Turns any thrown value into a JSON error response (500 for unexpected errors). */
 export function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {
-    return jsonResponse(errorBody(error.status, error.code, error.message), {
+    return jsonResponse(errorBody(error.status, { code: error.code, message: error.message }), {
       status: error.status,
       headers: error.headers,
     });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return jsonResponse(errorBody(500, "internal_error", `Internal server error: ${message}`), {
-    status: 500,
-  });
+  return jsonResponse(
+    errorBody(500, { code: "internal_error", message: `Internal server error: ${message}` }),
+    {
+      status: 500,
+    },
+  );
 }

@@ -41,7 +41,7 @@ export interface CompletionRequest {
 }
 
 function invalid(message: string): HttpError {
-  return new HttpError(400, "invalid_request", message);
+  return new HttpError(400, message, { code: "invalid_request" });
 }
 
 function imageMessage(url: string, role: "user"): LmcMessage {
@@ -166,14 +166,14 @@ export function completionId(): string {
 export function completionChunk(
   meta: { id: string; created: number; model: string },
   delta: Record<string, unknown>,
-  finishReason: string | null = null,
+  options: { finishReason?: string } = {},
 ): unknown {
   return {
     id: meta.id,
     object: "chat.completion.chunk",
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: options.finishReason ?? null }],
   };
 }
 

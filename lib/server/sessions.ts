@@ -20,8 +20,8 @@ export function checkSessionId(id: string): string {
   if (!SESSION_ID.test(id)) {
     throw new HttpError(
       400,
-      "invalid_session_id",
       "Session ids are 1-128 characters of letters, digits, '.', '_', ':' or '-'.",
+      { code: "invalid_session_id" },
     );
   }
   return id;
@@ -171,9 +171,8 @@ export class SessionRegistry {
       if (this.#sessions.size + this.#creating.size >= this.#limits.maxSessions) {
         throw new HttpError(
           503,
-          "too_many_sessions",
           `The server already holds ${this.#limits.maxSessions} sessions: reuse a session id or try again later.`,
-          { headers: { "retry-after": "30" } },
+          { code: "too_many_sessions", headers: { "retry-after": "30" } },
         );
       }
     }
@@ -201,9 +200,8 @@ export class SessionRegistry {
     if (this.#runs >= this.#limits.maxConcurrentRuns) {
       throw new HttpError(
         503,
-        "server_busy",
         `The server is running its maximum of ${this.#limits.maxConcurrentRuns} turns at once: try again shortly.`,
-        { headers: { "retry-after": "1" } },
+        { code: "server_busy", headers: { "retry-after": "1" } },
       );
     }
     this.#runs++;
@@ -253,12 +251,13 @@ export class SessionRegistry {
 export function sessionBusy(session: Session): HttpError {
   return new HttpError(
     429,
-    "session_busy",
     `Session "${session.id}" is running a turn: wait for it to finish, stop it (POST /stop), or use another session id.`,
-    { headers: { "retry-after": "1" } },
+    { code: "session_busy", headers: { "retry-after": "1" } },
   );
 }
 
 function shuttingDown(): HttpError {
-  return new HttpError(503, "shutting_down", "The server is shutting down: try again later.");
+  return new HttpError(503, "The server is shutting down: try again later.", {
+    code: "shutting_down",
+  });
 }

@@ -88,16 +88,16 @@ function setPath(target: unknown, path: string, value: unknown): void {
 function refuseSecret(name: string): never {
   throw new HttpError(
     403,
-    "secret_setting",
     `"${name}" is a secret: the server never reads or sets it; set it where the server starts.`,
+    { code: "secret_setting" },
   );
 }
 
 function unknownSetting(name: string): never {
   throw new HttpError(
     404,
-    "unknown_setting",
     `Unknown setting "${name}": known settings are ${Object.keys(SETTINGS).join(", ")}.`,
+    { code: "unknown_setting" },
   );
 }
 
@@ -187,8 +187,8 @@ function checkValue(name: string, spec: SettingSpec, value: unknown): void {
   if (!ok) {
     throw new HttpError(
       400,
-      "invalid_setting",
       `Setting "${name}" must be ${expected}${spec.nullable ? " (or null)" : ""}.`,
+      { code: "invalid_setting" },
     );
   }
 }
@@ -204,11 +204,9 @@ export function applySettings(
 ): Record<string, unknown> {
   const entries = flatten(body);
   if (entries.length === 0) {
-    throw new HttpError(
-      400,
-      "no_settings",
-      'Send at least one setting, e.g. {"llm.model": "gpt-4o"}.',
-    );
+    throw new HttpError(400, 'Send at least one setting, e.g. {"llm.model": "gpt-4o"}.', {
+      code: "no_settings",
+    });
   }
   for (const [given, canonical, value] of entries) {
     if (SECRET.has(canonical)) refuseSecret(given);
@@ -217,16 +215,16 @@ export function applySettings(
     if (spec.readOnly) {
       throw new HttpError(
         403,
-        "read_only_setting",
         `"${given}" can only be set where the server starts (it decides where the API key is sent).`,
+        { code: "read_only_setting" },
       );
     }
     checkValue(given, spec, value);
     if (canonical === "autoRun" && value === true && !options.allowRemoteAutoRun) {
       throw new HttpError(
         403,
-        "auto_run_forbidden",
         "auto_run cannot be switched on remotely: start the server with INTERPRETER_ALLOW_REMOTE_AUTO_RUN=true (or the allowRemoteAutoRun option) to permit it.",
+        { code: "auto_run_forbidden" },
       );
     }
   }

@@ -53,15 +53,17 @@ interface Batch {
 export function upgradeLmcSocket(
   context: SocketContext,
   request: Request,
-  sessionId: string,
+  options: { sessionId: string },
 ): Response {
   // Headers must be read before the upgrade: the request is closed after it.
   const given = requestToken(request.headers);
   if (given !== undefined && !tokensMatch(given, context.token)) {
-    throw new HttpError(401, "invalid_token", "Wrong access token: send the server's token.");
+    throw new HttpError(401, "Wrong access token: send the server's token.", {
+      code: "invalid_token",
+    });
   }
   const { socket, response } = Deno.upgradeWebSocket(request);
-  new LmcSocket(context, socket, sessionId, given !== undefined);
+  new LmcSocket(context, socket, options.sessionId, given !== undefined);
   return response;
 }
 
