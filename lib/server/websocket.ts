@@ -175,7 +175,10 @@ class LmcSocket {
       return;
     }
     if ("auth" in object) {
-      this.#send({ auth: true });
+      // Already authenticated (by header or earlier frame): just say whether this one matches.
+      this.#send({
+        auth: typeof object.auth === "string" && tokensMatch(object.auth, this.#context.token),
+      });
       return;
     }
     if (!this.#session) return;
