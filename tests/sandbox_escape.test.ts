@@ -412,3 +412,68 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "sandbox: --allow-read/--allow-run/--allow-env lists limit python and shell, and say how to widen",
+  ignore: !!skip,
+  async fn(t) {
+    const fx = await makeFixture();
+    try {
+      await Deno.writeTextFile(join(fx.work, "in.txt"), "inside\n");
+      await t.step({
+        name: "python reads only the listed paths",
+        ignore: !hasPython,
+        fn: async () => {
+          const p = permissionsFromFlags({ "allow-read": fx.work }, { cwd: fx.work });
+          const code = `
+import sys
+for f in sys.argv[1:]:
+    try:
+        open(f).read(); print("RESULT", f.split("/")[-1], "ok")
+    except Exception as e: print("RESULT", f.split("/")[-1], "denied", e)
+`;
+          const { out } = await runSandboxed(p, [
+            "python3",
+            "-c",
+            code,
+            join(fx.work, "in.txt"),
+            join(fx.outside, "readable.txt"),
+          ], { cwd: fx.work });
+          const r = results(out);
+          expectOk(r, ["in.txt"], out);
+          expectDenied(r, ["readable.txt"], out);
+          assertStringIncludes(
+            withDenialNotes(out, { permissions: p, cwd: fx.work }),
+            `--allow-read=${join(fx.outside, "readable.txt")}`,
+          );
+        },
+      });
+      await t.step("shell runs only the listed programs; env only the listed names", async () => {
+        const p = permissionsFromFlags({ "allow-run": "bash,ls", "allow-env": "VISIBLE" }, {
+          cwd: fx.work,
+        });
+        const script = `
+if ls / >/dev/null 2>&1; then echo "RESULT ls ok"; else echo "RESULT ls denied"; fi
+if cat in.txt 2>/dev/null; then echo "RESULT cat ok"; else echo "RESULT cat denied"; fi
+cat in.txt
+[ -n "$VISIBLE" ] && echo "RESULT visible ok" || echo "RESULT visible denied"
+[ -z "$HIDDEN" ] && echo "RESULT hidden denied" || echo "RESULT hidden ok"
+`;
+        const { out } = await runSandboxed(p, ["bash", "-c", script], {
+          cwd: fx.work,
+          env: { VISIBLE: "1", HIDDEN: "1" },
+        });
+        const r = results(out);
+        expectOk(r, ["ls", "visible"], out);
+        expectDenied(r, ["cat", "hidden"], out);
+        assertStringIncludes(
+          withDenialNotes(out, { permissions: p, cwd: fx.work }),
+          "--allow-run=cat would allow it",
+        );
+      });
+    } finally {
+      await fx.close();
+    }
+  },
+});

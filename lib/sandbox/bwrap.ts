@@ -98,9 +98,17 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
       ...(plan.extraRead ?? []),
       ...(p.read === false ? [] : p.read),
     ];
+    // Merged-/usr systems have /bin, /lib64... as symlinks: recreate them (the ELF loader path).
+    const links: string[] = [];
+    for (const r of SYSTEM_READ_PATHS) {
+      try {
+        if (Deno.lstatSync(r).isSymlink) links.push("--symlink", Deno.readLinkSync(r), r);
+      } catch { /* absent */ }
+    }
     for (const r of unique(reads.map(realPathOr)).sort((a, b) => depth(a) - depth(b))) {
       if (exists(r)) args.push(SYSTEM_READ_PATHS.includes(r) ? "--ro-bind" : bind, r, r);
     }
+    args.push(...links);
   }
   args.push("--dev", "/dev", "--proc", "/proc");
 

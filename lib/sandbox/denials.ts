@@ -11,6 +11,7 @@ import { isAllowAll, type Permissions } from "./permissions.ts";
 import type { NetDenial } from "./proxy.ts";
 import { displayPath, isInside } from "./paths.ts";
 import { dirname } from "node:path";
+import { SYSTEM_READ_PATHS } from "./bwrap.ts";
 
 /** What {@linkcode denialNotes} needs to know about the run. */
 export interface DenialContext {
@@ -76,11 +77,29 @@ export function denialNotes(output: string, context: DenialContext): string[] {
   for (const line of output.split("\n")) {
     const perm = /Permission denied|Operation not permitted|EACCES|EPERM/.test(line);
     const rofs = /Read-only file system|EROFS/.test(line);
-    if (!perm && !rofs) continue;
+    const missing = Array.isArray(p.read) && /No such file or directory|ENOENT/.test(line);
+    if (!perm && !rofs && !missing) continue;
     const paths = [...line.matchAll(/(?:^|[\s'"`(:])(\/[^\s'"`:),]+)/g)].map((m) => m[1]);
     for (const path of paths) {
       const secret = matchesDeny(path, p.denyRead);
       const program = p.denyRun.find((r) => r === path || path.endsWith("/" + r));
+      if (missing && !perm && !rofs) {
+        const reads = p.read as string[];
+        const visible = [
+          ...reads,
+          ...(Array.isArray(p.write) ? p.write : []),
+          ...SYSTEM_READ_PATHS,
+        ];
+        if (context.tmpDir) visible.push(context.tmpDir);
+        if (!visible.some((r) => isInside(path, r))) {
+          notes.add(
+            `Reading ${show(path)} is not allowed: reads are limited to ${
+              reads.map(show).join(", ") || "system files"
+            } (it looks missing from inside the sandbox). --allow-read=${path} would allow it.`,
+          );
+        }
+        continue;
+      }
       if (program) {
         notes.add(
           `Running ${program} was denied (--deny-run=${program}); only the user can allow it, by dropping that deny.`,
