@@ -477,3 +477,38 @@ cat in.txt
     }
   },
 });
+
+Deno.test({
+  name: "sandbox: host unix sockets (a tmux-like server) cannot be reached from inside",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    const fx = await makeFixture();
+    const dir = join(fx.root, "tmux-test");
+    await Deno.mkdir(dir);
+    const path = join(dir, "default");
+    const listener = Deno.listen({ transport: "unix", path });
+    const serving = (async () => {
+      for await (const conn of listener) {
+        await conn.write(new TextEncoder().encode("host-socket-reached\n")).catch(() => {});
+        conn.close();
+      }
+    })();
+    try {
+      const code = `
+import socket, sys
+try:
+    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); print("RESULT sock ok", s.recv(100))
+except Exception as e: print("RESULT sock denied", e)
+`;
+      for (const flags of [{}, { "deny-net": true }] as Record<string, boolean>[]) {
+        const p = permissionsFromFlags(flags, { cwd: fx.work });
+        const { out } = await runSandboxed(p, ["python3", "-c", code, path], { cwd: fx.work });
+        expectDenied(results(out), ["sock"], out);
+      }
+    } finally {
+      listener.close();
+      await serving.catch(() => {});
+      await fx.close();
+    }
+  },
+});

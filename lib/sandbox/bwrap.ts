@@ -46,6 +46,75 @@ export interface BwrapPlan {
   keepPrograms?: readonly string[];
   /** The PATH to resolve programs with (default: this process's PATH). */
   path?: string;
+  /** Where to look for host unix sockets to hide (default {@linkcode defaultSocketRoots}). */
+  socketRoots?: readonly string[];
+}
+
+/** Places host unix sockets usually live (searched a few levels deep). */
+export function defaultSocketRoots(): string[] {
+  const home = Deno.env.get("HOME");
+  const runtime = Deno.env.get("XDG_RUNTIME_DIR");
+  return unique(
+    ["/tmp", "/var/tmp", "/run", "/var/run", "/dev/shm", home, runtime]
+      .filter((d): d is string => !!d)
+      .map(realPathOr),
+  );
+}
+
+/** Directories too broad to hide whole: only the sockets in them are hidden. */
+function broad(dir: string, roots: readonly string[]): boolean {
+  return dir === "/" || roots.includes(dir) || dir === Deno.env.get("HOME");
+}
+
+/**
+ * The sockets under `roots` (4 levels, at most 20000 entries looked at) to
+ * hide: a directory holding sockets is hidden whole (new sockets appear there
+ * later, e.g. /tmp/tmux-0), unless it is a root itself or holds an `exempt` path.
+ */
+export function socketMasks(
+  roots: readonly string[],
+  exempt: readonly string[],
+): { path: string; isDirectory: boolean }[] {
+  const masks = new Map<string, boolean>();
+  let budget = 20_000;
+  const walk = (dir: string, level: number) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (--budget < 0) return;
+      const path = join(dir, e.name);
+      if (exempt.some((x) => isInside(x, path) || isInside(path, x))) {
+        if (e.isDirectory && level < 4 && !exempt.some((x) => isInside(path, x))) {
+          walk(path, level + 1);
+        }
+        continue;
+      }
+      if (e.isDirectory && !e.isSymlink) {
+        if (level < 4) walk(path, level + 1);
+        continue;
+      }
+      if (e.isFile || e.isSymlink) continue;
+      let info: Deno.FileInfo;
+      try {
+        info = Deno.lstatSync(path);
+      } catch {
+        continue;
+      }
+      if (!info.isSocket) continue;
+      if (broad(dir, roots) || exempt.some((x) => isInside(x, dir))) masks.set(path, false);
+      else masks.set(dir, true);
+    }
+  };
+  for (const r of roots) walk(r, 1);
+  // A hidden directory covers the sockets inside it.
+  const dirs = [...masks].filter(([, d]) => d).map(([p]) => p);
+  return [...masks]
+    .filter(([p]) => !dirs.some((d) => d !== p && isInside(p, d)))
+    .map(([path, isDirectory]) => ({ path, isDirectory }));
 }
 
 function exists(path: string): Deno.FileInfo | null {
@@ -145,6 +214,11 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
     for (const loc of programLocations(prog, dirs)) args.push("--ro-bind", plan.maskFile, loc);
   }
 
+  // Host unix sockets (tmux, docker, dbus, ssh-agent...) would let code act outside: hide them.
+  for (const m of socketMasks(plan.socketRoots ?? defaultSocketRoots(), [plan.cwd, plan.tmpDir])) {
+    if (m.isDirectory) args.push("--perms", "0000", "--tmpfs", m.path);
+    else args.push("--ro-bind", plan.maskFile, m.path);
+  }
   if (plan.socketDir) args.push("--ro-bind", plan.socketDir, plan.socketDir);
   args.push("--chdir", plan.cwd);
   return args;
