@@ -53,8 +53,7 @@ export function toOpenAIMessages(
   const out: ChatMessage[] = [];
   let pending: string[] = []; // tool call ids still waiting for a result
   const outputs = new Map<string, ChatMessage>();
-  let markdownOutput: ChatMessage | undefined;
-  let markdownRaw = "";
+  const outputMessages = new Set<ChatMessage>();
 
   function settle(): void {
     for (const id of pending) {
@@ -71,14 +70,15 @@ export function toOpenAIMessages(
     return fresh;
   }
   function appendText(target: ChatMessage, text: string): void {
-    if (typeof target.content === "string" && target.content) target.content += "\n\n" + text;
-    else if (Array.isArray(target.content)) target.content.push({ type: "text", text });
+    if (typeof target.content === "string" && target.content) {
+      target.content += (target.content.endsWith("\n") ? "" : "\n") + text;
+    } else if (Array.isArray(target.content)) target.content.push({ type: "text", text });
     else target.content = text;
   }
   function userParts(parts: ContentPart[]): void {
     settle();
     const last = out[out.length - 1];
-    if (last && last.role === "user" && last !== markdownOutput) {
+    if (last && last.role === "user" && !outputMessages.has(last)) {
       const existing: ContentPart[] = typeof last.content === "string"
         ? [{ type: "text", text: last.content }]
         : last.content ?? [];
@@ -94,7 +94,6 @@ export function toOpenAIMessages(
   for (const m of messages) {
     if (m.recipient === "user") continue;
     if (m.role === "user" || (m.role === "system" && m.type === "message")) {
-      markdownOutput = undefined;
       if (m.type === "message") userParts([{ type: "text", text: String(m.content ?? "") }]);
       else if (m.type === "image") {
         userParts(
@@ -106,7 +105,6 @@ export function toOpenAIMessages(
       continue;
     }
     if (m.role === "assistant") {
-      markdownOutput = undefined;
       if (m.type === "message") {
         if (String(m.content ?? "").trim()) appendText(lastAssistant(), String(m.content));
       } else if (m.type === "code") {
@@ -123,7 +121,7 @@ export function toOpenAIMessages(
           });
           pending.push(m.toolCallId);
         } else {
-          appendText(target, "```" + (m.format ?? "") + "\n" + (m.content ?? "") + "\n```");
+          appendText(target, "```" + (m.format ?? "") + "\n" + (m.content ?? "") + "\n```\n");
         }
       }
       continue;
@@ -150,15 +148,11 @@ export function toOpenAIMessages(
             pending = pending.filter((id) => id !== m.toolCallId);
           }
         } else {
-          if (markdownOutput) {
-            markdownRaw += text;
-            markdownOutput.content = codeOutputMessage(truncateOutput(markdownRaw, maxOutput));
-          } else {
-            settle();
-            markdownRaw = text;
-            markdownOutput = { role: "user", content: codeOutputMessage(text) };
-            out.push(markdownOutput);
-          }
+          // Markdown mode: each run's output goes back as its own user message.
+          settle();
+          const message: ChatMessage = { role: "user", content: codeOutputMessage(text) };
+          outputMessages.add(message);
+          out.push(message);
         }
       } else if (m.type === "image") {
         const parts: ContentPart[] = options.vision

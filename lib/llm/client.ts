@@ -375,6 +375,13 @@ export async function* streamCompletion(
     return out;
   }
 
+  // Rejects when the caller aborts, so a read that waits on a quiet stream ends at once.
+  const aborted = new Promise<never>((_, reject) => {
+    if (req.signal?.aborted) reject(req.signal.reason);
+    req.signal?.addEventListener("abort", () => reject(req.signal!.reason), { once: true });
+  });
+  aborted.catch(() => {});
+
   try {
     for (;;) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -384,7 +391,7 @@ export async function* streamCompletion(
       });
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await Promise.race([read, timeout]);
+        chunk = await Promise.race([read, timeout, aborted]);
       } catch (err) {
         if (req.signal?.aborted) throw new LlmError("cancelled", "The request was cancelled.");
         if (err instanceof TimedOut) {
