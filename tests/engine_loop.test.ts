@@ -111,7 +111,9 @@ Deno.test("engine: the model reads the output in the next request, tied by tool 
         },
         { role: "assistant", type: "message", content: "It is 42." },
       ]);
-      const tools = fake.requests[0].tools as { function: { name: string; parameters: any } }[];
+      const tools = fake.requests[0].tools as {
+        function: { name: string; parameters: { properties: { language: { enum: string[] } } } };
+      }[];
       assertEquals(tools.length, 1);
       assertEquals(tools[0].function.name, "execute");
       assertEquals(tools[0].function.parameters.properties.language.enum, computer.languages);
@@ -166,7 +168,10 @@ Deno.test("engine: code edited in messages at the confirmation is what runs", as
         }
       }
       assertEquals(computer.runs.map((r) => r.code), ["print('edited')"]);
-      const args = JSON.parse((sent(fake, 1)[2].tool_calls![0] as any).function.arguments);
+      const args = JSON.parse(
+        (sent(fake, 1)[2].tool_calls![0] as { function: { arguments: string } }).function
+          .arguments,
+      );
       assertEquals(args.code, "print('edited')");
     },
   );
