@@ -1,0 +1,220 @@
+/**
+ * Unit tests of the engine's pieces: fenced code block parsing, tool
+ * argument repairs, LMC to OpenAI conversion, context trimming, and the
+ * awaitable / iterable chat result.
+ */
+
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { CodeBlockParser, type FenceEvent } from "../lib/core/code_blocks.ts";
+import { parseExecuteArgs, partialExecuteArgs } from "../lib/core/tool_args.ts";
+import { toOpenAIMessages, truncateOutput } from "../lib/core/to_openai.ts";
+import { countMessageTokens, trimToFit } from "../lib/core/trim.ts";
+import type { ChatMessage } from "../lib/llm/types.ts";
+import { renderSystemMessage } from "../lib/core/system_message.ts";
+import { allowAll } from "../lib/sandbox/permissions.ts";
+
+const RUNNABLE: Record<string, string> = {
+  python: "python",
+  py: "python",
+  bash: "shell",
+  sh: "shell",
+};
+const runnable = (lang: string) => lang === "" ? "python" : RUNNABLE[lang];
+
+function parse(text: string, size: number): { text: string; blocks: [string, string][] } {
+  const parser = new CodeBlockParser(runnable);
+  const events: FenceEvent[] = [];
+  for (let i = 0; i < text.length; i += size) events.push(...parser.push(text.slice(i, i + size)));
+  events.push(...parser.end());
+  let prose = "";
+  const blocks: [string, string][] = [];
+  for (const e of events) {
+    if (e.type === "text") prose += e.text;
+    else if (e.type === "code_start") blocks.push([e.language, ""]);
+    else if (e.type === "code") blocks[blocks.length - 1][1] += e.text;
+  }
+  return { text: prose, blocks };
+}
+
+Deno.test("code blocks: every block is found in order, at every chunk size", () => {
+  const answer =
+    "Plan:\n```python\nx = 'python'\n\nprint(x)\n```\nNext\n```bash\necho python\n```\n" +
+    'Sample:\n```json\n{"a": 1}\n```\nbye';
+  for (let size = 1; size <= answer.length; size++) {
+    const { text, blocks } = parse(answer, size);
+    assertEquals(
+      blocks,
+      [["python", "x = 'python'\n\nprint(x)"], ["shell", "echo python"]],
+      `size ${size}`,
+    );
+    assertEquals(text, 'Plan:\nNext\nSample:\n```json\n{"a": 1}\n```\nbye', `size ${size}`);
+  }
+});
+
+Deno.test("code blocks: an unclosed block ends with the answer; an unlabeled fence is python", () => {
+  assertEquals(parse("```\nprint(1)\n", 3).blocks, [["python", "print(1)"]]);
+  assertEquals(parse("text ``` inline ``` fences\n", 2), {
+    text: "text ``` inline ``` fences\n",
+    blocks: [],
+  });
+});
+
+Deno.test("tool args: streaming extraction decodes escapes and waits for the language", () => {
+  assertEquals(partialExecuteArgs('{"language": "pyth'), { language: undefined, code: undefined });
+  assertEquals(partialExecuteArgs('{"language": "python", "code": "print(\\"hi\\")\\n'), {
+    language: "python",
+    code: 'print("hi")\n',
+  });
+  assertEquals(partialExecuteArgs('{"language": "python", "code": "a\\'), {
+    language: "python",
+    code: "a",
+  });
+  assertEquals(partialExecuteArgs("print(1)"), {});
+});
+
+Deno.test("tool args: repairs of Open Interpreter's known hallucinations", () => {
+  const langs = ["python", "shell"];
+  const ok = (language: string, code: string) => ({ ok: true as const, language, code });
+  assertEquals(
+    parseExecuteArgs("execute", '{"language":"python","code":"1"}', langs),
+    ok("python", "1"),
+  );
+  assertEquals(
+    parseExecuteArgs("execute", '{"language":"python","code":"a\nb"}', langs),
+    ok("python", "a\nb"),
+  );
+  assertEquals(
+    parseExecuteArgs("execute", '`\n{"language":"shell","code":"ls"}', langs),
+    ok("shell", "ls"),
+  );
+  assertEquals(
+    parseExecuteArgs("execute", 'functions.execute({"language":"shell","code":"ls"})', langs),
+    ok("shell", "ls"),
+  );
+  assertEquals(
+    parseExecuteArgs("execute", '{"language":"shell","code":"ls"}executeexecute', langs),
+    ok("shell", "ls"),
+  );
+  assertEquals(
+    parseExecuteArgs("execute", '{language: "python", code: "2"}', langs),
+    ok("python", "2"),
+  );
+  assertEquals(
+    parseExecuteArgs(
+      "execute",
+      '{"language":"python","code":"1"}{"language":"python","code":"1"}',
+      langs,
+    ),
+    ok("python", "1"),
+  );
+  assertEquals(parseExecuteArgs("python", "print('bare')", langs), ok("python", "print('bare')"));
+  assertEquals(parseExecuteArgs("functions", '"import os"', langs), ok("python", "import os"));
+  assertEquals(parseExecuteArgs("shell", '{"code":"pwd"}', langs), ok("shell", "pwd"));
+});
+
+Deno.test("tool args: ambiguous or wrong calls become an error the model can act on", () => {
+  const langs = ["python", "shell"];
+  const missing = parseExecuteArgs("execute", '{"code":"ls"}', langs);
+  assert(!missing.ok);
+  assertStringIncludes(missing.error, "language");
+  const bare = parseExecuteArgs("execute", "ls -la", langs);
+  assert(!bare.ok);
+  assertStringIncludes(bare.error, "valid JSON");
+  const other = parseExecuteArgs("search_web", "{}", langs);
+  assert(!other.ok);
+  assertStringIncludes(other.error, "execute");
+});
+
+Deno.test("to OpenAI: reasoning and user-only messages are not sent; images depend on vision", () => {
+  const messages = toOpenAIMessages([
+    { role: "user", type: "message", content: "look" },
+    { role: "user", type: "image", format: "base64.png", content: "AAAA" },
+    { role: "assistant", type: "reasoning", content: "thinking..." },
+    { role: "assistant", type: "message", content: "Seen." },
+    { role: "computer", type: "code", format: "html", content: "<b>", recipient: "user" },
+  ], { vision: true });
+  assertEquals(messages, [
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "look" },
+        { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+      ],
+    },
+    { role: "assistant", content: "Seen." },
+  ]);
+  const blind = toOpenAIMessages([{
+    role: "user",
+    type: "image",
+    format: "base64.png",
+    content: "A",
+  }]);
+  assertStringIncludes(JSON.stringify(blind), "cannot see");
+});
+
+Deno.test("to OpenAI: empty output says so; long output keeps head and tail", () => {
+  const messages = toOpenAIMessages([
+    { role: "user", type: "message", content: "go" },
+    { role: "assistant", type: "code", format: "python", content: "x=1", toolCallId: "c1" },
+    { role: "computer", type: "console", format: "output", content: "", toolCallId: "c1" },
+  ]);
+  assertEquals(messages[2], { role: "tool", tool_call_id: "c1", content: "No output" });
+  const long = "A".repeat(5000) + "END";
+  const cut = truncateOutput(long, 100);
+  assert(cut.length < 200);
+  assert(cut.startsWith("AAAA") && cut.endsWith("END"));
+  assertStringIncludes(cut, "left out");
+});
+
+Deno.test("trim: keeps the system message and the last user message, drops the oldest turns", async () => {
+  const big = "word ".repeat(400);
+  const messages: ChatMessage[] = [{ role: "system", content: "system rules" }];
+  for (let i = 0; i < 5; i++) {
+    messages.push({ role: "user", content: `q${i} ${big}` }, {
+      role: "assistant",
+      content: `a${i}`,
+    });
+  }
+  messages.push({ role: "user", content: "final question" });
+  const trimmed = await trimToFit(messages, 700);
+  assertEquals(trimmed[0], messages[0]);
+  assertEquals(trimmed.at(-1), { role: "user", content: "final question" });
+  assert(await countMessageTokens(trimmed) <= 700);
+  assertEquals(trimmed.map((m) => String(m.content).slice(0, 2)).slice(1), ["q4", "a4", "fi"]);
+});
+
+Deno.test("trim: one huge output in the last turn is shortened in the middle", async () => {
+  const messages: ChatMessage[] = [
+    { role: "system", content: "rules" },
+    { role: "user", content: "read the log" },
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "c", type: "function", function: { name: "execute", arguments: "{}" } }],
+    },
+    { role: "tool", tool_call_id: "c", content: "line of log output\n".repeat(2000) },
+  ];
+  const trimmed = await trimToFit(messages, 800);
+  assertEquals(trimmed.length, 4, "nothing dropped: tool results stay with their call");
+  assert(await countMessageTokens(trimmed) <= 800);
+  assertStringIncludes(String(trimmed[3].content), "left out to fit");
+});
+
+Deno.test("system message: languages, permissions, and the code instructions per mode", () => {
+  const tools = renderSystemMessage("Be good.", {
+    languages: ["python", "shell"],
+    permissions: allowAll(),
+  });
+  assertStringIncludes(tools, "Be good.");
+  assertStringIncludes(tools, "python, shell");
+  assertStringIncludes(tools, "`execute` tool");
+  const md = renderSystemMessage("Be good.", {
+    languages: ["python"],
+    permissions: { ...allowAll(), net: false, denyRead: ["~/.ssh"] },
+    markdownCode: true,
+  }, "Use metric units.");
+  assertStringIncludes(md, "network nothing");
+  assertStringIncludes(md, "~/.ssh");
+  assertStringIncludes(md, "fenced");
+  assert(md.endsWith("Use metric units."));
+});
