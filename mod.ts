@@ -42,6 +42,15 @@ export { KNOWN_MODELS, type ModelInfo, modelInfo } from "./lib/llm/models.ts";
 export { PROVIDERS, resolveModel } from "./lib/llm/providers.ts";
 export type { ComputerLike, ComputerOptions, RunOptions } from "./lib/computer/types.ts";
 export type { Permissions } from "./lib/sandbox/permissions.ts";
+export {
+  allowAll,
+  defaultPermissions,
+  describePermissions,
+  permissionsFromFlags,
+  permissionsFromProfile,
+  type SafetyReport,
+  scanCode,
+} from "./lib/sandbox/mod.ts";
 
 /** A ready default instance (created lazily: no process starts until the first chat). */
 export const interpreter: Interpreter = new Interpreter();
