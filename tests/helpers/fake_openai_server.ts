@@ -51,7 +51,7 @@
  * When the script is used up, requests get a 500 "script exhausted" error.
  *
  * The returned object gives `url` (the `/v1` base URL), `requests` (parsed
- * JSON bodies in arrival order), `headers` (their request headers) and
+ * JSON bodies in arrival order), `headers` and `paths` (of those requests) and
  * `close()` (ends stalled streams and shuts the server down).
  *
  * @module
@@ -114,6 +114,8 @@ export interface FakeOpenAI {
   requests: Record<string, unknown>[];
   /** The headers of those requests. */
   headers: Headers[];
+  /** The path and query of those requests (e.g. `/v1/chat/completions`). */
+  paths: string[];
   /** Ends stalled responses and shuts the server down. */
   close(): Promise<void>;
 }
@@ -232,6 +234,7 @@ function events(turn: FakeTurnSpec, turnNumber: number): string[] | null {
 export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
   const requests: Record<string, unknown>[] = [];
   const headers: Headers[] = [];
+  const paths: string[] = [];
   const closing = new AbortController();
   let turnIndex = 0;
 
@@ -244,6 +247,8 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
     }
     requests.push(body);
     headers.push(req.headers);
+    const url = new URL(req.url);
+    paths.push(url.pathname + url.search);
     if (options.apiKey !== undefined) {
       const auth = req.headers.get("authorization") ?? "";
       const xKey = req.headers.get("x-api-key") ?? req.headers.get("api-key") ?? "";
@@ -357,6 +362,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
     url: `http://127.0.0.1:${server.addr.port}/v1`,
     requests,
     headers,
+    paths,
     async close() {
       closing.abort();
       await server.shutdown();
