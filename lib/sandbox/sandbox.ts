@@ -228,10 +228,20 @@ export class SandboxSession {
       }
     }
     if (this.kind === "seatbelt") {
-      const profile = seatbeltProfile(resolvePrograms(p, env.PATH), {
-        tmpDir: this.tmpDir,
-        proxyPort: this.#proxy?.port,
-      });
+      const profile = seatbeltProfile(
+        resolvePrograms(
+          Array.isArray(p.run)
+            ? { ...p, run: [...p.run, argv[0]] }
+            : p.run === false
+            ? { ...p, run: [argv[0]] }
+            : p,
+          env.PATH,
+        ),
+        {
+          tmpDir: this.tmpDir,
+          proxyPort: this.#proxy?.port,
+        },
+      );
       return { argv: ["/usr/bin/sandbox-exec", "-p", profile, ...command], env: childEnv };
     }
     const args = bwrapArgs(p, {
