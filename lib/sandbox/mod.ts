@@ -36,6 +36,7 @@ export { denoFlags, type DenoFlagsOptions } from "./deno_flags.ts";
 export {
   childPids,
   hostPid,
+  isSandboxWrapper,
   NO_SANDBOX_HELP,
   RELAY_PORT,
   type SandboxKind,
@@ -43,7 +44,9 @@ export {
   type SandboxSessionOptions,
   type SandboxSupport,
   sandboxSupport,
+  sandboxSupportSync,
   SandboxUnavailableError,
+  withDenoTmpDir,
   type WrappedCommand,
 } from "./sandbox.ts";
 export { bwrapArgs, type BwrapPlan } from "./bwrap.ts";

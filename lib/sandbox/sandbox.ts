@@ -44,11 +44,11 @@ export class SandboxUnavailableError extends Error {
   }
 }
 
-let support: Promise<SandboxSupport> | undefined;
+let support: SandboxSupport | undefined;
 
-async function probeBwrap(): Promise<SandboxSupport> {
+function probeBwrap(): SandboxSupport {
   try {
-    const out = await new Deno.Command("bwrap", {
+    const out = new Deno.Command("bwrap", {
       args: [
         "--ro-bind",
         "/",
@@ -66,8 +66,7 @@ async function probeBwrap(): Promise<SandboxSupport> {
       stdin: "null",
       stdout: "null",
       stderr: "piped",
-      signal: AbortSignal.timeout(10_000),
-    }).output();
+    }).outputSync();
     if (out.success) return { kind: "bwrap" };
     const err = new TextDecoder().decode(out.stderr).trim().split("\n")[0];
     return { kind: "none", reason: `bubblewrap cannot create namespaces here: ${err}` };
@@ -81,21 +80,24 @@ async function probeBwrap(): Promise<SandboxSupport> {
   }
 }
 
+/** Finds (once, synchronously) which OS sandbox works on this machine. */
+export function sandboxSupportSync(): SandboxSupport {
+  if (support) return support;
+  if (Deno.build.os === "linux") support = probeBwrap();
+  else if (Deno.build.os === "darwin") {
+    try {
+      Deno.statSync("/usr/bin/sandbox-exec");
+      support = { kind: "seatbelt" };
+    } catch {
+      support = { kind: "none", reason: "/usr/bin/sandbox-exec is missing" };
+    }
+  } else support = { kind: "none", reason: `no OS sandbox is supported on ${Deno.build.os}` };
+  return support;
+}
+
 /** Finds (once) which OS sandbox works on this machine. */
 export function sandboxSupport(): Promise<SandboxSupport> {
-  support ??= (async (): Promise<SandboxSupport> => {
-    if (Deno.build.os === "linux") return await probeBwrap();
-    if (Deno.build.os === "darwin") {
-      try {
-        Deno.statSync("/usr/bin/sandbox-exec");
-        return { kind: "seatbelt" };
-      } catch {
-        return { kind: "none", reason: "/usr/bin/sandbox-exec is missing" };
-      }
-    }
-    return { kind: "none", reason: `no OS sandbox is supported on ${Deno.build.os}` };
-  })();
-  return support;
+  return Promise.resolve(sandboxSupportSync());
 }
 
 /** Options for {@linkcode SandboxSession.open}. */
@@ -160,21 +162,30 @@ export class SandboxSession {
    * {@linkcode SandboxUnavailableError} when the permissions need a sandbox
    * this machine lacks.
    */
-  static async open(options: SandboxSessionOptions): Promise<SandboxSession> {
+  static open(options: SandboxSessionOptions): Promise<SandboxSession> {
+    try {
+      return Promise.resolve(SandboxSession.openSync(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** {@linkcode SandboxSession.open}, synchronously (for spawners that cannot wait). */
+  static openSync(options: SandboxSessionOptions): SandboxSession {
     let kind: SandboxKind = "none";
     if (!isAllowAll(options.permissions)) {
-      const found = options.kind ? { kind: options.kind } : await sandboxSupport();
+      const found = options.kind ? { kind: options.kind } : sandboxSupportSync();
       if (found.kind === "none") {
         throw new SandboxUnavailableError((found as SandboxSupport).reason ?? "none available");
       }
       kind = found.kind;
     }
-    const tmpDir = realPathOr(await Deno.makeTempDir({ prefix: "interpreter-session-" }));
-    const privateDir = realPathOr(await Deno.makeTempDir({ prefix: "interpreter-sandbox-" }));
+    const tmpDir = realPathOr(Deno.makeTempDirSync({ prefix: "interpreter-session-" }));
+    const privateDir = realPathOr(Deno.makeTempDirSync({ prefix: "interpreter-sandbox-" }));
     const session = new SandboxSession(options, kind, tmpDir, privateDir);
     const mask = join(privateDir, "denied");
-    await Deno.writeTextFile(mask, "");
-    await Deno.chmod(mask, 0o000);
+    Deno.writeTextFileSync(mask, "");
+    Deno.chmodSync(mask, 0o000);
     if (kind !== "none" && session.needsProxy) {
       const onDenied = (d: NetDenial) => session.#denials.push(d);
       const p = options.permissions;
@@ -209,6 +220,7 @@ export class SandboxSession {
       tmpDir: this.tmpDir,
     });
     if (this.kind === "none") return { argv, env: childEnv };
+    argv = withDenoTmpDir(argv, this.tmpDir);
     let command = argv;
     const extraRead = [...(this.#options.extraRead ?? []), ...programPrefixes(argv[0], env.PATH)];
     if (this.needsProxy) {
@@ -284,6 +296,38 @@ export class SandboxSession {
     await Deno.remove(this.tmpDir, { recursive: true }).catch(() => {});
     await Deno.chmod(join(this.#privateDir, "denied"), 0o600).catch(() => {});
     await Deno.remove(this.#privateDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * For a `deno run` command, grants the session temp directory in its
+ * `--allow-read` / `--allow-write` lists (Deno enforces its own flags, and
+ * the temp directory is only known once the session exists).
+ */
+export function withDenoTmpDir(argv: string[], tmpDir: string): string[] {
+  const runAt = argv.indexOf("run");
+  if (runAt < 0 || !/^deno(\.exe)?$/.test(basename(argv[0] ?? ""))) return argv;
+  const end = argv.findIndex((a, i) => i > runAt && !a.startsWith("-"));
+  const flags = argv.slice(runAt + 1, end < 0 ? argv.length : end);
+  if (flags.some((f) => f === "-A" || f === "--allow-all")) return argv;
+  const out = [...argv];
+  for (const kind of ["read", "write"]) {
+    const at = flags.findIndex((f) => f === `--allow-${kind}` || f.startsWith(`--allow-${kind}=`));
+    if (at < 0) out.splice(runAt + 1, 0, `--allow-${kind}=${tmpDir}`);
+    else if (flags[at].includes("=")) {
+      const i = out.indexOf(flags[at]);
+      out[i] = `${flags[at]},${tmpDir}`;
+    }
+  }
+  return out;
+}
+
+/** True when `pid` is a bubblewrap process (a sandbox wrapper, not code): skip it when interrupting. */
+export function isSandboxWrapper(pid: number): boolean {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === "bwrap";
+  } catch {
+    return false;
   }
 }
 
