@@ -71,6 +71,17 @@ t("proc_host_pid", lambda: open("/proc/" + HP + "/root" + S).read())
 t("net_allowed", lambda: urllib.request.urlopen("http://127.0.0.1:" + A + "/", timeout=10).read())
 t("net_other", lambda: urllib.request.urlopen("http://127.0.0.1:" + B + "/", timeout=10).read())
 t("net_direct", lambda: socket.create_connection(("127.0.0.1", int(A)), timeout=5))
+def tunnel(port):
+    # CONNECT through the proxy, as HTTPS clients do.
+    import http.client, urllib.parse
+    proxy = urllib.parse.urlparse(os.environ["HTTPS_PROXY"])
+    c = http.client.HTTPConnection(proxy.hostname, proxy.port, timeout=10)
+    c.set_tunnel("127.0.0.1", int(port))
+    c.request("GET", "/")
+    body = c.getresponse().read()
+    assert b"reached" in body or b"ok" in body, body
+t("net_connect_allowed", lambda: tunnel(A))
+t("net_connect_other", lambda: tunnel(B))
 t("run_denied", lambda: subprocess.run(["curl", "--version"], check=True, capture_output=True))
 t("run_allowed", lambda: subprocess.run(["ls", "/"], check=True, capture_output=True))
 t("no_api_key", check_key)
@@ -213,8 +224,9 @@ Deno.test({
               "proc_init_root",
               "write_git_hook",
               "write_git_config",
+              "net_connect_other",
             ],
-            ["run_allowed", "write_git_object"],
+            ["run_allowed", "write_git_object", "net_connect_allowed"],
             gitRepo,
           );
           assertEquals(await Deno.readTextFile(join(fx.work, ".git", "config")), "[core]\n");
