@@ -554,3 +554,41 @@ Deno.test("engine: aborting the signal stops the model call without an error", a
     await fake.close();
   }
 });
+
+Deno.test("engine: aborting during a run stops it and the loop; no further model calls", async () => {
+  await withFake(
+    [
+      { toolCalls: [{ language: "python", code: "while True: pass" }] },
+      { text: "should never be asked" },
+    ],
+    { loop: true, computer: new FakeComputer({ hang: true }) },
+    async (it, fake, computer) => {
+      const controller = new AbortController();
+      const chunks: LmcChunk[] = [];
+      for await (const c of it.chat("spin", { stream: true, signal: controller.signal })) {
+        chunks.push(c);
+        if (c.format === "output") controller.abort();
+      }
+      assertEquals(computer.runs.length, 1);
+      assertEquals(fake.requests.length, 1);
+      assertEquals(it.responding, false);
+      assert(chunks.some((c) => c.content === "KeyboardInterrupt\n"));
+    },
+  );
+});
+
+Deno.test("engine: breaking out of the stream mid-run stops the computer", async () => {
+  await withFake(
+    [
+      { toolCalls: [{ language: "python", code: "while True: pass" }] },
+    ],
+    { computer: new FakeComputer({ hang: true }) },
+    async (it, _fake, computer) => {
+      for await (const c of it.chat("spin", { stream: true })) {
+        if (c.format === "output") break;
+      }
+      assertEquals(computer.stops, 1);
+      assertEquals(it.responding, false);
+    },
+  );
+});

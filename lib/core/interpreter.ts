@@ -390,6 +390,7 @@ export class Interpreter {
       let turns = 0;
       let loopPending = false;
       for (;;) {
+        if (abort.signal.aborted) break; // stopped by the caller: no more model calls or runs
         if (pending.length === 0) {
           if (turns >= this.maxTurns) {
             yield {
@@ -427,7 +428,10 @@ export class Interpreter {
             break;
           }
         }
-        for (const item of pending) yield* this.#execute(computer, framer, item, abort.signal);
+        for (const item of pending) {
+          if (abort.signal.aborted) break;
+          yield* this.#execute(computer, framer, item, abort.signal);
+        }
         pending = [];
       }
       yield* framer.close();

@@ -132,12 +132,24 @@ function retryDelay(headers: Headers | undefined, attempt: number): number {
   return base / 2 + Math.random() * base / 2;
 }
 
-async function errorDetail(res: Response): Promise<string> {
+async function errorDetail(res: Response, limitMs: number): Promise<string> {
   let text = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    text = await res.text();
+    // Bounded: a server may send error headers and then stall the body.
+    text = await Promise.race([
+      res.text(),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => {
+          res.body?.cancel().catch(() => {});
+          resolve("");
+        }, limitMs);
+      }),
+    ]);
   } catch {
     return "";
+  } finally {
+    clearTimeout(timer);
   }
   try {
     const json = JSON.parse(text);
@@ -307,7 +319,7 @@ export async function* streamCompletion(
     if (response && !response.ok) {
       const status = response.status;
       retryHeaders = response.headers;
-      const detail = await errorDetail(response);
+      const detail = await errorDetail(response, Math.min(firstByte, 10_000));
       failure = httpError(resolved, req.model, status, detail, attempt);
       const retriable = status === 429 && failure.message.includes("rate limiting") ||
         status >= 500 || status === 408;

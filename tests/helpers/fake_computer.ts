@@ -20,13 +20,22 @@ export class FakeComputer implements ComputerLike {
   /** Whether `terminate()` was called. */
   terminated = false;
   #answer: (language: string, code: string) => string;
+  #hang: boolean;
 
-  /** `answer` makes the output of a run (default: an echo). */
+  /**
+   * `answer` makes the output of a run (default: an echo); with `hang` a run
+   * prints its output and then waits until its signal aborts (bounded: 10 s).
+   */
   constructor(
-    options: { languages?: string[]; answer?: (language: string, code: string) => string } = {},
+    options: {
+      languages?: string[];
+      answer?: (language: string, code: string) => string;
+      hang?: boolean;
+    } = {},
   ) {
     this.languages = options.languages ?? ["python", "shell", "javascript"];
     this.#answer = options.answer ?? ((language, code) => `ran ${language}: ${code}\n`);
+    this.#hang = options.hang ?? false;
   }
 
   /** Maps aliases (`py`, `bash`, `sh`, `js`) to names. */
@@ -58,6 +67,24 @@ export class FakeComputer implements ComputerLike {
     yield { role: "computer", type: "console", format: "active_line", content: "1" };
     const output = this.#answer(language, code);
     if (output) yield { role: "computer", type: "console", format: "output", content: output };
+    if (this.#hang) {
+      await new Promise<void>((resolve) => {
+        if (options?.signal?.aborted) return resolve();
+        const timer = setTimeout(resolve, 10_000);
+        options?.signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+      if (options?.signal?.aborted) {
+        yield {
+          role: "computer",
+          type: "console",
+          format: "output",
+          content: "KeyboardInterrupt\n",
+        };
+      }
+    }
     yield { role: "computer", type: "console", format: "active_line", content: null };
   }
 
