@@ -1,0 +1,167 @@
+/**
+ * End to end: the scripted model (fake OpenAI server, real HTTP/SSE) asks for
+ * code, the real Computer runs it with real python3 / bash, the model reads
+ * the output in its next request, and the turn finishes.
+ */
+
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { Interpreter } from "../lib/core/interpreter.ts";
+import type { ComputerLike } from "../lib/computer/types.ts";
+import { allowAll } from "../lib/sandbox/permissions.ts";
+import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+
+const computerModule = new URL("../lib/computer/mod.ts", import.meta.url);
+let missing = "";
+try {
+  Deno.statSync(computerModule);
+} catch {
+  missing = "lib/computer/mod.ts does not exist yet";
+}
+if (!missing) {
+  try {
+    new Deno.Command("python3", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync();
+  } catch {
+    missing = "python3 is not installed";
+  }
+}
+if (missing) console.log(`engine e2e tests skipped: ${missing}`);
+
+type Msg = { role: string; content?: unknown; tool_call_id?: string };
+
+async function withRealComputer(
+  script: FakeTurn[],
+  options: { autoRun?: boolean; supportsFunctions?: boolean },
+  body: (it: Interpreter, fake: ReturnType<typeof startFakeOpenAI>, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "engine_e2e_" });
+  const home = Deno.env.get("INTERPRETER_HOME");
+  Deno.env.set("INTERPRETER_HOME", dir);
+  const { Computer } = await import(computerModule.href) as {
+    Computer: new (options: Record<string, unknown>) => ComputerLike;
+  };
+  const computer = new Computer({ cwd: dir, permissions: allowAll(), dataDir: `${dir}/data` });
+  const fake = startFakeOpenAI({ script });
+  try {
+    const it = new Interpreter({
+      computer,
+      autoRun: options.autoRun ?? true,
+      llm: {
+        model: "gpt-4o",
+        apiBase: fake.url,
+        apiKey: "sk-e2e-test",
+        supportsFunctions: options.supportsFunctions,
+      },
+    });
+    await body(it, fake, dir);
+  } finally {
+    await computer.terminate();
+    await fake.close();
+    if (home === undefined) Deno.env.delete("INTERPRETER_HOME");
+    else Deno.env.set("INTERPRETER_HOME", home);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function toolResults(fake: ReturnType<typeof startFakeOpenAI>, turn: number): string[] {
+  return (fake.requests[turn].messages as Msg[]).filter((m) => m.role === "tool")
+    .map((m) => String(m.content));
+}
+
+Deno.test({
+  name: "e2e: the model runs python, reads its output, and keeps state across turns",
+  ignore: !!missing,
+  async fn() {
+    await withRealComputer(
+      [
+        { toolCalls: [{ language: "python", code: "x = 6 * 7\nprint(x)" }] },
+        { text: "It is 42." },
+        { toolCalls: [{ language: "python", code: "print(x + 1)" }] },
+        { text: "And then 43." },
+      ],
+      {},
+      async (it, fake) => {
+        const first = await it.chat("What is 6*7? Use python.");
+        assertEquals(first.at(-1), { role: "assistant", type: "message", content: "It is 42." });
+        assertEquals(fake.requests.length, 2);
+        assertEquals(toolResults(fake, 1).map((s) => s.trim()), ["42"]);
+        await it.chat("And plus one?");
+        assertEquals(toolResults(fake, 3).map((s) => s.trim()), ["42", "43"]);
+        assertEquals(it.messages.at(-1)?.content, "And then 43.");
+      },
+    );
+  },
+});
+
+Deno.test({
+  name: "e2e: errors are fed back; shell runs too; markdown mode runs every block",
+  ignore: !!missing,
+  async fn() {
+    await withRealComputer(
+      [
+        { toolCalls: [{ language: "python", code: "1 / 0" }] },
+        { toolCalls: [{ language: "shell", code: "echo from-$((40 + 2))" }] },
+        { text: "Saw both." },
+      ],
+      {},
+      async (_it, fake) => {
+        await _it.chat("try things");
+        assertStringIncludes(toolResults(fake, 1)[0], "ZeroDivisionError");
+        assertStringIncludes(toolResults(fake, 2)[1], "from-42");
+      },
+    );
+    await withRealComputer(
+      [
+        {
+          text:
+            "Two steps:\n```python\nprint('py', 2 + 2)\n```\nthen\n```bash\necho sh $((3 * 3))\n```\n",
+        },
+        { text: "Done." },
+      ],
+      { supportsFunctions: false },
+      async (_it, fake) => {
+        await _it.chat("run both");
+        const sent = fake.requests[1].messages as Msg[];
+        const outputs = sent.filter((m) => String(m.content).startsWith("Code output"));
+        assertEquals(outputs.length, 2);
+        assertStringIncludes(String(outputs[0].content), "py 4");
+        assertStringIncludes(String(outputs[1].content), "sh 9");
+      },
+    );
+  },
+});
+
+Deno.test({
+  name: "e2e: breaking out at the confirmation runs nothing",
+  ignore: !!missing,
+  async fn() {
+    await withRealComputer(
+      [
+        {
+          toolCalls: [{
+            language: "python",
+            code: "open('created.txt', 'w').write('should not exist')",
+          }],
+        },
+      ],
+      { autoRun: false },
+      async (it, _fake, dir) => {
+        let confirmed = false;
+        for await (const chunk of it.chat("make a file", { stream: true })) {
+          if (chunk.type === "confirmation") {
+            confirmed = true;
+            break;
+          }
+        }
+        assert(confirmed);
+        let exists = true;
+        try {
+          await Deno.stat(`${dir}/created.txt`);
+        } catch {
+          exists = false;
+        }
+        assertEquals(exists, false);
+      },
+    );
+  },
+});
