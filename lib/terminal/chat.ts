@@ -124,8 +124,12 @@ export async function runTurn(
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", onSigint);
+  const aborted = new Promise<"aborted">((resolve) =>
+    controller.signal.addEventListener("abort", () => resolve("aborted"), { once: true })
+  );
   const renderer = io.renderer;
   let result: TurnResult = { status: ExitCode.Ok };
+  await waitUntilIdle(engine, io);
   renderer?.startSpinner();
   try {
     let pending: LmcMessage | string | undefined = message;
@@ -135,7 +139,16 @@ export async function runTurn(
       const next: LmcMessage | string = pending;
       pending = undefined;
       const stream = engine.chat(next, { stream: true, signal: controller.signal });
-      for await (const chunk of stream) {
+      const it = stream[Symbol.asyncIterator]();
+      for (;;) {
+        // Ctrl-C returns to the prompt even if the engine is slow to notice the abort.
+        const step = await Promise.race([it.next(), aborted]);
+        if (step === "aborted") {
+          await drainBounded(it, 2_000);
+          break;
+        }
+        if (step.done) break;
+        const chunk = step.value;
         io.json?.(chunk);
         if (chunk.type === "confirmation") {
           const approval = await approve(engine, chunk, io);
@@ -147,6 +160,7 @@ export async function runTurn(
             if (io.input || declines === 1) {
               pending = { role: "user", type: "message", content: DECLINED_MESSAGE };
             }
+            await it.return?.();
             break;
           }
           renderer?.startSpinner("Running…");
@@ -158,7 +172,10 @@ export async function runTurn(
         }
         if (chunk.end && chunk.type === "console") renderer?.startSpinner();
         if (chunk.end) await io.onMessages?.(engine.messages);
-        if (interrupted) break;
+        if (interrupted) {
+          await drainBounded(it, 2_000);
+          break;
+        }
       }
       if (interrupted) break;
     }
@@ -176,9 +193,37 @@ export async function runTurn(
     renderer?.finish();
     renderer?.printUsage();
   }
-  if (interrupted) result = { status: ExitCode.Interrupted, reason: "interrupted" };
+  if (interrupted) {
+    result = { status: ExitCode.Interrupted, reason: "interrupted" };
+    renderer?.print(renderer.style.gray("(interrupted)"));
+  }
   await io.onMessages?.(engine.messages);
   return result;
+}
+
+/**
+ * After a Ctrl-C the engine may still be winding down its model call; waits
+ * for it (at most 30 s) so the next message does not collide with it.
+ */
+async function waitUntilIdle(engine: EngineLike, io: TurnIo): Promise<void> {
+  const busy = () => (engine as { responding?: boolean }).responding === true;
+  if (!busy()) return;
+  io.note("Waiting for the previous answer to stop…");
+  const deadline = Date.now() + 30_000;
+  while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Lets the engine wind down after an abort (its closing chunks are dropped), at most `ms`. */
+async function drainBounded(it: AsyncIterator<LmcChunk>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  const drain = (async () => {
+    try {
+      while (!(await it.next()).done) { /* drop */ }
+    } catch { /* the abort surfaces as an error: expected */ }
+  })();
+  await Promise.race([drain, limit]);
+  clearTimeout(timer);
 }
 
 async function approve(

@@ -36,28 +36,8 @@ export class LineInput {
   }
 
   /** Reads one message: a line, a `"""` block, or a paste of several lines. */
-  async read(prompt: string): Promise<ReadResult> {
-    const first = await this.#readLines(prompt);
-    if (first.kind !== "line") return first;
-    if (!first.text.includes('"""')) return first;
-    // A """ block: collect until a line with the closing """.
-    const opened = first.text.indexOf('"""');
-    const rest = first.text.slice(opened + 3);
-    const close = rest.indexOf('"""');
-    if (close >= 0) {
-      return { kind: "line", text: (first.text.slice(0, opened) + rest.slice(0, close)).trim() };
-    }
-    const parts = [first.text.slice(0, opened) + rest];
-    for (;;) {
-      const next = await this.#readLines("... ");
-      if (next.kind !== "line") return next;
-      const end = next.text.indexOf('"""');
-      if (end >= 0) {
-        parts.push(next.text.slice(0, end));
-        return { kind: "line", text: parts.join("\n").trim() };
-      }
-      parts.push(next.text);
-    }
+  read(prompt: string): Promise<ReadResult> {
+    return this.#readLines(prompt, true);
   }
 
   /** Asks a question and returns the trimmed answer ("" on Ctrl-C / Ctrl-D). */
@@ -84,22 +64,44 @@ export class LineInput {
         done = true;
         if (timer !== undefined) clearTimeout(timer);
         rl.close();
+        // Back to the normal terminal mode, so Ctrl-C raises SIGINT while the
+        // model or code runs (readline's close does not always restore it here).
+        try {
+          if (process.stdin.isTTY) process.stdin.setRawMode(false);
+        } catch { /* not a terminal */ }
         resolveRead(result);
       };
+      // Inside a """ block every line is kept until the closing """; one
+      // readline serves the whole message so no typed line is lost between reads.
+      let inBlock = false;
       rl.on("line", (line: string) => {
-        lines.push(line);
         if (timer !== undefined) clearTimeout(timer);
+        if (keepHistory && (inBlock || line.includes('"""'))) {
+          const marks = line.split('"""').length - 1;
+          lines.push(line.replaceAll('"""', ""));
+          if (marks % 2 === 1) inBlock = !inBlock;
+          if (inBlock) {
+            rl.setPrompt("... ");
+            rl.prompt();
+            return;
+          }
+          finish({ kind: "line", text: lines.join("\n").trim() });
+          return;
+        }
+        lines.push(line);
         timer = setTimeout(() => finish({ kind: "line", text: lines.join("\n") }), PASTE_WINDOW_MS);
       });
       rl.on("SIGINT", () => {
-        if (lines.length === 0 && rl.line === "") {
+        if (lines.length === 0 && rl.line === "" && !inBlock) {
           process.stdout.write("\n");
           finish({ kind: "interrupt" });
         } else {
           // Ctrl-C with text typed clears it, as in a shell.
           process.stdout.write("^C\n");
           lines.length = 0;
+          inBlock = false;
           rl.write(null, { ctrl: true, name: "u" });
+          rl.setPrompt(prompt);
           rl.prompt();
         }
       });

@@ -59,27 +59,44 @@ export class TmuxSession {
     const exports = Object.entries(options.env ?? {}).map(([k, v]) => `export ${k}=${quote(v)};`)
       .join(" ");
     const cd = options.cwd ? `cd ${quote(options.cwd)};` : "";
-    // After the program ends, print its status and keep the pane for inspection.
-    const script = `${exports} ${cd} ${
-      options.command.map(quote).join(" ")
-    }; echo "[exit $?]"; sleep 600`;
-    await session.#tmux(
-      "-f",
-      "/dev/null",
-      "new-session",
-      "-d",
-      "-s",
-      "main",
-      "-x",
-      String(options.width ?? 100),
-      "-y",
-      String(options.height ?? 30),
-      "sh",
-      "-c",
-      script,
-    );
-    await session.#tmux("set-option", "-g", "history-limit", "10000");
+    // exec: the program is the pane's only process, so Ctrl-C reaches it and
+    // not a wrapper shell; remain-on-exit keeps the pane to read its status.
+    const script = `${exports} ${cd} exec ${options.command.map(quote).join(" ")}`;
+    const conf = await Deno.makeTempFile({ prefix: "interp-tmux-", suffix: ".conf" });
+    await Deno.writeTextFile(conf, "set -g history-limit 10000\nset -g remain-on-exit on\n");
+    try {
+      await session.#tmux(
+        "-f",
+        conf,
+        "new-session",
+        "-d",
+        "-s",
+        "main",
+        "-x",
+        String(options.width ?? 100),
+        "-y",
+        String(options.height ?? 30),
+        "sh",
+        "-c",
+        script,
+      );
+    } finally {
+      await Deno.remove(conf);
+    }
     return session;
+  }
+
+  /** Waits (bounded) for the program to end and returns its exit status. */
+  async waitForExit(timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const [dead, status] =
+        (await this.#tmux("display", "-p", "-t", "main", "#{pane_dead} #{pane_dead_status}"))
+          .trim().split(" ");
+      if (dead === "1") return Number(status);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the program did not exit within ${timeoutMs} ms:\n${await this.capture()}`);
   }
 
   /** Sends keys by tmux name (`Enter`, `C-c`, `C-d`, `Up`...). */
@@ -89,7 +106,7 @@ export class TmuxSession {
 
   /** Types text literally. */
   async type(text: string): Promise<void> {
-    await this.#tmux("send-keys", "-t", "main", "-l", text);
+    await this.#tmux("send-keys", "-t", "main", "-l", "--", text);
   }
 
   /** Types a line and presses Enter. */

@@ -1,0 +1,237 @@
+/**
+ * The real program in a real terminal (tmux), against the fake model server:
+ * approval keys, Ctrl-C, history across runs, multi-line input, %commands.
+ */
+import { assert, assertEquals, assertIncludes } from "./helpers/terminal_assert.ts";
+import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { cliCommand } from "./helpers/terminal_cli.ts";
+import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
+
+const HAS_COMPUTER = await Deno.stat(new URL("../lib/computer/mod.ts", import.meta.url)).then(
+  () => true,
+  () => false,
+);
+const TMUX = hasTmux();
+if (!TMUX) console.log("terminal tests skipped: tmux is not installed");
+if (!HAS_COMPUTER) {
+  console.log("terminal tests that chat are skipped: lib/computer/mod.ts is not there yet");
+}
+const ignore = !TMUX || !HAS_COMPUTER;
+
+interface Ctx {
+  term: TmuxSession;
+  fake: ReturnType<typeof startFakeOpenAI>;
+  home: string;
+}
+
+async function session(
+  script: FakeTurn[],
+  fn: (ctx: Ctx) => Promise<void>,
+  options: { args?: string[]; env?: Record<string, string>; home?: string; delayMs?: number } = {},
+): Promise<void> {
+  const home = options.home ?? await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
+  const fake = startFakeOpenAI({ script, delayMs: options.delayMs });
+  const term = await TmuxSession.start({
+    command: cliCommand([
+      "--api_base",
+      fake.url,
+      "--model",
+      "gpt-4o-mini",
+      "--api_key",
+      "sk-tmux-test-key-0123456789",
+      ...(options.args ?? []),
+    ]),
+    env: { INTERPRETER_HOME: home, TERM: "xterm-256color", ...options.env },
+    cwd: home,
+    width: 100,
+    height: 30,
+  });
+  try {
+    await term.waitFor(/^> /m);
+    await fn({ term, fake, home });
+  } finally {
+    await term.close();
+    await fake.close();
+    if (!options.home) await Deno.remove(home, { recursive: true });
+  }
+}
+
+const CODE_THEN_TEXT = (code: string, text: string): FakeTurn[] => [
+  {
+    toolCalls: [{ language: "python", code }],
+    usage: { prompt_tokens: 120, completion_tokens: 20 },
+  },
+  { text, usage: { prompt_tokens: 160, completion_tokens: 8 } },
+];
+
+Deno.test({
+  name: "tmux: y runs the code, output and answer show, tokens and cost after the answer",
+  ignore,
+  fn: () =>
+    session(CODE_THEN_TEXT("print(6 * 7)", "The answer is **42**."), async ({ term, fake }) => {
+      await term.line("what is 6 times 7?");
+      await term.waitFor("Would you like to run this code? (y/n/e/a)");
+      const shown = await term.capture();
+      assertIncludes(shown, "┌─ python");
+      assertIncludes(shown, "print(6 * 7)");
+      await term.line("y");
+      const done = await term.waitFor(/^> /m, { count: 2 });
+      assertIncludes(done, "42");
+      assertIncludes(done, "The answer is 42.");
+      assert(/tokens in, \d+ out/.test(done), "usage line");
+      assertIncludes(JSON.stringify(fake.requests[1].messages), "42");
+    }),
+});
+
+Deno.test({
+  name: "tmux: n declines, the model is told, nothing runs",
+  ignore,
+  fn: async () => {
+    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
+    try {
+      await session(
+        [
+          { toolCalls: [{ language: "python", code: "open('made.txt', 'w').write('x')" }] },
+          { text: "Okay, I did not create it." },
+        ],
+        async ({ term, fake }) => {
+          await term.line("make a file");
+          await term.waitFor("Would you like to run this code?");
+          await term.line("n");
+          await term.waitFor("Okay, I did not create it.");
+          assertIncludes(JSON.stringify(fake.requests[1].messages), "declined");
+          assertEquals(await Deno.stat(`${home}/made.txt`).then(() => true, () => false), false);
+        },
+        { home },
+      );
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "tmux: e opens $EDITOR and runs the edited code",
+  ignore,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "interpreter-editor-" });
+    const editor = `${dir}/fake-editor.sh`;
+    await Deno.writeTextFile(editor, `#!/bin/sh\nsed -i 's/6 \\* 7/6 * 8/' "$1"\n`);
+    await Deno.chmod(editor, 0o755);
+    try {
+      await session(CODE_THEN_TEXT("print(6 * 7)", "Edited run done."), async ({ term, fake }) => {
+        await term.line("compute");
+        await term.waitFor("Would you like to run this code?");
+        await term.line("e");
+        await term.waitFor("Edited run done.");
+        const tool = JSON.stringify(fake.requests[1].messages);
+        assertIncludes(tool, "48");
+        assertIncludes(tool, "6 * 8");
+      }, { env: { EDITOR: editor, VISUAL: "" } });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "tmux: a runs this and every later block without asking",
+  ignore,
+  fn: () =>
+    session(
+      [
+        { toolCalls: [{ language: "python", code: "print('first-block')" }] },
+        { toolCalls: [{ language: "python", code: "print('second-block')" }] },
+        { text: "Both ran." },
+      ],
+      async ({ term }) => {
+        await term.line("run two blocks");
+        await term.waitFor("Would you like to run this code?");
+        await term.line("a");
+        const screen = await term.waitFor("Both ran.");
+        assertEquals(screen.split("Would you like to run this code?").length - 1, 1);
+        assertIncludes(screen, "second-block");
+      },
+    ),
+});
+
+Deno.test({
+  name: "tmux: Ctrl-C stops the model stream and running code, back at the prompt; Ctrl-D exits",
+  ignore,
+  fn: () =>
+    session(
+      [
+        { text: "word ".repeat(100), pieces: 100 },
+        {
+          toolCalls: [{
+            language: "python",
+            code: "import time\nprint('sleep' + 'ing', flush=True)\ntime.sleep(60)",
+          }],
+        },
+        { text: "after the interrupt" },
+      ],
+      async ({ term, home }) => {
+        await term.line("stream slowly");
+        await term.waitFor("word word");
+        await term.keys("C-c");
+        await term.waitFor(/^> /m, { count: 2 });
+        await term.line("now some code");
+        await term.waitFor("Would you like to run this code?");
+        await term.line("y");
+        await term.waitFor(/^  sleeping/m);
+        await term.keys("C-c");
+        await term.waitFor(/^> /m, { count: 3 });
+        await term.keys("C-d");
+        assertEquals(await term.waitForExit(), 0);
+        const files = [...Deno.readDirSync(`${home}/data/conversations`)];
+        assertEquals(files.length, 1);
+        const saved = await Deno.readTextFile(`${home}/data/conversations/${files[0].name}`);
+        assertIncludes(saved, "stream slowly");
+        assertIncludes(saved, "time.sleep(60)");
+      },
+      { delayMs: 50 },
+    ),
+});
+
+Deno.test({
+  name: 'tmux: history across runs, """ multi-line input, %commands',
+  ignore,
+  fn: async () => {
+    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
+    try {
+      await session([{ text: "first answer" }], async ({ term }) => {
+        await term.line("remember this line");
+        await term.waitFor("first answer");
+        await term.waitFor(/^> /m, { count: 2 });
+        await term.keys("C-d");
+        assertEquals(await term.waitForExit(), 0);
+      }, { home });
+      await session([{ text: "multi ok" }], async ({ term, fake }) => {
+        await term.keys("Up");
+        await term.waitFor("> remember this line");
+        await term.keys("C-u");
+        await term.line('"""');
+        await term.line("line one");
+        await term.line('line two"""');
+        await term.waitFor("multi ok");
+        assertIncludes(JSON.stringify(fake.requests[0].messages), "line one\\nline two");
+        await term.line("%help");
+        await term.waitFor("%undo");
+        await term.line("%tokens");
+        await term.waitFor("Next request:");
+        await term.line("%% echo shell-$((20+1))");
+        await term.waitFor("shell-21");
+        await term.line("%save_message saved");
+        await term.waitFor("Saved the conversation to");
+        const saved = JSON.parse(await Deno.readTextFile(`${home}/saved.json`));
+        assertEquals(saved[saved.length - 1].content, "multi ok");
+        await term.line("%undo");
+        await term.waitFor("Removed message");
+        await term.line("%bogus");
+        await term.waitFor("Unknown command %bogus");
+      }, { home });
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
