@@ -24,8 +24,22 @@ export {
   Interpreter,
 } from "./lib/core/interpreter.ts";
 export { ChatRun } from "./lib/core/chat_run.ts";
-export { DEFAULT_SYSTEM_MESSAGE, renderSystemMessage } from "./lib/core/system_message.ts";
-export { toOpenAIMessages } from "./lib/core/to_openai.ts";
+export {
+  DEFAULT_SYSTEM_MESSAGE,
+  type MachineFacts,
+  renderSystemMessage,
+} from "./lib/core/system_message.ts";
+export { toOpenAIMessages, type ToOpenAIOptions } from "./lib/core/to_openai.ts";
+export type { ChatMessage, ChatToolCall, ContentPart, ToolSpec } from "./lib/llm/types.ts";
+export type {
+  InterpreterFactory,
+  InterpreterLike,
+  ServerChatOptions,
+  ServerComputerLike,
+  ServerHandle,
+  ServerLog,
+  ServerOptions,
+} from "./lib/server/types.ts";
 export type { LmcChunk, LmcMessage, LmcRole, LmcType } from "./lib/core/lmc.ts";
 export type {
   ChatOptions,
@@ -39,9 +53,16 @@ export type {
 export { LlmError, type LlmErrorKind } from "./lib/llm/errors.ts";
 export type { LlmTimeouts } from "./lib/llm/client.ts";
 export { KNOWN_MODELS, type ModelInfo, modelInfo } from "./lib/llm/models.ts";
-export { PROVIDERS, resolveModel } from "./lib/llm/providers.ts";
+export {
+  type Protocol,
+  type ProviderInfo,
+  PROVIDERS,
+  type ResolvedModel,
+  resolveModel,
+  type ResolveOptions,
+} from "./lib/llm/providers.ts";
 export type { ComputerLike, ComputerOptions, RunOptions } from "./lib/computer/types.ts";
-export type { Permissions } from "./lib/sandbox/permissions.ts";
+export type { Grant, Permissions } from "./lib/sandbox/permissions.ts";
 export {
   allowAll,
   defaultPermissions,
@@ -50,6 +71,17 @@ export {
   permissionsFromProfile,
   type SafetyReport,
   scanCode,
+} from "./lib/sandbox/mod.ts";
+export type {
+  DefaultPermissionsOptions,
+  DescribeOptions,
+  FlagValue,
+  PermissionFlags,
+  PermissionsFromFlagsOptions,
+  PermissionsFromProfileOptions,
+  SafetyFinding,
+  SafetyLevel,
+  ScanOptions,
 } from "./lib/sandbox/mod.ts";
 
 /** A ready default instance (created lazily: no process starts until the first chat). */

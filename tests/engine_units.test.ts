@@ -76,51 +76,64 @@ Deno.test("tool args: repairs of Open Interpreter's known hallucinations", () =>
   const langs = ["python", "shell"];
   const ok = (language: string, code: string) => ({ ok: true as const, language, code });
   assertEquals(
-    parseExecuteArgs("execute", '{"language":"python","code":"1"}', langs),
+    parseExecuteArgs("execute", '{"language":"python","code":"1"}', { languages: langs }),
     ok("python", "1"),
   );
   assertEquals(
-    parseExecuteArgs("execute", '{"language":"python","code":"a\nb"}', langs),
+    parseExecuteArgs("execute", '{"language":"python","code":"a\nb"}', { languages: langs }),
     ok("python", "a\nb"),
   );
   assertEquals(
-    parseExecuteArgs("execute", '`\n{"language":"shell","code":"ls"}', langs),
+    parseExecuteArgs("execute", '`\n{"language":"shell","code":"ls"}', { languages: langs }),
     ok("shell", "ls"),
   );
   assertEquals(
-    parseExecuteArgs("execute", 'functions.execute({"language":"shell","code":"ls"})', langs),
+    parseExecuteArgs("execute", 'functions.execute({"language":"shell","code":"ls"})', {
+      languages: langs,
+    }),
     ok("shell", "ls"),
   );
   assertEquals(
-    parseExecuteArgs("execute", '{"language":"shell","code":"ls"}executeexecute', langs),
+    parseExecuteArgs("execute", '{"language":"shell","code":"ls"}executeexecute', {
+      languages: langs,
+    }),
     ok("shell", "ls"),
   );
   assertEquals(
-    parseExecuteArgs("execute", '{language: "python", code: "2"}', langs),
+    parseExecuteArgs("execute", '{language: "python", code: "2"}', { languages: langs }),
     ok("python", "2"),
   );
   assertEquals(
     parseExecuteArgs(
       "execute",
       '{"language":"python","code":"1"}{"language":"python","code":"1"}',
-      langs,
+      { languages: langs },
     ),
     ok("python", "1"),
   );
-  assertEquals(parseExecuteArgs("python", "print('bare')", langs), ok("python", "print('bare')"));
-  assertEquals(parseExecuteArgs("functions", '"import os"', langs), ok("python", "import os"));
-  assertEquals(parseExecuteArgs("shell", '{"code":"pwd"}', langs), ok("shell", "pwd"));
+  assertEquals(
+    parseExecuteArgs("python", "print('bare')", { languages: langs }),
+    ok("python", "print('bare')"),
+  );
+  assertEquals(
+    parseExecuteArgs("functions", '"import os"', { languages: langs }),
+    ok("python", "import os"),
+  );
+  assertEquals(
+    parseExecuteArgs("shell", '{"code":"pwd"}', { languages: langs }),
+    ok("shell", "pwd"),
+  );
 });
 
 Deno.test("tool args: ambiguous or wrong calls become an error the model can act on", () => {
   const langs = ["python", "shell"];
-  const missing = parseExecuteArgs("execute", '{"code":"ls"}', langs);
+  const missing = parseExecuteArgs("execute", '{"code":"ls"}', { languages: langs });
   assert(!missing.ok);
   assertStringIncludes(missing.error, "language");
-  const bare = parseExecuteArgs("execute", "ls -la", langs);
+  const bare = parseExecuteArgs("execute", "ls -la", { languages: langs });
   assert(!bare.ok);
   assertStringIncludes(bare.error, "valid JSON");
-  const other = parseExecuteArgs("search_web", "{}", langs);
+  const other = parseExecuteArgs("search_web", "{}", { languages: langs });
   assert(!other.ok);
   assertStringIncludes(other.error, "execute");
 });
@@ -212,7 +225,8 @@ Deno.test("system message: languages, permissions, and the code instructions per
     languages: ["python"],
     permissions: { ...allowAll(), net: false, denyRead: ["~/.ssh"] },
     markdownCode: true,
-  }, "Use metric units.");
+    customInstructions: "Use metric units.",
+  });
   assertStringIncludes(md, "network nothing");
   assertStringIncludes(md, "~/.ssh");
   assertStringIncludes(md, "fenced");

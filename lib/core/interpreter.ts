@@ -496,7 +496,8 @@ export class Interpreter {
       languages,
       permissions: this.#permissions,
       markdownCode: !functions,
-    }, this.customInstructions);
+      customInstructions: this.customInstructions,
+    });
     const chat: ChatMessage[] = [
       { role: "system", content: system },
       ...toOpenAIMessages(this.messages, {
@@ -637,7 +638,7 @@ export class Interpreter {
     });
     for (const [index, call] of done.toolCalls.entries()) {
       const state = calls.get(index)!;
-      const args = parseExecuteArgs(call.name || "execute", call.arguments, languages);
+      const args = parseExecuteArgs(call.name || "execute", call.arguments, { languages });
       if (!state.message) {
         const language = args.ok ? args.language : "";
         const code = args.ok ? args.code : call.arguments;

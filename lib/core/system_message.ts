@@ -27,6 +27,8 @@ export interface MachineFacts {
   cwd?: string;
   /** True when the model writes fenced code blocks instead of calling a tool. */
   markdownCode?: boolean;
+  /** Appended at the end (the user's custom instructions). */
+  customInstructions?: string;
 }
 
 function shellName(): string {
@@ -63,11 +65,8 @@ function describe(p: Permissions): string {
 }
 
 /** Builds the full system message from instructions and machine facts. */
-export function renderSystemMessage(
-  instructions: string,
-  facts: MachineFacts,
-  customInstructions = "",
-): string {
+export function renderSystemMessage(instructions: string, facts: MachineFacts): string {
+  const customInstructions = facts.customInstructions ?? "";
   const lines = [instructions.trim(), ""];
   lines.push(
     `Machine: ${Deno.build.os} (${Deno.build.arch}), shell ${shellName()}, working directory ${

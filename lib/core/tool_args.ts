@@ -150,16 +150,19 @@ function parseLoose(raw: string): Record<string, unknown> | undefined {
   return undefined;
 }
 
-/**
- * Reads complete `execute` arguments. `toolName` is the function the model
- * called; `languages` are the languages this machine runs (a tool named after
- * one of them with bare code as arguments is repaired).
- */
+/** Options of {@linkcode parseExecuteArgs}. */
+export interface ParseExecuteOptions {
+  /** The languages this machine runs (a tool named after one, given bare code, is repaired). */
+  languages?: readonly string[];
+}
+
+/** Reads complete `execute` arguments; `toolName` is the function the model called. */
 export function parseExecuteArgs(
   toolName: string,
   raw: string,
-  languages: readonly string[] = [],
+  options: ParseExecuteOptions = {},
 ): ExecuteArgs {
+  const languages = options.languages ?? [];
   const name = toolName.trim().toLowerCase();
   const namedLanguage = name === "functions" || name === "python"
     ? "python"
