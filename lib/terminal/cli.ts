@@ -50,7 +50,6 @@ type Engine = EngineLike & {
     terminate?(): Promise<void>;
   };
   llm?: { model?: string; apiBase?: string; contextWindow?: number; maxTokens?: number };
-  countTokens?(messages: LmcMessage[]): number | Promise<number>;
   terminate?(): Promise<void>;
 };
 
@@ -477,29 +476,40 @@ function infoLines(engine: Engine, ctx: LoopContext): string[] {
 
 async function tokenLines(engine: Engine, prompt: string): Promise<string[]> {
   const { priceOf } = await import("../llm/models.ts");
+  const { countMessageTokens, countTextTokens } = await import("../core/trim.ts");
+  const { toOpenAIMessages } = await import("../core/to_openai.ts");
+  const { renderSystemMessage } = await import("../core/system_message.ts");
+  // deno-lint-ignore no-explicit-any
+  const e = engine as any;
   const model = engine.llm?.model ?? "gpt-4o";
-  const count = async (messages: LmcMessage[]) =>
-    engine.countTokens ? await engine.countTokens(messages) : estimateTokens(messages);
-  const next = await count(engine.messages);
-  const lines = [`Next request: about ${next.toLocaleString("en-US")} tokens of conversation`];
+  let languages: string[] = ["python", "shell"];
+  try {
+    languages = e.computer.languages;
+  } catch { /* no computer yet: the usual languages */ }
+  const system = renderSystemMessage(e.systemMessage ?? "", {
+    languages,
+    permissions: e.permissions,
+    markdownCode: e.llm?.supportsFunctions === false,
+    customInstructions: e.customInstructions,
+  });
+  const chat = [
+    { role: "system" as const, content: system },
+    ...toOpenAIMessages(engine.messages, { maxOutput: e.maxOutput }),
+  ];
+  const next = await countMessageTokens(chat);
   const cost = priceOf(model, { promptTokens: next, completionTokens: 0 });
-  if (cost !== undefined) lines[0] += `, about $${cost.toFixed(4)} to send with ${model}`;
+  const lines = [
+    `Next request: ${
+      next.toLocaleString("en-US")
+    } tokens (system message and ${engine.messages.length} messages)` +
+    (cost !== undefined
+      ? `, about $${cost.toFixed(4)} to send to ${model}`
+      : `; no price known for ${model}`),
+  ];
   if (prompt) {
-    const p = await count([{ role: "user", type: "message", content: prompt }]);
+    const p = await countTextTokens(prompt);
     const pc = priceOf(model, { promptTokens: p, completionTokens: 0 });
-    lines.push(`The prompt: about ${p} tokens${pc !== undefined ? `, $${pc.toFixed(6)}` : ""}`);
-  }
-  if (!engine.countTokens) {
-    lines.push("(estimated at 4 characters per token; the system message is not counted)");
+    lines.push(`The prompt: ${p} tokens${pc !== undefined ? `, about $${pc.toFixed(6)}` : ""}`);
   }
   return lines;
-}
-
-function estimateTokens(messages: LmcMessage[]): number {
-  let chars = 0;
-  for (const m of messages) {
-    chars += (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "")).length +
-      12;
-  }
-  return Math.ceil(chars / 4);
 }
