@@ -387,33 +387,35 @@ export async function* streamCompletion(
     return out;
   }
 
-  // Rejects when the caller aborts, so a read that waits on a quiet stream ends at once.
-  const aborted = new Promise<never>((_, reject) => {
-    if (req.signal?.aborted) reject(req.signal.reason);
-    req.signal?.addEventListener("abort", () => reject(req.signal!.reason), { once: true });
-  });
-  aborted.catch(() => {});
+  // A quiet stream or the caller's abort cancels the reader, which ends a pending read at once.
+  let idleExpired = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stopReading = () => {
+    reader.cancel().catch(() => {});
+    controller!.abort();
+  };
+  req.signal?.addEventListener("abort", stopReading, { once: true });
+  const quietError = () =>
+    new LlmError(
+      "timeout",
+      `${who} stopped sending for ${
+        Math.round(idle / 1000)
+      }s in the middle of the answer; what arrived is kept. Try again, or raise the timeout.`,
+    );
 
   try {
     for (;;) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const read = reader.read();
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimedOut()), idle);
-      });
+      if (req.signal?.aborted) throw new LlmError("cancelled", "The request was cancelled.");
+      timer = setTimeout(() => {
+        idleExpired = true;
+        stopReading();
+      }, idle);
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await Promise.race([read, timeout, aborted]);
+        chunk = await reader.read();
       } catch (err) {
         if (req.signal?.aborted) throw new LlmError("cancelled", "The request was cancelled.");
-        if (err instanceof TimedOut) {
-          throw new LlmError(
-            "timeout",
-            `${who} stopped sending for ${
-              Math.round(idle / 1000)
-            }s in the middle of the answer; what arrived is kept. Try again, or raise the timeout.`,
-          );
-        }
+        if (idleExpired) throw quietError();
         throw new LlmError(
           "stream_cut",
           `The answer from ${who} broke off mid-stream (${
@@ -424,6 +426,8 @@ export async function* streamCompletion(
       } finally {
         clearTimeout(timer);
       }
+      if (req.signal?.aborted) throw new LlmError("cancelled", "The request was cancelled.");
+      if (idleExpired) throw quietError();
       if (chunk.done) break;
       gotData = true;
       for (const ev of handle(parser.push(decoder.decode(chunk.value, { stream: true })))) yield ev;
@@ -431,6 +435,8 @@ export async function* streamCompletion(
     for (const ev of handle(parser.end())) yield ev;
     for (const ev of assembler.flush()) yield ev;
   } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener("abort", stopReading);
     await reader.cancel().catch(() => {});
     controller!.abort();
   }
