@@ -146,7 +146,8 @@ Deno.test("providers: LiteLLM-style names choose provider, base URL and key vari
     resolveModel("together/deepseek-ai/DeepSeek-R1", { env }).model,
     "deepseek-ai/DeepSeek-R1",
   );
-  const custom = resolveModel("my-model", { apiBase: "http://127.0.0.1:9/v1/", env });
+  const custom = resolveModel("gpt-4o", { apiBase: "http://127.0.0.1:9/v1/", env });
+  assertEquals(custom.apiKey, undefined, "no provider key goes to an unnamed server");
   assertEquals([custom.provider.name, custom.apiBase, custom.provider.needsKey], [
     "custom",
     "http://127.0.0.1:9/v1",

@@ -105,7 +105,11 @@ function buildRequest(
   if (provider.protocol === "azure") {
     if (apiKey) headers["api-key"] = apiKey;
     if (/\/openai\/v1$/.test(apiBase)) return { url: `${apiBase}/chat/completions`, headers, body };
-    const version = req.apiVersion ?? "2024-10-21";
+    let envVersion: string | undefined;
+    try {
+      envVersion = Deno.env.get("AZURE_API_VERSION");
+    } catch { /* no env access */ }
+    const version = req.apiVersion ?? envVersion ?? "2024-10-21";
     return {
       url: `${apiBase}/openai/deployments/${encodeURIComponent(model)}/chat/completions` +
         `?api-version=${encodeURIComponent(version)}`,

@@ -125,7 +125,8 @@ export function resolveModel(name: string, options: ResolveOptions = {}): Resolv
     model = name.slice(slash + 1);
   } else if (options.apiBase) {
     // A custom endpoint with an unprefixed (or organisation/model) name: OpenAI-compatible.
-    provider = { ...PROVIDERS.openai, name: "custom", needsKey: false };
+    // No key is read from the environment: a provider's key is never sent to an unnamed server.
+    provider = { ...PROVIDERS.openai, name: "custom", needsKey: false, keyEnv: [] };
     model = name;
   } else {
     provider = PROVIDERS[guessProvider(name)];
