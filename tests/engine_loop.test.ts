@@ -592,3 +592,35 @@ Deno.test("engine: breaking out of the stream mid-run stops the computer", async
     },
   );
 });
+
+Deno.test("engine: a provider key from the environment is redacted, even split across chunks", async () => {
+  const secret = "gsk_environment_secret_123456";
+  const previous = Deno.env.get("GROQ_API_KEY");
+  Deno.env.set("GROQ_API_KEY", secret);
+  const computer = new FakeComputer();
+  // Two output chunks that split the key in the middle.
+  computer.stream = async function* (language, code, options) {
+    computer.runs.push({ language, code, options });
+    await Promise.resolve();
+    yield { role: "computer", type: "console", format: "output", content: secret.slice(0, 10) };
+    yield { role: "computer", type: "console", format: "output", content: secret.slice(10) + "\n" };
+  };
+  try {
+    await withFake(
+      [
+        { toolCalls: [{ language: "shell", code: "env" }] },
+        { text: "ok" },
+      ],
+      { computer },
+      async (it, fake) => {
+        await it.chat("show env");
+        assert(!JSON.stringify(it.messages).includes(secret));
+        assert(!JSON.stringify(fake.requests[1]).includes(secret));
+        assertStringIncludes(JSON.stringify(it.messages), "[redacted]");
+      },
+    );
+  } finally {
+    if (previous === undefined) Deno.env.delete("GROQ_API_KEY");
+    else Deno.env.set("GROQ_API_KEY", previous);
+  }
+});

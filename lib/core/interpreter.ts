@@ -11,7 +11,7 @@ import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { type CompletionEvent, streamCompletion } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
 import { modelInfo, priceOf } from "../llm/models.ts";
-import { resolveModel } from "../llm/providers.ts";
+import { PROVIDERS, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../llm/types.ts";
 import { allowAll, type Permissions } from "../sandbox/permissions.ts";
 import { safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
@@ -336,9 +336,27 @@ export class Interpreter {
     if (this.verbose) console.error("[interpreter]", ...args);
   }
 
-  #redact(text: string): string {
-    const key = this.llm.apiKey;
-    return key && key.length >= 8 ? text.split(key).join("[redacted]") : text;
+  /** The API keys this process knows: the model's and every provider's from the environment. */
+  #secrets(): string[] {
+    const values = new Set<string>();
+    if (this.llm.apiKey) values.add(this.llm.apiKey);
+    for (const provider of Object.values(PROVIDERS)) {
+      for (const name of provider.keyEnv) {
+        try {
+          const value = Deno.env.get(name);
+          if (value) values.add(value);
+        } catch { /* no env access */ }
+      }
+    }
+    return [...values].filter((v) => v.length >= 8);
+  }
+
+  /** Replaces known API keys in output, so they never reach the model or a saved conversation. */
+  #redact(text: string, secrets: string[] = this.#secrets()): string {
+    for (const secret of secrets) {
+      if (text.includes(secret)) text = text.split(secret).join("[redacted]");
+    }
+    return text;
   }
 
   async #saveHook(): Promise<LmcChunk | undefined> {
@@ -815,13 +833,17 @@ export class Interpreter {
     if (this.timeout !== undefined) runOptions.timeout = this.timeout;
     let finished = false;
     let produced = false;
+    const secrets = this.#secrets();
+    const firstOutput = this.messages.length;
     try {
       for await (const chunk of computer.stream(language, code, runOptions)) {
         if (chunk.start || chunk.end) continue;
         const out: LmcChunk = {
           role: "computer",
           type: chunk.type,
-          content: typeof chunk.content === "string" ? this.#redact(chunk.content) : chunk.content,
+          content: typeof chunk.content === "string"
+            ? this.#redact(chunk.content, secrets)
+            : chunk.content,
         };
         if (chunk.format !== undefined) out.format = chunk.format;
         if (chunk.recipient) out.recipient = chunk.recipient;
@@ -839,6 +861,12 @@ export class Interpreter {
       if (!finished) await computer.stop().catch(() => {});
     }
     yield* framer.close();
+    // A key split across two output chunks is only whole in the stored message: redact it there.
+    for (const m of this.messages.slice(firstOutput)) {
+      if (m.role === "computer" && typeof m.content === "string") {
+        m.content = this.#redact(m.content, secrets);
+      }
+    }
     if (!produced) {
       // An empty output tells the model the code ran and printed nothing.
       const message: LmcMessage = {
