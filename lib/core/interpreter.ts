@@ -62,7 +62,7 @@ export function executeTool(languages: readonly string[]): ToolSpec {
           language: {
             type: "string",
             description: "The programming language (required parameter to the `execute` function)",
-            enum: [...languages],
+            ...(languages.length ? { enum: [...languages] } : {}),
           },
           code: { type: "string", description: "The code to execute (required)" },
         },
