@@ -32,6 +32,12 @@ export interface ComputerOptions {
   dataDir?: string;
   /** Environment variable names never passed to generated code (API keys...). */
   secretEnv?: string[];
+  /** The Python 3 executable (default: env INTERPRETER_PYTHON, else python3 on PATH). */
+  python?: string;
+  /** The deno executable for JavaScript / TypeScript (default: env INTERPRETER_DENO, else this deno). */
+  deno?: string;
+  /** Bytes of full outputs kept under `<dataDir>/outputs` before the oldest are pruned (default 1 GiB). */
+  outputBudget?: number;
 }
 
 /** What the engine needs from a computer. */

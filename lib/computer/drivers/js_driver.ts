@@ -1,0 +1,142 @@
+/**
+ * The JavaScript / TypeScript session driver, run by `deno run` with the
+ * session's permission flags. Each run is evaluated through the V8 inspector
+ * in REPL mode (what `deno repl` uses): top-level `let`/`const` survive and can
+ * be redeclared, top-level `await` works, and the value of a trailing
+ * expression comes back to be displayed. TypeScript is turned into JavaScript
+ * by the computer before it gets here (see ../js_transform.ts).
+ *
+ * Commands arrive on stdin, one JSON object per line, and stdin is only read
+ * between runs, so code that reads stdin during a run simply waits (and is
+ * detected and stopped).
+ *
+ * @module
+ */
+
+/** Source of the driver (`deno run --allow-sys=inspector ... driver.js <nonce>`). */
+export const JS_DRIVER = String.raw`
+import { Session } from "node:inspector";
+
+const NONCE = Deno.args[0];
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function write(text) {
+  const bytes = encoder.encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+}
+
+function emit(kind, payload = "") {
+  write("\x1e" + NONCE + kind + payload + "\n");
+}
+
+let lastLine = null;
+let lastAt = 0;
+Object.defineProperty(globalThis, "__interpreter_line", {
+  value: (n) => {
+    if (n === lastLine) return;
+    const now = performance.now();
+    if (lastLine !== null && now - lastAt < 5) return;
+    lastLine = n;
+    lastAt = now;
+    emit("L", String(n));
+  },
+  enumerable: false,
+});
+
+globalThis.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  console.error("Uncaught (in promise)", event.reason);
+});
+globalThis.addEventListener("error", (event) => {
+  event.preventDefault();
+  console.error("Uncaught", event.error ?? event.message);
+});
+
+const session = new Session();
+session.connect();
+
+function post(method, params) {
+  return new Promise((resolve, reject) => {
+    session.post(method, params, (error, result) => error ? reject(error) : resolve(result));
+  });
+}
+
+async function show(result) {
+  if (result.type === "undefined") return;
+  if (result.objectId) {
+    const shown = await post("Runtime.callFunctionOn", {
+      objectId: result.objectId,
+      functionDeclaration: "function () { return Deno.inspect(this, { colors: false, depth: 4 }); }",
+      returnByValue: true,
+    });
+    write(String(shown.result.value) + "\n");
+    return;
+  }
+  if ("unserializableValue" in result) {
+    write(result.unserializableValue + (result.type === "bigint" ? "" : "") + "\n");
+    return;
+  }
+  write(Deno.inspect(result.value, { colors: false }) + "\n");
+}
+
+async function run(code) {
+  lastLine = null;
+  const reply = await post("Runtime.evaluate", {
+    expression: code,
+    replMode: true,
+    awaitPromise: true,
+    objectGroup: "interpreter",
+  });
+  try {
+    if (reply.exceptionDetails) {
+      const details = reply.exceptionDetails;
+      let text = String(details.exception?.description ?? details.text);
+      // Drop the driver's own frames from the stack.
+      const lines = text.split("\n");
+      const cut = lines.findIndex((l) => /ext:deno_node\/inspector|driver\.js/.test(l));
+      if (cut > 0) text = lines.slice(0, cut).join("\n");
+      console.error(details.exception?.type === "object" ? text : "Uncaught " + text);
+      return 1;
+    }
+    await show(reply.result);
+    return 0;
+  } finally {
+    await post("Runtime.releaseObjectGroup", { objectGroup: "interpreter" });
+  }
+}
+
+let buffered = "";
+const chunk = new Uint8Array(65536);
+
+async function readLine() {
+  while (true) {
+    const nl = buffered.indexOf("\n");
+    if (nl >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      return line;
+    }
+    const n = await Deno.stdin.read(chunk);
+    if (n === null) return null;
+    buffered += decoder.decode(chunk.subarray(0, n), { stream: true });
+  }
+}
+
+emit("R");
+while (true) {
+  const line = await readLine();
+  if (line === null) break;
+  let status = 1;
+  try {
+    const command = JSON.parse(line);
+    if (command.error) console.error(command.error);
+    else status = await run(command.code);
+  } catch (error) {
+    console.error(error);
+  }
+  emit("E", String(status));
+}
+Deno.exit(0);
+`;

@@ -1,0 +1,34 @@
+/**
+ * The last step of every run's output before it is returned or stored.
+ *
+ * @module
+ */
+
+import type { Permissions } from "../sandbox/permissions.ts";
+
+/** What is known about a finished run. */
+export interface FinishedRun {
+  /** Canonical language name. */
+  language: string;
+  /** The code that ran. */
+  code: string;
+  /** The output text the model will see (already bounded, with stop notes). */
+  output: string;
+  /** Exit status of the run, when known. */
+  exitStatus?: number;
+  /** Why the run was stopped, when it was. */
+  stopped?: string;
+  /** The permissions the code ran under. */
+  permissions: Permissions;
+}
+
+/**
+ * Returns the final output text of a run.
+ *
+ * seam: sandbox — the sandbox part hooks here to explain permission denials to
+ * the model. Append to `run.output` rather than rewrite it: in streaming mode
+ * the output was already shown, so only what is appended can still be yielded.
+ */
+export function finishOutput(run: FinishedRun): string {
+  return run.output;
+}

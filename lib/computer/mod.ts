@@ -1,0 +1,268 @@
+/**
+ * The computer: runs code in live sessions, one per language, and reports
+ * what happened as LMC messages (reference §4).
+ *
+ * ```ts
+ * const computer = new Computer();
+ * await computer.run("python", "x = 21\nx * 2"); // [{ role: "computer", type: "console", format: "output", content: "42\n" }]
+ * for await (const chunk of computer.stream("sh", "echo hi")) console.log(chunk);
+ * await computer.terminate();
+ * ```
+ *
+ * @module
+ */
+
+import { basename, join } from "node:path";
+import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import { allowAll, type Permissions } from "../sandbox/permissions.ts";
+import { dataDir } from "../storage/paths.ts";
+import type { ComputerLike, ComputerOptions, RunOptions } from "./types.ts";
+import { DEFAULT_SECRET_ENV, sessionEnv } from "./env.ts";
+import {
+  type LanguageInfo,
+  languageInfo as lookupLanguage,
+  LANGUAGES,
+  resolveLanguage as lookupName,
+  which,
+} from "./languages.ts";
+import { Session, type SessionSettings } from "./session.ts";
+import { denoSpec, oneShotSpec, pythonSpec, shellSpec } from "./specs.ts";
+
+export type { ComputerLike, ComputerOptions, RunOptions } from "./types.ts";
+export type { LanguageInfo } from "./languages.ts";
+export { LANGUAGES } from "./languages.ts";
+export { DEFAULT_SECRET_ENV } from "./env.ts";
+export { denoPermissionFlags } from "./deno_flags.ts";
+export { spawnSession } from "./spawn.ts";
+export { finishOutput } from "./finish.ts";
+
+/** Default wall-clock bound per run, in seconds. */
+export const DEFAULT_TIMEOUT = 120;
+/** Default characters of output the model sees per run. */
+export const DEFAULT_MAX_OUTPUT = 2800;
+/** Default seconds a program may wait for input before it is stopped. */
+export const DEFAULT_INPUT_IDLE_TIMEOUT = 3;
+/** Default bytes of full outputs kept on disk. */
+export const DEFAULT_OUTPUT_BUDGET = 1024 ** 3;
+
+/** The canonical name for a language or alias (`"py"` -> `"python"`), or undefined. */
+export function resolveLanguage(name: string): string | undefined {
+  return lookupName(name);
+}
+
+function output(content: string): LmcChunk {
+  return { role: "computer", type: "console", format: "output", content };
+}
+
+/** Runs code on this machine in persistent per-language sessions. */
+export class Computer implements ComputerLike {
+  /** Wall-clock bound per run in seconds (0 = none). */
+  timeout: number;
+  /** Characters of output the model sees per run (head + tail). */
+  maxOutput: number;
+  /** Seconds a program may wait for input nobody will give before it is stopped. */
+  inputIdleTimeout: number;
+  /** Permissions for generated code (allow-all until the sandbox sets them). */
+  permissions: Permissions;
+  /** Working directory of new sessions. */
+  cwd: string | undefined;
+  /** Variable-name patterns removed from the environment of generated code. */
+  secretEnv: string[];
+  /** Bytes of full outputs kept on disk. */
+  outputBudget: number;
+  #dataDir: string | undefined;
+  #python: string | undefined;
+  #deno: string | undefined;
+  #sessions = new Map<string, Session>();
+  #available: string[] | undefined;
+  #env: { key: string; env: Record<string, string> } | undefined;
+
+  constructor(options: ComputerOptions = {}) {
+    this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    this.maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
+    this.inputIdleTimeout = options.inputIdleTimeout ?? DEFAULT_INPUT_IDLE_TIMEOUT;
+    this.permissions = options.permissions ?? allowAll();
+    this.cwd = options.cwd;
+    this.secretEnv = options.secretEnv ?? [...DEFAULT_SECRET_ENV];
+    this.outputBudget = options.outputBudget ?? DEFAULT_OUTPUT_BUDGET;
+    this.#dataDir = options.dataDir;
+    this.#python = options.python;
+    this.#deno = options.deno;
+  }
+
+  /** The canonical names of the languages this machine can run. */
+  get languages(): string[] {
+    this.#available ??= LANGUAGES.filter((l) => this.#executable(l) !== undefined).map((l) =>
+      l.name
+    );
+    return [...this.#available];
+  }
+
+  /** The description of a language by name or alias, or undefined. */
+  languageInfo(name: string): LanguageInfo | undefined {
+    return lookupLanguage(name);
+  }
+
+  /** The canonical name for a language or alias, or undefined. */
+  resolveLanguage(name: string): string | undefined {
+    return lookupName(name);
+  }
+
+  /** Where full outputs are kept. */
+  get outputDir(): string {
+    return join(this.#dataDir ?? dataDir(), "outputs");
+  }
+
+  /** Runs code and resolves to the messages it produced (output and images, no active lines). */
+  async run(language: string, code: string, options: RunOptions = {}): Promise<LmcMessage[]> {
+    const messages: LmcMessage[] = [];
+    for await (const chunk of this.stream(language, code, options)) {
+      if (chunk.format === "active_line") continue;
+      const last = messages[messages.length - 1];
+      if (chunk.type === "console" && last?.type === "console" && last.format === chunk.format) {
+        last.content += chunk.content;
+      } else {
+        messages.push({
+          role: chunk.role,
+          type: chunk.type,
+          format: chunk.format,
+          content: chunk.content,
+        });
+      }
+    }
+    return messages;
+  }
+
+  /**
+   * Runs code and yields LMC chunks as they happen: `active_line` (a line
+   * number, then `null` at the end), `output` text, and `image` chunks.
+   * Concatenated, the output chunks are exactly what the model should see.
+   * Breaking out of the loop stops the run.
+   */
+  async *stream(
+    language: string,
+    code: string,
+    options: RunOptions = {},
+  ): AsyncGenerator<LmcChunk> {
+    const info = lookupLanguage(language);
+    if (!info) {
+      yield output(
+        `\`${language}\` is not a language this computer can run. ` +
+          `Use one of: ${this.languages.join(", ")}.\n`,
+      );
+      return;
+    }
+    if (typeof code !== "string" || code.trim() === "") {
+      yield output("Code block was empty. Please write code before running it.\n");
+      return;
+    }
+    const executable = this.#executable(info);
+    if (executable === undefined) {
+      yield output(this.#missing(info));
+      return;
+    }
+    if (info.kind === "html") {
+      yield* this.#html(code);
+      return;
+    }
+    const variant = info.name === "typescript" ? "typescript" : undefined;
+    yield* this.#session(info, executable).stream(code, { ...options, variant });
+  }
+
+  /** Interrupts whatever is running, in every session (whole process trees); sessions stay. */
+  stop(): Promise<void> {
+    for (const session of this.#sessions.values()) session.interrupt("stopped by the user.");
+    return Promise.resolve();
+  }
+
+  /** Ends every session and every process they started. */
+  async terminate(): Promise<void> {
+    const sessions = [...this.#sessions.values()];
+    this.#sessions.clear();
+    await Promise.all(sessions.map((s) => s.terminate()));
+  }
+
+  #settings(): SessionSettings {
+    return {
+      timeout: this.timeout,
+      inputIdleTimeout: this.inputIdleTimeout,
+      maxOutput: this.maxOutput,
+      permissions: this.permissions,
+      env: this.#sessionEnv(),
+      cwd: this.cwd,
+      outputDir: this.outputDir,
+      storeBudget: this.outputBudget,
+    };
+  }
+
+  #sessionEnv(): Record<string, string> {
+    const key = this.secretEnv.join("\0");
+    if (this.#env?.key !== key) this.#env = { key, env: sessionEnv(this.secretEnv) };
+    return this.#env.env;
+  }
+
+  #session(info: LanguageInfo, executable: string): Session {
+    // JavaScript and TypeScript share one Deno session, so their variables are shared too.
+    const key = info.kind === "deno" ? "deno" : info.name;
+    let session = this.#sessions.get(key);
+    if (!session) {
+      const settings = () => this.#settings();
+      const spec = info.kind === "python"
+        ? pythonSpec(executable)
+        : info.kind === "shell"
+        ? shellSpec(executable, basename(executable) === "bash")
+        : info.kind === "deno"
+        ? denoSpec(executable, () => this.permissions)
+        : oneShotSpec(info.name, executable, info.extension);
+      session = new Session(spec, settings);
+      this.#sessions.set(key, session);
+    }
+    return session;
+  }
+
+  #executable(info: LanguageInfo): string | undefined {
+    switch (info.kind) {
+      case "python": {
+        const configured = this.#python ?? Deno.env.get("INTERPRETER_PYTHON");
+        return configured ? which(configured) : which("python3") ?? which("python");
+      }
+      case "shell":
+        return which("bash") ?? which("sh");
+      case "deno": {
+        const configured = this.#deno ?? Deno.env.get("INTERPRETER_DENO");
+        if (configured) return which(configured);
+        const self = Deno.execPath();
+        return basename(self).startsWith("deno") ? self : which("deno");
+      }
+      case "html":
+        return "html";
+      case "oneshot":
+        return which(info.program!);
+    }
+  }
+
+  #missing(info: LanguageInfo): string {
+    switch (info.kind) {
+      case "python":
+        return "Python 3 was not found on this computer. Install python3, or set " +
+          "INTERPRETER_PYTHON (or the computer's `python` option) to its path.\n";
+      case "shell":
+        return "No shell (bash or sh) was found on this computer.\n";
+      case "deno":
+        return `${info.name} runs with deno, which was not found. Install deno, or set ` +
+          "INTERPRETER_DENO (or the computer's `deno` option) to its path.\n";
+      default:
+        return `\`${info.name}\` is not installed on this computer (${info.program} was not ` +
+          `found on PATH). Use one of: ${this.languages.join(", ")}.\n`;
+    }
+  }
+
+  async *#html(code: string): AsyncGenerator<LmcChunk> {
+    const dir = join(this.#dataDir ?? dataDir(), "html");
+    await Deno.mkdir(dir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const path = join(dir, `${stamp}-${crypto.randomUUID().slice(0, 8)}.html`);
+    await Deno.writeTextFile(path, code);
+    yield output(`HTML saved to ${path} (open it in a browser to see it).\n`);
+  }
+}

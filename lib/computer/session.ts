@@ -1,0 +1,550 @@
+/**
+ * A session: one language's process (persistent, or one per run for one-shot
+ * languages), the framing of its output, and everything that keeps a run from
+ * hanging or losing output: the wall-clock timeout, the input-wait bound,
+ * interrupts of the whole process tree, and bounded output.
+ *
+ * @module
+ */
+
+import type { LmcChunk } from "../core/lmc.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+import { RunFeed } from "./feed.ts";
+import { FrameParser, newNonce } from "./framing.ts";
+import { OutputCollector } from "./output.ts";
+import { isAlive, sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
+import { spawnSession } from "./spawn.ts";
+import { finishOutput } from "./finish.ts";
+
+/** Settings a session reads at the start of each run (they can change between runs). */
+export interface SessionSettings {
+  /** Wall-clock bound in seconds (0 = none). */
+  timeout: number;
+  /** Seconds a program may wait for input before it is stopped. */
+  inputIdleTimeout: number;
+  /** Characters of output the model sees. */
+  maxOutput: number;
+  /** Permissions for generated code. */
+  permissions: Permissions;
+  /** Environment for the process (secrets already removed). */
+  env: Record<string, string>;
+  /** Working directory. */
+  cwd?: string;
+  /** Folder for full outputs. */
+  outputDir: string;
+  /** Bytes kept in the output folder. */
+  storeBudget: number;
+}
+
+/** What a language contributes to a session. */
+export interface SessionSpec {
+  /** Canonical language name (for messages and file names). */
+  language: string;
+  /** True: one long-lived process; false: a new process per run. */
+  persistent: boolean;
+  /** True when SIGINT stops a run but keeps the session's state. */
+  interruptible: boolean;
+  /** Writes driver files into `dir` and returns the command to run. */
+  prepare(dir: string, nonce: string, code: string): Promise<string[]> | string[];
+  /** Sends one run's code to a persistent session (`variant`: see SessionRunOptions). */
+  send?(session: Session, code: string, variant?: string): Promise<void>;
+  /** Called on interrupt, after SIGINT was sent (e.g. to release a blocked `read`). */
+  onInterrupt?(session: Session): void;
+  /** Extra environment for the process. */
+  env?: Record<string, string>;
+}
+
+/** Options of one run. */
+export interface SessionRunOptions {
+  /** Seconds (overrides the settings' timeout; 0 = none). */
+  timeout?: number;
+  /** Aborting stops the run. */
+  signal?: AbortSignal;
+  /** A language variant for the driver (e.g. "typescript" in the Deno session). */
+  variant?: string;
+}
+
+interface RunState {
+  feed: RunFeed;
+  collector: OutputCollector;
+  shown: string;
+  code: string;
+  started: number;
+  lastOutput: number;
+  waitingMarker: boolean;
+  waitingSince: number | undefined;
+  stopReason: string | undefined;
+  status: number | undefined;
+  exited: { code: number; signal: string | null } | undefined;
+  done: boolean;
+  resolve: () => void;
+  timers: ReturnType<typeof setTimeout>[];
+  settings: SessionSettings;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const CHECK_INTERVAL_MS = 200;
+const KILL_CHILDREN_AFTER_MS = 300;
+const KILL_SESSION_AFTER_MS = 3_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One language session. Runs on a session are serialised. */
+export class Session {
+  readonly spec: SessionSpec;
+  #settings: () => SessionSettings;
+  #child: Deno.ChildProcess | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #readerDone: Promise<void> | undefined;
+  #exitStatus: Promise<Deno.CommandStatus> | undefined;
+  #alive = false;
+  #dir: string | undefined;
+  #nonce = newNonce();
+  #token = crypto.randomUUID();
+  #stdinLink: string | undefined;
+  #ready: (() => void) | undefined;
+  #run: RunState | undefined;
+  #orphan: Uint8Array[] = [];
+  #orphanBytes = 0;
+  #queue: Promise<void> = Promise.resolve();
+  #restartNote = "";
+
+  constructor(spec: SessionSpec, settings: () => SessionSettings) {
+    this.spec = spec;
+    this.#settings = settings;
+  }
+
+  /** The session's private folder (driver files, cell file, FIFO). */
+  get dir(): string | undefined {
+    return this.#dir;
+  }
+
+  /** The process id of the session leader, while it runs. */
+  get pid(): number | undefined {
+    return this.#alive ? this.#child?.pid : undefined;
+  }
+
+  /** Writes bytes to the session's command channel (its original stdin). */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (!this.#writer) throw new Error("the session is not running");
+    await this.#writer.write(bytes);
+  }
+
+  /** True when a process of the session is blocked reading its stdin. */
+  isWaitingForInput(pids?: number[]): boolean {
+    const leader = this.pid;
+    if (leader === undefined) return false;
+    return waitingForInput(pids ?? sessionProcesses(leader, this.#token), this.#stdinLink);
+  }
+
+  /** Runs code and yields LMC chunks; breaking out of the loop stops the run. */
+  async *stream(code: string, options: SessionRunOptions = {}): AsyncGenerator<LmcChunk> {
+    let release!: () => void;
+    const previous = this.#queue;
+    this.#queue = new Promise<void>((resolve) => release = resolve);
+    await previous;
+    const feed = new RunFeed();
+    let finished = false;
+    const done = this.#execute(code, options, feed).finally(() => finished = true);
+    try {
+      yield* feed.chunks();
+    } finally {
+      if (!finished) this.interrupt("stopped: the run was cancelled.");
+      await done;
+      release();
+    }
+  }
+
+  /** Stops the current run (if any) with `reason` shown in its output. */
+  interrupt(reason: string): void {
+    const run = this.#run;
+    const leader = this.pid;
+    if (!run || run.done || run.stopReason) return;
+    run.stopReason = reason;
+    if (leader === undefined) return;
+    if (!this.spec.persistent || !this.spec.interruptible) {
+      this.#killAll();
+      return;
+    }
+    signalAll(sessionProcesses(leader, this.#token), "SIGINT");
+    this.spec.onInterrupt?.(this);
+    run.timers.push(setTimeout(() => {
+      const others = sessionProcesses(leader, this.#token).filter((p) => p !== leader);
+      signalAll(others, "SIGKILL");
+    }, KILL_CHILDREN_AFTER_MS));
+    run.timers.push(setTimeout(() => {
+      if (!run.done) this.#killAll();
+    }, KILL_SESSION_AFTER_MS));
+  }
+
+  /** Ends the session and every process it started. */
+  async terminate(): Promise<void> {
+    this.interrupt("stopped: the session was terminated.");
+    this.#killAll();
+    await this.#waitExit();
+    if (this.#dir) {
+      await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+      this.#dir = undefined;
+    }
+  }
+
+  #killAll(): void {
+    const leader = this.#child?.pid;
+    if (leader === undefined) return;
+    // Stop the tree first so nothing respawns, then kill it.
+    const pids = sessionProcesses(leader, this.#token);
+    signalAll(pids, "SIGKILL");
+  }
+
+  async #waitExit(): Promise<void> {
+    if (!this.#child) return;
+    const child = this.#child;
+    await Promise.race([this.#exitStatus, delay(5_000)]);
+    await Promise.race([this.#readerDone, delay(1_000)]);
+    try {
+      await this.#writer?.close();
+    } catch {
+      // already closed
+    }
+    try {
+      await child.stdout.cancel();
+    } catch {
+      // already consumed
+    }
+    if (this.#child === child) {
+      this.#child = undefined;
+      this.#writer = undefined;
+    }
+  }
+
+  async #start(code: string): Promise<string | undefined> {
+    const settings = this.#settings();
+    if (!this.#dir) {
+      this.#dir = await Deno.makeTempDir({ prefix: `interpreter-${this.spec.language}-` });
+    }
+    this.#nonce = newNonce();
+    let argv: string[];
+    try {
+      argv = await this.spec.prepare(this.#dir, this.#nonce, code);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    const env = { ...settings.env, ...this.spec.env, INTERPRETER_SESSION: this.#token };
+    let child: Deno.ChildProcess;
+    try {
+      child = spawnSession(argv, { permissions: settings.permissions, env, cwd: settings.cwd });
+    } catch (error) {
+      return `could not start ${argv[0]}: ${(error as Error).message}`;
+    }
+    this.#child = child;
+    this.#alive = true;
+    this.#writer = child.stdin.getWriter();
+    this.#stdinLink = stdinLinkOf(child.pid);
+    const parser = new FrameParser(
+      this.#nonce,
+      (bytes) => this.#onOutput(bytes),
+      (kind, payload) => this.#onRecord(kind, payload),
+    );
+    this.#exitStatus = child.status;
+    this.#readerDone = (async () => {
+      try {
+        for await (const chunk of child.stdout) parser.push(chunk);
+      } catch {
+        // the stream was cancelled
+      }
+      parser.flush();
+    })();
+    child.status.then((status) => this.#onExit(child, status));
+    if (!this.spec.persistent) return undefined;
+    const ready = new Promise<boolean>((resolve) => {
+      this.#ready = () => resolve(true);
+      child.status.then(() => resolve(false));
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ok = await Promise.race([
+      ready,
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS)),
+    ]);
+    clearTimeout(timer);
+    this.#ready = undefined;
+    if (!ok) {
+      const early = this.#takeOrphan();
+      this.#killAll();
+      await this.#waitExit();
+      return `could not start the ${this.spec.language} session` +
+        (early ? `:\n${early}` : ` (${argv[0]} did not answer)`);
+    }
+    this.#stdinLink = stdinLinkOf(child.pid) ?? this.#stdinLink;
+    this.#takeOrphan();
+    return undefined;
+  }
+
+  #takeOrphan(): string {
+    const text = new TextDecoder().decode(concatBytes(this.#orphan));
+    this.#orphan = [];
+    this.#orphanBytes = 0;
+    return text.trim();
+  }
+
+  #onOutput(bytes: Uint8Array): void {
+    const run = this.#run;
+    if (!run || run.done) {
+      // Output between runs (a background job) is shown with the next run.
+      if (this.#orphanBytes < 64 * 1024) {
+        this.#orphan.push(bytes.slice());
+        this.#orphanBytes += bytes.length;
+      }
+      return;
+    }
+    this.#show(run, run.collector.write(bytes));
+  }
+
+  #show(run: RunState, text: string): void {
+    run.lastOutput = performance.now();
+    if (!text) return;
+    run.shown += text;
+    run.feed.output(text);
+  }
+
+  #onRecord(kind: string, payload: string): void {
+    const run = this.#run;
+    switch (kind) {
+      case "R":
+        this.#ready?.();
+        return;
+      case "L":
+        if (run && !run.done) {
+          run.waitingMarker = false;
+          run.feed.push({
+            role: "computer",
+            type: "console",
+            format: "active_line",
+            content: Number(payload),
+          });
+        }
+        return;
+      case "W":
+        if (run) run.waitingMarker = true;
+        return;
+      case "I":
+        if (run && !run.done) this.#image(run, payload);
+        return;
+      case "E":
+        if (run && !run.done) {
+          run.status = Number(payload);
+          this.#finishRun(run);
+        }
+        return;
+    }
+  }
+
+  #image(run: RunState, path: string): void {
+    try {
+      const bytes = Deno.readFileSync(path);
+      Deno.removeSync(path);
+      run.feed.push({
+        role: "computer",
+        type: "image",
+        format: "base64.png",
+        content: toBase64(bytes),
+      });
+    } catch (error) {
+      this.#show(
+        run,
+        run.collector.note(`[could not read an image: ${(error as Error).message}]\n`),
+      );
+    }
+  }
+
+  async #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): Promise<void> {
+    if (this.#child !== child) return;
+    this.#alive = false;
+    // Give the reader a moment to deliver the last bytes.
+    await Promise.race([this.#readerDone, delay(300)]);
+    const run = this.#run;
+    if (run && !run.done) {
+      run.exited = { code: status.code, signal: status.signal };
+      this.#finishRun(run);
+    }
+    // Leave nothing behind (background jobs of a one-shot program, a dead session's children).
+    const left = sessionProcesses(child.pid, this.#token).filter((p) => p !== child.pid);
+    signalAll(left, "SIGKILL");
+    if (this.spec.persistent && !run?.stopReason && !run) {
+      this.#restartNote =
+        `[the ${this.spec.language} session had ended (exit code ${status.code}); ` +
+        `this run started a new one, so earlier variables are gone]\n`;
+    }
+  }
+
+  #finishRun(run: RunState): void {
+    if (run.done) return;
+    run.done = true;
+    run.resolve();
+  }
+
+  async #execute(code: string, options: SessionRunOptions, feed: RunFeed): Promise<void> {
+    const settings = this.#settings();
+    const run: RunState = {
+      feed,
+      collector: new OutputCollector({
+        maxOutput: settings.maxOutput,
+        dir: settings.outputDir,
+        label: this.spec.language,
+        storeBudget: settings.storeBudget,
+      }),
+      shown: "",
+      code,
+      started: performance.now(),
+      lastOutput: performance.now(),
+      waitingMarker: false,
+      waitingSince: undefined,
+      stopReason: undefined,
+      status: undefined,
+      exited: undefined,
+      done: false,
+      resolve: () => {},
+      timers: [],
+      settings,
+    };
+    const ended = new Promise<void>((resolve) => run.resolve = resolve);
+    const onAbort = () => this.interrupt("stopped by the user.");
+    try {
+      if (!this.spec.persistent || !this.#alive) {
+        if (this.spec.persistent && this.#child) await this.#waitExit();
+        const error = await this.#start(code);
+        if (error) {
+          this.#show(run, run.collector.note(error + "\n"));
+          run.done = true;
+          return;
+        }
+      }
+      this.#run = run;
+      if (this.#restartNote) {
+        this.#show(run, run.collector.note(this.#restartNote));
+        this.#restartNote = "";
+      }
+      if (this.#orphanBytes) {
+        for (const bytes of this.#orphan) this.#show(run, run.collector.write(bytes));
+        this.#orphan = [];
+        this.#orphanBytes = 0;
+      }
+      const timeout = options.timeout ?? settings.timeout;
+      if (timeout > 0) {
+        run.timers.push(setTimeout(() => {
+          this.interrupt(`stopped after ${timeout} s (the time limit for one run).`);
+        }, timeout * 1000));
+      }
+      if (options.signal?.aborted) onAbort();
+      options.signal?.addEventListener("abort", onAbort);
+      this.#scheduleCheck(run);
+      if (this.spec.persistent) {
+        try {
+          await this.spec.send!(this, code, options.variant);
+        } catch (error) {
+          this.#show(
+            run,
+            run.collector.note(`could not send the code: ${(error as Error).message}\n`),
+          );
+          this.#killAll();
+        }
+      }
+      await ended;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      for (const t of run.timers) clearTimeout(t);
+      run.done = true;
+      if (this.#run === run) this.#run = undefined;
+      this.#complete(run);
+    }
+  }
+
+  #scheduleCheck(run: RunState): void {
+    run.timers.push(setTimeout(() => {
+      if (run.done) return;
+      this.#check(run);
+      this.#scheduleCheck(run);
+    }, CHECK_INTERVAL_MS));
+  }
+
+  #check(run: RunState): void {
+    const now = performance.now();
+    const leader = this.pid;
+    if (leader === undefined || run.stopReason) return;
+    let waiting = run.waitingMarker;
+    if (!waiting && now - run.lastOutput >= CHECK_INTERVAL_MS) {
+      waiting = this.isWaitingForInput();
+    }
+    if (!waiting) {
+      run.waitingSince = undefined;
+      return;
+    }
+    run.waitingSince ??= now;
+    if (now - run.waitingSince >= run.settings.inputIdleTimeout * 1000) {
+      this.interrupt(
+        "stopped: the program was waiting for input, and nobody can type here. " +
+          "Give the input in the code instead (arguments, a here-document, a pipe, or a variable).",
+      );
+    }
+  }
+
+  #complete(run: RunState): void {
+    const notes: string[] = [];
+    if (run.stopReason) notes.push(run.stopReason);
+    if (run.exited && this.spec.persistent) {
+      notes.push(
+        `The ${this.spec.language} session ended` +
+          (run.exited.signal ? ` (${run.exited.signal})` : ` (exit code ${run.exited.code})`) +
+          "; the next run starts a new one, so its variables and state are gone.",
+      );
+    } else if (run.stopReason && this.spec.persistent && this.spec.interruptible) {
+      notes.push(`The ${this.spec.language} session is still running and keeps its state.`);
+    }
+    if (!run.stopReason) {
+      const status = this.spec.persistent ? run.status : run.exited?.code;
+      if (this.spec.language === "shell" || !this.spec.persistent) {
+        if (status !== undefined && status !== 0) notes.push(`[exit status ${status}]`);
+      }
+    }
+    let tail = run.collector.finish();
+    if (notes.length) {
+      const sep = (run.shown + tail).length && !(run.shown + tail).endsWith("\n") ? "\n" : "";
+      tail += sep + notes.join("\n") + "\n";
+    }
+    const full = run.shown + tail;
+    // seam: sandbox — the final text passes through finishOutput (see finish.ts).
+    const final = finishOutput({
+      language: this.spec.language,
+      code: run.code,
+      output: full,
+      exitStatus: this.spec.persistent ? run.status : run.exited?.code,
+      stopped: run.stopReason,
+      permissions: run.settings.permissions,
+    });
+    const extra = final.startsWith(run.shown) ? final.slice(run.shown.length) : "\n" + final;
+    if (extra) run.feed.output(extra);
+    run.feed.push({ role: "computer", type: "console", format: "active_line", content: null });
+    run.feed.end();
+  }
+}
+
+function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+export { isAlive };

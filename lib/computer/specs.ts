@@ -1,0 +1,126 @@
+/**
+ * How each kind of language becomes a session: which program runs, which
+ * driver it gets, and how code is sent to it.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { Permissions } from "../sandbox/permissions.ts";
+import { denoPermissionFlags } from "./deno_flags.ts";
+import { BASH_DRIVER, SH_DRIVER } from "./drivers/shell_driver.ts";
+import { mplBackend, PYTHON_DRIVER } from "./drivers/python_driver.ts";
+import { JS_DRIVER } from "./drivers/js_driver.ts";
+import { prepareScript } from "./js_transform.ts";
+import type { Session, SessionSpec } from "./session.ts";
+
+const encoder = new TextEncoder();
+
+/** A persistent Python session run by `python`. */
+export function pythonSpec(python: string): SessionSpec {
+  const env: Record<string, string> = { PYTHONUNBUFFERED: "1", PYTHONIOENCODING: "utf-8" };
+  if (!Deno.env.get("MPLBACKEND")) env.MPLBACKEND = "module://_interpreter_mpl_backend";
+  return {
+    language: "python",
+    persistent: true,
+    interruptible: true,
+    env,
+    prepare(dir, nonce) {
+      Deno.writeTextFileSync(join(dir, "driver.py"), PYTHON_DRIVER);
+      Deno.writeTextFileSync(join(dir, "_interpreter_mpl_backend.py"), mplBackend(nonce, dir));
+      return [python, "-u", join(dir, "driver.py"), nonce, dir];
+    },
+    async send(session: Session, code: string) {
+      const body = encoder.encode(code);
+      const header = encoder.encode(`${body.length}\n`);
+      const message = new Uint8Array(header.length + body.length);
+      message.set(header);
+      message.set(body, header.length);
+      await session.write(message);
+    },
+  };
+}
+
+/** A persistent shell session (`bash` when present, else `sh`). */
+export function shellSpec(shell: string, isBash: boolean): SessionSpec {
+  return {
+    language: "shell",
+    persistent: true,
+    interruptible: true,
+    prepare(dir, nonce) {
+      const fifo = join(dir, "stdin");
+      try {
+        Deno.removeSync(fifo);
+      } catch {
+        // not there yet
+      }
+      const driver = join(dir, "driver.sh");
+      // The driver creates the FIFO it uses as standard input for user code.
+      Deno.writeTextFileSync(
+        driver,
+        `mkfifo "$2/stdin" || exit 1\n` + (isBash ? BASH_DRIVER : SH_DRIVER),
+      );
+      return isBash
+        ? [shell, "--noprofile", "--norc", driver, nonce, dir]
+        : [shell, driver, nonce, dir];
+    },
+    async send(session: Session, code: string) {
+      Deno.writeTextFileSync(
+        join(session.dir!, "cell.sh"),
+        code.endsWith("\n") ? code : code + "\n",
+      );
+      await session.write(encoder.encode("\n"));
+    },
+    onInterrupt(session: Session) {
+      // `read` in bash itself resumes after SIGINT: hand it an empty line so it returns.
+      const pid = session.pid;
+      if (pid === undefined || !session.isWaitingForInput([pid])) return;
+      try {
+        const fifo = Deno.openSync(join(session.dir!, "stdin"), { write: true });
+        fifo.writeSync(encoder.encode("\n"));
+        fifo.close();
+      } catch {
+        // the session is going away
+      }
+    },
+  };
+}
+
+/** A persistent Deno session, shared by JavaScript and TypeScript (variant "typescript"). */
+export function denoSpec(deno: string, permissions: () => Permissions): SessionSpec {
+  return {
+    language: "javascript",
+    persistent: true,
+    // A busy JavaScript loop cannot be interrupted from outside: stop = restart.
+    interruptible: false,
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    prepare(dir, nonce) {
+      const driver = join(dir, "driver.js");
+      Deno.writeTextFileSync(driver, JS_DRIVER);
+      const flags = denoPermissionFlags(permissions());
+      if (!flags.includes("--allow-all")) flags.push("--allow-sys=inspector");
+      return [deno, "run", "--quiet", ...flags, driver, nonce];
+    },
+    async send(session: Session, code: string, variant?: string) {
+      const prepared = prepareScript(code, { typescript: variant === "typescript" });
+      const line = "error" in prepared
+        ? JSON.stringify({ error: prepared.error })
+        : JSON.stringify({ code: prepared.code });
+      await session.write(encoder.encode(line + "\n"));
+    },
+  };
+}
+
+/** A one-shot language: each run writes the code to a file and runs `program file`. */
+export function oneShotSpec(language: string, program: string, extension: string): SessionSpec {
+  return {
+    language,
+    persistent: false,
+    interruptible: false,
+    prepare(dir, _nonce, code) {
+      const file = join(dir, `code.${extension}`);
+      Deno.writeTextFileSync(file, code);
+      return [program, file];
+    },
+  };
+}
