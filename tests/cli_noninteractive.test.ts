@@ -205,3 +205,19 @@ Deno.test({
     }
   },
 });
+
+Deno.test("cli: --profiles prints the folder and creates default.yaml; --reset_profile restores it", async () => {
+  await withHome(async (home) => {
+    const env = { DISPLAY: "", WAYLAND_DISPLAY: "" };
+    const r = await runCli(["--profiles"], { home, env });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout.trim(), `${home}/config/profiles`);
+    const path = `${home}/config/profiles/default.yaml`;
+    assertIncludes(await Deno.readTextFile(path), "llm:");
+    await Deno.writeTextFile(path, "auto_run: true\n");
+    const reset = await runCli(["--reset_profile"], { home, env });
+    assertEquals(reset.code, 0, reset.stderr);
+    assertIncludes(await Deno.readTextFile(path), 'model: "gpt-4o"');
+    assertEquals(await Deno.readTextFile(`${path}.bak`), "auto_run: true\n");
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertIncludes } from "./helpers/terminal_assert.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand } from "./helpers/terminal_cli.ts";
+import { cliCommand, runCli } from "./helpers/terminal_cli.ts";
 import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
 
 const HAS_COMPUTER = await Deno.stat(new URL("../lib/computer/mod.ts", import.meta.url)).then(
@@ -27,7 +27,14 @@ interface Ctx {
 async function session(
   script: FakeTurn[],
   fn: (ctx: Ctx) => Promise<void>,
-  options: { args?: string[]; env?: Record<string, string>; home?: string; delayMs?: number } = {},
+  options: {
+    args?: string[];
+    env?: Record<string, string>;
+    home?: string;
+    delayMs?: number;
+    /** Runs before the first prompt is awaited (e.g. to answer a picker). */
+    beforePrompt?: (term: TmuxSession) => Promise<void>;
+  } = {},
 ): Promise<void> {
   const home = options.home ?? await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
   const fake = startFakeOpenAI({ script, delayMs: options.delayMs });
@@ -47,7 +54,8 @@ async function session(
     height: 30,
   });
   try {
-    await term.waitFor(/^> /m);
+    await options.beforePrompt?.(term);
+    await term.waitFor(/^>\s*$/m);
     await fn({ term, fake, home });
   } finally {
     await term.close();
@@ -75,7 +83,7 @@ Deno.test({
       assertIncludes(shown, "┌─ python");
       assertIncludes(shown, "print(6 * 7)");
       await term.line("y");
-      const done = await term.waitFor(/^> /m, { count: 2 });
+      const done = await term.waitFor(/^>\s*$/m);
       assertIncludes(done, "42");
       assertIncludes(done, "The answer is 42.");
       assert(/tokens in, \d+ out/.test(done), "usage line");
@@ -174,13 +182,13 @@ Deno.test({
         await term.line("stream slowly");
         await term.waitFor("word word");
         await term.keys("C-c");
-        await term.waitFor(/^> /m, { count: 2 });
+        await term.waitFor(/^>\s*$/m);
         await term.line("now some code");
         await term.waitFor("Would you like to run this code?");
         await term.line("y");
         await term.waitFor(/^  sleeping/m);
         await term.keys("C-c");
-        await term.waitFor(/^> /m, { count: 3 });
+        await term.waitFor(/^>\s*$/m);
         await term.keys("C-d");
         assertEquals(await term.waitForExit(), 0);
         const files = [...Deno.readDirSync(`${home}/data/conversations`)];
@@ -202,7 +210,7 @@ Deno.test({
       await session([{ text: "first answer" }], async ({ term }) => {
         await term.line("remember this line");
         await term.waitFor("first answer");
-        await term.waitFor(/^> /m, { count: 2 });
+        await term.waitFor(/^>\s*$/m);
         await term.keys("C-d");
         assertEquals(await term.waitForExit(), 0);
       }, { home });
@@ -230,6 +238,61 @@ Deno.test({
         await term.line("%bogus");
         await term.waitFor("Unknown command %bogus");
       }, { home });
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "tmux: --conversations lists saved ones newest first and resumes the chosen one",
+  ignore,
+  fn: async () => {
+    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
+    const fake = startFakeOpenAI({ script: [{ text: "older answer" }, { text: "newer answer" }] });
+    try {
+      const args = [
+        "--api_base",
+        fake.url,
+        "--model",
+        "gpt-4o-mini",
+        "--api_key",
+        "sk-x-0123456789",
+      ];
+      assertEquals((await runCli([...args, "older question"], { home })).code, 0);
+      await new Promise((r) => setTimeout(r, 1100)); // distinct file times
+      assertEquals((await runCli([...args, "newer question"], { home })).code, 0);
+    } finally {
+      await fake.close();
+    }
+    try {
+      await session([{ text: "continued answer" }], async ({ term }) => {
+        await term.line("follow up");
+        await term.waitFor("continued answer");
+        await term.waitFor(/^>\s*$/m);
+        await term.keys("C-d");
+        assertEquals(await term.waitForExit(), 0);
+      }, {
+        home,
+        args: ["--conversations"],
+        beforePrompt: async (term) => {
+          const list = await term.waitFor("Resume which one?");
+          assert(
+            list.indexOf("1. newer question") >= 0 &&
+              list.indexOf("2. older question") > list.indexOf("1. newer question"),
+            list,
+          );
+          await term.line("2");
+          const shown = await term.waitFor("older answer");
+          assertIncludes(shown, "> older question");
+        },
+      });
+      const files = [...Deno.readDirSync(`${home}/data/conversations`)].map((e) => e.name);
+      assertEquals(files.length, 2);
+      const older = files.find((f) => f.startsWith("older"))!;
+      const saved = await Deno.readTextFile(`${home}/data/conversations/${older}`);
+      assertIncludes(saved, "follow up");
+      assertIncludes(saved, "continued answer");
     } finally {
       await Deno.remove(home, { recursive: true });
     }

@@ -90,10 +90,16 @@ export class TmuxSession {
   async waitForExit(timeoutMs = 30_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const [dead, status] =
-        (await this.#tmux("display", "-p", "-t", "main", "#{pane_dead} #{pane_dead_status}"))
-          .trim().split(" ");
-      if (dead === "1") return Number(status);
+      const [dead, status, signal] = (await this.#tmux(
+        "display",
+        "-p",
+        "-t",
+        "main",
+        "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}",
+      )).trim().split(" ");
+      // The status can lag the dead flag for a moment: poll until one is set.
+      if (dead === "1" && status !== "") return Number(status);
+      if (dead === "1" && signal) return 128 + Number(signal);
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the program did not exit within ${timeoutMs} ms:\n${await this.capture()}`);
