@@ -15,8 +15,8 @@ import { join } from "node:path";
 // CSI, OSC and two-character escape sequences
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-// deno-lint-ignore no-control-regex
 const ANSI_AT_START =
+  // deno-lint-ignore no-control-regex
   /^(?:\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_])/;
 // control characters other than tab, newline and carriage return
 // deno-lint-ignore no-control-regex
@@ -215,8 +215,8 @@ export class OutputCollector {
         this.#phase = "truncated";
         this.#pending = "";
         this.#openFile();
-        out += `\n\n[... output too long: the full output is being saved to ${this.path}; ` +
-          `its last part follows when the program ends ...]\n`;
+        out += `\n[... output too long: the middle is left out and saved to a file; ` +
+          `the end follows when the program finishes ...]\n`;
       }
     }
     return out;

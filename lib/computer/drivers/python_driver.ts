@@ -33,7 +33,7 @@ def _emit(kind, payload=""):
     os.write(1, MARK + (kind + payload + "\n").encode("utf-8", "replace"))
 
 
-_state = {"running": False, "cell": None, "line": None, "at": 0.0}
+_state = {"running": False, "cell": None, "line": None, "at": 0.0, "records": 0}
 
 
 def _on_int(signum, frame):
@@ -59,8 +59,9 @@ def _local_trace(frame, event, arg):
         n = frame.f_lineno
         if n != _state["line"]:
             now = time.monotonic()
-            # at most one record per 5 ms, so tight loops are not slowed down by I/O
-            if now - _state["at"] >= 0.005 or _state["line"] is None:
+            # the first lines always, then at most one record per 5 ms (tight loops stay fast)
+            _state["records"] += 1
+            if _state["records"] <= 100 or now - _state["at"] >= 0.005:
                 _state["line"] = n
                 _state["at"] = now
                 _emit("L", str(n))
@@ -83,10 +84,12 @@ _FLAGS = getattr(ast, "PyCF_ALLOW_TOP_LEVEL_AWAIT", 0)
 
 
 def _print_error(name, exc):
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != name:
-        tb = tb.tb_next
-    traceback.print_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
+    # Show the user's frames only: drop the driver's own (the run loop, the input and SIGINT hooks).
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    te.stack = traceback.StackSummary.from_list(
+        [f for f in te.stack if f.filename != __file__]
+    )
+    sys.stderr.write("".join(te.format()))
 
 
 def _show_figures():
@@ -118,6 +121,7 @@ def _run(src):
     status = 0
     _state["cell"] = name
     _state["line"] = None
+    _state["records"] = 0
     _state["running"] = True
     try:
         sys.settrace(_global_trace)

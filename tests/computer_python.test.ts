@@ -1,0 +1,189 @@
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+  collect,
+  numbersAfter,
+  pythonWithMatplotlib,
+  textOf,
+  waitGone,
+  withComputer,
+} from "./helpers/computer_helpers.ts";
+
+Deno.test("python: state survives between runs; a last bare expression is shown like a REPL", async () => {
+  await withComputer({}, async (computer) => {
+    assertEquals(
+      textOf(await computer.run("python", "import math\nx = 21\ndef double(v):\n    return v * 2")),
+      "",
+    );
+    assertEquals(textOf(await computer.run("py", "print('hi')\ndouble(x)")), "hi\n42\n");
+    assertEquals(textOf(await computer.run("python3", "math.sqrt(16)")), "4.0\n");
+    // None is not displayed, like a REPL
+    assertEquals(textOf(await computer.run("python", "None")), "");
+  });
+});
+
+Deno.test("python: tracebacks come back as output and show the code as written", async () => {
+  await withComputer({}, async (computer) => {
+    const text = textOf(
+      await computer.run("python", "def f():\n    return 1/0  # the  'odd'   comment\n\nf()"),
+    );
+    assertStringIncludes(text, "Traceback (most recent call last)");
+    assertStringIncludes(text, "return 1/0  # the  'odd'   comment");
+    assertStringIncludes(text, "ZeroDivisionError: division by zero");
+    assert(!text.includes("driver.py"), "the driver's own frames are hidden");
+    const syntax = textOf(await computer.run("python", "def (:"));
+    assertStringIncludes(syntax, "SyntaxError");
+    // the session is still usable
+    assertEquals(textOf(await computer.run("python", "1 + 1")), "2\n");
+    // sys.exit() ends the run, not the session
+    await computer.run("python", "y = 5");
+    await computer.run("python", "import sys\nsys.exit(0)");
+    assertEquals(textOf(await computer.run("python", "y")), "5\n");
+  });
+});
+
+Deno.test("python: active lines are streamed, then null", async () => {
+  await withComputer({}, async (computer) => {
+    const chunks = await collect(
+      computer.stream("python", "a = 1\nfor i in range(2):\n    print(i)\nb = 2"),
+    );
+    const lines = chunks.filter((c) => c.format === "active_line").map((c) => c.content);
+    // Consecutive active lines are merged (only the latest is kept), so the line
+    // reported just before the first output is the print on line 3.
+    const firstOutput = chunks.findIndex((c) => c.format === "output");
+    assertEquals(chunks[firstOutput - 1].content, 3);
+    assert(lines.every((l) => l === null || (l >= 1 && l <= 4)), JSON.stringify(lines));
+    assertEquals(chunks[chunks.length - 1].format, "active_line");
+    assertEquals(chunks[chunks.length - 1].content, null);
+    const output = chunks.filter((c) => c.format === "output").map((c) => c.content).join("");
+    assertEquals(output, "0\n1\n");
+  });
+});
+
+Deno.test("python: input() is stopped with a reason and the variables are kept", async () => {
+  await withComputer({ inputIdleTimeout: 0.3 }, async (computer) => {
+    await computer.run("python", "kept = 'yes'");
+    const text = textOf(await computer.run("python", "name = input('Your name? ')\nprint(name)"));
+    assertStringIncludes(text, "Your name?");
+    assertStringIncludes(text, "stopped: the program was waiting for input");
+    assertEquals(textOf(await computer.run("python", "kept")), "'yes'\n");
+    // reading sys.stdin directly is detected through /proc
+    const raw = textOf(await computer.run("python", "import sys\nsys.stdin.readline()"));
+    assertStringIncludes(raw, "stopped: the program was waiting for input");
+  });
+});
+
+Deno.test("python: the wall-clock timeout stops a run and keeps the session's state", async () => {
+  await withComputer({ timeout: 1 }, async (computer) => {
+    await computer.run("python", "counter = 41");
+    const text = textOf(
+      await computer.run(
+        "python",
+        "import time\nprint('start')\nwhile True:\n    time.sleep(0.01)",
+      ),
+    );
+    assertStringIncludes(text, "start\n");
+    assertStringIncludes(text, "KeyboardInterrupt");
+    assertStringIncludes(text, "stopped after 1 s");
+    assertEquals(textOf(await computer.run("python", "counter + 1")), "42\n");
+    // a per-run timeout overrides the default; a busy loop without I/O is stopped too
+    const busy = textOf(await computer.run("python", "while True: pass", { timeout: 0.5 }));
+    assertStringIncludes(busy, "stopped after 0.5 s");
+  });
+});
+
+Deno.test("python: stop() and an AbortSignal interrupt the run and its child processes", async () => {
+  await withComputer({}, async (computer) => {
+    await computer.run("python", "state = 'kept'");
+    const code = "import subprocess, sys\n" +
+      "p = subprocess.Popen(['sleep', '1000'])\n" +
+      "print('PID', p.pid, flush=True)\n" +
+      "p.wait()";
+    let pids: number[] = [];
+    let text = "";
+    for await (const chunk of computer.stream("python", code)) {
+      if (chunk.format !== "output") continue;
+      text += chunk.content;
+      if (!pids.length && (pids = numbersAfter(text, "PID")).length) await computer.stop();
+    }
+    assertStringIncludes(text, "stopped by the user");
+    assertEquals(await waitGone(pids), [], "the child was killed");
+
+    const controller = new AbortController();
+    const aborted = computer.run("python", "import time\nwhile True: time.sleep(0.05)", {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 300);
+    assertStringIncludes(textOf(await aborted), "stopped by the user");
+    assertEquals(textOf(await computer.run("python", "state")), "'kept'\n");
+  });
+});
+
+Deno.test("python: breaking out of the stream stops the run", async () => {
+  await withComputer({}, async (computer) => {
+    for await (
+      const chunk of computer.stream(
+        "python",
+        "import time\nprint('x', flush=True)\ntime.sleep(1000)",
+      )
+    ) {
+      if (chunk.format === "output") break;
+    }
+    assertEquals(textOf(await computer.run("python", "'next'")), "'next'\n");
+  });
+});
+
+Deno.test("python: the environment holds no secrets", async () => {
+  Deno.env.set("COMPUTER_TEST_API_KEY", "sk-should-not-leak");
+  Deno.env.set("COMPUTER_TEST_PLAIN", "visible");
+  try {
+    await withComputer({}, async (computer) => {
+      const text = textOf(
+        await computer.run(
+          "python",
+          "import os\nprint(os.environ.get('COMPUTER_TEST_API_KEY'), os.environ.get('COMPUTER_TEST_PLAIN'))",
+        ),
+      );
+      assertEquals(text, "None visible\n");
+    });
+    await withComputer({ secretEnv: ["COMPUTER_TEST_PLAIN"] }, async (computer) => {
+      const text = textOf(
+        await computer.run("python", "import os\nos.environ.get('COMPUTER_TEST_PLAIN')"),
+      );
+      assertEquals(text, "");
+    });
+  } finally {
+    Deno.env.delete("COMPUTER_TEST_API_KEY");
+    Deno.env.delete("COMPUTER_TEST_PLAIN");
+  }
+});
+
+const mplPython = pythonWithMatplotlib();
+if (!mplPython) console.log("skipping the plt.show() test: no python3 here can import matplotlib");
+
+Deno.test({
+  name: "python: plt.show() yields a PNG image chunk",
+  ignore: !mplPython,
+  fn: async () => {
+    await withComputer({ python: mplPython }, async (computer) => {
+      const messages = await computer.run(
+        "python",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()\nprint('after')",
+      );
+      const image = messages.find((m) => m.type === "image");
+      assert(image, JSON.stringify(messages).slice(0, 300));
+      assertEquals(image.format, "base64.png");
+      assertMatch(image.content, /^iVBORw0KGgo/); // PNG signature
+      assertEquals(textOf(messages), "after\n");
+    });
+  },
+});
+
+Deno.test("python: a missing interpreter is reported as output", async () => {
+  await withComputer({ python: "/nonexistent/python3" }, async (computer) => {
+    const text = textOf(await computer.run("python", "print(1)"));
+    assertStringIncludes(text, "Python 3 was not found");
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Helpers for the computer tests: a computer whose files live in a temporary
+ * folder, output text of a run, and process checks through /proc.
+ *
+ * @module
+ */
+
+import { deepStrictEqual } from "node:assert";
+import type { LmcChunk, LmcMessage } from "../../lib/core/lmc.ts";
+import { Computer } from "../../lib/computer/mod.ts";
+import type { ComputerOptions } from "../../lib/computer/types.ts";
+
+/** Runs `fn` with a computer whose data folder is a fresh temporary folder; always terminates it. */
+export async function withComputer(
+  options: ComputerOptions,
+  fn: (computer: Computer, dataDir: string) => Promise<void>,
+): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix: "computer-test-" });
+  const computer = new Computer({ dataDir, ...options });
+  try {
+    await fn(computer, dataDir);
+  } finally {
+    await computer.terminate();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+/** The console output text of a run's messages. */
+export function textOf(messages: LmcMessage[]): string {
+  return messages.filter((m) => m.type === "console" && m.format === "output")
+    .map((m) => m.content).join("");
+}
+
+/** Collects every chunk of a streamed run. */
+export async function collect(stream: AsyncIterable<LmcChunk>): Promise<LmcChunk[]> {
+  const chunks: LmcChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+/** True while /proc/<pid> exists and is not a zombie. */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (bounded) until none of `pids` is alive; returns those still alive. */
+export async function waitGone(pids: number[], ms = 3000): Promise<number[]> {
+  const end = Date.now() + ms;
+  let alive = pids.filter(processAlive);
+  while (alive.length && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    alive = alive.filter(processAlive);
+  }
+  return alive;
+}
+
+/** The numbers printed on lines starting with `label` (e.g. "PID 123"). */
+export function numbersAfter(text: string, label: string): number[] {
+  return [...text.matchAll(new RegExp(`${label} (\\d+)`, "g"))].map((m) => Number(m[1]));
+}
+
+/** A python3 that can import matplotlib, or undefined. */
+export function pythonWithMatplotlib(): string | undefined {
+  for (const candidate of [Deno.env.get("INTERPRETER_PYTHON"), "python3", "/usr/bin/python3"]) {
+    if (!candidate) continue;
+    try {
+      const out = new Deno.Command(candidate, {
+        args: ["-c", "import matplotlib"],
+        stdout: "null",
+        stderr: "null",
+      }).outputSync();
+      if (out.success) return candidate;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
+/** Throws unless `condition` holds. */
+export function assert(condition: unknown, message = "assertion failed"): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+/** Deep equality (node:assert's deepStrictEqual). */
+export function assertEquals<T>(actual: T, expected: T, message?: string): void {
+  deepStrictEqual(actual, expected, message);
+}
+
+/** Throws unless `text` contains `part`. */
+export function assertStringIncludes(text: string, part: string, message?: string): void {
+  if (!String(text).includes(part)) {
+    throw new Error(message ?? `expected to find ${JSON.stringify(part)} in:\n${text}`);
+  }
+}
+
+/** Throws unless `text` matches `pattern`. */
+export function assertMatch(text: string, pattern: RegExp): void {
+  if (!pattern.test(String(text))) {
+    throw new Error(`expected ${pattern} to match:\n${String(text).slice(0, 500)}`);
+  }
+}
