@@ -84,7 +84,7 @@ interface RunState {
 
 const READY_TIMEOUT_MS = 30_000;
 const CHECK_INTERVAL_MS = 200;
-const KILL_CHILDREN_AFTER_MS = 300;
+const KILL_CHILDREN_AFTER_MS = 150;
 const KILL_SESSION_AFTER_MS = 3_000;
 
 function delay(ms: number): Promise<void> {
@@ -110,6 +110,7 @@ export class Session {
   #orphanBytes = 0;
   #queue: Promise<void> = Promise.resolve();
   #restartNote = "";
+  #timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(spec: SessionSpec, settings: () => SessionSettings) {
     this.spec = spec;
@@ -168,12 +169,18 @@ export class Session {
       this.#killAll();
       return;
     }
-    signalAll(sessionProcesses(leader, this.#token), "SIGINT");
-    this.spec.onInterrupt?.(this);
-    run.timers.push(setTimeout(() => {
-      const others = sessionProcesses(leader, this.#token).filter((p) => p !== leader);
+    const before = sessionProcesses(leader, this.#token);
+    signalAll(before, "SIGINT");
+    // Then kill the rest of the tree (background jobs ignore SIGINT). This timer outlives the
+    // run on purpose: the run may end as soon as its foreground command dies.
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      const now = this.#run === run || !this.#run ? sessionProcesses(leader, this.#token) : [];
+      const others = [...new Set([...before, ...now])].filter((p) => p !== leader);
       signalAll(others, "SIGKILL");
-    }, KILL_CHILDREN_AFTER_MS));
+      if (!run.done) this.spec.onInterrupt?.(this);
+    }, KILL_CHILDREN_AFTER_MS);
+    this.#timers.add(timer);
     run.timers.push(setTimeout(() => {
       if (!run.done) this.#killAll();
     }, KILL_SESSION_AFTER_MS));
@@ -182,6 +189,8 @@ export class Session {
   /** Ends the session and every process it started. */
   async terminate(): Promise<void> {
     this.interrupt("stopped: the session was terminated.");
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     this.#killAll();
     await this.#waitExit();
     if (this.#dir) {

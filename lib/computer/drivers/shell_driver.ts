@@ -38,7 +38,8 @@ while IFS= read -r -u 3 __oi_cmd; do
   . "$__oi_cell"
   __oi_status=$?
   trap - DEBUG
-  [[ -n $__oi_int ]] && __oi_status=130
+  # after an interrupt its background jobs are about to be killed: forget them quietly
+  [[ -n $__oi_int ]] && { __oi_status=130; disown -a; }
   printf '\036%sE%s\n' "$__oi_nonce" "$__oi_status"
 done
 `;
