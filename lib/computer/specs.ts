@@ -98,7 +98,9 @@ export function denoSpec(deno: string, permissions: () => Permissions): SessionS
       const driver = join(dir, "driver.js");
       Deno.writeTextFileSync(driver, JS_DRIVER);
       const flags = denoPermissionFlags(permissions());
-      if (!flags.includes("--allow-all")) flags.push("--allow-sys=inspector");
+      // The driver evaluates code through node:inspector, which needs sys access
+      // (Deno has no narrower descriptor for it).
+      if (!flags.includes("--allow-all")) flags.push("--allow-sys");
       return [deno, "run", "--quiet", ...flags, driver, nonce];
     },
     async send(session: Session, code: string, variant?: string) {
