@@ -6,6 +6,7 @@
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
+import { LlmError } from "../lib/llm/errors.ts";
 import type { ComputerLike } from "../lib/computer/types.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
@@ -161,6 +162,107 @@ Deno.test({
           exists = false;
         }
         assertEquals(exists, false);
+      },
+    );
+  },
+});
+
+Deno.test({
+  name: "e2e: an Interpreter makes its own Computer, and reset() ends its sessions",
+  ignore: !!missing,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "engine_e2e_own_" });
+    const home = Deno.env.get("INTERPRETER_HOME");
+    Deno.env.set("INTERPRETER_HOME", dir);
+    const fake = startFakeOpenAI({
+      script: [
+        { toolCalls: [{ language: "python", code: "import sys; print(sys.version_info[0])" }] },
+        { text: "Python 3." },
+      ],
+    });
+    const it = new Interpreter({
+      autoRun: true,
+      llm: { model: "gpt-4o", apiBase: fake.url, apiKey: "sk-e2e" },
+    });
+    try {
+      assert(it.computer.languages.includes("python"));
+      await it.chat("which python?");
+      assertEquals(toolResults(fake, 1).map((s) => s.trim()), ["3"]);
+    } finally {
+      await it.reset();
+      await fake.close();
+      if (home === undefined) Deno.env.delete("INTERPRETER_HOME");
+      else Deno.env.set("INTERPRETER_HOME", home);
+      await Deno.remove(dir, { recursive: true });
+    }
+    assertEquals(it.messages, []);
+  },
+});
+
+Deno.test({
+  name: "e2e: each model failure after a python run ends in one clear error; nothing is lost",
+  ignore: !!missing,
+  async fn() {
+    const cases: [string, FakeTurn[], string][] = [
+      ["401", [{ status: 401 }], "auth"],
+      ["404", [{ status: 404 }], "not_found"],
+      ["5xx", [{ status: 500, headers: { "retry-after-ms": "5" } }, {
+        status: 502,
+        headers: { "retry-after-ms": "5" },
+      }], "server"],
+      ["timeout", [{ stall: "body" }], "timeout"],
+      ["cut off", [{ cutOff: "The output shows", abrupt: true }], "stream_cut"],
+    ];
+    for (const [name, failure, kind] of cases) {
+      await withRealComputer(
+        [
+          { toolCalls: [{ language: "python", code: "print(sum(range(10)))" }] },
+          ...failure,
+        ],
+        {},
+        async (it) => {
+          it.llm.maxRetries = 1;
+          it.llm.timeouts = { idle: 300 };
+          let error: unknown;
+          try {
+            await it.chat("sum 0..9");
+          } catch (err) {
+            error = err;
+          }
+          assert(error instanceof LlmError, `${name}: an LlmError`);
+          assertEquals(error.kind, kind, name);
+          assert(!error.message.includes("\n"), `${name}: one line`);
+          assert(!error.message.includes("sk-e2e-test"), `${name}: no key`);
+          const output = it.messages.find((m) => m.type === "console");
+          assertEquals(String(output?.content).trim(), "45", `${name}: the run's output is kept`);
+          if (name === "cut off") {
+            assertEquals(it.messages.at(-1)?.content, "The output shows");
+          }
+          assertEquals(it.responding, false);
+        },
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "e2e: a 429 with Retry-After is waited out and the turn finishes",
+  ignore: !!missing,
+  async fn() {
+    await withRealComputer(
+      [
+        { toolCalls: [{ language: "python", code: "print('a' * 3)" }] },
+        { status: 429, headers: { "retry-after": "1" } },
+        { text: "It printed aaa." },
+      ],
+      {},
+      async (it, fake) => {
+        const chunks = [];
+        for await (const c of it.chat("go", { stream: true })) chunks.push(c);
+        assert(chunks.some((c) => c.type === "status" && c.format === "retry"));
+        assertEquals(fake.requests.length, 3);
+        assertEquals(toolResults(fake, 2).map((s) => s.trim()), ["aaa"]);
+        assertEquals(it.messages.at(-1)?.content, "It printed aaa.");
       },
     );
   },

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { Computer } from "../computer/mod.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { type CompletionEvent, streamCompletion } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
@@ -169,21 +170,6 @@ class Framer {
   }
 }
 
-/** Settings of the computer module loaded on first use. */
-type ComputerModule = {
-  Computer: new (options: Record<string, unknown>) => ComputerLike;
-};
-
-let computerModule: ComputerModule | undefined;
-
-async function loadComputerModule(): Promise<ComputerModule> {
-  if (!computerModule) {
-    const url = new URL("../computer/mod.ts", import.meta.url).href;
-    computerModule = await import(url) as ComputerModule;
-  }
-  return computerModule;
-}
-
 /** The conversation engine. Several instances in one process are independent. */
 export class Interpreter {
   /** The conversation (LMC messages). Read it, clear it, or assign one to restore it. */
@@ -253,16 +239,9 @@ export class Interpreter {
     this.#computer = options.computer;
   }
 
-  /** The computer that runs code (created on first use when none was given). */
+  /** The computer that runs code (made on first use when none was given; starts nothing yet). */
   get computer(): ComputerLike {
-    if (!this.#computer) {
-      if (!computerModule) {
-        throw new Error(
-          "The computer is created on the first chat(); pass one in the constructor to use it earlier.",
-        );
-      }
-      this.#computer = this.#makeComputer(computerModule);
-    }
+    this.#computer ??= this.#makeComputer();
     return this.#computer;
   }
 
@@ -317,19 +296,14 @@ export class Interpreter {
     if (this.#computer) await this.#computer.terminate();
   }
 
-  #makeComputer(module: ComputerModule): ComputerLike {
+  #makeComputer(): ComputerLike {
     const secretEnv = resolveModel(this.llm.model).provider.keyEnv;
-    return new module.Computer({
+    return new Computer({
       permissions: this.#permissions,
       maxOutput: this.maxOutput,
       ...(this.timeout !== undefined ? { timeout: this.timeout } : {}),
       secretEnv,
     });
-  }
-
-  async #ensureComputer(): Promise<ComputerLike> {
-    if (!this.#computer) this.#computer = this.#makeComputer(await loadComputerModule());
-    return this.#computer;
   }
 
   #debug(...args: unknown[]): void {
@@ -402,7 +376,7 @@ export class Interpreter {
         if (notice) yield notice;
       }
       markStart(this.messages.length);
-      const computer = await this.#ensureComputer();
+      const computer = this.computer;
 
       let pending = input === undefined ? this.#trailingCode() : [];
       let turns = 0;
