@@ -5,6 +5,8 @@
  */
 
 import type { Permissions } from "../sandbox/permissions.ts";
+import { withDenialNotes } from "../sandbox/denials.ts";
+import { takeNetDenialsFor } from "../sandbox/sandbox.ts";
 
 /** What is known about a finished run. */
 export interface FinishedRun {
@@ -30,5 +32,9 @@ export interface FinishedRun {
  * the output was already shown, so only what is appended can still be yielded.
  */
 export function finishOutput(run: FinishedRun): string {
-  return run.output;
+  // What the sandbox denied, and the flag that would allow it.
+  return withDenialNotes(run.output, {
+    permissions: run.permissions,
+    netDenials: takeNetDenialsFor(run.permissions),
+  });
 }

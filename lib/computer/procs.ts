@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isSandboxWrapper } from "../sandbox/sandbox.ts";
+
 /** One process as seen in /proc/<pid>/stat. */
 interface ProcStat {
   pid: number;
@@ -73,7 +75,9 @@ export function sessionProcesses(leader: number, token?: string): number[] {
       if (!found.has(s.pid) && s.pid !== self && hasToken(s.pid, token)) found.add(s.pid);
     }
   }
-  return [...found];
+  // seam: sandbox — bubblewrap and the network relay are not code: signalling
+  // them would end the sandboxed session (killing the code ends them anyway).
+  return [...found].filter((pid) => !isSandboxWrapper(pid));
 }
 
 /** Sends `signal` to each pid, ignoring processes that are already gone. */

@@ -14,6 +14,7 @@ import { FrameParser, newNonce } from "./framing.ts";
 import { OutputCollector } from "./output.ts";
 import { isAlive, sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
+import { codeLeader } from "../sandbox/sandbox.ts";
 import { finishOutput } from "./finish.ts";
 
 /** Settings a session reads at the start of each run (they can change between runs). */
@@ -124,7 +125,8 @@ export class Session {
 
   /** The process id of the session leader, while it runs. */
   get pid(): number | undefined {
-    return this.#alive ? this.#child?.pid : undefined;
+    // seam: sandbox — inside the sandbox, the interpreter under the wrappers.
+    return this.#alive && this.#child ? codeLeader(this.#child.pid) : undefined;
   }
 
   /** Writes bytes to the session's command channel (its original stdin). */
@@ -243,7 +245,12 @@ export class Session {
     const env = { ...settings.env, ...this.spec.env, INTERPRETER_SESSION: this.#token };
     let child: Deno.ChildProcess;
     try {
-      child = spawnSession(argv, { permissions: settings.permissions, env, cwd: settings.cwd });
+      child = spawnSession(argv, {
+        permissions: settings.permissions,
+        env,
+        cwd: settings.cwd,
+        dir: this.#dir,
+      });
     } catch (error) {
       return `could not start ${argv[0]}: ${(error as Error).message}`;
     }

@@ -11,6 +11,7 @@
  */
 
 import type { Permissions } from "../sandbox/permissions.ts";
+import { SandboxSession } from "../sandbox/sandbox.ts";
 
 /** How to spawn a session process. */
 export interface SpawnSessionOptions {
@@ -20,6 +21,8 @@ export interface SpawnSessionOptions {
   env: Record<string, string>;
   /** Working directory. */
   cwd?: string;
+  /** The session's own scratch directory (driver, fifo, images): writable inside the sandbox. */
+  dir?: string;
 }
 
 let setsidPath: string | null | undefined;
@@ -44,19 +47,41 @@ function findSetsid(): string | null {
  * into stdout). The caller owns the returned child.
  */
 export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.ChildProcess {
-  // seam: sandbox — when `options.permissions` is not allow-all, the sandbox
-  // part wraps `cmd` in bubblewrap here (lib/sandbox). Keep this the only
-  // place where session processes are created.
-  const argv = ["/bin/sh", "-c", 'exec "$@" 2>&1', "sh", ...cmd];
+  // seam: sandbox — unless the permissions are allow-all, `cmd` runs inside the
+  // OS sandbox (bubblewrap / sandbox-exec); with none available this throws
+  // SandboxUnavailableError and nothing runs. Keep this the only place where
+  // session processes are created.
+  const sandbox = SandboxSession.openSync({
+    permissions: options.permissions,
+    cwd: options.cwd,
+    extraWrite: options.dir ? [options.dir] : [],
+  });
+  let wrapped;
+  try {
+    wrapped = sandbox.wrap(cmd, options.env);
+  } catch (error) {
+    sandbox.closeSync();
+    throw error;
+  }
+  const argv = ["/bin/sh", "-c", 'exec "$@" 2>&1', "sh", ...wrapped.argv];
   const setsid = findSetsid();
   const full = setsid ? [setsid, ...argv] : argv;
-  return new Deno.Command(full[0], {
-    args: full.slice(1),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-    clearEnv: true,
-    env: options.env,
-    cwd: options.cwd,
-  }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(full[0], {
+      args: full.slice(1),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+      clearEnv: true,
+      env: wrapped.env,
+      cwd: options.cwd,
+    }).spawn();
+  } catch (error) {
+    sandbox.closeSync();
+    throw error;
+  }
+  // The sandbox (temp directory, network proxy) lives as long as the process.
+  child.status.finally(() => sandbox.closeSync());
+  return child;
 }

@@ -21,8 +21,11 @@ shopt -s extdebug
 __oi_int=
 __oi_last=
 trap '__oi_int=1' INT
+__oi_pid=$BASHPID
 __oi_trap() {
-  [[ $2 == "$__oi_cell" ]] || return 0
+  # only the session's own shell reports: with extdebug the trap is also inherited by
+  # subshells and command substitutions, whose output must not get records
+  [[ $2 == "$__oi_cell" && $BASHPID == "$__oi_pid" ]] || return 0
   [[ -n $__oi_int ]] && return 2
   if [[ $1 != "$__oi_last" ]]; then
     __oi_last=$1
