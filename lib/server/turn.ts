@@ -135,12 +135,20 @@ export async function* runTurn(
   const aborted = abortPromise(signal);
   let handedOff = false;
   let finished = false;
+  // The block (start flag) still open, so a stopped turn can close it for the client.
+  let open: LmcChunk | null = null;
   try {
     for (;;) {
       const step = iterator.next();
       step.catch(() => {}); // a step abandoned on abort must not reject unhandled
       const next = await Promise.race([step, aborted.promise]);
-      if (next === ABORTED) return "stopped";
+      if (next === ABORTED) {
+        if (open) {
+          const { start: _start, ...block } = open;
+          yield { ...block, end: true };
+        }
+        return "stopped";
+      }
       if (next.done) {
         finished = true;
         return "complete";
@@ -159,6 +167,8 @@ export async function* runTurn(
         for (const declined of declinePendingCode(interpreter.messages)) yield declined;
         return "declined";
       }
+      if (chunk.start) open = chunk;
+      else if (chunk.end) open = null;
       yield chunk;
     }
   } catch (error) {
