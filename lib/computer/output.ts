@@ -148,9 +148,10 @@ export class OutputCollector {
   #pending = "";
   #rawPending: Uint8Array[] = [];
   #rawPendingBytes = 0;
-  #ring: Uint8Array[] = [];
-  #ringBytes = 0;
-  #ringCap: number;
+  // the last bytes of output, in a fixed circular buffer
+  #ring: Uint8Array;
+  #ringPos = 0;
+  #ringLen = 0;
   #file: Deno.FsFile | undefined;
   /** Bytes of output received. */
   totalBytes = 0;
@@ -162,7 +163,7 @@ export class OutputCollector {
     const max = Math.max(0, Math.floor(settings.maxOutput));
     this.#head = Math.ceil(max / 2);
     this.#tail = max - this.#head;
-    this.#ringCap = this.#tail * 4 + 4096;
+    this.#ring = new Uint8Array(this.#tail * 4 + 4096);
   }
 
   /** True once the output grew past what the model will see. */
@@ -170,21 +171,20 @@ export class OutputCollector {
     return this.#phase === "truncated";
   }
 
-  /** Takes the next raw bytes; returns the text to show now ("" for none). */
+  /**
+   * Takes the next raw bytes (not kept: copied where needed, so the caller may
+   * reuse its buffer); returns the text to show now ("" for none).
+   */
   write(bytes: Uint8Array): string {
     if (bytes.length === 0) return "";
     this.totalBytes += bytes.length;
     if (this.#file) this.#writeFile(bytes);
     else {
-      this.#rawPending.push(bytes);
+      this.#rawPending.push(bytes.slice());
       this.#rawPendingBytes += bytes.length;
       if (this.#rawPendingBytes > MEMORY_BEFORE_FILE) this.#openFile();
     }
-    this.#ring.push(bytes);
-    this.#ringBytes += bytes.length;
-    while (this.#ring.length > 1 && this.#ringBytes - this.#ring[0].length >= this.#ringCap) {
-      this.#ringBytes -= this.#ring.shift()!.length;
-    }
+    this.#remember(bytes);
     // Once truncated only the tail matters: it is decoded from the ring at the end.
     if (this.#phase === "truncated") return "";
     return this.#accept(this.#cleaner.push(bytes));
@@ -231,7 +231,9 @@ export class OutputCollector {
       this.#pending = "";
     } else {
       const cleaner = new TextCleaner();
-      const bytes = concat(this.#ring);
+      const bytes = this.#ringLen < this.#ring.length
+        ? this.#ring.subarray(0, this.#ringLen)
+        : concat([this.#ring.subarray(this.#ringPos), this.#ring.subarray(0, this.#ringPos)]);
       let tail = cleaner.push(bytes) + cleaner.flush();
       tail = tail.slice(-this.#tail).replace(/^\uFFFD+/, "");
       out += `\n[... ${this.totalBytes.toLocaleString("en-US")} bytes of output in all; ` +
@@ -240,6 +242,16 @@ export class OutputCollector {
     }
     this.#closeFile();
     return out;
+  }
+
+  #remember(bytes: Uint8Array): void {
+    const ring = this.#ring;
+    const src = bytes.length > ring.length ? bytes.subarray(bytes.length - ring.length) : bytes;
+    const first = Math.min(src.length, ring.length - this.#ringPos);
+    ring.set(src.subarray(0, first), this.#ringPos);
+    ring.set(src.subarray(first), 0);
+    this.#ringPos = (this.#ringPos + src.length) % ring.length;
+    this.#ringLen = Math.min(ring.length, this.#ringLen + src.length);
   }
 
   #openFile(): void {

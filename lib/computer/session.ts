@@ -265,8 +265,21 @@ export class Session {
     );
     this.#exitStatus = child.status;
     this.#readerDone = (async () => {
+      // One reused buffer (BYOB): printing gigabytes allocates nothing per chunk.
+      // Whatever keeps bytes beyond the call (ring, carry) copies them.
+      let buffer = new ArrayBuffer(64 * 1024);
       try {
-        for await (const chunk of child.stdout) parser.push(chunk);
+        const reader = child.stdout.getReader({ mode: "byob" });
+        try {
+          while (true) {
+            const { value, done } = await reader.read(new Uint8Array(buffer));
+            if (done || !value) break;
+            parser.push(value);
+            buffer = value.buffer as ArrayBuffer;
+          }
+        } finally {
+          reader.releaseLock();
+        }
       } catch {
         // the stream was cancelled
       }
