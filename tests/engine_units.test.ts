@@ -232,3 +232,23 @@ Deno.test("system message: languages, permissions, and the code instructions per
   assertStringIncludes(md, "fenced");
   assert(md.endsWith("Use metric units."));
 });
+
+Deno.test("to OpenAI: images from parallel calls follow all tool results as a user message", () => {
+  const messages = toOpenAIMessages([
+    { role: "user", type: "message", content: "plot twice" },
+    { role: "assistant", type: "code", format: "python", content: "plot1()", toolCallId: "a" },
+    { role: "assistant", type: "code", format: "python", content: "plot2()", toolCallId: "b" },
+    { role: "computer", type: "image", format: "base64.png", content: "IMG1", toolCallId: "a" },
+    { role: "computer", type: "console", format: "output", content: "", toolCallId: "a" },
+    { role: "computer", type: "console", format: "output", content: "done", toolCallId: "b" },
+    { role: "user", type: "message", content: "thanks" },
+  ], { vision: true });
+  assertEquals(messages.map((m) => m.role), ["user", "assistant", "tool", "tool", "user", "user"]);
+  assertEquals(messages[2], { role: "tool", tool_call_id: "a", content: "No output" });
+  assertEquals(messages[3], { role: "tool", tool_call_id: "b", content: "done" });
+  assertEquals(messages[4].content, [
+    { type: "text", text: "The code produced:" },
+    { type: "image_url", image_url: { url: "data:image/png;base64,IMG1" } },
+  ]);
+  assertEquals(messages[5], { role: "user", content: "thanks" });
+});

@@ -55,11 +55,24 @@ export function toOpenAIMessages(
   const outputs = new Map<string, ChatMessage>();
   const outputMessages = new Set<ChatMessage>();
 
+  // Images cannot go in tool results: they follow, as a user message, once every result is in.
+  let deferred: ContentPart[] = [];
+  function flushDeferred(): void {
+    if (deferred.length === 0) return;
+    const message: ChatMessage = {
+      role: "user",
+      content: [{ type: "text", text: "The code produced:" }, ...deferred],
+    };
+    outputMessages.add(message); // the user's next words stay a message of their own
+    out.push(message);
+    deferred = [];
+  }
   function settle(): void {
     for (const id of pending) {
       out.push({ role: "tool", tool_call_id: id, content: NOT_RUN });
     }
     pending = [];
+    flushDeferred();
   }
   function lastAssistant(): ChatMessage {
     const last = out[out.length - 1];
@@ -146,6 +159,7 @@ export function toOpenAIMessages(
             out.push(msg);
             outputs.set(m.toolCallId, msg);
             pending = pending.filter((id) => id !== m.toolCallId);
+            if (pending.length === 0) flushDeferred();
           }
         } else {
           // Markdown mode: each run's output goes back as its own user message.
@@ -158,17 +172,8 @@ export function toOpenAIMessages(
         const parts: ContentPart[] = options.vision
           ? [{ type: "image_url", image_url: { url: imageUrl(m) } }]
           : [{ type: "text", text: "(The code produced an image.)" }];
-        if (pending.length === 0) {
-          userParts(parts);
-        } else {
-          // Images cannot go in tool results: send them after all results.
-          const note = outputs.get(m.toolCallId ?? "");
-          if (note && !options.vision) note.content += "\n(The code produced an image.)";
-          else if (options.vision) {
-            settle();
-            out.push({ role: "user", content: parts });
-          }
-        }
+        if (pending.length === 0) userParts(parts);
+        else deferred.push(...parts);
       }
     }
   }
