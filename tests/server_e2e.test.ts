@@ -40,6 +40,19 @@ const missing = !python3Available()
   : "";
 if (missing) console.log(`server e2e tests skipped: ${missing}`);
 
+// Keep the program's files out of the real home. The environment is shared by
+// test modules running in parallel, so it is set once (unless already set)
+// and never unset mid-run; the folder goes when the process ends.
+if (!Deno.env.get("INTERPRETER_HOME")) {
+  const home = Deno.makeTempDirSync({ prefix: "interpreter-server-e2e-" });
+  Deno.env.set("INTERPRETER_HOME", home);
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(home, { recursive: true });
+    } catch { /* already gone */ }
+  });
+}
+
 function text(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
@@ -76,9 +89,6 @@ async function withStack(
   autoRun: boolean,
   body: (server: ServerHandle, fake: ReturnType<typeof startFakeOpenAI>) => Promise<void>,
 ): Promise<void> {
-  const home = await Deno.makeTempDir({ prefix: "interpreter-server-e2e-" });
-  const savedHome = Deno.env.get("INTERPRETER_HOME");
-  Deno.env.set("INTERPRETER_HOME", home);
   const fake = startFakeOpenAI({ script: Array.from({ length: 60 }, () => model) });
   const template = new Interpreter({
     autoRun,
@@ -90,9 +100,6 @@ async function withStack(
   } finally {
     await server.close();
     await fake.close();
-    if (savedHome === undefined) Deno.env.delete("INTERPRETER_HOME");
-    else Deno.env.set("INTERPRETER_HOME", savedHome);
-    await Deno.remove(home, { recursive: true });
   }
 }
 
