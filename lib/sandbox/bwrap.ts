@@ -40,6 +40,8 @@ export interface BwrapPlan {
   unshareNet: boolean;
   /** More paths to keep readable (the interpreter binary's prefix, helper scripts...). */
   extraRead?: readonly string[];
+  /** More paths to make writable (the session runner's scratch directory). */
+  extraWrite?: readonly string[];
   /** Directory holding the proxy socket, bound read-only. */
   socketDir?: string;
   /** Programs the session itself needs even when `run` is restricted. */
@@ -182,7 +184,11 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
   args.push("--dev", "/dev", "--proc", "/proc");
 
   // Writable places: the grants plus the session temp directory.
-  const writes = unique([...(Array.isArray(p.write) ? p.write : []), plan.tmpDir].map(realPathOr));
+  const writes = unique(
+    [...(Array.isArray(p.write) ? p.write : []), ...(plan.extraWrite ?? []), plan.tmpDir].map(
+      realPathOr,
+    ),
+  );
   for (const w of writes.sort((a, b) => depth(a) - depth(b))) {
     if (exists(w)) args.push("--bind", w, w);
   }
@@ -220,7 +226,14 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
     else args.push("--ro-bind", plan.maskFile, m.path);
   }
   if (plan.socketDir) args.push("--ro-bind", plan.socketDir, plan.socketDir);
-  args.push("--chdir", plan.cwd);
+  // A working directory the code may not see: start in the session temp directory instead.
+  const visible = p.read === true || [
+    ...(p.read === false ? [] : p.read),
+    ...writes,
+    ...(plan.extraRead ?? []),
+  ].some((r) => isInside(realPathOr(plan.cwd), realPathOr(r)));
+  const hidden = p.denyRead.some((d) => isInside(realPathOr(plan.cwd), d));
+  args.push("--chdir", visible && !hidden ? plan.cwd : plan.tmpDir);
   return args;
 }
 

@@ -23,6 +23,8 @@ export const ESSENTIAL_ENV: readonly string[] = [
   "TMP",
   "TEMP",
   "PWD",
+  // The computer's token for finding a session's processes.
+  "INTERPRETER_SESSION",
 ];
 
 /** Options for {@linkcode sandboxEnv}. */

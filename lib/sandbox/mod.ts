@@ -35,6 +35,7 @@ export { ESSENTIAL_ENV, sandboxEnv, type SandboxEnvOptions } from "./env.ts";
 export { denoFlags, type DenoFlagsOptions } from "./deno_flags.ts";
 export {
   childPids,
+  codeLeader,
   hostPid,
   isSandboxWrapper,
   NO_SANDBOX_HELP,
@@ -46,6 +47,7 @@ export {
   sandboxSupport,
   sandboxSupportSync,
   SandboxUnavailableError,
+  takeNetDenialsFor,
   withDenoTmpDir,
   type WrappedCommand,
 } from "./sandbox.ts";

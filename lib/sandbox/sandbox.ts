@@ -112,6 +112,8 @@ export interface SandboxSessionOptions {
   secretValues?: readonly string[];
   /** Paths the session runner needs to read even under `--allow-read=<list>`. */
   extraRead?: readonly string[];
+  /** Paths the session runner needs to write (its own scratch directory...). */
+  extraWrite?: readonly string[];
   /** Force a kind (tests); default: what {@linkcode sandboxSupport} finds. */
   kind?: SandboxKind;
 }
@@ -183,6 +185,7 @@ export class SandboxSession {
     const tmpDir = realPathOr(Deno.makeTempDirSync({ prefix: "interpreter-session-" }));
     const privateDir = realPathOr(Deno.makeTempDirSync({ prefix: "interpreter-sandbox-" }));
     const session = new SandboxSession(options, kind, tmpDir, privateDir);
+    live.add(session);
     const mask = join(privateDir, "denied");
     Deno.writeTextFileSync(mask, "");
     Deno.chmodSync(mask, 0o000);
@@ -222,7 +225,11 @@ export class SandboxSession {
     if (this.kind === "none") return { argv, env: childEnv };
     argv = withDenoTmpDir(argv, this.tmpDir);
     let command = argv;
-    const extraRead = [...(this.#options.extraRead ?? []), ...programPrefixes(argv[0], env.PATH)];
+    const extraRead = [
+      ...(this.#options.extraRead ?? []),
+      ...programPrefixes(argv[0], env.PATH),
+    ];
+    const extraWrite = [...(this.#options.extraWrite ?? [])];
     if (this.needsProxy) {
       const url = this.kind === "bwrap"
         ? `http://127.0.0.1:${RELAY_PORT}`
@@ -240,13 +247,14 @@ export class SandboxSession {
       }
     }
     if (this.kind === "seatbelt") {
+      const writable = Array.isArray(p.write) ? { ...p, write: [...p.write, ...extraWrite] } : p;
       const profile = seatbeltProfile(
         resolvePrograms(
           Array.isArray(p.run)
-            ? { ...p, run: [...p.run, argv[0]] }
+            ? { ...writable, run: [...p.run, argv[0]] }
             : p.run === false
-            ? { ...p, run: [argv[0]] }
-            : p,
+            ? { ...writable, run: [argv[0]] }
+            : writable,
           env.PATH,
         ),
         {
@@ -262,6 +270,7 @@ export class SandboxSession {
       maskFile: join(this.#privateDir, "denied"),
       unshareNet: p.net !== true || p.denyNet.length > 0,
       extraRead,
+      extraWrite,
       socketDir: this.#proxy ? this.#privateDir : undefined,
       keepPrograms: [argv[0], command[0]],
       path: env.PATH,
@@ -292,11 +301,53 @@ export class SandboxSession {
 
   /** Removes the temp directory and stops the proxy. */
   async close(): Promise<void> {
+    live.delete(this);
     await this.#proxy?.close();
     await Deno.remove(this.tmpDir, { recursive: true }).catch(() => {});
     await Deno.chmod(join(this.#privateDir, "denied"), 0o600).catch(() => {});
     await Deno.remove(this.#privateDir, { recursive: true }).catch(() => {});
   }
+
+  /** {@linkcode SandboxSession.close} without waiting (the proxy finishes closing in the background). */
+  closeSync(): void {
+    live.delete(this);
+    this.#proxy?.close().catch(() => {});
+    for (const dir of [this.tmpDir, this.#privateDir]) {
+      try {
+        Deno.chmodSync(join(dir, "denied"), 0o600);
+      } catch { /* not there */ }
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch { /* gone */ }
+    }
+  }
+}
+
+/** Sessions not closed yet, to find the proxy denials of a run. */
+const live = new Set<SandboxSession>();
+
+/**
+ * Network accesses refused (and forgotten) for every open session that runs
+ * under this very permissions object: the computer's output-finishing step
+ * uses it when it knows the permissions but not the session.
+ */
+export function takeNetDenialsFor(permissions: Permissions): NetDenial[] {
+  return [...live].filter((s) => s.permissions === permissions).flatMap((s) => s.takeNetDenials());
+}
+
+/**
+ * The first process under the sandbox wrappers (bubblewrap, the network
+ * relay) started from `pid`: the session's own interpreter, which is the one
+ * to interrupt. `pid` itself when it is not a wrapper or nothing runs yet.
+ */
+export function codeLeader(pid: number): number {
+  let current = pid;
+  for (let depth = 0; depth < 4 && isSandboxWrapper(current); depth++) {
+    const kids = childPids(current);
+    if (kids.length === 0) return current;
+    current = kids[0];
+  }
+  return current;
 }
 
 /**
@@ -322,10 +373,15 @@ export function withDenoTmpDir(argv: string[], tmpDir: string): string[] {
   return out;
 }
 
-/** True when `pid` is a bubblewrap process (a sandbox wrapper, not code): skip it when interrupting. */
+/**
+ * True when `pid` is sandbox machinery (bubblewrap, or the in-sandbox network
+ * relay), not code: interrupting it would end the whole sandboxed session.
+ */
 export function isSandboxWrapper(pid: number): boolean {
   try {
-    return Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === "bwrap";
+    if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === "bwrap") return true;
+    const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+    return cmdline.includes("\0__sandbox-relay\0") || /\/sandbox\/relay\.ts\0/.test(cmdline);
   } catch {
     return false;
   }
