@@ -288,6 +288,7 @@ export async function* streamCompletion(
     const timer = setTimeout(() => controller.abort(new TimedOut()), firstByte);
     let failure: LlmError | undefined;
     let retryHeaders: Headers | undefined;
+    let detail = "";
     try {
       response = await fetch(url, {
         method: "POST",
@@ -323,7 +324,7 @@ export async function* streamCompletion(
     if (response && !response.ok) {
       const status = response.status;
       retryHeaders = response.headers;
-      const detail = await errorDetail(response, Math.min(firstByte, 10_000));
+      detail = await errorDetail(response, Math.min(firstByte, 10_000));
       failure = httpError(resolved, req.model, status, detail, attempt);
       const retriable = status === 429 && failure.message.includes("rate limiting") ||
         status >= 500 || status === 408;
@@ -331,9 +332,11 @@ export async function* streamCompletion(
       response = undefined;
     }
     if (!failure) break;
-    if (attempt >= maxRetries || failure.kind === "timeout") {
+    // Timeouts are not retried (the wait was already long); a refused connection once at most.
+    const limit = failure.kind === "connection" ? Math.min(1, maxRetries) : maxRetries;
+    if (attempt >= limit || failure.kind === "timeout") {
       if (failure.kind === "rate_limit" || failure.kind === "server") {
-        throw httpError(resolved, req.model, failure.status!, "", attempt);
+        throw httpError(resolved, req.model, failure.status!, detail, attempt);
       }
       throw failure;
     }
@@ -347,8 +350,11 @@ export async function* streamCompletion(
         { status: failure.status },
       );
     }
-    req.onRetry?.({ attempt: attempt + 1, delayMs: delay, reason: failure.message });
-    yield { type: "retry", attempt: attempt + 1, delayMs: delay, reason: failure.message };
+    const reason = failure.status
+      ? `${who} answered ${failure.status}${detail ? ` (${oneLine(detail, 80)})` : ""}.`
+      : failure.message;
+    req.onRetry?.({ attempt: attempt + 1, delayMs: delay, reason });
+    yield { type: "retry", attempt: attempt + 1, delayMs: delay, reason };
     try {
       await sleep(delay, req.signal);
     } catch {
