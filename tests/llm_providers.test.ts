@@ -130,3 +130,20 @@ Deno.test("azure: deployment URL, api-version and api-key header", async () => {
     await fake.close();
   }
 });
+
+Deno.test("fake server: /v1/models lists the configured models", async () => {
+  const fake = startFakeOpenAI({ script: [], models: ["alpha", "beta"] });
+  try {
+    const res = await fetch(`${fake.url}/models`);
+    const body = await res.json();
+    assertEquals(body.data.map((m: { id: string }) => m.id), ["alpha", "beta"]);
+    const missing = await fetch(`${fake.url}/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "alpha", messages: [] }),
+    });
+    assertEquals(missing.status, 500, "an exhausted script answers 500");
+    await missing.body?.cancel();
+  } finally {
+    await fake.close();
+  }
+});
