@@ -538,3 +538,62 @@ Deno.test("binding beyond loopback needs a token; a generated token is printed o
     if (saved !== undefined) Deno.env.set("INTERPRETER_API_KEY", saved);
   }
 });
+
+Deno.test("WebSocket: typed framing, a new message interrupts, oversized messages are dropped", async () => {
+  await withServer({ autoRun: true, maxBodyBytes: 2000 }, async ({ server, created }) => {
+    const socket = await TestSocket.open(server.url.replace("http", "ws") + "/", {
+      authorization: `Bearer ${TOKEN}`,
+    });
+    try {
+      // Open Interpreter's typed framing: the message's own start and end.
+      socket.send({ role: "user", type: "message", start: true });
+      socket.send({ role: "user", type: "message", content: "typ" });
+      socket.send({ role: "user", type: "message", content: "ed" });
+      socket.send({ role: "user", type: "message", end: true });
+      const typed = await socket.untilComplete();
+      assertEquals(
+        typed.filter((m) => m.type === "message" && typeof m.content === "string").map((m) =>
+          m.content
+        )
+          .join(""),
+        "You said: typed",
+      );
+
+      sendUserMessage(socket, "slow");
+      for (;;) {
+        const message = await socket.next() as Record<string, unknown>;
+        if (message.format === "active_line") break;
+      }
+      sendUserMessage(socket, "after");
+      const first = await socket.untilComplete(); // the interrupted turn ends
+      assert(first.some((m) => m.type === "console" && m.end === true), "its open block is closed");
+      const second = await socket.untilComplete();
+      assertEquals(
+        second.filter((m) => m.type === "message" && typeof m.content === "string").map((m) =>
+          m.content
+        )
+          .join(""),
+        "You said: after",
+      );
+      assert(created[0].calls.stop >= 1);
+
+      socket.send({ role: "user", start: true });
+      for (let i = 0; i < 3; i++) {
+        socket.send({ role: "user", type: "message", content: "y".repeat(900) });
+      }
+      socket.send({ role: "user", end: true });
+      const dropped = await socket.untilComplete();
+      assertMatch(String(dropped[0].content), /larger than the limit of 2000 bytes/);
+      const messagesBefore = created[0].messages.length;
+      sendUserMessage(socket, "still works");
+      await socket.untilComplete();
+      assertEquals(
+        created[0].messages.length,
+        messagesBefore + 2,
+        "only the new message was answered",
+      );
+    } finally {
+      await socket.close();
+    }
+  });
+});

@@ -41,12 +41,18 @@ export interface SocketContext {
   authTimeoutMs: number;
   /** Open sockets, closed at shutdown. */
   sockets: Set<WebSocket>;
+  /** Largest message (one frame, or all frames of one batch) in bytes. */
+  maxBodyBytes: number;
 }
 
 interface Batch {
   /** The type of the chunk that opened the batch (`undefined` for an untyped start). */
   openedBy: string | undefined;
   messages: LmcMessage[];
+  /** Characters received so far (bounded by `maxBodyBytes`). */
+  size: number;
+  /** Set once the batch went over the limit: the rest of it is ignored until its end. */
+  dropped: boolean;
 }
 
 /** Upgrades a request to an LMC WebSocket for a session (401 for a wrong token in the headers). */
@@ -148,6 +154,12 @@ class LmcSocket {
       );
       return;
     }
+    if (data.length > this.#context.maxBodyBytes) {
+      this.#send(serverError(
+        `That frame is larger than the limit of ${this.#context.maxBodyBytes} bytes: send less.`,
+      ));
+      return;
+    }
     let frame: unknown;
     try {
       frame = JSON.parse(data);
@@ -192,10 +204,10 @@ class LmcSocket {
     }
     if (chunk.start) {
       if (!this.#batch) {
-        this.#batch = { openedBy: chunk.type, messages: [] };
+        this.#batch = { openedBy: chunk.type, messages: [], size: 0, dropped: false };
         if (!chunk.type) return;
       }
-      if (chunk.type) {
+      if (chunk.type && !this.#batch.dropped) {
         this.#batch.messages.push({
           role: "user",
           type: chunk.type,
@@ -213,7 +225,7 @@ class LmcSocket {
       }
       if (chunk.type && batch.openedBy !== chunk.type) return; // the end of an inner message
       this.#batch = null;
-      await this.#dispatch(batch.messages);
+      if (!batch.dropped) await this.#dispatch(batch.messages);
       return;
     }
     if (!("content" in chunk) || !chunk.type) {
@@ -230,7 +242,21 @@ class LmcSocket {
       }]);
       return;
     }
-    const messages = this.#batch.messages;
+    const batch = this.#batch;
+    if (batch.dropped) return;
+    batch.size += typeof chunk.content === "string"
+      ? chunk.content.length
+      : JSON.stringify(chunk.content ?? "").length;
+    if (batch.size > this.#context.maxBodyBytes) {
+      batch.dropped = true;
+      batch.messages = [];
+      this.#send(serverError(
+        `The message is larger than the limit of ${this.#context.maxBodyBytes} bytes: it was dropped; send less.`,
+      ));
+      this.#send(completeStatus());
+      return;
+    }
+    const messages = batch.messages;
     const last = messages[messages.length - 1];
     if (
       last && last.type === chunk.type &&
