@@ -222,7 +222,7 @@ Deno.test({
         {},
         async (it) => {
           it.llm.maxRetries = 1;
-          it.llm.timeouts = { idle: 300 };
+          if (name === "timeout") it.llm.timeouts = { idle: 300 };
           let error: unknown;
           try {
             await it.chat("sum 0..9");

@@ -39,7 +39,8 @@
  *   `{ "retry-after": "1" }`.
  * - `{ cutOff: "partial text", abrupt? }`: streams the text, then ends the
  *   stream without a finish reason or `[DONE]`; `abrupt: true` breaks the
- *   connection (the body errors) instead of closing it cleanly.
+ *   connection (the body errors, and Deno prints that error once) instead of
+ *   closing it cleanly.
  * - `{ stall: "headers" | "body" }`: never answers (before the headers) or
  *   sends the headers and one comment then nothing; ends when the client
  *   aborts or the server closes. For timeout tests.
@@ -318,7 +319,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
             );
           }
           if (abrupt && !stop.aborted) {
-            await sleep(20, stop); // let the last piece leave before the connection breaks
+            await sleep(50, stop); // let the last piece leave before the connection breaks
             controller.error(new Error("fake server: connection cut off"));
           } else controller.close();
         } catch {
