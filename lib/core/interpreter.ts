@@ -502,7 +502,11 @@ export class Interpreter {
     const trimmed = await trimToFit(chat, contextWindow - maxTokens - 25);
     const anthropic = resolveModel(this.llm.model, { apiBase: this.llm.apiBase }).provider
       .protocol === "anthropic";
-    this.#debug(`model ${this.llm.model}: ${trimmed.length} messages, functions=${functions}`);
+    this.#debug(
+      `model ${this.llm.model}: ${trimmed.length} of ${chat.length} messages after trimming to ${
+        contextWindow - maxTokens - 25
+      } tokens, ${functions ? "tool calling" : "markdown code blocks"}`,
+    );
 
     const taken = new Set(
       this.messages.map((m) => m.toolCallId).filter((id): id is string => !!id),
@@ -617,6 +621,7 @@ export class Interpreter {
       }
       yield* framer.close();
       if (err instanceof LlmError && err.kind === "cancelled") return;
+      this.#debug(`model call failed: ${(err as Error)?.message ?? err}`);
       throw err;
     }
     if (parser) yield* onFence(parser.end());
@@ -694,6 +699,13 @@ export class Interpreter {
       total: { ...this.usage },
       estimated,
     };
+    this.#debug(
+      `usage: ${turn.promptTokens} in, ${turn.completionTokens} out${
+        estimated ? " (estimated)" : ""
+      }, cost ${
+        cost === undefined ? "unknown" : `$${cost.toFixed(6)}`
+      }; finish ${done.finishReason}`,
+    );
     yield { role: "server", type: "usage", content: report };
   }
 
