@@ -58,9 +58,23 @@ async function session(
     await term.waitFor(/^>\s*$/m);
     await fn({ term, fake, home });
   } finally {
+    // Let the program end on its own (it saves on exit) before tearing down.
+    await term.keys("C-d").then(() => term.waitForExit(10_000)).catch(() => {});
     await term.close();
     await fake.close();
-    if (!options.home) await Deno.remove(home, { recursive: true });
+    if (!options.home) await removeDir(home);
+  }
+}
+
+/** Removes a folder, retrying briefly while a just-killed program may still write to it. */
+async function removeDir(dir: string): Promise<void> {
+  for (let i = 0;; i++) {
+    try {
+      return await Deno.remove(dir, { recursive: true });
+    } catch (e) {
+      if (i >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 
@@ -113,7 +127,7 @@ Deno.test({
         { home },
       );
     } finally {
-      await Deno.remove(home, { recursive: true });
+      await removeDir(home);
     }
   },
 });
@@ -137,7 +151,7 @@ Deno.test({
         assertIncludes(tool, "6 * 8");
       }, { env: { EDITOR: editor, VISUAL: "" } });
     } finally {
-      await Deno.remove(dir, { recursive: true });
+      await removeDir(dir);
     }
   },
 });
@@ -186,7 +200,7 @@ Deno.test({
         await term.line("now some code");
         await term.waitFor("Would you like to run this code?");
         await term.line("y");
-        await term.waitFor(/^  sleeping/m);
+        await term.waitFor(/^ {2}sleeping/m);
         await term.keys("C-c");
         await term.waitFor(/^>\s*$/m);
         await term.keys("C-d");
@@ -239,7 +253,7 @@ Deno.test({
         await term.waitFor("Unknown command %bogus");
       }, { home });
     } finally {
-      await Deno.remove(home, { recursive: true });
+      await removeDir(home);
     }
   },
 });
@@ -294,7 +308,7 @@ Deno.test({
       assertIncludes(saved, "follow up");
       assertIncludes(saved, "continued answer");
     } finally {
-      await Deno.remove(home, { recursive: true });
+      await removeDir(home);
     }
   },
 });

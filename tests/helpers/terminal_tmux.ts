@@ -59,11 +59,14 @@ export class TmuxSession {
     const exports = Object.entries(options.env ?? {}).map(([k, v]) => `export ${k}=${quote(v)};`)
       .join(" ");
     const cd = options.cwd ? `cd ${quote(options.cwd)};` : "";
-    // exec: the program is the pane's only process, so Ctrl-C reaches it and
-    // not a wrapper shell; remain-on-exit keeps the pane to read its status.
-    const script = `${exports} ${cd} exec ${options.command.map(quote).join(" ")}`;
+    // The shell prints the program's exit status when it ends. `trap : INT`
+    // keeps the shell itself alive through Ctrl-C (the program, which gets
+    // default signal handling, decides what Ctrl-C does).
+    const script = `trap : INT; ${exports} ${cd} ${
+      options.command.map(quote).join(" ")
+    }; s=$?; echo; echo "[exit $s]"; exec sleep 600`;
     const conf = await Deno.makeTempFile({ prefix: "interp-tmux-", suffix: ".conf" });
-    await Deno.writeTextFile(conf, "set -g history-limit 10000\nset -g remain-on-exit on\n");
+    await Deno.writeTextFile(conf, "set -g history-limit 10000\n");
     try {
       await session.#tmux(
         "-f",
@@ -88,21 +91,8 @@ export class TmuxSession {
 
   /** Waits (bounded) for the program to end and returns its exit status. */
   async waitForExit(timeoutMs = 30_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const [dead, status, signal] = (await this.#tmux(
-        "display",
-        "-p",
-        "-t",
-        "main",
-        "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}",
-      )).trim().split(" ");
-      // The status can lag the dead flag for a moment: poll until one is set.
-      if (dead === "1" && status !== "") return Number(status);
-      if (dead === "1" && signal) return 128 + Number(signal);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`the program did not exit within ${timeoutMs} ms:\n${await this.capture()}`);
+    const screen = await this.waitFor(/^\[exit \d+\]$/m, { timeoutMs });
+    return Number(/^\[exit (\d+)\]$/m.exec(screen)![1]);
   }
 
   /** Sends keys by tmux name (`Enter`, `C-c`, `C-d`, `Up`...). */
