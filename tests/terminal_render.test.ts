@@ -113,6 +113,14 @@ Deno.test("render: headings, lists, tables, links, code frames with language, di
   assertIncludes(visible, "  1\n");
 });
 
+Deno.test("render: inline styles never break each other (bold before a link)", () => {
+  const out = render(message(["All **done**. See [docs](https://x.dev) and `a*b*`.\n"]), {
+    color: true,
+    live: false,
+  });
+  assertEquals(stripAnsi(out), "All done. See docs (https://x.dev) and a*b*.\n");
+});
+
 Deno.test("render: the running line is shown on the live row", () => {
   let out = "";
   const r = new Renderer({ write: (s) => void (out += s), columns: () => 80 }, {

@@ -15,30 +15,29 @@
 import { clipEnd, clipStart, type Style, visibleWidth } from "./ansi.ts";
 import { highlightLine } from "./highlight.ts";
 
-/** Renders inline Markdown (code spans, bold, italic, links) of one line. */
+/** Renders inline Markdown (code spans, links, bold, italic) of one line. */
 export function renderInline(text: string, style: Style): string {
   if (!style.enabled) return text;
-  // Code spans first, so their content is not styled further.
-  const spans: string[] = [];
-  let out = text.replace(/`([^`]+)`/g, (_m, code: string) => {
-    spans.push(style.cyan(code));
-    return `\u0000${spans.length - 1}\u0000`;
-  });
+  // Code spans and links become placeholders first, so the escape codes of
+  // their styling are never seen by the later patterns.
+  const held: string[] = [];
+  const hold = (rendered: string) => `\u0000${held.push(rendered) - 1}\u0000`;
+  let out = text
+    .replace(/`([^`]+)`/g, (_m, code: string) => hold(style.cyan(code)))
+    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) =>
+      hold(
+        label === url
+          ? style.underline(style.blue(url))
+          : `${style.underline(style.blue(label))} ${style.gray(`(${url})`)}`,
+      ));
   out = out
     .replace(/\*\*([^*]+)\*\*|__([^_]+)__/g, (_m, a, b) => style.bold(a ?? b))
     .replace(
       /(^|[^*\w])\*([^*\s][^*]*)\*|(^|\W)_([^_\s][^_]*)_(?=\W|$)/g,
       (_m, p1, a, p2, b) => (p1 ?? p2 ?? "") + style.italic(a ?? b),
-    )
-    .replace(
-      /\[([^\]]+)\]\(([^)\s]+)\)/g,
-      (_m, label: string, url: string) =>
-        label === url
-          ? style.underline(style.blue(url))
-          : `${style.underline(style.blue(label))} ${style.gray(`(${url})`)}`,
     );
   // deno-lint-ignore no-control-regex
-  return out.replace(/\u0000(\d+)\u0000/g, (_m, i) => spans[Number(i)]);
+  return out.replace(/\u0000(\d+)\u0000/g, (_m, i) => held[Number(i)]);
 }
 
 /** A Markdown stream: push text, take rendered lines, preview the open line. */
