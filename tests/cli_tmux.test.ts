@@ -312,3 +312,37 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "tmux: Ctrl-C during a one-shot request exits with status 130",
+  ignore,
+  fn: async () => {
+    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
+    const fake = startFakeOpenAI({
+      script: [{ text: "word ".repeat(100), pieces: 100 }],
+      delayMs: 50,
+    });
+    const term = await TmuxSession.start({
+      command: cliCommand([
+        "--api_base",
+        fake.url,
+        "--model",
+        "gpt-4o-mini",
+        "--api_key",
+        "sk-x-0123456789",
+        "stream for a while",
+      ]),
+      env: { INTERPRETER_HOME: home },
+      cwd: home,
+    });
+    try {
+      await term.waitFor("word word");
+      await term.keys("C-c");
+      assertEquals(await term.waitForExit(), 130);
+    } finally {
+      await term.close();
+      await fake.close();
+      await removeDir(home);
+    }
+  },
+});
