@@ -6,10 +6,13 @@
  * names the cause and the fix. The key is sent only in request headers; it
  * never appears in messages or errors.
  *
- * Plain `fetch` is used rather than the `openai` package so the reader can
- * tell a finished stream (`[DONE]` / finish reason) from one that broke off,
- * bound the idle time between chunks, see SSE `event: error` frames, and
- * speak Anthropic's Messages API through the same path.
+ * OpenAI-compatible providers (and Azure) are called through the `openai`
+ * package, loaded on the first call: it builds and sends the request and
+ * classifies HTTP errors; its `asResponse()` hands back the raw stream, which
+ * our own reader parses so it can tell a finished stream (`[DONE]` / finish
+ * reason) from one that broke off, bound the idle time between chunks and see
+ * SSE `event: error` frames. Its retries are off: ours honour `Retry-After`
+ * and report each wait. Anthropic's Messages API is called with `fetch`.
  *
  * @module
  */
@@ -102,23 +105,105 @@ function buildRequest(
   if (req.maxTokens) {
     body[usesCompletionTokens(model) ? "max_completion_tokens" : "max_tokens"] = req.maxTokens;
   }
-  if (provider.protocol === "azure") {
-    if (apiKey) headers["api-key"] = apiKey;
-    if (/\/openai\/v1$/.test(apiBase)) return { url: `${apiBase}/chat/completions`, headers, body };
-    let envVersion: string | undefined;
-    try {
-      envVersion = Deno.env.get("AZURE_API_VERSION");
-    } catch { /* no env access */ }
-    const version = req.apiVersion ?? envVersion ?? "2024-10-21";
-    return {
-      url: `${apiBase}/openai/deployments/${encodeURIComponent(model)}/chat/completions` +
-        `?api-version=${encodeURIComponent(version)}`,
-      headers,
-      body,
-    };
-  }
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   return { url: `${apiBase}/chat/completions`, headers, body };
+}
+
+function azureVersion(req: CompletionRequest): string {
+  let envVersion: string | undefined;
+  try {
+    envVersion = Deno.env.get("AZURE_API_VERSION");
+  } catch { /* no env access */ }
+  return req.apiVersion ?? envVersion ?? "2024-10-21";
+}
+
+/** An HTTP error answer, normalised across `fetch` and the `openai` package. */
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly headers: Headers | undefined,
+    readonly detail: string,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+type OpenAIModule = typeof import("openai");
+let openaiModule: Promise<OpenAIModule> | undefined;
+
+function sdkDetail(err: { error?: unknown; message: string }, status: number): string {
+  const e = err.error as Record<string, unknown> | string | undefined;
+  if (typeof e === "string") return e;
+  const message = typeof e?.message === "string" ? e.message : err.message.replace(/^\d{3}\s*/, "");
+  const code = typeof e?.code === "string" ? e.code : typeof e?.type === "string" ? e.type : "";
+  const text = message === "status code (no body)" || message === `${status} status code (no body)`
+    ? ""
+    : message;
+  return `${text}${code && !text.includes(code) ? ` [${code}]` : ""}`;
+}
+
+/** Sends the request and resolves to the streaming response, or throws an HttpFailure. */
+async function send(
+  resolved: ResolvedModel,
+  req: CompletionRequest,
+  built: { url: string; headers: Record<string, string>; body: Record<string, unknown> },
+  signal: AbortSignal,
+  firstByte: number,
+): Promise<Response> {
+  if (resolved.provider.protocol === "anthropic") {
+    const res = await fetch(built.url, {
+      method: "POST",
+      headers: built.headers,
+      body: JSON.stringify(built.body),
+      signal,
+    });
+    if (!res.ok) {
+      throw new HttpFailure(res.status, res.headers, await errorDetail(res, firstByte));
+    }
+    return res;
+  }
+  openaiModule ??= import("openai");
+  const sdk = await openaiModule;
+  // Every option is explicit so nothing is read from the environment (OPENAI_API_KEY,
+  // OPENAI_ORG_ID...): a key or organisation must never go to another provider's server.
+  const common = {
+    apiKey: resolved.apiKey ?? "none",
+    organization: null,
+    project: null,
+    maxRetries: 0,
+    timeout: firstByte + 5_000, // ours fires first, with the clearer message
+  };
+  const { apiBase, model } = resolved;
+  const client = resolved.provider.protocol === "azure" && !/\/openai\/v1$/.test(apiBase)
+    ? new sdk.AzureOpenAI({
+      ...common,
+      endpoint: apiBase,
+      apiVersion: azureVersion(req),
+      deployment: model,
+    })
+    : new sdk.OpenAI({
+      ...common,
+      baseURL: apiBase,
+      defaultHeaders: resolved.provider.protocol === "azure" && resolved.apiKey
+        ? { "api-key": resolved.apiKey }
+        : undefined,
+    });
+  try {
+    return await client.chat.completions
+      .create(built.body as never, { signal })
+      .asResponse();
+  } catch (err) {
+    if (err instanceof sdk.APIError && typeof err.status === "number") {
+      throw new HttpFailure(
+        err.status,
+        err.headers as Headers | undefined,
+        sdkDetail(err, err.status),
+      );
+    }
+    if (err instanceof sdk.APIConnectionTimeoutError) throw new TimedOut();
+    // Connection failures carry the network error as their cause.
+    const cause = (err as { cause?: unknown })?.cause;
+    throw cause instanceof Error ? cause : err;
+  }
 }
 
 /** Milliseconds to wait before retrying, from the response headers or a backoff. */
@@ -137,6 +222,7 @@ function retryDelay(headers: Headers | undefined, attempt: number): number {
 }
 
 async function errorDetail(res: Response, limitMs: number): Promise<string> {
+  limitMs = Math.min(limitMs, 10_000);
   let text = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -211,14 +297,18 @@ function httpError(
     }
     return new LlmError(
       "rate_limit",
-      `${who} is rate limiting requests (429) and still was after ${retries} retries${said}. Wait a minute and try again.`,
+      `${who} is rate limiting requests (429) and still was after ${retries} ${
+        retries === 1 ? "retry" : "retries"
+      }${said}. Wait a minute and try again.`,
       { status },
     );
   }
   if (status >= 500) {
     return new LlmError(
       "server",
-      `${who} had a server error (${status}) after ${retries} retries${said}. Try again later or choose another model.`,
+      `${who} had a server error (${status}) after ${retries} ${
+        retries === 1 ? "retry" : "retries"
+      }${said}. Try again later or choose another model.`,
       { status },
     );
   }
@@ -271,7 +361,7 @@ export async function* streamCompletion(
   req: CompletionRequest,
 ): AsyncGenerator<CompletionEvent, void, undefined> {
   const resolved = resolveForRequest(req);
-  const { url, headers, body } = buildRequest(resolved, req);
+  const built = buildRequest(resolved, req);
   const firstByte = req.timeouts?.firstByte ?? DEFAULT_FIRST_BYTE;
   const idle = req.timeouts?.idle ?? DEFAULT_IDLE;
   const maxRetries = req.maxRetries ?? 3;
@@ -290,15 +380,17 @@ export async function* streamCompletion(
     let retryHeaders: Headers | undefined;
     let detail = "";
     try {
-      response = await fetch(url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      });
+      response = await send(resolved, req, built, controller.signal, firstByte);
     } catch (err) {
       if (req.signal?.aborted) throw new LlmError("cancelled", "The request was cancelled.");
-      if (controller.signal.reason instanceof TimedOut) {
+      if (err instanceof HttpFailure) {
+        retryHeaders = err.headers;
+        detail = err.detail;
+        failure = httpError(resolved, req.model, err.status, detail, attempt);
+        const retriable = err.status === 429 && failure.message.includes("rate limiting") ||
+          err.status >= 500 || err.status === 408;
+        if (!retriable) throw failure;
+      } else if (controller.signal.reason instanceof TimedOut || err instanceof TimedOut) {
         failure = new LlmError(
           "timeout",
           `No answer from ${resolved.apiBase} within ${
@@ -320,16 +412,6 @@ export async function* streamCompletion(
     } finally {
       clearTimeout(timer);
       req.signal?.removeEventListener("abort", onAbort);
-    }
-    if (response && !response.ok) {
-      const status = response.status;
-      retryHeaders = response.headers;
-      detail = await errorDetail(response, Math.min(firstByte, 10_000));
-      failure = httpError(resolved, req.model, status, detail, attempt);
-      const retriable = status === 429 && failure.message.includes("rate limiting") ||
-        status >= 500 || status === 408;
-      if (!retriable) throw failure;
-      response = undefined;
     }
     if (!failure) break;
     // Timeouts are not retried (the wait was already long); a refused connection once at most.
