@@ -624,3 +624,21 @@ Deno.test("engine: a provider key from the environment is redacted, even split a
     else Deno.env.set("GROQ_API_KEY", previous);
   }
 });
+
+Deno.test("engine: a call cut off by the token limit is not run and the model is told why", async () => {
+  const sse = [
+    { tool_calls: [{ index: 0, id: "call_len_1", function: { name: "execute", arguments: "" } }] },
+    {
+      tool_calls: [{ index: 0, function: { arguments: '{"language": "python", "code": "print(' } }],
+    },
+  ].map((delta) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`).join("") +
+    `data: ${
+      JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: "length" }] })
+    }\n\ndata: [DONE]\n\n`;
+  await withFake([{ sse }, { text: "I will split it." }], {}, async (it, fake, computer) => {
+    await it.chat("write a lot");
+    assertEquals(computer.runs.length, 0);
+    const tool = sent(fake, 1).find((m) => m.role === "tool");
+    assertStringIncludes(String(tool?.content), "token limit");
+  });
+});

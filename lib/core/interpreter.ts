@@ -635,7 +635,14 @@ export class Interpreter {
     });
     for (const [index, call] of done.toolCalls.entries()) {
       const state = calls.get(index)!;
-      const args = parseExecuteArgs(call.name || "execute", call.arguments, { languages });
+      let args = parseExecuteArgs(call.name || "execute", call.arguments, { languages });
+      if (!args.ok && done.finishReason === "length") {
+        args = {
+          ok: false,
+          error:
+            "Your answer hit the token limit in the middle of this call, so the code was cut off and not run. Send shorter code (split the work into steps).",
+        };
+      }
       if (!state.message) {
         const language = args.ok ? args.language : "";
         const code = args.ok ? args.code : call.arguments;
