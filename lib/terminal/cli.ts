@@ -253,9 +253,15 @@ async function runChat(
   if (resumed) options.messages = resumed;
   options.onMessage = save;
 
-  const { Interpreter } = await import("../core/interpreter.ts");
-  // deno-lint-ignore no-explicit-any
-  const engine = new (Interpreter as any)(options) as Engine;
+  // The engine (and the computer it imports) is the slowest module to load:
+  // the interactive prompt is drawn first and the engine loads while the
+  // person types.
+  let enginePromise: Promise<Engine> | undefined;
+  const getEngine = (): Promise<Engine> =>
+    enginePromise ??= import("../core/interpreter.ts").then(({ Interpreter }) =>
+      // deno-lint-ignore no-explicit-any
+      new (Interpreter as any)(options) as Engine
+    );
 
   const renderer = json ? undefined : new Renderer(
     {
@@ -291,22 +297,23 @@ async function runChat(
 
   try {
     if (!interactive) {
-      const result = await runTurn(engine, message, io);
+      const result = await runTurn(await getEngine(), message, io);
       if (result.status !== ExitCode.Ok && result.reason && !json) {
         writeAll(Deno.stderr, `interpreter: ${result.reason}\n`);
       }
       return result.status;
     }
     if (resumed && renderer) replay(resumed, renderer);
-    return await interactiveLoop(engine, input!, renderer!, io, {
+    return await interactiveLoop(getEngine, input!, renderer!, io, {
       history,
       store,
       version: meta.version,
       profile,
       permissions,
+      autoRun: options.autoRun ?? false,
     });
   } finally {
-    await endSessions(engine);
+    if (enginePromise) await endSessions(await enginePromise);
   }
 }
 
@@ -359,17 +366,18 @@ interface LoopContext {
   version: string;
   profile: Profile;
   permissions: Permissions | undefined;
+  autoRun: boolean;
 }
 
 async function interactiveLoop(
-  engine: Engine,
+  getEngine: () => Promise<Engine>,
   input: LineInput,
   renderer: Renderer,
   io: TurnIo,
   ctx: LoopContext,
 ): Promise<number> {
   const s = renderer.style;
-  if (!engine.autoRun) {
+  if (!ctx.autoRun) {
     renderer.print(
       s.gray(
         "Code runs only after you approve it (-y to skip asking). %help for commands, Ctrl-D to exit.",
@@ -382,9 +390,13 @@ async function interactiveLoop(
     const { describePermissions } = await import("../sandbox/mod.ts");
     renderer.print(s.gray(describePermissions(ctx.permissions)));
   }
-  let verbose = engine.verbose ?? false;
+  let verbose = ctx.profile.verbose === true;
   for (;;) {
-    const read = await input.read(s.bold("> "));
+    const reading = input.read(s.bold("> "));
+    // Load the engine while the person types (the prompt is already drawn).
+    const loading = getEngine();
+    const read = await reading;
+    const engine = await loading;
     if (read.kind !== "line") {
       await io.onMessages?.(engine.messages);
       return ExitCode.Ok;
