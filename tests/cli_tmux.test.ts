@@ -228,7 +228,7 @@ Deno.test({
         await term.keys("C-d");
         assertEquals(await term.waitForExit(), 0);
       }, { home });
-      await session([{ text: "multi ok" }], async ({ term, fake }) => {
+      await session([{ text: "multi ok" }, { text: "paste ok" }], async ({ term, fake }) => {
         await term.keys("Up");
         await term.waitFor("> remember this line");
         await term.keys("C-u");
@@ -237,6 +237,9 @@ Deno.test({
         await term.line('line two"""');
         await term.waitFor("multi ok");
         assertIncludes(JSON.stringify(fake.requests[0].messages), "line one\\nline two");
+        await term.paste("pasted one\npasted two\n");
+        await term.waitFor("paste ok");
+        assertIncludes(JSON.stringify(fake.requests[1].messages), "pasted one\\npasted two");
         await term.line("%help");
         await term.waitFor("%undo");
         await term.line("%tokens");
@@ -246,7 +249,7 @@ Deno.test({
         await term.line("%save_message saved");
         await term.waitFor("Saved the conversation to");
         const saved = JSON.parse(await Deno.readTextFile(`${home}/saved.json`));
-        assertEquals(saved[saved.length - 1].content, "multi ok");
+        assertEquals(saved[saved.length - 1].content, "paste ok");
         await term.line("%undo");
         await term.waitFor("Removed message");
         await term.line("%bogus");

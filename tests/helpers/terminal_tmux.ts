@@ -105,6 +105,12 @@ export class TmuxSession {
     await this.#tmux("send-keys", "-t", "main", "-l", "--", text);
   }
 
+  /** Pastes text the way a terminal paste arrives (all at once, newlines as Enter). */
+  async paste(text: string): Promise<void> {
+    await this.#tmux("set-buffer", "-b", "paste", "--", text);
+    await this.#tmux("paste-buffer", "-b", "paste", "-t", "main");
+  }
+
   /** Types a line and presses Enter. */
   async line(text: string): Promise<void> {
     await this.type(text);
