@@ -10,11 +10,12 @@
 
 import type { ChatMessage } from "../llm/types.ts";
 
-type Counter = (text: string) => number;
-let counter: Counter | undefined;
+/** Counts the tokens of a text. */
+export type TokenCounter = (text: string) => number;
+let counter: TokenCounter | undefined;
 
 /** Loads the tokenizer (once). */
-export async function loadTokenizer(): Promise<Counter> {
+export async function loadTokenizer(): Promise<TokenCounter> {
   if (!counter) {
     const module = await import("gpt-tokenizer");
     counter = (text: string) => module.countTokens(text);
@@ -23,7 +24,7 @@ export async function loadTokenizer(): Promise<Counter> {
 }
 
 /** Tokens of one message, with the per-message overhead of the chat format. */
-export function messageTokens(count: Counter, m: ChatMessage): number {
+export function messageTokens(count: TokenCounter, m: ChatMessage): number {
   let n = 4;
   if (typeof m.content === "string") n += count(m.content);
   else if (Array.isArray(m.content)) {
