@@ -72,3 +72,11 @@ Deno.test("profiles: flags override the profile, the profile overrides defaults"
     await assertRejects(() => loadProfile("nothere"), ProfileError, 'no profile "nothere"');
   });
 });
+
+Deno.test("profiles: the embedded bundled profiles match profiles/*.yaml", async () => {
+  const { BUNDLED_TEXT } = await import("../lib/profiles/bundled.ts");
+  for (const [name, text] of Object.entries(BUNDLED_TEXT)) {
+    const file = await Deno.readTextFile(new URL(`../profiles/${name}.yaml`, import.meta.url));
+    assertEquals(text, file, `${name}: run deno run -A lib/profiles/bundled.ts --write`);
+  }
+});

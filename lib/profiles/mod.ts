@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { configDir, dataDir } from "../storage/paths.ts";
 import { writeFileAtomic } from "../storage/atomic.ts";
 import { ProfileError, validateProfile } from "./schema.ts";
+import { BUNDLED_TEXT } from "./bundled.ts";
 
 export { PROFILE_SCHEMA, ProfileError, validateProfile } from "./schema.ts";
 
@@ -20,16 +21,16 @@ export type Profile = Record<string, unknown>;
 /** Names of the profiles shipped with the program (in the repository's profiles/). */
 export const BUNDLED_PROFILES: readonly string[] = ["default", "fast", "vision", "local"];
 
-const BUNDLED_DIR = new URL("../../profiles/", import.meta.url);
-
 /** The folder of the user's profiles. */
 export function profilesDir(): string {
   return join(configDir(), "profiles");
 }
 
 /** The text of a bundled profile. */
-export async function readBundledProfile(name: string): Promise<string> {
-  return await Deno.readTextFile(new URL(`${name}.yaml`, BUNDLED_DIR));
+export function readBundledProfile(name: string): Promise<string> {
+  const text = BUNDLED_TEXT[name];
+  if (text === undefined) return Promise.reject(new ProfileError(`no bundled profile "${name}"`));
+  return Promise.resolve(text);
 }
 
 /** Creates `default.yaml` in the profiles folder from the bundled copy, if it is missing. */
