@@ -349,3 +349,22 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "tmux: safe-mode reasons are shown in the approval prompt, even with -y",
+  ignore,
+  fn: () =>
+    session(
+      [{ toolCalls: [{ language: "shell", code: "rm -rf ~/important" }] }, {
+        text: "Not deleted.",
+      }],
+      async ({ term }) => {
+        await term.line("delete it");
+        const screen = await term.waitFor("Would you like to run this code?");
+        assert(/Safe mode \(\w+\): .*important/.test(screen), screen);
+        await term.line("n");
+        await term.waitFor("Not deleted.");
+      },
+      { args: ["--safe_mode", "ask", "-y"] },
+    ),
+});
