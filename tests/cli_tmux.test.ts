@@ -368,3 +368,42 @@ Deno.test({
       { args: ["--safe_mode", "ask", "-y"] },
     ),
 });
+
+Deno.test({
+  name: "tmux: a long answer in a narrow terminal lands in the scrollback once per line",
+  ignore,
+  fn: async () => {
+    const lines = Array.from(
+      { length: 120 },
+      (_, i) => `Line ${i + 1} of a long answer that wraps in a narrow window.`,
+    );
+    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
+    const fake = startFakeOpenAI({ script: [{ text: lines.join("\n"), pieces: 600 }] });
+    const term = await TmuxSession.start({
+      command: cliCommand([
+        "--api_base",
+        fake.url,
+        "--model",
+        "gpt-4o-mini",
+        "--api_key",
+        "sk-x-0123456789",
+      ]),
+      env: { INTERPRETER_HOME: home, TERM: "xterm-256color" },
+      cwd: home,
+      width: 30,
+      height: 12,
+    });
+    try {
+      await term.waitFor(/^>\s*$/m);
+      await term.line("go");
+      const screen = await term.waitFor(/^>\s*$/m);
+      for (const line of lines) {
+        assertEquals(screen.split(line).length - 1, 1, `"${line}" once`);
+      }
+    } finally {
+      await term.close();
+      await fake.close();
+      await removeDir(home);
+    }
+  },
+});
