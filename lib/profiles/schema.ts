@@ -79,6 +79,13 @@ export const PROFILE_SCHEMA: Schema = {
     emit_images: "bool",
   },
   permissions: {
+    allow_all: "bool",
+    allow_read: "grant",
+    allow_write: "grant",
+    allow_net: "grant",
+    allow_env: "grant",
+    allow_run: "grant",
+    secret_paths: "string_list",
     read: "grant",
     write: "grant",
     net: "grant",

@@ -38,6 +38,8 @@ export interface TurnResult {
   status: ExitCodeValue;
   /** A one-line reason when it did not finish normally. */
   reason?: string;
+  /** True when the reason was already shown to the person. */
+  reported?: boolean;
 }
 
 /** Where chunks go and how approvals are answered during a turn. */
@@ -184,7 +186,7 @@ export async function runTurn(
       result = { status: ExitCode.Interrupted, reason: "interrupted" };
     } else {
       const text = e instanceof Error ? e.message : String(e);
-      result = classifyError(text);
+      result = { ...classifyError(text), reported: true };
       renderer?.finish();
       io.note(`Error: ${text}`);
     }

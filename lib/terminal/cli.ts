@@ -281,8 +281,9 @@ async function runChat(
       highlightActiveLine: profile.highlight_active_line !== false,
     },
   );
+  // One-shot runs keep stdout for the answer: notes and errors go to stderr.
   const note = (text: string) => {
-    if (json || !renderer) writeAll(Deno.stderr, text + "\n");
+    if (json || !renderer || !interactive) writeAll(Deno.stderr, text + "\n");
     else renderer.print(renderer.style.yellow(text));
   };
   const io: TurnIo = {
@@ -298,7 +299,7 @@ async function runChat(
   try {
     if (!interactive) {
       const result = await runTurn(await getEngine(), message, io);
-      if (result.status !== ExitCode.Ok && result.reason && !json) {
+      if (result.status !== ExitCode.Ok && result.reason && !result.reported) {
         writeAll(Deno.stderr, `interpreter: ${result.reason}\n`);
       }
       return result.status;
