@@ -15,7 +15,7 @@ import { bwrapArgs, pathDirs, programLocations } from "./bwrap.ts";
 import { seatbeltProfile } from "./seatbelt.ts";
 import { sandboxEnv } from "./env.ts";
 import { type NetDenial, type Proxy, startProxy } from "./proxy.ts";
-import { realPathOr } from "./paths.ts";
+import { isInside, realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
 
 /** Which OS sandbox confines sessions. */
@@ -224,6 +224,16 @@ export class SandboxSession {
     });
     if (this.kind === "none") return { argv, env: childEnv };
     argv = withDenoTmpDir(argv, this.tmpDir);
+    // Caches under a read-only home would fail (or warn, like matplotlib): keep them per session.
+    const writable = (path: string | undefined) =>
+      !!path &&
+      (p.write === true || (Array.isArray(p.write) && p.write.some((w) => isInside(path, w))));
+    if (!writable(childEnv.XDG_CACHE_HOME ?? (childEnv.HOME && join(childEnv.HOME, ".cache")))) {
+      childEnv.XDG_CACHE_HOME = join(this.tmpDir, ".cache");
+    }
+    if (!writable(childEnv.MPLCONFIGDIR ?? (childEnv.HOME && join(childEnv.HOME, ".config")))) {
+      childEnv.MPLCONFIGDIR = join(this.tmpDir, ".matplotlib");
+    }
     let command = argv;
     const extraRead = [
       ...(this.#options.extraRead ?? []),

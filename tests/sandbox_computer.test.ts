@@ -1,0 +1,206 @@
+/**
+ * The real Computer under the sandbox: live python/bash/JS sessions keep
+ * their state inside bubblewrap, escapes fail and the model is told what was
+ * denied and which flag would allow it, stop() interrupts without losing the
+ * session, terminate() leaves nothing behind.
+ */
+
+import { join } from "node:path";
+import { Computer } from "../lib/computer/mod.ts";
+import type { LmcMessage } from "../lib/core/lmc.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/sandbox_assert.ts";
+import {
+  fixturePermissions,
+  makeFixture,
+  type SandboxFixture,
+  sandboxSkipReason,
+} from "./helpers/sandbox_fixture.ts";
+
+const skip = await sandboxSkipReason();
+if (skip) console.log(`sandbox computer tests skipped: ${skip}`);
+const hasPython = await new Deno.Command("python3", { args: ["-c", "1"] }).output().then(
+  (o) => o.success,
+  () => false,
+);
+
+function text(messages: LmcMessage[]): string {
+  return messages.filter((m) => m.type === "console" && m.format === "output").map((m) => m.content)
+    .join("");
+}
+
+async function withSandboxedComputer(
+  flags: Record<string, string | boolean>,
+  fn: (computer: Computer, fx: SandboxFixture) => Promise<void>,
+): Promise<void> {
+  const fx = await makeFixture();
+  const computer = new Computer({
+    permissions: fixturePermissions(fx, flags),
+    cwd: fx.work,
+    dataDir: join(fx.root, "data"),
+    timeout: 30,
+  });
+  try {
+    await fn(computer, fx);
+  } finally {
+    await computer.terminate();
+    await fx.close();
+  }
+}
+
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${e.name}/cmdline`).replace(/\0/g, " ").includes(marker)) {
+        pids.push(Number(e.name));
+      }
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+Deno.test({
+  name: "computer + sandbox: python keeps state; escapes fail and the model is told the flag",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    await withSandboxedComputer({}, async (computer, fx) => {
+      assertEquals(
+        text(await computer.run("python", "x = 41\n_ = open('made.txt', 'w').write('ok')")),
+        "",
+      );
+      assertEquals(text(await computer.run("python", "x + 1")), "42\n");
+      assertEquals(await Deno.readTextFile(join(fx.work, "made.txt")), "ok");
+
+      const write = text(
+        await computer.run("python", `open(${JSON.stringify(join(fx.outside, "x.txt"))}, "w")`),
+      );
+      assertStringIncludes(write, "Read-only file system");
+      assertStringIncludes(write, `[sandbox] Writing ${join(fx.outside, "x.txt")} was denied`);
+      assertStringIncludes(write, `--allow-write=${fx.outside}`);
+
+      const secret = text(
+        await computer.run("python", `print(open(${JSON.stringify(fx.secretFile)}).read())`),
+      );
+      assert(!secret.includes("SECRET-KEY-MATERIAL"), secret);
+      assertStringIncludes(secret, "[sandbox]");
+      assertStringIncludes(secret, `--allow-read=${join(fx.home, ".ssh")}`);
+      // The session survived the errors.
+      assertEquals(text(await computer.run("python", "x")), "41\n");
+    });
+  },
+});
+
+Deno.test({
+  name: "computer + sandbox: a host list lets python reach one host; others get a 403 and a note",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    const fx0 = await makeFixture();
+    const allowed = fx0.allowedPort;
+    try {
+      await withSandboxedComputer({ "allow-net": `127.0.0.1:${allowed}` }, async (computer) => {
+        const ok = text(
+          await computer.run(
+            "python",
+            `import urllib.request\nprint(urllib.request.urlopen("http://127.0.0.1:${allowed}/", timeout=10).read())`,
+          ),
+        );
+        assertStringIncludes(ok, "allowed-host-ok");
+        const refused = text(
+          await computer.run(
+            "python",
+            `urllib.request.urlopen("http://127.0.0.1:${fx0.otherPort}/", timeout=10).read()`,
+          ),
+        );
+        assertStringIncludes(refused, "403");
+        assert(!refused.includes("other-host-reached"));
+        assertStringIncludes(
+          refused,
+          `[sandbox] Network access to 127.0.0.1:${fx0.otherPort} was denied`,
+        );
+        assertStringIncludes(refused, `--allow-net=127.0.0.1:${fx0.otherPort} would allow it`);
+      });
+    } finally {
+      await fx0.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "computer + sandbox: stop() interrupts python inside the sandbox and keeps the session",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    await withSandboxedComputer({}, async (computer) => {
+      await computer.run("python", "state = 'kept'");
+      let out = "";
+      for await (
+        const chunk of computer.stream(
+          "python",
+          "import time\nprint('sleeping', flush=True)\ntime.sleep(60)",
+        )
+      ) {
+        if (chunk.format !== "output" || typeof chunk.content !== "string") continue;
+        out += chunk.content;
+        if (out.includes("sleeping")) await computer.stop();
+      }
+      assertStringIncludes(out, "KeyboardInterrupt");
+      assertEquals(text(await computer.run("python", "state")), "'kept'\n");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "computer + sandbox: shell keeps state; background jobs die at terminate; denied programs are named",
+  ignore: !!skip,
+  async fn() {
+    const marker = `4242.${Math.floor(Math.random() * 1e6)}`;
+    await withSandboxedComputer({ "deny-run": "curl" }, async (computer, fx) => {
+      assertEquals(
+        text(await computer.run("shell", "cd sub 2>/dev/null || mkdir sub && cd sub; V=7")),
+        "",
+      );
+      assertEquals(text(await computer.run("shell", "echo $V $(basename $PWD)")), "7 sub\n");
+      const curl = text(await computer.run("shell", "curl --version"));
+      assertStringIncludes(curl, "Permission denied");
+      assertStringIncludes(curl, "[sandbox] Running curl was denied (--deny-run=curl)");
+      const outside = text(await computer.run("shell", `echo x > ${fx.outside}/y.txt`));
+      assertStringIncludes(outside, `--allow-write=${fx.outside}`);
+      await computer.run(
+        "shell",
+        `setsid nohup sleep ${marker} >/dev/null 2>&1 &\nsleep ${marker} &`,
+      );
+      assert(processesWith(marker).length >= 2, "background jobs run between runs");
+      await computer.terminate();
+      const deadline = Date.now() + 10_000;
+      while (processesWith(marker).length > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assertEquals(processesWith(marker), []);
+    });
+  },
+});
+
+Deno.test({
+  name: "computer + sandbox: JavaScript gets Deno's own errors and the session temp dir",
+  ignore: !!skip,
+  async fn() {
+    await withSandboxedComputer({}, async (computer, fx) => {
+      const denied = text(
+        await computer.run(
+          "javascript",
+          `await Deno.readTextFile(${JSON.stringify(fx.secretFile)})`,
+        ),
+      );
+      assertStringIncludes(denied, "NotCapable");
+      assertStringIncludes(denied, "[sandbox]");
+      const tmp = text(
+        await computer.run(
+          "javascript",
+          `const f = Deno.env.get("TMPDIR") + "/t.txt"; await Deno.writeTextFile(f, "ok"); await Deno.readTextFile(f)`,
+        ),
+      );
+      assertEquals(tmp, '"ok"\n');
+    });
+  },
+});
