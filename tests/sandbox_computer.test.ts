@@ -204,3 +204,32 @@ Deno.test({
     });
   },
 });
+
+const hasPerl = await new Deno.Command("perl", { args: ["-e", "1"] }).output().then(
+  (o) => o.success,
+  () => false,
+);
+
+Deno.test({
+  name: "computer + sandbox: perl one-shot runs are confined too",
+  ignore: !!skip || !hasPerl,
+  async fn() {
+    await withSandboxedComputer({ "deny-net": true }, async (computer, fx) => {
+      const out = text(
+        await computer.run(
+          "perl",
+          `open(my $w, ">", "made.txt") or die "work: $!"; print $w "ok"; close($w); print "work ok\\n";
+open(my $o, ">", "${fx.outside}/p.txt") or print "outside denied: $!\\n";
+open(my $s, "<", "${fx.secretFile}") or print "secret denied: $!\\n";
+use IO::Socket::INET; IO::Socket::INET->new(PeerAddr => "127.0.0.1:${fx.allowedPort}", Timeout => 5) or print "net denied: $!\\n";`,
+        ),
+      );
+      assertStringIncludes(out, "work ok");
+      assertStringIncludes(out, "outside denied: Read-only file system");
+      assertStringIncludes(out, "secret denied: Permission denied");
+      assertStringIncludes(out, "net denied");
+      assertEquals(await Deno.readTextFile(join(fx.work, "made.txt")), "ok");
+      assert(!(await Deno.stat(join(fx.outside, "p.txt")).then(() => true, () => false)));
+    });
+  },
+});
