@@ -50,6 +50,11 @@ export function resolveLanguage(name: string): string | undefined {
   return lookupName(name);
 }
 
+// JavaScript and TypeScript share one Deno session, so their variables are shared too.
+function sessionKey(info: LanguageInfo): string {
+  return info.kind === "deno" ? "deno" : info.name;
+}
+
 function output(content: string): LmcChunk {
   return { role: "computer", type: "console", format: "output", content };
 }
@@ -156,17 +161,22 @@ export class Computer implements ComputerLike {
       yield output("Code block was empty. Please write code before running it.\n");
       return;
     }
-    const executable = this.#executable(info);
-    if (executable === undefined) {
-      yield output(this.#missing(info));
-      return;
-    }
     if (info.kind === "html") {
       yield* this.#html(code);
       return;
     }
+    // A live session already knows its program: no PATH lookup on the hot path.
+    let session = this.#sessions.get(sessionKey(info));
+    if (!session) {
+      const executable = this.#executable(info);
+      if (executable === undefined) {
+        yield output(this.#missing(info));
+        return;
+      }
+      session = this.#session(info, executable);
+    }
     const variant = info.name === "typescript" ? "typescript" : undefined;
-    yield* this.#session(info, executable).stream(code, { ...options, variant });
+    yield* session.stream(code, { ...options, variant });
   }
 
   /** Interrupts whatever is running, in every session (whole process trees); sessions stay. */
@@ -202,8 +212,7 @@ export class Computer implements ComputerLike {
   }
 
   #session(info: LanguageInfo, executable: string): Session {
-    // JavaScript and TypeScript share one Deno session, so their variables are shared too.
-    const key = info.kind === "deno" ? "deno" : info.name;
+    const key = sessionKey(info);
     let session = this.#sessions.get(key);
     if (!session) {
       const settings = () => this.#settings();

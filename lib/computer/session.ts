@@ -53,6 +53,8 @@ export interface SessionSpec {
   onInterrupt?(session: Session): void;
   /** Extra environment for the process. */
   env?: Record<string, string>;
+  /** Releases what the spec holds (called when the session terminates). */
+  close?(): void;
 }
 
 /** Options of one run. */
@@ -195,6 +197,7 @@ export class Session {
     this.#timers.clear();
     this.#killAll();
     await this.#waitExit();
+    this.spec.close?.();
     if (this.#dir) {
       await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
       this.#dir = undefined;
@@ -305,7 +308,8 @@ export class Session {
       return `could not start the ${this.spec.language} session` +
         (early ? `:\n${early}` : ` (${argv[0]} did not answer)`);
     }
-    this.#stdinLink = stdinLinkOf(child.pid) ?? this.#stdinLink;
+    // seam: sandbox — the driver's own stdin, under the sandbox wrappers.
+    this.#stdinLink = stdinLinkOf(codeLeader(child.pid)) ?? this.#stdinLink;
     this.#takeOrphan();
     return undefined;
   }

@@ -25,7 +25,7 @@ __oi_pid=$BASHPID
 __oi_trap() {
   # only the session's own shell reports: with extdebug the trap is also inherited by
   # subshells and command substitutions, whose output must not get records
-  [[ $2 == "$__oi_cell" && $BASHPID == "$__oi_pid" ]] || return 0
+  [[ $BASHPID == "$__oi_pid" ]] || return 0
   [[ -n $__oi_int ]] && return 2
   if [[ $1 != "$__oi_last" ]]; then
     __oi_last=$1
@@ -37,7 +37,8 @@ printf '\036%sR\n' "$__oi_nonce"
 while IFS= read -r -u 3 __oi_cmd; do
   __oi_int=
   __oi_last=
-  trap '__oi_trap "$LINENO" "${"${"}BASH_SOURCE[0]}"' DEBUG
+  # the cheap test inline: only commands of the run's own code call the function
+  trap '[[ ${"${"}BASH_SOURCE[0]} != "$__oi_cell" ]] || __oi_trap "$LINENO"' DEBUG
   . "$__oi_cell"
   __oi_status=$?
   trap - DEBUG
