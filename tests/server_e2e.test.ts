@@ -266,21 +266,26 @@ Deno.test({
         headers: { "x-api-key": TOKEN },
       });
       const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
-      let seen = "";
-      let pid = 0;
-      while (!pid) {
-        const { done, value } = await reader.read();
-        if (done) throw new Error(`stream ended before the code printed its pid: ${seen}`);
-        seen += decoder.decode(value);
-        const match = /pid (\d+)/.exec(seen);
-        if (match) pid = Number(match[1]);
+      try {
+        const decoder = new TextDecoder();
+        let seen = "";
+        let pid = 0;
+        while (!pid) {
+          const { done, value } = await reader.read();
+          if (done) throw new Error(`stream ended before the code printed its pid: ${seen}`);
+          seen += decoder.decode(value);
+          // The whole number: a read may end in the middle of it (JSON escapes the newline).
+          const match = /pid (\d+)\\n/.exec(seen);
+          if (match) pid = Number(match[1]);
+        }
+        assert(alive(pid), "the python session runs");
+        await server.close();
+        while (!(await reader.read()).done) { /* the stream ends */ }
+        for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+        assert(!alive(pid), "the python process is gone");
+      } finally {
+        await reader.cancel().catch(() => {});
       }
-      assert(alive(pid), "the python session runs");
-      await server.close();
-      while (!(await reader.read()).done) { /* the stream ends */ }
-      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-      assert(!alive(pid), "the python process is gone");
     });
   },
 });
