@@ -170,6 +170,10 @@ Deno.test({
         "shell",
         `setsid nohup sleep ${marker} >/dev/null 2>&1 &\nsleep ${marker} &`,
       );
+      const started = Date.now() + 10_000;
+      while (processesWith(marker).length < 2 && Date.now() < started) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       assert(processesWith(marker).length >= 2, "background jobs run between runs");
       await computer.terminate();
       const deadline = Date.now() + 10_000;

@@ -423,6 +423,10 @@ Deno.test({
         ),
       );
       await readUntil(reader, seen, /started/);
+      const started = Date.now() + 10_000;
+      while (processesWith(marker).length < 2 && Date.now() < started) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       assert(processesWith(marker).length >= 2, "background processes are running");
       // Terminate: kill the wrapper; the sandbox's PID namespace goes with it.
       child.kill("SIGKILL");
