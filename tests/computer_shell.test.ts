@@ -31,6 +31,17 @@ Deno.test("shell: cwd, exported variables and functions survive between runs", a
   });
 });
 
+Deno.test("shell: a shorter run after a longer one runs only its own code", async () => {
+  await withComputer({}, async (computer) => {
+    assertEquals(
+      textOf(await computer.run("shell", "echo first\necho second\necho third")),
+      "first\nsecond\nthird\n",
+    );
+    assertEquals(textOf(await computer.run("shell", "echo x")), "x\n");
+    assertEquals(textOf(await computer.run("shell", "echo a\necho b")), "a\nb\n");
+  });
+});
+
 Deno.test("shell: a failing command's exit status is reported; stderr is kept in order", async () => {
   await withComputer({}, async (computer) => {
     const text = textOf(

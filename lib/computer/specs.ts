@@ -43,7 +43,7 @@ export function pythonSpec(python: string): SessionSpec {
 
 /** A persistent shell session (`bash` when present, else `sh`). */
 export function shellSpec(shell: string, isBash: boolean): SessionSpec {
-  let cell: { path: string; file: Deno.FsFile } | undefined;
+  let cell: { path: string; file: Deno.FsFile; length: number } | undefined;
   return {
     language: "shell",
     persistent: true,
@@ -70,10 +70,22 @@ export function shellSpec(shell: string, isBash: boolean): SessionSpec {
       const path = join(session.dir!, "cell.sh");
       if (cell?.path !== path) {
         cell?.file.close();
-        cell = { path, file: Deno.openSync(path, { write: true, create: true }) };
+        cell = {
+          path,
+          file: Deno.openSync(path, { write: true, create: true, truncate: true }),
+          length: 0,
+        };
       }
-      const bytes = encoder.encode(code.endsWith("\n") ? code : code + "\n");
-      cell.file.truncateSync(0);
+      let bytes = encoder.encode(code.endsWith("\n") ? code : code + "\n");
+      // ftruncate is slow on some file systems (overlayfs): when the new code is a little
+      // shorter than the last, cover the rest with spaces (a blank last line) instead.
+      const shortBy = cell.length - bytes.length;
+      if (shortBy > 0 && shortBy <= 65536) {
+        const padded = new Uint8Array(cell.length).fill(0x20);
+        padded.set(bytes);
+        bytes = padded;
+      } else if (shortBy > 0) cell.file.truncateSync(0);
+      cell.length = bytes.length;
       cell.file.seekSync(0, Deno.SeekMode.Start);
       let offset = 0;
       while (offset < bytes.length) offset += cell.file.writeSync(bytes.subarray(offset));
