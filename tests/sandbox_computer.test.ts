@@ -237,3 +237,67 @@ use IO::Socket::INET; IO::Socket::INET->new(PeerAddr => "127.0.0.1:${fx.allowedP
     });
   },
 });
+
+Deno.test({
+  name:
+    "computer + sandbox: without bubblewrap, code does not run and the error says how to fix it",
+  ignore: Deno.build.os !== "linux" || !hasPython,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sandbox-nobwrap-" });
+    try {
+      // A PATH with python but no bwrap.
+      const bin = join(dir, "bin");
+      await Deno.mkdir(bin);
+      const python = (await new Deno.Command("python3", {
+        args: ["-c", "import sys; print(sys.executable)"],
+      }).output()).stdout;
+      await Deno.symlink(
+        await Deno.realPath(new TextDecoder().decode(python).trim()),
+        join(bin, "python3"),
+      );
+      const script = join(dir, "run.ts");
+      const computerUrl = new URL("../lib/computer/mod.ts", import.meta.url).href;
+      const sandboxUrl = new URL("../lib/sandbox/mod.ts", import.meta.url).href;
+      await Deno.writeTextFile(
+        script,
+        `import { Computer } from ${JSON.stringify(computerUrl)};
+import { defaultPermissions, allowAll } from ${JSON.stringify(sandboxUrl)};
+const confined = new Computer({ permissions: defaultPermissions({ cwd: ${
+          JSON.stringify(dir)
+        } }), cwd: ${JSON.stringify(dir)} });
+const out = await confined.run("python", "open('ran.txt', 'w').write('x')");
+console.log(JSON.stringify(out.map((m) => m.content).join("")));
+await confined.terminate();
+const open = new Computer({ permissions: allowAll(), cwd: ${JSON.stringify(dir)} });
+console.log(JSON.stringify((await open.run("python", "print('unconfined ok')")).map((m) => m.content).join("")));
+await open.terminate();
+`,
+      );
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--no-lock",
+          "--no-check",
+          "--config",
+          new URL("../deno.json", import.meta.url).pathname,
+          script,
+        ],
+        env: { ...Deno.env.toObject(), PATH: bin },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+      assertStringIncludes(stdout, "Code not run: no OS sandbox");
+      assertStringIncludes(stdout, "install bubblewrap");
+      assertStringIncludes(stdout, "-A / --allow-all");
+      assertStringIncludes(stdout, "unconfined ok");
+      assert(!(await Deno.stat(join(dir, "ran.txt")).then(() => true, () => false)), "nothing ran");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
