@@ -67,7 +67,7 @@ export class Computer implements ComputerLike {
   maxOutput: number;
   /** Seconds a program may wait for input nobody will give before it is stopped. */
   inputIdleTimeout: number;
-  /** Permissions for generated code (allow-all until the sandbox sets them). */
+  /** Permissions for generated code (default: the sandbox's default permissions). */
   permissions: Permissions;
   /** Working directory of new sessions. */
   cwd: string | undefined;

@@ -174,6 +174,7 @@ export class Session {
       return;
     }
     const before = sessionProcesses(leader, this.#token);
+    if (before.length === 0) before.push(leader); // without /proc (not Linux)
     signalAll(before, "SIGINT");
     // Then kill the rest of the tree (background jobs ignore SIGINT). This timer outlives the
     // run on purpose: the run may end as soon as its foreground command dies.
@@ -207,8 +208,9 @@ export class Session {
   #killAll(): void {
     const leader = this.#child?.pid;
     if (leader === undefined) return;
-    // Stop the tree first so nothing respawns, then kill it.
     const pids = sessionProcesses(leader, this.#token);
+    // Without /proc (not Linux) only the leader is known.
+    if (pids.length === 0 && this.#alive) pids.push(leader);
     signalAll(pids, "SIGKILL");
   }
 
