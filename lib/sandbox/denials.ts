@@ -17,7 +17,7 @@ import { SYSTEM_READ_PATHS } from "./bwrap.ts";
 export interface DenialContext {
   /** The permissions the run had. */
   permissions: Permissions;
-  /** The working directory. */
+  /** The working directory (informational: notes show full paths, "." means little to a model). */
   cwd?: string;
   /** The per-session temp directory (always writable). */
   tmpDir?: string;
@@ -50,9 +50,9 @@ function matchesDeny(path: string, list: string[]): string | undefined {
 export function denialNotes(output: string, context: DenialContext): string[] {
   const p = context.permissions;
   if (isAllowAll(p)) return [];
-  const cwd = context.cwd ?? Deno.cwd();
   const notes = new Set<string>();
-  const show = (s: string) => displayPath(s, cwd);
+  // Absolute paths (only ~ shortened): the model may not know which folder "." is.
+  const show = (s: string) => displayPath(s);
 
   // Deno's own permission errors (JavaScript / TypeScript sessions).
   for (const m of output.matchAll(/Requires (\w+) access to "([^"]+)"/g)) {
