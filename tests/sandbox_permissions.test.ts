@@ -14,6 +14,7 @@ import {
   isAllowAll,
   permissionsFromFlags,
   permissionsFromProfile,
+  registerSecretValue,
   sandboxEnv,
   SandboxSession,
   SandboxUnavailableError,
@@ -166,6 +167,10 @@ Deno.test("sandboxEnv: API keys never pass, whatever the permissions; env lists 
   });
   assertEquals(Object.keys(listed).sort(), ["FOO", "HOME", "PATH"]);
   assert(DEFAULT_SECRET_ENV.includes("ANTHROPIC_API_KEY"));
+  // A key given by flag: any variable holding it is dropped, whatever its name.
+  registerSecretValue("flag-given-key-0123456789");
+  const custom = sandboxEnv({ PATH: "/usr/bin", MY_LLM: "flag-given-key-0123456789" }, allowAll());
+  assertEquals(custom.MY_LLM, undefined);
 });
 
 Deno.test("denoFlags: Deno's own flags, session temp writable, --no-prompt", () => {
