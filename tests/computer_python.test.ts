@@ -10,6 +10,7 @@ import {
   waitGone,
   withComputer,
 } from "./helpers/computer_helpers.ts";
+import { allowAll } from "../lib/sandbox/permissions.ts";
 
 Deno.test("python: state survives between runs; a last bare expression is shown like a REPL", async () => {
   await withComputer({}, async (computer) => {
@@ -185,5 +186,19 @@ Deno.test("python: a missing interpreter is reported as output", async () => {
   await withComputer({ python: "/nonexistent/python3" }, async (computer) => {
     const text = textOf(await computer.run("python", "print(1)"));
     assertStringIncludes(text, "Python 3 was not found");
+  });
+});
+
+Deno.test("python: a change of permissions restarts the session and says so", async () => {
+  await withComputer({ permissions: allowAll() }, async (computer) => {
+    await computer.run("python", "before = 1");
+    assertEquals(textOf(await computer.run("python", "'before' in globals()")), "True\n");
+    computer.permissions = { ...allowAll(), net: false };
+    const text = textOf(await computer.run("python", "'before' in globals()"));
+    assertStringIncludes(text, "the permissions changed");
+    assertStringIncludes(text, "False\n");
+    // unchanged permissions keep the session
+    assertEquals(textOf(await computer.run("python", "after = 2\nafter")), "2\n");
+    assertEquals(textOf(await computer.run("python", "after")), "2\n");
   });
 });

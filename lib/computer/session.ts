@@ -90,8 +90,14 @@ const CHECK_INTERVAL_MS = 200;
 const KILL_CHILDREN_AFTER_MS = 150;
 const KILL_SESSION_AFTER_MS = 3_000;
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits for `promise`, but at most `ms` milliseconds (the timer is cleared either way). */
+async function bounded(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One language session. Runs on a session are serialised. */
@@ -113,6 +119,7 @@ export class Session {
   #orphanBytes = 0;
   #queue: Promise<void> = Promise.resolve();
   #restartNote = "";
+  #permissionsKey = "";
   #timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(spec: SessionSpec, settings: () => SessionSettings) {
@@ -217,8 +224,8 @@ export class Session {
   async #waitExit(): Promise<void> {
     if (!this.#child) return;
     const child = this.#child;
-    await Promise.race([this.#exitStatus, delay(5_000)]);
-    await Promise.race([this.#readerDone, delay(1_000)]);
+    await bounded(this.#exitStatus, 5_000);
+    await bounded(this.#readerDone, 1_000);
     try {
       await this.#writer?.close();
     } catch {
@@ -397,7 +404,7 @@ export class Session {
     if (this.#child !== child) return;
     this.#alive = false;
     // Give the reader a moment to deliver the last bytes.
-    await Promise.race([this.#readerDone, delay(300)]);
+    await bounded(this.#readerDone, 300);
     const run = this.#run;
     if (run && !run.done) {
       run.exited = { code: status.code, signal: status.signal };
@@ -446,8 +453,18 @@ export class Session {
     const ended = new Promise<void>((resolve) => run.resolve = resolve);
     const onAbort = () => this.interrupt("stopped by the user.");
     try {
+      const permissionsKey = JSON.stringify(settings.permissions);
+      if (this.spec.persistent && this.#alive && permissionsKey !== this.#permissionsKey) {
+        // The permissions are fixed when a process starts: a change needs a new session.
+        this.#killAll();
+        await this.#waitExit();
+        this.#alive = false;
+        this.#restartNote = `[the permissions changed, so the ${this.spec.language} session was ` +
+          `restarted under the new ones; earlier variables are gone]\n`;
+      }
       if (!this.spec.persistent || !this.#alive) {
         if (this.spec.persistent && this.#child) await this.#waitExit();
+        this.#permissionsKey = permissionsKey;
         const error = await this.#start(code);
         if (error) {
           this.#show(run, run.collector.note(error + "\n"));
