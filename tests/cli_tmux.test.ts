@@ -396,6 +396,7 @@ Deno.test({
     try {
       await term.waitFor(/^>\s*$/m);
       await term.line("go");
+      await term.waitFor("Line 120 of");
       const screen = await term.waitFor(/^>\s*$/m);
       for (const line of lines) {
         assertEquals(screen.split(line).length - 1, 1, `"${line}" once`);
