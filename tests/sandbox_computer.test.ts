@@ -301,3 +301,26 @@ await open.terminate();
     }
   },
 });
+
+Deno.test({
+  name:
+    "computer + sandbox: under --allow-run=<list> the sessions still start; other programs are named",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    await withSandboxedComputer({ "allow-run": "ls" }, async (computer) => {
+      const py = text(
+        await computer.run(
+          "python",
+          "import subprocess\nprint(subprocess.run(['ls', '/'], capture_output=True).returncode)\nsubprocess.run(['cat', '/etc/hostname'])",
+        ),
+      );
+      assertStringIncludes(py, "0\n");
+      assertStringIncludes(py, "--allow-run=cat would allow it");
+      const sh = text(
+        await computer.run("shell", "ls / >/dev/null && echo listed; cat /etc/hostname"),
+      );
+      assertStringIncludes(sh, "listed");
+      assertStringIncludes(sh, "[sandbox] Running cat is not allowed (programs are limited to ls)");
+    });
+  },
+});

@@ -126,15 +126,21 @@ export function denialNotes(output: string, context: DenialContext): string[] {
   }
 
   if (Array.isArray(p.run) || p.run === false) {
-    for (
-      const m of output.matchAll(
-        /(?:^|\n)(?:\S+: )?(?:line \d+: )?([\w.+-]+): (?:command )?not found/g,
-      )
-    ) {
+    const missing = [
+      ...output.matchAll(/(?:^|\n)(?:\S+: )?(?:line \d+: )?([\w.+-]+): (?:command )?not found/g),
+      // python's subprocess (its traceback names _execute_child), Deno.Command
+      ...(output.includes("_execute_child")
+        ? output.matchAll(/No such file or directory: '([\w.+-]+)'/g)
+        : []),
+      ...output.matchAll(/Failed to spawn '([\w.+-]+)'/g),
+    ];
+    for (const m of missing) {
+      const name = m[1];
+      if (Array.isArray(p.run) && p.run.includes(name)) continue;
       notes.add(
-        `Running ${m[1]} is not allowed (programs are limited to ${
+        `Running ${name} is not allowed (programs are limited to ${
           p.run === false ? "none" : p.run.join(", ")
-        }); --allow-run=${m[1]} would allow it.`,
+        }); --allow-run=${name} would allow it.`,
       );
     }
   }

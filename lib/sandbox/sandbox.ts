@@ -224,6 +224,9 @@ export class SandboxSession {
     });
     if (this.kind === "none") return { argv, env: childEnv };
     argv = withDenoTmpDir(argv, this.tmpDir);
+    // Under a program list, the session's own runner must still start.
+    const runner = p.run === true ? undefined : sessionRunner(argv[0], env.PATH);
+    if (runner) argv = [runner.exec, ...argv.slice(1)];
     // Caches under a read-only home would fail (or warn, like matplotlib): keep them per session.
     const writable = (path: string | undefined) =>
       !!path &&
@@ -261,9 +264,9 @@ export class SandboxSession {
       const profile = seatbeltProfile(
         resolvePrograms(
           Array.isArray(p.run)
-            ? { ...writable, run: [...p.run, argv[0]] }
+            ? { ...writable, run: [...p.run, ...(runner?.keep ?? [])] }
             : p.run === false
-            ? { ...writable, run: [argv[0]] }
+            ? { ...writable, run: runner?.keep ?? [] }
             : writable,
           env.PATH,
         ),
@@ -282,7 +285,7 @@ export class SandboxSession {
       extraRead,
       extraWrite,
       socketDir: this.#proxy ? this.#privateDir : undefined,
-      keepPrograms: [argv[0], command[0]],
+      keepPrograms: [...(runner?.keep ?? []), command[0]],
       path: env.PATH,
     });
     return { argv: ["bwrap", ...args, "--", ...command], env: childEnv };
@@ -395,6 +398,56 @@ export function isSandboxWrapper(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+const realInterpreters = new Map<string, string>();
+
+/**
+ * What a session's runner needs to start under a program list: the real
+ * executable behind a version-manager shim (pyenv, asdf: a script that would
+ * need many other programs), the interpreter of a script, and `mkfifo` for
+ * the shell driver. `exec` replaces argv[0].
+ */
+export function sessionRunner(program: string, path?: string): { exec: string; keep: string[] } {
+  const loc = programLocations(program, pathDirs(path))[0] ?? program;
+  let exec = loc;
+  const keep = [loc, realPathOr(loc)];
+  let head = "";
+  try {
+    const file = Deno.openSync(loc);
+    const buf = new Uint8Array(256);
+    const n = file.readSync(buf) ?? 0;
+    file.close();
+    head = new TextDecoder().decode(buf.subarray(0, n));
+  } catch { /* unreadable: keep as is */ }
+  if (head.startsWith("#!")) {
+    if (/^python/.test(basename(loc))) {
+      let real = realInterpreters.get(loc);
+      if (real === undefined) {
+        try {
+          const out = new Deno.Command(loc, {
+            args: ["-c", "import sys; print(sys.executable)"],
+            stdout: "piped",
+            stderr: "null",
+          }).outputSync();
+          real = out.success ? new TextDecoder().decode(out.stdout).trim() : "";
+        } catch {
+          real = "";
+        }
+        realInterpreters.set(loc, real);
+      }
+      if (real) {
+        exec = real;
+        keep.push(real, realPathOr(real));
+      }
+    } else {
+      const [interp, arg] = head.slice(2).split("\n")[0].trim().split(/\s+/);
+      if (interp) keep.push(interp, realPathOr(interp));
+      if (interp?.endsWith("/env") && arg) keep.push(arg);
+    }
+  }
+  if (/^(ba|da|z|k)?sh$/.test(basename(loc))) keep.push("mkfifo");
+  return { exec, keep: unique(keep) };
 }
 
 /** The pids of a process's children (Linux). */
