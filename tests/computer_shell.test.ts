@@ -9,6 +9,9 @@ import {
   waitGone,
   withComputer,
 } from "./helpers/computer_helpers.ts";
+import { Session } from "../lib/computer/session.ts";
+import { shellSpec } from "../lib/computer/specs.ts";
+import { allowAll } from "../lib/sandbox/permissions.ts";
 
 Deno.test("shell: cwd, exported variables and functions survive between runs", async () => {
   await withComputer({}, async (computer) => {
@@ -147,4 +150,31 @@ Deno.test("shell: terminate() leaves no process behind", async () => {
   });
   // withComputer terminated the computer
   assertEquals(await waitGone(pids), []);
+});
+
+Deno.test("shell: the plain sh driver (machines without bash) keeps state and stops input waits", async () => {
+  const dir = await Deno.makeTempDir();
+  const session = new Session(shellSpec("/bin/sh", false), () => ({
+    timeout: 5,
+    inputIdleTimeout: 0.3,
+    maxOutput: 2800,
+    permissions: allowAll(),
+    env: Deno.env.toObject(),
+    outputDir: dir,
+    storeBudget: 1e9,
+  }));
+  const run = async (code: string) => {
+    let out = "";
+    for await (const c of session.stream(code)) if (c.format === "output") out += c.content;
+    return out;
+  };
+  try {
+    assertEquals(await run("cd /tmp; X=5"), "");
+    assertEquals(await run("pwd; echo $X; false"), "/tmp\n5\n[exit status 1]\n");
+    assertStringIncludes(await run("read y"), "stopped: the program was waiting for input");
+    assertEquals(await run("echo $X"), "5\n");
+  } finally {
+    await session.terminate();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

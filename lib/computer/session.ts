@@ -53,6 +53,11 @@ export interface SessionSpec {
   onInterrupt?(session: Session): void;
   /** Extra environment for the process. */
   env?: Record<string, string>;
+  /**
+   * The path of the standard input user code gets, when the driver makes one (the shell's
+   * FIFO); otherwise it is read from /proc once the driver is ready.
+   */
+  stdinPath?(dir: string): string;
   /** Releases what the spec holds (called when the session terminates). */
   close?(): void;
 }
@@ -318,7 +323,8 @@ export class Session {
         (early ? `:\n${early}` : ` (${argv[0]} did not answer)`);
     }
     // seam: sandbox — the driver's own stdin, under the sandbox wrappers.
-    this.#stdinLink = stdinLinkOf(codeLeader(child.pid)) ?? this.#stdinLink;
+    this.#stdinLink = this.spec.stdinPath?.(this.#dir!) ??
+      stdinLinkOf(codeLeader(child.pid)) ?? this.#stdinLink;
     this.#takeOrphan();
     return undefined;
   }

@@ -95,6 +95,8 @@ export function shellSpec(shell: string, isBash: boolean): SessionSpec {
       cell?.file.close();
       cell = undefined;
     },
+    // (sh's `read <&3` swaps fd 0 while it waits, so /proc cannot tell this one)
+    stdinPath: (dir: string) => join(dir, "stdin"),
     onInterrupt(session: Session) {
       // `read` in bash itself resumes after SIGINT: hand it an empty line so it returns.
       const pid = session.pid;
