@@ -396,6 +396,7 @@ async function interactiveLoop(
     const reading = input.read(s.bold("> "));
     // Load the engine while the person types (the prompt is already drawn).
     const loading = getEngine();
+    loading.catch(() => {}); // a failed load is reported when awaited below
     const read = await reading;
     const engine = await loading;
     if (read.kind !== "line") {
