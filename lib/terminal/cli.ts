@@ -259,8 +259,7 @@ async function runChat(
   let enginePromise: Promise<Engine> | undefined;
   const getEngine = (): Promise<Engine> =>
     enginePromise ??= import("../core/interpreter.ts").then(({ Interpreter }) =>
-      // deno-lint-ignore no-explicit-any
-      new (Interpreter as any)(options) as Engine
+      new Interpreter(options) as Engine
     );
 
   const renderer = json ? undefined : new Renderer(
