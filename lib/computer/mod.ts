@@ -179,10 +179,14 @@ export class Computer implements ComputerLike {
     yield* session.stream(code, { ...options, variant });
   }
 
-  /** Interrupts whatever is running, in every session (whole process trees); sessions stay. */
-  stop(): Promise<void> {
-    for (const session of this.#sessions.values()) session.interrupt("stopped by the user.");
-    return Promise.resolve();
+  /**
+   * Interrupts whatever is running, in every session (whole process trees); sessions stay.
+   * Resolves once the interrupted runs have ended (at most a few seconds).
+   */
+  async stop(): Promise<void> {
+    const sessions = [...this.#sessions.values()];
+    for (const session of sessions) session.interrupt("stopped by the user.");
+    await Promise.all(sessions.map((s) => s.settled(5_000)));
   }
 
   /** Ends every session and every process they started. */

@@ -86,6 +86,7 @@ interface RunState {
   exited: { code: number; signal: string | null } | undefined;
   done: boolean;
   resolve: () => void;
+  ended: Promise<void>;
   timers: ReturnType<typeof setTimeout>[];
   settings: SessionSettings;
 }
@@ -201,6 +202,13 @@ export class Session {
     run.timers.push(setTimeout(() => {
       if (!run.done) this.#killAll();
     }, KILL_SESSION_AFTER_MS));
+  }
+
+  /** Resolves when the current run (if any) has ended, or after `ms` milliseconds. */
+  async settled(ms: number): Promise<void> {
+    const run = this.#run;
+    if (!run || run.done) return;
+    await bounded(run.ended, ms);
   }
 
   /** Ends the session and every process it started. */
@@ -453,10 +461,12 @@ export class Session {
       exited: undefined,
       done: false,
       resolve: () => {},
+      ended: Promise.resolve(),
       timers: [],
       settings,
     };
     const ended = new Promise<void>((resolve) => run.resolve = resolve);
+    run.ended = ended;
     const onAbort = () => this.interrupt("stopped by the user.");
     try {
       const permissionsKey = JSON.stringify(settings.permissions);

@@ -14,6 +14,7 @@ export const PYTHON_DRIVER = String.raw`
 import ast, builtins, linecache, os, signal, sys, time, traceback, types
 
 NONCE, DIR = sys.argv[1], sys.argv[2]
+sys.argv = [""]  # as in the REPL
 MARK = ("\x1e" + NONCE).encode()
 sys.path[0] = ""
 sys.path.append(DIR)
