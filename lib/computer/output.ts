@@ -236,8 +236,11 @@ export class OutputCollector {
         : concat([this.#ring.subarray(this.#ringPos), this.#ring.subarray(0, this.#ringPos)]);
       let tail = cleaner.push(bytes) + cleaner.flush();
       tail = tail.slice(-this.#tail).replace(/^\uFFFD+/, "");
+      const shownBytes = this.#head + new TextEncoder().encode(tail).length;
+      const leftOut = Math.max(0, this.totalBytes - shownBytes);
       out += `\n[... ${this.totalBytes.toLocaleString("en-US")} bytes of output in all; ` +
-        `only the first ${this.#head} and last ${this.#tail} characters are shown here. ` +
+        `about ${leftOut.toLocaleString("en-US")} bytes in the middle were left out here ` +
+        `(first ${this.#head} and last ${this.#tail} characters shown). ` +
         `Full output: ${this.path} ...]\n` + tail;
     }
     this.#closeFile();

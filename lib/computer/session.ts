@@ -479,7 +479,7 @@ export class Session {
           `restarted under the new ones; earlier variables are gone]\n`;
       }
       if (!this.spec.persistent || !this.#alive) {
-        if (this.spec.persistent && this.#child) await this.#waitExit();
+        if (this.#child) await this.#waitExit(); // the previous process (one-shot: last run)
         this.#permissionsKey = permissionsKey;
         const error = await this.#start(code);
         if (error) {
