@@ -242,6 +242,8 @@ Deno.test({
         assertIncludes(JSON.stringify(fake.requests[1].messages), "pasted one\\npasted two");
         await term.line("%help");
         await term.waitFor("%undo");
+        await term.line("%info");
+        await term.waitFor("model: gpt-4o-mini");
         await term.line("%tokens");
         await term.waitFor("Next request:");
         await term.line("%% echo shell-$((20+1))");

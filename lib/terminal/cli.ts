@@ -8,6 +8,7 @@
 
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
 import type { InterpreterOptions } from "../core/settings.ts";
+import type { Interpreter } from "../core/interpreter.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import {
   ensureDefaultProfile,
@@ -30,7 +31,7 @@ import { ExitCode } from "./exit_codes.ts";
 import type { ParsedArgs } from "./flags.ts";
 import { Renderer } from "./renderer.ts";
 import { LineInput } from "./input.ts";
-import { type EngineLike, runTurn, type TurnIo } from "./chat.ts";
+import { runTurn, type TurnIo } from "./chat.ts";
 import { interpreterOptionsFromProfile } from "./settings.ts";
 import { runMagic } from "./magic.ts";
 import { findLocalServers } from "./local.ts";
@@ -42,16 +43,8 @@ export interface CliMeta {
 }
 
 /** An engine with the optional extras the terminal uses when present. */
-type Engine = EngineLike & {
-  reset?(): Promise<void> | void;
-  verbose?: boolean;
-  computer?: {
-    run(language: string, code: string): Promise<LmcMessage[]>;
-    terminate?(): Promise<void>;
-  };
-  llm?: { model?: string; apiBase?: string; contextWindow?: number; maxTokens?: number };
-  terminate?(): Promise<void>;
-};
+/** The engine, as a type only (the module itself is loaded on demand). */
+type Engine = Interpreter;
 
 const encoder = new TextEncoder();
 
@@ -317,12 +310,11 @@ async function runChat(
   }
 }
 
-/** Ends the code sessions (the computer exists only once code has run). */
+/** Ends the code sessions and every process they started. */
 async function endSessions(engine: Engine): Promise<void> {
   try {
-    if (engine.terminate) await engine.terminate();
-    else await engine.computer?.terminate?.();
-  } catch { /* no computer was made */ }
+    await engine.computer.terminate();
+  } catch { /* nothing to end */ }
 }
 
 async function pickConversation(
@@ -416,8 +408,7 @@ async function interactiveLoop(
             void io.onMessages?.(messages);
           },
           async reset() {
-            if (engine.reset) await engine.reset();
-            else engine.messages = [];
+            await engine.reset();
             ctx.store.restart();
           },
           print: (...lines) => renderer.print(...lines),
@@ -432,7 +423,7 @@ async function interactiveLoop(
           },
           setVerbose(on) {
             verbose = on;
-            if ("verbose" in engine) engine.verbose = on;
+            engine.verbose = on;
           },
           runShell: (command) => runShell(engine, command, renderer),
           info: () => Promise.resolve(infoLines(engine, ctx)),
@@ -450,22 +441,7 @@ async function interactiveLoop(
 }
 
 async function runShell(engine: Engine, command: string, renderer: Renderer): Promise<void> {
-  let computer: NonNullable<Engine["computer"]>;
-  try {
-    computer = engine.computer!;
-  } catch {
-    // The engine makes its computer on the first chat(); make it now, the same way.
-    const { Computer } = await import("../computer/mod.ts");
-    // deno-lint-ignore no-explicit-any
-    const e = engine as any;
-    e.computer = new Computer({
-      permissions: e.permissions,
-      maxOutput: e.maxOutput,
-      timeout: e.timeout,
-    });
-    computer = engine.computer!;
-  }
-  const out = await computer.run("shell", command);
+  const out = await engine.computer.run("shell", command);
   for (const m of out) {
     if (m.type === "console" && m.format !== "active_line" && typeof m.content === "string") {
       renderer.print(m.content.replace(/\n$/, ""));
@@ -474,13 +450,16 @@ async function runShell(engine: Engine, command: string, renderer: Renderer): Pr
 }
 
 function infoLines(engine: Engine, ctx: LoopContext): string[] {
-  const llm = engine.llm ?? {};
+  const llm = engine.llm;
   return [
     `interpreter ${ctx.version} on Deno ${Deno.version.deno} (${Deno.build.os} ${Deno.build.arch})`,
     `model: ${llm.model ?? getSetting(ctx.profile, "llm.model") ?? "(default)"}`,
     `api base: ${llm.apiBase ?? getSetting(ctx.profile, "llm.api_base") ?? "(provider default)"}`,
     `context window: ${llm.contextWindow ?? "(auto)"}, max tokens: ${llm.maxTokens ?? "(auto)"}`,
-    `auto_run: ${engine.autoRun}`,
+    `auto_run: ${engine.autoRun}, safe_mode: ${engine.safeMode}, max_turns: ${engine.maxTurns}` +
+    (engine.maxBudget !== undefined ? `, max_budget: $${engine.maxBudget}` : ""),
+    `spent this session: ${engine.usage.promptTokens} tokens in, ${engine.usage.completionTokens} out` +
+    (engine.usage.cost !== undefined ? `, $${engine.usage.cost.toFixed(4)}` : ""),
     `messages: ${engine.messages.length}`,
     `conversation file: ${ctx.store.path ?? "(not saved yet)"}`,
     `profiles: ${profilesDir()}`,
@@ -492,22 +471,16 @@ async function tokenLines(engine: Engine, prompt: string): Promise<string[]> {
   const { countMessageTokens, countTextTokens } = await import("../core/trim.ts");
   const { toOpenAIMessages } = await import("../core/to_openai.ts");
   const { renderSystemMessage } = await import("../core/system_message.ts");
-  // deno-lint-ignore no-explicit-any
-  const e = engine as any;
-  const model = engine.llm?.model ?? "gpt-4o";
-  let languages: string[] = ["python", "shell"];
-  try {
-    languages = e.computer.languages;
-  } catch { /* no computer yet: the usual languages */ }
-  const system = renderSystemMessage(e.systemMessage ?? "", {
-    languages,
-    permissions: e.permissions,
-    markdownCode: e.llm?.supportsFunctions === false,
-    customInstructions: e.customInstructions,
+  const model = engine.llm.model;
+  const system = renderSystemMessage(engine.systemMessage, {
+    languages: engine.computer.languages,
+    permissions: engine.permissions,
+    markdownCode: engine.llm.supportsFunctions === false,
+    customInstructions: engine.customInstructions,
   });
   const chat = [
     { role: "system" as const, content: system },
-    ...toOpenAIMessages(engine.messages, { maxOutput: e.maxOutput }),
+    ...toOpenAIMessages(engine.messages, { maxOutput: engine.maxOutput }),
   ];
   const next = await countMessageTokens(chat);
   const cost = priceOf(model, { promptTokens: next, completionTokens: 0 });
