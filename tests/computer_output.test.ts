@@ -119,6 +119,7 @@ Deno.test("binary output, very long lines and \\r progress bars break nothing", 
       ),
     );
     assert(binary.endsWith("ok\n"), binary.slice(-20));
+    // deno-lint-ignore no-control-regex
     assert(!/[\x00-\x08\x1b]/.test(binary), "no raw control bytes reach the model");
     const long = textOf(await computer.run("python", "print('z' * 1_000_000)\nprint('after')"));
     assertStringIncludes(long, "zzz");
