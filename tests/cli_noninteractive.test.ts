@@ -221,3 +221,32 @@ Deno.test("cli: --profiles prints the folder and creates default.yaml; --reset_p
     assertEquals(await Deno.readTextFile(`${path}.bak`), "auto_run: true\n");
   });
 });
+
+Deno.test({
+  name: "cli: --timeout bounds each code run; the model is told",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    const fake = startFakeOpenAI({
+      script: [
+        {
+          toolCalls: [{
+            language: "python",
+            code: "import time\nprint('start', flush=True)\ntime.sleep(30)",
+          }],
+        },
+        { text: "It took too long." },
+      ],
+    });
+    try {
+      await withHome(async (home) => {
+        const r = await runCli([...model(fake.url), "-y", "--timeout", "1", "sleep"], { home });
+        assertEquals(r.code, 0, r.stderr);
+        const told = JSON.stringify(fake.requests[1].messages);
+        assert(/time(d)? ?out|timeout|1 s|seconds/i.test(told), told);
+        assertIncludes(r.stdout, "It took too long.");
+      });
+    } finally {
+      await fake.close();
+    }
+  },
+});
