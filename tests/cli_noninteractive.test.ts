@@ -250,3 +250,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "cli: --max_budget reached exits 4",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    const fake = startFakeOpenAI({
+      script: [
+        {
+          toolCalls: [{ language: "shell", code: "echo spent" }],
+          usage: { prompt_tokens: 100_000, completion_tokens: 1_000 },
+        },
+        { text: "never reached" },
+      ],
+    });
+    try {
+      await withHome(async (home) => {
+        const r = await runCli([...model(fake.url), "-y", "--max_budget", "0.001", "spend"], {
+          home,
+        });
+        assertEquals(r.code, 4, r.stderr + r.stdout);
+        assertIncludes(r.stderr + r.stdout, "budget");
+        assertEquals(fake.requests.length, 1);
+      });
+    } finally {
+      await fake.close();
+    }
+  },
+});
