@@ -11,7 +11,6 @@ import { denoPermissionFlags } from "./deno_flags.ts";
 import { BASH_DRIVER, SH_DRIVER } from "./drivers/shell_driver.ts";
 import { mplBackend, PYTHON_DRIVER } from "./drivers/python_driver.ts";
 import { JS_DRIVER } from "./drivers/js_driver.ts";
-import { prepareScript } from "./js_transform.ts";
 import type { Session, SessionSpec } from "./session.ts";
 
 const encoder = new TextEncoder();
@@ -130,6 +129,8 @@ export function denoSpec(deno: string, permissions: () => Permissions): SessionS
       return [deno, "run", "--quiet", ...flags, driver, nonce];
     },
     async send(session: Session, code: string, variant?: string) {
+      // Loaded on first use: sucrase and acorn are not needed to start the program.
+      const { prepareScript } = await import("./js_transform.ts");
       const prepared = prepareScript(code, { typescript: variant === "typescript" });
       const line = "error" in prepared
         ? JSON.stringify({ error: prepared.error })
