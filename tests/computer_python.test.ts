@@ -202,3 +202,33 @@ Deno.test("python: a change of permissions restarts the session and says so", as
     assertEquals(textOf(await computer.run("python", "after")), "2\n");
   });
 });
+
+Deno.test("python: terminate() ends processes the code left running", async () => {
+  let pids: number[] = [];
+  await withComputer({}, async (computer) => {
+    const text = textOf(
+      await computer.run(
+        "python",
+        "import subprocess, os\n" +
+          "a = subprocess.Popen(['sleep', '1000'])\n" +
+          "b = subprocess.Popen(['setsid', 'sleep', '1000'])\n" +
+          "print('PID', a.pid, 'PID', b.pid, 'PID', os.getpid())",
+      ),
+    );
+    pids = numbersAfter(text, "PID");
+    assertEquals(pids.length, 3);
+  });
+  assertEquals(await waitGone(pids), []);
+});
+
+Deno.test("python: maxOutput can be changed between runs", async () => {
+  await withComputer({ maxOutput: 100 }, async (computer) => {
+    const short = textOf(await computer.run("python", "print('a' * 1000)"));
+    assertStringIncludes(short, "left out");
+    computer.maxOutput = 5000;
+    assertEquals(
+      textOf(await computer.run("python", "print('a' * 1000)")),
+      "a".repeat(1000) + "\n",
+    );
+  });
+});
