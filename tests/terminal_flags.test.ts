@@ -62,3 +62,33 @@ Deno.test("flags: every flag is listed in --help under its group", () => {
   const shorts = FLAGS.flatMap((f) => f.short ?? []);
   assertEquals(new Set(shorts).size, shorts.length, "short forms are unique");
 });
+
+Deno.test("flags: --help and --version load only the flag table (everything else is a dynamic import)", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("../main.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout));
+  // deno-lint-ignore no-explicit-any
+  const byUrl = new Map<string, any>(graph.modules.map((m: any) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const walk = (url: string) => {
+    if (seen.has(url)) return;
+    seen.add(url);
+    for (const dep of byUrl.get(url)?.dependencies ?? []) {
+      if (dep.isDynamic) continue;
+      const target = dep.code?.specifier ?? dep.type?.specifier;
+      if (target) walk(target);
+    }
+  };
+  walk(graph.roots[0]);
+  const root = new URL("../", import.meta.url).href;
+  const names = [...seen].map((u) => u.replace(root, "")).sort();
+  assertEquals(names, [
+    "deno.json",
+    "lib/terminal/exit_codes.ts",
+    "lib/terminal/flags.ts",
+    "main.ts",
+  ]);
+});
