@@ -106,7 +106,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tmux: n declines, the model is told, nothing runs",
+  name: "tmux: n declines, the model is told, nothing runs; Ctrl-C at an empty prompt exits",
   ignore,
   fn: async () => {
     const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
@@ -122,6 +122,10 @@ Deno.test({
           await term.line("n");
           await term.waitFor("Okay, I did not create it.");
           assertIncludes(JSON.stringify(fake.requests[1].messages), "declined");
+          // Ctrl-C at an empty prompt exits.
+          await term.waitFor(/^>\s*$/m);
+          await term.keys("C-c");
+          assertEquals(await term.waitForExit(), 0);
           assertEquals(await Deno.stat(`${home}/made.txt`).then(() => true, () => false), false);
         },
         { home },
