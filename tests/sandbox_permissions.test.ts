@@ -190,16 +190,21 @@ Deno.test("denoFlags: Deno's own flags, session temp writable, --no-prompt", () 
 });
 
 Deno.test("hosts: exact, port-scoped and wildcard entries; deny wins", () => {
-  assert(hostMatches("pypi.org", "PyPI.org", 443));
-  assert(!hostMatches("pypi.org", "files.pypi.org", 443));
-  assert(hostMatches("*.github.com", "api.github.com", 443));
-  assert(hostMatches("*.github.com", "github.com", 443));
-  assert(hostMatches("127.0.0.1:8080", "127.0.0.1", 8080));
-  assert(!hostMatches("127.0.0.1:8080", "127.0.0.1", 8081));
-  assert(hostAllowed(true, ["evil.com"], "good.com", 80));
-  assert(!hostAllowed(true, ["evil.com"], "evil.com", 80));
-  assert(!hostAllowed(["*.evil.com"], ["x.evil.com"], "x.evil.com", 443));
-  assert(!hostAllowed(false, [], "good.com", 80));
+  assert(hostMatches("pypi.org", { host: "PyPI.org", port: 443 }));
+  assert(!hostMatches("pypi.org", { host: "files.pypi.org", port: 443 }));
+  assert(hostMatches("*.github.com", { host: "api.github.com", port: 443 }));
+  assert(hostMatches("*.github.com", { host: "github.com", port: 443 }));
+  assert(hostMatches("127.0.0.1:8080", { host: "127.0.0.1", port: 8080 }));
+  assert(!hostMatches("127.0.0.1:8080", { host: "127.0.0.1", port: 8081 }));
+  assert(hostAllowed({ host: "good.com", port: 80 }, { allow: true, deny: ["evil.com"] }));
+  assert(!hostAllowed({ host: "evil.com", port: 80 }, { allow: true, deny: ["evil.com"] }));
+  assert(
+    !hostAllowed({ host: "x.evil.com", port: 443 }, {
+      allow: ["*.evil.com"],
+      deny: ["x.evil.com"],
+    }),
+  );
+  assert(!hostAllowed({ host: "good.com", port: 80 }, { allow: false, deny: [] }));
 });
 
 Deno.test("bwrap arguments: ro root, writable grants, masked secrets, namespaces, no caps", () => {

@@ -77,5 +77,5 @@ export function permissionsFromFlags(
     const deny = listOrTrue(`deny-${kind}`, flag(flags, `deny-${kind}`));
     if (deny !== undefined) request.deny[kind] = deny;
   }
-  return applyGrantRequest(options.base ?? defaultPermissions({ cwd }), request, cwd);
+  return applyGrantRequest(options.base ?? defaultPermissions({ cwd }), request, { cwd });
 }

@@ -41,7 +41,12 @@ export function splitList(value: string | readonly string[]): string[] {
 }
 
 /** Normalises the entries of one kind: absolute paths, lower-case hosts, program names. */
-export function normalizeEntries(kind: PermissionKind, items: string[], cwd: string): string[] {
+export function normalizeEntries(
+  kind: PermissionKind,
+  items: string[],
+  options: { cwd: string },
+): string[] {
+  const { cwd } = options;
   switch (kind) {
     case "read":
     case "write":
@@ -76,8 +81,9 @@ export function normalizeHost(host: string): string {
 export function applyGrantRequest(
   base: Permissions,
   request: GrantRequest,
-  cwd: string,
+  options: { cwd: string },
 ): Permissions {
+  const { cwd } = options;
   const p: Permissions = request.allowAll ? allowAll() : structuredClone(base);
   for (const kind of PERMISSION_KINDS) {
     const allow = request.allow[kind];
@@ -86,7 +92,7 @@ export function applyGrantRequest(
       p[kind] = allow;
       continue;
     }
-    const items = normalizeEntries(kind, allow, cwd);
+    const items = normalizeEntries(kind, allow, { cwd });
     if (kind === "write" && Array.isArray(p.write)) p.write = unique([...p.write, ...items]);
     else p[kind] = items;
     if (kind === "read") p.denyRead = p.denyRead.filter((d) => !items.includes(d));
@@ -99,7 +105,7 @@ export function applyGrantRequest(
       continue;
     }
     const key = DENY_KEY[kind];
-    p[key] = unique([...p[key], ...normalizeEntries(kind, deny, cwd)]);
+    p[key] = unique([...p[key], ...normalizeEntries(kind, deny, { cwd })]);
   }
   return p;
 }

@@ -17,8 +17,17 @@ export function splitHostPort(target: string): { host: string; port?: number } {
   return { host: target.toLowerCase() };
 }
 
-/** True when `entry` (`host`, `host:port`, `*.domain`, `*.domain:port`) covers host:port. */
-export function hostMatches(entry: string, host: string, port: number): boolean {
+/** A connection target. */
+export interface HostTarget {
+  /** Host name or address. */
+  host: string;
+  /** TCP port. */
+  port: number;
+}
+
+/** True when `entry` (`host`, `host:port`, `*.domain`, `*.domain:port`) covers the target. */
+export function hostMatches(entry: string, target: HostTarget): boolean {
+  const { host, port } = target;
   const e = splitHostPort(entry);
   if (e.port !== undefined && e.port !== port) return false;
   const h = host.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
@@ -26,15 +35,14 @@ export function hostMatches(entry: string, host: string, port: number): boolean 
   return h === e.host;
 }
 
-/** Whether a connection to host:port is allowed by `allow` and `deny` (deny wins). */
+/** Whether a connection to the target is allowed by `rules.allow` and `rules.deny` (deny wins). */
 export function hostAllowed(
-  allow: Grant,
-  deny: readonly string[],
-  host: string,
-  port: number,
+  target: HostTarget,
+  rules: { allow: Grant; deny?: readonly string[] },
 ): boolean {
-  if (deny.some((d) => hostMatches(d, host, port))) return false;
+  const { allow, deny = [] } = rules;
+  if (deny.some((d) => hostMatches(d, target))) return false;
   if (allow === true) return true;
   if (allow === false) return false;
-  return allow.some((a) => hostMatches(a, host, port));
+  return allow.some((a) => hostMatches(a, target));
 }

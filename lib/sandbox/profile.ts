@@ -111,5 +111,5 @@ export function permissionsFromProfile(
       ...fresh.denyRead,
     ];
   }
-  return applyGrantRequest(base, request, cwd);
+  return applyGrantRequest(base, request, { cwd });
 }

@@ -147,7 +147,7 @@ async function handle(conn: Deno.Conn, options: ProxyOptions, open: Set<Deno.Con
       got.head.slice(requestLine.length + 2).replace(/^proxy-connection:.*\r\n/gim, "");
   }
   const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-  if (!hostAllowed(options.allow, options.deny ?? [], host, port)) {
+  if (!hostAllowed({ host, port }, { allow: options.allow, deny: options.deny })) {
     const name = host.includes(":") ? `[${host}]` : host;
     const flag = `--allow-net=${port === 80 || port === 443 ? name : `${name}:${port}`}`;
     options.onDenied?.({ target: shown, flag });
