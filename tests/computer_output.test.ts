@@ -60,7 +60,7 @@ Deno.test("pruneOutputs removes the oldest files beyond the budget and keeps the
       await Deno.writeTextFile(`${dir}/f${i}.log`, "x".repeat(100));
       await Deno.utime(`${dir}/f${i}.log`, 1000 + i, 1000 + i);
     }
-    pruneOutputs(dir, 250, `${dir}/f0.log`);
+    pruneOutputs(dir, 250, { keep: `${dir}/f0.log` });
     const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assertEquals(left, ["f0.log", "f3.log"]);
   } finally {
@@ -72,11 +72,10 @@ Deno.test("FrameParser separates records from output, across chunk boundaries", 
   const out: string[] = [];
   const records: string[] = [];
   const dec = new TextDecoder();
-  const parser = new FrameParser(
-    "abc123",
-    (b) => out.push(dec.decode(b)),
-    (k, p) => records.push(k + p),
-  );
+  const parser = new FrameParser("abc123", {
+    onOutput: (b) => out.push(dec.decode(b)),
+    onRecord: (k, p) => records.push(k + p),
+  });
   const stream = "hello\x1eabc123L4\nworld\x1e not a record\x1eabc123E0\n";
   for (let i = 0; i < stream.length; i += 3) parser.push(bytes(stream.slice(i, i + 3)));
   parser.flush();

@@ -15,6 +15,14 @@ const NL = 0x0a;
 // A record longer than this is not a record: pass it through as output.
 const MAX_RECORD = 64 * 1024;
 
+/** What a FrameParser calls. */
+export interface FrameHandlers {
+  /** Output bytes (a view into the caller's buffer: copy what you keep). */
+  onOutput: (bytes: Uint8Array) => void;
+  /** A control record: its kind letter and payload. */
+  onRecord: (kind: string, payload: string) => void;
+}
+
 /** Splits a session's stdout into output bytes and control records. */
 export class FrameParser {
   #mark: Uint8Array;
@@ -22,14 +30,10 @@ export class FrameParser {
   #onOutput: (bytes: Uint8Array) => void;
   #onRecord: (kind: string, payload: string) => void;
 
-  constructor(
-    nonce: string,
-    onOutput: (bytes: Uint8Array) => void,
-    onRecord: (kind: string, payload: string) => void,
-  ) {
+  constructor(nonce: string, handlers: FrameHandlers) {
     this.#mark = new TextEncoder().encode(`\x1e${nonce}`);
-    this.#onOutput = onOutput;
-    this.#onRecord = onRecord;
+    this.#onOutput = handlers.onOutput;
+    this.#onRecord = handlers.onRecord;
   }
 
   /** Feeds the next chunk of the stream. */

@@ -226,7 +226,7 @@ export class Computer implements ComputerLike {
         ? shellSpec(executable, basename(executable) === "bash")
         : info.kind === "deno"
         ? denoSpec(executable, () => this.permissions)
-        : oneShotSpec(info.name, executable, info.extension);
+        : oneShotSpec(info.name, { program: executable, extension: info.extension });
       session = new Session(spec, settings);
       this.#sessions.set(key, session);
     }

@@ -285,7 +285,7 @@ export class OutputCollector {
     if (!this.#file) return;
     this.#file.close();
     this.#file = undefined;
-    pruneOutputs(this.#settings.dir, this.#settings.storeBudget, this.path);
+    pruneOutputs(this.#settings.dir, this.#settings.storeBudget, { keep: this.path });
   }
 }
 
@@ -302,9 +302,10 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 /**
  * Deletes the oldest files in `dir` until the folder holds at most `budget`
- * bytes, never touching `keep` (the output just written).
+ * bytes, never touching `options.keep` (the output just written).
  */
-export function pruneOutputs(dir: string, budget: number, keep?: string): void {
+export function pruneOutputs(dir: string, budget: number, options: { keep?: string } = {}): void {
+  const keep = options.keep;
   try {
     const files: { path: string; size: number; mtime: number }[] = [];
     for (const entry of Deno.readDirSync(dir)) {

@@ -12,7 +12,7 @@ import type { Permissions } from "../sandbox/permissions.ts";
 import { RunFeed } from "./feed.ts";
 import { FrameParser, newNonce } from "./framing.ts";
 import { OutputCollector } from "./output.ts";
-import { isAlive, sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
+import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
 import { codeLeader } from "../sandbox/sandbox.ts";
 import { finishOutput } from "./finish.ts";
@@ -283,11 +283,10 @@ export class Session {
     this.#alive = true;
     this.#writer = child.stdin.getWriter();
     this.#stdinLink = stdinLinkOf(child.pid);
-    const parser = new FrameParser(
-      this.#nonce,
-      (bytes) => this.#onOutput(bytes),
-      (kind, payload) => this.#onRecord(kind, payload),
-    );
+    const parser = new FrameParser(this.#nonce, {
+      onOutput: (bytes) => this.#onOutput(bytes),
+      onRecord: (kind, payload) => this.#onRecord(kind, payload),
+    });
     this.#exitStatus = child.status;
     this.#readerDone = (async () => {
       // One reused buffer (BYOB): printing gigabytes allocates nothing per chunk.
@@ -614,5 +613,3 @@ function toBase64(bytes: Uint8Array): string {
   }
   return btoa(binary);
 }
-
-export { isAlive };

@@ -141,7 +141,11 @@ export function denoSpec(deno: string, permissions: () => Permissions): SessionS
 }
 
 /** A one-shot language: each run writes the code to a file and runs `program file`. */
-export function oneShotSpec(language: string, program: string, extension: string): SessionSpec {
+export function oneShotSpec(
+  language: string,
+  options: { program: string; extension: string },
+): SessionSpec {
+  const { program, extension } = options;
   return {
     language,
     persistent: false,
