@@ -30,6 +30,7 @@ export class FrameParser {
   #onOutput: (bytes: Uint8Array) => void;
   #onRecord: (kind: string, payload: string) => void;
 
+  /** A parser for the records of the session whose nonce is `nonce`. */
   constructor(nonce: string, handlers: FrameHandlers) {
     this.#mark = new TextEncoder().encode(`\x1e${nonce}`);
     this.#onOutput = handlers.onOutput;

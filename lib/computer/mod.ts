@@ -82,6 +82,7 @@ export class Computer implements ComputerLike {
   #available: string[] | undefined;
   #env: { key: string; env: Record<string, string> } | undefined;
 
+  /** A computer; every option has a default (see ComputerOptions). */
   constructor(options: ComputerOptions = {}) {
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;

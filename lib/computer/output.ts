@@ -158,6 +158,7 @@ export class OutputCollector {
   /** The file holding the full output, once one was needed. */
   path: string | undefined;
 
+  /** A collector for one run's output. */
   constructor(settings: OutputSettings) {
     this.#settings = settings;
     const max = Math.max(0, Math.floor(settings.maxOutput));

@@ -108,6 +108,7 @@ async function bounded(promise: Promise<unknown> | undefined, ms: number): Promi
 
 /** One language session. Runs on a session are serialised. */
 export class Session {
+  /** What the language contributes (program, driver, how code is sent). */
   readonly spec: SessionSpec;
   #settings: () => SessionSettings;
   #child: Deno.ChildProcess | undefined;
@@ -128,6 +129,7 @@ export class Session {
   #permissionsKey = "";
   #timers = new Set<ReturnType<typeof setTimeout>>();
 
+  /** A session for `spec`; `settings` is read at the start of each run. */
   constructor(spec: SessionSpec, settings: () => SessionSettings) {
     this.spec = spec;
     this.#settings = settings;

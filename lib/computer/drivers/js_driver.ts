@@ -13,8 +13,8 @@
  * @module
  */
 
-/** Source of the driver (`deno run --allow-sys=inspector ... driver.js <nonce>`). */
-export const JS_DRIVER = String.raw`
+/** Source of the driver (`deno run <permission flags> --allow-sys driver.js <nonce>`). */
+export const JS_DRIVER: string = String.raw`
 import { Session } from "node:inspector";
 
 const NONCE = Deno.args[0];

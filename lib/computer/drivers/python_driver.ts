@@ -10,7 +10,7 @@
  */
 
 /** Source of the driver (`python3 -u driver.py <nonce> <dir>`). */
-export const PYTHON_DRIVER = String.raw`
+export const PYTHON_DRIVER: string = String.raw`
 import ast, builtins, linecache, os, signal, sys, time, traceback, types
 
 NONCE, DIR = sys.argv[1], sys.argv[2]

@@ -11,7 +11,7 @@
  */
 
 /** Source of the bash driver (`bash --noprofile --norc driver.sh <nonce> <dir>`). */
-export const BASH_DRIVER = String.raw`
+export const BASH_DRIVER: string = String.raw`
 __oi_nonce=$1
 __oi_dir=$2
 __oi_cell="$__oi_dir/cell.sh"
@@ -49,7 +49,7 @@ done
 `;
 
 /** A plain POSIX sh driver for machines without bash (no active lines). */
-export const SH_DRIVER = String.raw`
+export const SH_DRIVER: string = String.raw`
 __oi_nonce=$1
 __oi_dir=$2
 exec 3<&0
