@@ -54,6 +54,14 @@ Deno.test("unknown language, empty code and a missing interpreter are answered a
   });
 });
 
+Deno.test("an interpreter that fails to start is reported, and the next run tries again", async () => {
+  await withComputer({ python: "/bin/false" }, async (computer) => {
+    const text = textOf(await computer.run("python", "print(1)"));
+    assertStringIncludes(text, "could not start the python session");
+    assertStringIncludes(textOf(await computer.run("python", "print(1)")), "could not start");
+  });
+});
+
 Deno.test("perl runs one-shot; its exit status and stderr are reported; input waits are stopped", async () => {
   await withComputer({ inputIdleTimeout: 0.3 }, async (computer) => {
     const text = textOf(
