@@ -99,3 +99,17 @@ Deno.test("secret variables are stripped by name pattern", () => {
   });
   assertEquals(env, { PATH: "/bin", HOME: "/h" });
 });
+
+Deno.test("settings that are not numbers >= 0 fall back to their defaults, never to no bound", async () => {
+  await withComputer({ timeout: -1, maxOutput: Number.NaN }, async (computer) => {
+    const text = textOf(
+      await computer.run("python", "import time\ntime.sleep(5)", { timeout: 0.5 }),
+    );
+    assertStringIncludes(text, "stopped after 0.5 s");
+    // NaN maxOutput -> the default 2800 characters
+    const long = textOf(await computer.run("python", "print('q' * 10000)"));
+    assert(long.length < 3500 && long.includes("left out"), long.slice(0, 100));
+    // an invalid per-run timeout falls back to the computer's (-1 -> default 120 s), so a quick run is fine
+    assertEquals(textOf(await computer.run("python", "print(3)", { timeout: -4 })), "3\n");
+  });
+});

@@ -50,6 +50,10 @@ export function resolveLanguage(name: string): string | undefined {
   return lookupName(name);
 }
 
+function orDefault(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
 // JavaScript and TypeScript share one Deno session, so their variables are shared too.
 function sessionKey(info: LanguageInfo): string {
   return info.kind === "deno" ? "deno" : info.name;
@@ -199,9 +203,10 @@ export class Computer implements ComputerLike {
 
   #settings(): SessionSettings {
     return {
-      timeout: this.timeout,
-      inputIdleTimeout: this.inputIdleTimeout,
-      maxOutput: this.maxOutput,
+      // A setting that is not a number >= 0 falls back to its default rather than to "no bound".
+      timeout: orDefault(this.timeout, DEFAULT_TIMEOUT),
+      inputIdleTimeout: orDefault(this.inputIdleTimeout, DEFAULT_INPUT_IDLE_TIMEOUT),
+      maxOutput: orDefault(this.maxOutput, DEFAULT_MAX_OUTPUT),
       permissions: this.permissions,
       env: this.#sessionEnv(),
       cwd: this.cwd,

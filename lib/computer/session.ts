@@ -499,7 +499,10 @@ export class Session {
         this.#orphan = [];
         this.#orphanBytes = 0;
       }
-      const timeout = options.timeout ?? settings.timeout;
+      const requested = options.timeout;
+      const timeout = typeof requested === "number" && Number.isFinite(requested) && requested >= 0
+        ? requested
+        : settings.timeout;
       if (timeout > 0) {
         run.timers.push(setTimeout(() => {
           this.interrupt(`stopped after ${timeout} s (the time limit for one run).`);
