@@ -7,35 +7,32 @@ import {
   parseProfile,
   ProfileError,
   profileFromFlags,
-  profilesDir,
+  type ProfileLocation,
 } from "../lib/profiles/mod.ts";
 import { interpreterOptionsFromProfile } from "../lib/terminal/settings.ts";
 
-async function withHome(fn: () => Promise<void>): Promise<void> {
+/** Gives each test its own profiles and cache folders (never the shared environment). */
+async function withHome(fn: (where: ProfileLocation) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
-  const old = Deno.env.get("INTERPRETER_HOME");
-  Deno.env.set("INTERPRETER_HOME", dir);
   try {
-    await fn();
+    await fn({ dir: join(dir, "profiles"), cacheDir: join(dir, "data") });
   } finally {
-    if (old === undefined) Deno.env.delete("INTERPRETER_HOME");
-    else Deno.env.set("INTERPRETER_HOME", old);
     await Deno.remove(dir, { recursive: true });
   }
 }
 
 Deno.test("profiles: default.yaml is created on first run and every bundled profile is valid", async () => {
-  await withHome(async () => {
-    const path = await ensureDefaultProfile();
-    assertEquals(path, join(profilesDir(), "default.yaml"));
-    const p = await loadProfile("default");
+  await withHome(async (where) => {
+    const path = await ensureDefaultProfile(where);
+    assertEquals(path, join(where.dir!, "default.yaml"));
+    const p = await loadProfile("default", where);
     assertEquals((p.llm as Record<string, unknown>).model, "gpt-4o");
-    for (const name of ["fast", "vision", "local"]) await loadProfile(name);
+    for (const name of ["fast", "vision", "local"]) await loadProfile(name, where);
   });
 });
 
 Deno.test("profiles: unknown keys and wrong types name the file, the key and what was expected", async () => {
-  await withHome(async () => {
+  await withHome(async (where) => {
     const bad: [string, string][] = [
       ["llm:\n  temprature: 1\n", 'my.yaml: unknown key "llm.temprature"'],
       ["auto_run: yes please\n", '"auto_run" should be true or false'],
@@ -45,23 +42,23 @@ Deno.test("profiles: unknown keys and wrong types name the file, the key and wha
       ["llm: [\n", "not valid YAML"],
     ];
     for (const [text, message] of bad) {
-      await assertRejects(() => parseProfile(text, "my.yaml"), ProfileError, message);
+      await assertRejects(() => parseProfile(text, "my.yaml", where), ProfileError, message);
       // A second time comes from the parse cache and must fail the same way.
-      await assertRejects(() => parseProfile(text, "my.yaml"), ProfileError, message);
+      await assertRejects(() => parseProfile(text, "my.yaml", where), ProfileError, message);
     }
-    assertEquals(await parseProfile("", "empty.yaml"), {});
+    assertEquals(await parseProfile("", "empty.yaml", where), {});
   });
 });
 
 Deno.test("profiles: flags override the profile, the profile overrides defaults", async () => {
-  await withHome(async () => {
-    await Deno.mkdir(profilesDir(), { recursive: true });
+  await withHome(async (where) => {
+    await Deno.mkdir(where.dir!, { recursive: true });
     await Deno.writeTextFile(
-      join(profilesDir(), "work.yaml"),
+      join(where.dir!, "work.yaml"),
       "llm:\n  model: m1\n  temperature: 0.3\nauto_run: true\nmax_turns: 7\n",
     );
     const profile = mergeProfiles(
-      await loadProfile("work"),
+      await loadProfile("work", where),
       profileFromFlags({ model: "m2", auto_run: false }),
     );
     const o = interpreterOptionsFromProfile(profile);
@@ -69,7 +66,7 @@ Deno.test("profiles: flags override the profile, the profile overrides defaults"
     assertEquals(o.llm?.temperature, 0.3);
     assertEquals(o.autoRun, false);
     assertEquals(o.maxTurns, 7);
-    await assertRejects(() => loadProfile("nothere"), ProfileError, 'no profile "nothere"');
+    await assertRejects(() => loadProfile("nothere", where), ProfileError, 'no profile "nothere"');
   });
 });
 

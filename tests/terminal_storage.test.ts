@@ -1,6 +1,7 @@
+// These tests pass folders explicitly: the environment is shared by test files
+// running in parallel in one process, so they never set INTERPRETER_HOME.
 import { assert, assertEquals } from "./helpers/terminal_assert.ts";
 import {
-  conversationsDir,
   ConversationStore,
   listConversations,
   loadConversation,
@@ -9,50 +10,41 @@ import { appendHistory, loadHistory } from "../lib/storage/history.ts";
 
 Deno.test("storage: conversations are saved atomically, listed newest first, secrets redacted", async () => {
   const dir = await Deno.makeTempDir();
-  Deno.env.set("INTERPRETER_HOME", dir);
-  Deno.env.set("TEST_FAKE_API_KEY", "sk-test-0123456789abcdef");
+  const key = "sk-test-0123456789abcdef";
   try {
-    const a = new ConversationStore({ secrets: ["extra-secret-value"] });
+    const a = new ConversationStore({ dir, secrets: [key, "extra-secret-value"] });
     await a.save([{ role: "user", type: "message", content: "List the files here please" }]);
     await a.save([
       { role: "user", type: "message", content: "List the files here please" },
-      {
-        role: "assistant",
-        type: "message",
-        content: "key sk-test-0123456789abcdef and extra-secret-value",
-      },
+      { role: "assistant", type: "message", content: `key ${key} and extra-secret-value` },
     ]);
     const text = await Deno.readTextFile(a.path!);
-    assert(!text.includes("sk-test-0123456789abcdef") && !text.includes("extra-secret-value"));
+    assert(!text.includes(key) && !text.includes("extra-secret-value"));
     assert(text.includes("[redacted]"));
-    await new Promise((r) => setTimeout(r, 20));
-    const b = new ConversationStore();
+    const b = new ConversationStore({ dir });
     await b.save([{ role: "user", type: "message", content: "Second one" }]);
-    const list = await listConversations();
+    // Make the order certain whatever the clock's resolution.
+    await Deno.utime(a.path!, new Date(2020, 0, 1), new Date(2020, 0, 1));
+    const list = await listConversations(dir);
     assertEquals(list.map((c) => c.title), ["Second one", "List the files here please"]);
     assertEquals((await loadConversation(a.path!)).length, 2);
-    const leftovers = [...Deno.readDirSync(conversationsDir())].filter((e) =>
-      e.name.endsWith(".tmp")
-    );
+    const leftovers = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".tmp"));
     assertEquals(leftovers, []);
   } finally {
-    Deno.env.delete("INTERPRETER_HOME");
-    Deno.env.delete("TEST_FAKE_API_KEY");
     await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("storage: input history survives reloads, multi-line entries stay whole", async () => {
   const dir = await Deno.makeTempDir();
-  Deno.env.set("INTERPRETER_HOME", dir);
+  const path = `${dir}/history.jsonl`;
   try {
-    const h = await loadHistory();
-    await appendHistory("first", h);
-    await appendHistory("two\nlines", h);
-    await appendHistory("two\nlines", h);
-    assertEquals(await loadHistory(), ["first", "two\nlines"]);
+    const h = await loadHistory(path);
+    await appendHistory("first", h, path);
+    await appendHistory("two\nlines", h, path);
+    await appendHistory("two\nlines", h, path);
+    assertEquals(await loadHistory(path), ["first", "two\nlines"]);
   } finally {
-    Deno.env.delete("INTERPRETER_HOME");
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -21,6 +21,18 @@ export type Profile = Record<string, unknown>;
 /** Names of the profiles shipped with the program (in the repository's profiles/). */
 export const BUNDLED_PROFILES: readonly string[] = ["default", "fast", "vision", "local"];
 
+/**
+ * Where profiles live and where parsed ones are cached. Defaults: the user's
+ * profiles folder and the data folder (tests pass their own, since the
+ * environment is shared by tests running in parallel).
+ */
+export interface ProfileLocation {
+  /** The profiles folder (default {@link profilesDir}). */
+  dir?: string;
+  /** The folder of the parse cache (default `dataDir()`). */
+  cacheDir?: string;
+}
+
 /** The folder of the user's profiles. */
 export function profilesDir(): string {
   return join(configDir(), "profiles");
@@ -34,12 +46,13 @@ export function readBundledProfile(name: string): Promise<string> {
 }
 
 /** Creates `default.yaml` in the profiles folder from the bundled copy, if it is missing. */
-export async function ensureDefaultProfile(): Promise<string> {
-  const path = join(profilesDir(), "default.yaml");
+export async function ensureDefaultProfile(where: ProfileLocation = {}): Promise<string> {
+  const dir = where.dir ?? profilesDir();
+  const path = join(dir, "default.yaml");
   try {
     await Deno.stat(path);
   } catch {
-    await Deno.mkdir(profilesDir(), { recursive: true });
+    await Deno.mkdir(dir, { recursive: true });
     await Deno.writeTextFile(path, await readBundledProfile("default"), { createNew: true })
       .catch((e) => {
         if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
@@ -49,15 +62,19 @@ export async function ensureDefaultProfile(): Promise<string> {
 }
 
 /** Restores a bundled profile in the profiles folder; the old file is kept as `.bak`. */
-export async function resetProfile(name = "default"): Promise<string> {
+export async function resetProfile(
+  name = "default",
+  where: ProfileLocation = {},
+): Promise<string> {
   const base = name.replace(/\.ya?ml$/, "");
   if (!BUNDLED_PROFILES.includes(base)) {
     throw new ProfileError(
       `no bundled profile "${name}" to reset; bundled ones are: ${BUNDLED_PROFILES.join(", ")}`,
     );
   }
-  await Deno.mkdir(profilesDir(), { recursive: true });
-  const path = join(profilesDir(), `${base}.yaml`);
+  const dir = where.dir ?? profilesDir();
+  await Deno.mkdir(dir, { recursive: true });
+  const path = join(dir, `${base}.yaml`);
   try {
     await Deno.rename(path, `${path}.bak`);
   } catch (e) {
@@ -80,7 +97,10 @@ async function exists(path: string): Promise<boolean> {
  * profiles folder (`name`, `name.yaml`, `name.yml`, `name.json`); else a
  * bundled profile. Returns where it was found and its text.
  */
-export async function findProfile(nameOrPath: string): Promise<{ path: string; text: string }> {
+export async function findProfile(
+  nameOrPath: string,
+  where: ProfileLocation = {},
+): Promise<{ path: string; text: string }> {
   const looksLikePath = nameOrPath.includes("/") || nameOrPath.includes("\\");
   if (looksLikePath || (await exists(nameOrPath) && /\.(ya?ml|json)$/.test(nameOrPath))) {
     try {
@@ -89,7 +109,7 @@ export async function findProfile(nameOrPath: string): Promise<{ path: string; t
       throw new ProfileError(`profile file ${nameOrPath} cannot be read; check the path`);
     }
   }
-  const dir = profilesDir();
+  const dir = where.dir ?? profilesDir();
   for (
     const candidate of [nameOrPath, `${nameOrPath}.yaml`, `${nameOrPath}.yml`, `${nameOrPath}.json`]
   ) {
@@ -117,11 +137,16 @@ export async function findProfile(nameOrPath: string): Promise<{ path: string; t
  * The YAML parser (npm:yaml) is loaded only when needed: it costs tens of
  * milliseconds at start-up, so parsed profiles are cached by content hash.
  */
-export async function parseProfile(text: string, file: string): Promise<Profile> {
+export async function parseProfile(
+  text: string,
+  file: string,
+  where: ProfileLocation = {},
+): Promise<Profile> {
+  const cacheFile = join(where.cacheDir ?? dataDir(), "profile_cache.json");
   let data: unknown;
   const isJson = file.endsWith(".json");
   const key = hashText(text);
-  const cache = isJson ? undefined : await readCache();
+  const cache = isJson ? undefined : await readCache(cacheFile);
   if (cache && key in cache) data = cache[key];
   else {
     try {
@@ -132,15 +157,11 @@ export async function parseProfile(text: string, file: string): Promise<Profile>
     }
   }
   validateProfile(data, file);
-  if (cache && !(key in cache)) await writeCache(cache, key, data ?? null);
+  if (cache && !(key in cache)) await writeCache(cacheFile, cache, key, data ?? null);
   return (data ?? {}) as Profile;
 }
 
 type ParsedCache = Record<string, unknown>;
-
-function cachePath(): string {
-  return join(dataDir(), "profile_cache.json");
-}
 
 /** FNV-1a over the text (a cache key, not a security measure). */
 function hashText(text: string): string {
@@ -152,27 +173,35 @@ function hashText(text: string): string {
   return `${(h >>> 0).toString(16)}-${text.length}`;
 }
 
-async function readCache(): Promise<ParsedCache> {
+async function readCache(cacheFile: string): Promise<ParsedCache> {
   try {
-    const data = JSON.parse(await Deno.readTextFile(cachePath()));
+    const data = JSON.parse(await Deno.readTextFile(cacheFile));
     return data && typeof data === "object" && !Array.isArray(data) ? data : {};
   } catch {
     return {};
   }
 }
 
-async function writeCache(cache: ParsedCache, key: string, data: unknown): Promise<void> {
+async function writeCache(
+  cacheFile: string,
+  cache: ParsedCache,
+  key: string,
+  data: unknown,
+): Promise<void> {
   const keys = Object.keys(cache);
   // Keep the cache small: the newest 32 entries.
   for (const old of keys.slice(0, Math.max(0, keys.length - 31))) delete cache[old];
   cache[key] = data;
-  await writeFileAtomic(cachePath(), JSON.stringify(cache)).catch(() => {});
+  await writeFileAtomic(cacheFile, JSON.stringify(cache)).catch(() => {});
 }
 
 /** Finds, parses and validates a profile by name or path. */
-export async function loadProfile(nameOrPath: string): Promise<Profile> {
-  const { path, text } = await findProfile(nameOrPath);
-  return await parseProfile(text, path);
+export async function loadProfile(
+  nameOrPath: string,
+  where: ProfileLocation = {},
+): Promise<Profile> {
+  const { path, text } = await findProfile(nameOrPath, where);
+  return await parseProfile(text, path, where);
 }
 
 /** Deep-merges `over` onto `base` (mappings merge; other values replace; null/undefined skip). */

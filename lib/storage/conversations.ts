@@ -48,11 +48,16 @@ export function conversationFileName(firstText: string, when: Date = new Date())
 export class ConversationStore {
   #path: string | undefined;
   #extraSecrets: (string | undefined)[];
+  #dir: string | undefined;
 
-  /** `path` resumes an existing file; `secrets` are extra values never to write (API keys). */
-  constructor(options: { path?: string; secrets?: (string | undefined)[] } = {}) {
+  /**
+   * `path` resumes an existing file; `secrets` are extra values never to
+   * write (API keys); `dir` is the folder (default {@link conversationsDir}).
+   */
+  constructor(options: { path?: string; secrets?: (string | undefined)[]; dir?: string } = {}) {
     this.#path = options.path;
     this.#extraSecrets = options.secrets ?? [];
+    this.#dir = options.dir;
   }
 
   /** The file, once the first save has happened (or when resuming). */
@@ -65,7 +70,10 @@ export class ConversationStore {
     if (messages.length === 0) return;
     if (!this.#path) {
       const first = messages.find((m) => m.role === "user" && typeof m.content === "string");
-      this.#path = join(conversationsDir(), conversationFileName(String(first?.content ?? "")));
+      this.#path = join(
+        this.#dir ?? conversationsDir(),
+        conversationFileName(String(first?.content ?? "")),
+      );
     }
     const text = redact(JSON.stringify(messages, null, 1), knownSecrets(this.#extraSecrets));
     await writeFileAtomic(this.#path, text + "\n");
@@ -78,8 +86,9 @@ export class ConversationStore {
 }
 
 /** Saved conversations, newest first. */
-export async function listConversations(): Promise<ConversationInfo[]> {
-  const dir = conversationsDir();
+export async function listConversations(
+  dir: string = conversationsDir(),
+): Promise<ConversationInfo[]> {
   const out: ConversationInfo[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {

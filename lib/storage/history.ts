@@ -20,10 +20,10 @@ export function historyPath(): string {
 }
 
 /** Past inputs, oldest first. A missing or damaged file gives what can be read. */
-export async function loadHistory(): Promise<string[]> {
+export async function loadHistory(path: string = historyPath()): Promise<string[]> {
   let text: string;
   try {
-    text = await Deno.readTextFile(historyPath());
+    text = await Deno.readTextFile(path);
   } catch {
     return [];
   }
@@ -39,10 +39,14 @@ export async function loadHistory(): Promise<string[]> {
 }
 
 /** Adds one input to the history (skips blanks and a repeat of the last entry). */
-export async function appendHistory(entry: string, previous: string[]): Promise<void> {
+export async function appendHistory(
+  entry: string,
+  previous: string[],
+  path: string = historyPath(),
+): Promise<void> {
   const clean = redact(entry, knownSecrets());
   if (!clean.trim() || previous[previous.length - 1] === clean) return;
   previous.push(clean);
   if (previous.length > HISTORY_LIMIT) previous.splice(0, previous.length - HISTORY_LIMIT);
-  await writeFileAtomic(historyPath(), previous.map((e) => JSON.stringify(e)).join("\n") + "\n");
+  await writeFileAtomic(path, previous.map((e) => JSON.stringify(e)).join("\n") + "\n");
 }
