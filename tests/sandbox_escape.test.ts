@@ -542,3 +542,40 @@ except Exception as e: print("RESULT sock denied", e)
     }
   },
 });
+
+Deno.test({
+  name: "sandbox: a session cannot use another session's proxy (its host list)",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    const fx = await makeFixture();
+    const { privateRoot } = await import("../lib/sandbox/sandbox.ts");
+    const other = await SandboxSession.open({
+      permissions: fixturePermissions(fx, { "allow-net": `127.0.0.1:${fx.allowedPort}` }),
+      cwd: fx.work,
+    });
+    try {
+      const sockets: string[] = [];
+      for (const d of Deno.readDirSync(privateRoot())) {
+        const s = join(privateRoot(), d.name, "proxy.sock");
+        if (await Deno.stat(s).then(() => true, () => false)) sockets.push(s);
+      }
+      assert(sockets.length > 0, "the other session's proxy socket exists on the host");
+      const code = `
+import socket, sys
+for path in sys.argv[1:]:
+    try:
+        s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(path)
+        s.sendall(b"GET http://127.0.0.1:${fx.allowedPort}/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+        print("RESULT proxy ok", s.recv(200))
+    except Exception as e: print("RESULT proxy denied", e)
+`;
+      const p = fixturePermissions(fx, { "deny-net": true });
+      const { out } = await runSandboxed(p, ["python3", "-c", code, ...sockets], { cwd: fx.work });
+      assert(!out.includes("RESULT proxy ok"), out);
+      assertStringIncludes(out, "RESULT proxy denied");
+    } finally {
+      await other.close();
+      await fx.close();
+    }
+  },
+});

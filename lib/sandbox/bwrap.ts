@@ -44,6 +44,8 @@ export interface BwrapPlan {
   extraWrite?: readonly string[];
   /** Directory holding the proxy socket, bound read-only. */
   socketDir?: string;
+  /** The folder of every session's private folder: hidden whole (the socket dir is bound back). */
+  privateRoot?: string;
   /** Programs the session itself needs even when `run` is restricted. */
   keepPrograms?: readonly string[];
   /** The PATH to resolve programs with (default: this process's PATH). */
@@ -51,6 +53,9 @@ export interface BwrapPlan {
   /** Where to look for host unix sockets to hide (default {@linkcode defaultSocketRoots}). */
   socketRoots?: readonly string[];
 }
+
+/** Prefix of each sandbox session's private folder (mask file, proxy socket). */
+export const PRIVATE_DIR_PREFIX = "interpreter-sandbox-";
 
 /** Places host unix sockets usually live (searched a few levels deep). */
 export function defaultSocketRoots(): string[] {
@@ -88,6 +93,10 @@ export function socketMasks(
     }
     for (const e of entries) {
       if (--budget < 0) return;
+      // Other sessions' private folders (their proxy socket) come and go: a mask on a path that
+      // vanishes before bubblewrap mounts it would fail the start. Their proxies only offer
+      // what that session's host list allows.
+      if (e.name.startsWith(PRIVATE_DIR_PREFIX)) continue;
       const path = join(dir, e.name);
       if (exempt.some((x) => isInside(x, path) || isInside(path, x))) {
         if (e.isDirectory && level < 4 && !exempt.some((x) => isInside(path, x))) {
@@ -224,6 +233,10 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
   for (const m of socketMasks(plan.socketRoots ?? defaultSocketRoots(), [plan.cwd, plan.tmpDir])) {
     if (m.isDirectory) args.push("--perms", "0000", "--tmpfs", m.path);
     else args.push("--ro-bind", plan.maskFile, m.path);
+  }
+  if (plan.privateRoot && exists(plan.privateRoot)) {
+    // Empty but traversable: only this session's folder is bound back inside it.
+    args.push("--perms", "0555", "--tmpfs", plan.privateRoot);
   }
   if (plan.socketDir) args.push("--ro-bind", plan.socketDir, plan.socketDir);
   // A working directory the code may not see: start in the session temp directory instead.

@@ -10,8 +10,9 @@
 
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tmpdir } from "node:os";
 import { isAllowAll, type Permissions } from "./permissions.ts";
-import { bwrapArgs, pathDirs, programLocations } from "./bwrap.ts";
+import { bwrapArgs, pathDirs, PRIVATE_DIR_PREFIX, programLocations } from "./bwrap.ts";
 import { seatbeltProfile } from "./seatbelt.ts";
 import { sandboxEnv } from "./env.ts";
 import { type NetDenial, type Proxy, startProxy } from "./proxy.ts";
@@ -183,7 +184,7 @@ export class SandboxSession {
       kind = found.kind;
     }
     const tmpDir = realPathOr(Deno.makeTempDirSync({ prefix: "interpreter-session-" }));
-    const privateDir = realPathOr(Deno.makeTempDirSync({ prefix: "interpreter-sandbox-" }));
+    const privateDir = realPathOr(Deno.makeTempDirSync({ dir: privateRoot() }));
     const session = new SandboxSession(options, kind, tmpDir, privateDir);
     live.add(session);
     const mask = join(privateDir, "denied");
@@ -285,6 +286,7 @@ export class SandboxSession {
       extraRead,
       extraWrite,
       socketDir: this.#proxy ? this.#privateDir : undefined,
+      privateRoot: dirname(this.#privateDir),
       keepPrograms: [...(runner?.keep ?? []), command[0]],
       path: env.PATH,
     });
@@ -334,6 +336,17 @@ export class SandboxSession {
       } catch { /* gone */ }
     }
   }
+}
+
+/**
+ * The folder holding every session's private folder (mask file, proxy
+ * socket). It stays in place, so each sandbox can hide it whole: no session
+ * reaches another session's proxy.
+ */
+export function privateRoot(): string {
+  const root = join(tmpdir(), `${PRIVATE_DIR_PREFIX}${Deno.uid() ?? "user"}`);
+  Deno.mkdirSync(root, { recursive: true, mode: 0o700 });
+  return root;
 }
 
 /** Sessions not closed yet, to find the proxy denials of a run. */
