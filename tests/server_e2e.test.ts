@@ -229,18 +229,19 @@ Deno.test({
         sendUserMessage(socket, "set kept");
         await socket.untilComplete();
         sendUserMessage(socket, "sleep");
-        for (;;) {
+        let output = "";
+        while (!/pid \d+\n/.test(output)) {
           const message = await socket.next() as Record<string, unknown>;
-          if (typeof message.content === "string" && message.content.startsWith("pid ")) break;
+          if (message.type === "console" && message.format === "output") output += message.content;
         }
         sendCommand(socket, "stop");
         const rest = await socket.untilComplete();
         assert(!rest.some((m) => m.type === "error"), JSON.stringify(rest));
         sendUserMessage(socket, "show");
         const shown = await socket.untilComplete();
-        const output = shown.filter((m) => m.type === "console" && m.format === "output")
+        const shownOutput = shown.filter((m) => m.type === "console" && m.format === "output")
           .map((m) => m.content).join("");
-        assertEquals(output, "kept\n");
+        assertEquals(shownOutput, "kept\n");
       } finally {
         await socket.close();
       }
@@ -268,14 +269,22 @@ Deno.test({
       const reader = response.body!.getReader();
       try {
         const decoder = new TextDecoder();
-        let seen = "";
+        let buffer = "";
+        let output = "";
         let pid = 0;
         while (!pid) {
           const { done, value } = await reader.read();
-          if (done) throw new Error(`stream ended before the code printed its pid: ${seen}`);
-          seen += decoder.decode(value);
-          // The whole number: a read may end in the middle of it (JSON escapes the newline).
-          const match = /pid (\d+)\\n/.exec(seen);
+          if (done) throw new Error(`stream ended before the code printed its pid: ${output}`);
+          buffer += decoder.decode(value, { stream: true });
+          // Output arrives in pieces ("pid", " ", "123", "\n"): join the events' output.
+          const events = buffer.split("\n\n");
+          buffer = events.pop() ?? "";
+          for (const event of events) {
+            if (!event.startsWith("data: ")) continue;
+            const chunk = JSON.parse(event.slice(6));
+            if (chunk.type === "console" && chunk.format === "output") output += chunk.content;
+          }
+          const match = /pid (\d+)\n/.exec(output);
           if (match) pid = Number(match[1]);
         }
         assert(alive(pid), "the python session runs");
