@@ -37,6 +37,8 @@ export function requestSessionId(request: Request, url: URL): string {
 export interface PendingApproval {
   /** The engine's stream, paused just after the confirmation chunk. */
   iterator: AsyncIterator<LmcChunk>;
+  /** Aborts that stream's model calls and code (the signal given to `chat()`). */
+  abort: AbortController;
 }
 
 /** A turn being run for a session. */
@@ -79,7 +81,9 @@ export class Session {
   async discardPending(): Promise<void> {
     const pending = this.pending;
     this.pending = null;
-    if (pending) await settleWithin(pending.iterator.return?.(), 5000);
+    if (!pending) return;
+    pending.abort.abort();
+    await settleWithin(pending.iterator.return?.(), 5000);
   }
 
   /** Stops the running turn (and its code) and waits, bounded, for it to end. */

@@ -106,6 +106,9 @@ export async function* runTurn(
   const interpreter = session.interpreter;
   const { signal } = options;
   let iterator: AsyncIterator<LmcChunk>;
+  // The engine's stream outlives a turn when it pauses for approval, so it has
+  // its own abort controller, which each turn driving it forwards its signal to.
+  let engineAbort: AbortController;
   if ("approve" in input) {
     const pending = session.pending;
     if (!pending) {
@@ -114,11 +117,17 @@ export async function* runTurn(
     }
     session.pending = null;
     iterator = pending.iterator;
+    engineAbort = pending.abort;
   } else {
     await session.discardPending();
     if (input.before?.length) interpreter.messages.push(...input.before);
+    engineAbort = new AbortController();
     try {
-      const stream = interpreter.chat(input.message, { stream: true, display: false, signal });
+      const stream = interpreter.chat(input.message, {
+        stream: true,
+        display: false,
+        signal: engineAbort.signal,
+      });
       iterator = stream[Symbol.asyncIterator]();
     } catch (error) {
       yield serverError(describe(error));
@@ -126,6 +135,9 @@ export async function* runTurn(
     }
   }
 
+  const forwardAbort = () => engineAbort.abort();
+  if (signal.aborted) forwardAbort();
+  else signal.addEventListener("abort", forwardAbort, { once: true });
   const stopCode = () => {
     try {
       interpreter.computer.stop().catch(() => {});
@@ -158,7 +170,7 @@ export async function* runTurn(
       if (chunk.type === "confirmation") {
         yield chunk;
         if (options.approval === "pause") {
-          session.pending = { iterator };
+          session.pending = { iterator, abort: engineAbort };
           handedOff = true;
           return "paused";
         }
@@ -178,6 +190,7 @@ export async function* runTurn(
   } finally {
     aborted.dispose();
     signal.removeEventListener("abort", stopCode);
+    signal.removeEventListener("abort", forwardAbort);
     if (!handedOff && !finished) {
       // Stopped early (abort, or the consumer left): end the engine's stream so
       // nothing more runs, and wait (bounded) so the next turn starts clean.
