@@ -14,6 +14,7 @@ import { LlmError } from "../llm/errors.ts";
 import { modelInfo, priceOf } from "../llm/models.ts";
 import { PROVIDERS, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../llm/types.ts";
+import { registerSecretValue } from "../sandbox/env.ts";
 import { allowAll, type Permissions } from "../sandbox/permissions.ts";
 import { safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
 import type { ServerHandle, ServerOptions } from "../server/types.ts";
@@ -237,6 +238,7 @@ export class Interpreter {
     this.onMessage = options.onMessage;
     this.#permissions = options.permissions ?? allowAll();
     this.#computer = options.computer;
+    if (this.llm.apiKey) registerSecretValue(this.llm.apiKey);
   }
 
   /** The computer that runs code (made on first use when none was given; starts nothing yet). */
@@ -310,7 +312,12 @@ export class Interpreter {
     if (this.verbose) console.error("[interpreter]", ...args);
   }
 
-  /** The API keys this process knows: the model's and every provider's from the environment. */
+  /**
+   * The API keys this process knows: the model's and every provider's from the
+   * environment. Each is also registered with the sandbox, so no variable
+   * holding it (whatever its name) reaches generated code, even when the key
+   * came only from a flag, a profile or a later `llm.apiKey` assignment.
+   */
   #secrets(): string[] {
     const values = new Set<string>();
     if (this.llm.apiKey) values.add(this.llm.apiKey);
@@ -322,7 +329,9 @@ export class Interpreter {
         } catch { /* no env access */ }
       }
     }
-    return [...values].filter((v) => v.length >= 8);
+    const secrets = [...values].filter((v) => v.length >= 8);
+    for (const secret of secrets) registerSecretValue(secret);
+    return secrets;
   }
 
   /** Replaces known API keys in output, so they never reach the model or a saved conversation. */
