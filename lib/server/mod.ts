@@ -29,7 +29,7 @@ import { type AppContext, createHandler } from "./app.ts";
 import { generateToken, isLoopback } from "./auth.ts";
 import { SessionRegistry, settleWithin } from "./sessions.ts";
 import { templateFactory } from "./template.ts";
-import type { InterpreterFactory, ServerHandle, ServerOptions } from "./types.ts";
+import type { ServerHandle, ServerOptions } from "./types.ts";
 
 export type {
   InterpreterFactory,
@@ -70,18 +70,12 @@ function hostForUrl(hostname: string): string {
   return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
 }
 
-async function defaultFactory(): Promise<InterpreterFactory> {
-  // Loaded lazily: the server must not pull the engine in until it is used,
-  // and the engine loads this module lazily too (no import cycle).
-  const core = await import("../core/interpreter.ts");
-  return () => new core.Interpreter();
-}
-
 /**
  * Starts the server and resolves once it listens. Fails with a one-line
  * error for a bad port, a port in use, or a non-loopback address without a
  * token (INTERPRETER_API_KEY or `apiKey`).
  */
+// deno-lint-ignore require-await -- async so every validation error rejects instead of throwing
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const hostname = options.hostname ?? envValue("INTERPRETER_HOST") ?? DEFAULT_HOST;
   const port = choosePort(options.port);
@@ -93,7 +87,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   }
   const token = configured ?? generateToken();
   const log = options.log ?? ((line: string) => console.error(line));
-  const factory = options.createInterpreter ?? await defaultFactory();
+  // The factory comes from the caller (the CLI, or `interpreter.server()`), so this
+  // module never imports the engine: no import cycle, and no engine load for a bad port.
+  const factory = options.createInterpreter;
+  if (!factory) {
+    throw new TypeError(
+      "startServer needs options.createInterpreter; from the library, call interpreter.server() instead.",
+    );
+  }
   const idleMs = Math.max(1, options.sessionIdleSeconds ?? 1800) * 1000;
   const registry = new SessionRegistry(factory, {
     maxSessions: options.maxSessions ?? 64,

@@ -53,7 +53,7 @@ export type ServerLog = (line: string) => void;
 
 /** Options of `startServer()`. Every field is optional. */
 export interface ServerOptions {
-  /** Builds each session's interpreter (default: a new `Interpreter` from lib/core). */
+  /** Builds each session's interpreter: required by `startServer`; `interpreter.server()` supplies one. */
   createInterpreter?: InterpreterFactory;
   /** Address to bind (default: INTERPRETER_HOST or 127.0.0.1). */
   hostname?: string;
