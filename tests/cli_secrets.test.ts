@@ -3,7 +3,7 @@
  * environment of generated code, its output, or the saved conversation.
  */
 
-import { assert, assertEquals } from "./helpers/terminal_assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { runCli } from "./helpers/terminal_cli.ts";
 

@@ -223,7 +223,7 @@ export function applySettings(
     if (canonical === "autoRun" && value === true && !options.allowRemoteAutoRun) {
       throw new HttpError(
         403,
-        "auto_run cannot be switched on remotely: start the server with INTERPRETER_ALLOW_REMOTE_AUTO_RUN=true (or the allowRemoteAutoRun option) to permit it.",
+        "auto_run cannot be switched on remotely: start the server with --allow_remote_auto_run or INTERPRETER_ALLOW_REMOTE_AUTO_RUN=true (or the allowRemoteAutoRun option) to permit it.",
         { code: "auto_run_forbidden" },
       );
     }

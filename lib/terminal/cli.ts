@@ -142,6 +142,8 @@ async function runServer(
     const handle = await startServer({
       hostname: typeof flags.host === "string" ? flags.host : undefined,
       port: typeof flags.port === "number" ? flags.port : undefined,
+      // Unset: the server reads INTERPRETER_ALLOW_REMOTE_AUTO_RUN.
+      allowRemoteAutoRun: flags.allow_remote_auto_run === true ? true : undefined,
       // Each session gets its own interpreter with the profile's settings.
       createInterpreter: () => new Interpreter({ ...options, messages: [] }),
       handleSignals: true,

@@ -115,21 +115,21 @@ export const FLAGS: readonly FlagSpec[] = [
     short: ["lsv"],
     kind: "negatable",
     group: "Model",
-    help: "the model accepts images (--no-llm_supports_vision to deny)",
+    help: "the model accepts images",
   },
   {
     name: "llm_supports_functions",
     short: ["lsf"],
     kind: "negatable",
     group: "Model",
-    help: "the model supports tool calls (--no-llm_supports_functions for markdown code blocks)",
+    help: "the model supports tool calls (if not: code in markdown blocks)",
   },
   {
     name: "local",
     short: ["l"],
     kind: "bool",
     group: "Model",
-    help: "use a local server (Ollama, LM Studio, llama.cpp, Jan) and pick one of its models",
+    help: "use a model server on this computer (Ollama, LM Studio, llama.cpp, Jan)",
   },
   {
     name: "fast",
@@ -206,7 +206,7 @@ export const FLAGS: readonly FlagSpec[] = [
     short: ["o"],
     kind: "bool",
     group: "Behaviour",
-    help: "turn off online features",
+    help: "accepted for compatibility; nothing goes online but the model",
   },
   {
     name: "disable_telemetry",
@@ -228,41 +228,41 @@ export const FLAGS: readonly FlagSpec[] = [
     short: ["A"],
     kind: "bool",
     group: "Permissions for generated code",
-    help: "allow everything (no sandbox)",
+    help: "allow everything: no sandbox (API keys still kept out)",
   },
   {
     name: "allow_read",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "paths code may read (all if no list)",
+    help: "paths code may read (no list: all but secrets)",
     metavar: "[=PATHS]",
   },
   {
     name: "allow_write",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "paths code may write (all if no list)",
+    help: "more paths code may write (no list: all but start-up files)",
     metavar: "[=PATHS]",
   },
   {
     name: "allow_net",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "hosts code may reach (all if no list)",
+    help: "hosts code may reach (no list: all)",
     metavar: "[=HOSTS]",
   },
   {
     name: "allow_env",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "environment variables code may see",
+    help: "environment variables code may see (no list: all but API keys)",
     metavar: "[=NAMES]",
   },
   {
     name: "allow_run",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "programs code may run",
+    help: "programs code may run (no list: all)",
     metavar: "[=PROGRAMS]",
   },
   {
@@ -320,7 +320,7 @@ export const FLAGS: readonly FlagSpec[] = [
     short: ["debug"],
     kind: "bool",
     group: "Output",
-    help: "debug output for developers",
+    help: "same as --verbose (detailed logs on stderr)",
   },
   {
     name: "no_highlight_active_line",
@@ -334,7 +334,7 @@ export const FLAGS: readonly FlagSpec[] = [
     short: ["sp"],
     kind: "bool",
     group: "Output",
-    help: "read answers aloud (macOS `say`)",
+    help: "accepted for compatibility; answers are not read aloud",
   },
   {
     name: "stdin",
@@ -391,6 +391,12 @@ export const FLAGS: readonly FlagSpec[] = [
     group: "Server",
     help: "server port (default 8000; 0 = any free port)",
     metavar: "PORT",
+  },
+  {
+    name: "allow_remote_auto_run",
+    kind: "bool",
+    group: "Server",
+    help: "let clients turn on auto_run (code runs without approval); trusted networks only",
   },
   // Other
   { name: "version", kind: "bool", group: "Other", help: "print the version and exit" },
@@ -544,7 +550,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
 }
 
 function flagLabel(spec: FlagSpec): string {
-  const longName = `--${spec.name}`;
+  // Permission flags are shown as Deno spells them (`--allow-read`); both spellings work.
+  const longName = spec.kind === "grant" || spec.name === "allow_all"
+    ? `--${spec.name.replaceAll("_", "-")}`
+    : `--${spec.name}`;
   const parts = [
     ...(spec.short ?? []).map((s) => `-${s}`),
     spec.kind === "negatable" ? `${longName}, --no-${spec.name}` : longName,
@@ -553,6 +562,32 @@ function flagLabel(spec: FlagSpec): string {
   let label = parts.join(", ");
   if (spec.metavar) label += spec.kind === "grant" ? spec.metavar : ` ${spec.metavar}`;
   return label;
+}
+
+/** Lines printed under a group's title in `--help`. */
+const GROUP_NOTES: Record<string, string[]> = {
+  "Permissions for generated code": [
+    "Default: read all but secrets (~/.ssh, ~/.aws...), write only the working",
+    "directory and a temp directory, network on; the chat shows them at start-up.",
+    "Deno's spelling; --allow_read works too.",
+  ],
+};
+
+/** `--help` fits an 80-column terminal. */
+const HELP_WIDTH = 80;
+
+/** Splits `text` into lines of at most `width` characters, at spaces. */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** The text of `--help`: usage, then the flags by group. */
@@ -566,13 +601,17 @@ export function helpText(): string {
   ];
   for (const group of FLAG_GROUPS) {
     lines.push("", `${group}:`);
+    for (const note of GROUP_NOTES[group] ?? []) lines.push(`  ${note}`);
     const specs = FLAGS.filter((f) => f.group === group);
     const labels = specs.map(flagLabel);
-    const width = Math.min(38, Math.max(...labels.map((l) => l.length)) + 2);
+    const width = Math.min(30, Math.max(...labels.map((l) => l.length)) + 2);
     specs.forEach((spec, i) => {
       const label = labels[i];
-      if (label.length + 2 > width) lines.push(`  ${label}`, `  ${" ".repeat(width)}${spec.help}`);
-      else lines.push(`  ${label.padEnd(width)}${spec.help}`);
+      const help = wrapWords(spec.help, HELP_WIDTH - 2 - width);
+      const indent = " ".repeat(width + 2);
+      if (label.length + 2 > width) lines.push(`  ${label}`, `${indent}${help[0]}`);
+      else lines.push(`  ${label.padEnd(width)}${help[0]}`);
+      for (const more of help.slice(1)) lines.push(`${indent}${more}`);
     });
   }
   lines.push(

@@ -50,7 +50,8 @@ export function interpreterOptionsFromProfile(
       : undefined,
     timeout: pick<number>(profile.timeout, "number") ?? pick<number>(computer.timeout, "number"),
     offline: pick<boolean>(profile.offline, "boolean"),
-    verbose: pick<boolean>(profile.verbose, "boolean"),
+    // `--debug` (Open Interpreter's developer flag) means detailed logs here.
+    verbose: profile.debug === true ? true : pick<boolean>(profile.verbose, "boolean"),
     permissions,
   };
   return dropUndefined(options as Record<string, unknown>) as InterpreterOptions;
