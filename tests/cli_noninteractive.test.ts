@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertIncludes } from "./helpers/terminal_assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { runCli } from "./helpers/terminal_cli.ts";
 
@@ -36,19 +36,19 @@ Deno.test("cli: --version, --help and bad usage", async () => {
     assert(/^interpreter \d+\.\d+\.\d+\n$/.test(v.stdout), v.stdout);
     const h = await runCli(["--help"], { home });
     assertEquals(h.code, 0);
-    assertIncludes(h.stdout, "Permissions for generated code:");
+    assertStringIncludes(h.stdout, "Permissions for generated code:");
     const bad = await runCli(["--no-such-flag"], { home });
     assertEquals(bad.code, 2);
     assertEquals(bad.stderr.trim().split("\n").length, 1);
-    assertIncludes(bad.stderr, "unknown flag --no-such-flag");
+    assertStringIncludes(bad.stderr, "unknown flag --no-such-flag");
     await Deno.mkdir(`${home}/config/profiles`, { recursive: true });
     await Deno.writeTextFile(`${home}/config/profiles/broken.yaml`, "llm:\n  temperature: hot\n");
     const prof = await runCli(["--profile", "broken", "hi"], { home });
     assertEquals(prof.code, 2);
-    assertIncludes(prof.stderr, 'broken.yaml: "llm.temperature" should be a number');
+    assertStringIncludes(prof.stderr, 'broken.yaml: "llm.temperature" should be a number');
     const none = await runCli([], { home });
     assertEquals(none.code, 2);
-    assertIncludes(none.stderr, "no message");
+    assertStringIncludes(none.stderr, "no message");
   });
 });
 
@@ -66,12 +66,12 @@ Deno.test({
       await withHome(async (home) => {
         const r = await runCli([...model(fake.url), "say hello"], { home });
         assertEquals(r.code, 0, r.stderr);
-        assertIncludes(r.stdout, "Hello from the **model**.");
+        assertStringIncludes(r.stdout, "Hello from the **model**.");
         const dir = `${home}/data/conversations`;
         const files = [...Deno.readDirSync(dir)].map((e) => e.name);
         assertEquals(files.length, 1);
         const saved = await Deno.readTextFile(`${dir}/${files[0]}`);
-        assertIncludes(saved, "say hello");
+        assertStringIncludes(saved, "say hello");
         assert(!saved.includes("sk-cli-test-key"), "no API key on disk");
       });
     } finally {
@@ -132,10 +132,10 @@ Deno.test({
         });
         assertEquals(r.code, 0, r.stderr);
         const first = lastUserText(fake.requests[0]);
-        assertIncludes(first, "why did this fail?");
-        assertIncludes(first, "missing semicolon at line 3");
-        assertIncludes(JSON.stringify(fake.requests[1].messages), "ran-42");
-        assertIncludes(r.stdout, "The build failed on line 3.");
+        assertStringIncludes(first, "why did this fail?");
+        assertStringIncludes(first, "missing semicolon at line 3");
+        assertStringIncludes(JSON.stringify(fake.requests[1].messages), "ran-42");
+        assertStringIncludes(r.stdout, "The build failed on line 3.");
       });
     } finally {
       await fake.close();
@@ -158,11 +158,11 @@ Deno.test({
       try {
         const r = await runCli([...model(fake.url), "make a file"], { home, stdin: "" });
         assertEquals(r.code, 3, r.stderr);
-        assertIncludes(r.stderr, "not approved");
+        assertStringIncludes(r.stderr, "not approved");
         assertEquals(await Deno.stat(marker).then(() => true, () => false), false);
         assertEquals(fake.requests.length, 2);
-        assertIncludes(JSON.stringify(fake.requests[1].messages), "declined");
-        assertIncludes(r.stdout, "Understood, I will not run it.");
+        assertStringIncludes(JSON.stringify(fake.requests[1].messages), "declined");
+        assertStringIncludes(r.stdout, "Understood, I will not run it.");
       } finally {
         await fake.close();
       }
@@ -198,7 +198,7 @@ Deno.test({
           home,
         });
         assertEquals(limit.code, 4, limit.stderr + limit.stdout);
-        assertIncludes(limit.stdout + limit.stderr, "maxTurns");
+        assertStringIncludes(limit.stdout + limit.stderr, "maxTurns");
       });
     } finally {
       await fake.close();
@@ -213,11 +213,11 @@ Deno.test("cli: --profiles prints the folder and creates default.yaml; --reset_p
     assertEquals(r.code, 0, r.stderr);
     assertEquals(r.stdout.trim(), `${home}/config/profiles`);
     const path = `${home}/config/profiles/default.yaml`;
-    assertIncludes(await Deno.readTextFile(path), "llm:");
+    assertStringIncludes(await Deno.readTextFile(path), "llm:");
     await Deno.writeTextFile(path, "auto_run: true\n");
     const reset = await runCli(["--reset_profile"], { home, env });
     assertEquals(reset.code, 0, reset.stderr);
-    assertIncludes(await Deno.readTextFile(path), 'model: "gpt-4o"');
+    assertStringIncludes(await Deno.readTextFile(path), 'model: "gpt-4o"');
     assertEquals(await Deno.readTextFile(`${path}.bak`), "auto_run: true\n");
   });
 });
@@ -243,7 +243,7 @@ Deno.test({
         assertEquals(r.code, 0, r.stderr);
         const told = JSON.stringify(fake.requests[1].messages);
         assert(/time(d)? ?out|timeout|1 s|seconds/i.test(told), told);
-        assertIncludes(r.stdout, "It took too long.");
+        assertStringIncludes(r.stdout, "It took too long.");
       });
     } finally {
       await fake.close();
@@ -270,7 +270,7 @@ Deno.test({
           home,
         });
         assertEquals(r.code, 4, r.stderr + r.stdout);
-        assertIncludes(r.stderr + r.stdout, "budget");
+        assertStringIncludes(r.stderr + r.stdout, "budget");
         assertEquals(fake.requests.length, 1);
       });
     } finally {

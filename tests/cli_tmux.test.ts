@@ -2,7 +2,7 @@
  * The real program in a real terminal (tmux), against the fake model server:
  * approval keys, Ctrl-C, history across runs, multi-line input, %commands.
  */
-import { assert, assertEquals, assertIncludes } from "./helpers/terminal_assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { cliCommand, runCli } from "./helpers/terminal_cli.ts";
 import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
@@ -94,14 +94,14 @@ Deno.test({
       await term.line("what is 6 times 7?");
       await term.waitFor("Would you like to run this code? (y/n/e/a)");
       const shown = await term.capture();
-      assertIncludes(shown, "┌─ python");
-      assertIncludes(shown, "print(6 * 7)");
+      assertStringIncludes(shown, "┌─ python");
+      assertStringIncludes(shown, "print(6 * 7)");
       await term.line("y");
       const done = await term.waitFor(/^>\s*$/m);
-      assertIncludes(done, "42");
-      assertIncludes(done, "The answer is 42.");
+      assertStringIncludes(done, "42");
+      assertStringIncludes(done, "The answer is 42.");
       assert(/tokens in, \d+ out/.test(done), "usage line");
-      assertIncludes(JSON.stringify(fake.requests[1].messages), "42");
+      assertStringIncludes(JSON.stringify(fake.requests[1].messages), "42");
     }),
 });
 
@@ -121,7 +121,7 @@ Deno.test({
           await term.waitFor("Would you like to run this code?");
           await term.line("n");
           await term.waitFor("Okay, I did not create it.");
-          assertIncludes(JSON.stringify(fake.requests[1].messages), "declined");
+          assertStringIncludes(JSON.stringify(fake.requests[1].messages), "declined");
           // Ctrl-C at an empty prompt exits.
           await term.waitFor(/^>\s*$/m);
           await term.keys("C-c");
@@ -151,8 +151,8 @@ Deno.test({
         await term.line("e");
         await term.waitFor("Edited run done.");
         const tool = JSON.stringify(fake.requests[1].messages);
-        assertIncludes(tool, "48");
-        assertIncludes(tool, "6 * 8");
+        assertStringIncludes(tool, "48");
+        assertStringIncludes(tool, "6 * 8");
       }, { env: { EDITOR: editor, VISUAL: "" } });
     } finally {
       await removeDir(dir);
@@ -176,7 +176,7 @@ Deno.test({
         await term.line("a");
         const screen = await term.waitFor("Both ran.");
         assertEquals(screen.split("Would you like to run this code?").length - 1, 1);
-        assertIncludes(screen, "second-block");
+        assertStringIncludes(screen, "second-block");
       },
     ),
 });
@@ -212,8 +212,8 @@ Deno.test({
         const files = [...Deno.readDirSync(`${home}/data/conversations`)];
         assertEquals(files.length, 1);
         const saved = await Deno.readTextFile(`${home}/data/conversations/${files[0].name}`);
-        assertIncludes(saved, "stream slowly");
-        assertIncludes(saved, "time.sleep(60)");
+        assertStringIncludes(saved, "stream slowly");
+        assertStringIncludes(saved, "time.sleep(60)");
       },
       { delayMs: 50 },
     ),
@@ -240,10 +240,10 @@ Deno.test({
         await term.line("line one");
         await term.line('line two"""');
         await term.waitFor("multi ok");
-        assertIncludes(JSON.stringify(fake.requests[0].messages), "line one\\nline two");
+        assertStringIncludes(JSON.stringify(fake.requests[0].messages), "line one\\nline two");
         await term.paste("pasted one\npasted two\n");
         await term.waitFor("paste ok");
-        assertIncludes(JSON.stringify(fake.requests[1].messages), "pasted one\\npasted two");
+        assertStringIncludes(JSON.stringify(fake.requests[1].messages), "pasted one\\npasted two");
         await term.line("%help");
         await term.waitFor("%undo");
         await term.line("%info");
@@ -307,15 +307,15 @@ Deno.test({
           );
           await term.line("2");
           const shown = await term.waitFor("older answer");
-          assertIncludes(shown, "> older question");
+          assertStringIncludes(shown, "> older question");
         },
       });
       const files = [...Deno.readDirSync(`${home}/data/conversations`)].map((e) => e.name);
       assertEquals(files.length, 2);
       const older = files.find((f) => f.startsWith("older"))!;
       const saved = await Deno.readTextFile(`${home}/data/conversations/${older}`);
-      assertIncludes(saved, "follow up");
-      assertIncludes(saved, "continued answer");
+      assertStringIncludes(saved, "follow up");
+      assertStringIncludes(saved, "continued answer");
     } finally {
       await removeDir(home);
     }

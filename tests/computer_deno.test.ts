@@ -1,14 +1,8 @@
 import { denoPermissionFlags } from "../lib/computer/mod.ts";
 import { prepareScript } from "../lib/computer/js_transform.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
-import {
-  assert,
-  assertEquals,
-  assertStringIncludes,
-  collect,
-  textOf,
-  withComputer,
-} from "./helpers/computer_helpers.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { collect, textOf, withComputer } from "./helpers/computer_helpers.ts";
 
 Deno.test("javascript: variables survive, top-level await works, the last value is shown", async () => {
   await withComputer({}, async (computer) => {

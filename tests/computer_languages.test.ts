@@ -1,13 +1,7 @@
 import { Computer, resolveLanguage } from "../lib/computer/mod.ts";
 import { DEFAULT_SECRET_ENV, isSecretName, sessionEnv } from "../lib/computer/env.ts";
-import {
-  assert,
-  assertEquals,
-  assertStringIncludes,
-  collect,
-  textOf,
-  withComputer,
-} from "./helpers/computer_helpers.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { collect, textOf, withComputer } from "./helpers/computer_helpers.ts";
 
 Deno.test("aliases resolve to canonical languages; languages lists what this machine has", () => {
   assertEquals(resolveLanguage("py"), "python");

@@ -1,12 +1,7 @@
 import { FrameParser } from "../lib/computer/framing.ts";
 import { OutputCollector, pruneOutputs, TextCleaner } from "../lib/computer/output.ts";
-import {
-  assert,
-  assertEquals,
-  assertStringIncludes,
-  textOf,
-  withComputer,
-} from "./helpers/computer_helpers.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { textOf, withComputer } from "./helpers/computer_helpers.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -1,8 +1,5 @@
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 import {
-  assert,
-  assertEquals,
-  assertMatch,
-  assertStringIncludes,
   collect,
   numbersAfter,
   pythonWithMatplotlib,

@@ -1,7 +1,5 @@
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import {
-  assert,
-  assertEquals,
-  assertStringIncludes,
   collect,
   numbersAfter,
   processAlive,

@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { assert, assertEquals, assertStringIncludes } from "./helpers/sandbox_assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { sandboxSkipReason } from "./helpers/sandbox_fixture.ts";
 
 const denort = Deno.env.get("DENORT_BIN");

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { Computer } from "../lib/computer/mod.ts";
 import type { LmcMessage } from "../lib/core/lmc.ts";
-import { assert, assertEquals, assertStringIncludes } from "./helpers/sandbox_assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import {
   fixturePermissions,
   makeFixture,

@@ -6,12 +6,7 @@
  * be reported to the model; every allowed action must still work.
  */
 
-import {
-  assert,
-  assertEquals,
-  assertMatch,
-  assertStringIncludes,
-} from "./helpers/sandbox_assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { SandboxSession, withDenialNotes } from "../lib/sandbox/mod.ts";
 import {

@@ -9,12 +9,7 @@ import type { LmcChunk } from "../lib/core/lmc.ts";
 import { parseSafeMode, safetyDecision, scanCode } from "../lib/sandbox/mod.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import {
-  assert,
-  assertEquals,
-  assertStringIncludes,
-  assertThrows,
-} from "./helpers/sandbox_assert.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
 
 const cwd = "/tmp/safe-mode-workspace";
 
@@ -104,7 +99,7 @@ Deno.test("safetyDecision and parseSafeMode", () => {
   );
   assertEquals(safetyDecision("auto", scanCode("shell", "ls", { cwd })).action, "run");
   assertEquals(parseSafeMode(" AUTO "), "auto");
-  assertThrows(() => parseSafeMode("on"), "--safe_mode must be off, ask or auto");
+  assertThrows(() => parseSafeMode("on"), Error, "--safe_mode must be off, ask or auto");
 });
 
 async function chat(

@@ -4,7 +4,7 @@
  * refuses a public address without one, and stops cleanly on SIGTERM.
  */
 
-import { assert, assertEquals, assertMatch } from "./helpers/server_assert.ts";
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 

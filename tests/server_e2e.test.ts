@@ -6,7 +6,7 @@
  */
 
 import OpenAI from "openai";
-import { assert, assertEquals, assertMatch } from "./helpers/server_assert.ts";
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { readSse, sendCommand, sendUserMessage, TestSocket } from "./helpers/server_client.ts";
 import { type FakeTurnSpec, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";

@@ -5,7 +5,7 @@
  */
 
 import OpenAI from "openai";
-import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/server_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/assert.ts";
 import { readSse } from "./helpers/server_client.ts";
 import { type Script, ScriptedInterpreter } from "./helpers/server_scripted_interpreter.ts";
 import { startServer } from "../lib/server/mod.ts";

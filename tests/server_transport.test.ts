@@ -4,7 +4,7 @@
  * WebSocket protocol, session expiry and shutdown.
  */
 
-import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/server_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/assert.ts";
 import { readSse, sendCommand, sendUserMessage, TestSocket } from "./helpers/server_client.ts";
 import { type Script, ScriptedInterpreter } from "./helpers/server_scripted_interpreter.ts";
 import { startServer } from "../lib/server/mod.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertIncludes } from "./helpers/terminal_assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { MAGIC_HELP, type MagicContext, runMagic } from "../lib/terminal/magic.ts";
 import type { LmcMessage } from "../lib/core/lmc.ts";
 import { findLocalServers } from "../lib/terminal/local.ts";
@@ -53,12 +53,12 @@ Deno.test("magic: exports, save/load, undo, toggles, unknown shows help", async 
     assertEquals(code.outputs[0].text, ["9222500"]);
     await runMagic("%markdown talk", ctx);
     const md = await Deno.readTextFile(`${dir}/talk.md`);
-    assertIncludes(md, "## user\n\nWhat's 2380*3875?");
-    assertIncludes(md, "```python\n2380*3875\n```");
+    assertStringIncludes(md, "## user\n\nWhat's 2380*3875?");
+    assertStringIncludes(md, "```python\n2380*3875\n```");
     await runMagic("%save_message saved", ctx);
     await runMagic("%undo", ctx);
     assertEquals(ctx.messages.length, 4);
-    assertIncludes(ctx.printed.join("\n"), 'Removed message: "And doubled?"');
+    assertStringIncludes(ctx.printed.join("\n"), 'Removed message: "And doubled?"');
     await runMagic("%load_message saved.json", ctx);
     assertEquals(ctx.messages, CONVERSATION);
     await runMagic("%auto_run", ctx);
@@ -68,8 +68,8 @@ Deno.test("magic: exports, save/load, undo, toggles, unknown shows help", async 
     await runMagic("%verbose false", ctx);
     await runMagic("%% ls -la", ctx);
     await runMagic("%tokens how long is this", ctx);
-    assertIncludes(ctx.printed.join("\n"), "shell:ls -la");
-    assertIncludes(ctx.printed.join("\n"), "tokens:how long is this");
+    assertStringIncludes(ctx.printed.join("\n"), "shell:ls -la");
+    assertStringIncludes(ctx.printed.join("\n"), "tokens:how long is this");
     ctx.printed.length = 0;
     await runMagic("%frobnicate", ctx);
     assertEquals(ctx.printed, ["Unknown command %frobnicate. Commands:", ...MAGIC_HELP]);

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "./helpers/terminal_assert.ts";
+import { assertEquals, assertRejects } from "./helpers/assert.ts";
 import { join } from "node:path";
 import {
   ensureDefaultProfile,

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertIncludes } from "./helpers/terminal_assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { Renderer } from "../lib/terminal/renderer.ts";
 import { stripAnsi, visibleWidth } from "../lib/terminal/ansi.ts";
 import type { LmcChunk } from "../lib/core/lmc.ts";
@@ -63,14 +63,14 @@ Deno.test("render: a streamed answer lands in the scrollback once, with no curso
   assertEquals(term.scrollback.join("\n") + "\n", settled);
   const text = stripAnsi(settled);
   assertEquals(text.split("Harmony Day aims").length - 1, 1, "no duplicated lines");
-  assertIncludes(text, "Holiday Name:");
+  assertStringIncludes(text, "Holiday Name:");
 });
 
 Deno.test("render: NO_COLOR / plain output has no escape codes; narrow live rows fit", async () => {
   const chunks = message(await deltas());
   const plain = render(chunks, { color: false, live: false });
   assert(!plain.includes("\x1b"), "no escape codes");
-  assertIncludes(plain, "**Holiday Name:**");
+  assertStringIncludes(plain, "**Holiday Name:**");
   // On a 20-column live terminal, every redraw of the live row fits in one row.
   const narrow = render(chunks, { color: true, live: true, width: 20 });
   for (const segment of narrow.split("\r\x1b[2K").slice(1)) {
@@ -102,15 +102,15 @@ Deno.test("render: headings, lists, tables, links, code frames with language, di
     },
   ], { color: true, live: false });
   const visible = stripAnsi(out);
-  assertIncludes(out, "\x1b[2mthinking hard\x1b[22m");
-  assertIncludes(out, "\x1b[1m\x1b[4mTitle");
-  assertIncludes(visible, "• item one");
-  assertIncludes(visible, "┌───┬────┐");
-  assertIncludes(visible, "│ 1 │ 2  │");
-  assertIncludes(visible, "docs (https://x.dev)");
-  assertIncludes(visible, "┌─ python ─");
-  assertIncludes(visible, "│ print(x)");
-  assertIncludes(visible, "  1\n");
+  assertStringIncludes(out, "\x1b[2mthinking hard\x1b[22m");
+  assertStringIncludes(out, "\x1b[1m\x1b[4mTitle");
+  assertStringIncludes(visible, "• item one");
+  assertStringIncludes(visible, "┌───┬────┐");
+  assertStringIncludes(visible, "│ 1 │ 2  │");
+  assertStringIncludes(visible, "docs (https://x.dev)");
+  assertStringIncludes(visible, "┌─ python ─");
+  assertStringIncludes(visible, "│ print(x)");
+  assertStringIncludes(visible, "  1\n");
 });
 
 Deno.test("render: inline styles never break each other (bold before a link)", () => {
@@ -146,5 +146,5 @@ Deno.test("render: the running line is shown on the live row", () => {
   });
   r.finish();
   r.printUsage();
-  assertIncludes(stripAnsi(out), "1,200 tokens in, 5 out");
+  assertStringIncludes(stripAnsi(out), "1,200 tokens in, 5 out");
 });

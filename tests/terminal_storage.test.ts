@@ -1,6 +1,6 @@
 // These tests pass folders explicitly: the environment is shared by test files
 // running in parallel in one process, so they never set INTERPRETER_HOME.
-import { assert, assertEquals } from "./helpers/terminal_assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
 import {
   ConversationStore,
   listConversations,

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { deepStrictEqual } from "node:assert";
 import type { LmcChunk, LmcMessage } from "../../lib/core/lmc.ts";
 import { Computer } from "../../lib/computer/mod.ts";
 import type { ComputerOptions } from "../../lib/computer/types.ts";
@@ -81,28 +80,4 @@ export function pythonWithMatplotlib(): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Throws unless `condition` holds. */
-export function assert(condition: unknown, message = "assertion failed"): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-/** Deep equality (node:assert's deepStrictEqual). */
-export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  deepStrictEqual(actual, expected, message);
-}
-
-/** Throws unless `text` contains `part`. */
-export function assertStringIncludes(text: string, part: string, message?: string): void {
-  if (!String(text).includes(part)) {
-    throw new Error(message ?? `expected to find ${JSON.stringify(part)} in:\n${text}`);
-  }
-}
-
-/** Throws unless `text` matches `pattern`. */
-export function assertMatch(text: string, pattern: RegExp): void {
-  if (!pattern.test(String(text))) {
-    throw new Error(`expected ${pattern} to match:\n${String(text).slice(0, 500)}`);
-  }
 }
