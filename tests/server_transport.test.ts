@@ -500,43 +500,76 @@ Deno.test("graceful shutdown stops running code, ends sessions and closes socket
 });
 
 Deno.test("binding beyond loopback needs a token; a generated token is printed once", async () => {
-  const saved = Deno.env.get("INTERPRETER_API_KEY");
-  Deno.env.delete("INTERPRETER_API_KEY");
+  // An empty environment, given as an option: the process-wide one is shared by
+  // every test file running in parallel, so it is never changed here.
+  const noEnv = () => undefined;
+  await assertRejects(
+    () =>
+      startServer({
+        hostname: "0.0.0.0",
+        port: 0,
+        log: () => {},
+        env: noEnv,
+        createInterpreter: () => new ScriptedInterpreter(defaultScript),
+      }),
+    Error,
+    "Refusing to listen on 0.0.0.0 without an access token",
+  );
+  const lines: string[] = [];
+  const server = await startServer({
+    port: 0,
+    log: (line) => lines.push(line),
+    env: noEnv,
+    createInterpreter: () => new ScriptedInterpreter(defaultScript),
+  });
   try {
-    await assertRejects(
-      () =>
-        startServer({
-          hostname: "0.0.0.0",
-          port: 0,
-          log: () => {},
-          createInterpreter: () => new ScriptedInterpreter(defaultScript),
-        }),
-      Error,
-      "Refusing to listen on 0.0.0.0 without an access token",
-    );
-    const lines: string[] = [];
-    const server = await startServer({
-      port: 0,
-      log: (line) => lines.push(line),
-      createInterpreter: () => new ScriptedInterpreter(defaultScript),
-    });
-    try {
-      assert(server.tokenGenerated);
-      assertEquals(lines.filter((line) => line.includes(server.token)).length, 1);
-      const ok = await fetch(`${server.url}/history`, { headers: { "x-api-key": server.token } });
-      assertEquals(ok.status, 200);
-      await ok.body?.cancel();
-    } finally {
-      await server.close();
-    }
-    await assertRejects(
-      () => startServer({ port: 70000, log: () => {} }),
-      Error,
-      "Invalid port",
-    );
+    assert(server.tokenGenerated);
+    assertEquals(lines.filter((line) => line.includes(server.token)).length, 1);
+    const ok = await fetch(`${server.url}/history`, { headers: { "x-api-key": server.token } });
+    assertEquals(ok.status, 200);
+    await ok.body?.cancel();
   } finally {
-    if (saved !== undefined) Deno.env.set("INTERPRETER_API_KEY", saved);
+    await server.close();
   }
+  await assertRejects(
+    () => startServer({ port: 70000, log: () => {}, env: noEnv }),
+    Error,
+    "Invalid port",
+  );
+});
+
+Deno.test("the INTERPRETER_* settings are read from the environment the caller gives", async () => {
+  const env = (values: Record<string, string>) => (name: string) => values[name];
+  const server = await startServer({
+    log: () => {},
+    env: env({
+      INTERPRETER_HOST: "127.0.0.1",
+      INTERPRETER_PORT: " 0 ",
+      INTERPRETER_API_KEY: "token-from-env",
+    }),
+    createInterpreter: () => new ScriptedInterpreter(defaultScript),
+  });
+  try {
+    assertEquals(server.hostname, "127.0.0.1");
+    assert(server.port > 0);
+    assertEquals(server.token, "token-from-env");
+    assertEquals(server.tokenGenerated, false);
+    const ok = await fetch(`${server.url}/history`, { headers: { "x-api-key": "token-from-env" } });
+    assertEquals(ok.status, 200);
+    await ok.body?.cancel();
+  } finally {
+    await server.close();
+  }
+  await assertRejects(
+    () =>
+      startServer({
+        log: () => {},
+        env: env({ INTERPRETER_PORT: "eighty" }),
+        createInterpreter: () => new ScriptedInterpreter(defaultScript),
+      }),
+    Error,
+    'Invalid port "eighty"',
+  );
 });
 
 Deno.test("WebSocket: typed framing, a new message interrupts, oversized messages are dropped", async () => {

@@ -46,16 +46,23 @@ export const DEFAULT_PORT = 8000;
 /** Default address: this machine only. */
 export const DEFAULT_HOST = "127.0.0.1";
 
-function envValue(name: string): string | undefined {
+function processEnv(name: string): string | undefined {
   try {
-    const value = Deno.env.get(name)?.trim();
-    return value ? value : undefined;
+    return Deno.env.get(name);
   } catch {
     return undefined; // no --allow-env: behave as if unset
   }
 }
 
-function choosePort(option: number | undefined): number {
+// A setting from the environment, trimmed; empty counts as unset.
+function envReader(env: ServerOptions["env"]): (name: string) => string | undefined {
+  return (name) => env?.(name)?.trim() || undefined;
+}
+
+function choosePort(
+  option: number | undefined,
+  envValue: (name: string) => string | undefined,
+): number {
   const raw = option ?? envValue("INTERPRETER_PORT") ?? DEFAULT_PORT;
   const port = typeof raw === "number" ? raw : Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -77,8 +84,9 @@ function hostForUrl(hostname: string): string {
  */
 // deno-lint-ignore require-await -- async so every validation error rejects instead of throwing
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const envValue = envReader(options.env ?? processEnv);
   const hostname = options.hostname ?? envValue("INTERPRETER_HOST") ?? DEFAULT_HOST;
-  const port = choosePort(options.port);
+  const port = choosePort(options.port, envValue);
   const configured = options.apiKey?.trim() || envValue("INTERPRETER_API_KEY");
   if (!configured && !isLoopback(hostname)) {
     throw new Error(

@@ -77,6 +77,12 @@ export interface ServerOptions {
   handleSignals?: boolean;
   /** Where to print the listening address and a generated token (default: stderr). */
   log?: ServerLog;
+  /**
+   * Reads the INTERPRETER_HOST / _PORT / _API_KEY / _ALLOW_REMOTE_AUTO_RUN
+   * defaults (default: this process's environment). Lets a caller, or a test,
+   * start a server without changing the process-wide environment.
+   */
+  env?: (name: string) => string | undefined;
 }
 
 /** A running server. */
