@@ -49,12 +49,15 @@ export interface TurnIo {
   /** Writes each chunk as one JSON line (--json mode). */
   json?: (chunk: LmcChunk) => void;
   /** Asks the person; undefined when there is no terminal (code is then declined). */
-  input?: LineInput;
+  input?: Asker;
   /** Notes to the person (stderr in --json mode). */
   note(text: string): void;
   /** Called after every complete message (the conversation saver). */
   onMessages?(messages: LmcMessage[]): Promise<void>;
 }
+
+/** What approvals need of an input: the line editor, or the terminal behind a pipe. */
+export type Asker = Pick<LineInput, "ask">;
 
 /** The text the model gets when code was not approved. */
 export const DECLINED_MESSAGE = "I have declined to run this code.";
@@ -64,7 +67,7 @@ export const DECLINED_MESSAGE = "I have declined to run this code.";
  * `e` opens the code in the editor; `a` runs this and every later block.
  */
 export async function askApproval(
-  input: LineInput,
+  input: Asker,
   confirmation: LmcChunk,
   note: (text: string) => void,
 ): Promise<Approval> {

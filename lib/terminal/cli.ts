@@ -31,6 +31,7 @@ import { ExitCode } from "./exit_codes.ts";
 import type { ParsedArgs } from "./flags.ts";
 import { Renderer } from "./renderer.ts";
 import { LineInput } from "./input.ts";
+import { TtyInput } from "./tty_input.ts";
 import { runTurn, type TurnIo } from "./chat.ts";
 import { interpreterOptionsFromProfile } from "./settings.ts";
 import { runMagic } from "./magic.ts";
@@ -216,6 +217,8 @@ async function runChat(
   const color = stdoutIsTerminal && !plain && !Deno.env.get("NO_COLOR");
   const history = interactive ? await loadHistory() : [];
   const input = stdinIsTerminal ? new LineInput(history) : undefined;
+  // Standard input is a pipe: approvals are asked on the terminal, if there is one.
+  const tty = input || profile.auto_run === true ? undefined : TtyInput.open();
   if (flags.local) profile = await pickLocal(profile, input);
 
   let resumed: LmcMessage[] | undefined;
@@ -285,7 +288,7 @@ async function runChat(
     json: json
       ? (chunk: LmcChunk) => writeAll(Deno.stdout, JSON.stringify(chunk) + "\n")
       : undefined,
-    input,
+    input: input ?? tty,
     note,
     onMessages: save,
   };
@@ -308,6 +311,7 @@ async function runChat(
       autoRun: options.autoRun ?? false,
     });
   } finally {
+    tty?.close();
     if (enginePromise) await endSessions(await enginePromise);
   }
 }

@@ -44,8 +44,11 @@ export async function editInEditor(code: string, language: string): Promise<stri
   try {
     await Deno.writeTextFile(file, code.endsWith("\n") ? code : code + "\n");
     // Through sh so an $EDITOR with arguments ("code --wait") works; the file is "$1".
+    // Behind a pipe (`cat log | interpreter ...`) the editor gets the terminal itself.
+    const tty = (Deno.stdin.isTerminal() ? "" : " </dev/tty") +
+      (Deno.stdout.isTerminal() ? "" : " >/dev/tty");
     const status = await new Deno.Command("sh", {
-      args: ["-c", `${pickEditor()} "$1"`, "sh", file],
+      args: ["-c", `${pickEditor()} "$1"${tty}`, "sh", file],
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",

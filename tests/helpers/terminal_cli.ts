@@ -6,6 +6,13 @@
  */
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const SETSID = ["/usr/bin/setsid", "/bin/setsid"].find((p) => {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
 
 /** The result of one run. */
 export interface CliRun {
@@ -33,8 +40,11 @@ export async function runCli(
     timeoutMs?: number;
   },
 ): Promise<CliRun> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+  // seam: cli — in a new session (setsid) the program has no controlling
+  // terminal, even when the tests run in one: it must not ask on /dev/tty.
+  const argv = [...(SETSID ? [SETSID] : []), Deno.execPath(), "run", "-A", MAIN, ...args];
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
     env: { INTERPRETER_HOME: options.home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: "piped",
