@@ -10,6 +10,7 @@ import { Interpreter } from "../lib/core/interpreter.ts";
 import type { LmcChunk } from "../lib/core/lmc.ts";
 import type { InterpreterOptions } from "../lib/core/settings.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
+import { repoModule, runDenoChild } from "./helpers/deno_child.ts";
 import { type FakeOpenAI, type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 
 type Msg = { role: string; content?: unknown; tool_calls?: unknown[]; tool_call_id?: string };
@@ -595,34 +596,45 @@ Deno.test("engine: breaking out of the stream mid-run stops the computer", async
 
 Deno.test("engine: a provider key from the environment is redacted, even split across chunks", async () => {
   const secret = "gsk_environment_secret_123456";
-  const previous = Deno.env.get("GROQ_API_KEY");
-  Deno.env.set("GROQ_API_KEY", secret);
-  const computer = new FakeComputer();
-  // Two output chunks that split the key in the middle.
-  computer.stream = async function* (language, code, options) {
-    computer.runs.push({ language, code, options });
-    await Promise.resolve();
-    yield { role: "computer", type: "console", format: "output", content: secret.slice(0, 10) };
-    yield { role: "computer", type: "console", format: "output", content: secret.slice(10) + "\n" };
+  // The key is in the environment of a child deno only: test files run in
+  // parallel in one process and share its environment, so it is never set here.
+  const script = `
+    import { Interpreter } from ${JSON.stringify(repoModule("lib/core/interpreter.ts"))};
+    import { FakeComputer } from ${JSON.stringify(repoModule("tests/helpers/fake_computer.ts"))};
+    import { startFakeOpenAI } from ${
+    JSON.stringify(repoModule("tests/helpers/fake_openai_server.ts"))
   };
-  try {
-    await withFake(
-      [
-        { toolCalls: [{ language: "shell", code: "env" }] },
-        { text: "ok" },
-      ],
-      { computer },
-      async (it, fake) => {
-        await it.chat("show env");
-        assert(!JSON.stringify(it.messages).includes(secret));
-        assert(!JSON.stringify(fake.requests[1]).includes(secret));
-        assertStringIncludes(JSON.stringify(it.messages), "[redacted]");
-      },
-    );
-  } finally {
-    if (previous === undefined) Deno.env.delete("GROQ_API_KEY");
-    else Deno.env.set("GROQ_API_KEY", previous);
-  }
+    const secret = Deno.env.get("GROQ_API_KEY")!;
+    const computer = new FakeComputer();
+    // Two output chunks that split the key in the middle.
+    computer.stream = async function* (language, code, options) {
+      computer.runs.push({ language, code, options });
+      await Promise.resolve();
+      yield { role: "computer", type: "console", format: "output", content: secret.slice(0, 10) };
+      yield { role: "computer", type: "console", format: "output", content: secret.slice(10) + "\\n" };
+    };
+    const fake = startFakeOpenAI({
+      script: [{ toolCalls: [{ language: "shell", code: "env" }] }, { text: "ok" }],
+    });
+    try {
+      const it = new Interpreter({
+        autoRun: true,
+        computer,
+        llm: { model: "gpt-4o", apiBase: fake.url, apiKey: "sk-engine-test-key" },
+      });
+      await it.chat("show env");
+      console.log(JSON.stringify({ messages: it.messages, request: fake.requests[1], runs: computer.runs.length }));
+    } finally {
+      await fake.close();
+    }
+  `;
+  const child = await runDenoChild(script, { env: { GROQ_API_KEY: secret } });
+  assertEquals(child.code, 0, child.stderr);
+  const { messages, request, runs } = JSON.parse(child.stdout);
+  assertEquals(runs, 1);
+  assert(!JSON.stringify(messages).includes(secret));
+  assert(!JSON.stringify(request).includes(secret));
+  assertStringIncludes(JSON.stringify(messages), "[redacted]");
 });
 
 Deno.test("engine: a call cut off by the token limit is not run and the model is told why", async () => {
