@@ -2,12 +2,14 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpe
 import {
   collect,
   numbersAfter,
+  processAlive,
   pythonWithMatplotlib,
   textOf,
   waitGone,
   withComputer,
 } from "./helpers/computer_helpers.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
+import { hostPids, PYTHON_TOKEN, SANDBOX_MODES, tokenIn } from "./helpers/session_pids.ts";
 import type { LmcMessage } from "../lib/core/lmc.ts";
 import { repoModule, runDenoChild } from "./helpers/deno_child.ts";
 
@@ -94,32 +96,44 @@ Deno.test("python: the wall-clock timeout stops a run and keeps the session's st
   });
 });
 
-Deno.test("python: stop() and an AbortSignal interrupt the run and its child processes", async () => {
-  await withComputer({}, async (computer) => {
-    await computer.run("python", "state = 'kept'");
-    const code = "import subprocess, sys\n" +
-      "p = subprocess.Popen(['sleep', '1000'])\n" +
-      "print('PID', p.pid, flush=True)\n" +
-      "p.wait()";
-    let pids: number[] = [];
-    let text = "";
-    for await (const chunk of computer.stream("python", code)) {
-      if (chunk.format !== "output") continue;
-      text += chunk.content;
-      if (!pids.length && (pids = numbersAfter(text, "PID")).length) await computer.stop();
-    }
-    assertStringIncludes(text, "stopped by the user");
-    assertEquals(await waitGone(pids), [], "the child was killed");
+for (const mode of SANDBOX_MODES) {
+  Deno.test(`python: stop() and an AbortSignal interrupt the run and its child processes, ${mode.name}`, async () => {
+    await withComputer(mode.options, async (computer) => {
+      await computer.run("python", "state = 'kept'");
+      const code = "import subprocess, sys\n" +
+        "p = subprocess.Popen(['sleep', '1000'])\n" +
+        `${PYTHON_TOKEN}\n` +
+        "print('PID', p.pid, flush=True)\n" +
+        "p.wait()";
+      let printed: number[] = [];
+      let pids: number[] = [];
+      let text = "";
+      for await (const chunk of computer.stream("python", code)) {
+        if (chunk.format !== "output") continue;
+        text += chunk.content;
+        if (!pids.length && (printed = numbersAfter(text, "PID")).length) {
+          // Translated while the child runs: the pid printed is the sandbox's own.
+          pids = hostPids(printed, tokenIn(text)!);
+          assert(pids.every(processAlive), "the child runs until the stop");
+          await computer.stop();
+        }
+      }
+      assertEquals(pids.length, 1, text);
+      if (!mode.sandboxed) assertEquals(pids, printed, "unsandboxed pids are host pids");
+      else assert(pids[0] !== printed[0], "the sandbox has its own PID namespace");
+      assertStringIncludes(text, "stopped by the user");
+      assertEquals(await waitGone(pids), [], "the child was killed");
 
-    const controller = new AbortController();
-    const aborted = computer.run("python", "import time\nwhile True: time.sleep(0.05)", {
-      signal: controller.signal,
+      const controller = new AbortController();
+      const aborted = computer.run("python", "import time\nwhile True: time.sleep(0.05)", {
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), 300);
+      assertStringIncludes(textOf(await aborted), "stopped by the user");
+      assertEquals(textOf(await computer.run("python", "state")), "'kept'\n");
     });
-    setTimeout(() => controller.abort(), 300);
-    assertStringIncludes(textOf(await aborted), "stopped by the user");
-    assertEquals(textOf(await computer.run("python", "state")), "'kept'\n");
   });
-});
+}
 
 Deno.test("python: breaking out of the stream stops the run", async () => {
   await withComputer({}, async (computer) => {
@@ -210,23 +224,28 @@ Deno.test("python: a change of permissions restarts the session and says so", as
   });
 });
 
-Deno.test("python: terminate() ends processes the code left running", async () => {
-  let pids: number[] = [];
-  await withComputer({}, async (computer) => {
-    const text = textOf(
-      await computer.run(
-        "python",
-        "import subprocess, os\n" +
-          "a = subprocess.Popen(['sleep', '1000'])\n" +
-          "b = subprocess.Popen(['setsid', 'sleep', '1000'])\n" +
-          "print('PID', a.pid, 'PID', b.pid, 'PID', os.getpid())",
-      ),
-    );
-    pids = numbersAfter(text, "PID");
-    assertEquals(pids.length, 3);
+for (const mode of SANDBOX_MODES) {
+  Deno.test(`python: terminate() ends processes the code left running, ${mode.name}`, async () => {
+    let pids: number[] = [];
+    await withComputer(mode.options, async (computer) => {
+      const text = textOf(
+        await computer.run(
+          "python",
+          "import subprocess, os\n" +
+            "a = subprocess.Popen(['sleep', '1000'])\n" +
+            "b = subprocess.Popen(['setsid', 'sleep', '1000'])\n" +
+            `${PYTHON_TOKEN}\n` +
+            "print('PID', a.pid, 'PID', b.pid, 'PID', os.getpid())",
+        ),
+      );
+      const printed = numbersAfter(text, "PID");
+      assertEquals(printed.length, 3);
+      pids = hostPids(printed, tokenIn(text)!);
+      assert(pids.every(processAlive), "the processes run until terminate()");
+    });
+    assertEquals(await waitGone(pids), []);
   });
-  assertEquals(await waitGone(pids), []);
-});
+}
 
 Deno.test("python: maxOutput can be changed between runs", async () => {
   await withComputer({ maxOutput: 100 }, async (computer) => {

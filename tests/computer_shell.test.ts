@@ -10,6 +10,7 @@ import {
 import { Session } from "../lib/computer/session.ts";
 import { shellSpec } from "../lib/computer/specs.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
+import { hostPids, SANDBOX_MODES, SHELL_TOKEN, tokenIn } from "./helpers/session_pids.ts";
 
 Deno.test("shell: cwd, exported variables and functions survive between runs", async () => {
   await withComputer({}, async (computer) => {
@@ -108,47 +109,77 @@ Deno.test("shell: programs that read /dev/tty (sudo/ssh-style prompts) fail fast
   });
 });
 
-Deno.test("shell: timeout and stop kill the whole process tree, background jobs included", async () => {
-  await withComputer({ timeout: 1 }, async (computer) => {
-    const text = textOf(
-      await computer.run(
-        "shell",
+for (const mode of SANDBOX_MODES) {
+  Deno.test(`shell: timeout and stop kill the whole process tree, background jobs included, ${mode.name}`, async () => {
+    await withComputer({ ...mode.options, timeout: 1 }, async (computer) => {
+      let text = "";
+      let printed: number[] = [];
+      const pids: number[] = [];
+      const code = `${SHELL_TOKEN}\n` +
         "sleep 1000 & echo PID $!\nbash -c 'sleep 1000 & echo PID $!; wait' &\nsleep 0.2\n" +
-          "sleep 1000 | cat & echo PID $!\nsleep 1000",
-      ),
-    );
-    assertStringIncludes(text, "stopped after 1 s");
-    const pids = numbersAfter(text, "PID");
-    assertEquals(pids.length, 3);
-    assertEquals(await waitGone(pids), [], "no process of the run survives");
-    assertEquals(textOf(await computer.run("shell", "echo alive")), "alive\n");
+        "sleep 1000 | cat & echo PID $!\nsleep 1000";
+      for await (const chunk of computer.stream("shell", code)) {
+        if (chunk.format !== "output") continue;
+        text += chunk.content;
+        // Translated as they appear, while they run (inside the sandbox pids are its own).
+        printed = numbersAfter(text, "PID");
+        if (printed.length > pids.length) {
+          pids.push(...hostPids(printed.slice(pids.length), tokenIn(text)!));
+        }
+      }
+      assertStringIncludes(text, "stopped after 1 s");
+      assertEquals(printed.length, 3);
+      assertEquals(pids.length, 3);
+      if (!mode.sandboxed) assertEquals(pids, printed, "unsandboxed pids are host pids");
+      assertEquals(await waitGone(pids), [], "no process of the run survives");
+      assertEquals(textOf(await computer.run("shell", "echo alive")), "alive\n");
 
-    // stop() from outside while a builtin loop runs in the shell itself
-    const running = computer.run("shell", "echo PID $BASHPID\nwhile :; do :; done", { timeout: 0 });
-    setTimeout(() => computer.stop(), 300);
-    const stopped = textOf(await running);
-    assertStringIncludes(stopped, "stopped by the user");
-    const [shellPid] = numbersAfter(stopped, "PID");
-    assert(processAlive(shellPid), "the shell itself survives a stop");
-  });
-});
-
-Deno.test("shell: terminate() leaves no process behind", async () => {
-  let pids: number[] = [];
-  await withComputer({}, async (computer) => {
-    const text = textOf(
-      await computer.run(
+      // stop() from outside while a builtin loop runs in the shell itself
+      const running = computer.stream(
         "shell",
-        "sleep 1000 & echo PID $!\nsetsid sleep 1000 & echo PID $!\nnohup sleep 1000 >/dev/null 2>&1 & echo PID $!\necho PID $$",
-      ),
-    );
-    pids = numbersAfter(text, "PID");
-    assertEquals(pids.length, 4);
-    assert(pids.every(processAlive), "background jobs run between runs");
+        `${SHELL_TOKEN}\necho PID $BASHPID\nwhile :; do :; done`,
+        {
+          timeout: 0,
+        },
+      );
+      let stopped = "";
+      let shellPid: number | undefined;
+      for await (const chunk of running) {
+        if (chunk.format !== "output") continue;
+        stopped += chunk.content;
+        const [pid] = numbersAfter(stopped, "PID");
+        if (pid !== undefined && shellPid === undefined) {
+          [shellPid] = hostPids([pid], tokenIn(stopped)!);
+          setTimeout(() => computer.stop(), 300);
+        }
+      }
+      assertStringIncludes(stopped, "stopped by the user");
+      assert(shellPid !== undefined, stopped);
+      assert(processAlive(shellPid), "the shell itself survives a stop");
+      assertEquals(hostPids(numbersAfter(stopped, "PID"), tokenIn(stopped)!), [shellPid]);
+    });
   });
-  // withComputer terminated the computer
-  assertEquals(await waitGone(pids), []);
-});
+
+  Deno.test(`shell: terminate() leaves no process behind, ${mode.name}`, async () => {
+    let pids: number[] = [];
+    await withComputer(mode.options, async (computer) => {
+      const text = textOf(
+        await computer.run(
+          "shell",
+          `${SHELL_TOKEN}\n` +
+            "sleep 1000 & echo PID $!\nsetsid sleep 1000 & echo PID $!\nnohup sleep 1000 >/dev/null 2>&1 & echo PID $!\necho PID $$",
+        ),
+      );
+      const printed = numbersAfter(text, "PID");
+      assertEquals(printed.length, 4);
+      pids = hostPids(printed, tokenIn(text)!);
+      if (!mode.sandboxed) assertEquals(pids, printed, "unsandboxed pids are host pids");
+      assert(pids.every(processAlive), "background jobs run between runs");
+    });
+    // withComputer terminated the computer
+    assertEquals(await waitGone(pids), []);
+  });
+}
 
 Deno.test("shell: the plain sh driver (machines without bash) keeps state and stops input waits", async () => {
   const dir = await Deno.makeTempDir();

@@ -9,18 +9,39 @@
 
 import type { LmcChunk } from "../core/lmc.ts";
 
+// Person-only output waiting for a slow consumer beyond this is dropped (with a marker).
+const USER_QUEUE_CHARS = 256 * 1024;
+const DROPPED = "\n… (some output was not shown: the display fell behind)\n";
+
 /** Queue of chunks for one run. */
 export class RunFeed {
   #queue: LmcChunk[] = [];
+  // Characters of person-only output waiting for the consumer, and whether some were dropped.
+  #userChars = 0;
+  #userDropped = false;
   #ended = false;
   #wake: (() => void) | undefined;
 
   /** Adds a chunk (merging output, replacing a pending active line). */
   push(chunk: LmcChunk): void {
     if (this.#ended) return;
+    if (chunk.recipient === "user" && chunk.format === "output") {
+      // Live output only for the person: dropped while the consumer is far behind.
+      if (this.#userChars > USER_QUEUE_CHARS) {
+        this.#userDropped = true;
+        return;
+      }
+      if (this.#userDropped) {
+        this.#userDropped = false;
+        chunk = { ...chunk, content: DROPPED + chunk.content };
+      }
+      this.#userChars += chunk.content.length;
+    }
     const last = this.#queue[this.#queue.length - 1];
     if (last && last.type === "console" && chunk.type === "console") {
-      if (last.format === "output" && chunk.format === "output" && !last.recipient) {
+      if (
+        last.format === "output" && chunk.format === "output" && last.recipient === chunk.recipient
+      ) {
         last.content += chunk.content;
         return;
       }
@@ -33,9 +54,12 @@ export class RunFeed {
     this.#signal();
   }
 
-  /** Adds output text (ignores empty text). */
-  output(text: string): void {
-    if (text) this.push({ role: "computer", type: "console", format: "output", content: text });
+  /** Adds output text (ignores empty text), for both or only for `recipient`. */
+  output(text: string, recipient?: "user" | "assistant"): void {
+    if (!text) return;
+    const chunk: LmcChunk = { role: "computer", type: "console", format: "output", content: text };
+    if (recipient) chunk.recipient = recipient;
+    this.push(chunk);
   }
 
   /** Marks the end: the iterator finishes after the queued chunks. */
@@ -53,7 +77,13 @@ export class RunFeed {
   /** Yields chunks until the run ends. */
   async *chunks(): AsyncGenerator<LmcChunk> {
     while (true) {
-      while (this.#queue.length) yield this.#queue.shift()!;
+      while (this.#queue.length) {
+        const chunk = this.#queue.shift()!;
+        if (chunk.recipient === "user" && chunk.format === "output") {
+          this.#userChars -= chunk.content.length;
+        }
+        yield chunk;
+      }
       if (this.#ended) return;
       await new Promise<void>((resolve) => this.#wake = resolve);
     }

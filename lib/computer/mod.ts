@@ -127,7 +127,8 @@ export class Computer implements ComputerLike {
   async run(language: string, code: string, options: RunOptions = {}): Promise<LmcMessage[]> {
     const messages: LmcMessage[] = [];
     for await (const chunk of this.stream(language, code, options)) {
-      if (chunk.format === "active_line") continue;
+      // Live output only for the person is not part of the result (it is the model's text).
+      if (chunk.format === "active_line" || chunk.recipient === "user") continue;
       const last = messages[messages.length - 1];
       if (chunk.type === "console" && last?.type === "console" && last.format === chunk.format) {
         last.content += chunk.content;
@@ -146,7 +147,10 @@ export class Computer implements ComputerLike {
   /**
    * Runs code and yields LMC chunks as they happen: `active_line` (a line
    * number, then `null` at the end), `output` text, and `image` chunks.
-   * Concatenated, the output chunks are exactly what the model should see.
+   * Output past what the model sees keeps streaming live with `recipient:
+   * "user"` (throttled); the rest of the model's text comes at the end with
+   * `recipient: "assistant"`. Concatenated, the output chunks without a
+   * recipient or for the assistant are exactly what the model should see.
    * Breaking out of the loop stops the run.
    */
   async *stream(

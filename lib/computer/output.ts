@@ -30,11 +30,28 @@ const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]/g;
  */
 export class TextCleaner {
   #decoder = new TextDecoder("utf-8", { fatal: false });
+  #keepCr: boolean;
   #escape = "";
   #crPending = false;
   #inCr = false;
   #held = "";
   #lineStarted = false;
+
+  /**
+   * A cleaner. With `keepCarriageReturns` a bare `\r` is kept (for a terminal to
+   * redraw the line in place, as a person watching would see it); `\r\n` still becomes `\n`.
+   */
+  constructor(options: { keepCarriageReturns?: boolean } = {}) {
+    this.#keepCr = options.keepCarriageReturns ?? false;
+  }
+
+  /**
+   * The current line's text after its last `\r` while it is held back (a progress bar that
+   * has not ended its line yet), else undefined.
+   */
+  get heldLine(): string | undefined {
+    return this.#inCr ? this.#held : undefined;
+  }
 
   /** Cleans the next piece of output. */
   push(bytes: Uint8Array): string {
@@ -69,6 +86,7 @@ export class TextCleaner {
       text = text.slice(0, -1);
     }
     text = text.replaceAll("\r\n", "\n");
+    if (this.#keepCr) return text;
     return this.#collapse(text, final);
   }
 
@@ -134,9 +152,36 @@ export interface OutputSettings {
 const MEMORY_BEFORE_FILE = 64 * 1024;
 
 /**
- * Collects the output of one run. `write` returns the text to show live;
- * `finish` returns what remains to be shown (held-back text, or a line saying
- * what was left out followed by the tail).
+ * A piece of a run's output and who it is for (LMC `recipient`): none for both
+ * the person and the model, `"user"` for the person only (live output past what
+ * the model sees), `"assistant"` for the model only (the end of what it sees,
+ * which the person already watched live).
+ */
+export interface OutputPiece {
+  /** The text. */
+  text: string;
+  /** Who it is for; absent: both. */
+  recipient?: "user" | "assistant";
+}
+
+// Live output for the person past the model's head is throttled to this many bytes per
+// window (about 160 KB/s), so a program printing gigabytes cannot flood a display.
+const LIVE_WINDOW_MS = 100;
+const LIVE_BYTES_PER_WINDOW = 16 * 1024;
+// When live output was being skipped as the run ended, the person is shown this much of the end.
+const LIVE_END_BYTES = 2048;
+const NONE: readonly OutputPiece[] = Object.freeze([]);
+
+/**
+ * Collects the output of one run. `push` returns what to show now, `end` what
+ * remains (as {@link OutputPiece}s). The model sees at most `maxOutput`
+ * characters: the first half is shown to both live; after that the person
+ * keeps seeing live output (throttled, with a marker where some is skipped)
+ * while the model's part is held, and at the end the model gets what it is
+ * missing: the held text if it all fits, else a line saying what was left out
+ * and where the full output is, then the tail. Joined, the pieces without a
+ * recipient and those for `"assistant"` are exactly the model's text; `write`
+ * and `finish` return just that.
  */
 export class OutputCollector {
   #settings: OutputSettings;
@@ -153,6 +198,13 @@ export class OutputCollector {
   #ringPos = 0;
   #ringLen = 0;
   #file: Deno.FsFile | undefined;
+  // the person's live view past the head
+  #display = new TextCleaner({ keepCarriageReturns: true });
+  #displayAtLineStart = true;
+  #windowStart = -Infinity;
+  #windowUsed = 0;
+  #skipping = false;
+  #preview: string | undefined;
   /** Bytes of output received. */
   totalBytes = 0;
   /** The file holding the full output, once one was needed. */
@@ -174,10 +226,28 @@ export class OutputCollector {
 
   /**
    * Takes the next raw bytes (not kept: copied where needed, so the caller may
-   * reuse its buffer); returns the text to show now ("" for none).
+   * reuse its buffer); returns the model's text to show now ("" for none).
    */
   write(bytes: Uint8Array): string {
-    if (bytes.length === 0) return "";
+    return modelText(this.push(bytes));
+  }
+
+  /** Adds text that did not come from the program (notes), shown like output. */
+  note(text: string): string {
+    return this.write(new TextEncoder().encode(text));
+  }
+
+  /** Ends the run's output; returns the rest of the model's text. */
+  finish(): string {
+    return modelText(this.end());
+  }
+
+  /**
+   * Takes the next raw bytes (not kept: copied where needed, so the caller may
+   * reuse its buffer); returns the pieces to show now, in order.
+   */
+  push(bytes: Uint8Array): readonly OutputPiece[] {
+    if (bytes.length === 0) return NONE;
     this.totalBytes += bytes.length;
     if (this.#file) this.#writeFile(bytes);
     else {
@@ -186,66 +256,156 @@ export class OutputCollector {
       if (this.#rawPendingBytes > MEMORY_BEFORE_FILE) this.#openFile();
     }
     this.#remember(bytes);
-    // Once truncated only the tail matters: it is decoded from the ring at the end.
-    if (this.#phase === "truncated") return "";
-    return this.#accept(this.#cleaner.push(bytes));
+    if (this.#phase === "live") return this.#acceptHead(this.#cleaner.push(bytes));
+    // Once truncated only the tail matters for the model: it is decoded from the ring at the end.
+    if (this.#phase === "holding") this.#hold(this.#cleaner.push(bytes));
+    return this.#live(bytes);
   }
 
-  /** Adds text that did not come from the program (notes), shown like output. */
-  note(text: string): string {
-    const bytes = new TextEncoder().encode(text);
-    return this.write(bytes);
-  }
-
-  #accept(text: string): string {
-    let out = "";
-    if (this.#phase === "live") {
-      const room = this.#head - this.#liveChars;
-      if (text.length <= room) {
-        this.#liveChars += text.length;
-        return text;
+  /** Ends the run's output; returns the pieces still to be shown, in order. */
+  end(): OutputPiece[] {
+    const pieces: OutputPiece[] = [];
+    if (this.#phase === "live") pieces.push(...this.#acceptHead(this.#cleaner.flush()));
+    else if (this.#phase === "holding") this.#hold(this.#cleaner.flush());
+    if (this.#phase !== "live") {
+      // The person's view: what the display cleaner still holds, or the end if it was skipped.
+      let shown = "";
+      if (!this.#skipping) shown = this.#display.flush();
+      else {
+        const end = this.#ringBytes();
+        const from = end.length > LIVE_END_BYTES ? end.length - LIVE_END_BYTES : 0;
+        shown = resumeText(end.subarray(from), from > 0);
       }
-      out = text.slice(0, room);
-      this.#liveChars = this.#head;
-      text = text.slice(room);
-      this.#phase = "holding";
+      if (shown) pieces.push(this.#user(shown));
     }
     if (this.#phase === "holding") {
-      this.#pending += text;
-      if (this.#pending.length > this.#tail) {
-        this.#phase = "truncated";
-        this.#pending = "";
-        this.#openFile();
-        out += `\n[... output too long: the middle is left out and saved to a file; ` +
-          `the end follows when the program finishes ...]\n`;
-      }
-    }
-    return out;
-  }
-
-  /** Ends the run's output; returns the text still to be shown. */
-  finish(): string {
-    let out = "";
-    if (this.#phase !== "truncated") out = this.#accept(this.#cleaner.flush());
-    if (this.#phase !== "truncated") {
-      out += this.#pending;
+      if (this.#pending) pieces.push({ text: this.#pending, recipient: "assistant" });
       this.#pending = "";
-    } else {
+    } else if (this.#phase === "truncated") {
       const cleaner = new TextCleaner();
-      const bytes = this.#ringLen < this.#ring.length
-        ? this.#ring.subarray(0, this.#ringLen)
-        : concat([this.#ring.subarray(this.#ringPos), this.#ring.subarray(0, this.#ringPos)]);
-      let tail = cleaner.push(bytes) + cleaner.flush();
+      let tail = cleaner.push(this.#ringBytes()) + cleaner.flush();
       tail = tail.slice(-this.#tail).replace(/^\uFFFD+/, "");
       const shownBytes = this.#head + new TextEncoder().encode(tail).length;
       const leftOut = Math.max(0, this.totalBytes - shownBytes);
-      out += `\n[... ${this.totalBytes.toLocaleString("en-US")} bytes of output in all; ` +
-        `about ${leftOut.toLocaleString("en-US")} bytes in the middle were left out here ` +
-        `(first ${this.#head} and last ${this.#tail} characters shown). ` +
-        `Full output: ${this.path} ...]\n` + tail;
+      pieces.push({
+        text: `\n[... ${this.totalBytes.toLocaleString("en-US")} bytes of output in all; ` +
+          `about ${leftOut.toLocaleString("en-US")} bytes in the middle were left out here ` +
+          `(first ${this.#head} and last ${this.#tail} characters shown). ` +
+          `Full output: ${this.path} ...]\n` + tail,
+        recipient: "assistant",
+      });
     }
     this.#closeFile();
-    return out;
+    return pieces;
+  }
+
+  /** The model's head: shown to both while it lasts; the rest goes to the person and is held. */
+  #acceptHead(text: string): readonly OutputPiece[] {
+    const room = this.#head - this.#liveChars;
+    const pieces: OutputPiece[] = [];
+    if (text.length <= room) {
+      this.#liveChars += text.length;
+      if (text) {
+        // A progress line previewed to the person ends now: return to the start of the line.
+        if (this.#preview !== undefined && !text.startsWith("\r")) {
+          pieces.push({ text: "\r", recipient: "user" });
+        }
+        pieces.push({ text });
+        if (text.includes("\n")) this.#preview = undefined;
+      }
+      // A progress bar (`\r` without a newline yet) is held back from the model until its line
+      // ends; the person sees its latest state now.
+      const held = this.#cleaner.heldLine;
+      if (held !== undefined && held !== this.#preview) {
+        this.#preview = held;
+        pieces.push({ text: "\r" + held, recipient: "user" });
+      }
+      return pieces.length ? pieces : NONE;
+    }
+    const shared = text.slice(0, room);
+    let rest = text.slice(room);
+    this.#liveChars = this.#head;
+    this.#phase = "holding";
+    if (shared) {
+      if (this.#preview !== undefined && !shared.startsWith("\r")) {
+        pieces.push({ text: "\r", recipient: "user" });
+      }
+      pieces.push({ text: shared });
+    }
+    this.#hold(rest);
+    const held = this.#cleaner.heldLine;
+    if (held !== undefined) rest += "\r" + held;
+    this.#windowStart = performance.now();
+    this.#windowUsed = rest.length;
+    if (rest.length > LIVE_BYTES_PER_WINDOW) {
+      this.#skipping = true;
+      rest = this.#displayed(rest.slice(0, LIVE_BYTES_PER_WINDOW)) + this.#skipMarker();
+    }
+    if (rest) pieces.push(this.#user(rest));
+    return pieces;
+  }
+
+  /** Holds the model's text past the head until it is clear whether it fits. */
+  #hold(text: string): void {
+    if (this.#phase !== "holding") return;
+    this.#pending += text;
+    if (this.#pending.length > this.#tail) {
+      this.#phase = "truncated";
+      this.#pending = "";
+      this.#openFile();
+    }
+  }
+
+  /** The person's live view past the head, at most LIVE_BYTES_PER_WINDOW bytes per window. */
+  #live(bytes: Uint8Array): readonly OutputPiece[] {
+    const now = performance.now();
+    if (now - this.#windowStart >= LIVE_WINDOW_MS) {
+      this.#windowStart = now;
+      this.#windowUsed = 0;
+    }
+    const room = LIVE_BYTES_PER_WINDOW - this.#windowUsed;
+    if (room <= 0) {
+      if (this.#skipping) return NONE;
+      this.#skipping = true;
+      return [this.#user(this.#skipMarker())];
+    }
+    let text: string;
+    let from = 0;
+    if (this.#skipping) {
+      // Resume at the start of a line (or of a progress-bar state), with a fresh decoder.
+      from = startOfLine(bytes, true);
+      this.#skipping = false;
+      this.#display = new TextCleaner({ keepCarriageReturns: true });
+    }
+    const take = Math.min(bytes.length - from, room);
+    this.#windowUsed += take;
+    text = this.#display.push(bytes.subarray(from, from + take));
+    if (from + take < bytes.length) {
+      this.#skipping = true;
+      text = this.#displayed(text) + this.#skipMarker();
+    }
+    return text ? [this.#user(text)] : NONE;
+  }
+
+  /** The line that tells the person some output is skipped (the full output goes to a file). */
+  #skipMarker(): string {
+    this.#openFile();
+    return (this.#displayAtLineStart ? "" : "\n") + `… (skipping, full output in ${this.path})\n`;
+  }
+
+  #user(text: string): OutputPiece {
+    return { text: this.#displayed(text), recipient: "user" };
+  }
+
+  #displayed(text: string): string {
+    if (text) this.#displayAtLineStart = text.endsWith("\n");
+    return text;
+  }
+
+  #ringBytes(): Uint8Array {
+    return this.#ringLen < this.#ring.length
+      ? this.#ring.subarray(0, this.#ringLen)
+      : concat([this.#ring.subarray(this.#ringPos), this.#ring.subarray(0, this.#ringPos)]);
   }
 
   #remember(bytes: Uint8Array): void {
@@ -288,6 +448,34 @@ export class OutputCollector {
     this.#file = undefined;
     pruneOutputs(this.#settings.dir, this.#settings.storeBudget, { keep: this.path });
   }
+}
+
+/** The model's text among `pieces`: those without a recipient and those for the assistant. */
+function modelText(pieces: readonly OutputPiece[]): string {
+  let text = "";
+  for (const piece of pieces) if (piece.recipient !== "user") text += piece.text;
+  return text;
+}
+
+/**
+ * Where to resume showing output after skipping: after the first newline or carriage
+ * return in `bytes` (else at the first byte that starts a UTF-8 character).
+ */
+function startOfLine(bytes: Uint8Array, cut: boolean): number {
+  if (!cut) return 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a || bytes[i] === 0x0d) return i + 1;
+  }
+  let i = 0;
+  while (i < bytes.length && i < 4 && (bytes[i] & 0xc0) === 0x80) i++;
+  return i;
+}
+
+/** Cleaned text of `bytes` for the person, from a line start when `cut` (the start was cut off). */
+function resumeText(bytes: Uint8Array, cut: boolean): string {
+  const cleaner = new TextCleaner({ keepCarriageReturns: true });
+  const from = startOfLine(bytes, cut);
+  return cleaner.push(bytes.subarray(from)) + cleaner.flush();
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

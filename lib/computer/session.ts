@@ -11,7 +11,7 @@ import type { LmcChunk } from "../core/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { RunFeed } from "./feed.ts";
 import { FrameParser, newNonce } from "./framing.ts";
-import { OutputCollector } from "./output.ts";
+import { OutputCollector, type OutputPiece } from "./output.ts";
 import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
 import { codeLeader } from "../sandbox/sandbox.ts";
@@ -75,6 +75,7 @@ export interface SessionRunOptions {
 interface RunState {
   feed: RunFeed;
   collector: OutputCollector;
+  /** The model's text shown so far (pieces without a recipient). */
   shown: string;
   code: string;
   started: number;
@@ -355,14 +356,20 @@ export class Session {
       }
       return;
     }
-    this.#show(run, run.collector.write(bytes));
+    this.#show(run, run.collector.push(bytes));
   }
 
-  #show(run: RunState, text: string): void {
+  #show(run: RunState, pieces: readonly OutputPiece[]): void {
     run.lastOutput = performance.now();
-    if (!text) return;
-    run.shown += text;
-    run.feed.output(text);
+    for (const piece of pieces) {
+      if (!piece.text) continue;
+      if (!piece.recipient) run.shown += piece.text;
+      run.feed.output(piece.text, piece.recipient);
+    }
+  }
+
+  #note(run: RunState, text: string): void {
+    this.#show(run, run.collector.push(new TextEncoder().encode(text)));
   }
 
   #onRecord(kind: string, payload: string): void {
@@ -408,10 +415,7 @@ export class Session {
         content: toBase64(bytes),
       });
     } catch (error) {
-      this.#show(
-        run,
-        run.collector.note(`[could not read an image: ${(error as Error).message}]\n`),
-      );
+      this.#note(run, `[could not read an image: ${(error as Error).message}]\n`);
     }
   }
 
@@ -484,18 +488,18 @@ export class Session {
         this.#permissionsKey = permissionsKey;
         const error = await this.#start(code);
         if (error) {
-          this.#show(run, run.collector.note(error + "\n"));
+          this.#note(run, error + "\n");
           run.done = true;
           return;
         }
       }
       this.#run = run;
       if (this.#restartNote) {
-        this.#show(run, run.collector.note(this.#restartNote));
+        this.#note(run, this.#restartNote);
         this.#restartNote = "";
       }
       if (this.#orphanBytes) {
-        for (const bytes of this.#orphan) this.#show(run, run.collector.write(bytes));
+        for (const bytes of this.#orphan) this.#show(run, run.collector.push(bytes));
         this.#orphan = [];
         this.#orphanBytes = 0;
       }
@@ -515,10 +519,7 @@ export class Session {
         try {
           await this.spec.send!(this, code, options.variant);
         } catch (error) {
-          this.#show(
-            run,
-            run.collector.note(`could not send the code: ${(error as Error).message}\n`),
-          );
+          this.#note(run, `could not send the code: ${(error as Error).message}\n`);
           this.#killAll();
         }
       }
@@ -579,9 +580,17 @@ export class Session {
         if (status !== undefined && status !== 0) notes.push(`[exit status ${status}]`);
       }
     }
-    let tail = run.collector.finish();
+    // The person's last live pieces first, then the rest of the model's text (which the person
+    // watched live), then the notes, which both see.
+    let modelRest = "";
+    for (const piece of run.collector.end()) {
+      if (piece.recipient === "user") this.#show(run, [piece]);
+      else modelRest += piece.text;
+    }
+    const model = run.shown + modelRest;
+    let tail = modelRest;
     if (notes.length) {
-      const sep = (run.shown + tail).length && !(run.shown + tail).endsWith("\n") ? "\n" : "";
+      const sep = model.length && !model.endsWith("\n") ? "\n" : "";
       tail += sep + notes.join("\n") + "\n";
     }
     const full = run.shown + tail;
@@ -594,8 +603,12 @@ export class Session {
       stopped: run.stopReason,
       permissions: run.settings.permissions,
     });
-    const extra = final.startsWith(run.shown) ? final.slice(run.shown.length) : "\n" + final;
-    if (extra) run.feed.output(extra);
+    if (final.startsWith(model)) {
+      run.feed.output(modelRest, "assistant");
+      run.feed.output(final.slice(model.length));
+    } else if (final.startsWith(run.shown)) {
+      run.feed.output(final.slice(run.shown.length), modelRest ? "assistant" : undefined);
+    } else run.feed.output("\n" + final);
     run.feed.push({ role: "computer", type: "console", format: "active_line", content: null });
     run.feed.end();
   }

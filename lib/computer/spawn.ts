@@ -5,7 +5,11 @@
  * (`setsid`) so it has no controlling terminal (a `sudo` / `ssh` prompt fails
  * fast instead of waiting for a password) and so the whole tree can be found
  * and stopped by session id. Standard error is merged into standard output so
- * the model sees both in the order they were written.
+ * the model sees both in the order they were written. Where `setpriv`
+ * (util-linux) is present the process also gets a parent-death signal
+ * (SIGKILL), so it dies with this program even when this program is killed
+ * without any chance to clean up (`kill -9`); bubblewrap adds
+ * `--die-with-parent` on top, which ends everything inside the sandbox too.
  *
  * @module
  */
@@ -25,21 +29,43 @@ export interface SpawnSessionOptions {
   dir?: string;
 }
 
-let setsidPath: string | null | undefined;
+const found = new Map<string, string | null>();
 
-function findSetsid(): string | null {
-  if (setsidPath !== undefined) return setsidPath;
-  setsidPath = null;
+/** The path of a system program (`setsid`, `setpriv`), looked up once; null when missing. */
+function systemProgram(name: string): string | null {
+  const known = found.get(name);
+  if (known !== undefined) return known;
+  let path: string | null = null;
   for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
     try {
-      Deno.statSync(`${dir}/setsid`);
-      setsidPath = `${dir}/setsid`;
+      Deno.statSync(`${dir}/${name}`);
+      path = `${dir}/${name}`;
       break;
     } catch {
       // not here
     }
   }
-  return setsidPath;
+  found.set(name, path);
+  return path;
+}
+
+/**
+ * The launcher prefix of every session process: a parent-death signal (the
+ * process is killed when this program dies, whatever way it dies), then a new
+ * session. Each program execs the next, so the pid stays the same, and the
+ * death signal survives the execs. The signal follows the spawning *thread*:
+ * Deno spawns on the thread running the JavaScript (the main thread, which
+ * lives as long as the program; in a Worker, the session ends with the worker).
+ */
+function launcherPrefix(): string[] {
+  const prefix: string[] = [];
+  const setpriv = Deno.build.os === "linux" ? systemProgram("setpriv") : null;
+  if (setpriv) prefix.push(setpriv, "--pdeathsig", "KILL");
+  // The spawned process never leads a process group, so setsid does not fork (the
+  // death signal would not follow a fork).
+  const setsid = systemProgram("setsid");
+  if (setsid) prefix.push(setsid);
+  return prefix;
 }
 
 /**
@@ -64,8 +90,7 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     throw error;
   }
   const argv = ["/bin/sh", "-c", 'exec "$@" 2>&1', "sh", ...wrapped.argv];
-  const setsid = findSetsid();
-  const full = setsid ? [setsid, ...argv] : argv;
+  const full = [...launcherPrefix(), ...argv];
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(full[0], {
@@ -83,5 +108,8 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
   }
   // The sandbox (temp directory, network proxy) lives as long as the process.
   child.status.finally(() => sandbox.closeSync());
+  // A live session must not keep this program running: a script that ends without
+  // terminate() exits, and its sessions are ended on `unload` (see session.ts).
+  child.unref();
   return child;
 }

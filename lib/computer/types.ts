@@ -24,7 +24,11 @@ export interface ComputerOptions {
   inputIdleTimeout?: number;
   /** Characters of output the model sees per run, as head + tail (default 2800). */
   maxOutput?: number;
-  /** Permissions for generated code (default: allow all until the sandbox sets them). */
+  /**
+   * Permissions for generated code (default: `defaultPermissions({ cwd })`: read anywhere except
+   * secrets, write only in the working directory and a per-session temp folder, network on;
+   * pass `allowAll()` to run code unconfined).
+   */
   permissions?: Permissions;
   /** Working directory for sessions (default: the process cwd). */
   cwd?: string;

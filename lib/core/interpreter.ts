@@ -15,7 +15,8 @@ import { modelInfo, priceOf } from "../llm/models.ts";
 import { PROVIDERS, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../llm/types.ts";
 import { registerSecretValue } from "../sandbox/env.ts";
-import { allowAll, type Permissions } from "../sandbox/permissions.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+import { defaultPermissions } from "../sandbox/defaults.ts";
 import { safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
 import type { ServerHandle, ServerOptions } from "../server/types.ts";
 import { ChatRun } from "./chat_run.ts";
@@ -209,7 +210,8 @@ export class Interpreter {
   usage: UsageTotals = emptyUsage();
 
   #computer: ComputerLike | undefined;
-  #permissions: Permissions;
+  #permissions: Permissions | undefined;
+  #defaults: { cwd: string; permissions: Permissions } | undefined;
   #responding = false;
 
   /** Creates an interpreter; every option is optional. */
@@ -236,7 +238,7 @@ export class Interpreter {
     this.offline = options.offline ?? false;
     this.verbose = options.verbose ?? false;
     this.onMessage = options.onMessage;
-    this.#permissions = options.permissions ?? allowAll();
+    this.#permissions = options.permissions;
     this.#computer = options.computer;
     if (this.llm.apiKey) registerSecretValue(this.llm.apiKey);
   }
@@ -251,9 +253,21 @@ export class Interpreter {
     this.#computer = value;
   }
 
-  /** Permissions for generated code; passed through to the computer. */
+  /**
+   * Permissions for generated code; passed through to the computer. Default: the
+   * sandbox's default permissions for the computer's working directory (read anywhere
+   * except secrets, write only there and in a per-session temp folder, network on);
+   * `allowAll()` is the explicit opt-out.
+   */
   get permissions(): Permissions {
-    return this.#permissions;
+    if (this.#permissions) return this.#permissions;
+    const c = this.#computer as unknown as { permissions?: Permissions; cwd?: string } | undefined;
+    if (c?.permissions) return c.permissions;
+    const cwd = c?.cwd ?? Deno.cwd();
+    if (this.#defaults?.cwd !== cwd) {
+      this.#defaults = { cwd, permissions: defaultPermissions({ cwd }) };
+    }
+    return this.#defaults.permissions;
   }
 
   set permissions(value: Permissions) {
@@ -493,9 +507,12 @@ export class Interpreter {
     const functions = this.#supportsFunctions();
     const languages = computer.languages;
     const info = modelInfo(this.llm.model);
+    // The permissions in force are the computer's (a computer given without any: the default).
+    const inForce = computer as unknown as { permissions?: Permissions; cwd?: string };
     const system = renderSystemMessage(this.systemMessage, {
       languages,
-      permissions: this.#permissions,
+      permissions: inForce.permissions ?? this.permissions,
+      ...(inForce.cwd ? { cwd: inForce.cwd } : {}),
       markdownCode: !functions,
       customInstructions: this.customInstructions,
     });

@@ -7,6 +7,7 @@
  */
 
 import { isAllowAll, type Permissions } from "../sandbox/permissions.ts";
+import { describePermissions } from "../sandbox/describe.ts";
 
 /** The default instructions (the machine facts are added by {@linkcode renderSystemMessage}). */
 export const DEFAULT_SYSTEM_MESSAGE =
@@ -47,21 +48,13 @@ function safeCwd(): string {
   }
 }
 
-function describe(p: Permissions): string {
+function describe(p: Permissions, cwd: string): string {
   if (isAllowAll(p)) return "Permissions: everything is allowed.";
-  const grant = (name: string, g: Permissions["read"], deny: string[]) => {
-    const what = g === true ? "all" : g === false || g.length === 0 ? "nothing" : g.join(", ");
-    return `${name} ${what}${deny.length && g !== false ? ` except ${deny.join(", ")}` : ""}`;
-  };
-  return `Permissions (a sandbox enforces them; do not try to get around them): ${
-    [
-      grant("read", p.read, p.denyRead),
-      grant("write", p.write, p.denyWrite),
-      grant("network", p.net, p.denyNet),
-      grant("environment", p.env, p.denyEnv),
-      grant("run programs", p.run, p.denyRun),
-    ].join("; ")
-  }.`;
+  // The sandbox's own summary: only the denies that matter, paths shown short.
+  const line = describePermissions(p, { cwd, maxItems: 12, hint: false })
+    .replace(/^Permissions: /, "");
+  return 'Permissions (a sandbox enforces them; do not try to get around them; "." is the ' +
+    `working directory, "session temp" is $TMPDIR): ${line}.`;
 }
 
 /** Builds the full system message from instructions and machine facts. */
@@ -77,7 +70,7 @@ export function renderSystemMessage(instructions: string, facts: MachineFacts): 
     `Languages you can run: ${facts.languages.length ? facts.languages.join(", ") : "none"}.`,
   );
   if (facts.permissionsLine) lines.push(facts.permissionsLine);
-  else if (facts.permissions) lines.push(describe(facts.permissions));
+  else if (facts.permissions) lines.push(describe(facts.permissions, facts.cwd ?? safeCwd()));
   if (facts.markdownCode) {
     lines.push(
       "To run code, write a fenced Markdown code block with the language after the opening fence (```python). Every such block you write is run on the user's machine, in order, and you get the output back.",

@@ -14,6 +14,8 @@ export interface DescribeOptions {
   cwd?: string;
   /** How many entries of a list to show before "+N more" (default 4). */
   maxItems?: number;
+  /** Append how to change them (the CLI flags; default true). */
+  hint?: boolean;
 }
 
 function list(items: string[], max: number, show: (s: string) => string = (s) => s): string {
@@ -37,12 +39,14 @@ export function describePermissions(p: Permissions, options: DescribeOptions = {
     grant: Permissions["read"],
     deny: string[],
     show = (s: string) => s,
+    extra = "",
   ) => {
-    let text = grant === true
-      ? "all"
-      : grant === false || grant.length === 0
-      ? "none"
-      : list(grant, max, show);
+    let text =
+      (grant === true
+        ? "all"
+        : grant === false || grant.length === 0
+        ? "none"
+        : list(grant, max, show)) + extra;
     // Under a list, only denies inside it matter.
     const relevant = Array.isArray(grant)
       ? deny.filter((d) => grant.some((g) => isInside(d, g) || d === g))
@@ -51,8 +55,12 @@ export function describePermissions(p: Permissions, options: DescribeOptions = {
     return `${name} ${text}`;
   };
   const writeGrant = p.write === false ? p.write : p.write === true ? true : p.write;
-  let write = part("write", writeGrant, p.denyWrite, path);
-  if (p.write !== true) write += p.write === false ? " (session temp only)" : " and session temp";
+  const temp = p.write === true
+    ? ""
+    : p.write === false
+    ? " (session temp only)"
+    : " and session temp";
+  const write = part("write", writeGrant, p.denyWrite, path, temp);
   const apiKeys = p.denyEnv.filter((n) => !DEFAULT_SECRET_ENV.includes(n));
   const envDeny = p.denyEnv.length > apiKeys.length ? ["API keys", ...apiKeys] : apiKeys;
   return [
@@ -61,5 +69,5 @@ export function describePermissions(p: Permissions, options: DescribeOptions = {
     part("net", p.net, p.denyNet),
     part("env", p.env, envDeny),
     part("run", p.run, p.denyRun),
-  ].join("; ") + " (change with --allow-*/--deny-*, -A for all)";
+  ].join("; ") + (options.hint === false ? "" : " (change with --allow-*/--deny-*, -A for all)");
 }

@@ -53,10 +53,14 @@ export function startProxy(options: ProxyOptions): Proxy {
   const listener = options.socketPath
     ? Deno.listen({ transport: "unix", path: options.socketPath })
     : Deno.listen({ hostname: "127.0.0.1", port: options.port ?? 0 });
+  // The proxy lives as long as its session; it must not keep the program running (a
+  // script that ends without terminate() exits, and its sessions end on `unload`).
+  listener.unref();
   const open = new Set<Deno.Conn>();
   const tasks = new Set<Promise<void>>();
   const loop = (async () => {
     for await (const conn of listener) {
+      conn.unref();
       open.add(conn);
       const task = handle(conn, options, open).catch(() => {}).finally(() => {
         closeQuietly(conn);
@@ -88,6 +92,7 @@ async function readHead(conn: Deno.Conn): Promise<{ head: string; rest: Uint8Arr
   const buf = new Uint8Array(HEAD_LIMIT);
   let len = 0;
   const timer = setTimeout(() => closeQuietly(conn), HEAD_TIMEOUT_MS);
+  Deno.unrefTimer(timer);
   try {
     while (len < HEAD_LIMIT) {
       const n = await conn.read(buf.subarray(len));
@@ -165,6 +170,7 @@ async function handle(conn: Deno.Conn, options: ProxyOptions, open: Set<Deno.Con
     await reply(conn, "502 Bad Gateway", `Could not reach ${shown}: ${(e as Error).message}`);
     return;
   }
+  upstream.unref();
   open.add(upstream);
   try {
     if (forwardHead === null) {

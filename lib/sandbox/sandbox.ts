@@ -187,6 +187,7 @@ export class SandboxSession {
     const privateDir = realPathOr(Deno.makeTempDirSync({ dir: privateRoot() }));
     const session = new SandboxSession(options, kind, tmpDir, privateDir);
     live.add(session);
+    closeAllOnUnload();
     const mask = join(privateDir, "denied");
     Deno.writeTextFileSync(mask, "");
     Deno.chmodSync(mask, 0o000);
@@ -351,6 +352,16 @@ export function privateRoot(): string {
 
 /** Sessions not closed yet, to find the proxy denials of a run. */
 const live = new Set<SandboxSession>();
+let unloadHooked = false;
+
+/** A program that ends without closing its sessions still removes their folders. */
+function closeAllOnUnload(): void {
+  if (unloadHooked) return;
+  unloadHooked = true;
+  globalThis.addEventListener("unload", () => {
+    for (const session of [...live]) session.closeSync();
+  });
+}
 
 /**
  * Network accesses refused (and forgotten) for every open session that runs

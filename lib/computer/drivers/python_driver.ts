@@ -14,6 +14,15 @@ export const PYTHON_DRIVER: string = String.raw`
 import ast, builtins, linecache, os, signal, sys, time, traceback, types
 
 NONCE, DIR = sys.argv[1], sys.argv[2]
+
+if sys.platform.startswith("linux"):
+    # Die with the program that started us, however it ends: prctl(PR_SET_PDEATHSIG,
+    # SIGKILL), in case the launcher's setpriv is missing.
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except Exception:
+        pass
 sys.argv = [""]  # as in the REPL
 MARK = ("\x1e" + NONCE).encode()
 sys.path[0] = ""
