@@ -14,7 +14,8 @@
 
 import { basename, join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
-import { allowAll, type Permissions } from "../sandbox/permissions.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+import { defaultPermissions } from "../sandbox/defaults.ts";
 import { dataDir } from "../storage/paths.ts";
 import type { ComputerLike, ComputerOptions, RunOptions } from "./types.ts";
 import { DEFAULT_SECRET_ENV, sessionEnv } from "./env.ts";
@@ -71,14 +72,14 @@ export class Computer implements ComputerLike {
   maxOutput: number;
   /** Seconds a program may wait for input nobody will give before it is stopped. */
   inputIdleTimeout: number;
-  /** Permissions for generated code (default: the sandbox's default permissions). */
-  permissions: Permissions;
   /** Working directory of new sessions. */
   cwd: string | undefined;
   /** Variable-name patterns removed from the environment of generated code. */
   secretEnv: string[];
   /** Bytes of full outputs kept on disk. */
   outputBudget: number;
+  #permissions: Permissions | undefined;
+  #defaults: { cwd: string; permissions: Permissions } | undefined;
   #dataDir: string | undefined;
   #python: string | undefined;
   #deno: string | undefined;
@@ -91,13 +92,34 @@ export class Computer implements ComputerLike {
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
     this.inputIdleTimeout = options.inputIdleTimeout ?? DEFAULT_INPUT_IDLE_TIMEOUT;
-    this.permissions = options.permissions ?? allowAll();
+    this.#permissions = options.permissions;
     this.cwd = options.cwd;
     this.secretEnv = options.secretEnv ?? [...DEFAULT_SECRET_ENV];
     this.outputBudget = options.outputBudget ?? DEFAULT_OUTPUT_BUDGET;
     this.#dataDir = options.dataDir;
     this.#python = options.python;
     this.#deno = options.deno;
+  }
+
+  /**
+   * Permissions for generated code. Default: the sandbox's default permissions
+   * (read anywhere except secrets, write only in `cwd` and a per-session temp
+   * folder, network on), made for the computer's working directory. `allowAll()`
+   * is the explicit opt-out. A change applies from the next run (a persistent
+   * session restarts under the new permissions).
+   */
+  get permissions(): Permissions {
+    if (this.#permissions) return this.#permissions;
+    const cwd = this.cwd ?? Deno.cwd();
+    // One object per working directory: its identity is how a session's denials are found.
+    if (this.#defaults?.cwd !== cwd) {
+      this.#defaults = { cwd, permissions: defaultPermissions({ cwd }) };
+    }
+    return this.#defaults.permissions;
+  }
+
+  set permissions(value: Permissions) {
+    this.#permissions = value;
   }
 
   /** The canonical names of the languages this machine can run. */

@@ -97,6 +97,21 @@ const CHECK_INTERVAL_MS = 200;
 const KILL_CHILDREN_AFTER_MS = 150;
 const KILL_SESSION_AFTER_MS = 3_000;
 
+/** Ends each live session's processes; run on `unload`, when the program exits normally. */
+const endOnExit = new Set<() => void>();
+let unloadHooked = false;
+
+function hookUnload(): void {
+  if (unloadHooked) return;
+  unloadHooked = true;
+  // Session processes are unref'd (a script that never calls terminate() still exits);
+  // here they are ended, whole trees, so nothing outlives the program.
+  globalThis.addEventListener("unload", () => {
+    for (const end of [...endOnExit]) end();
+    endOnExit.clear();
+  });
+}
+
 /** Waits for `promise`, but at most `ms` milliseconds (the timer is cleared either way). */
 async function bounded(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -129,6 +144,16 @@ export class Session {
   #restartNote = "";
   #permissionsKey = "";
   #timers = new Set<ReturnType<typeof setTimeout>>();
+  #endOnExit = (): void => {
+    this.#killAll();
+    if (this.#dir) {
+      try {
+        Deno.removeSync(this.#dir, { recursive: true });
+      } catch {
+        // already gone
+      }
+    }
+  };
 
   /** A session for `spec`; `settings` is read at the start of each run. */
   constructor(spec: SessionSpec, settings: () => SessionSettings) {
@@ -216,6 +241,7 @@ export class Session {
 
   /** Ends the session and every process it started. */
   async terminate(): Promise<void> {
+    endOnExit.delete(this.#endOnExit);
     this.interrupt("stopped: the session was terminated.");
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -284,6 +310,8 @@ export class Session {
     }
     this.#child = child;
     this.#alive = true;
+    hookUnload();
+    endOnExit.add(this.#endOnExit);
     this.#writer = child.stdin.getWriter();
     this.#stdinLink = stdinLinkOf(child.pid);
     const parser = new FrameParser(this.#nonce, {
