@@ -40,18 +40,9 @@ const missing = !python3Available()
   : "";
 if (missing) console.log(`server e2e tests skipped: ${missing}`);
 
-// Keep the program's files out of the real home. The environment is shared by
-// test modules running in parallel, so it is set once (unless already set)
-// and never unset mid-run; the folder goes when the process ends.
-if (!Deno.env.get("INTERPRETER_HOME")) {
-  const home = Deno.makeTempDirSync({ prefix: "interpreter-server-e2e-" });
-  Deno.env.set("INTERPRETER_HOME", home);
-  globalThis.addEventListener("unload", () => {
-    try {
-      Deno.removeSync(home, { recursive: true });
-    } catch { /* already gone */ }
-  });
-}
+// INTERPRETER_HOME is not set here: test files run in parallel in one process
+// and share its environment. Nothing is written to the data folder anyway: a
+// session's computer keeps files there only for outputs too long for the model.
 
 function text(content: unknown): string {
   if (typeof content === "string") return content;
