@@ -7,8 +7,11 @@
 import OpenAI from "openai";
 import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/assert.ts";
 import { readSse } from "./helpers/server_client.ts";
-import { type Script, ScriptedInterpreter } from "./helpers/server_scripted_interpreter.ts";
-import { startServer } from "../lib/server/mod.ts";
+import {
+  type Script,
+  type ScriptedInterpreter,
+  startScriptedServer,
+} from "./helpers/server_scripted_interpreter.ts";
 import type { ServerHandle } from "../lib/server/types.ts";
 import { DECLINED_OUTPUT } from "../lib/server/turn.ts";
 
@@ -28,18 +31,7 @@ async function withServer(
   autoRun: boolean,
   body: (server: ServerHandle, client: OpenAI, created: ScriptedInterpreter[]) => Promise<void>,
 ): Promise<void> {
-  const created: ScriptedInterpreter[] = [];
-  const server = await startServer({
-    port: 0,
-    apiKey: TOKEN,
-    log: () => {},
-    createInterpreter: () => {
-      const interpreter = new ScriptedInterpreter(script);
-      interpreter.autoRun = autoRun;
-      created.push(interpreter);
-      return interpreter;
-    },
-  });
+  const { server, created } = await startScriptedServer(script, { apiKey: TOKEN, autoRun });
   const client = new OpenAI({ apiKey: TOKEN, baseURL: `${server.url}/v1`, maxRetries: 0 });
   try {
     await body(server, client, created);

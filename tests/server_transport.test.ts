@@ -6,7 +6,11 @@
 
 import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/assert.ts";
 import { readSse, sendCommand, sendUserMessage, TestSocket } from "./helpers/server_client.ts";
-import { type Script, ScriptedInterpreter } from "./helpers/server_scripted_interpreter.ts";
+import {
+  type Script,
+  ScriptedInterpreter,
+  startScriptedServer,
+} from "./helpers/server_scripted_interpreter.ts";
 import { startServer } from "../lib/server/mod.ts";
 import type { ServerHandle, ServerOptions } from "../lib/server/types.ts";
 import { DECLINED_OUTPUT } from "../lib/server/turn.ts";
@@ -33,20 +37,8 @@ async function withServer(
   options: ServerOptions & { script?: Script; autoRun?: boolean },
   body: (fixture: Fixture) => Promise<void>,
 ): Promise<void> {
-  const created: ScriptedInterpreter[] = [];
-  const server = await startServer({
-    hostname: "127.0.0.1",
-    port: 0,
-    apiKey: TOKEN,
-    log: () => {},
-    ...options,
-    createInterpreter: () => {
-      const interpreter = new ScriptedInterpreter(options.script ?? defaultScript);
-      interpreter.autoRun = options.autoRun ?? false;
-      created.push(interpreter);
-      return interpreter;
-    },
-  });
+  const { script = defaultScript, ...rest } = options;
+  const { server, created } = await startScriptedServer(script, { apiKey: TOKEN, ...rest });
   try {
     await body({
       server,
@@ -468,17 +460,9 @@ Deno.test("WebSocket: header auth, wrong token refused, stop interrupts running 
 });
 
 Deno.test("graceful shutdown stops running code, ends sessions and closes sockets", async () => {
-  const created: ScriptedInterpreter[] = [];
-  const server = await startServer({
-    port: 0,
+  const { server, created } = await startScriptedServer(defaultScript, {
     apiKey: TOKEN,
-    log: () => {},
-    createInterpreter: () => {
-      const interpreter = new ScriptedInterpreter(defaultScript);
-      interpreter.autoRun = true;
-      created.push(interpreter);
-      return interpreter;
-    },
+    autoRun: true,
   });
   const auth = { authorization: `Bearer ${TOKEN}` };
   const response = await fetch(`${server.url}/chat?message=slow`, { headers: auth });

@@ -10,7 +10,13 @@
  */
 
 import type { LmcChunk, LmcMessage } from "../../lib/core/lmc.ts";
-import type { InterpreterLike, ServerChatOptions } from "../../lib/server/types.ts";
+import { startServer } from "../../lib/server/mod.ts";
+import type {
+  InterpreterLike,
+  ServerChatOptions,
+  ServerHandle,
+  ServerOptions,
+} from "../../lib/server/types.ts";
 
 /** One step of a scripted answer. */
 export type ScriptStep =
@@ -136,4 +142,37 @@ export class ScriptedInterpreter implements InterpreterLike {
       if (interrupted) return;
     }
   }
+}
+
+/** A running server whose sessions are scripted interpreters. */
+export interface ScriptedServer {
+  /** The server. */
+  server: ServerHandle;
+  /** The interpreters it made, one per session, in order. */
+  created: ScriptedInterpreter[];
+}
+
+/**
+ * Starts a quiet server on 127.0.0.1 and a random port (both overridable
+ * in `options`) whose sessions run `script`, with `autoRun` (default false).
+ */
+export async function startScriptedServer(
+  script: Script,
+  options: ServerOptions & { autoRun?: boolean } = {},
+): Promise<ScriptedServer> {
+  const { autoRun = false, ...serverOptions } = options;
+  const created: ScriptedInterpreter[] = [];
+  const server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    log: () => {},
+    ...serverOptions,
+    createInterpreter: () => {
+      const interpreter = new ScriptedInterpreter(script);
+      interpreter.autoRun = autoRun;
+      created.push(interpreter);
+      return interpreter;
+    },
+  });
+  return { server, created };
 }
