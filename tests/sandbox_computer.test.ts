@@ -7,8 +7,8 @@
 
 import { join } from "node:path";
 import { Computer } from "../lib/computer/mod.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { processesWith, textOf, waitUntil } from "./helpers/computer_helpers.ts";
 import {
   fixturePermissions,
   makeFixture,
@@ -22,11 +22,6 @@ const hasPython = await new Deno.Command("python3", { args: ["-c", "1"] }).outpu
   (o) => o.success,
   () => false,
 );
-
-function text(messages: LmcMessage[]): string {
-  return messages.filter((m) => m.type === "console" && m.format === "output").map((m) => m.content)
-    .join("");
-}
 
 async function withSandboxedComputer(
   flags: Record<string, string | boolean>,
@@ -47,46 +42,33 @@ async function withSandboxedComputer(
   }
 }
 
-function processesWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      if (Deno.readTextFileSync(`/proc/${e.name}/cmdline`).replace(/\0/g, " ").includes(marker)) {
-        pids.push(Number(e.name));
-      }
-    } catch { /* gone */ }
-  }
-  return pids;
-}
-
 Deno.test({
   name: "computer + sandbox: python keeps state; escapes fail and the model is told the flag",
   ignore: !!skip || !hasPython,
   async fn() {
     await withSandboxedComputer({}, async (computer, fx) => {
       assertEquals(
-        text(await computer.run("python", "x = 41\n_ = open('made.txt', 'w').write('ok')")),
+        textOf(await computer.run("python", "x = 41\n_ = open('made.txt', 'w').write('ok')")),
         "",
       );
-      assertEquals(text(await computer.run("python", "x + 1")), "42\n");
+      assertEquals(textOf(await computer.run("python", "x + 1")), "42\n");
       assertEquals(await Deno.readTextFile(join(fx.work, "made.txt")), "ok");
 
-      const write = text(
+      const write = textOf(
         await computer.run("python", `open(${JSON.stringify(join(fx.outside, "x.txt"))}, "w")`),
       );
       assertStringIncludes(write, "Read-only file system");
       assertStringIncludes(write, `[sandbox] Writing ${join(fx.outside, "x.txt")} was denied`);
       assertStringIncludes(write, `--allow-write=${fx.outside}`);
 
-      const secret = text(
+      const secret = textOf(
         await computer.run("python", `print(open(${JSON.stringify(fx.secretFile)}).read())`),
       );
       assert(!secret.includes("SECRET-KEY-MATERIAL"), secret);
       assertStringIncludes(secret, "[sandbox]");
       assertStringIncludes(secret, `--allow-read=${join(fx.home, ".ssh")}`);
       // The session survived the errors.
-      assertEquals(text(await computer.run("python", "x")), "41\n");
+      assertEquals(textOf(await computer.run("python", "x")), "41\n");
     });
   },
 });
@@ -99,14 +81,14 @@ Deno.test({
     const allowed = fx0.allowedPort;
     try {
       await withSandboxedComputer({ "allow-net": `127.0.0.1:${allowed}` }, async (computer) => {
-        const ok = text(
+        const ok = textOf(
           await computer.run(
             "python",
             `import urllib.request\nprint(urllib.request.urlopen("http://127.0.0.1:${allowed}/", timeout=10).read())`,
           ),
         );
         assertStringIncludes(ok, "allowed-host-ok");
-        const refused = text(
+        const refused = textOf(
           await computer.run(
             "python",
             `urllib.request.urlopen("http://127.0.0.1:${fx0.otherPort}/", timeout=10).read()`,
@@ -144,7 +126,7 @@ Deno.test({
         if (out.includes("sleeping")) await computer.stop();
       }
       assertStringIncludes(out, "KeyboardInterrupt");
-      assertEquals(text(await computer.run("python", "state")), "'kept'\n");
+      assertEquals(textOf(await computer.run("python", "state")), "'kept'\n");
     });
   },
 });
@@ -157,29 +139,25 @@ Deno.test({
     const marker = `4242.${Math.floor(Math.random() * 1e6)}`;
     await withSandboxedComputer({ "deny-run": "curl" }, async (computer, fx) => {
       assertEquals(
-        text(await computer.run("shell", "cd sub 2>/dev/null || mkdir sub && cd sub; V=7")),
+        textOf(await computer.run("shell", "cd sub 2>/dev/null || mkdir sub && cd sub; V=7")),
         "",
       );
-      assertEquals(text(await computer.run("shell", "echo $V $(basename $PWD)")), "7 sub\n");
-      const curl = text(await computer.run("shell", "curl --version"));
+      assertEquals(textOf(await computer.run("shell", "echo $V $(basename $PWD)")), "7 sub\n");
+      const curl = textOf(await computer.run("shell", "curl --version"));
       assertStringIncludes(curl, "Permission denied");
       assertStringIncludes(curl, "[sandbox] Running curl was denied (--deny-run=curl)");
-      const outside = text(await computer.run("shell", `echo x > ${fx.outside}/y.txt`));
+      const outside = textOf(await computer.run("shell", `echo x > ${fx.outside}/y.txt`));
       assertStringIncludes(outside, `--allow-write=${fx.outside}`);
       await computer.run(
         "shell",
         `setsid nohup sleep ${marker} >/dev/null 2>&1 &\nsleep ${marker} &`,
       );
-      const started = Date.now() + 10_000;
-      while (processesWith(marker).length < 2 && Date.now() < started) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert(processesWith(marker).length >= 2, "background jobs run between runs");
+      assert(
+        await waitUntil(() => processesWith(marker).length >= 2),
+        "background jobs run between runs",
+      );
       await computer.terminate();
-      const deadline = Date.now() + 10_000;
-      while (processesWith(marker).length > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitUntil(() => processesWith(marker).length === 0);
       assertEquals(processesWith(marker), []);
     });
   },
@@ -190,7 +168,7 @@ Deno.test({
   ignore: !!skip,
   async fn() {
     await withSandboxedComputer({}, async (computer, fx) => {
-      const denied = text(
+      const denied = textOf(
         await computer.run(
           "javascript",
           `await Deno.readTextFile(${JSON.stringify(fx.secretFile)})`,
@@ -198,7 +176,7 @@ Deno.test({
       );
       assertStringIncludes(denied, "NotCapable");
       assertStringIncludes(denied, "[sandbox]");
-      const tmp = text(
+      const tmp = textOf(
         await computer.run(
           "javascript",
           `const f = Deno.env.get("TMPDIR") + "/t.txt"; await Deno.writeTextFile(f, "ok"); await Deno.readTextFile(f)`,
@@ -219,7 +197,7 @@ Deno.test({
   ignore: !!skip || !hasPerl,
   async fn() {
     await withSandboxedComputer({ "deny-net": true }, async (computer, fx) => {
-      const out = text(
+      const out = textOf(
         await computer.run(
           "perl",
           `open(my $w, ">", "made.txt") or die "work: $!"; print $w "ok"; close($w); print "work ok\\n";
@@ -308,7 +286,7 @@ Deno.test({
   ignore: !!skip || !hasPython,
   async fn() {
     await withSandboxedComputer({ "allow-run": "ls" }, async (computer) => {
-      const py = text(
+      const py = textOf(
         await computer.run(
           "python",
           "import subprocess\nprint(subprocess.run(['ls', '/'], capture_output=True).returncode)\nsubprocess.run(['cat', '/etc/hostname'])",
@@ -316,7 +294,7 @@ Deno.test({
       );
       assertStringIncludes(py, "0\n");
       assertStringIncludes(py, "--allow-run=cat would allow it");
-      const sh = text(
+      const sh = textOf(
         await computer.run("shell", "ls / >/dev/null && echo listed; cat /etc/hostname"),
       );
       assertStringIncludes(sh, "listed");

@@ -7,6 +7,7 @@
  */
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
+import { processesWith, waitUntil } from "./helpers/computer_helpers.ts";
 import { join } from "node:path";
 import { SandboxSession, withDenialNotes } from "../lib/sandbox/mod.ts";
 import {
@@ -330,18 +331,6 @@ async function readUntil(
   }
 }
 
-function processesWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).replace(/\0/g, " ");
-      if (cmd.includes(marker)) pids.push(Number(e.name));
-    } catch { /* gone */ }
-  }
-  return pids;
-}
-
 Deno.test({
   name:
     "sandbox: a live python session keeps its state, stops with SIGINT to the inner process group",
@@ -418,18 +407,14 @@ Deno.test({
         ),
       );
       await readUntil(reader, seen, /started/);
-      const started = Date.now() + 10_000;
-      while (processesWith(marker).length < 2 && Date.now() < started) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert(processesWith(marker).length >= 2, "background processes are running");
+      assert(
+        await waitUntil(() => processesWith(marker).length >= 2),
+        "background processes are running",
+      );
       // Terminate: kill the wrapper; the sandbox's PID namespace goes with it.
       child.kill("SIGKILL");
       await child.status;
-      const deadline = Date.now() + 10_000;
-      while (processesWith(marker).length > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitUntil(() => processesWith(marker).length === 0);
       assertEquals(processesWith(marker), [], "no background process survives the session");
     } finally {
       await stdin.close().catch(() => {});

@@ -48,15 +48,33 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** Polls `condition` every 50 ms until it holds or `ms` pass; resolves to its last answer. */
+export async function waitUntil(condition: () => boolean, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
 /** Waits (bounded) until none of `pids` is alive; returns those still alive. */
 export async function waitGone(pids: number[], ms = 3000): Promise<number[]> {
-  const end = Date.now() + ms;
-  let alive = pids.filter(processAlive);
-  while (alive.length && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
-    alive = alive.filter(processAlive);
+  await waitUntil(() => !pids.some(processAlive), ms);
+  return pids.filter(processAlive);
+}
+
+/** The pids of the processes whose command line contains `marker` (read from /proc). */
+export function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).replace(/\0/g, " ");
+      if (cmdline.includes(marker)) pids.push(Number(entry.name));
+    } catch { /* gone */ }
   }
-  return alive;
+  return pids;
 }
 
 /** The numbers printed on lines starting with `label` (e.g. "PID 123"). */
