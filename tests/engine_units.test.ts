@@ -227,7 +227,7 @@ Deno.test("system message: languages, permissions, and the code instructions per
     markdownCode: true,
     customInstructions: "Use metric units.",
   });
-  assertStringIncludes(md, "network nothing");
+  assertStringIncludes(md, "net none");
   assertStringIncludes(md, "~/.ssh");
   assertStringIncludes(md, "fenced");
   assert(md.endsWith("Use metric units."));

@@ -11,6 +11,7 @@ import { readSse, sendCommand, sendUserMessage, TestSocket } from "./helpers/ser
 import { type FakeTurnSpec, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
 import type { ServerHandle } from "../lib/server/types.ts";
+import { hostPids } from "./helpers/session_pids.ts";
 
 const TOKEN = "e2e-token";
 const MODEL_KEY = "sk-fake-model-key-e2e";
@@ -69,7 +70,11 @@ function model(body: Record<string, unknown>): FakeTurnSpec {
     return {
       toolCalls: [{
         language: "python",
-        code: "import os, time\nprint('pid', os.getpid(), flush=True)\ntime.sleep(120)",
+        // The session token lets the test find the process on the host (the sandbox has
+        // its own PID namespace, so os.getpid() is not the host pid).
+        code: "import os, time\n" +
+          "print('pid', os.getpid(), 'token', os.environ['INTERPRETER_SESSION'], flush=True)\n" +
+          "time.sleep(120)",
       }],
     };
   }
@@ -221,7 +226,7 @@ Deno.test({
         await socket.untilComplete();
         sendUserMessage(socket, "sleep");
         let output = "";
-        while (!/pid \d+\n/.test(output)) {
+        while (!/pid \d+ token \S+\n/.test(output)) {
           const message = await socket.next() as Record<string, unknown>;
           if (message.type === "console" && message.format === "output") output += message.content;
         }
@@ -275,8 +280,8 @@ Deno.test({
             const chunk = JSON.parse(event.slice(6));
             if (chunk.type === "console" && chunk.format === "output") output += chunk.content;
           }
-          const match = /pid (\d+)\n/.exec(output);
-          if (match) pid = Number(match[1]);
+          const match = /pid (\d+) token (\S+)\n/.exec(output);
+          if (match) [pid] = hostPids([Number(match[1])], match[2]);
         }
         assert(alive(pid), "the python session runs");
         await server.close();
