@@ -114,7 +114,9 @@ class Framer {
     this.#base = { role: base.role, type: base.type };
     if (base.type !== "console" && base.format !== undefined) this.#base.format = base.format;
     if (base.toolCallId) this.#base.toolCallId = base.toolCallId;
-    if (base.recipient) this.#base.recipient = base.recipient;
+    // A console block holds output for both, for the person only and for the model only: its
+    // flags carry no recipient (each chunk does).
+    if (base.recipient && base.type !== "console") this.#base.recipient = base.recipient;
     yield { ...this.#base, start: true };
     if (into) this.#stored = into;
     else if (base.role === "assistant" && base.type === "code") {
@@ -138,6 +140,8 @@ class Framer {
     }
     yield c;
     if (c.format === "active_line") return;
+    // Live output only for the person (past what the model sees) is shown, never stored.
+    if (c.type === "console" && c.recipient === "user") return;
     const target = into ?? this.#stored;
     if (
       target && target.type === c.type && target.format === c.format &&
@@ -148,7 +152,9 @@ class Framer {
       const message: LmcMessage = { role: c.role, type: c.type, content: c.content };
       if (c.format !== undefined) message.format = c.format;
       if (c.toolCallId) message.toolCallId = c.toolCallId;
-      if (c.recipient) message.recipient = c.recipient;
+      // The model's part of console output joins the stored output message: no recipient, so a
+      // saved conversation shows (and sends) exactly the model's text.
+      if (c.recipient && c.type !== "console") message.recipient = c.recipient;
       this.#owner.messages.push(message);
       this.#stored = message;
     }
@@ -167,8 +173,10 @@ class Framer {
   }
 
   static #keyOf(c: LmcMessage): string {
-    const format = c.type === "console" ? "" : c.format ?? "";
-    return `${c.role}|${c.type}|${format}|${c.toolCallId ?? ""}|${c.recipient ?? ""}`;
+    const isConsole = c.type === "console";
+    const format = isConsole ? "" : c.format ?? "";
+    const recipient = isConsole ? "" : c.recipient ?? "";
+    return `${c.role}|${c.type}|${format}|${c.toolCallId ?? ""}|${recipient}`;
   }
 }
 
@@ -867,7 +875,10 @@ export class Interpreter {
         if (chunk.format !== undefined) out.format = chunk.format;
         if (chunk.recipient) out.recipient = chunk.recipient;
         if (toolCallId) out.toolCallId = toolCallId;
-        if (out.type === "console" && out.format === "output" && out.content) produced = true;
+        if (
+          out.type === "console" && out.format === "output" && out.content &&
+          out.recipient !== "user"
+        ) produced = true;
         yield* framer.chunk(out);
       }
       finished = true;

@@ -21,9 +21,16 @@ export interface ToOpenAIOptions {
 
 const NOT_RUN = "This code was not run (the user declined, or it was interrupted).";
 
-/** Keeps the head and tail of a long output, saying how much was left out. */
+// The computer bounds its output to `maxOutput` characters plus a line saying what was left
+// out and where the full output is; that line must reach the model whole.
+const NOTE_ROOM = 512;
+
+/**
+ * Keeps the head and tail of a long output, saying how much was left out. Text at most
+ * `max` characters (plus room for the computer's own left-out line) passes unchanged.
+ */
 export function truncateOutput(text: string, max: number): string {
-  if (max <= 0 || text.length <= max) return text;
+  if (max <= 0 || text.length <= max + NOTE_ROOM) return text;
   const head = Math.floor(max * 0.4);
   const tail = max - head;
   return `${text.slice(0, head)}\n[... ${

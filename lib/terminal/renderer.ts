@@ -282,7 +282,9 @@ export class Renderer {
   #consoleText(text: string): void {
     const block = this.#block as Extract<Block, { kind: "console" }>;
     const parts = (block.partial + text).split("\n");
-    block.partial = parts.pop()!;
+    // A progress bar (`\r` without a newline) redraws the live row in place; only its latest
+    // state is kept, so a bar that never ends its line costs nothing.
+    block.partial = latestState(parts.pop()!);
     if (parts.length > 0) this.#commit(parts.map((l) => this.#outputLine(l)));
     else this.#drawLive();
   }
@@ -293,7 +295,8 @@ export class Renderer {
   }
 
   #outputLine(line: string): string {
-    return this.#opts.plain ? line : this.style.gray("  ") + line.replace(/\r/g, "");
+    const shown = visibleLine(line);
+    return this.#opts.plain ? shown : this.style.gray("  ") + shown;
   }
 
   #setActiveLine(content: unknown): void {
@@ -398,6 +401,20 @@ export class Renderer {
       this.#atLineStart = true;
     }
   }
+}
+
+/** What a terminal shows of a line written with `\r`s: the text after the last one. */
+function visibleLine(line: string): string {
+  const text = line.replace(/\r+$/, "");
+  return text.slice(text.lastIndexOf("\r") + 1);
+}
+
+/** An unfinished line cut down to its latest `\r` state (a trailing `\r` is kept). */
+function latestState(line: string): string {
+  const end = line.endsWith("\r") ? line.length - 1 : line.length;
+  if (end === 0) return line;
+  const cut = line.lastIndexOf("\r", end - 1);
+  return cut < 0 ? line : line.slice(cut + 1);
 }
 
 function describeSize(content: unknown): string {
