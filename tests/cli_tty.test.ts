@@ -17,7 +17,10 @@ function quote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Runs `printf log | interpreter ... "why?"` in tmux, answers `answer`, returns the exit status. */
+/**
+ * Runs `printf log | interpreter ... "why?"` in tmux, answers `answer` (a line,
+ * or tmux keys such as `C-c`), returns the exit status.
+ */
 async function pipeline(answer: string): Promise<
   { status: number; screen: string; requests: Record<string, unknown>[]; marker: boolean }
 > {
@@ -49,7 +52,8 @@ async function pipeline(answer: string): Promise<
   });
   try {
     await term.waitFor("Would you like to run this code? (y/n/e/a)", { timeoutMs: 60_000 });
-    await term.line(answer);
+    if (answer === "C-c") await term.keys("C-c");
+    else await term.line(answer);
     const status = await term.waitForExit(60_000);
     return {
       status,
@@ -85,5 +89,16 @@ Deno.test({
     assertEquals(r.status, 3, r.screen);
     assert(!r.marker, "declined code did not run");
     assertStringIncludes(JSON.stringify(r.requests[1]), "declined");
+  },
+});
+
+Deno.test({
+  name: "cli tty: Ctrl-C at the approval question on the terminal stops (exit 130), nothing runs",
+  ignore: !TMUX,
+  fn: async () => {
+    const r = await pipeline("C-c");
+    assertEquals(r.status, 130, r.screen);
+    assert(!r.marker, "interrupted code did not run");
+    assertStringIncludes(r.screen, "(interrupted)");
   },
 });

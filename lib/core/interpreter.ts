@@ -819,6 +819,8 @@ export class Interpreter {
         content,
       };
       yield confirmation;
+      // Stopped while the person was being asked: the code must not run.
+      if (signal.aborted) return;
       // The consumer may have edited the code (or replaced the conversation) meanwhile.
       if (!this.messages.includes(message)) {
         const same = toolCallId

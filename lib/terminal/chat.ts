@@ -156,7 +156,14 @@ export async function runTurn(
         const chunk = step.value;
         io.json?.(chunk);
         if (chunk.type === "confirmation") {
-          const approval = await approve(engine, chunk, io);
+          // Ctrl-C while asking on /dev/tty (cooked mode) arrives as SIGINT: stop waiting.
+          const approval = await Promise.race([approve(engine, chunk, io), aborted]);
+          if (approval === "aborted") {
+            renderer?.print(""); // the line after "^C"
+            // End the engine's turn here: pulling more chunks would run the code.
+            await it.return?.();
+            break;
+          }
           if (approval === "decline") {
             result = { status: ExitCode.Declined, reason: "code was not approved" };
             declines++;

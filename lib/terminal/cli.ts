@@ -28,10 +28,11 @@ import {
 } from "../storage/conversations.ts";
 import { appendHistory, loadHistory } from "../storage/history.ts";
 import { ExitCode } from "./exit_codes.ts";
-import type { ParsedArgs } from "./flags.ts";
+import { type ParsedArgs, wrapWords } from "./flags.ts";
 import { Renderer } from "./renderer.ts";
 import { LineInput } from "./input.ts";
 import { TtyInput } from "./tty_input.ts";
+import { formatUsd } from "./cost.ts";
 import { runTurn, type TurnIo } from "./chat.ts";
 import { interpreterOptionsFromProfile } from "./settings.ts";
 import { runMagic } from "./magic.ts";
@@ -263,13 +264,7 @@ async function runChat(
   const renderer = json ? undefined : new Renderer(
     {
       write: (s) => writeAll(Deno.stdout, s),
-      columns: () => {
-        try {
-          return Deno.consoleSize().columns;
-        } catch {
-          return 80;
-        }
-      },
+      columns: terminalColumns,
     },
     {
       color,
@@ -303,6 +298,7 @@ async function runChat(
     }
     if (resumed && renderer) replay(resumed, renderer);
     return await interactiveLoop(getEngine, input!, renderer!, io, {
+      llm: options.llm,
       history,
       store,
       version: meta.version,
@@ -359,6 +355,7 @@ export function replay(messages: LmcMessage[], renderer: Renderer): void {
 }
 
 interface LoopContext {
+  llm: InterpreterOptions["llm"];
   history: string[];
   store: ConversationStore;
   version: string;
@@ -375,19 +372,21 @@ async function interactiveLoop(
   ctx: LoopContext,
 ): Promise<number> {
   const s = renderer.style;
-  if (!ctx.autoRun) {
-    renderer.print(
-      s.gray(
-        "Code runs only after you approve it (-y to skip asking). %help for commands, Ctrl-D to exit.",
-      ),
-    );
-  } else {renderer.print(
-      s.gray("Code runs without asking (auto_run). %help for commands, Ctrl-D to exit."),
-    );}
+  // Start-up notes: each one paragraph, wrapped at spaces (not mid-word) to the terminal.
+  const say = (text: string, color: (t: string) => string) =>
+    renderer.print(...wrapWords(text, Math.max(20, terminalColumns() - 1)).map(color));
+  say(
+    ctx.autoRun
+      ? "Code runs without asking (auto_run). %help for commands, Ctrl-D to exit."
+      : "Code runs only after you approve it (-y to skip asking). %help for commands, Ctrl-D to exit.",
+    s.gray,
+  );
   if (ctx.permissions) {
     const { describePermissions } = await import("../sandbox/mod.ts");
-    renderer.print(s.gray(describePermissions(ctx.permissions)));
+    say(describePermissions(ctx.permissions), s.gray);
   }
+  const missingKey = await missingKeyNote(ctx.llm);
+  if (missingKey) say(missingKey, s.yellow);
   let verbose = ctx.profile.verbose === true;
   for (;;) {
     const reading = input.read(s.bold("> "));
@@ -446,6 +445,29 @@ async function interactiveLoop(
   }
 }
 
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
+/**
+ * Says at start-up that the model needs a key nobody gave (instead of failing
+ * at the first message); undefined when a key is known or none is needed.
+ */
+async function missingKeyNote(llm: InterpreterOptions["llm"]): Promise<string | undefined> {
+  const { resolveModel } = await import("../llm/providers.ts");
+  const model = llm?.model ?? "gpt-4o";
+  const resolved = resolveModel(model, { apiBase: llm?.apiBase, apiKey: llm?.apiKey });
+  if (!resolved.provider.needsKey || resolved.apiKey || llm?.apiBase) return undefined;
+  const env = resolved.provider.keyEnv[0];
+  return `No API key for ${model}: set ${env ?? "the provider's key variable"}, pass ` +
+    "--api_key KEY, or set llm.api_key in a profile (see interpreter --profiles). " +
+    "For a model on this computer: interpreter --local.";
+}
+
 async function runShell(engine: Engine, command: string, renderer: Renderer): Promise<void> {
   const out = await engine.computer.run("shell", command);
   for (const m of out) {
@@ -465,7 +487,7 @@ function infoLines(engine: Engine, ctx: LoopContext): string[] {
     `auto_run: ${engine.autoRun}, safe_mode: ${engine.safeMode}, max_turns: ${engine.maxTurns}` +
     (engine.maxBudget !== undefined ? `, max_budget: $${engine.maxBudget}` : ""),
     `spent this session: ${engine.usage.promptTokens} tokens in, ${engine.usage.completionTokens} out` +
-    (engine.usage.cost !== undefined ? `, $${engine.usage.cost.toFixed(4)}` : ""),
+    (engine.usage.cost !== undefined ? `, ${formatUsd(engine.usage.cost)}` : ""),
     `messages: ${engine.messages.length}`,
     `conversation file: ${ctx.store.path ?? "(not saved yet)"}`,
     `profiles: ${profilesDir()}`,
@@ -495,13 +517,13 @@ async function tokenLines(engine: Engine, prompt: string): Promise<string[]> {
       next.toLocaleString("en-US")
     } tokens (system message and ${engine.messages.length} messages)` +
     (cost !== undefined
-      ? `, about $${cost.toFixed(4)} to send to ${model}`
+      ? `, about ${formatUsd(cost)} to send to ${model}`
       : `; no price known for ${model}`),
   ];
   if (prompt) {
     const p = await countTextTokens(prompt);
     const pc = priceOf(model, { promptTokens: p, completionTokens: 0 });
-    lines.push(`The prompt: ${p} tokens${pc !== undefined ? `, about $${pc.toFixed(6)}` : ""}`);
+    lines.push(`The prompt: ${p} tokens${pc !== undefined ? `, about ${formatUsd(pc)}` : ""}`);
   }
   return lines;
 }

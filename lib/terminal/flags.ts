@@ -577,7 +577,7 @@ const GROUP_NOTES: Record<string, string[]> = {
 const HELP_WIDTH = 80;
 
 /** Splits `text` into lines of at most `width` characters, at spaces. */
-function wrapWords(text: string, width: number): string[] {
+export function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = "";
   for (const word of text.split(" ")) {

@@ -142,16 +142,15 @@ export async function runMagic(line: string, ctx: MagicContext): Promise<void> {
       ctx.print(...await ctx.info());
       return;
     case "jupyter": {
-      const path = resolve(ctx.cwd, withExt(arg || `conversation_${stamp()}.ipynb`, ".ipynb"));
+      if (ctx.messages.length === 0) return ctx.print(NOTHING_TO_EXPORT);
+      const path = resolve(ctx.cwd, withExt(arg || exportName(ctx), ".ipynb"));
       await Deno.writeTextFile(path, conversationToNotebook(ctx.messages));
       ctx.print(`Saved the notebook to ${path}`);
       return;
     }
     case "markdown": {
-      const base = ctx.conversationPath
-        ? ctx.conversationPath.split(/[\\/]/).pop()!.replace(/\.json$/, "")
-        : `conversation_${stamp()}`;
-      const path = resolve(ctx.cwd, withExt(arg || base, ".md"));
+      if (ctx.messages.length === 0) return ctx.print(NOTHING_TO_EXPORT);
+      const path = resolve(ctx.cwd, withExt(arg || exportName(ctx), ".md"));
       await Deno.writeTextFile(path, conversationToMarkdown(ctx.messages));
       ctx.print(`Saved the conversation as Markdown to ${path}`);
       return;
@@ -159,6 +158,15 @@ export async function runMagic(line: string, ctx: MagicContext): Promise<void> {
     default:
       ctx.print(`Unknown command %${name}. Commands:`, ...MAGIC_HELP);
   }
+}
+
+const NOTHING_TO_EXPORT = "Nothing to export yet: the conversation is empty.";
+
+/** The default export name: the saved conversation's (so exports match it), else a timestamp. */
+function exportName(ctx: MagicContext): string {
+  return ctx.conversationPath
+    ? ctx.conversationPath.split(/[\\/]/).pop()!.replace(/\.json$/, "")
+    : `conversation_${stamp()}`;
 }
 
 function withExt(path: string, ext: string): string {

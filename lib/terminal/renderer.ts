@@ -12,6 +12,7 @@ import type { LmcChunk } from "../core/lmc.ts";
 import { CLEAR_LINE, clipEnd, makeStyle, type Style } from "./ansi.ts";
 import { highlightLine } from "./highlight.ts";
 import { MarkdownStream } from "./markdown.ts";
+import { formatUsd } from "./cost.ts";
 
 /** Where the renderer writes. */
 export interface RenderTarget {
@@ -179,7 +180,7 @@ export class Renderer {
     const u = this.#usage;
     let text = `${u.inputTokens.toLocaleString("en-US")} tokens in, ` +
       `${u.outputTokens.toLocaleString("en-US")} out`;
-    if (u.cost !== undefined) text += `, $${u.cost.toFixed(4)}`;
+    if (u.cost !== undefined) text += `, ${formatUsd(u.cost)}`;
     this.#commit([this.style.gray(`  ${text}`)]);
     this.#usage = { inputTokens: 0, outputTokens: 0 };
     this.#sawUsage = false;
