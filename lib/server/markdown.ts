@@ -3,12 +3,19 @@
  * only understand text (the OpenAI-compatible endpoint): the model's words as
  * they are, code in fenced blocks tagged with its language, output in an
  * `output` block, images inline, errors in bold. Reasoning is kept apart.
+ * Output is shown as a person watching it would have seen it, bounded: live
+ * output past the model's part (`recipient: "user"`) up to LIVE_OUTPUT_CHARS per
+ * run, `\r` progress lines in their last state; the model-only end of the
+ * output (`recipient: "assistant"`) only once the live view was cut.
  *
  * @module
  */
 
 import type { LmcChunk } from "../core/lmc.ts";
 import { DECLINED_OUTPUT } from "./turn.ts";
+
+/** Characters of live-only output (shown to the person, not the model) rendered per run. */
+export const LIVE_OUTPUT_CHARS = 20_000;
 
 /** Text produced by one chunk: answer text and reasoning, either may be empty. */
 export interface RenderedPiece {
@@ -39,6 +46,10 @@ export class MarkdownRenderer {
   #text = "";
   #codeOpen = false;
   #outputOpen = false;
+  // the unfinished output line, and how much live-only output this block showed
+  #line = "";
+  #liveChars = 0;
+  #liveCut = false;
   #errors: string[] = [];
   #readable = false;
   readonly #usage: UsageCounts = { promptTokens: 0, completionTokens: 0 };
@@ -77,8 +88,33 @@ export class MarkdownRenderer {
 
   #closeOutput(): string {
     if (!this.#outputOpen) return "";
+    const line = this.#line.replace(/\r+$/, "");
+    const rest = this.#emit(line.slice(line.lastIndexOf("\r") + 1));
     this.#outputOpen = false;
-    return this.#emit(this.#text.endsWith("\n") ? "```\n\n" : "\n```\n\n");
+    this.#line = "";
+    this.#liveChars = 0;
+    this.#liveCut = false;
+    return rest + this.#emit(this.#text.endsWith("\n") ? "```\n\n" : "\n```\n\n");
+  }
+
+  /**
+   * Output as a person watching would read it: lines written with `\r` (progress bars) appear
+   * once, in their last state, when they end. Text cannot be taken back once streamed, so an
+   * unfinished line waits here (only its latest state).
+   */
+  #output(text: string): string {
+    const parts = (this.#line + text).split("\n");
+    const last = parts.pop()!;
+    const end = last.endsWith("\r") ? last.length - 1 : last.length;
+    const cut = end > 0 ? last.lastIndexOf("\r", end - 1) : -1;
+    this.#line = cut < 0 ? last : last.slice(cut + 1);
+    if (parts.length === 0) return "";
+    return this.#emit(
+      parts.map((l) => {
+        const shown = l.replace(/\r+$/, "");
+        return shown.slice(shown.lastIndexOf("\r") + 1) + "\n";
+      }).join(""),
+    );
   }
 
   /** Renders one chunk. */
@@ -155,12 +191,32 @@ export class MarkdownRenderer {
           reasoning: "",
         };
       }
+      // The person's view, bounded: live-only output (`recipient: "user"`) up to
+      // LIVE_OUTPUT_CHARS per run; the model-only end (`"assistant"`: what was left out, where
+      // the full output is, and the tail) only when the live view was cut, so the end shows.
+      if (chunk.recipient === "user" && this.#liveCut) return none;
+      if (chunk.recipient === "assistant" && !this.#liveCut) return none;
       let out = "";
       if (!this.#outputOpen) {
         this.#outputOpen = true;
         out += this.#emit(`${this.#gap()}\`\`\`output\n`);
       }
-      return { content: out + this.#emit(chunk.content), reasoning: "" };
+      if (chunk.recipient === "user") {
+        this.#liveChars += chunk.content.length;
+        if (this.#liveChars > LIVE_OUTPUT_CHARS) {
+          this.#liveCut = true;
+          const line = this.#line.replace(/\r+$/, "");
+          this.#line = "";
+          out += this.#emit(line.slice(line.lastIndexOf("\r") + 1));
+          return {
+            content: out + this.#emit(
+              `${this.#text.endsWith("\n") ? "" : "\n"}[... more output while it ran ...]\n`,
+            ),
+            reasoning: "",
+          };
+        }
+      }
+      return { content: out + this.#output(chunk.content), reasoning: "" };
     }
     if (chunk.role === "computer" && chunk.type === "image" && typeof chunk.content === "string") {
       if (!chunk.content) return none;
