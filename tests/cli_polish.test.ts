@@ -10,6 +10,7 @@ import { formatUsd } from "../lib/terminal/cost.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
 import type { LmcMessage } from "../lib/core/lmc.ts";
 import { wrapWords } from "../lib/terminal/flags.ts";
+import { conversationFileName } from "../lib/storage/conversations.ts";
 import { cliCommand } from "./helpers/terminal_cli.ts";
 import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
 
@@ -101,4 +102,10 @@ Deno.test({
       await Deno.remove(home, { recursive: true });
     }
   },
+});
+
+Deno.test("polish: a conversation started with piped input is named by the person's words", () => {
+  const name = conversationFileName("why did it fail?\n\nHere is the input I was given:\n\nerror");
+  assert(name.startsWith("why_did_it_fail__"), name);
+  assert(conversationFileName("  \n\n").startsWith("conversation__"));
 });

@@ -38,7 +38,8 @@ function stamp(d: Date): string {
 
 /** A file name for a conversation starting with `firstText`. */
 export function conversationFileName(firstText: string, when: Date = new Date()): string {
-  const clean = firstText.replace(/[<>:"/\\|?*!\n\r\t]/g, " ").trim();
+  // The first paragraph only: piped input appended after a blank line is not the title.
+  const clean = firstText.trim().split(/\n\s*\n/)[0].replace(/[<>:"/\\|?*!\n\r\t]/g, " ").trim();
   const words = clean.split(/\s+/).filter(Boolean).slice(0, 6).join("_").slice(0, 40) ||
     "conversation";
   return `${words}__${stamp(when)}.json`;
