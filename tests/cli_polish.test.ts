@@ -11,7 +11,7 @@ import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
 import type { LmcMessage } from "../lib/core/lmc.ts";
 import { wrapWords } from "../lib/terminal/flags.ts";
 import { conversationFileName } from "../lib/storage/conversations.ts";
-import { cliCommand } from "./helpers/terminal_cli.ts";
+import { cliCommand, runCli } from "./helpers/terminal_cli.ts";
 import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
 
 const TMUX = hasTmux();
@@ -108,4 +108,16 @@ Deno.test("polish: a conversation started with piped input is named by the perso
   const name = conversationFileName("why did it fail?\n\nHere is the input I was given:\n\nerror");
   assert(name.startsWith("why_did_it_fail__"), name);
   assert(conversationFileName("  \n\n").startsWith("conversation__"));
+});
+
+Deno.test("polish: one request with no API key: one clear line, exit 1, nothing sent", async () => {
+  const home = await Deno.makeTempDir({ prefix: "interpreter-polish-" });
+  try {
+    const r = await runCli(["hi"], { home, env: { OPENAI_API_KEY: "", INTERPRETER_API_KEY: "" } });
+    assertEquals(r.code, 1, r.stderr);
+    assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assertStringIncludes(r.stderr, "No API key for gpt-4o: set OPENAI_API_KEY, pass --api_key KEY");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });

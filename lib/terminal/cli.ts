@@ -290,6 +290,11 @@ async function runChat(
 
   try {
     if (!interactive) {
+      const missingKey = await missingKeyNote(options.llm);
+      if (missingKey) {
+        writeAll(Deno.stderr, `interpreter: ${missingKey}\n`);
+        return ExitCode.ModelError;
+      }
       const result = await runTurn(await getEngine(), message, io);
       if (result.status !== ExitCode.Ok && result.reason && !result.reported) {
         writeAll(Deno.stderr, `interpreter: ${result.reason}\n`);
