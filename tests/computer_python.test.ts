@@ -113,7 +113,7 @@ for (const mode of SANDBOX_MODES) {
         text += chunk.content;
         if (!pids.length && (printed = numbersAfter(text, "PID")).length) {
           // Translated while the child runs: the pid printed is the sandbox's own.
-          pids = hostPids(printed, tokenIn(text)!);
+          pids = await hostPids(printed, tokenIn(text)!);
           assert(pids.every(processAlive), "the child runs until the stop");
           await computer.stop();
         }
@@ -240,7 +240,7 @@ for (const mode of SANDBOX_MODES) {
       );
       const printed = numbersAfter(text, "PID");
       assertEquals(printed.length, 3);
-      pids = hostPids(printed, tokenIn(text)!);
+      pids = await hostPids(printed, tokenIn(text)!);
       assert(pids.every(processAlive), "the processes run until terminate()");
     });
     assertEquals(await waitGone(pids), []);

@@ -124,7 +124,7 @@ for (const mode of SANDBOX_MODES) {
         // Translated as they appear, while they run (inside the sandbox pids are its own).
         printed = numbersAfter(text, "PID");
         if (printed.length > pids.length) {
-          pids.push(...hostPids(printed.slice(pids.length), tokenIn(text)!));
+          pids.push(...(await hostPids(printed.slice(pids.length), tokenIn(text)!)));
         }
       }
       assertStringIncludes(text, "stopped after 1 s");
@@ -149,14 +149,14 @@ for (const mode of SANDBOX_MODES) {
         stopped += chunk.content;
         const [pid] = numbersAfter(stopped, "PID");
         if (pid !== undefined && shellPid === undefined) {
-          [shellPid] = hostPids([pid], tokenIn(stopped)!);
+          [shellPid] = await hostPids([pid], tokenIn(stopped)!);
           setTimeout(() => computer.stop(), 300);
         }
       }
       assertStringIncludes(stopped, "stopped by the user");
       assert(shellPid !== undefined, stopped);
       assert(processAlive(shellPid), "the shell itself survives a stop");
-      assertEquals(hostPids(numbersAfter(stopped, "PID"), tokenIn(stopped)!), [shellPid]);
+      assertEquals(await hostPids(numbersAfter(stopped, "PID"), tokenIn(stopped)!), [shellPid]);
     });
   });
 
@@ -172,7 +172,7 @@ for (const mode of SANDBOX_MODES) {
       );
       const printed = numbersAfter(text, "PID");
       assertEquals(printed.length, 4);
-      pids = hostPids(printed, tokenIn(text)!);
+      pids = await hostPids(printed, tokenIn(text)!);
       if (!mode.sandboxed) assertEquals(pids, printed, "unsandboxed pids are host pids");
       assert(pids.every(processAlive), "background jobs run between runs");
     });

@@ -281,7 +281,7 @@ Deno.test({
             if (chunk.type === "console" && chunk.format === "output") output += chunk.content;
           }
           const match = /pid (\d+) token (\S+)\n/.exec(output);
-          if (match) [pid] = hostPids([Number(match[1])], match[2]);
+          if (match) [pid] = await hostPids([Number(match[1])], match[2]);
         }
         assert(alive(pid), "the python session runs");
         await server.close();

@@ -10,6 +10,8 @@
  * (SIGKILL), so it dies with this program even when this program is killed
  * without any chance to clean up (`kill -9`); bubblewrap adds
  * `--die-with-parent` on top, which ends everything inside the sandbox too.
+ * Without the sandbox (`-A`), a small watchdog ends what the code started
+ * (background jobs, daemons) when this program goes.
  *
  * @module
  */
@@ -68,6 +70,44 @@ function launcherPrefix(): string[] {
   return prefix;
 }
 
+// Waits for end of file on its stdin (this program's end, however it ends: the write end
+// is close-on-exec, so only this program holds it), then kills the session's process group
+// and every process carrying the session token ($2, an argument: the watchdog's own
+// environment has no token, so the session's stop logic never finds it).
+const WATCHDOG = `read _ || :
+kill -KILL -- "-$1" 2>/dev/null
+for e in /proc/[0-9]*/environ; do
+  if grep -qaF "INTERPRETER_SESSION=$2" "$e" 2>/dev/null; then
+    p=\${e#/proc/}; kill -KILL "\${p%/environ}" 2>/dev/null
+  fi
+done`;
+
+/**
+ * The watchdog of an unsandboxed session (Linux): when this program ends, it ends what
+ * the code started. Killed when the session process exits (the session cleans up then).
+ */
+function startWatchdog(
+  leader: number,
+  env: Record<string, string>,
+): Deno.ChildProcess | undefined {
+  const token = env.INTERPRETER_SESSION;
+  if (Deno.build.os !== "linux" || !token) return undefined;
+  try {
+    const watchdog = new Deno.Command("/bin/sh", {
+      args: ["-c", WATCHDOG, "watchdog", String(leader), token],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+      clearEnv: true,
+      env: { PATH: env.PATH ?? "/usr/bin:/bin" },
+    }).spawn();
+    watchdog.unref();
+    return watchdog;
+  } catch {
+    return undefined; // no /bin/sh: the parent-death signal still ends the session itself
+  }
+}
+
 /**
  * Spawns `cmd` as a session process with piped stdin and stdout (stderr merged
  * into stdout). The caller owns the returned child.
@@ -106,8 +146,19 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     sandbox.closeSync();
     throw error;
   }
+  // Without the sandbox nothing ends the code's own processes if this program is killed.
+  const watchdog = sandbox.kind === "none" ? startWatchdog(child.pid, options.env) : undefined;
   // The sandbox (temp directory, network proxy) lives as long as the process.
-  child.status.finally(() => sandbox.closeSync());
+  child.status.finally(() => {
+    sandbox.closeSync();
+    if (!watchdog) return;
+    try {
+      watchdog.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    watchdog.stdin.close().catch(() => {});
+  });
   // A live session must not keep this program running: a script that ends without
   // terminate() exits, and its sessions are ended on `unload` (see session.ts).
   child.unref();

@@ -40,8 +40,8 @@ const python = textOf(
 const shell = textOf(
   await computer.run("shell", `${SHELL_TOKEN}\nsleep 1000 &\necho PID $$ PID $!\necho TMP $TMPDIR`),
 );
-const [pythonLeader, pythonChild] = hostPids(pidsIn(python), tokenIn(python)!);
-const [shellLeader, shellChild] = hostPids(pidsIn(shell), tokenIn(shell)!);
+const [pythonLeader, pythonChild] = await hostPids(pidsIn(python), tokenIn(python)!);
+const [shellLeader, shellChild] = await hostPids(pidsIn(shell), tokenIn(shell)!);
 console.log(
   "STATE " + JSON.stringify({
     leaders: [pythonLeader, shellLeader],
@@ -70,6 +70,6 @@ if (end === "wait") {
     busy("shell", "sleep 1000 & echo PID $!\nwait", /PID \d+\n/),
   ]);
   // The shell's busy child, so the test can find it (and end it where nothing else does).
-  console.log("BUSY " + JSON.stringify(hostPids(pidsIn(waiting), tokenIn(shell)!)));
+  console.log("BUSY " + JSON.stringify(await hostPids(pidsIn(waiting), tokenIn(shell)!)));
   setInterval(() => {}, 1000);
 }

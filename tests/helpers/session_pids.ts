@@ -46,29 +46,37 @@ function hasToken(pid: number, token: string): boolean {
   }
 }
 
-/**
- * The host pids of processes of the session `token` that know themselves as
- * `printed` (their innermost PID-namespace pid; the same as the host pid when
- * unsandboxed). Throws, naming it, when one is not found: the processes must
- * still be running when this is called.
- */
-export function hostPids(printed: number[], token: string): number[] {
-  const candidates: { pid: number; ns: number }[] = [];
+function lookup(printed: number[], token: string): Map<number, number[]> {
+  const found = new Map<number, number[]>(printed.map((n) => [n, []]));
   for (const entry of Deno.readDirSync("/proc")) {
     const pid = Number(entry.name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
     const ns = nsPidOf(pid);
-    if (ns !== undefined && printed.includes(ns) && hasToken(pid, token)) {
-      candidates.push({ pid, ns });
-    }
+    if (ns !== undefined && found.has(ns) && hasToken(pid, token)) found.get(ns)!.push(pid);
   }
-  return printed.map((n) => {
-    const matches = candidates.filter((c) => c.ns === n);
-    if (matches.length !== 1) {
+  return found;
+}
+
+/**
+ * The host pids of processes of the session `token` that know themselves as
+ * `printed` (their innermost PID-namespace pid; the same as the host pid when
+ * unsandboxed). The processes must still be running: a process caught in the
+ * middle of an exec can hide its environment for a moment, so this looks again
+ * (at most 2 s) before it throws, naming the pid it could not find.
+ */
+export async function hostPids(printed: number[], token: string): Promise<number[]> {
+  const deadline = Date.now() + 2_000;
+  while (true) {
+    const found = lookup(printed, token);
+    const missing = printed.filter((n) => found.get(n)!.length !== 1);
+    if (missing.length === 0) return printed.map((n) => found.get(n)![0]);
+    if (Date.now() > deadline) {
       throw new Error(
-        `pid ${n} of session ${token}: ${matches.length} host processes match (expected one)`,
+        `pid ${missing[0]} of session ${token}: ${
+          found.get(missing[0])!.length
+        } host processes match (expected one)`,
       );
     }
-    return matches[0].pid;
-  });
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
