@@ -9,9 +9,20 @@ import { runCli } from "./helpers/terminal_cli.ts";
 
 const KEY = "sk-flag-only-secret-5f3a9c27e1";
 
-/** Python that writes its whole environment, as JSON, to env.json in the working directory. */
-const DUMP_ENV =
-  "import os, json\nopen('env.json', 'w').write(json.dumps(dict(os.environ)))\nprint('dumped', len(os.environ))";
+/**
+ * Python that writes its whole environment, as JSON, to env.json in the working
+ * directory, and every process command line it can see (/proc) to cmdlines.txt.
+ */
+const DUMP_ENV = [
+  "import os, json, glob",
+  "open('env.json', 'w').write(json.dumps(dict(os.environ)))",
+  "seen = []",
+  "for p in glob.glob('/proc/[0-9]*/cmdline'):",
+  "    try: seen.append(open(p, 'rb').read().decode(errors='replace'))",
+  "    except OSError: pass",
+  "open('cmdlines.txt', 'w').write('\\n'.join(seen))",
+  "print('dumped', len(os.environ), len(seen))",
+].join("\n");
 
 async function withHome(fn: (home: string, work: string) => Promise<void>): Promise<void> {
   const home = await Deno.makeTempDir({ prefix: "interpreter-cli-secrets-" });
@@ -54,6 +65,12 @@ async function checkNoLeak(
     assert(JSON.parse(env).PATH, "the code ran and wrote its environment");
     assert(!env.includes(KEY), "the key is not in generated code's environment");
     assert(!("SOME_SETTING" in JSON.parse(env)), "a variable holding the key is dropped");
+    if (Deno.build.os === "linux") {
+      // Sandboxed code sees only its own processes: not the interpreter's `--api_key` argument.
+      const cmdlines = await Deno.readTextFile(`${work}/cmdlines.txt`);
+      assert(cmdlines.length > 0, "the code listed processes");
+      assert(!cmdlines.includes(KEY), "the key is not in any process command line code can see");
+    }
     assert(!r.stdout.includes(KEY) && !r.stderr.includes(KEY), "the key is never printed");
     assert(!JSON.stringify(fake.requests[1]).includes(KEY), "the model never sees the key");
     assert(!(await savedConversations(home)).includes(KEY), "the conversation file has no key");
