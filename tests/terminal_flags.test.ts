@@ -52,7 +52,8 @@ Deno.test("flags: bad input gives one clear line", () => {
   assertThrows(() => parseArgs(["--temperature", "hot"]), UsageError, "a number");
   assertThrows(() => parseArgs(["--safe_mode", "maybe"]), UsageError, "off, ask, auto");
   assertThrows(() => parseArgs(["--model"]), UsageError, "needs a value");
-  assertThrows(() => parseArgs(["--deny-net"]), UsageError, "needs a list");
+  // A bare --deny-* denies the whole kind (Deno style), e.g. --deny-net: no network.
+  assertEquals(parseArgs(["--deny-net"]).flags.deny_net, true);
 });
 
 Deno.test("flags: every flag is listed in --help under its group", () => {

@@ -269,36 +269,36 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "deny_read",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "paths code may never read",
-    metavar: "=PATHS",
+    help: "paths code may never read (no list: all)",
+    metavar: "[=PATHS]",
   },
   {
     name: "deny_write",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "paths code may never write",
-    metavar: "=PATHS",
+    help: "paths code may never write (no list: all)",
+    metavar: "[=PATHS]",
   },
   {
     name: "deny_net",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "hosts code may never reach",
-    metavar: "=HOSTS",
+    help: "hosts code may never reach (no list: all)",
+    metavar: "[=HOSTS]",
   },
   {
     name: "deny_env",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "environment variables code may never see",
-    metavar: "=NAMES",
+    help: "environment variables code may never see (no list: all)",
+    metavar: "[=NAMES]",
   },
   {
     name: "deny_run",
     kind: "grant",
     group: "Permissions for generated code",
-    help: "programs code may never run",
-    metavar: "=PROGRAMS",
+    help: "programs code may never run (no list: all)",
+    metavar: "[=PROGRAMS]",
   },
   // Output
   {
@@ -519,10 +519,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
       continue;
     }
     if (spec.kind === "grant") {
-      // Deno style: `--allow-read` alone grants everything; `--allow-read=a,b` lists.
-      const isDeny = spec.name.startsWith("deny_");
+      // Deno style: `--allow-read` alone grants everything, `--deny-net` alone denies all
+      // network; `--allow-read=a,b` lists.
       if (inline === undefined) {
-        if (isDeny) throw new UsageError(`${shown} needs a list, e.g. ${shown}=~/.ssh,/etc`);
         flags[spec.name] = true;
       } else {
         const prev = flags[spec.name];
