@@ -84,5 +84,10 @@ export type {
   ScanOptions,
 } from "./lib/sandbox/mod.ts";
 
-/** A ready default instance (created lazily: no process starts until the first chat). */
+/**
+ * A ready default instance (created lazily: no process starts until the first chat).
+ * Its code runs under the default permissions, in the OS sandbox (read anywhere but
+ * secrets, write only in the working directory); set `interpreter.permissions =
+ * allowAll()` to run code unconfined.
+ */
 export const interpreter: Interpreter = new Interpreter();

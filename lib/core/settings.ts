@@ -82,7 +82,10 @@ export interface InterpreterOptions {
   llm?: Partial<LlmSettings>;
   /** The computer that runs code (default: a new `Computer`). */
   computer?: ComputerLike;
-  /** Permissions for generated code (passed to the computer). */
+  /**
+   * Permissions for generated code (passed to the computer). Default: the sandbox's
+   * `defaultPermissions()` for the computer's working directory; `allowAll()` opts out.
+   */
   permissions?: Permissions;
   /** Safe mode (default "off"). */
   safeMode?: SafeMode;
