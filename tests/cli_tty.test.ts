@@ -21,8 +21,14 @@ function quote(s: string): string {
  * Runs `printf log | interpreter ... "why?"` in tmux, answers `answer` (a line,
  * or tmux keys such as `C-c`), returns the exit status.
  */
-async function pipeline(answer: string): Promise<
-  { status: number; screen: string; requests: Record<string, unknown>[]; marker: boolean }
+async function pipeline(answer: string, options: { stdoutToFile?: boolean } = {}): Promise<
+  {
+    status: number;
+    screen: string;
+    requests: Record<string, unknown>[];
+    marker: boolean;
+    stdout?: string;
+  }
 > {
   const home = await Deno.makeTempDir({ prefix: "interpreter-cli-tty-" });
   const marker = `${home}/approved`;
@@ -45,7 +51,9 @@ async function pipeline(answer: string): Promise<
     command: [
       "sh",
       "-c",
-      `printf 'error: no space left on device\\n' | ${program.map(quote).join(" ")}`,
+      `printf 'error: no space left on device\\n' | ${program.map(quote).join(" ")}${
+        options.stdoutToFile ? ` > ${quote(`${home}/out.txt`)}` : ""
+      }`,
     ],
     env: { INTERPRETER_HOME: home, TERM: "xterm-256color" },
     cwd: home,
@@ -60,6 +68,7 @@ async function pipeline(answer: string): Promise<
       screen: await term.capture(),
       requests: fake.requests,
       marker: await Deno.stat(marker).then(() => true, () => false),
+      stdout: options.stdoutToFile ? await Deno.readTextFile(`${home}/out.txt`) : undefined,
     };
   } finally {
     await term.close();
@@ -100,5 +109,18 @@ Deno.test({
     assertEquals(r.status, 130, r.screen);
     assert(!r.marker, "interrupted code did not run");
     assertStringIncludes(r.screen, "(interrupted)");
+  },
+});
+
+Deno.test({
+  name: "cli tty: with stdout redirected, the code is shown on the terminal before the question",
+  ignore: !TMUX,
+  fn: async () => {
+    const r = await pipeline("y", { stdoutToFile: true });
+    assertEquals(r.status, 0, r.screen);
+    const question = r.screen.indexOf("Would you like to run this code?");
+    const code = r.screen.indexOf("touch ");
+    assert(code >= 0 && code < question, `the code is on the terminal first:\n${r.screen}`);
+    assertStringIncludes(r.stdout ?? "", "The disk is full.");
   },
 });

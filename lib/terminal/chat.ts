@@ -56,8 +56,12 @@ export interface TurnIo {
   onMessages?(messages: LmcMessage[]): Promise<void>;
 }
 
-/** What approvals need of an input: the line editor, or the terminal behind a pipe. */
-export type Asker = Pick<LineInput, "ask">;
+/**
+ * What approvals need of an input: the line editor, or the terminal behind a
+ * pipe. `showCode`, when present, shows the code where the question is asked
+ * (standard output may be a file the person cannot see).
+ */
+export type Asker = Pick<LineInput, "ask"> & { showCode?(language: string, code: string): void };
 
 /** The text the model gets when code was not approved. */
 export const DECLINED_MESSAGE = "I have declined to run this code.";
@@ -82,6 +86,10 @@ export async function askApproval(
     const level = typeof safety === "object" && safety.level ? ` (${safety.level})` : "";
     note(`Safe mode${level}: ${reasons.join("; ")}`);
   }
+  input.showCode?.(
+    String(content.format ?? content.language ?? "text"),
+    String(content.content ?? content.code ?? ""),
+  );
   for (let tries = 0; tries < 20; tries++) {
     const answer = (await input.ask("Would you like to run this code? (y/n/e/a) ")).toLowerCase();
     if (answer === "y" || answer === "yes") return { kind: "run" };

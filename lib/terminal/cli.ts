@@ -219,7 +219,9 @@ async function runChat(
   const history = interactive ? await loadHistory() : [];
   const input = stdinIsTerminal ? new LineInput(history) : undefined;
   // Standard input is a pipe: approvals are asked on the terminal, if there is one.
-  const tty = input || profile.auto_run === true ? undefined : TtyInput.open();
+  const tty = input || profile.auto_run === true
+    ? undefined
+    : TtyInput.open({ echoCode: !stdoutIsTerminal || json });
   if (flags.local) profile = await pickLocal(profile, input);
 
   let resumed: LmcMessage[] | undefined;

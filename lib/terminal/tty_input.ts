@@ -10,27 +10,40 @@
  * @module
  */
 
+/** Options for {@linkcode TtyInput.open}. */
+export interface TtyInputOptions {
+  /** The terminal device (default `/dev/tty`). */
+  path?: string;
+  /**
+   * Show the code on the terminal before asking (when standard output is
+   * redirected, the person would otherwise approve code they cannot see).
+   */
+  echoCode?: boolean;
+}
+
 /** Asks questions on the controlling terminal. */
 export class TtyInput {
   #file: Deno.FsFile;
   #pending = "";
   #decoder = new TextDecoder();
   #closed = false;
+  #echoCode: boolean;
 
-  private constructor(file: Deno.FsFile) {
+  private constructor(file: Deno.FsFile, echoCode: boolean) {
     this.#file = file;
+    this.#echoCode = echoCode;
   }
 
   /** Opens the controlling terminal; undefined when this process has none. */
-  static open(path = "/dev/tty"): TtyInput | undefined {
+  static open(options: TtyInputOptions = {}): TtyInput | undefined {
     if (Deno.build.os === "windows") return undefined;
     try {
-      const file = Deno.openSync(path, { read: true, write: true });
+      const file = Deno.openSync(options.path ?? "/dev/tty", { read: true, write: true });
       if (!file.isTerminal()) {
         file.close();
         return undefined;
       }
-      return new TtyInput(file);
+      return new TtyInput(file, options.echoCode ?? false);
     } catch {
       // ENXIO: no controlling terminal.
       return undefined;
@@ -62,6 +75,13 @@ export class TtyInput {
     const line = this.#pending.slice(0, newline);
     this.#pending = this.#pending.slice(newline + 1);
     return line.trim();
+  }
+
+  /** Shows the code to approve on the terminal (only when made with `echoCode`). */
+  showCode(language: string, code: string): void {
+    if (!this.#echoCode || this.#closed) return;
+    const body = code.replace(/\n$/, "").split("\n").map((line) => `  ${line}`).join("\n");
+    this.#write(`[${language}]\n${body}\n`);
   }
 
   /** Closes the terminal. */
