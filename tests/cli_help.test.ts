@@ -20,7 +20,7 @@ Deno.test("help: permission flags in Deno's spelling; both spellings parse alike
   const help = helpText();
   assertStringIncludes(help, "-A, --allow-all");
   assertStringIncludes(help, "--allow-read[=PATHS]");
-  assertStringIncludes(help, "--deny-net=HOSTS");
+  assertStringIncludes(help, "--deny-net");
   assert(!help.includes("--allow_read["), "the snake_case spelling is not the one shown");
   assertStringIncludes(help, "--allow_remote_auto_run");
   assertEquals(parseArgs(["--allow_read=/a,/b"]), parseArgs(["--allow-read=/a,/b"]));

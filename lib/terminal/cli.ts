@@ -423,7 +423,15 @@ async function interactiveLoop(
             await engine.reset();
             ctx.store.restart();
           },
-          print: (...lines) => renderer.print(...lines),
+          // Wrapped at spaces to the terminal, so a narrow window never splits a word.
+          print: (...lines) =>
+            renderer.print(
+              ...lines.flatMap((line) =>
+                line.split("\n").flatMap((part) =>
+                  wrapWords(part, Math.max(20, terminalColumns() - 1))
+                )
+              ),
+            ),
           get autoRun() {
             return engine.autoRun;
           },

@@ -575,15 +575,19 @@ const GROUP_NOTES: Record<string, string[]> = {
 /** `--help` fits an 80-column terminal. */
 const HELP_WIDTH = 80;
 
-/** Splits `text` into lines of at most `width` characters, at spaces. */
+/**
+ * Splits `text` into lines of at most `width` characters, at spaces (a longer
+ * word stays whole). Leading indentation is kept on every line.
+ */
 export function wrapWords(text: string, width: number): string[] {
+  const indent = /^ */.exec(text)![0];
   const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
+  let line = indent;
+  for (const word of text.slice(indent.length).split(" ")) {
+    if (line.length > indent.length && line.length + 1 + word.length > width) {
+      lines.push(line.trimEnd());
+      line = indent + word;
+    } else line = line.length > indent.length ? `${line} ${word}` : indent + word;
   }
   lines.push(line);
   return lines;
