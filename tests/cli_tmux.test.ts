@@ -150,6 +150,9 @@ Deno.test({
         await term.waitFor("Would you like to run this code?");
         await term.line("e");
         await term.waitFor("Edited run done.");
+        // Back at the prompt before the session ends it with Ctrl-D (a key sent while the turn
+        // is still finishing is not read, and the program would be killed without cleaning up).
+        await term.waitFor(/^>\s*$/m);
         const tool = JSON.stringify(fake.requests[1].messages);
         assertStringIncludes(tool, "48");
         assertStringIncludes(tool, "6 * 8");
