@@ -357,6 +357,8 @@ function callArguments(code: string, start: number): [string, string] {
 /** Deleting the workspace itself or under a temp folder is a warning; elsewhere it is unsafe. */
 function deleteLevel(path: string, cwd: string): "warning" | "unsafe" {
   if (path === cwd) return "warning";
+  // The home folder (or a folder holding it) is never scratch space, even when it lives in /tmp.
+  if (isInside(homeDir(), path)) return "unsafe";
   if (/^\/(?:var\/)?tmp\/[^/]+/.test(path)) return "warning";
   return "unsafe";
 }
