@@ -44,6 +44,12 @@ export interface CompletionRequest {
   apiBase?: string;
   /** Overrides the key from the environment. */
   apiKey?: string;
+  /**
+   * Reads the provider's environment variables (its key, Azure's base URL and
+   * version); default `Deno.env.get`. Lets a caller, or a test, decide what
+   * the environment holds without changing the process-wide one.
+   */
+  env?: (name: string) => string | undefined;
   /** Azure API version. */
   apiVersion?: string;
   /** Sampling temperature (sent only when non-zero). */
@@ -111,7 +117,7 @@ function buildRequest(
 function azureVersion(req: CompletionRequest): string {
   let envVersion: string | undefined;
   try {
-    envVersion = Deno.env.get("AZURE_API_VERSION");
+    envVersion = (req.env ?? ((name) => Deno.env.get(name)))("AZURE_API_VERSION");
   } catch { /* no env access */ }
   return req.apiVersion ?? envVersion ?? "2024-10-21";
 }
@@ -338,7 +344,11 @@ class TimedOut extends Error {}
 
 /** Throws the clear error for a missing key, or returns the resolved model. */
 export function resolveForRequest(req: CompletionRequest): ResolvedModel {
-  const resolved = resolveModel(req.model, { apiBase: req.apiBase, apiKey: req.apiKey });
+  const resolved = resolveModel(req.model, {
+    apiBase: req.apiBase,
+    apiKey: req.apiKey,
+    env: req.env,
+  });
   if (resolved.provider.needsKey && !resolved.apiKey && !req.apiBase) {
     throw new LlmError(
       "missing_key",
