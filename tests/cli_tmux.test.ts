@@ -48,7 +48,8 @@ async function session(
       "sk-tmux-test-key-0123456789",
       ...(options.args ?? []),
     ]),
-    env: { INTERPRETER_HOME: home, TERM: "xterm-256color", ...options.env },
+    // NO_COLOR empty: these tests look at the rendered answer, whatever this machine sets.
+    env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "", ...options.env },
     cwd: home,
     width: 100,
     height: 30,

@@ -14,6 +14,8 @@ import type { ServerHandle } from "../lib/server/types.ts";
 import { hostPids } from "./helpers/session_pids.ts";
 
 const TOKEN = "e2e-token";
+// The servers read an empty environment: no INTERPRETER_* setting of this machine leaks in.
+const noEnv = () => undefined;
 const MODEL_KEY = "sk-fake-model-key-e2e";
 
 function python3Available(): boolean {
@@ -90,7 +92,7 @@ async function withStack(
     autoRun,
     llm: { model: "gpt-4o-mini", apiBase: fake.url, apiKey: MODEL_KEY, supportsFunctions: true },
   });
-  const server = await template.server({ port: 0, apiKey: TOKEN, log: () => {} });
+  const server = await template.server({ port: 0, apiKey: TOKEN, log: () => {}, env: noEnv });
   try {
     await body(server, fake);
   } finally {
@@ -300,7 +302,7 @@ Deno.test({
   async fn() {
     const template = new Interpreter({ customInstructions: "Be terse.", maxTurns: 7 });
     template.messages = [{ role: "user", type: "message", content: "private" }];
-    const server = await template.server({ port: 0, apiKey: TOKEN, log: () => {} });
+    const server = await template.server({ port: 0, apiKey: TOKEN, log: () => {}, env: noEnv });
     try {
       const auth = { authorization: `Bearer ${TOKEN}` };
       const settings = await (await fetch(`${server.url}/settings`, { headers: auth })).json();

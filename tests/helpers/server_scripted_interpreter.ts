@@ -153,8 +153,10 @@ export interface ScriptedServer {
 }
 
 /**
- * Starts a quiet server on 127.0.0.1 and a random port (both overridable
- * in `options`) whose sessions run `script`, with `autoRun` (default false).
+ * Starts a quiet server on 127.0.0.1 and a random port, reading an empty
+ * environment (no INTERPRETER_* setting of the machine leaks in), all
+ * overridable in `options`, whose sessions run `script`, with `autoRun`
+ * (default false).
  */
 export async function startScriptedServer(
   script: Script,
@@ -166,6 +168,7 @@ export async function startScriptedServer(
     hostname: "127.0.0.1",
     port: 0,
     log: () => {},
+    env: () => undefined,
     ...serverOptions,
     createInterpreter: () => {
       const interpreter = new ScriptedInterpreter(script);
