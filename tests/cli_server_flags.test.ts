@@ -5,6 +5,7 @@
  */
 
 import { assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { StreamText } from "./helpers/stream_text.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -27,25 +28,24 @@ async function withServer(
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const stderr = new StreamText(child.stderr);
+  // Bounds the whole exchange: a server that stops answering is killed, so nothing waits forever.
   const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
   try {
-    let text = "";
-    while (!(/listening on http:\/\/\S+/.test(text) && /shown once\): \S+/.test(text))) {
-      const next = await reader.read();
-      if (next.done) throw new Error(`the server stopped; it printed: ${text}`);
-      text += next.value;
-    }
+    const text = await stderr.until(
+      (t) => /listening on http:\/\/\S+/.test(t) && /shown once\): \S+/.test(t),
+      60_000,
+    );
     await fn(/listening on (http:\/\/\S+)/.exec(text)![1], /shown once\): (\S+)/.exec(text)![1]);
     child.kill("SIGTERM");
     assertEquals((await child.status).code, 0);
-    while (!(await reader.read()).done) { /* the rest of stderr */ }
+    await stderr.rest();
   } finally {
     clearTimeout(timer);
     try {
       child.kill("SIGKILL");
     } catch { /* already gone */ }
-    await reader.cancel().catch(() => {});
+    await stderr.cancel();
     await child.status;
     await Deno.remove(home, { recursive: true });
   }

@@ -8,6 +8,7 @@
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 import { processesWith, waitUntil } from "./helpers/computer_helpers.ts";
+import { StreamText } from "./helpers/stream_text.ts";
 import { join } from "node:path";
 import { SandboxSession, withDenialNotes } from "../lib/sandbox/mod.ts";
 import {
@@ -307,30 +308,6 @@ except Exception as e: print("RESULT dns denied", e)
   },
 });
 
-async function readUntil(
-  reader: ReadableStreamDefaultReader<string>,
-  seen: { text: string },
-  pattern: RegExp,
-  ms = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pattern.test(seen.text)) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${pattern}; got: ${seen.text}`);
-    }
-    const { value, done } = await Promise.race([
-      reader.read(),
-      new Promise<{ value: undefined; done: true }>((r) =>
-        setTimeout(() => r({ value: undefined, done: true }), Math.max(1, deadline - Date.now()))
-      ),
-    ]);
-    if (done && !pattern.test(seen.text)) {
-      throw new Error(`stream ended before ${pattern}; got: ${seen.text}`);
-    }
-    if (value) seen.text += value;
-  }
-}
-
 Deno.test({
   name:
     "sandbox: a live python session keeps its state, stops with SIGINT to the inner process group",
@@ -354,22 +331,21 @@ Deno.test({
       stderr: "inherit",
     }).spawn();
     const stdin = child.stdin.getWriter();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const seen = { text: "" };
+    const out = new StreamText(child.stdout);
     const send = (s: string) => stdin.write(new TextEncoder().encode(s));
     try {
       await send("x = 41\n");
       await send("import time; print('sleeping', flush=True); time.sleep(60)\n");
-      await readUntil(reader, seen, /sleeping/);
+      await out.until(/sleeping/);
       const pgid = await session.processGroup(child.pid);
       assert(pgid !== child.pid, "the inner process group differs from the bwrap wrapper");
       Deno.kill(-pgid, "SIGINT");
-      await readUntil(reader, seen, /INTERRUPTED/);
+      await out.until(/INTERRUPTED/);
       await send("print('x+1 =', x + 1, flush=True)\n");
-      await readUntil(reader, seen, /x\+1 = 42/);
+      await out.until(/x\+1 = 42/);
     } finally {
       await stdin.close().catch(() => {});
-      await reader.cancel().catch(() => {});
+      await out.cancel();
       await child.status;
       await session.close();
       await fx.close();
@@ -398,15 +374,14 @@ Deno.test({
       stderr: "inherit",
     }).spawn();
     const stdin = child.stdin.getWriter();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const seen = { text: "" };
+    const out = new StreamText(child.stdout);
     try {
       await stdin.write(
         new TextEncoder().encode(
           `setsid nohup sleep ${marker} >/dev/null 2>&1 &\n(trap '' HUP TERM; exec sleep ${marker}) &\nsleep 0.2; echo started\n`,
         ),
       );
-      await readUntil(reader, seen, /started/);
+      await out.until(/started/);
       assert(
         await waitUntil(() => processesWith(marker).length >= 2),
         "background processes are running",
@@ -418,7 +393,7 @@ Deno.test({
       assertEquals(processesWith(marker), [], "no background process survives the session");
     } finally {
       await stdin.close().catch(() => {});
-      await reader.cancel().catch(() => {});
+      await out.cancel();
       await session.close();
       await fx.close();
     }

@@ -5,6 +5,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { StreamText } from "./helpers/stream_text.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -27,39 +28,14 @@ function serverCommand(args: string[], home: string): Deno.Command {
   });
 }
 
-/** Reads lines of a stream until `done` says so or `ms` pass. */
-async function readUntil(
-  stream: ReadableStream<Uint8Array>,
-  done: (text: string) => boolean,
-  ms: number,
-): Promise<{ text: string; reader: ReadableStreamDefaultReader<string> }> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const deadline = Date.now() + ms;
-  while (!done(text)) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), Math.max(1, deadline - Date.now()));
-    });
-    const next = await Promise.race([reader.read(), timeout]);
-    clearTimeout(timer);
-    if (next === "timeout") {
-      throw new Error(`timed out waiting for the server; it printed: ${text}`);
-    }
-    if (next.done) break;
-    text += next.value;
-  }
-  return { text, reader };
-}
-
 Deno.test("interpreter --server prints a token, requires it, and stops on SIGTERM", async () => {
   const home = await tempHome();
   const child = serverCommand(["--port", "0"], home).spawn();
   try {
-    const { text, reader } = await readUntil(
-      child.stderr,
+    const stderr = new StreamText(child.stderr);
+    const text = await stderr.until(
       (t) => /listening on http:\/\/\S+/.test(t) && /shown once\): \S+/.test(t),
-      60000,
+      60_000,
     );
     const url = /listening on (http:\/\/\S+)/.exec(text)![1];
     const token = /shown once\): (\S+)/.exec(text)![1];
@@ -78,7 +54,7 @@ Deno.test("interpreter --server prints a token, requires it, and stops on SIGTER
     const status = await child.status;
     assertEquals(status.code, 0);
     // Drain what is left so the streams close.
-    while (!(await reader.read()).done) { /* rest of stderr */ }
+    await stderr.rest();
     await child.stdout.cancel();
   } finally {
     try {
