@@ -8,8 +8,8 @@
  * @module
  */
 
-import { transform } from "sucrase";
-import { parse } from "acorn";
+import { transform } from "npm:sucrase@3.35.1";
+import { parse } from "npm:acorn@8.15.0";
 
 /** The global function the driver defines to receive active lines. */
 export const LINE_FUNCTION = "__interpreter_line";

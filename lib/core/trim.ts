@@ -17,7 +17,7 @@ let counter: TokenCounter | undefined;
 /** Loads the tokenizer (once). */
 export async function loadTokenizer(): Promise<TokenCounter> {
   if (!counter) {
-    const module = await import("gpt-tokenizer");
+    const module = await import("npm:gpt-tokenizer@^4.0.0");
     counter = (text: string) => module.countTokens(text);
   }
   return counter;

@@ -133,7 +133,7 @@ class HttpFailure extends Error {
   }
 }
 
-type OpenAIModule = typeof import("openai");
+type OpenAIModule = typeof import("npm:openai@^6.49.0");
 let openaiModule: Promise<OpenAIModule> | undefined;
 
 function sdkDetail(err: { error?: unknown; message: string }, status: number): string {
@@ -167,7 +167,7 @@ async function send(
     }
     return res;
   }
-  openaiModule ??= import("openai");
+  openaiModule ??= import("npm:openai@^6.49.0");
   const sdk = await openaiModule;
   // Every option is explicit so nothing is read from the environment (OPENAI_API_KEY,
   // OPENAI_ORG_ID...): a key or organisation must never go to another provider's server.

@@ -150,7 +150,7 @@ export async function parseProfile(
   if (cache && key in cache) data = cache[key];
   else {
     try {
-      data = isJson ? JSON.parse(text) : (await import("yaml")).parse(text);
+      data = isJson ? JSON.parse(text) : (await import("npm:yaml@^2.9.1")).parse(text);
     } catch (e) {
       const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
       throw new ProfileError(`${file}: not valid ${isJson ? "JSON" : "YAML"}: ${why}`);
