@@ -63,3 +63,25 @@ Deno.test("default profile: the permissions comment is true and its example pars
   assert(Array.isArray(p.write) && p.write.includes(cwd), "the working directory stays writable");
   assertStringIncludes(describePermissions(p, { cwd }), "net pypi.org, files.pythonhosted.org");
 });
+
+Deno.test("cli: `deno task start -- --version` prints the version (the task's -- is skipped)", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const home = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "start", "--", "--version"],
+      cwd: root,
+      env: { INTERPRETER_HOME: home, NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
+    const stdout = new TextDecoder().decode(out.stdout);
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertEquals(stdout.trim(), `interpreter ${config.version}`);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});

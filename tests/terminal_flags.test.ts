@@ -38,12 +38,25 @@ Deno.test("flags: negatable, grants, optional values and --", () => {
   assertEquals(a.flags.deny_read, ["~/.ssh"]);
   assertEquals(a.flags.allow_all, true);
   assertEquals(parseArgs(["--reset_profile"]).flags.reset_profile, "");
-  assertEquals(parseArgs(["--", "-y", "x"]).positional, ["-y", "x"]);
+  assertEquals(parseArgs(["-m", "x", "--", "-y", "z"]).positional, ["-y", "z"]);
+  assertEquals(parseArgs(["--", "--", "-y", "x"]).positional, ["-y", "x"]);
   assertEquals(parseArgs(["--json", "--timeout", "5", "--max_turns", "3"]).flags, {
     json: true,
     timeout: 5,
     max_turns: 3,
   });
+});
+
+Deno.test("flags: one leading -- (as `deno task start -- ...` passes it) is skipped", () => {
+  const a = parseArgs(["--", "-m", "ollama/llama3.1"]);
+  assertEquals(a.flags.model, "ollama/llama3.1");
+  assertEquals(a.positional, []);
+  assertEquals(parseArgs(["--", "--version"]).flags.version, true);
+  // Only one, only first: a later -- still ends the flags.
+  const b = parseArgs(["--", "-y", "--", "-m", "hi"]);
+  assertEquals(b.flags.auto_run, true);
+  assertEquals(b.flags.model, undefined);
+  assertEquals(b.positional, ["-m", "hi"]);
 });
 
 Deno.test("flags: bad input gives one clear line", () => {

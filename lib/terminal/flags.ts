@@ -472,11 +472,13 @@ function splitList(raw: string): string[] {
 /**
  * Parses the command line. Unknown flags and missing or malformed values throw
  * a {@link UsageError}. `--` ends the flags; everything after it is the message.
+ * One `--` as the very first argument is skipped: `deno task start -- -m x`
+ * passes it through literally (write `-- --` to start the message at once).
  */
 export function parseArgs(argv: string[]): ParsedArgs {
   const flags: ParsedArgs["flags"] = {};
   const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
+  for (let i = argv[0] === "--" ? 1 : 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") {
       positional.push(...argv.slice(i + 1));
