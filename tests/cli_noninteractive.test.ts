@@ -206,6 +206,128 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "cli: --json shows API errors, a missing key and limits as one LMC error chunk on stdout",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    const fake = startFakeOpenAI({
+      apiKey: "the-right-key-000000",
+      script: [{ toolCalls: [{ language: "shell", code: "echo one" }] }],
+    });
+    const errorChunks = (stdout: string) => {
+      const chunks = stdout.trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
+      return chunks.filter((c) => c.type === "error");
+    };
+    try {
+      await withHome(async (home) => {
+        const env = { OPENAI_API_KEY: "" };
+        // 401: exit 1, the stderr line, and the same message as a chunk on stdout.
+        const auth = await runCli([...model(fake.url), "--json", "hi"], { home, env });
+        assertEquals(auth.code, 1, auth.stderr);
+        assertStringIncludes(auth.stderr, "401");
+        const [authChunk, ...more] = errorChunks(auth.stdout);
+        assertEquals(more.length, 0, auth.stdout);
+        assertEquals(Object.keys(authChunk).sort(), ["content", "format", "role", "type"]);
+        assertEquals([authChunk.role, authChunk.format], ["server", "auth"]);
+        assertStringIncludes(authChunk.content, "401");
+        assert(!authChunk.content.includes("\n"), "one line");
+        assert(!auth.stdout.includes("sk-cli-test-key"), "the key is never printed");
+        // No key at all, before any request: the same shape.
+        const missing = await runCli(["-m", "gpt-4o", "--json", "hi"], { home, env });
+        assertEquals(missing.code, 1, missing.stderr);
+        assertStringIncludes(missing.stderr, "No API key");
+        const [missingChunk] = errorChunks(missing.stdout);
+        assertEquals([missingChunk.role, missingChunk.format], ["server", "missing_key"]);
+        assertStringIncludes(missingChunk.content, "OPENAI_API_KEY");
+        // The turn limit, reported by the engine: the same shape again.
+        const limit = await runCli(
+          [
+            "--api_base",
+            fake.url,
+            "-m",
+            "gpt-4o-mini",
+            "--api_key",
+            "the-right-key-000000",
+            "--json",
+            "-y",
+            "--max_turns",
+            "1",
+            "loop",
+          ],
+          { home, env },
+        );
+        assertEquals(limit.code, 4, limit.stderr);
+        const [limitChunk] = errorChunks(limit.stdout);
+        assertEquals(Object.keys(limitChunk).sort(), ["content", "format", "role", "type"]);
+        assertEquals([limitChunk.role, limitChunk.format], ["server", "max_turns"]);
+        assert(!limit.stdout.includes("the-right-key"), "the key is never printed");
+      });
+    } finally {
+      await fake.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "cli: a rejected key says where the key came from, never the key",
+  ignore: !HAS_COMPUTER,
+  fn: async () => {
+    const fake = startFakeOpenAI({ apiKey: "the-right-key-000000", script: [] });
+    const wrong = "sk-wrong-env-key-55555555";
+    try {
+      await withHome(async (home) => {
+        // -m gpt-4o --api_base URL with OPENAI_API_KEY set: that key is not sent to a custom server.
+        const env = await runCli(["-m", "gpt-4o", "--api_base", fake.url, "hi"], {
+          home,
+          env: { OPENAI_API_KEY: wrong },
+        });
+        assertEquals(env.code, 1, env.stderr);
+        assertEquals(env.stderr.trim().split("\n").length, 1, env.stderr);
+        assertStringIncludes(env.stderr, "No key was sent");
+        assertStringIncludes(env.stderr, "OPENAI_API_KEY is sent there only with -m openai/gpt-4o");
+        assert(!env.stderr.includes(wrong) && !env.stdout.includes(wrong), "the key is not shown");
+        // A wrong --api_key: named as the source.
+        const flag = await runCli([
+          "-m",
+          "gpt-4o",
+          "--api_base",
+          fake.url,
+          "--api_key",
+          wrong,
+          "hi",
+        ], {
+          home,
+          env: { OPENAI_API_KEY: "" },
+        });
+        assertEquals(flag.code, 1, flag.stderr);
+        assertStringIncludes(flag.stderr, "The key came from --api-key");
+        assert(
+          !flag.stderr.includes(wrong) && !flag.stdout.includes(wrong),
+          "the key is not shown",
+        );
+        // From a profile.
+        await Deno.mkdir(`${home}/config/profiles`, { recursive: true });
+        await Deno.writeTextFile(
+          `${home}/config/profiles/work.yaml`,
+          `llm:\n  model: gpt-4o\n  api_base: ${fake.url}\n  api_key: ${wrong}\n`,
+        );
+        const prof = await runCli(["--profile", "work", "hi"], {
+          home,
+          env: { OPENAI_API_KEY: "" },
+        });
+        assertEquals(prof.code, 1, prof.stderr);
+        assertStringIncludes(prof.stderr, "The key came from llm.api_key in profile work");
+        assert(
+          !prof.stderr.includes(wrong) && !prof.stdout.includes(wrong),
+          "the key is not shown",
+        );
+      });
+    } finally {
+      await fake.close();
+    }
+  },
+});
+
 Deno.test("cli: --profiles prints the folder and creates default.yaml; --reset_profile restores it", async () => {
   await withHome(async (home) => {
     const env = { DISPLAY: "", WAYLAND_DISPLAY: "" };

@@ -70,6 +70,35 @@ Deno.test("llm errors: a wrong key (401) says to check the key and never shows i
   assertEquals(requests, 1, "401 is not retried");
 });
 
+Deno.test("llm errors: a rejected key names where it came from, never the key", async () => {
+  const wrong = "sk-wrong-key-7777777777";
+  const env = (name: string) => name === "OPENAI_API_KEY" ? wrong : undefined;
+  // From the provider's variable.
+  const fromEnv = oneLine(
+    (await collect([{ text: "never" }], { apiKey: undefined, env }, { apiKey: "right" })).error,
+  );
+  assertStringIncludes(fromEnv, "The key came from OPENAI_API_KEY");
+  assert(!fromEnv.includes(wrong), fromEnv);
+  // Given by the caller, who says where it came from.
+  const given = oneLine(
+    (await collect([{ text: "never" }], { apiKey: wrong, apiKeySource: "--api-key", env }, {
+      apiKey: "right",
+    })).error,
+  );
+  assertStringIncludes(given, "The key came from --api-key");
+  assert(!given.includes(wrong), given);
+  // `gpt-4o` at a custom address: OPENAI_API_KEY is not sent there, and the message says so.
+  const custom = await collect([{ text: "never" }], { model: "gpt-4o", apiKey: undefined, env }, {
+    apiKey: "right",
+  });
+  const message = oneLine(custom.error);
+  assertEquals(custom.error!.kind, "auth");
+  assertStringIncludes(message, "No key was sent");
+  assertStringIncludes(message, "OPENAI_API_KEY is sent there only with -m openai/gpt-4o");
+  assertStringIncludes(message, "--api-key");
+  assert(!message.includes(wrong), message);
+});
+
 Deno.test("llm errors: an unknown model (404) names the model and the fix", async () => {
   const { error } = await collect([{
     status: 404,

@@ -591,6 +591,7 @@ export class Interpreter {
           tools: functions ? [executeTool(languages)] : undefined,
           apiBase: this.llm.apiBase,
           apiKey: this.llm.apiKey,
+          apiKeySource: this.llm.apiKeySource,
           apiVersion: this.llm.apiVersion,
           temperature: this.llm.temperature,
           maxTokens: this.llm.maxTokens ?? (anthropic ? maxTokens : undefined),

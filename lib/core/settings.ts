@@ -21,6 +21,8 @@ export interface LlmSettings {
   apiBase?: string;
   /** The key (otherwise read from the provider's environment variable). Never stored in messages. */
   apiKey?: string;
+  /** Where `apiKey` came from (`--api-key`, a profile...), named if the key is rejected. */
+  apiKeySource?: string;
   /** Azure API version. */
   apiVersion?: string;
   /** Sampling temperature (default 0: not sent). */

@@ -45,6 +45,12 @@ export interface CompletionRequest {
   /** Overrides the key from the environment. */
   apiKey?: string;
   /**
+   * Where `apiKey` came from, named when the key is rejected (the key itself
+   * never is), e.g. `--api-key` or `llm.api_key in profile work`; default
+   * "the apiKey option".
+   */
+  apiKeySource?: string;
+  /**
    * Reads the provider's environment variables (its key, Azure's base URL and
    * version); default `Deno.env.get`. Lets a caller, or a test, decide what
    * the environment holds without changing the process-wide one.
@@ -167,6 +173,8 @@ async function send(
     }
     return res;
   }
+  // A full specifier: the library must work without this repo's import map.
+  // deno-lint-ignore no-import-prefix
   openaiModule ??= import("npm:openai@^6.49.0");
   const sdk = await openaiModule;
   // Every option is explicit so nothing is read from the environment (OPENAI_API_KEY,
@@ -268,21 +276,42 @@ function keyHint(resolved: ResolvedModel): string {
   return vars.length ? `set ${vars[0]}` : "set the key";
 }
 
+/** What to check when the key is rejected: names where the key came from, never the key. */
+function rejectedKeyHint(resolved: ResolvedModel, req: CompletionRequest): string {
+  if (resolved.apiKey && resolved.keyVariable) {
+    return `The key came from ${resolved.keyVariable}: check it there, or pass --api-key.`;
+  }
+  if (resolved.apiKey) {
+    const variable = resolved.provider.keyEnv[0];
+    return `The key came from ${req.apiKeySource ?? "the apiKey option"}: check it${
+      variable ? ` (or leave it out to use ${variable})` : ""
+    }.`;
+  }
+  if (resolved.provider.name === "custom") {
+    const unsent = resolved.unsentKey
+      ? `; ${resolved.unsentKey.variable} is sent there only with -m ${resolved.unsentKey.provider}/${req.model}`
+      : "";
+    return `No key was sent (a custom --api-base gets no key from the environment${unsent}): ` +
+      `pass --api-key or set llm.api_key.`;
+  }
+  return `No key was sent: ${keyHint(resolved)} or pass --api-key.`;
+}
+
 function httpError(
   resolved: ResolvedModel,
-  name: string,
+  req: CompletionRequest,
   status: number,
   detail: string,
   retries: number,
 ): LlmError {
+  const name = req.model;
   const who = resolved.provider.name === "custom" ? resolved.apiBase : resolved.provider.name;
   const said = detail ? ` (${oneLine(detail)})` : "";
   if (status === 401 || status === 403) {
+    const verb = resolved.apiKey ? "The API key was rejected" : "The request was refused";
     return new LlmError(
       "auth",
-      `The API key was rejected by ${who} (${status})${said}. Check the key: ${
-        keyHint(resolved)
-      } or pass --api-key.`,
+      `${verb} by ${who} (${status})${said}. ${rejectedKeyHint(resolved, req)}`,
       { status },
     );
   }
@@ -396,7 +425,7 @@ export async function* streamCompletion(
       if (err instanceof HttpFailure) {
         retryHeaders = err.headers;
         detail = err.detail;
-        failure = httpError(resolved, req.model, err.status, detail, attempt);
+        failure = httpError(resolved, req, err.status, detail, attempt);
         const retriable = err.status === 429 && failure.message.includes("rate limiting") ||
           err.status >= 500 || err.status === 408;
         if (!retriable) throw failure;
@@ -428,7 +457,7 @@ export async function* streamCompletion(
     const limit = failure.kind === "connection" ? Math.min(1, maxRetries) : maxRetries;
     if (attempt >= limit || failure.kind === "timeout") {
       if (failure.kind === "rate_limit" || failure.kind === "server") {
-        throw httpError(resolved, req.model, failure.status!, detail, attempt);
+        throw httpError(resolved, req, failure.status!, detail, attempt);
       }
       throw failure;
     }

@@ -82,6 +82,14 @@ export interface ResolvedModel {
   apiBase: string;
   /** The key, when one was given or found in the environment. */
   apiKey?: string;
+  /** The environment variable the key was read from (unset when it was given). */
+  keyVariable?: string;
+  /**
+   * A set variable holding a key for the model's usual provider, not sent
+   * because `apiBase` names another server (`gpt-4o` at a custom address);
+   * `provider` is the prefix that would send it (`openai/gpt-4o`).
+   */
+  unsentKey?: { variable: string; provider: string };
 }
 
 /** Settings that affect resolution. */
@@ -120,6 +128,7 @@ export function resolveModel(name: string, options: ResolveOptions = {}): Resolv
   const prefix = slash > 0 ? name.slice(0, slash).toLowerCase() : "";
   let provider: ProviderInfo;
   let model: string;
+  let unsentKey: ResolvedModel["unsentKey"];
   if (prefix && PROVIDERS[prefix]) {
     provider = PROVIDERS[prefix];
     model = name.slice(slash + 1);
@@ -128,6 +137,9 @@ export function resolveModel(name: string, options: ResolveOptions = {}): Resolv
     // No key is read from the environment: a provider's key is never sent to an unnamed server.
     provider = { ...PROVIDERS.openai, name: "custom", needsKey: false, keyEnv: [] };
     model = name;
+    const usual = PROVIDERS[guessProvider(name)];
+    const variable = usual.keyEnv.find((v) => env(v));
+    if (variable) unsentKey = { variable, provider: usual.name };
   } else {
     provider = PROVIDERS[guessProvider(name)];
     model = name;
@@ -138,14 +150,19 @@ export function resolveModel(name: string, options: ResolveOptions = {}): Resolv
     apiBase = env("AZURE_API_BASE") ?? env("AZURE_OPENAI_ENDPOINT") ?? "";
   }
   let apiKey = options.apiKey;
+  let keyVariable: string | undefined;
   if (!apiKey) {
     for (const variable of provider.keyEnv) {
       const value = env(variable);
       if (value) {
         apiKey = value;
+        keyVariable = variable;
         break;
       }
     }
   }
-  return { provider, model, apiBase: apiBase.replace(/\/+$/, ""), apiKey };
+  const resolved: ResolvedModel = { provider, model, apiBase: apiBase.replace(/\/+$/, ""), apiKey };
+  if (keyVariable) resolved.keyVariable = keyVariable;
+  if (unsentKey && !options.apiKey) resolved.unsentKey = unsentKey;
+  return resolved;
 }

@@ -206,6 +206,9 @@ export async function runTurn(
       const text = e instanceof Error ? e.message : String(e);
       result = { ...classifyError(text), reported: true };
       renderer?.finish();
+      // --json readers see the failure on stdout too, shaped like the engine's limit chunks.
+      const kind = (e as { kind?: unknown } | null)?.kind;
+      io.json?.(errorChunk(typeof kind === "string" ? kind : "error", result.reason ?? text));
       io.note(`Error: ${text}`);
     }
   } finally {
@@ -270,6 +273,15 @@ async function approve(
     case "decline":
       return "decline";
   }
+}
+
+/**
+ * The LMC chunk a failure is reported as in --json mode, the shape the engine
+ * uses for its limits (`format: "max_turns"`): `format` is the model layer's
+ * error kind (`auth`, `rate_limit`, `missing_key`...) or `error`, `content` one line.
+ */
+export function errorChunk(format: string, message: string): LmcChunk {
+  return { role: "server", type: "error", format, content: message.split("\n")[0] };
 }
 
 /** Maps an engine error to an exit status: budget and turn limits are 4, the rest model/API errors. */

@@ -33,7 +33,7 @@ import { Renderer } from "./renderer.ts";
 import { LineInput } from "./input.ts";
 import { TtyInput } from "./tty_input.ts";
 import { formatUsd } from "./cost.ts";
-import { runTurn, type TurnIo } from "./chat.ts";
+import { errorChunk, runTurn, type TurnIo } from "./chat.ts";
 import { interpreterOptionsFromProfile } from "./settings.ts";
 import { runMagic } from "./magic.ts";
 import { findLocalServers } from "./local.ts";
@@ -239,6 +239,12 @@ async function runChat(
 
   const options: InterpreterOptions = interpreterOptionsFromProfile(profile, permissions);
   const apiKey = options.llm?.apiKey;
+  if (apiKey && options.llm) {
+    // Named (never the key) if the provider rejects it.
+    options.llm.apiKeySource = typeof flags.api_key === "string"
+      ? "--api-key"
+      : `llm.api_key in profile ${typeof flags.profile === "string" ? flags.profile : "default"}`;
+  }
   const store = new ConversationStore({ path: resumedPath, secrets: [apiKey] });
   const conversationHistory = profile.conversation_history !== false;
   const save = async (messages: LmcMessage[]) => {
@@ -294,6 +300,9 @@ async function runChat(
     if (!interactive) {
       const missingKey = await missingKeyNote(options.llm);
       if (missingKey) {
+        if (json) {
+          writeAll(Deno.stdout, JSON.stringify(errorChunk("missing_key", missingKey)) + "\n");
+        }
         writeAll(Deno.stderr, `interpreter: ${missingKey}\n`);
         return ExitCode.ModelError;
       }
