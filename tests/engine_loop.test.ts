@@ -637,6 +637,43 @@ Deno.test("engine: a provider key from the environment is redacted, even split a
   assertStringIncludes(JSON.stringify(messages), "[redacted]");
 });
 
+/** A stream with one execute call whose arguments are `args`, ending with `finish`. */
+function oneCallStream(id: string, args: string, finish: string): string {
+  return [
+    { tool_calls: [{ index: 0, id, function: { name: "execute", arguments: "" } }] },
+    { tool_calls: [{ index: 0, function: { arguments: args } }] },
+  ].map((delta) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`).join("") +
+    `data: ${
+      JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: finish }] })
+    }\n\ndata: [DONE]\n\n`;
+}
+
+Deno.test("engine: a call missing its final } in an answer that ended normally is repaired and run", async () => {
+  const sse = oneCallStream(
+    "call_trunc_1",
+    `{"language": "python", "code": "print('repaired')"`,
+    "tool_calls",
+  );
+  await withFake([{ sse }, { text: "done" }], {}, async (it, _fake, computer) => {
+    await it.chat("go");
+    assertEquals(computer.runs.map((r) => [r.language, r.code]), [["python", "print('repaired')"]]);
+  });
+});
+
+Deno.test("engine: the same call missing its } but cut by the token limit is not run", async () => {
+  const sse = oneCallStream(
+    "call_trunc_2",
+    `{"language": "python", "code": "print('repaired')"`,
+    "length",
+  );
+  await withFake([{ sse }, { text: "I will split it." }], {}, async (it, fake, computer) => {
+    await it.chat("go");
+    assertEquals(computer.runs.length, 0);
+    const tool = sent(fake, 1).find((m) => m.role === "tool");
+    assertStringIncludes(String(tool?.content), "token limit");
+  });
+});
+
 Deno.test("engine: a call cut off by the token limit is not run and the model is told why", async () => {
   const sse = [
     { tool_calls: [{ index: 0, id: "call_len_1", function: { name: "execute", arguments: "" } }] },

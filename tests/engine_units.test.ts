@@ -125,6 +125,47 @@ Deno.test("tool args: repairs of Open Interpreter's known hallucinations", () =>
   );
 });
 
+Deno.test("tool args: a call missing its closing brackets is closed when the answer ended normally", () => {
+  const langs = ["python", "shell"];
+  const ok = (language: string, code: string) => ({ ok: true as const, language, code });
+  const close = { languages: langs, closeTruncated: true };
+  const truncated = `{"language": "python", "code": "print('repaired')"`;
+  assertEquals(parseExecuteArgs("execute", truncated, close), ok("python", "print('repaired')"));
+  // The same text from a call cut off by the token limit is not repaired.
+  const cut = parseExecuteArgs("execute", truncated, { languages: langs });
+  assert(!cut.ok);
+  assertStringIncludes(cut.error, "valid JSON");
+  // An open string, a trailing comma, raw newlines, an unfinished escape, nested brackets.
+  assertEquals(
+    parseExecuteArgs("execute", '{"language": "shell", "code": "echo hi', close),
+    ok("shell", "echo hi"),
+  );
+  assertEquals(
+    parseExecuteArgs("execute", '{"language": "python", "code": "a = 1\nb = 2",', close),
+    ok("python", "a = 1\nb = 2"),
+  );
+  assertEquals(
+    parseExecuteArgs("execute", '{"language": "python", "code": "x\\', close),
+    ok("python", "x"),
+  );
+  assertEquals(
+    parseExecuteArgs("execute", '{"language": "python", "code": "1", "extra": [1, {"a": 2', close),
+    ok("python", "1"),
+  );
+  // Still ambiguous: no code, a key waiting for its value, a broken literal.
+  for (
+    const text of [
+      '{"language": "python"',
+      '{"language": "python", "code":',
+      '{"language": "python", "code": "1", "x": tru',
+      '{"language": "python", "co',
+    ]
+  ) {
+    const r = parseExecuteArgs("execute", text, close);
+    assert(!r.ok, text);
+  }
+});
+
 Deno.test("tool args: ambiguous or wrong calls become an error the model can act on", () => {
   const langs = ["python", "shell"];
   const missing = parseExecuteArgs("execute", '{"code":"ls"}', { languages: langs });

@@ -670,7 +670,11 @@ export class Interpreter {
     });
     for (const [index, call] of done.toolCalls.entries()) {
       const state = calls.get(index)!;
-      let args = parseExecuteArgs(call.name || "execute", call.arguments, { languages });
+      let args = parseExecuteArgs(call.name || "execute", call.arguments, {
+        languages,
+        // A call missing only its closing `}` is repaired, unless the token limit cut it.
+        closeTruncated: done.finishReason !== "length",
+      });
       if (!args.ok && done.finishReason === "length") {
         args = {
           ok: false,

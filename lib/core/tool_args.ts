@@ -3,8 +3,10 @@
  * the code as it is written) and once complete, repairing the mistakes models
  * make when the intent is unambiguous (reference §5 "Hallucination repairs"):
  * raw newlines inside JSON strings, a `functions.execute({...})` wrapper,
- * trailing `executeexecute`, unquoted keys, a call repeated twice, or a tool
- * named after its language with bare code as arguments.
+ * trailing `executeexecute`, unquoted keys, a call repeated twice, a tool
+ * named after its language with bare code as arguments, or (when the answer
+ * ended normally, not at the token limit) an object missing its closing
+ * quote and brackets.
  *
  * @module
  */
@@ -121,6 +123,44 @@ function firstObject(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Closes an object that stops before its end, as a partial-JSON parser would:
+ * an open string gets its quote (an unfinished escape is dropped), a trailing
+ * comma goes, open brackets are closed. Undefined when nothing is open or the
+ * end is ambiguous (a key waiting for its value).
+ */
+function closeTruncated(text: string): string | undefined {
+  const start = text.indexOf("{");
+  if (start < 0) return undefined;
+  let body = text.slice(start);
+  const open: string[] = [];
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (inString) {
+      if (ch === "\\") {
+        if (i + 1 >= body.length) body = body.slice(0, i);
+        i++;
+      } else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === "{") open.push("}");
+    else if (ch === "[") open.push("]");
+    else if (ch === "}" || ch === "]") {
+      if (open.pop() !== ch) return undefined;
+      if (open.length === 0) return undefined; // complete: not a truncation
+    }
+  }
+  if (open.length === 0) return undefined;
+  if (inString) body += '"';
+  else {
+    body = body.replace(/,?\s*$/, "");
+    if (/:\s*$/.test(body)) return undefined;
+  }
+  return body + open.reverse().join("");
+}
+
 function tryParse(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -129,7 +169,7 @@ function tryParse(text: string): unknown {
   }
 }
 
-function parseLoose(raw: string): Record<string, unknown> | undefined {
+function parseLoose(raw: string, closeOpen: boolean): Record<string, unknown> | undefined {
   let text = raw.trim();
   text = text.replace(/^`\n/, "").replace(/(execute)+$/, "").trim();
   const wrapped = /^(?:functions\.)?execute\s*\(([\s\S]*)\)\s*$/.exec(text);
@@ -141,6 +181,9 @@ function parseLoose(raw: string): Record<string, unknown> | undefined {
   candidates.push(
     escapeControlCharsInStrings(text).replace(/([{,]\s*)([A-Za-z_]\w*)\s*:/g, '$1"$2":'),
   );
+  // Last: the closing `}` (or quote) missing, e.g. {"language": "python", "code": "print(1)"
+  const closed = closeOpen ? closeTruncated(escapeControlCharsInStrings(text)) : undefined;
+  if (closed) candidates.push(closed);
   for (const candidate of candidates) {
     const value = tryParse(candidate);
     if (value && typeof value === "object" && !Array.isArray(value)) {
@@ -154,6 +197,13 @@ function parseLoose(raw: string): Record<string, unknown> | undefined {
 export interface ParseExecuteOptions {
   /** The languages this machine runs (a tool named after one, given bare code, is repaired). */
   languages?: readonly string[];
+  /**
+   * The answer ended normally, so arguments that stop before their closing
+   * quote or brackets were complete as the model meant them and are closed
+   * (default false). Never set it for a call cut off by the token limit: its
+   * code is incomplete and must not run.
+   */
+  closeTruncated?: boolean;
 }
 
 /** Reads complete `execute` arguments; `toolName` is the function the model called. */
@@ -176,7 +226,7 @@ export function parseExecuteArgs(
         `There is no tool named "${toolName}". Call the \`execute\` tool with \`language\` and \`code\` arguments.`,
     };
   }
-  const parsed = parseLoose(raw);
+  const parsed = parseLoose(raw, options.closeTruncated === true);
   if (parsed) {
     const code = parsed.code ?? parsed.source ?? parsed.script;
     const language = parsed.language ?? parsed.lang ?? namedLanguage;
