@@ -87,6 +87,44 @@ Deno.test("scanCode warns (not refuses) for computed paths and the workspace its
   assertEquals(scanCode("shell", "git push --force origin main", { cwd }).level, "warning");
 });
 
+Deno.test("scanCode sees through shell quoting, escapes, wrappers and paths in command words", () => {
+  const evasions = [
+    "r\\m -rf /",
+    "'r'm -rf /",
+    '"rm" -rf /',
+    "\\rm -rf /",
+    "command rm -rf /",
+    "command -p rm -rf /",
+    "env rm -rf /",
+    "env -i FOO=1 rm -rf /",
+    "/bin/rm -rf /",
+    "/usr/bin/rm -rf /",
+    "FOO=1 rm -rf /",
+    "nohup r\\m -rf / &",
+    "ls && 'rm' -rf '/'",
+  ];
+  for (const code of evasions) {
+    const r = scanCode("shell", code, { cwd });
+    assertEquals(r.level, "unsafe", `${code} -> ${JSON.stringify(r.reasons)}`);
+    assertEquals(r.reasons, ["line 1: deletes / recursively (outside the workspace)"], code);
+  }
+  // The line of the finding is the line of the command.
+  assertEquals(scanCode("shell", "echo ok\nr\\m -rf ~", { cwd }).reasons, [
+    "line 2: deletes ~ recursively (outside the workspace)",
+  ]);
+  // Other rules too, and command strings inside Python ("r\\m" is r\m for the shell).
+  assertEquals(scanCode("shell", "s\\udo apt-get install nmap", { cwd }).level, "unsafe");
+  assertEquals(scanCode("shell", "'mkfs'.ext4 /dev/sdb1", { cwd }).level, "unsafe");
+  assertEquals(
+    scanCode("python", 'import os\nos.system("r\\\\m -rf /")', { cwd }).reasons,
+    ["line 2: deletes / recursively (outside the workspace)"],
+  );
+  // Quoted text stays text: no finding for a string that only mentions the command.
+  for (const code of ["echo 'rm -rf /'", "git commit -m 'rm -rf /'", "printf '%s' \"r\\m\""]) {
+    assertEquals(scanCode("shell", code, { cwd }).level, "safe", code);
+  }
+});
+
 Deno.test("safetyDecision and parseSafeMode", () => {
   const unsafe = scanCode("shell", "rm -rf ~", { cwd });
   assertEquals(safetyDecision("off", unsafe).action, "run");

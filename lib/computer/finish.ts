@@ -22,6 +22,8 @@ export interface FinishedRun {
   stopped?: string;
   /** The permissions the code ran under. */
   permissions: Permissions;
+  /** The pid of the session process that ran it (as spawned): its sandbox's denials only. */
+  pid?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export function finishOutput(run: FinishedRun): string {
   // What the sandbox denied, and the flag that would allow it.
   return withDenialNotes(run.output, {
     permissions: run.permissions,
-    netDenials: takeNetDenialsFor(run.permissions),
+    netDenials: takeNetDenialsFor(run.permissions, { pid: run.pid }),
+    code: run.code,
   });
 }

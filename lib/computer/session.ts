@@ -630,6 +630,7 @@ export class Session {
       exitStatus: this.spec.persistent ? run.status : run.exited?.code,
       stopped: run.stopReason,
       permissions: run.settings.permissions,
+      pid: this.#child?.pid,
     });
     if (final.startsWith(model)) {
       run.feed.output(modelRest, "assistant");

@@ -146,6 +146,8 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     sandbox.closeSync();
     throw error;
   }
+  // The proxy's denials belong to the runs of this process (see finish.ts).
+  sandbox.attach(child.pid);
   // Without the sandbox nothing ends the code's own processes if this program is killed.
   const watchdog = sandbox.kind === "none" ? startWatchdog(child.pid, options.env) : undefined;
   // The sandbox (temp directory, network proxy) lives as long as the process.

@@ -23,6 +23,11 @@ export interface DenialContext {
   tmpDir?: string;
   /** Hosts the proxy refused during the run ({@linkcode SandboxSession.takeNetDenials}). */
   netDenials?: NetDenial[];
+  /**
+   * The code that ran: when an error says only "Permission denied", how the
+   * code uses the path (a `>` redirect, `open(…, "w")`…) tells a write from a read.
+   */
+  code?: string;
 }
 
 const NET_ERRORS =
@@ -74,56 +79,7 @@ export function denialNotes(output: string, context: DenialContext): string[] {
     );
   }
 
-  for (const line of output.split("\n")) {
-    const perm = /Permission denied|Operation not permitted|EACCES|EPERM/.test(line);
-    const rofs = /Read-only file system|EROFS/.test(line);
-    const missing = Array.isArray(p.read) && /No such file or directory|ENOENT/.test(line);
-    if (!perm && !rofs && !missing) continue;
-    const paths = [...line.matchAll(/(?:^|[\s'"`(:])(\/[^\s'"`:),]+)/g)].map((m) => m[1]);
-    for (const path of paths) {
-      const secret = matchesDeny(path, p.denyRead);
-      const program = p.denyRun.find((r) => r === path || path.endsWith("/" + r));
-      if (missing && !perm && !rofs) {
-        const reads = p.read as string[];
-        const visible = [
-          ...reads,
-          ...(Array.isArray(p.write) ? p.write : []),
-          ...SYSTEM_READ_PATHS,
-        ];
-        if (context.tmpDir) visible.push(context.tmpDir);
-        if (!visible.some((r) => isInside(path, r))) {
-          notes.add(
-            `Reading ${show(path)} is not allowed: reads are limited to ${
-              reads.map(show).join(", ") || "system files"
-            } (it looks missing from inside the sandbox). --allow-read=${path} would allow it.`,
-          );
-        }
-        continue;
-      }
-      if (program) {
-        notes.add(
-          `Running ${program} was denied (--deny-run=${program}); only the user can allow it, by dropping that deny.`,
-        );
-      } else if (secret) {
-        notes.add(
-          `${
-            show(path)
-          } is a protected path (secrets: --deny-read); the code may not read or change it. The user can allow it with --allow-read=${secret}.`,
-        );
-      } else if (rofs || perm) {
-        const writable = Array.isArray(p.write) ? p.write : [];
-        if (p.write === true || writable.some((w) => isInside(path, w))) continue;
-        const where = [...writable.map(show), "the session temp directory ($TMPDIR)"].join(", ");
-        notes.add(
-          `Writing ${
-            show(path)
-          } was denied by the sandbox: code may only write in ${where}. --allow-write=${
-            dirname(path)
-          } would allow it.`,
-        );
-      }
-    }
-  }
+  fileNotes(output, context, notes);
 
   if (Array.isArray(p.run) || p.run === false) {
     const missing = [
@@ -166,6 +122,198 @@ export function denialNotes(output: string, context: DenialContext): string[] {
     }
   }
   return [...notes];
+}
+
+/** What the failed operation on a path was, as far as the output (and the code) tell. */
+type Operation = "read" | "write" | "unknown";
+
+// Tools whose "Permission denied" can only come from reading (or listing) the path.
+const READ_TOOLS =
+  /^(?:cat|head|tail|less|more|grep|egrep|fgrep|rg|wc|sort|uniq|md5sum|sha\d*sum|b2sum|cksum|diff|cmp|strings|xxd|od|hexdump|base64|tac|nl|cut|ls|du|file|readlink|jq|source|\.)$/;
+// Tools whose "Permission denied" comes from changing the path.
+const WRITE_TOOLS = /^(?:touch|mkdir|rm|rmdir|mv|tee|ln|chmod|chown|chgrp|truncate|install|shred)$/;
+const READ_WORDS =
+  /cannot open .*for reading|cannot open directory|cannot read|can't open file|Can't open .*for reading|error reading|failed to read/i;
+const WRITE_WORDS =
+  /cannot (?:create|touch|remove|make directory|move|overwrite|write|open .*for writing)|failed to (?:create|write|remove|open .*for writing)|Can't open .*for writing|error writing/i;
+// In the code, next to a path: a shell redirect, a write mode, or a call that changes files.
+const WRITE_IN_CODE =
+  /(?:&?>>?|>\|)\s*$|['"]\+?[<>]?>['"]\s*,\s*$|['"]\+<['"]\s*,\s*$|\bwrite|\bappend|\btouch\b|\bmkdir|\brm\b|\bmv\b|\bcp\b|\btee\b|unlink|remove|rename|truncate|chmod|chown|symlink|\bln\b/i;
+
+// Right after the path: a write mode (`open(p, "w")`) or a changing method (`Path(p).write_text`).
+const WRITE_AFTER_PATH =
+  /^['"]?\s*,\s*['"][rwxabt]*[wax+]|^['"]?\)?\.\s*(?:write|unlink|mkdir|touch|rename|chmod|rmdir)/;
+
+/** `/proc/<pid>/root/x` (and `/proc/self/root/x`) is `/x` inside the sandbox. */
+function throughProc(path: string): string {
+  return path.replace(/^\/proc\/(?:\d+|self|thread-self)\/root(?=\/)/, "") || "/";
+}
+
+/**
+ * The absolute paths an error line is about. Source locations (bash's
+ * `cell.sh: line 1:`, perl's `at code.pl line 1.`, python's `File "x.py", line 3`,
+ * stack frames `x.ts:1:2`) name the interpreter's own script, not what was denied.
+ */
+function objectPaths(line: string): string[] {
+  const paths: string[] = [];
+  for (const m of line.matchAll(/(?:^|[\s'"`(:])(\/[^\s'"`:),]+)/g)) {
+    const after = line.slice((m.index ?? 0) + m[0].length);
+    if (/^(?::\s*line \d+|\s+line \d+|['"]?,\s*line \d+|:\d+)/.test(after)) continue;
+    if (m[1].startsWith("//")) continue; // part of a file:// URL
+    paths.push(m[1]);
+  }
+  return paths;
+}
+
+/** The operation an error line reports on `path`, from the message, the tool, then the code. */
+function operationOf(line: string, path: string, code: string | undefined): Operation {
+  if (READ_WORDS.test(line)) return "read";
+  if (WRITE_WORDS.test(line)) return "write";
+  const tool = line.match(/^([\w.+-]+):\s/)?.[1];
+  if (tool && READ_TOOLS.test(tool)) return "read";
+  if (tool && WRITE_TOOLS.test(tool)) return "write";
+  if (!code) return "unknown";
+  // The code line that names the path: a write construct before it (or a mode after it) means
+  // a write; a path named with none means a read. Not named (computed): unknown.
+  const names = [path, displayPath(path)];
+  for (const codeLine of code.split("\n")) {
+    for (const name of names) {
+      const at = codeLine.indexOf(name);
+      if (at < 0) continue;
+      const before = codeLine.slice(0, at).replace(/['"]$/, "");
+      const after = codeLine.slice(at + name.length, at + name.length + 40);
+      if (WRITE_IN_CODE.test(before) || WRITE_AFTER_PATH.test(after)) {
+        return "write";
+      }
+      return "read";
+    }
+  }
+  return "unknown";
+}
+
+/** Notes for the file errors in the output (permission denied, read-only, hidden paths). */
+function fileNotes(output: string, context: DenialContext, notes: Set<string>): void {
+  const p = context.permissions;
+  const show = (s: string) => displayPath(s);
+  const writable = Array.isArray(p.write) ? p.write : [];
+  const canWrite = (path: string) => p.write === true || writable.some((w) => isInside(path, w));
+  const writeArea = [...writable.map(show), "the session temp directory ($TMPDIR)"].join(", ");
+  const allowReadOf = (secret: string) =>
+    `Only the user can allow it: --allow-read=${secret} (or dropping it from --deny-read).`;
+
+  for (const line of output.split("\n")) {
+    const perm = /Permission denied|Operation not permitted|EACCES|EPERM/.test(line);
+    const rofs = /Read-only file system|EROFS/.test(line);
+    const missing = Array.isArray(p.read) && /No such file or directory|ENOENT/.test(line);
+    if (!perm && !rofs && !missing) continue;
+    const paths = objectPaths(line);
+    if (rofs && paths.length === 0) {
+      // perl's `die "...: $!"` and relative names: the kernel said "read-only", so it was a write.
+      // A name counts only if it looks like a file (a dot or a slash): not perl's "denied: $!".
+      const name = line.match(
+        /(?:^|:\s|['"])([\w-]*[./][\w.\/-]*)['"]?:\s*Read-only file system/,
+      )?.[1] ?? line.match(/Read-only file system:\s*['"]([^'"]+)['"]/)?.[1];
+      notes.add(
+        `Writing ${
+          name ?? "a file"
+        } was denied by the sandbox (read-only file system): code may only write in ${writeArea}. --allow-write=<its folder> would allow it.`,
+      );
+      continue;
+    }
+    for (const written of paths) {
+      const path = throughProc(written);
+      const shown = path === written ? show(path) : `${written} (that is ${show(path)})`;
+      const secret = matchesDeny(path, p.denyRead);
+      const program = p.denyRun.find((r) => r === path || path.endsWith("/" + r));
+      if (missing && !perm && !rofs) {
+        const reads = p.read as string[];
+        const visible = [...reads, ...writable, ...SYSTEM_READ_PATHS];
+        if (context.tmpDir) visible.push(context.tmpDir);
+        if (!visible.some((r) => isInside(path, r))) {
+          notes.add(
+            `Reading ${shown} is not allowed: reads are limited to ${
+              reads.map(show).join(", ") || "system files"
+            } (it looks missing from inside the sandbox). --allow-read=${path} would allow it.`,
+          );
+        }
+        continue;
+      }
+      if (program) {
+        notes.add(
+          `Running ${program} was denied (--deny-run=${program}); only the user can allow it, by dropping that deny.`,
+        );
+        continue;
+      }
+      const op: Operation = rofs ? "write" : operationOf(line, written, context.code);
+      if (secret) {
+        const where = `${show(secret)} is a protected secret path (the secret list or --deny-read)`;
+        if (op === "read") {
+          notes.add(`Reading ${shown} was denied: ${where}. ${allowReadOf(secret)}`);
+        } else if (op === "write") {
+          notes.add(
+            `Writing ${shown} was denied: ${where}, which code may neither read nor change. ${
+              allowReadOf(secret)
+            }${canWrite(path) ? "" : ` Writing there also needs --allow-write=${dirname(path)}.`}`,
+          );
+        } else {
+          notes.add(
+            `Access to ${shown} was denied: ${where}; the sandbox blocks reading and changing it (the error does not say which was tried). ${
+              allowReadOf(secret)
+            }`,
+          );
+        }
+        continue;
+      }
+      const protectedWrite = matchesDeny(path, p.denyWrite);
+      if (op === "write") {
+        if (protectedWrite) {
+          notes.add(
+            `Writing ${shown} was denied: ${
+              show(protectedWrite)
+            } is protected against writes (shell start-up files, git hooks and config, or --deny-write); only the user can lift that.`,
+          );
+        } else if (!canWrite(path)) {
+          notes.add(
+            `Writing ${shown} was denied by the sandbox: code may only write in ${writeArea}. --allow-write=${
+              dirname(path)
+            } would allow it.`,
+          );
+        }
+        continue;
+      }
+      const readable = p.read === true ||
+        (Array.isArray(p.read) &&
+          [...p.read, ...writable, ...SYSTEM_READ_PATHS].some((r) => isInside(path, r)));
+      if (op === "read") {
+        // Readable for the sandbox: the file's own permissions refused it, not the sandbox.
+        if (!readable) {
+          notes.add(
+            `Reading ${shown} was denied by the sandbox: reads are limited to ${
+              (p.read as string[]).map(show).join(", ") || "system files"
+            }. --allow-read=${path} would allow it.`,
+          );
+        }
+        continue;
+      }
+      // Unknown: say what the sandbox allows for each, without guessing which was tried.
+      if (canWrite(path) && readable) continue;
+      notes.add(
+        `Access to ${shown} was refused (the error does not say whether it was a read or a write). ${
+          readable
+            ? "The sandbox allows reading it, so a failed read comes from the file's own permissions"
+            : `Reading it needs --allow-read=${path}`
+        }; ${
+          canWrite(path)
+            ? "writing it is allowed"
+            : protectedWrite
+            ? `writing it is not (${show(protectedWrite)} is protected against writes)`
+            : `writing there is not allowed (code may only write in ${writeArea}; --allow-write=${
+              dirname(path)
+            } would allow it)`
+        }.`,
+      );
+    }
+  }
 }
 
 function describeNet(p: Permissions): string {

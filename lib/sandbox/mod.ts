@@ -48,6 +48,7 @@ export {
   sandboxSupportSync,
   SandboxUnavailableError,
   takeNetDenialsFor,
+  type TakeNetDenialsOptions,
   withDenoTmpDir,
   type WrappedCommand,
 } from "./sandbox.ts";

@@ -228,6 +228,148 @@ function lineOf(code: string, index: number): number {
 interface ShellView {
   text: string;
   at: number;
+  /** For a normalised copy: the code index of an index in `text` (its line's start). */
+  map?: (index: number) => number;
+}
+
+// Programs that run the command after them (with their own options first).
+const WRAPPERS = new Set(["command", "builtin", "exec", "nohup", "env", "nice", "time", "stdbuf"]);
+// Options of the wrappers that take a value (`env -u NAME`, `nice -n 5`, `exec -a name`).
+const WRAPPER_VALUE_OPTIONS = new Set(["-u", "-n", "-a", "-C", "-S", "-i0", "-o", "-e"]);
+const SHELL_OPERATORS = /[;&|()<>`]/;
+
+interface ShellToken {
+  /** `word`, or `sep` (spaces and operators, kept as written). */
+  kind: "word" | "sep";
+  raw: string;
+  /** A word without its quotes and escapes, as the shell passes it on. */
+  value: string;
+}
+
+/** Splits one line into words (quotes and escapes resolved) and separators. */
+function shellTokens(line: string): ShellToken[] {
+  const tokens: ShellToken[] = [];
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i];
+    if (/\s/.test(c) || SHELL_OPERATORS.test(c)) {
+      let j = i;
+      while (j < line.length && (/\s/.test(line[j]) || SHELL_OPERATORS.test(line[j]))) j++;
+      tokens.push({ kind: "sep", raw: line.slice(i, j), value: line.slice(i, j) });
+      i = j;
+      continue;
+    }
+    if (c === "#") {
+      // A comment: kept as written.
+      tokens.push({ kind: "sep", raw: line.slice(i), value: line.slice(i) });
+      break;
+    }
+    let value = "";
+    let j = i;
+    let closed = true;
+    while (j < line.length && !/\s/.test(line[j]) && !SHELL_OPERATORS.test(line[j])) {
+      const ch = line[j];
+      if (ch === "\\") {
+        value += line[j + 1] ?? "";
+        j += 2;
+      } else if (ch === "'" || ch === '"') {
+        const end = line.indexOf(ch, j + 1);
+        if (end < 0) {
+          closed = false;
+          break;
+        }
+        const inner = line.slice(j + 1, end);
+        value += ch === '"' ? inner.replace(/\\([\\$`"])/g, "$1") : inner;
+        j = end + 1;
+      } else {
+        value += ch;
+        j++;
+      }
+    }
+    if (!closed) {
+      tokens.push({ kind: "sep", raw: line.slice(i), value: line.slice(i) });
+      break;
+    }
+    const raw = line.slice(i, j);
+    // A quoted word holding spaces or operators stays as written: `echo "a; rm -rf /"` is text.
+    const plain = !/\s/.test(value) && !SHELL_OPERATORS.test(value);
+    tokens.push({ kind: "word", raw, value: plain ? value : raw });
+    i = j;
+  }
+  return tokens;
+}
+
+/**
+ * Shell code as the shell would run it, one line in, one line out: quotes and
+ * escapes removed from plain words (`r\m`, `'r'm`, `"rm"`, `\rm` read `rm`),
+ * wrappers in command position dropped (`command rm`, `env -i X=1 rm`,
+ * `nohup rm`), leading assignments dropped, and a command given by path
+ * shortened to its name (`/bin/rm` reads `rm`).
+ */
+export function normalizeShell(text: string): string {
+  return text.split("\n").map((line) => {
+    const tokens = shellTokens(line);
+    const out: string[] = [];
+    let commandPosition = true;
+    let wrapper = false;
+    let skipValue = false;
+    let dropSpace = false;
+    for (const t of tokens) {
+      if (t.kind === "sep") {
+        if (/[;&|(`]/.test(t.raw)) {
+          commandPosition = true;
+          wrapper = false;
+          skipValue = false;
+          dropSpace = false;
+        }
+        if (dropSpace && /^\s+$/.test(t.raw)) continue;
+        out.push(t.raw);
+        continue;
+      }
+      dropSpace = false;
+      let word = t.value;
+      if (commandPosition) {
+        if (skipValue) {
+          skipValue = false;
+          dropSpace = true;
+          continue;
+        }
+        if (wrapper && word.startsWith("-")) {
+          skipValue = WRAPPER_VALUE_OPTIONS.has(word);
+          dropSpace = true;
+          continue;
+        }
+        if (/^[A-Za-z_]\w*=/.test(word) || WRAPPERS.has(word)) {
+          wrapper ||= WRAPPERS.has(word);
+          dropSpace = true;
+          continue;
+        }
+        if (/^\.{0,2}\/(?:[^/\s]+\/)*[^/\s]+$/.test(word)) {
+          word = word.slice(word.lastIndexOf("/") + 1);
+        }
+        // `then rm`, `do rm`, `sudo rm`: the next word is a command too.
+        commandPosition = ["then", "do", "else", "sudo", "doas", "xargs", "!"].includes(word);
+        wrapper = false;
+      }
+      out.push(word);
+    }
+    return out.join("");
+  }).join("\n");
+}
+
+/** The view and its normalised copy (when that differs), both scanned. */
+function withNormalised(view: ShellView): ShellView[] {
+  const text = normalizeShell(view.text);
+  if (text === view.text) return [view];
+  const starts = [0];
+  for (let i = 0; i < view.text.length; i++) if (view.text[i] === "\n") starts.push(i + 1);
+  const map = (index: number) => {
+    while (index < text.length && /\s/.test(text[index])) index++;
+    let line = 0;
+    for (let i = 0; i < index && i < text.length; i++) if (text[i] === "\n") line++;
+    return view.at + (starts[line] ?? 0);
+  };
+  return [view, { text, at: view.at, map }];
 }
 
 /** String literals (and lists of them, joined) found in Python or JS code. */
@@ -238,7 +380,9 @@ function commandStrings(code: string): ShellView[] {
   for (const m of code.matchAll(literal)) {
     const raw = m[1];
     const q = raw.startsWith('"""') || raw.startsWith("'''") ? 3 : 1;
-    views.push({ text: raw.slice(q, raw.length - q).replace(/\\n/g, "\n"), at: m.index ?? 0 });
+    // The string's value: `"r\\m"` in Python is `r\m` for the shell, which runs `rm`.
+    const text = raw.slice(q, raw.length - q).replace(/\\n/g, "\n").replace(/\\(["'\\])/g, "$1");
+    views.push({ text, at: m.index ?? 0 });
   }
   // ["rm", "-rf", "/"] and ("rm", "-rf", "/"): the argv as one command line.
   const list = /[[(]\s*((?:(?:"[^"\n]*"|'[^'\n]*')\s*,\s*)+(?:"[^"\n]*"|'[^'\n]*'))\s*,?\s*[\])]/g;
@@ -273,7 +417,9 @@ function recursiveDeletes(
     const targets = (m[2] ?? "").trim().split(/\s+/).filter((t) => t && !t.startsWith("-"));
     for (const target of targets) {
       const path = expandTarget(target, cwd);
-      const at = view.at + (m.index ?? 0);
+      // Where `rm` itself is (the match starts with the separator before it, maybe a newline).
+      const index = (m.index ?? 0) + Math.max(0, m[0].search(/\brm\s/));
+      const at = view.map ? view.map(index) : view.at + index;
       if (path === null) {
         add({
           level: "warning",
@@ -389,12 +535,14 @@ export function scanCode(language: string, code: string, options: ScanOptions = 
     findings.push({ ...f, line });
   };
   const isShell = SHELLS.has(lang);
-  const views: ShellView[] = isShell ? [{ text: code, at: 0 }] : commandStrings(code);
+  const views: ShellView[] = (isShell ? [{ text: code, at: 0 }] : commandStrings(code))
+    .flatMap(withNormalised);
   for (const view of views) {
     for (const rule of SHELL_RULES) {
       const m = view.text.match(rule.test);
       if (m) {
-        add({ level: rule.level, reason: rule.reason }, view.at + (isShell ? m.index ?? 0 : 0));
+        const at = view.map ? view.map(m.index ?? 0) : view.at + (isShell ? m.index ?? 0 : 0);
+        add({ level: rule.level, reason: rule.reason }, at);
       }
     }
     recursiveDeletes(view, cwd, add);

@@ -143,6 +143,7 @@ export class SandboxSession {
   #privateDir: string;
   #proxy?: Proxy;
   #denials: NetDenial[] = [];
+  #pid?: number;
   #options: SandboxSessionOptions;
 
   private constructor(
@@ -225,6 +226,10 @@ export class SandboxSession {
       tmpDir: this.tmpDir,
     });
     if (this.kind === "none") return { argv, env: childEnv };
+    // Our own deno processes (the network relay, the JavaScript session) would otherwise check
+    // dl.deno.land for a new release at start (a fresh DENO_DIR each session): an access the
+    // user never asked for, refused by the proxy and reported to the model as the code's.
+    childEnv.DENO_NO_UPDATE_CHECK ??= "1";
     argv = withDenoTmpDir(argv, this.tmpDir);
     // Under a program list, the session's own runner must still start.
     const runner = p.run === true ? undefined : sessionRunner(argv[0], env.PATH);
@@ -300,6 +305,16 @@ export class SandboxSession {
   }
 
   /**
+   * Records the pid of the process spawned with {@linkcode SandboxSession.wrap}, so the
+   * denials of its runs can be found by it ({@linkcode takeNetDenialsFor}), even after
+   * the session closed (a one-shot run's process has exited by the time its output ends).
+   */
+  attach(pid: number): void {
+    this.#pid = pid;
+    byPid.set(pid, this);
+  }
+
+  /**
    * The host process-group id to signal to interrupt the sandboxed command
    * (`Deno.kill(-pgid, "SIGINT")`), given the pid of the spawned wrapper.
    * Under bubblewrap this is its namespace's init; otherwise the pid itself.
@@ -315,9 +330,20 @@ export class SandboxSession {
     return wrapperPid;
   }
 
+  /** Leaves the registries, keeping denials not taken yet for the run that caused them. */
+  #detach(): void {
+    live.delete(this);
+    if (this.#pid === undefined || byPid.get(this.#pid) !== this) return;
+    byPid.delete(this.#pid);
+    if (this.#denials.length === 0) return;
+    closedDenials.set(this.#pid, this.takeNetDenials());
+    // A bound: denials nobody asks for (a library user's own spawns) do not pile up.
+    while (closedDenials.size > 64) closedDenials.delete(closedDenials.keys().next().value!);
+  }
+
   /** Removes the temp directory and stops the proxy. */
   async close(): Promise<void> {
-    live.delete(this);
+    this.#detach();
     await this.#proxy?.close();
     await Deno.remove(this.tmpDir, { recursive: true }).catch(() => {});
     await Deno.chmod(join(this.#privateDir, "denied"), 0o600).catch(() => {});
@@ -326,7 +352,7 @@ export class SandboxSession {
 
   /** {@linkcode SandboxSession.close} without waiting (the proxy finishes closing in the background). */
   closeSync(): void {
-    live.delete(this);
+    this.#detach();
     this.#proxy?.close().catch(() => {});
     for (const dir of [this.tmpDir, this.#privateDir]) {
       try {
@@ -352,6 +378,10 @@ export function privateRoot(): string {
 
 /** Sessions not closed yet, to find the proxy denials of a run. */
 const live = new Set<SandboxSession>();
+/** Sessions by the pid of their process ({@linkcode SandboxSession.attach}). */
+const byPid = new Map<number, SandboxSession>();
+/** Denials of sessions that closed before their run's output was finished, by pid. */
+const closedDenials = new Map<number, NetDenial[]>();
 let unloadHooked = false;
 
 /** A program that ends without closing its sessions still removes their folders. */
@@ -363,12 +393,31 @@ function closeAllOnUnload(): void {
   });
 }
 
+/** Options for {@linkcode takeNetDenialsFor}. */
+export interface TakeNetDenialsOptions {
+  /**
+   * The pid of the session process the run used ({@linkcode SandboxSession.attach}):
+   * only that session's denials are taken (even once it closed).
+   */
+  pid?: number;
+}
+
 /**
- * Network accesses refused (and forgotten) for every open session that runs
- * under this very permissions object: the computer's output-finishing step
- * uses it when it knows the permissions but not the session.
+ * Network accesses refused (and forgotten) for the run's own session when
+ * `options.pid` names its process; without a pid, for every open session that
+ * runs under this very permissions object (other sessions' background
+ * processes included, so callers that know the pid should pass it).
  */
-export function takeNetDenialsFor(permissions: Permissions): NetDenial[] {
+export function takeNetDenialsFor(
+  permissions: Permissions,
+  options: TakeNetDenialsOptions = {},
+): NetDenial[] {
+  if (options.pid !== undefined) {
+    const closed = closedDenials.get(options.pid) ?? [];
+    closedDenials.delete(options.pid);
+    const session = byPid.get(options.pid);
+    return [...closed, ...(session?.takeNetDenials() ?? [])];
+  }
   return [...live].filter((s) => s.permissions === permissions).flatMap((s) => s.takeNetDenials());
 }
 
