@@ -21,22 +21,18 @@ import {
   profilesDir,
   resetProfile,
 } from "../profiles/mod.ts";
-import {
-  ConversationStore,
-  listConversations,
-  loadConversation,
-} from "../storage/conversations.ts";
+import type { ConversationStore } from "../storage/conversations.ts";
 import { appendHistory, loadHistory } from "../storage/history.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { type ParsedArgs, wrapWords } from "./flags.ts";
 import { Renderer } from "./renderer.ts";
-import { LineInput } from "./input.ts";
-import { TtyInput } from "./tty_input.ts";
+import type { LineInput } from "./input.ts";
 import { formatUsd } from "./cost.ts";
-import { errorChunk, runTurn, type TurnIo } from "./chat.ts";
+import type { TurnIo } from "./chat.ts";
 import { interpreterOptionsFromProfile } from "./settings.ts";
-import { runMagic } from "./magic.ts";
-import { findLocalServers } from "./local.ts";
+// Start-up: only what the first prompt needs is imported here. The line editor
+// (node:readline and node's streams), the turn loop, % commands, conversation
+// storage, the sandbox runtime and the engine load on demand (see runChat).
 
 /** Facts main.ts passes in. */
 export interface CliMeta {
@@ -117,7 +113,11 @@ async function resolvePermissions(
   profile: Profile,
   source: string,
 ): Promise<Permissions | undefined> {
-  const { permissionsFromProfile, permissionsFromFlags } = await import("../sandbox/mod.ts");
+  // The permission modules alone, not the sandbox barrel (its runtime is not needed yet).
+  const [{ permissionsFromProfile }, { permissionsFromFlags }] = await Promise.all([
+    import("../sandbox/profile.ts"),
+    import("../sandbox/flags.ts"),
+  ]);
   try {
     const base = permissionsFromProfile(profile.permissions, {
       where: `profile ${source}: permissions`,
@@ -172,6 +172,7 @@ async function readStdin(): Promise<string> {
 
 async function pickLocal(profile: Profile, input: LineInput | undefined): Promise<Profile> {
   if (getSetting(profile, "llm.api_base") && getSetting(profile, "llm.model")) return profile;
+  const { findLocalServers } = await import("./local.ts");
   const servers = await findLocalServers();
   const choices = servers.flatMap((s) => s.models.map((m) => ({ server: s, model: m })));
   if (choices.length === 0) {
@@ -217,11 +218,19 @@ async function runChat(
   const plain = flags.plain === true || profile.plain_text_display === true;
   const color = stdoutIsTerminal && !plain && !Deno.env.get("NO_COLOR");
   const history = interactive ? await loadHistory() : [];
-  const input = stdinIsTerminal ? new LineInput(history) : undefined;
+  // The line editor costs tens of milliseconds to load (node:readline, node's
+  // streams): the interactive chat draws its first prompt before loading it,
+  // unless a question comes first (--local, --conversations).
+  let input: LineInput | undefined;
+  const loadInput = async (): Promise<LineInput> => {
+    const { LineInput } = await import("./input.ts");
+    return input ??= new LineInput(history);
+  };
+  if (stdinIsTerminal && (!interactive || flags.local || flags.conversations)) await loadInput();
   // Standard input is a pipe: approvals are asked on the terminal, if there is one.
-  const tty = input || profile.auto_run === true
+  const tty = stdinIsTerminal || profile.auto_run === true
     ? undefined
-    : TtyInput.open({ echoCode: !stdoutIsTerminal || json });
+    : (await import("./tty_input.ts")).TtyInput.open({ echoCode: !stdoutIsTerminal || json });
   if (flags.local) profile = await pickLocal(profile, input);
 
   let resumed: LmcMessage[] | undefined;
@@ -245,6 +254,7 @@ async function runChat(
       ? "--api-key"
       : `llm.api_key in profile ${typeof flags.profile === "string" ? flags.profile : "default"}`;
   }
+  const { ConversationStore } = await import("../storage/conversations.ts");
   const store = new ConversationStore({ path: resumedPath, secrets: [apiKey] });
   const conversationHistory = profile.conversation_history !== false;
   const save = async (messages: LmcMessage[]) => {
@@ -301,11 +311,13 @@ async function runChat(
       const missingKey = await missingKeyNote(options.llm);
       if (missingKey) {
         if (json) {
+          const { errorChunk } = await import("./chat.ts");
           writeAll(Deno.stdout, JSON.stringify(errorChunk("missing_key", missingKey)) + "\n");
         }
         writeAll(Deno.stderr, `interpreter: ${missingKey}\n`);
         return ExitCode.ModelError;
       }
+      const { runTurn } = await import("./chat.ts");
       const result = await runTurn(await getEngine(), message, io);
       if (result.status !== ExitCode.Ok && result.reason && !result.reported) {
         writeAll(Deno.stderr, `interpreter: ${result.reason}\n`);
@@ -313,7 +325,7 @@ async function runChat(
       return result.status;
     }
     if (resumed && renderer) replay(resumed, renderer);
-    return await interactiveLoop(getEngine, input!, renderer!, io, {
+    return await interactiveLoop(getEngine, loadInput, renderer!, io, {
       llm: options.llm,
       history,
       store,
@@ -321,9 +333,11 @@ async function runChat(
       profile,
       permissions,
       autoRun: options.autoRun ?? false,
+      promptEarly: input === undefined,
     });
   } finally {
     tty?.close();
+    if (interactive && !input) restoreTerminal();
     if (enginePromise) await endSessions(await enginePromise);
   }
 }
@@ -338,6 +352,7 @@ async function endSessions(engine: Engine): Promise<void> {
 async function pickConversation(
   input: LineInput,
 ): Promise<{ path: string; messages: LmcMessage[] } | undefined> {
+  const { listConversations, loadConversation } = await import("../storage/conversations.ts");
   const list = await listConversations();
   if (list.length === 0) {
     console.log("No saved conversations yet.");
@@ -378,11 +393,13 @@ interface LoopContext {
   profile: Profile;
   permissions: Permissions | undefined;
   autoRun: boolean;
+  /** True when the line editor is not loaded yet (nothing was asked before the prompt). */
+  promptEarly: boolean;
 }
 
 async function interactiveLoop(
   getEngine: () => Promise<Engine>,
-  input: LineInput,
+  loadInput: () => Promise<LineInput>,
   renderer: Renderer,
   io: TurnIo,
   ctx: LoopContext,
@@ -398,11 +415,15 @@ async function interactiveLoop(
     s.gray,
   );
   if (ctx.permissions) {
-    const { describePermissions } = await import("../sandbox/mod.ts");
+    const { describePermissions } = await import("../sandbox/describe.ts");
     say(describePermissions(ctx.permissions), s.gray);
   }
   const missingKey = await missingKeyNote(ctx.llm);
   if (missingKey) say(missingKey, s.yellow);
+  if (ctx.promptEarly) drawFirstPrompt(s.bold("> "));
+  const input = await loadInput();
+  io.input = input;
+  const { runTurn } = await import("./chat.ts");
   let verbose = ctx.profile.verbose === true;
   for (;;) {
     const reading = input.read(s.bold("> "));
@@ -420,6 +441,7 @@ async function interactiveLoop(
     await appendHistory(text, ctx.history).catch(() => {});
     if (text.startsWith("%")) {
       try {
+        const { runMagic } = await import("./magic.ts");
         await runMagic(text, {
           get messages() {
             return engine.messages;
@@ -467,6 +489,31 @@ async function interactiveLoop(
     }
     await runTurn(engine, text, io);
   }
+}
+
+/**
+ * Draws the first prompt before the line editor has loaded. The terminal goes
+ * to raw mode at once, as readline would set it: keys typed meanwhile are not
+ * echoed and Ctrl-C stays a key; they wait in the terminal until readline
+ * reads them, after it draws the same prompt again over this one (at column
+ * 0, erasing the line). Nothing is drawn where readline would not redraw
+ * (TERM=dumb, or output that is not a terminal).
+ */
+function drawFirstPrompt(prompt: string): void {
+  if (!Deno.stdout.isTerminal() || Deno.env.get("TERM") === "dumb") return;
+  try {
+    Deno.stdin.setRaw(true);
+  } catch {
+    return; // not a terminal after all: readline draws the prompt
+  }
+  writeAll(Deno.stdout, prompt);
+}
+
+/** Leaves raw mode if the program ends before the line editor took over. */
+function restoreTerminal(): void {
+  try {
+    Deno.stdin.setRaw(false);
+  } catch { /* not a terminal */ }
 }
 
 function terminalColumns(): number {
