@@ -18,7 +18,6 @@ let counter: TokenCounter | undefined;
 export async function loadTokenizer(): Promise<TokenCounter> {
   if (!counter) {
     // A full specifier: the library must work without this repo's import map.
-    // deno-lint-ignore no-import-prefix
     const module = await import("npm:gpt-tokenizer@^4.0.0");
     counter = (text: string) => module.countTokens(text);
   }

@@ -174,7 +174,6 @@ async function send(
     return res;
   }
   // A full specifier: the library must work without this repo's import map.
-  // deno-lint-ignore no-import-prefix
   openaiModule ??= import("npm:openai@^6.49.0");
   const sdk = await openaiModule;
   // Every option is explicit so nothing is read from the environment (OPENAI_API_KEY,
