@@ -10,8 +10,8 @@
 import { dirname, join } from "node:path";
 import { Computer } from "../lib/computer/mod.ts";
 import { displayPath } from "../lib/sandbox/paths.ts";
-import { SandboxSession } from "../lib/sandbox/mod.ts";
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { allowAll, denialNotes, SandboxSession } from "../lib/sandbox/mod.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
 import {
   fixturePermissions,
@@ -164,6 +164,15 @@ Deno.test({
       );
       assertEquals(notesOf(unknown), [e.unknownSecret(displayPath(fx.secretFile))], unknown);
 
+      // Named only in an assignment: what happens to it is not on that line, so still unknown.
+      const planted = join(dirname(fx.secretFile), "planted.txt");
+      const assigned = await run(
+        computer,
+        "python",
+        `p = ${JSON.stringify(planted)}\nf = open(p, "a")`,
+      );
+      assertEquals(notesOf(assigned), [e.unknownSecret(displayPath(planted))], assigned);
+
       assertEquals(await run(computer, "python", "print('ok')"), "ok\n");
     });
   },
@@ -274,4 +283,59 @@ Deno.test({
       await fx.close();
     }
   },
+});
+
+Deno.test("denialNotes: the audit's lines give the exact notes (no bwrap needed)", () => {
+  const work = "/tmp/den-unit/work";
+  const secret = "/tmp/den-unit/home/.ssh";
+  const permissions = {
+    ...allowAll(),
+    write: [work],
+    denyRead: [secret],
+    denyWrite: [`${work}/.git/hooks`],
+  };
+  const area = `${work}, the session temp directory ($TMPDIR)`;
+  const notes = (output: string, code?: string) => denialNotes(output, { permissions, code });
+  // bash's own script in the prefix, and a write outside.
+  assertEquals(
+    notes(
+      "/tmp/interpreter-shell-d9d70f6e3bfb84c4/cell.sh: line 1: /tmp/den-unit/out.txt: Read-only file system",
+    ),
+    [
+      `Writing /tmp/den-unit/out.txt was denied by the sandbox: code may only write in ${area}. --allow-write=/tmp/den-unit would allow it.`,
+    ],
+  );
+  // perl's script in the suffix: no path of ours, one honest write note.
+  assertEquals(
+    notes(
+      "denied: Read-only file system at /tmp/interpreter-perl-a7b59dec5b1bdfe9/code.pl line 1.",
+    ),
+    [
+      `Writing a file was denied by the sandbox (read-only file system): code may only write in ${area}. --allow-write=<its folder> would allow it.`,
+    ],
+  );
+  // A read through /proc/1/root is a read of the secret.
+  assertEquals(notes(`cat: /proc/1/root${secret}/id_rsa: Permission denied`), [
+    `Reading /proc/1/root${secret}/id_rsa (that is ${secret}/id_rsa) was denied: ${secret} is a protected secret path (the secret list or --deny-read). Only the user can allow it: --allow-read=${secret} (or dropping it from --deny-read).`,
+  ]);
+  // The file's own permissions on a readable path: not the sandbox, no note.
+  assertEquals(notes("cat: /etc/shadow: Permission denied"), []);
+  assertEquals(notes(`touch: cannot touch '${work}/ro.txt': Permission denied`), []);
+  // A protected (deny-write) path written: says so, with no --allow-write suggestion.
+  assertEquals(
+    notes(
+      `/tmp/interpreter-shell-1/cell.sh: line 1: ${work}/.git/hooks/pre-commit: Read-only file system`,
+    ),
+    [
+      `Writing ${work}/.git/hooks/pre-commit was denied: ${work}/.git/hooks is protected against writes (shell start-up files, git hooks and config, or --deny-write); only the user can lift that.`,
+    ],
+  );
+  // Python names no tool: the code decides (a write mode after the path).
+  const pyErr = `PermissionError: [Errno 13] Permission denied: '${secret}/id_rsa'`;
+  assertEquals(notes(pyErr, `open("${secret}/id_rsa", "a").write("x")`).length, 1);
+  assertStringIncludes(notes(pyErr, `open("${secret}/id_rsa", "a").write("x")`)[0], "Writing ");
+  assertStringIncludes(notes(pyErr, `print(open("${secret}/id_rsa").read())`)[0], "Reading ");
+  assertStringIncludes(notes(pyErr, "open(computed())")[0], "does not say which");
+  // Under -A nothing is a sandbox denial.
+  assertEquals(denialNotes(pyErr, { permissions: allowAll() }), []);
 });

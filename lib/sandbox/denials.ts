@@ -185,6 +185,8 @@ function operationOf(line: string, path: string, code: string | undefined): Oper
       if (WRITE_IN_CODE.test(before) || WRITE_AFTER_PATH.test(after)) {
         return "write";
       }
+      // `p = "/x"` only names it; what is done with `p` is on another line: look on.
+      if (/^\s*(?:(?:const|let|var|my|local|export)\s+)?\$?[\w.]+\s*:?=\s*$/.test(before)) continue;
       return "read";
     }
   }
