@@ -50,7 +50,7 @@ export async function ensureDefaultProfile(where: ProfileLocation = {}): Promise
   const dir = where.dir ?? profilesDir();
   const path = join(dir, "default.yaml");
   try {
-    await Deno.stat(path);
+    Deno.statSync(path); // sync: see findProfile
   } catch {
     await Deno.mkdir(dir, { recursive: true });
     await Deno.writeTextFile(path, await readBundledProfile("default"), { createNew: true })
@@ -84,9 +84,11 @@ export async function resetProfile(
   return path;
 }
 
-async function exists(path: string): Promise<boolean> {
+// Start-up looks up and reads small files synchronously: each async file call
+// is a round trip through Deno's thread pool, several times the cost of the call.
+function exists(path: string): boolean {
   try {
-    return (await Deno.stat(path)).isFile;
+    return Deno.statSync(path).isFile;
   } catch {
     return false;
   }
@@ -102,7 +104,7 @@ export async function findProfile(
   where: ProfileLocation = {},
 ): Promise<{ path: string; text: string }> {
   const looksLikePath = nameOrPath.includes("/") || nameOrPath.includes("\\");
-  if (looksLikePath || (await exists(nameOrPath) && /\.(ya?ml|json)$/.test(nameOrPath))) {
+  if (looksLikePath || (/\.(ya?ml|json)$/.test(nameOrPath) && exists(nameOrPath))) {
     try {
       return { path: nameOrPath, text: await Deno.readTextFile(nameOrPath) };
     } catch {
@@ -114,7 +116,7 @@ export async function findProfile(
     const candidate of [nameOrPath, `${nameOrPath}.yaml`, `${nameOrPath}.yml`, `${nameOrPath}.json`]
   ) {
     const path = join(dir, candidate);
-    if (await exists(path)) return { path, text: await Deno.readTextFile(path) };
+    if (exists(path)) return { path, text: Deno.readTextFileSync(path) };
   }
   const base = nameOrPath.replace(/\.ya?ml$/, "");
   if (BUNDLED_PROFILES.includes(base)) {
@@ -146,7 +148,7 @@ export async function parseProfile(
   let data: unknown;
   const isJson = file.endsWith(".json");
   const key = hashText(text);
-  const cache = isJson ? undefined : await readCache(cacheFile);
+  const cache = isJson ? undefined : readCache(cacheFile);
   if (cache && key in cache) data = cache[key];
   else {
     try {
@@ -173,9 +175,9 @@ function hashText(text: string): string {
   return `${(h >>> 0).toString(16)}-${text.length}`;
 }
 
-async function readCache(cacheFile: string): Promise<ParsedCache> {
+function readCache(cacheFile: string): ParsedCache {
   try {
-    const data = JSON.parse(await Deno.readTextFile(cacheFile));
+    const data = JSON.parse(Deno.readTextFileSync(cacheFile));
     return data && typeof data === "object" && !Array.isArray(data) ? data : {};
   } catch {
     return {};

@@ -20,12 +20,13 @@ export function historyPath(): string {
 }
 
 /** Past inputs, oldest first. A missing or damaged file gives what can be read. */
-export async function loadHistory(path: string = historyPath()): Promise<string[]> {
+export function loadHistory(path: string = historyPath()): Promise<string[]> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    // Sync: read once before the first prompt, where an async call's thread-pool round trip shows.
+    text = Deno.readTextFileSync(path);
   } catch {
-    return [];
+    return Promise.resolve([]);
   }
   const out: string[] = [];
   for (const line of text.split("\n")) {
@@ -35,7 +36,7 @@ export async function loadHistory(path: string = historyPath()): Promise<string[
       if (typeof v === "string") out.push(v);
     } catch { /* skip a damaged line */ }
   }
-  return out.slice(-HISTORY_LIMIT);
+  return Promise.resolve(out.slice(-HISTORY_LIMIT));
 }
 
 /** Adds one input to the history (skips blanks and a repeat of the last entry). */
