@@ -418,3 +418,158 @@ Deno.test({
     }
   },
 });
+
+/** Runs `tmux <args>` on the session's server; returns stdout. */
+async function tmuxCommand(term: TmuxSession, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command("tmux", {
+    args: ["-L", term.socket, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test({
+  name: "tmux: --plain writes no escape codes and no frames; code, output and approval work",
+  ignore,
+  fn: async () => {
+    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
+    const raw = `${home}/pane.raw`;
+    try {
+      await session(
+        CODE_THEN_TEXT("print(6 * 7)", "The answer is **42**."),
+        async ({ term, fake }) => {
+          // Everything the program writes to the terminal, byte for byte.
+          await tmuxCommand(term, "pipe-pane", "-o", "-t", "main", `cat >> '${raw}'`);
+          await term.line("what is 6 times 7?");
+          await term.waitFor("Would you like to run this code? (y/n/e/a)");
+          await term.line("y");
+          await term.waitFor("tokens in");
+          const screen = await term.waitFor(/^>\s*$/m);
+          assertStringIncludes(screen, "print(6 * 7)");
+          assertStringIncludes(screen, "\n42\n");
+          assertStringIncludes(screen, "The answer is **42**.");
+          assertStringIncludes(JSON.stringify(fake.requests[1].messages), "42");
+          for (const frame of ["┌", "│", "└", "─"]) {
+            assert(!screen.includes(frame), `no frame drawing (${frame}) in --plain`);
+          }
+          await tmuxCommand(term, "pipe-pane", "-t", "main"); // stop recording
+          const bytes = await Deno.readTextFile(raw);
+          assertStringIncludes(bytes, "print(6 * 7)");
+          const ESC = "\x1b";
+          assert(!new RegExp(`${ESC}\\[[0-9;]*m`).test(bytes), "no colours or styles");
+          // What remains once the line editor's own moves (node:readline redrawing the prompt:
+          // column, erase-below) and Deno's start-up progress-line clear are taken out: no escapes.
+          const ours = bytes.replaceAll("\x1b[0G\x1b[2K\x1b[J", "")
+            .replace(new RegExp(`${ESC}\\[\\d*G|${ESC}\\[0?J`, "g"), "");
+          assert(!ours.includes("\x1b"), `an escape code in --plain: ${JSON.stringify(ours)}`);
+        },
+        { args: ["--plain"], home },
+      );
+    } finally {
+      await removeDir(home);
+    }
+  },
+});
+
+Deno.test({
+  name: "tmux: narrowing the terminal mid-answer re-wraps the text with no duplicated lines",
+  ignore: !TMUX,
+  fn: async () => {
+    const lines = Array.from(
+      { length: 24 },
+      (_, i) => `Line ${i + 1} of a streamed answer, long enough to fill most of a wide row.`,
+    );
+    const text = lines.join("\n");
+    // Held mid-line (the live row then shows 65 columns of line 12) until the window is resized.
+    const cut = text.indexOf("Line 12") + 65;
+    let release!: () => void;
+    const resized = new Promise<void>((resolve) => release = resolve);
+    const sse = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const pieces = (s: string) => s.match(/[\s\S]{1,9}/g) ?? [];
+    const encoder = new TextEncoder();
+    const answer = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        await req.body?.cancel();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const body = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            const send = (s: string) => controller.enqueue(encoder.encode(s));
+            const tick = () => new Promise((r) => timer = setTimeout(r, 5));
+            send(sse({ role: "assistant", content: "" }));
+            for (const p of pieces(text.slice(0, cut))) {
+              send(sse({ content: p }));
+              await tick();
+            }
+            // Bounded: the test resizes within seconds; 20 s at most.
+            await Promise.race([resized, new Promise((r) => timer = setTimeout(r, 20_000))]);
+            for (const p of pieces(text.slice(cut))) {
+              send(sse({ content: p }));
+              await tick();
+            }
+            send(sse({}, "stop"));
+            send("data: [DONE]\n\n");
+            controller.close();
+          },
+          cancel() {
+            clearTimeout(timer);
+          },
+        });
+        return new Response(body, { headers: { "content-type": "text/event-stream" } });
+      },
+    );
+    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
+    const term = await TmuxSession.start({
+      command: cliCommand([
+        "--api_base",
+        `http://127.0.0.1:${answer.addr.port}/v1`,
+        "--model",
+        "gpt-4o-mini",
+        "--api_key",
+        "sk-x-0123456789",
+      ]),
+      env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "" },
+      cwd: home,
+      width: 100,
+      height: 20,
+    });
+    try {
+      await term.waitFor(/^>\s*$/m);
+      await term.line("go");
+      // The live row holds the unfinished line 12 (65 columns) when the window narrows.
+      await term.waitFor(text.slice(text.indexOf("Line 12"), cut));
+      await tmuxCommand(term, "resize-window", "-t", "main", "-x", "30");
+      release();
+      await term.waitFor("tokens in");
+      const screen = await term.waitFor(/^>\s*$/m);
+      assertEquals(
+        (await tmuxCommand(term, "display", "-p", "-t", "main", "#{pane_width}")).trim(),
+        "30",
+      );
+      // Joined rows: the answer is exactly its lines, each once, no fragments of the live row.
+      const start = screen.indexOf("> go\n") + "> go\n".length;
+      const shown = screen.slice(start, screen.indexOf("tokens in")).split("\n").slice(0, -1);
+      assertEquals(shown, lines);
+      // Re-wrapped: no row is wider than the terminal and a long line now takes several rows.
+      const rows = await tmuxCommand(term, "capture-pane", "-p", "-S", "-", "-t", "main");
+      for (const row of rows.split("\n")) assert(row.length <= 30, `row too wide: ${row}`);
+      const last = lines[lines.length - 1];
+      // (tmux drops the trailing spaces of each row.)
+      assertStringIncludes(
+        rows,
+        `${last.slice(0, 30).trimEnd()}\n${last.slice(30, 60).trimEnd()}\n${last.slice(60)}\n`,
+      );
+      // Still running: Ctrl-D ends it normally.
+      await term.keys("C-d");
+      assertEquals(await term.waitForExit(10_000), 0);
+    } finally {
+      release();
+      await term.close();
+      await answer.shutdown();
+      await removeDir(home);
+    }
+  },
+});

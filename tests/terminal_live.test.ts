@@ -78,6 +78,27 @@ Deno.test("render: a \\r progress bar redraws the live row in place and never gr
   assertEquals(settled.trim(), "step 2000");
 });
 
+Deno.test("render: after the terminal narrows, clearing the live row erases the rows it wrapped onto", () => {
+  let out = "";
+  let columns = 100;
+  const r = new Renderer({ write: (s) => void (out += s), columns: () => columns }, {
+    color: false,
+    live: true,
+  });
+  const text = (content: string): LmcChunk => ({ role: "assistant", type: "message", content });
+  r.chunk({ role: "assistant", type: "message", start: true });
+  r.chunk(text("x".repeat(65))); // the live row: 65 columns, one row at 100
+  out = "";
+  columns = 30; // a reflowing terminal now shows it on 3 rows, the cursor on the last
+  r.chunk(text("y"));
+  assert(out.startsWith("\r\x1b[2A\x1b[J"), JSON.stringify(out));
+  out = "";
+  r.chunk(text("\n")); // committed: the live row (29 columns now) fits, a plain clear suffices
+  assert(out.startsWith("\r\x1b[2K"), JSON.stringify(out));
+  assert(!out.includes("\x1b[2A"));
+  r.finish();
+});
+
 Deno.test({
   name:
     "tmux: a long-running program's late output is on screen before it finishes; \\r updates in place",

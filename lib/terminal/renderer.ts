@@ -9,7 +9,7 @@
  */
 
 import type { LmcChunk } from "../core/lmc.ts";
-import { CLEAR_LINE, clipEnd, makeStyle, type Style } from "./ansi.ts";
+import { CLEAR_LINE, clipEnd, makeStyle, type Style, visibleWidth } from "./ansi.ts";
 import { highlightLine } from "./highlight.ts";
 import { MarkdownStream } from "./markdown.ts";
 import { formatUsd } from "./cost.ts";
@@ -59,6 +59,8 @@ export class Renderer {
   #opts: RendererOptions;
   #block: Block | undefined;
   #liveShown = false;
+  /** Columns the live row's text takes (it fitted the terminal when drawn). */
+  #liveWidth = 0;
   #spinner: { timer: ReturnType<typeof setInterval>; frame: number; label: string } | undefined;
   #activeLine: string | undefined;
   #lastCode: { lang: string; lines: string[] } | undefined;
@@ -365,8 +367,9 @@ export class Renderer {
     if (!this.#opts.live || this.#opts.plain) return;
     const text = this.#liveText();
     if (text === "" && !this.#liveShown) return;
-    this.#target.write(CLEAR_LINE + text);
+    this.#target.write(this.#clearLive() + text);
     this.#liveShown = text !== "";
+    this.#liveWidth = visibleWidth(text);
     this.#atLineStart = !this.#liveShown;
   }
 
@@ -374,8 +377,9 @@ export class Renderer {
     if (lines.length === 0) return;
     let out = "";
     if (this.#liveShown) {
-      out += CLEAR_LINE;
+      out += this.#clearLive();
       this.#liveShown = false;
+      this.#liveWidth = 0;
     } else if (!this.#atLineStart) out += "\n";
     out += lines.join("\n") + "\n";
     this.#atLineStart = true;
@@ -384,10 +388,23 @@ export class Renderer {
       if (live !== "") {
         out += live;
         this.#liveShown = true;
+        this.#liveWidth = visibleWidth(live);
         this.#atLineStart = false;
       }
     }
     this.#target.write(out);
+  }
+
+  /**
+   * Erases the live row. It fitted one row when drawn; if the terminal has
+   * narrowed since, a reflowing terminal (tmux, VTE, iTerm2...) has wrapped it
+   * onto several rows with the cursor on the last, so those rows are erased
+   * too (the only cursor move up, never past the live row's own rows).
+   */
+  #clearLive(): string {
+    const columns = Math.max(1, this.#target.columns());
+    const extraRows = this.#liveWidth > columns ? Math.floor((this.#liveWidth - 1) / columns) : 0;
+    return extraRows > 0 ? `\r\x1b[${extraRows}A\x1b[J` : CLEAR_LINE;
   }
 
   #plainWrite(text: string): void {
