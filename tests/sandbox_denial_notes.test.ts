@@ -179,7 +179,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "denial notes (perl): a denied write names no path of ours (code.pl), one note",
+  name: "denial notes (perl): no path of ours (code.pl); a write is a write, a secret read a read",
   ignore: !!skip || !hasPerl,
   async fn() {
     await withComputer({}, async (computer, fx) => {
@@ -191,6 +191,28 @@ Deno.test({
       );
       assert(out.includes("denied: Read-only file system"), out);
       assertEquals(notesOf(out), [e.writeUnnamed("a file")], out);
+      // perl's `$!` names no path: the secret the code names is reported, as named in the code.
+      const read = await run(
+        computer,
+        "perl",
+        `open(my $s, "<", "${fx.secretFile}") or die "secret: $!"; print <$s>;`,
+      );
+      assert(read.includes("secret: Permission denied"), read);
+      assertEquals(
+        notesOf(read),
+        [e.readSecret(`${displayPath(fx.secretFile)} (named in the code)`)],
+        read,
+      );
+      const append = await run(
+        computer,
+        "perl",
+        `open(my $s, ">>", "${fx.secretFile}") or die "secret: $!"; print $s "x";`,
+      );
+      assertEquals(
+        notesOf(append),
+        [e.writeSecret(`${displayPath(fx.secretFile)} (named in the code)`)],
+        append,
+      );
       const ok = await run(computer, "perl", `print "fine\\n";`);
       assertEquals(ok, "fine\n");
     });

@@ -9,7 +9,7 @@
 
 import { isAllowAll, type Permissions } from "./permissions.ts";
 import type { NetDenial } from "./proxy.ts";
-import { displayPath, isInside } from "./paths.ts";
+import { displayPath, homeDir, isInside } from "./paths.ts";
 import { dirname } from "node:path";
 import { SYSTEM_READ_PATHS } from "./bwrap.ts";
 
@@ -44,7 +44,7 @@ const DENO_KIND: Record<string, string> = {
   import: "Importing",
 };
 
-function matchesDeny(path: string, list: string[]): string | undefined {
+function matchesDeny(path: string, list: readonly string[]): string | undefined {
   return list.find((d) => isInside(path, d));
 }
 
@@ -193,6 +193,16 @@ function operationOf(line: string, path: string, code: string | undefined): Oper
   return "unknown";
 }
 
+/** Absolute (or `~/`) paths written in the code that lie in a denied-read (secret) path. */
+function secretsNamedIn(code: string, denyRead: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const m of code.matchAll(/(?:^|[\s'"`(=,<>])((?:~(?=\/)|\/)[^\s'"`),;<>]*)/g)) {
+    const path = throughProc(m[1].startsWith("~") ? homeDir() + m[1].slice(1) : m[1]);
+    if (matchesDeny(path, denyRead)) found.add(path);
+  }
+  return [...found];
+}
+
 /** Notes for the file errors in the output (permission denied, read-only, hidden paths). */
 function fileNotes(output: string, context: DenialContext, notes: Set<string>): void {
   const p = context.permissions;
@@ -203,12 +213,44 @@ function fileNotes(output: string, context: DenialContext, notes: Set<string>): 
   const allowReadOf = (secret: string) =>
     `Only the user can allow it: --allow-read=${secret} (or dropping it from --deny-read).`;
 
+  const secretNote = (shown: string, path: string, secret: string, op: Operation) => {
+    const where = `${show(secret)} is a protected secret path (the secret list or --deny-read)`;
+    if (op === "read") notes.add(`Reading ${shown} was denied: ${where}. ${allowReadOf(secret)}`);
+    else if (op === "write") {
+      notes.add(
+        `Writing ${shown} was denied: ${where}, which code may neither read nor change. ${
+          allowReadOf(secret)
+        }${canWrite(path) ? "" : ` Writing there also needs --allow-write=${dirname(path)}.`}`,
+      );
+    } else {
+      notes.add(
+        `Access to ${shown} was denied: ${where}; the sandbox blocks reading and changing it (the error does not say which was tried). ${
+          allowReadOf(secret)
+        }`,
+      );
+    }
+  };
+
   for (const line of output.split("\n")) {
     const perm = /Permission denied|Operation not permitted|EACCES|EPERM/.test(line);
     const rofs = /Read-only file system|EROFS/.test(line);
     const missing = Array.isArray(p.read) && /No such file or directory|ENOENT/.test(line);
     if (!perm && !rofs && !missing) continue;
     const paths = objectPaths(line);
+    if (perm && !rofs && paths.length === 0 && context.code) {
+      // perl's `open(…) or die "x: $!"` names no path. Masked secrets refuse every access, so a
+      // secret the code names is the likely cause: reported as named in the code, not in the error.
+      for (const named of secretsNamedIn(context.code, p.denyRead)) {
+        const secret = matchesDeny(named, p.denyRead)!;
+        secretNote(
+          `${show(named)} (named in the code)`,
+          named,
+          secret,
+          operationOf(line, named, context.code),
+        );
+      }
+      continue;
+    }
     if (rofs && paths.length === 0) {
       // perl's `die "...: $!"` and relative names: the kernel said "read-only", so it was a write.
       // A name counts only if it looks like a file (a dot or a slash): not perl's "denied: $!".
@@ -248,22 +290,7 @@ function fileNotes(output: string, context: DenialContext, notes: Set<string>): 
       }
       const op: Operation = rofs ? "write" : operationOf(line, written, context.code);
       if (secret) {
-        const where = `${show(secret)} is a protected secret path (the secret list or --deny-read)`;
-        if (op === "read") {
-          notes.add(`Reading ${shown} was denied: ${where}. ${allowReadOf(secret)}`);
-        } else if (op === "write") {
-          notes.add(
-            `Writing ${shown} was denied: ${where}, which code may neither read nor change. ${
-              allowReadOf(secret)
-            }${canWrite(path) ? "" : ` Writing there also needs --allow-write=${dirname(path)}.`}`,
-          );
-        } else {
-          notes.add(
-            `Access to ${shown} was denied: ${where}; the sandbox blocks reading and changing it (the error does not say which was tried). ${
-              allowReadOf(secret)
-            }`,
-          );
-        }
+        secretNote(shown, path, secret, op);
         continue;
       }
       const protectedWrite = matchesDeny(path, p.denyWrite);
