@@ -140,6 +140,7 @@ async function runServer(
   const { startServer } = await import("../server/mod.ts");
   const { Interpreter } = await import("../core/interpreter.ts");
   const options = interpreterOptionsFromProfile(profile, permissions);
+  nameKeySource(options, flags);
   try {
     const handle = await startServer({
       hostname: typeof flags.host === "string" ? flags.host : undefined,
@@ -155,6 +156,17 @@ async function runServer(
     throw new UsageProblem(e instanceof Error ? e.message : String(e));
   }
   return ExitCode.Ok;
+}
+
+/** Says where a given key came from, so a rejected key's message can name it (never the key). */
+function nameKeySource(options: InterpreterOptions, flags: ParsedArgs["flags"]): void {
+  if (!options.llm?.apiKey) return;
+  // The profile, then --fast / --vision / --local merged over it (see settingsFrom).
+  const profiles = [typeof flags.profile === "string" ? flags.profile : "default"];
+  for (const shortcut of ["fast", "vision", "local"]) if (flags[shortcut]) profiles.push(shortcut);
+  options.llm.apiKeySource = typeof flags.api_key === "string"
+    ? "--api-key"
+    : `llm.api_key in profile ${profiles.join(" or ")}`;
 }
 
 async function readStdin(): Promise<string> {
@@ -248,12 +260,7 @@ async function runChat(
 
   const options: InterpreterOptions = interpreterOptionsFromProfile(profile, permissions);
   const apiKey = options.llm?.apiKey;
-  if (apiKey && options.llm) {
-    // Named (never the key) if the provider rejects it.
-    options.llm.apiKeySource = typeof flags.api_key === "string"
-      ? "--api-key"
-      : `llm.api_key in profile ${typeof flags.profile === "string" ? flags.profile : "default"}`;
-  }
+  nameKeySource(options, flags);
   const { ConversationStore } = await import("../storage/conversations.ts");
   const store = new ConversationStore({ path: resumedPath, secrets: [apiKey] });
   const conversationHistory = profile.conversation_history !== false;
