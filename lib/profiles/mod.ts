@@ -7,9 +7,8 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../storage/path.ts";
 import { configDir, dataDir } from "../storage/paths.ts";
-import { writeFileAtomic } from "../storage/atomic.ts";
 import { ProfileError, validateProfile } from "./schema.ts";
 import { BUNDLED_TEXT } from "./bundled.ts";
 
@@ -194,6 +193,8 @@ async function writeCache(
   // Keep the cache small: the newest 32 entries.
   for (const old of keys.slice(0, Math.max(0, keys.length - 31))) delete cache[old];
   cache[key] = data;
+  // Loaded here: atomic.ts uses node:path, which start-up avoids (see lib/storage/path.ts).
+  const { writeFileAtomic } = await import("../storage/atomic.ts");
   await writeFileAtomic(cacheFile, JSON.stringify(cache)).catch(() => {});
 }
 

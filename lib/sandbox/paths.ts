@@ -5,8 +5,9 @@
  * @module
  */
 
-import { isAbsolute, join, resolve } from "node:path";
-import { homedir } from "node:os";
+// Not node:path / node:os: the permission line is drawn before the first prompt, and the
+// first node: import costs ~10 ms (see lib/storage/path.ts).
+import { homeDir as homedir, isAbsolute, join, resolve } from "../storage/path.ts";
 
 /** The home directory of the user running the interpreter. */
 export function homeDir(): string {

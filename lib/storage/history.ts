@@ -6,8 +6,7 @@
  * @module
  */
 
-import { join } from "node:path";
-import { writeFileAtomic } from "./atomic.ts";
+import { join } from "./path.ts";
 import { dataDir } from "./paths.ts";
 import { knownSecrets, redact } from "./secrets.ts";
 
@@ -49,5 +48,7 @@ export async function appendHistory(
   if (!clean.trim() || previous[previous.length - 1] === clean) return;
   previous.push(clean);
   if (previous.length > HISTORY_LIMIT) previous.splice(0, previous.length - HISTORY_LIMIT);
+  // Loaded here: atomic.ts uses node:path, which start-up avoids (see path.ts).
+  const { writeFileAtomic } = await import("./atomic.ts");
   await writeFileAtomic(path, previous.map((e) => JSON.stringify(e)).join("\n") + "\n");
 }

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { join } from "node:path";
-import { homedir } from "node:os";
+// Not node:path / node:os: they load Node compatibility before the first prompt (see path.ts).
+import { homeDir as homedir, join } from "./path.ts";
 
 const APP = "interpreter";
 
