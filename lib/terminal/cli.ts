@@ -261,13 +261,18 @@ async function runChat(
   const options: InterpreterOptions = interpreterOptionsFromProfile(profile, permissions);
   const apiKey = options.llm?.apiKey;
   nameKeySource(options, flags);
-  const { ConversationStore } = await import("../storage/conversations.ts");
-  const store = new ConversationStore({ path: resumedPath, secrets: [apiKey] });
+  // Conversation storage loads after the first prompt (it imports node:path: see
+  // lib/storage/path.ts); nothing is saved before the first message anyway.
+  let store: ConversationStore | undefined;
+  const getStore = async (): Promise<ConversationStore> => {
+    const { ConversationStore } = await import("../storage/conversations.ts");
+    return store ??= new ConversationStore({ path: resumedPath, secrets: [apiKey] });
+  };
   const conversationHistory = profile.conversation_history !== false;
   const save = async (messages: LmcMessage[]) => {
     if (!conversationHistory) return;
     try {
-      await store.save(messages);
+      await (await getStore()).save(messages);
     } catch (e) {
       console.error(
         `interpreter: could not save the conversation: ${e instanceof Error ? e.message : e}`,
@@ -335,7 +340,7 @@ async function runChat(
     return await interactiveLoop(getEngine, loadInput, renderer!, io, {
       llm: options.llm,
       history,
-      store,
+      getStore,
       version: meta.version,
       profile,
       permissions,
@@ -395,7 +400,7 @@ export function replay(messages: LmcMessage[], renderer: Renderer): void {
 interface LoopContext {
   llm: InterpreterOptions["llm"];
   history: string[];
-  store: ConversationStore;
+  getStore: () => Promise<ConversationStore>;
   version: string;
   profile: Profile;
   permissions: Permissions | undefined;
@@ -431,6 +436,7 @@ async function interactiveLoop(
   const input = await loadInput();
   io.input = input;
   const { runTurn } = await import("./chat.ts");
+  const store = await ctx.getStore();
   let verbose = ctx.profile.verbose === true;
   for (;;) {
     const reading = input.read(s.bold("> "));
@@ -459,7 +465,7 @@ async function interactiveLoop(
           },
           async reset() {
             await engine.reset();
-            ctx.store.restart();
+            store.restart();
           },
           // Wrapped at spaces to the terminal, so a narrow window never splits a word.
           print: (...lines) =>
@@ -484,9 +490,9 @@ async function interactiveLoop(
             engine.verbose = on;
           },
           runShell: (command) => runShell(engine, command, renderer),
-          info: () => Promise.resolve(infoLines(engine, ctx)),
+          info: () => Promise.resolve(infoLines(engine, ctx, store)),
           tokens: (prompt) => tokenLines(engine, prompt),
-          conversationPath: ctx.store.path,
+          conversationPath: store.path,
           cwd: Deno.cwd(),
         });
       } catch (e) {
@@ -555,7 +561,7 @@ async function runShell(engine: Engine, command: string, renderer: Renderer): Pr
   }
 }
 
-function infoLines(engine: Engine, ctx: LoopContext): string[] {
+function infoLines(engine: Engine, ctx: LoopContext, store: ConversationStore): string[] {
   const llm = engine.llm;
   return [
     `interpreter ${ctx.version} on Deno ${Deno.version.deno} (${Deno.build.os} ${Deno.build.arch})`,
@@ -567,7 +573,7 @@ function infoLines(engine: Engine, ctx: LoopContext): string[] {
     `spent this session: ${engine.usage.promptTokens} tokens in, ${engine.usage.completionTokens} out` +
     (engine.usage.cost !== undefined ? `, ${formatUsd(engine.usage.cost)}` : ""),
     `messages: ${engine.messages.length}`,
-    `conversation file: ${ctx.store.path ?? "(not saved yet)"}`,
+    `conversation file: ${store.path ?? "(not saved yet)"}`,
     `profiles: ${profilesDir()}`,
   ];
 }
