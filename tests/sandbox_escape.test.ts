@@ -534,3 +534,65 @@ for path in sys.argv[1:]:
     }
   },
 });
+
+Deno.test({
+  name: "sandbox: a host unix socket deep under a deep TMPDIR cannot be reached from inside",
+  ignore: !!skip || !hasPython,
+  async fn() {
+    // The whole run happens in a child Deno with TMPDIR 5 folders down, so the session's own
+    // temp folder and the host socket (8 folders below /tmp) are both deep.
+    const fx = await makeFixture();
+    const deep = join(fx.root, "p2t", "a", "b", "c", "d");
+    await Deno.mkdir(deep, { recursive: true });
+    const script = `
+import { join } from "node:path";
+import { SandboxSession, permissionsFromFlags, defaultPermissions } from ${
+      JSON.stringify(new URL("../lib/sandbox/mod.ts", import.meta.url).href)
+    };
+const dir = join(Deno.makeTempDirSync({ prefix: "tmux-like-" }), "x", "y");
+Deno.mkdirSync(dir, { recursive: true });
+const path = join(dir, "default");
+const listener = Deno.listen({ transport: "unix", path });
+const serving = (async () => {
+  for await (const conn of listener) {
+    await conn.write(new TextEncoder().encode("host-socket-reached\\n")).catch(() => {});
+    conn.close();
+  }
+})();
+const cwd = Deno.args[0];
+const code = "import socket, sys\\ntry:\\n    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); print('RESULT sock ok', s.recv(100))\\nexcept Exception as e: print('RESULT sock denied', e)\\n";
+for (const flags of [{}, { "deny-net": true }]) {
+  const permissions = permissionsFromFlags(flags, { cwd, base: defaultPermissions({ cwd }) });
+  const session = await SandboxSession.open({ permissions, cwd });
+  try {
+    const w = session.wrap(["python3", "-c", code, path], Deno.env.toObject());
+    const out = await new Deno.Command(w.argv[0], {
+      args: w.argv.slice(1), env: w.env, clearEnv: true, cwd, stdin: "null",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    console.log("SESSION_TMP " + session.tmpDir);
+    console.log(new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr));
+  } finally {
+    await session.close();
+  }
+}
+listener.close();
+await serving.catch(() => {});
+`;
+    try {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--quiet", script, fx.work],
+        env: { TMPDIR: deep },
+        stdin: "null",
+        signal: AbortSignal.timeout(120_000),
+      }).output();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 0, text);
+      assertMatch(text, new RegExp(`SESSION_TMP ${deep}/`));
+      assertEquals([...text.matchAll(/^RESULT sock denied/gm)].length, 2, text);
+      assert(!text.includes("RESULT sock ok"), text);
+    } finally {
+      await fx.close();
+    }
+  },
+});

@@ -74,9 +74,11 @@ function broad(dir: string, roots: readonly string[]): boolean {
 }
 
 /**
- * The sockets under `roots` (4 levels, at most 20000 entries looked at) to
- * hide: a directory holding sockets is hidden whole (new sockets appear there
- * later, e.g. /tmp/tmux-0), unless it is a root itself or holds an `exempt` path.
+ * The host unix sockets to hide: every socket bound to a path listed in
+ * /proc/net/unix (any depth), plus those found under `roots` (4 levels, at
+ * most 20000 entries looked at). A directory holding sockets is hidden whole
+ * (new sockets appear there later, e.g. /tmp/tmux-0), unless it is a root
+ * itself or holds an `exempt` path; sockets inside an `exempt` path stay.
  */
 export function socketMasks(
   roots: readonly string[],
@@ -121,11 +123,48 @@ export function socketMasks(
     }
   };
   for (const r of roots) walk(r, 1);
+  // Every socket bound to a path right now, however deep (the walk above stops at 4 levels and
+  // only looks under the roots; it stays for sockets made by processes in other network
+  // namespaces, which this list does not show).
+  for (const path of listedUnixSockets()) {
+    if (path.split("/").some((part) => part.startsWith(PRIVATE_DIR_PREFIX))) continue;
+    if (exempt.some((x) => isInside(path, x))) continue;
+    try {
+      if (!Deno.lstatSync(path).isSocket) continue;
+    } catch {
+      continue; // gone (or renamed) since it was bound
+    }
+    const dir = dirname(path);
+    if (broad(dir, roots) || exempt.some((x) => isInside(x, dir))) {
+      if (!masks.has(path)) masks.set(path, false);
+    } else masks.set(dir, true);
+  }
   // A hidden directory covers the sockets inside it.
   const dirs = [...masks].filter(([, d]) => d).map(([p]) => p);
   return [...masks]
     .filter(([p]) => !dirs.some((d) => d !== p && isInside(p, d)))
     .map(([path, isDirectory]) => ({ path, isDirectory }));
+}
+
+/**
+ * The absolute paths of the unix sockets bound in this network namespace, from
+ * /proc/net/unix (empty when it cannot be read). Abstract sockets (`@name`)
+ * and relative bind paths are left out: neither can be masked by a mount.
+ */
+export function listedUnixSockets(table = "/proc/net/unix"): string[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(table);
+  } catch {
+    return [];
+  }
+  const paths = new Set<string>();
+  for (const line of text.split("\n").slice(1)) {
+    // Num RefCount Protocol Flags Type St Inode Path: the path is everything after the 7th field.
+    const m = line.match(/^\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s(.+)$/);
+    if (m && m[1].startsWith("/")) paths.add(m[1]);
+  }
+  return [...paths];
 }
 
 function exists(path: string): Deno.FileInfo | null {
