@@ -6,23 +6,12 @@
  * @module
  */
 
+import { isSecretName, SECRET_ENV_PATTERNS } from "../core/secrets.ts";
+
+export { isSecretName };
+
 /** Variable-name patterns stripped by default (`*` matches any run of characters). */
-export const DEFAULT_SECRET_ENV: readonly string[] = [
-  "*_API_KEY",
-  "*_TOKEN",
-  "*_SECRET*",
-  "INTERPRETER_API_KEY",
-];
-
-function patternToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${escaped}$`, "i");
-}
-
-/** True when `name` matches one of the secret patterns. */
-export function isSecretName(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => patternToRegExp(p).test(name));
-}
+export const DEFAULT_SECRET_ENV: readonly string[] = SECRET_ENV_PATTERNS;
 
 /**
  * The environment for a session: `base` (default: this process's environment)
@@ -32,11 +21,10 @@ export function sessionEnv(
   patterns: readonly string[] = DEFAULT_SECRET_ENV,
   options: { base?: Record<string, string>; extra?: Record<string, string> } = {},
 ): Record<string, string> {
-  const regexps = patterns.map(patternToRegExp);
   const base = options.base ?? Deno.env.toObject();
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
-    if (!regexps.some((r) => r.test(name))) env[name] = value;
+    if (!isSecretName(name, patterns)) env[name] = value;
   }
   return { ...env, ...options.extra };
 }

@@ -15,6 +15,7 @@ import { modelInfo, priceOf } from "../llm/models.ts";
 import { PROVIDERS, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../llm/types.ts";
 import { registerSecretValue } from "../sandbox/env.ts";
+import { redact } from "./secrets.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import { safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
@@ -358,10 +359,7 @@ export class Interpreter {
 
   /** Replaces known API keys in output, so they never reach the model or a saved conversation. */
   #redact(text: string, secrets: string[] = this.#secrets()): string {
-    for (const secret of secrets) {
-      if (text.includes(secret)) text = text.split(secret).join("[redacted]");
-    }
-    return text;
+    return redact(text, secrets);
   }
 
   async #saveHook(): Promise<LmcChunk | undefined> {

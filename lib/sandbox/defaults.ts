@@ -7,6 +7,7 @@
  * @module
  */
 
+import { PROVIDER_KEY_ENV } from "../core/secrets.ts";
 import { configDir } from "../storage/paths.ts";
 import type { Permissions } from "./permissions.ts";
 import { expandPath } from "./paths.ts";
@@ -46,32 +47,11 @@ export const DEFAULT_SECRET_PATHS: readonly string[] = [
 
 /**
  * Environment variables that hold model-provider keys. They never reach
- * generated code, whatever the permissions say.
+ * generated code, whatever the permissions say. Exact names (Deno's
+ * `--deny-env` takes names); the sandbox also drops every variable whose name
+ * `isSecretName` (lib/core/secrets.ts) says holds a secret.
  */
-export const DEFAULT_SECRET_ENV: readonly string[] = [
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "AZURE_API_KEY",
-  "AZURE_OPENAI_API_KEY",
-  "GEMINI_API_KEY",
-  "GOOGLE_API_KEY",
-  "GROQ_API_KEY",
-  "MISTRAL_API_KEY",
-  "OPENROUTER_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "TOGETHER_API_KEY",
-  "TOGETHERAI_API_KEY",
-  "COHERE_API_KEY",
-  "FIREWORKS_API_KEY",
-  "PERPLEXITY_API_KEY",
-  "PERPLEXITYAI_API_KEY",
-  "XAI_API_KEY",
-  "CEREBRAS_API_KEY",
-  "HUGGINGFACE_API_KEY",
-  "REPLICATE_API_KEY",
-  "INTERPRETER_API_KEY",
-  "LITELLM_API_KEY",
-];
+export const DEFAULT_SECRET_ENV: readonly string[] = PROVIDER_KEY_ENV;
 
 /**
  * Files that run code on the host later (shell start-up files, git hooks and

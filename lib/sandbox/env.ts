@@ -6,6 +6,7 @@
  */
 
 import type { Permissions } from "./permissions.ts";
+import { isSecretName } from "../core/secrets.ts";
 import { DEFAULT_SECRET_ENV } from "./defaults.ts";
 
 /** Variables kept even under `--allow-env=<list>` / `--deny-env`, so programs can start. */
@@ -50,7 +51,8 @@ export interface SandboxEnvOptions {
 
 /**
  * Filters an environment for generated code. API keys (by name, and by value
- * when `secretValues` are given) are removed whatever the permissions say.
+ * when `secretValues` are given) are removed whatever the permissions say;
+ * the names are `secretEnv`, the provider keys and every name `isSecretName` matches.
  */
 export function sandboxEnv(
   env: Record<string, string>,
@@ -63,7 +65,7 @@ export function sandboxEnv(
   );
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (denied.has(name) || values.some((v) => value.includes(v))) continue;
+    if (denied.has(name) || isSecretName(name) || values.some((v) => value.includes(v))) continue;
     const essential = ESSENTIAL_ENV.includes(name);
     if (!essential) {
       if (permissions.env === false) continue;

@@ -5,10 +5,9 @@
  * @module
  */
 
-/** Environment variable names that hold secrets (keys, tokens, passwords). */
-export function isSecretName(name: string): boolean {
-  return /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i.test(name);
-}
+import { isSecretName, redact } from "../core/secrets.ts";
+
+export { isSecretName, redact };
 
 /** The secret values currently in the environment (8 characters or longer), plus `extra`. */
 export function knownSecrets(extra: (string | undefined)[] = []): string[] {
@@ -20,11 +19,4 @@ export function knownSecrets(extra: (string | undefined)[] = []): string[] {
   } catch { /* no env permission: nothing to add */ }
   for (const v of extra) if (v && v.length >= 8) values.add(v);
   return [...values].sort((a, b) => b.length - a.length);
-}
-
-/** Replaces every secret in `text` with `[redacted]`. */
-export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.replaceAll(s, "[redacted]");
-  return out;
 }
