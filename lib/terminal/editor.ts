@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import { which } from "../computer/languages.ts";
 
 const EXTENSIONS: Record<string, string> = {
   python: "py",
@@ -21,20 +22,11 @@ const EXTENSIONS: Record<string, string> = {
   applescript: "applescript",
 };
 
-function onPath(program: string): boolean {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (Deno.statSync(join(dir, program)).isFile) return true;
-    } catch { /* not here */ }
-  }
-  return false;
-}
-
 /** The editor command to use (may include arguments, e.g. `code --wait`). */
 export function pickEditor(): string {
   const chosen = Deno.env.get("VISUAL") || Deno.env.get("EDITOR");
   if (chosen) return chosen;
-  return onPath("nano") ? "nano" : "vi";
+  return which("nano") ? "nano" : "vi";
 }
 
 /** Opens `code` in the editor and returns the edited text (trailing newline removed). */
