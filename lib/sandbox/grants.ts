@@ -9,6 +9,10 @@
 import { allowAll, type Grant, type Permissions } from "./permissions.ts";
 import { expandPath } from "./paths.ts";
 import { unique } from "./defaults.ts";
+// The flag table is a leaf module (no imports), so this adds no cycle.
+import { splitList } from "../terminal/flags.ts";
+
+export { splitList };
 
 /** The five kinds of permission, as in Deno. */
 export type PermissionKind = "read" | "write" | "net" | "env" | "run";
@@ -33,12 +37,6 @@ const DENY_KEY = {
   env: "denyEnv",
   run: "denyRun",
 } as const;
-
-/** Splits a flag value (`"a,b"` or a repeated flag's list) into trimmed non-empty items. */
-export function splitList(value: string | readonly string[]): string[] {
-  const parts = typeof value === "string" ? value.split(",") : value.flatMap((v) => v.split(","));
-  return parts.map((p) => p.trim()).filter((p) => p.length > 0);
-}
 
 /** Normalises the entries of one kind: absolute paths, lower-case hosts, program names. */
 export function normalizeEntries(

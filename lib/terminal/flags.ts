@@ -465,8 +465,14 @@ function convert(spec: FlagSpec, raw: string, shown: string): string | number {
   return raw;
 }
 
-function splitList(raw: string): string[] {
-  return raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+/**
+ * Splits a flag value (`"a,b"` or a repeated flag's list) into trimmed
+ * non-empty items. The one list splitter: the sandbox's `--allow-*`/`--deny-*`
+ * values and profile lists use it too.
+ */
+export function splitList(value: string | readonly string[]): string[] {
+  const parts = typeof value === "string" ? value.split(",") : value.flatMap((v) => v.split(","));
+  return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
 /**
@@ -625,7 +631,8 @@ export function helpText(): string {
     "Ctrl-C to interrupt, Ctrl-D to exit.",
     "",
     "Exit statuses: 0 done, 1 model or API error, 2 bad usage, 3 code declined,",
-    "4 budget or turn limit reached, 130 interrupted.",
+    "4 budget or turn limit reached, 129 terminal closed (SIGHUP), 130 interrupted,",
+    "143 terminated (SIGTERM); after 129 and 143 the sessions are ended and the chat saved.",
   );
   return lines.join("\n");
 }
