@@ -13,6 +13,7 @@ import type { LmcMessage } from "../core/lmc.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { dataDir } from "./paths.ts";
 import { knownSecrets, redact } from "./secrets.ts";
+import { timeStamp } from "./stamp.ts";
 
 /** One saved conversation, as listed by `--conversations`. */
 export interface ConversationInfo {
@@ -29,20 +30,13 @@ export function conversationsDir(): string {
   return join(dataDir(), "conversations");
 }
 
-function stamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}-${
-    p(d.getMinutes())
-  }-${p(d.getSeconds())}`;
-}
-
 /** A file name for a conversation starting with `firstText`. */
 export function conversationFileName(firstText: string, when: Date = new Date()): string {
   // The first paragraph only: piped input appended after a blank line is not the title.
   const clean = firstText.trim().split(/\n\s*\n/)[0].replace(/[<>:"/\\|?*!\n\r\t]/g, " ").trim();
   const words = clean.split(/\s+/).filter(Boolean).slice(0, 6).join("_").slice(0, 40) ||
     "conversation";
-  return `${words}__${stamp(when)}.json`;
+  return `${words}__${timeStamp(when)}.json`;
 }
 
 /** Saves one conversation, file created on the first save. */

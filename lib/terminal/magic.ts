@@ -8,6 +8,7 @@
 
 import { resolve } from "node:path";
 import type { LmcMessage } from "../core/lmc.ts";
+import { timeStamp } from "../storage/stamp.ts";
 import { conversationToMarkdown, conversationToNotebook } from "./export.ts";
 
 /** What the magic commands need from the chat session. */
@@ -61,14 +62,6 @@ function parseBool(arg: string): boolean | undefined {
   if (arg === "" || /^(true|on|yes|1)$/i.test(arg)) return true;
   if (/^(false|off|no|0)$/i.test(arg)) return false;
   return undefined;
-}
-
-function stamp(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}-${
-    p(d.getMinutes())
-  }-${p(d.getSeconds())}`;
 }
 
 /** Runs one magic command line (starting with `%`). Unknown commands show the help. */
@@ -166,7 +159,7 @@ const NOTHING_TO_EXPORT = "Nothing to export yet: the conversation is empty.";
 function exportName(ctx: MagicContext): string {
   return ctx.conversationPath
     ? ctx.conversationPath.split(/[\\/]/).pop()!.replace(/\.json$/, "")
-    : `conversation_${stamp()}`;
+    : `conversation_${timeStamp()}`;
 }
 
 function withExt(path: string, ext: string): string {
