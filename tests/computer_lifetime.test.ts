@@ -24,10 +24,13 @@ interface ScriptState {
 /** Starts the library script and resolves once it printed its state (bounded). */
 async function startScript(mode: string, end: string) {
   const home = await Deno.makeTempDir({ prefix: "lifetime-test-" });
+  // The script is SIGKILLed on purpose: its session folders go in here, removed with `home`.
+  const tmp = `${home}/tmp`;
+  await Deno.mkdir(tmp);
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", SCRIPT, mode, end, home],
     cwd: home,
-    env: { INTERPRETER_HOME: home },
+    env: { INTERPRETER_HOME: home, TMPDIR: tmp },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

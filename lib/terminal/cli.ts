@@ -24,6 +24,7 @@ import {
 import type { ConversationStore } from "../storage/conversations.ts";
 import { appendHistory, loadHistory } from "../storage/history.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { exitOnTerminatingSignals } from "./signals.ts";
 import { type ParsedArgs, wrapWords } from "./flags.ts";
 import { Renderer } from "./renderer.ts";
 import type { LineInput } from "./input.ts";
@@ -318,6 +319,15 @@ async function runChat(
     onMessages: save,
   };
 
+  // A closed terminal or a kill ends like Ctrl-C then exit: nothing left in /tmp or running.
+  const stopSignals = exitOnTerminatingSignals(async () => {
+    if (enginePromise) {
+      const engine = await enginePromise;
+      await Promise.all([save(engine.messages), endSessions(engine)]);
+    }
+    tty?.close();
+    if (interactive && !input) restoreTerminal();
+  });
   try {
     if (!interactive) {
       const missingKey = await missingKeyNote(options.llm);
@@ -348,6 +358,7 @@ async function runChat(
       promptEarly: input === undefined,
     });
   } finally {
+    stopSignals();
     tty?.close();
     if (interactive && !input) restoreTerminal();
     if (enginePromise) await endSessions(await enginePromise);

@@ -9,7 +9,9 @@
  * | 2 | bad usage (unknown flag, bad value, invalid profile) |
  * | 3 | code declined: the model wanted to run code and it was not approved |
  * | 4 | a limit was reached: `--max_budget` or `--max_turns` |
+ * | 129 | the terminal closed (SIGHUP: tmux window closed, ssh dropped); sessions ended, conversation saved |
  * | 130 | interrupted (Ctrl-C / SIGINT) |
+ * | 143 | terminated (SIGTERM); sessions ended, conversation saved |
  *
  * @module
  */
@@ -26,8 +28,12 @@ export const ExitCode = {
   Declined: 3,
   /** Budget or turn limit reached. */
   Limit: 4,
+  /** The terminal closed (SIGHUP): cleaned up, then exited. */
+  Hangup: 129,
   /** Interrupted by Ctrl-C / SIGINT. */
   Interrupted: 130,
+  /** Terminated (SIGTERM): cleaned up, then exited. */
+  Terminated: 143,
 } as const;
 
 /** One of the exit statuses. */

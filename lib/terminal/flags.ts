@@ -632,7 +632,7 @@ export function helpText(): string {
     "",
     "Exit statuses: 0 done, 1 model or API error, 2 bad usage, 3 code declined,",
     "4 budget or turn limit reached, 129 terminal closed (SIGHUP), 130 interrupted,",
-    "143 terminated (SIGTERM); after 129 and 143 the sessions are ended and the chat saved.",
+    "143 terminated (SIGTERM); on 129 and 143 sessions end and the chat is saved.",
   );
   return lines.join("\n");
 }

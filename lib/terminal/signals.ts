@@ -1,0 +1,45 @@
+/**
+ * A closed terminal (SIGHUP: tmux window closed, ssh dropped) or a kill
+ * (SIGTERM) ends the CLI the way Ctrl-C then exit would: the cleanup runs
+ * (code sessions ended with their process trees, session folders removed,
+ * the conversation saved), then the program exits with its own status.
+ *
+ * @module
+ */
+
+import { ExitCode } from "./exit_codes.ts";
+
+/** The signals handled, with the status the program exits with after each. */
+const STATUS = { SIGHUP: ExitCode.Hangup, SIGTERM: ExitCode.Terminated } as const;
+
+/** How long the cleanup may take before the program exits anyway. */
+const CLEANUP_BOUND_MS = 10_000;
+
+/**
+ * Until the returned function is called, SIGHUP and SIGTERM run `cleanup`
+ * (at most 10 s, errors ignored: the terminal may be gone) and exit with 129
+ * or 143. A second signal during the cleanup is ignored.
+ */
+export function exitOnTerminatingSignals(cleanup: () => Promise<void>): () => void {
+  if (Deno.build.os === "windows") return () => {};
+  let ending = false;
+  const listeners = Object.entries(STATUS).map(([signal, status]) => {
+    const listener = () => {
+      if (ending) return;
+      ending = true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLEANUP_BOUND_MS);
+      });
+      Promise.race([cleanup().catch(() => {}), bound]).finally(() => {
+        clearTimeout(timer);
+        Deno.exit(status);
+      });
+    };
+    Deno.addSignalListener(signal as Deno.Signal, listener);
+    return [signal as Deno.Signal, listener] as const;
+  });
+  return () => {
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+  };
+}
