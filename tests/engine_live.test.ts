@@ -14,6 +14,7 @@ import type { LmcChunk, LmcMessage } from "../lib/core/lmc.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { outputChunk as out } from "./helpers/lmc_chunks.ts";
 
 /** A computer whose one run yields a scripted mix of shared, person-only and model-only output. */
 class LiveComputer implements ComputerLike {
@@ -40,14 +41,6 @@ class LiveComputer implements ComputerLike {
   async stop(): Promise<void> {}
   async terminate(): Promise<void> {}
 }
-
-const out = (content: string, recipient?: "user" | "assistant"): LmcChunk => ({
-  role: "computer",
-  type: "console",
-  format: "output",
-  content,
-  ...(recipient ? { recipient } : {}),
-});
 
 Deno.test("engine: person-only output is yielded, not stored or sent; the model's rest is stored with the head", async () => {
   const fake = startFakeOpenAI({

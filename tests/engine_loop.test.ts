@@ -11,6 +11,7 @@ import type { LmcChunk } from "../lib/core/lmc.ts";
 import type { InterpreterOptions } from "../lib/core/settings.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
 import { repoModule, runDenoChild } from "./helpers/deno_child.ts";
+import { collect } from "./helpers/lmc_chunks.ts";
 import { type FakeOpenAI, type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 
 type Msg = { role: string; content?: unknown; tool_calls?: unknown[]; tool_call_id?: string };
@@ -33,12 +34,6 @@ async function withFake(
   } finally {
     await fake.close();
   }
-}
-
-async function collect(iterable: AsyncIterable<LmcChunk>): Promise<LmcChunk[]> {
-  const out: LmcChunk[] = [];
-  for await (const c of iterable) out.push(c);
-  return out;
 }
 
 function sent(fake: FakeOpenAI, turn: number): Msg[] {

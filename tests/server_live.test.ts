@@ -15,15 +15,8 @@ import { LIVE_OUTPUT_CHARS, MarkdownRenderer } from "../lib/server/markdown.ts";
 import { startServer } from "../lib/server/mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { outputChunk as output } from "./helpers/lmc_chunks.ts";
 import { readSse } from "./helpers/server_client.ts";
-
-const output = (content: string, recipient?: "user" | "assistant"): LmcChunk => ({
-  role: "computer",
-  type: "console",
-  format: "output",
-  content,
-  ...(recipient ? { recipient } : {}),
-});
 
 function markdown(chunks: LmcChunk[]): string {
   const r = new MarkdownRenderer();

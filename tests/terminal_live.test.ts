@@ -11,6 +11,7 @@ import type { LmcChunk } from "../lib/core/lmc.ts";
 import { Renderer } from "../lib/terminal/renderer.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { outputChunk as output } from "./helpers/lmc_chunks.ts";
 import { cliCommand } from "./helpers/terminal_cli.ts";
 import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
 
@@ -27,14 +28,6 @@ function render(chunks: LmcChunk[], live: boolean): string {
   r.finish();
   return out;
 }
-
-const output = (content: string, recipient?: "user" | "assistant"): LmcChunk => ({
-  role: "computer",
-  type: "console",
-  format: "output",
-  content,
-  ...(recipient ? { recipient } : {}),
-});
 
 const BLOCK: LmcChunk[] = [
   { role: "computer", type: "console", start: true },

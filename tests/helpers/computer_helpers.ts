@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LmcChunk, LmcMessage } from "../../lib/core/lmc.ts";
+import type { LmcMessage } from "../../lib/core/lmc.ts";
 import { Computer } from "../../lib/computer/mod.ts";
 import type { ComputerOptions } from "../../lib/computer/types.ts";
 
@@ -31,11 +31,7 @@ export function textOf(messages: LmcMessage[]): string {
 }
 
 /** Collects every chunk of a streamed run. */
-export async function collect(stream: AsyncIterable<LmcChunk>): Promise<LmcChunk[]> {
-  const chunks: LmcChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
+export { collect } from "./lmc_chunks.ts";
 
 /** True while /proc/<pid> exists and is not a zombie. */
 export function processAlive(pid: number): boolean {
