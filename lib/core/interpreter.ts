@@ -220,6 +220,7 @@ export class Interpreter {
 
   #computer: ComputerLike | undefined;
   #permissions: Permissions | undefined;
+  #dataDir: string | undefined;
   #defaults: { cwd: string; permissions: Permissions } | undefined;
   #responding = false;
 
@@ -249,6 +250,7 @@ export class Interpreter {
     this.onMessage = options.onMessage;
     this.#permissions = options.permissions;
     this.#computer = options.computer;
+    this.#dataDir = options.dataDir;
     if (this.llm.apiKey) registerSecretValue(this.llm.apiKey);
   }
 
@@ -325,6 +327,7 @@ export class Interpreter {
     const secretEnv = resolveModel(this.llm.model).provider.keyEnv;
     return new Computer({
       permissions: this.#permissions,
+      ...(this.#dataDir !== undefined ? { dataDir: this.#dataDir } : {}),
       maxOutput: this.maxOutput,
       ...(this.timeout !== undefined ? { timeout: this.timeout } : {}),
       secretEnv,

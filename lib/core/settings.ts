@@ -85,6 +85,12 @@ export interface InterpreterOptions {
   /** The computer that runs code (default: a new `Computer`). */
   computer?: ComputerLike;
   /**
+   * The data folder of the computer this interpreter makes (full outputs,
+   * generated files). Default: the computer's, `dataDir()` of lib/storage
+   * (`INTERPRETER_HOME` relocates it). Unused when `computer` is given.
+   */
+  dataDir?: string;
+  /**
    * Permissions for generated code (passed to the computer). Default: the sandbox's
    * `defaultPermissions()` for the computer's working directory; `allowAll()` opts out.
    */
