@@ -320,13 +320,17 @@ async function runChat(
   };
 
   // A closed terminal or a kill ends like Ctrl-C then exit: nothing left in /tmp or running.
+  // One cleanup, shared by the normal end and a signal arriving during it.
+  let ending: Promise<void> | undefined;
+  const endAll = () =>
+    ending ??= (async () => {
+      tty?.close();
+      if (interactive && !input) restoreTerminal();
+      if (enginePromise) await endSessions(await enginePromise);
+    })();
   const stopSignals = exitOnTerminatingSignals(async () => {
-    if (enginePromise) {
-      const engine = await enginePromise;
-      await Promise.all([save(engine.messages), endSessions(engine)]);
-    }
-    tty?.close();
-    if (interactive && !input) restoreTerminal();
+    if (enginePromise) await save((await enginePromise).messages);
+    await endAll();
   });
   try {
     if (!interactive) {
@@ -358,10 +362,8 @@ async function runChat(
       promptEarly: input === undefined,
     });
   } finally {
-    stopSignals();
-    tty?.close();
-    if (interactive && !input) restoreTerminal();
-    if (enginePromise) await endSessions(await enginePromise);
+    await endAll();
+    await stopSignals();
   }
 }
 

@@ -18,10 +18,12 @@ const CLEANUP_BOUND_MS = 10_000;
 /**
  * Until the returned function is called, SIGHUP and SIGTERM run `cleanup`
  * (at most 10 s, errors ignored: the terminal may be gone) and exit with 129
- * or 143. A second signal during the cleanup is ignored.
+ * or 143. A second signal during the cleanup is ignored. Once a signal came,
+ * the returned function never resolves (the handler exits the program), so the
+ * normal end cannot exit with another status first; otherwise it stops listening.
  */
-export function exitOnTerminatingSignals(cleanup: () => Promise<void>): () => void {
-  if (Deno.build.os === "windows") return () => {};
+export function exitOnTerminatingSignals(cleanup: () => Promise<void>): () => Promise<void> {
+  if (Deno.build.os === "windows") return () => Promise.resolve();
   let ending = false;
   const listeners = Object.entries(STATUS).map(([signal, status]) => {
     const listener = () => {
@@ -40,6 +42,9 @@ export function exitOnTerminatingSignals(cleanup: () => Promise<void>): () => vo
     return [signal as Deno.Signal, listener] as const;
   });
   return () => {
+    // Listeners stay while ending: removing them would let a second SIGHUP kill the cleanup.
+    if (ending) return new Promise<void>(() => {});
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    return Promise.resolve();
   };
 }
