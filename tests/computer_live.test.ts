@@ -73,7 +73,9 @@ Deno.test("OutputCollector: output that fits is held for the model and given who
 
 Deno.test("OutputCollector: a flood is throttled for the person with a skip marker naming the file, and the end is shown", async () => {
   await withDir(async (dir) => {
-    const c = new OutputCollector({ maxOutput: 100, dir, label: "t", storeBudget: 1e9 });
+    // one throttle window for the whole flood, however slowly this test runs
+    const clock = () => 0;
+    const c = new OutputCollector({ maxOutput: 100, dir, label: "t", storeBudget: 1e9, clock });
     const line = "0123456789".repeat(10) + "\n";
     const block = bytes(line.repeat(600)); // 60.6 KB in one read
     const pieces: OutputPiece[] = [];
@@ -95,6 +97,57 @@ Deno.test("OutputCollector: a flood is throttled for the person with a skip mark
     }
     assert(model.length < 600 && model.endsWith("THE END\n"), model.slice(-100));
     assertEquals((await Deno.stat(c.path!)).size, block.length * 20 + 8);
+  });
+});
+
+Deno.test("OutputCollector: after skipping, output read in a new throttle window is shown from its first line", async () => {
+  await withDir((dir) => {
+    let now = 0;
+    const c = new OutputCollector({
+      maxOutput: 100,
+      dir,
+      label: "t",
+      storeBudget: 1e9,
+      clock: () => now,
+    });
+    const pieces: OutputPiece[] = [...c.push(bytes(("p".repeat(99) + "\n").repeat(400)))];
+    assertStringIncludes(views(pieces).person, "… (skipping");
+    // the next read starts a new window and begins exactly at a line start: nothing of it is cut
+    now += 1000;
+    const resumed = c.push(bytes("LAST-LINE\n"));
+    assertEquals(resumed, [{ text: "LAST-LINE\n", recipient: "user" }]);
+    pieces.push(...resumed, ...c.end());
+    const { person, model } = views(pieces);
+    assert(person.endsWith("… (skipping, full output in " + c.path + ")\nLAST-LINE\n"), person);
+    assert(model.endsWith("LAST-LINE\n") && model.length < 600, model.slice(-100));
+  });
+});
+
+Deno.test("OutputCollector: a run ending just after skipping shows the person its last output", async () => {
+  await withDir((dir) => {
+    let now = 0;
+    const c = new OutputCollector({
+      maxOutput: 100,
+      dir,
+      label: "t",
+      storeBudget: 1e9,
+      clock: () => now,
+    });
+    const pieces: OutputPiece[] = [...c.push(bytes(("p".repeat(99) + "\n").repeat(400) + "pp"))];
+    // in a new window only the end of the skipped line arrives: nothing to resume from yet
+    now += 1000;
+    pieces.push(...c.push(bytes("ppp\n")), ...c.end());
+    // ... so the end shows the person the last lines, from a line start
+    const end = views(pieces).person.split(")\n").at(-1)!;
+    assert(
+      end.startsWith("p".repeat(99) + "\n") && end.endsWith("\n" + "ppppp" + "\n"),
+      end,
+    );
+    // a run ending while skipping, with the last 2 KB starting exactly at a line start
+    const d = new OutputCollector({ maxOutput: 100, dir, label: "t", storeBudget: 1e9 });
+    const more = [...d.push(bytes(("q".repeat(1023) + "\n").repeat(40))), ...d.end()];
+    const last = views(more).person.split(")\n").at(-1)!;
+    assertEquals(last, ("q".repeat(1023) + "\n").repeat(2));
   });
 });
 

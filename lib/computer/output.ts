@@ -146,6 +146,8 @@ export interface OutputSettings {
   label: string;
   /** Bytes of full outputs kept in `dir` before the oldest are pruned. */
   storeBudget: number;
+  /** Milliseconds for the live view's throttle windows (tests pass their own); `performance.now`. */
+  clock?: () => number;
 }
 
 // Raw bytes kept in memory before a file is opened for the full output.
@@ -204,6 +206,8 @@ export class OutputCollector {
   #windowStart = -Infinity;
   #windowUsed = 0;
   #skipping = false;
+  // whether the output so far ends at the start of a line (its last byte is a newline or `\r`)
+  #atLineStart = true;
   #preview: string | undefined;
   /** Bytes of output received. */
   totalBytes = 0;
@@ -256,10 +260,15 @@ export class OutputCollector {
       if (this.#rawPendingBytes > MEMORY_BEFORE_FILE) this.#openFile();
     }
     this.#remember(bytes);
-    if (this.#phase === "live") return this.#acceptHead(this.#cleaner.push(bytes));
-    // Once truncated only the tail matters for the model: it is decoded from the ring at the end.
-    if (this.#phase === "holding") this.#hold(this.#cleaner.push(bytes));
-    return this.#live(bytes);
+    let pieces: readonly OutputPiece[];
+    if (this.#phase === "live") pieces = this.#acceptHead(this.#cleaner.push(bytes));
+    else {
+      // Once truncated only the tail matters for the model: it is decoded from the ring at the end.
+      if (this.#phase === "holding") this.#hold(this.#cleaner.push(bytes));
+      pieces = this.#live(bytes);
+    }
+    this.#atLineStart = isLineEnd(bytes[bytes.length - 1]);
+    return pieces;
   }
 
   /** Ends the run's output; returns the pieces still to be shown, in order. */
@@ -274,7 +283,7 @@ export class OutputCollector {
       else {
         const end = this.#ringBytes();
         const from = end.length > LIVE_END_BYTES ? end.length - LIVE_END_BYTES : 0;
-        shown = resumeText(end.subarray(from), from > 0);
+        shown = resumeText(end.subarray(from), from > 0 && !isLineEnd(end[from - 1]));
       }
       if (shown) pieces.push(this.#user(shown));
     }
@@ -335,7 +344,7 @@ export class OutputCollector {
     this.#hold(rest);
     const held = this.#cleaner.heldLine;
     if (held !== undefined) rest += "\r" + held;
-    this.#windowStart = performance.now();
+    this.#windowStart = this.#now();
     this.#windowUsed = rest.length;
     if (rest.length > LIVE_BYTES_PER_WINDOW) {
       this.#skipping = true;
@@ -358,7 +367,7 @@ export class OutputCollector {
 
   /** The person's live view past the head, at most LIVE_BYTES_PER_WINDOW bytes per window. */
   #live(bytes: Uint8Array): readonly OutputPiece[] {
-    const now = performance.now();
+    const now = this.#now();
     if (now - this.#windowStart >= LIVE_WINDOW_MS) {
       this.#windowStart = now;
       this.#windowUsed = 0;
@@ -372,8 +381,11 @@ export class OutputCollector {
     let text: string;
     let from = 0;
     if (this.#skipping) {
-      // Resume at the start of a line (or of a progress-bar state), with a fresh decoder.
-      from = startOfLine(bytes, true);
+      // Resume at the start of a line (or of a progress-bar state), with a fresh decoder: here
+      // if the skipped output ended a line, else after this piece's first line end.
+      from = startOfLine(bytes, !this.#atLineStart);
+      // Only the end of a skipped line: keep skipping (the run's end then shows its last bytes).
+      if (from >= bytes.length) return NONE;
       this.#skipping = false;
       this.#display = new TextCleaner({ keepCarriageReturns: true });
     }
@@ -391,6 +403,10 @@ export class OutputCollector {
   #skipMarker(): string {
     this.#openFile();
     return (this.#displayAtLineStart ? "" : "\n") + `… (skipping, full output in ${this.path})\n`;
+  }
+
+  #now(): number {
+    return this.#settings.clock?.() ?? performance.now();
   }
 
   #user(text: string): OutputPiece {
@@ -457,6 +473,11 @@ function modelText(pieces: readonly OutputPiece[]): string {
   return text;
 }
 
+/** True for a byte that ends a line (newline) or a progress-bar state (`\r`). */
+function isLineEnd(byte: number | undefined): boolean {
+  return byte === 0x0a || byte === 0x0d;
+}
+
 /**
  * Where to resume showing output after skipping: after the first newline or carriage
  * return in `bytes` (else at the first byte that starts a UTF-8 character).
@@ -464,7 +485,7 @@ function modelText(pieces: readonly OutputPiece[]): string {
 function startOfLine(bytes: Uint8Array, cut: boolean): number {
   if (!cut) return 0;
   for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a || bytes[i] === 0x0d) return i + 1;
+    if (isLineEnd(bytes[i])) return i + 1;
   }
   let i = 0;
   while (i < bytes.length && i < 4 && (bytes[i] & 0xc0) === 0x80) i++;
