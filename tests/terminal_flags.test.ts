@@ -107,6 +107,7 @@ Deno.test("flags: --help and --version load only the flag table (everything else
   const names = [...seen].map((u) => u.replace(root, "")).sort();
   assertEquals(names, [
     "deno.json",
+    "lib/sandbox/split_list.ts",
     "lib/terminal/exit_codes.ts",
     "lib/terminal/flags.ts",
     "main.ts",

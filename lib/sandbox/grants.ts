@@ -9,8 +9,7 @@
 import { allowAll, type Grant, type Permissions } from "./permissions.ts";
 import { expandPath } from "./paths.ts";
 import { unique } from "./defaults.ts";
-// The flag table is a leaf module (no imports), so this adds no cycle.
-import { splitList } from "../terminal/flags.ts";
+import { splitList } from "./split_list.ts";
 
 export { splitList };
 

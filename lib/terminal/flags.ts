@@ -9,6 +9,8 @@
  * @module
  */
 
+import { splitList } from "../sandbox/split_list.ts";
+
 /** The kind of value a flag takes. */
 export type FlagKind = "bool" | "negatable" | "string" | "number" | "int" | "grant";
 
@@ -463,16 +465,6 @@ function convert(spec: FlagSpec, raw: string, shown: string): string | number {
     throw new UsageError(`${shown} expects one of ${spec.choices.join(", ")}, got "${raw}"`);
   }
   return raw;
-}
-
-/**
- * Splits a flag value (`"a,b"` or a repeated flag's list) into trimmed
- * non-empty items. The one list splitter: the sandbox's `--allow-*`/`--deny-*`
- * values and profile lists use it too.
- */
-export function splitList(value: string | readonly string[]): string[] {
-  const parts = typeof value === "string" ? value.split(",") : value.flatMap((v) => v.split(","));
-  return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
 /**
