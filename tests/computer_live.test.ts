@@ -9,6 +9,7 @@
 
 import type { LmcChunk } from "../lib/core/lmc.ts";
 import { OutputCollector, type OutputPiece } from "../lib/computer/output.ts";
+import { RunFeed } from "../lib/computer/feed.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf, withComputer } from "./helpers/computer_helpers.ts";
 
@@ -149,6 +150,40 @@ Deno.test("OutputCollector: a run ending just after skipping shows the person it
     const last = views(more).person.split(")\n").at(-1)!;
     assertEquals(last, ("q".repeat(1023) + "\n").repeat(2));
   });
+});
+
+Deno.test("RunFeed: when the display falls behind, live output is dropped with a marker, but the end still reaches the person", async () => {
+  const feed = new RunFeed();
+  const line = "x".repeat(99) + "\n";
+  // nobody reads while 400 KB of person-only output arrive, then the program's last line
+  for (let i = 0; i < 4000; i++) feed.output(line, "user");
+  feed.output("LAST-LINE\n", "user");
+  feed.output("the rest of the model's text", "assistant");
+  feed.output("[exit status 1]\n");
+  feed.end();
+  const chunks: LmcChunk[] = [];
+  for await (const chunk of feed.chunks()) chunks.push(chunk);
+  const { person, model } = views(chunks);
+  assert(person.length < 300 * 1024, `bounded: ${person.length}`);
+  const dropped = "the display fell behind)\n";
+  assert(
+    person.endsWith(dropped + line.repeat(20) + "LAST-LINE\n[exit status 1]\n"),
+    person.slice(-300),
+  );
+  assertEquals(model, "the rest of the model's text[exit status 1]\n");
+
+  // the same when the run ends right after the dropped output
+  const short = new RunFeed();
+  for (let i = 0; i < 4000; i++) short.output(line, "user");
+  short.output("END\n", "user");
+  short.end();
+  let seen = "";
+  for await (const chunk of short.chunks()) seen += chunk.content;
+  // the end of the dropped output, from a line start (2 KB: 20 whole lines and the last)
+  assert(
+    seen.endsWith("the display fell behind)\n" + line.repeat(20) + "END\n"),
+    seen.slice(-300),
+  );
 });
 
 Deno.test("OutputCollector: a \\r progress bar in the head is shown in place to the person, collapsed for the model", async () => {
