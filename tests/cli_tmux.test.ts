@@ -4,8 +4,8 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand, runCli } from "./helpers/terminal_cli.ts";
-import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
+import { cliCommand, modelArgs, runCli } from "./helpers/terminal_cli.ts";
+import { hasTmux, removeDir, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
 
 const HAS_COMPUTER = await Deno.stat(new URL("../lib/computer/mod.ts", import.meta.url)).then(
   () => true,
@@ -40,12 +40,7 @@ async function session(
   const fake = startFakeOpenAI({ script, delayMs: options.delayMs });
   const term = await TmuxSession.start({
     command: cliCommand([
-      "--api_base",
-      fake.url,
-      "--model",
-      "gpt-4o-mini",
-      "--api_key",
-      "sk-tmux-test-key-0123456789",
+      ...modelArgs(fake.url, "sk-tmux-test-key-0123456789"),
       ...(options.args ?? []),
     ]),
     // NO_COLOR empty: these tests look at the rendered answer, whatever this machine sets.
@@ -64,18 +59,6 @@ async function session(
     await term.close();
     await fake.close();
     if (!options.home) await removeDir(home);
-  }
-}
-
-/** Removes a folder, retrying briefly while a just-killed program may still write to it. */
-async function removeDir(dir: string): Promise<void> {
-  for (let i = 0;; i++) {
-    try {
-      return await Deno.remove(dir, { recursive: true });
-    } catch (e) {
-      if (i >= 20) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }
 }
 
@@ -109,9 +92,8 @@ Deno.test({
 Deno.test({
   name: "tmux: n declines, the model is told, nothing runs; Ctrl-C at an empty prompt exits",
   ignore,
-  fn: async () => {
-    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
-    try {
+  fn: () =>
+    withTempDir("interpreter-tmux-", async (home) => {
       await session(
         [
           { toolCalls: [{ language: "python", code: "open('made.txt', 'w').write('x')" }] },
@@ -131,21 +113,17 @@ Deno.test({
         },
         { home },
       );
-    } finally {
-      await removeDir(home);
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "tmux: e opens $EDITOR and runs the edited code",
   ignore,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "interpreter-editor-" });
-    const editor = `${dir}/fake-editor.sh`;
-    await Deno.writeTextFile(editor, `#!/bin/sh\nsed -i 's/6 \\* 7/6 * 8/' "$1"\n`);
-    await Deno.chmod(editor, 0o755);
-    try {
+  fn: () =>
+    withTempDir("interpreter-editor-", async (dir) => {
+      const editor = `${dir}/fake-editor.sh`;
+      await Deno.writeTextFile(editor, `#!/bin/sh\nsed -i 's/6 \\* 7/6 * 8/' "$1"\n`);
+      await Deno.chmod(editor, 0o755);
       await session(CODE_THEN_TEXT("print(6 * 7)", "Edited run done."), async ({ term, fake }) => {
         await term.line("compute");
         await term.waitFor("Would you like to run this code?");
@@ -158,10 +136,7 @@ Deno.test({
         assertStringIncludes(tool, "48");
         assertStringIncludes(tool, "6 * 8");
       }, { env: { EDITOR: editor, VISUAL: "" } });
-    } finally {
-      await removeDir(dir);
-    }
-  },
+    }),
 });
 
 Deno.test({
@@ -226,9 +201,8 @@ Deno.test({
 Deno.test({
   name: 'tmux: history across runs, """ multi-line input, %commands',
   ignore,
-  fn: async () => {
-    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
-    try {
+  fn: () =>
+    withTempDir("interpreter-tmux-", async (home) => {
       await session([{ text: "first answer" }], async ({ term }) => {
         await term.line("remember this line");
         await term.waitFor("first answer");
@@ -265,34 +239,25 @@ Deno.test({
         await term.line("%bogus");
         await term.waitFor("Unknown command %bogus");
       }, { home });
-    } finally {
-      await removeDir(home);
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "tmux: --conversations lists saved ones newest first and resumes the chosen one",
   ignore,
   fn: async () => {
-    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
-    const fake = startFakeOpenAI({ script: [{ text: "older answer" }, { text: "newer answer" }] });
-    try {
-      const args = [
-        "--api_base",
-        fake.url,
-        "--model",
-        "gpt-4o-mini",
-        "--api_key",
-        "sk-x-0123456789",
-      ];
-      assertEquals((await runCli([...args, "older question"], { home })).code, 0);
-      await new Promise((r) => setTimeout(r, 1100)); // distinct file times
-      assertEquals((await runCli([...args, "newer question"], { home })).code, 0);
-    } finally {
-      await fake.close();
-    }
-    try {
+    await withTempDir("interpreter-tmux-", async (home) => {
+      const fake = startFakeOpenAI({
+        script: [{ text: "older answer" }, { text: "newer answer" }],
+      });
+      try {
+        const args = modelArgs(fake.url);
+        assertEquals((await runCli([...args, "older question"], { home })).code, 0);
+        await new Promise((r) => setTimeout(r, 1100)); // distinct file times
+        assertEquals((await runCli([...args, "newer question"], { home })).code, 0);
+      } finally {
+        await fake.close();
+      }
       await session([{ text: "continued answer" }], async ({ term }) => {
         await term.line("follow up");
         await term.waitFor("continued answer");
@@ -320,9 +285,7 @@ Deno.test({
       const saved = await Deno.readTextFile(`${home}/data/conversations/${older}`);
       assertStringIncludes(saved, "follow up");
       assertStringIncludes(saved, "continued answer");
-    } finally {
-      await removeDir(home);
-    }
+    });
   },
 });
 
@@ -330,33 +293,25 @@ Deno.test({
   name: "tmux: Ctrl-C during a one-shot request exits with status 130",
   ignore,
   fn: async () => {
-    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
-    const fake = startFakeOpenAI({
-      script: [{ text: "word ".repeat(100), pieces: 100 }],
-      delayMs: 50,
+    await withTempDir("interpreter-tmux-", async (home) => {
+      const fake = startFakeOpenAI({
+        script: [{ text: "word ".repeat(100), pieces: 100 }],
+        delayMs: 50,
+      });
+      const term = await TmuxSession.start({
+        command: cliCommand([...modelArgs(fake.url), "stream for a while"]),
+        env: { INTERPRETER_HOME: home },
+        cwd: home,
+      });
+      try {
+        await term.waitFor("word word");
+        await term.keys("C-c");
+        assertEquals(await term.waitForExit(), 130);
+      } finally {
+        await term.close();
+        await fake.close();
+      }
     });
-    const term = await TmuxSession.start({
-      command: cliCommand([
-        "--api_base",
-        fake.url,
-        "--model",
-        "gpt-4o-mini",
-        "--api_key",
-        "sk-x-0123456789",
-        "stream for a while",
-      ]),
-      env: { INTERPRETER_HOME: home },
-      cwd: home,
-    });
-    try {
-      await term.waitFor("word word");
-      await term.keys("C-c");
-      assertEquals(await term.waitForExit(), 130);
-    } finally {
-      await term.close();
-      await fake.close();
-      await removeDir(home);
-    }
   },
 });
 
@@ -387,61 +342,42 @@ Deno.test({
       { length: 120 },
       (_, i) => `Line ${i + 1} of a long answer that wraps in a narrow window.`,
     );
-    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
-    const fake = startFakeOpenAI({ script: [{ text: lines.join("\n"), pieces: 600 }] });
-    const term = await TmuxSession.start({
-      command: cliCommand([
-        "--api_base",
-        fake.url,
-        "--model",
-        "gpt-4o-mini",
-        "--api_key",
-        "sk-x-0123456789",
-      ]),
-      env: { INTERPRETER_HOME: home, TERM: "xterm-256color" },
-      cwd: home,
-      width: 30,
-      height: 12,
-    });
-    try {
-      await term.waitFor(/^>\s*$/m);
-      await term.line("go");
-      await term.waitFor("Line 120 of");
-      const screen = await term.waitFor(/^>\s*$/m);
-      for (const line of lines) {
-        assertEquals(screen.split(line).length - 1, 1, `"${line}" once`);
+    await withTempDir("interpreter-tmux-", async (home) => {
+      const fake = startFakeOpenAI({ script: [{ text: lines.join("\n"), pieces: 600 }] });
+      const term = await TmuxSession.start({
+        command: cliCommand(modelArgs(fake.url)),
+        env: { INTERPRETER_HOME: home, TERM: "xterm-256color" },
+        cwd: home,
+        width: 30,
+        height: 12,
+      });
+      try {
+        await term.waitFor(/^>\s*$/m);
+        await term.line("go");
+        await term.waitFor("Line 120 of");
+        const screen = await term.waitFor(/^>\s*$/m);
+        for (const line of lines) {
+          assertEquals(screen.split(line).length - 1, 1, `"${line}" once`);
+        }
+      } finally {
+        await term.close();
+        await fake.close();
       }
-    } finally {
-      await term.close();
-      await fake.close();
-      await removeDir(home);
-    }
+    });
   },
 });
-
-/** Runs `tmux <args>` on the session's server; returns stdout. */
-async function tmuxCommand(term: TmuxSession, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("tmux", {
-    args: ["-L", term.socket, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return new TextDecoder().decode(out.stdout);
-}
 
 Deno.test({
   name: "tmux: --plain writes no escape codes and no frames; code, output and approval work",
   ignore,
-  fn: async () => {
-    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
-    const raw = `${home}/pane.raw`;
-    try {
+  fn: () =>
+    withTempDir("interpreter-tmux-", async (home) => {
+      const raw = `${home}/pane.raw`;
       await session(
         CODE_THEN_TEXT("print(6 * 7)", "The answer is **42**."),
         async ({ term, fake }) => {
           // Everything the program writes to the terminal, byte for byte.
-          await tmuxCommand(term, "pipe-pane", "-o", "-t", "main", `cat >> '${raw}'`);
+          await term.command("pipe-pane", "-o", "-t", "main", `cat >> '${raw}'`);
           await term.line("what is 6 times 7?");
           await term.waitFor("Would you like to run this code? (y/n/e/a)");
           await term.line("y");
@@ -454,7 +390,7 @@ Deno.test({
           for (const frame of ["┌", "│", "└", "─"]) {
             assert(!screen.includes(frame), `no frame drawing (${frame}) in --plain`);
           }
-          await tmuxCommand(term, "pipe-pane", "-t", "main"); // stop recording
+          await term.command("pipe-pane", "-t", "main"); // stop recording
           const bytes = await Deno.readTextFile(raw);
           assertStringIncludes(bytes, "print(6 * 7)");
           const ESC = "\x1b";
@@ -467,10 +403,7 @@ Deno.test({
         },
         { args: ["--plain"], home },
       );
-    } finally {
-      await removeDir(home);
-    }
-  },
+    }),
 });
 
 Deno.test({
@@ -521,55 +454,48 @@ Deno.test({
         return new Response(body, { headers: { "content-type": "text/event-stream" } });
       },
     );
-    const home = await Deno.makeTempDir({ prefix: "interpreter-tmux-" });
-    const term = await TmuxSession.start({
-      command: cliCommand([
-        "--api_base",
-        `http://127.0.0.1:${answer.addr.port}/v1`,
-        "--model",
-        "gpt-4o-mini",
-        "--api_key",
-        "sk-x-0123456789",
-      ]),
-      env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "" },
-      cwd: home,
-      width: 100,
-      height: 20,
+    await withTempDir("interpreter-tmux-", async (home) => {
+      const term = await TmuxSession.start({
+        command: cliCommand(modelArgs(`http://127.0.0.1:${answer.addr.port}/v1`)),
+        env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "" },
+        cwd: home,
+        width: 100,
+        height: 20,
+      });
+      try {
+        await term.waitFor(/^>\s*$/m);
+        await term.line("go");
+        // The live row holds the unfinished line 12 (65 columns) when the window narrows.
+        await term.waitFor(text.slice(text.indexOf("Line 12"), cut));
+        await term.command("resize-window", "-t", "main", "-x", "30");
+        release();
+        await term.waitFor("tokens in");
+        const screen = await term.waitFor(/^>\s*$/m);
+        assertEquals(
+          (await term.command("display", "-p", "-t", "main", "#{pane_width}")).trim(),
+          "30",
+        );
+        // Joined rows: the answer is exactly its lines, each once, no fragments of the live row.
+        const start = screen.indexOf("> go\n") + "> go\n".length;
+        const shown = screen.slice(start, screen.indexOf("tokens in")).split("\n").slice(0, -1);
+        assertEquals(shown, lines);
+        // Re-wrapped: no row is wider than the terminal and a long line now takes several rows.
+        const rows = await term.command("capture-pane", "-p", "-S", "-", "-t", "main");
+        for (const row of rows.split("\n")) assert(row.length <= 30, `row too wide: ${row}`);
+        const last = lines[lines.length - 1];
+        // (tmux drops the trailing spaces of each row.)
+        assertStringIncludes(
+          rows,
+          `${last.slice(0, 30).trimEnd()}\n${last.slice(30, 60).trimEnd()}\n${last.slice(60)}\n`,
+        );
+        // Still running: Ctrl-D ends it normally.
+        await term.keys("C-d");
+        assertEquals(await term.waitForExit(10_000), 0);
+      } finally {
+        release();
+        await term.close();
+        await answer.shutdown();
+      }
     });
-    try {
-      await term.waitFor(/^>\s*$/m);
-      await term.line("go");
-      // The live row holds the unfinished line 12 (65 columns) when the window narrows.
-      await term.waitFor(text.slice(text.indexOf("Line 12"), cut));
-      await tmuxCommand(term, "resize-window", "-t", "main", "-x", "30");
-      release();
-      await term.waitFor("tokens in");
-      const screen = await term.waitFor(/^>\s*$/m);
-      assertEquals(
-        (await tmuxCommand(term, "display", "-p", "-t", "main", "#{pane_width}")).trim(),
-        "30",
-      );
-      // Joined rows: the answer is exactly its lines, each once, no fragments of the live row.
-      const start = screen.indexOf("> go\n") + "> go\n".length;
-      const shown = screen.slice(start, screen.indexOf("tokens in")).split("\n").slice(0, -1);
-      assertEquals(shown, lines);
-      // Re-wrapped: no row is wider than the terminal and a long line now takes several rows.
-      const rows = await tmuxCommand(term, "capture-pane", "-p", "-S", "-", "-t", "main");
-      for (const row of rows.split("\n")) assert(row.length <= 30, `row too wide: ${row}`);
-      const last = lines[lines.length - 1];
-      // (tmux drops the trailing spaces of each row.)
-      assertStringIncludes(
-        rows,
-        `${last.slice(0, 30).trimEnd()}\n${last.slice(30, 60).trimEnd()}\n${last.slice(60)}\n`,
-      );
-      // Still running: Ctrl-D ends it normally.
-      await term.keys("C-d");
-      assertEquals(await term.waitForExit(10_000), 0);
-    } finally {
-      release();
-      await term.close();
-      await answer.shutdown();
-      await removeDir(home);
-    }
   },
 });

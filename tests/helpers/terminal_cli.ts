@@ -29,6 +29,11 @@ export function cliCommand(args: string[]): string[] {
   return [Deno.execPath(), "run", "-A", MAIN, ...args];
 }
 
+/** The flags that point the program at a (fake) model server with a test key. */
+export function modelArgs(apiBase: string, apiKey = "sk-x-0123456789"): string[] {
+  return ["--api_base", apiBase, "--model", "gpt-4o-mini", "--api_key", apiKey];
+}
+
 /** Runs the program with `args`; `stdin` text is piped in (else stdin is empty, not a terminal). */
 export async function runCli(
   args: string[],

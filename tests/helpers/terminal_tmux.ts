@@ -15,6 +15,28 @@ export function hasTmux(): boolean {
   }
 }
 
+/** Removes a folder, retrying briefly (2 s at most) while a just-killed program may still write to it. */
+export async function removeDir(dir: string): Promise<void> {
+  for (let i = 0;; i++) {
+    try {
+      return await Deno.remove(dir, { recursive: true });
+    } catch (e) {
+      if (i >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Runs `fn` with a new temp folder (named from `prefix`) and removes the folder afterwards. */
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    return await fn(dir);
+  } finally {
+    await removeDir(dir);
+  }
+}
+
 function quote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
@@ -39,6 +61,11 @@ export class TmuxSession {
 
   private constructor(socket: string) {
     this.socket = socket;
+  }
+
+  /** Runs `tmux <args>` on this session's server and returns its stdout. */
+  async command(...args: string[]): Promise<string> {
+    return await this.#tmux(...args);
   }
 
   async #tmux(...args: string[]): Promise<string> {
