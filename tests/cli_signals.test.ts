@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { processesWith, waitGone, waitUntil } from "./helpers/computer_helpers.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand } from "./helpers/terminal_cli.ts";
+import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
 import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
 
 const TMUX = hasTmux();
@@ -36,6 +36,16 @@ async function makeDirs(): Promise<Dirs> {
 /** A python turn that marks it started, then runs a `sleep` that only a cleanup would end. */
 function longCode(marker: string): string {
   return `import subprocess\nopen('started.txt', 'w').write('1')\nsubprocess.run(['sleep', '${marker}'])`;
+}
+
+/** A fake model whose first answer runs {@link longCode}; the program's flags that point at it. */
+function longJobModel(
+  marker: string,
+): { fake: ReturnType<typeof startFakeOpenAI>; args: string[] } {
+  const fake = startFakeOpenAI({
+    script: [{ toolCalls: [{ language: "python", code: longCode(marker) }] }, { text: "done" }],
+  });
+  return { fake, args: [...modelArgs(fake.url, "sk-signal-test-key-0123456789"), "-y"] };
 }
 
 function uniqueSleep(): string {
@@ -76,19 +86,8 @@ for (const [signal, status] of [["SIGHUP", 129], ["SIGTERM", 143]] as const) {
       const dirs = await makeDirs();
       const marker = uniqueSleep();
       const said = `run the long job ${crypto.randomUUID()}`;
-      const fake = startFakeOpenAI({
-        script: [{ toolCalls: [{ language: "python", code: longCode(marker) }] }, { text: "done" }],
-      });
-      const argv = cliCommand([
-        "--api_base",
-        fake.url,
-        "--model",
-        "gpt-4o-mini",
-        "--api_key",
-        "sk-signal-test-key-0123456789",
-        "-y",
-        said,
-      ]);
+      const { fake, args } = longJobModel(marker);
+      const argv = cliCommand([...args, said]);
       const child = new Deno.Command(argv[0], {
         args: argv.slice(1),
         env: { INTERPRETER_HOME: dirs.home, TMPDIR: dirs.tmp, NO_COLOR: "1" },
@@ -127,19 +126,9 @@ Deno.test({
     const dirs = await makeDirs();
     const marker = uniqueSleep();
     const said = `run the long job ${crypto.randomUUID()}`;
-    const fake = startFakeOpenAI({
-      script: [{ toolCalls: [{ language: "python", code: longCode(marker) }] }, { text: "done" }],
-    });
+    const { fake, args } = longJobModel(marker);
     const term = await TmuxSession.start({
-      command: cliCommand([
-        "--api_base",
-        fake.url,
-        "--model",
-        "gpt-4o-mini",
-        "--api_key",
-        "sk-signal-test-key-0123456789",
-        "-y",
-      ]),
+      command: cliCommand(args),
       env: { INTERPRETER_HOME: dirs.home, TMPDIR: dirs.tmp, TERM: "xterm-256color" },
       cwd: dirs.work,
       width: 100,

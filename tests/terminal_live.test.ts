@@ -12,7 +12,7 @@ import { Renderer } from "../lib/terminal/renderer.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { outputChunk as output } from "./helpers/lmc_chunks.ts";
-import { cliCommand } from "./helpers/terminal_cli.ts";
+import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
 import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
 
 const TMUX = hasTmux();
@@ -119,15 +119,7 @@ Deno.test({
       script: [{ toolCalls: [{ language: "python", code }] }, { text: "All done here." }],
     });
     const term = await TmuxSession.start({
-      command: cliCommand([
-        "--api_base",
-        fake.url,
-        "--model",
-        "gpt-4o-mini",
-        "--api_key",
-        "sk-tmux-live-key-0123456789",
-        "-y",
-      ]),
+      command: cliCommand([...modelArgs(fake.url, "sk-tmux-live-key-0123456789"), "-y"]),
       env: { INTERPRETER_HOME: home, TERM: "xterm-256color" },
       cwd: home,
       width: 100,
