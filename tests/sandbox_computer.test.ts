@@ -6,14 +6,12 @@
  */
 
 import { join } from "node:path";
-import { Computer } from "../lib/computer/mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { processesWith, textOf, waitUntil } from "./helpers/computer_helpers.ts";
 import {
-  fixturePermissions,
-  makeFixture,
-  type SandboxFixture,
   sandboxSkipReason,
+  withFixture,
+  withSandboxedComputer,
 } from "./helpers/sandbox_fixture.ts";
 
 const skip = await sandboxSkipReason();
@@ -22,25 +20,6 @@ const hasPython = await new Deno.Command("python3", { args: ["-c", "1"] }).outpu
   (o) => o.success,
   () => false,
 );
-
-async function withSandboxedComputer(
-  flags: Record<string, string | boolean>,
-  fn: (computer: Computer, fx: SandboxFixture) => Promise<void>,
-): Promise<void> {
-  const fx = await makeFixture();
-  const computer = new Computer({
-    permissions: fixturePermissions(fx, flags),
-    cwd: fx.work,
-    dataDir: join(fx.root, "data"),
-    timeout: 30,
-  });
-  try {
-    await fn(computer, fx);
-  } finally {
-    await computer.terminate();
-    await fx.close();
-  }
-}
 
 Deno.test({
   name: "computer + sandbox: python keeps state; escapes fail and the model is told the flag",
@@ -77,9 +56,8 @@ Deno.test({
   name: "computer + sandbox: a host list lets python reach one host; others get a 403 and a note",
   ignore: !!skip || !hasPython,
   async fn() {
-    const fx0 = await makeFixture();
-    const allowed = fx0.allowedPort;
-    try {
+    await withFixture(async (fx0) => {
+      const allowed = fx0.allowedPort;
       await withSandboxedComputer({ "allow-net": `127.0.0.1:${allowed}` }, async (computer) => {
         const ok = textOf(
           await computer.run(
@@ -102,9 +80,7 @@ Deno.test({
         );
         assertStringIncludes(refused, `--allow-net=127.0.0.1:${fx0.otherPort} would allow it`);
       });
-    } finally {
-      await fx0.close();
-    }
+    });
   },
 });
 

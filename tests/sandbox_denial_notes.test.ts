@@ -8,16 +8,17 @@
  */
 
 import { dirname, join } from "node:path";
-import { Computer } from "../lib/computer/mod.ts";
+import type { Computer } from "../lib/computer/mod.ts";
 import { displayPath } from "../lib/sandbox/paths.ts";
 import { allowAll, denialNotes, SandboxSession } from "../lib/sandbox/mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
 import {
   fixturePermissions,
-  makeFixture,
   type SandboxFixture,
   sandboxSkipReason,
+  withFixture,
+  withSandboxedComputer,
 } from "./helpers/sandbox_fixture.ts";
 
 const skip = await sandboxSkipReason();
@@ -35,25 +36,6 @@ if (!hasPerl) console.log("perl is missing: the perl denial note tests are skipp
 /** The `[sandbox]` notes at the end of a run's output, in order. */
 function notesOf(output: string): string[] {
   return output.split("\n").filter((l) => l.startsWith("[sandbox] ")).map((l) => l.slice(10));
-}
-
-async function withComputer(
-  flags: Record<string, string | boolean>,
-  fn: (computer: Computer, fx: SandboxFixture) => Promise<void>,
-): Promise<void> {
-  const fx = await makeFixture();
-  const computer = new Computer({
-    permissions: fixturePermissions(fx, flags),
-    cwd: fx.work,
-    dataDir: join(fx.root, "data"),
-    timeout: 30,
-  });
-  try {
-    await fn(computer, fx);
-  } finally {
-    await computer.terminate();
-    await fx.close();
-  }
 }
 
 async function run(computer: Computer, language: string, code: string): Promise<string> {
@@ -90,7 +72,7 @@ Deno.test({
   name: "denial notes (shell session): exact notes, reads as reads, no note about cell.sh",
   ignore: !!skip,
   async fn() {
-    await withComputer({}, async (computer, fx) => {
+    await withSandboxedComputer({}, async (computer, fx) => {
       const e = expected(fx);
       const outsideFile = join(fx.outside, "x.txt");
 
@@ -136,7 +118,7 @@ Deno.test({
   name: "denial notes (python session): write as write, read as read, unknown said honestly",
   ignore: !!skip || !hasPython,
   async fn() {
-    await withComputer({}, async (computer, fx) => {
+    await withSandboxedComputer({}, async (computer, fx) => {
       const e = expected(fx);
       const outsideFile = join(fx.outside, "y.txt");
       const write = await run(
@@ -182,7 +164,7 @@ Deno.test({
   name: "denial notes (perl): no path of ours (code.pl); a write is a write, a secret read a read",
   ignore: !!skip || !hasPerl,
   async fn() {
-    await withComputer({}, async (computer, fx) => {
+    await withSandboxedComputer({}, async (computer, fx) => {
       const e = expected(fx);
       const out = await run(
         computer,
@@ -224,55 +206,55 @@ Deno.test({
     "denial notes (network): runs that never touch the network get no note; another session's denial is not this run's",
   ignore: !!skip || !hasPython,
   async fn() {
-    const fx0 = await makeFixture();
-    try {
-      await withComputer({ "allow-net": `127.0.0.1:${fx0.allowedPort}` }, async (computer, fx) => {
-        // Our own deno processes (the JavaScript session, the network relay of every session)
-        // start with a fresh DENO_DIR: no update check may go out and be blamed on the code.
-        assertEquals(await run(computer, "javascript", "console.log(1)"), "1\n");
-        if (hasPerl) assertEquals(await run(computer, "perl", 'print "2\\n";'), "2\n");
-        assertEquals(await run(computer, "shell", "echo 3"), "3\n");
-        assertEquals(await run(computer, "python", "print(4)"), "4\n");
-        assertEquals(await run(computer, "javascript", "console.log(5)"), "5\n");
+    await withFixture(async (fx0) => {
+      await withSandboxedComputer(
+        { "allow-net": `127.0.0.1:${fx0.allowedPort}` },
+        async (computer, fx) => {
+          // Our own deno processes (the JavaScript session, the network relay of every session)
+          // start with a fresh DENO_DIR: no update check may go out and be blamed on the code.
+          assertEquals(await run(computer, "javascript", "console.log(1)"), "1\n");
+          if (hasPerl) assertEquals(await run(computer, "perl", 'print "2\\n";'), "2\n");
+          assertEquals(await run(computer, "shell", "echo 3"), "3\n");
+          assertEquals(await run(computer, "python", "print(4)"), "4\n");
+          assertEquals(await run(computer, "javascript", "console.log(5)"), "5\n");
 
-        // A background job of the shell session reaches a denied host while a python run is
-        // going on (ordered by files, not by time): the python run gets no note.
-        const go = join(fx.work, "go");
-        const done = join(fx.work, "done");
-        const fetch =
-          `import urllib.request\ntry: urllib.request.urlopen("http://127.0.0.1:${fx0.otherPort}/", timeout=10)\nexcept Exception: pass`;
-        await Deno.writeTextFile(join(fx.work, "bg.py"), fetch);
-        const started = await run(
-          computer,
-          "shell",
-          `(for i in $(seq 400); do [ -e ${go} ] && break; sleep 0.05; done; python3 bg.py; touch ${done}) >/dev/null 2>&1 &\necho started`,
-        );
-        assertEquals(started, "started\n");
-        const waited = await run(
-          computer,
-          "python",
-          `import os, time\nopen(${
-            JSON.stringify(go)
-          }, "w").close()\nfor _ in range(400):\n    if os.path.exists(${
-            JSON.stringify(done)
-          }): break\n    time.sleep(0.05)\nprint("waited", os.path.exists(${
-            JSON.stringify(done)
-          }))`,
-        );
-        assertEquals(waited, "waited True\n");
-        // The denial is the shell session's: its next run reports it.
-        const shellNext = await run(computer, "shell", "echo next");
-        assertEquals(notesOf(shellNext), [
-          `Network access to 127.0.0.1:${fx0.otherPort} was denied by the sandbox (network is limited to 127.0.0.1:${fx0.allowedPort}); --allow-net=127.0.0.1:${fx0.otherPort} would allow it.`,
-        ]);
-        // The sessions have now lived a while (a release check would have gone out by now).
-        assertEquals(await run(computer, "javascript", "console.log(6)"), "6\n");
-        if (hasPerl) assertEquals(await run(computer, "perl", 'print "7\\n";'), "7\n");
-        assertEquals(await run(computer, "python", "print(8)"), "8\n");
-      });
-    } finally {
-      await fx0.close();
-    }
+          // A background job of the shell session reaches a denied host while a python run is
+          // going on (ordered by files, not by time): the python run gets no note.
+          const go = join(fx.work, "go");
+          const done = join(fx.work, "done");
+          const fetch =
+            `import urllib.request\ntry: urllib.request.urlopen("http://127.0.0.1:${fx0.otherPort}/", timeout=10)\nexcept Exception: pass`;
+          await Deno.writeTextFile(join(fx.work, "bg.py"), fetch);
+          const started = await run(
+            computer,
+            "shell",
+            `(for i in $(seq 400); do [ -e ${go} ] && break; sleep 0.05; done; python3 bg.py; touch ${done}) >/dev/null 2>&1 &\necho started`,
+          );
+          assertEquals(started, "started\n");
+          const waited = await run(
+            computer,
+            "python",
+            `import os, time\nopen(${
+              JSON.stringify(go)
+            }, "w").close()\nfor _ in range(400):\n    if os.path.exists(${
+              JSON.stringify(done)
+            }): break\n    time.sleep(0.05)\nprint("waited", os.path.exists(${
+              JSON.stringify(done)
+            }))`,
+          );
+          assertEquals(waited, "waited True\n");
+          // The denial is the shell session's: its next run reports it.
+          const shellNext = await run(computer, "shell", "echo next");
+          assertEquals(notesOf(shellNext), [
+            `Network access to 127.0.0.1:${fx0.otherPort} was denied by the sandbox (network is limited to 127.0.0.1:${fx0.allowedPort}); --allow-net=127.0.0.1:${fx0.otherPort} would allow it.`,
+          ]);
+          // The sessions have now lived a while (a release check would have gone out by now).
+          assertEquals(await run(computer, "javascript", "console.log(6)"), "6\n");
+          if (hasPerl) assertEquals(await run(computer, "perl", 'print "7\\n";'), "7\n");
+          assertEquals(await run(computer, "python", "print(8)"), "8\n");
+        },
+      );
+    });
   },
 });
 
@@ -281,29 +263,29 @@ Deno.test({
     "sandbox session: its own deno (the network relay) makes no release check through the proxy",
   ignore: !!skip,
   async fn() {
-    const fx = await makeFixture();
-    const session = await SandboxSession.open({
-      permissions: fixturePermissions(fx, { "allow-net": `127.0.0.1:${fx.allowedPort}` }),
-      cwd: fx.work,
-    });
-    try {
-      const wrapped = session.wrap(["sleep", "2"]);
-      assertEquals(wrapped.env.DENO_NO_UPDATE_CHECK, "1");
-      const out = await new Deno.Command(wrapped.argv[0], {
-        args: wrapped.argv.slice(1),
-        env: wrapped.env,
-        clearEnv: true,
+    await withFixture(async (fx) => {
+      const session = await SandboxSession.open({
+        permissions: fixturePermissions(fx, { "allow-net": `127.0.0.1:${fx.allowedPort}` }),
         cwd: fx.work,
-        stdout: "null",
-        stderr: "null",
-        signal: AbortSignal.timeout(30_000),
-      }).output();
-      assertEquals(out.code, 0);
-      assertEquals(session.takeNetDenials(), []);
-    } finally {
-      await session.close();
-      await fx.close();
-    }
+      });
+      try {
+        const wrapped = session.wrap(["sleep", "2"]);
+        assertEquals(wrapped.env.DENO_NO_UPDATE_CHECK, "1");
+        const out = await new Deno.Command(wrapped.argv[0], {
+          args: wrapped.argv.slice(1),
+          env: wrapped.env,
+          clearEnv: true,
+          cwd: fx.work,
+          stdout: "null",
+          stderr: "null",
+          signal: AbortSignal.timeout(30_000),
+        }).output();
+        assertEquals(out.code, 0);
+        assertEquals(session.takeNetDenials(), []);
+      } finally {
+        await session.close();
+      }
+    });
   },
 });
 

@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { SandboxSession, withDenialNotes } from "../lib/sandbox/mod.ts";
 import {
   fixturePermissions,
-  makeFixture,
   runSandboxed,
   sandboxSkipReason,
+  withFixture,
 } from "./helpers/sandbox_fixture.ts";
 
 const skip = await sandboxSkipReason();
@@ -141,8 +141,7 @@ Deno.test({
   name: "sandbox escape suite: python, shell and JS/TS all fail to get out, allowed actions work",
   ignore: !!skip,
   async fn(t) {
-    const fx = await makeFixture();
-    try {
+    await withFixture(async (fx) => {
       const perms = () =>
         fixturePermissions(fx, { "allow-net": `127.0.0.1:${fx.allowedPort}`, "deny-run": "curl" });
       const args = [
@@ -257,9 +256,7 @@ Deno.test({
         // Deno names the flag itself.
         assertMatch(out, /Requires (read|write|run) access/);
       });
-    } finally {
-      await fx.close();
-    }
+    });
   },
 });
 
@@ -267,8 +264,7 @@ Deno.test({
   name: "sandbox: with the network denied, nothing reaches the host's 127.0.0.1 servers",
   ignore: !!skip || !hasPython,
   async fn() {
-    const fx = await makeFixture();
-    try {
+    await withFixture(async (fx) => {
       const p = fixturePermissions(fx, { "deny-net": true });
       const code = `
 import socket, urllib.request, sys
@@ -302,9 +298,7 @@ except Exception as e: print("RESULT dns denied", e)
         notes,
         "Network access is denied in this session; --allow-net would allow it",
       );
-    } finally {
-      await fx.close();
-    }
+    });
   },
 });
 
@@ -313,43 +307,43 @@ Deno.test({
     "sandbox: a live python session keeps its state, stops with SIGINT to the inner process group",
   ignore: !!skip || !hasPython,
   async fn() {
-    const fx = await makeFixture();
-    const session = await SandboxSession.open({
-      permissions: fixturePermissions(fx),
-      cwd: fx.work,
+    await withFixture(async (fx) => {
+      const session = await SandboxSession.open({
+        permissions: fixturePermissions(fx),
+        cwd: fx.work,
+      });
+      const driver =
+        "import sys\nstate = {}\nfor line in sys.stdin:\n    try:\n        exec(line, state)\n    except KeyboardInterrupt:\n        print('INTERRUPTED', flush=True)\n";
+      const w = session.wrap(["python3", "-u", "-c", driver]);
+      const child = new Deno.Command(w.argv[0], {
+        args: w.argv.slice(1),
+        env: w.env,
+        clearEnv: true,
+        cwd: fx.work,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      const stdin = child.stdin.getWriter();
+      const out = new StreamText(child.stdout);
+      const send = (s: string) => stdin.write(new TextEncoder().encode(s));
+      try {
+        await send("x = 41\n");
+        await send("import time; print('sleeping', flush=True); time.sleep(60)\n");
+        await out.until(/sleeping/);
+        const pgid = await session.processGroup(child.pid);
+        assert(pgid !== child.pid, "the inner process group differs from the bwrap wrapper");
+        Deno.kill(-pgid, "SIGINT");
+        await out.until(/INTERRUPTED/);
+        await send("print('x+1 =', x + 1, flush=True)\n");
+        await out.until(/x\+1 = 42/);
+      } finally {
+        await stdin.close().catch(() => {});
+        await out.cancel();
+        await child.status;
+        await session.close();
+      }
     });
-    const driver =
-      "import sys\nstate = {}\nfor line in sys.stdin:\n    try:\n        exec(line, state)\n    except KeyboardInterrupt:\n        print('INTERRUPTED', flush=True)\n";
-    const w = session.wrap(["python3", "-u", "-c", driver]);
-    const child = new Deno.Command(w.argv[0], {
-      args: w.argv.slice(1),
-      env: w.env,
-      clearEnv: true,
-      cwd: fx.work,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const stdin = child.stdin.getWriter();
-    const out = new StreamText(child.stdout);
-    const send = (s: string) => stdin.write(new TextEncoder().encode(s));
-    try {
-      await send("x = 41\n");
-      await send("import time; print('sleeping', flush=True); time.sleep(60)\n");
-      await out.until(/sleeping/);
-      const pgid = await session.processGroup(child.pid);
-      assert(pgid !== child.pid, "the inner process group differs from the bwrap wrapper");
-      Deno.kill(-pgid, "SIGINT");
-      await out.until(/INTERRUPTED/);
-      await send("print('x+1 =', x + 1, flush=True)\n");
-      await out.until(/x\+1 = 42/);
-    } finally {
-      await stdin.close().catch(() => {});
-      await out.cancel();
-      await child.status;
-      await session.close();
-      await fx.close();
-    }
   },
 });
 
@@ -357,46 +351,46 @@ Deno.test({
   name: "sandbox: a background process that outlives its run dies when the session is terminated",
   ignore: !!skip,
   async fn() {
-    const fx = await makeFixture();
-    const marker = `313.${Math.floor(Math.random() * 1e6)}`;
-    const session = await SandboxSession.open({
-      permissions: fixturePermissions(fx),
-      cwd: fx.work,
+    await withFixture(async (fx) => {
+      const marker = `313.${Math.floor(Math.random() * 1e6)}`;
+      const session = await SandboxSession.open({
+        permissions: fixturePermissions(fx),
+        cwd: fx.work,
+      });
+      const w = session.wrap(["bash"]);
+      const child = new Deno.Command(w.argv[0], {
+        args: w.argv.slice(1),
+        env: w.env,
+        clearEnv: true,
+        cwd: fx.work,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      const stdin = child.stdin.getWriter();
+      const out = new StreamText(child.stdout);
+      try {
+        await stdin.write(
+          new TextEncoder().encode(
+            `setsid nohup sleep ${marker} >/dev/null 2>&1 &\n(trap '' HUP TERM; exec sleep ${marker}) &\nsleep 0.2; echo started\n`,
+          ),
+        );
+        await out.until(/started/);
+        assert(
+          await waitUntil(() => processesWith(marker).length >= 2),
+          "background processes are running",
+        );
+        // Terminate: kill the wrapper; the sandbox's PID namespace goes with it.
+        child.kill("SIGKILL");
+        await child.status;
+        await waitUntil(() => processesWith(marker).length === 0);
+        assertEquals(processesWith(marker), [], "no background process survives the session");
+      } finally {
+        await stdin.close().catch(() => {});
+        await out.cancel();
+        await session.close();
+      }
     });
-    const w = session.wrap(["bash"]);
-    const child = new Deno.Command(w.argv[0], {
-      args: w.argv.slice(1),
-      env: w.env,
-      clearEnv: true,
-      cwd: fx.work,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const stdin = child.stdin.getWriter();
-    const out = new StreamText(child.stdout);
-    try {
-      await stdin.write(
-        new TextEncoder().encode(
-          `setsid nohup sleep ${marker} >/dev/null 2>&1 &\n(trap '' HUP TERM; exec sleep ${marker}) &\nsleep 0.2; echo started\n`,
-        ),
-      );
-      await out.until(/started/);
-      assert(
-        await waitUntil(() => processesWith(marker).length >= 2),
-        "background processes are running",
-      );
-      // Terminate: kill the wrapper; the sandbox's PID namespace goes with it.
-      child.kill("SIGKILL");
-      await child.status;
-      await waitUntil(() => processesWith(marker).length === 0);
-      assertEquals(processesWith(marker), [], "no background process survives the session");
-    } finally {
-      await stdin.close().catch(() => {});
-      await out.cancel();
-      await session.close();
-      await fx.close();
-    }
   },
 });
 
@@ -405,8 +399,7 @@ Deno.test({
     "sandbox: --allow-read/--allow-run/--allow-env lists limit python and shell, and say how to widen",
   ignore: !!skip,
   async fn(t) {
-    const fx = await makeFixture();
-    try {
+    await withFixture(async (fx) => {
       await Deno.writeTextFile(join(fx.work, "in.txt"), "inside\n");
       await t.step({
         name: "python reads only the listed paths",
@@ -457,9 +450,7 @@ cat in.txt
           "--allow-run=cat would allow it",
         );
       });
-    } finally {
-      await fx.close();
-    }
+    });
   },
 });
 
@@ -467,34 +458,34 @@ Deno.test({
   name: "sandbox: host unix sockets (a tmux-like server) cannot be reached from inside",
   ignore: !!skip || !hasPython,
   async fn() {
-    const fx = await makeFixture();
-    const dir = join(fx.root, "tmux-test");
-    await Deno.mkdir(dir);
-    const path = join(dir, "default");
-    const listener = Deno.listen({ transport: "unix", path });
-    const serving = (async () => {
-      for await (const conn of listener) {
-        await conn.write(new TextEncoder().encode("host-socket-reached\n")).catch(() => {});
-        conn.close();
-      }
-    })();
-    try {
-      const code = `
+    await withFixture(async (fx) => {
+      const dir = join(fx.root, "tmux-test");
+      await Deno.mkdir(dir);
+      const path = join(dir, "default");
+      const listener = Deno.listen({ transport: "unix", path });
+      const serving = (async () => {
+        for await (const conn of listener) {
+          await conn.write(new TextEncoder().encode("host-socket-reached\n")).catch(() => {});
+          conn.close();
+        }
+      })();
+      try {
+        const code = `
 import socket, sys
 try:
     s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); print("RESULT sock ok", s.recv(100))
 except Exception as e: print("RESULT sock denied", e)
 `;
-      for (const flags of [{}, { "deny-net": true }] as Record<string, boolean>[]) {
-        const p = fixturePermissions(fx, flags);
-        const { out } = await runSandboxed(p, ["python3", "-c", code, path], { cwd: fx.work });
-        expectDenied(results(out), ["sock"], out);
+        for (const flags of [{}, { "deny-net": true }] as Record<string, boolean>[]) {
+          const p = fixturePermissions(fx, flags);
+          const { out } = await runSandboxed(p, ["python3", "-c", code, path], { cwd: fx.work });
+          expectDenied(results(out), ["sock"], out);
+        }
+      } finally {
+        listener.close();
+        await serving.catch(() => {});
       }
-    } finally {
-      listener.close();
-      await serving.catch(() => {});
-      await fx.close();
-    }
+    });
   },
 });
 
@@ -502,20 +493,20 @@ Deno.test({
   name: "sandbox: a session cannot use another session's proxy (its host list)",
   ignore: !!skip || !hasPython,
   async fn() {
-    const fx = await makeFixture();
-    const { privateRoot } = await import("../lib/sandbox/sandbox.ts");
-    const other = await SandboxSession.open({
-      permissions: fixturePermissions(fx, { "allow-net": `127.0.0.1:${fx.allowedPort}` }),
-      cwd: fx.work,
-    });
-    try {
-      const sockets: string[] = [];
-      for (const d of Deno.readDirSync(privateRoot())) {
-        const s = join(privateRoot(), d.name, "proxy.sock");
-        if (await Deno.stat(s).then(() => true, () => false)) sockets.push(s);
-      }
-      assert(sockets.length > 0, "the other session's proxy socket exists on the host");
-      const code = `
+    await withFixture(async (fx) => {
+      const { privateRoot } = await import("../lib/sandbox/sandbox.ts");
+      const other = await SandboxSession.open({
+        permissions: fixturePermissions(fx, { "allow-net": `127.0.0.1:${fx.allowedPort}` }),
+        cwd: fx.work,
+      });
+      try {
+        const sockets: string[] = [];
+        for (const d of Deno.readDirSync(privateRoot())) {
+          const s = join(privateRoot(), d.name, "proxy.sock");
+          if (await Deno.stat(s).then(() => true, () => false)) sockets.push(s);
+        }
+        assert(sockets.length > 0, "the other session's proxy socket exists on the host");
+        const code = `
 import socket, sys
 for path in sys.argv[1:]:
     try:
@@ -524,14 +515,16 @@ for path in sys.argv[1:]:
         print("RESULT proxy ok", s.recv(200))
     except Exception as e: print("RESULT proxy denied", e)
 `;
-      const p = fixturePermissions(fx, { "deny-net": true });
-      const { out } = await runSandboxed(p, ["python3", "-c", code, ...sockets], { cwd: fx.work });
-      assert(!out.includes("RESULT proxy ok"), out);
-      assertStringIncludes(out, "RESULT proxy denied");
-    } finally {
-      await other.close();
-      await fx.close();
-    }
+        const p = fixturePermissions(fx, { "deny-net": true });
+        const { out } = await runSandboxed(p, ["python3", "-c", code, ...sockets], {
+          cwd: fx.work,
+        });
+        assert(!out.includes("RESULT proxy ok"), out);
+        assertStringIncludes(out, "RESULT proxy denied");
+      } finally {
+        await other.close();
+      }
+    });
   },
 });
 
@@ -541,14 +534,14 @@ Deno.test({
   async fn() {
     // The whole run happens in a child Deno with TMPDIR 5 folders down, so the session's own
     // temp folder and the host socket (8 folders below /tmp) are both deep.
-    const fx = await makeFixture();
-    const deep = join(fx.root, "p2t", "a", "b", "c", "d");
-    await Deno.mkdir(deep, { recursive: true });
-    const script = `
+    await withFixture(async (fx) => {
+      const deep = join(fx.root, "p2t", "a", "b", "c", "d");
+      await Deno.mkdir(deep, { recursive: true });
+      const script = `
 import { join } from "node:path";
 import { SandboxSession, permissionsFromFlags, defaultPermissions } from ${
-      JSON.stringify(new URL("../lib/sandbox/mod.ts", import.meta.url).href)
-    };
+        JSON.stringify(new URL("../lib/sandbox/mod.ts", import.meta.url).href)
+      };
 const dir = join(Deno.makeTempDirSync({ prefix: "tmux-like-" }), "x", "y");
 Deno.mkdirSync(dir, { recursive: true });
 const path = join(dir, "default");
@@ -579,7 +572,6 @@ for (const flags of [{}, { "deny-net": true }]) {
 listener.close();
 await serving.catch(() => {});
 `;
-    try {
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["eval", "--quiet", script, fx.work],
         env: { TMPDIR: deep },
@@ -591,8 +583,6 @@ await serving.catch(() => {});
       assertMatch(text, new RegExp(`SESSION_TMP ${deep}/`));
       assertEquals([...text.matchAll(/^RESULT sock denied/gm)].length, 2, text);
       assert(!text.includes("RESULT sock ok"), text);
-    } finally {
-      await fx.close();
-    }
+    });
   },
 });

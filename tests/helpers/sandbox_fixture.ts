@@ -5,6 +5,7 @@
  */
 
 import { join } from "node:path";
+import { Computer } from "../../lib/computer/mod.ts";
 import {
   DEFAULT_SECRET_PATHS,
   defaultPermissions,
@@ -88,6 +89,39 @@ export async function makeFixture(): Promise<SandboxFixture> {
       await Deno.remove(root, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** Runs `fn` with a new {@linkcode makeFixture} fixture and closes it afterwards. */
+export async function withFixture<T>(fn: (fx: SandboxFixture) => Promise<T>): Promise<T> {
+  const fx = await makeFixture();
+  try {
+    return await fn(fx);
+  } finally {
+    await fx.close();
+  }
+}
+
+/**
+ * Runs `fn` with the real Computer confined by {@linkcode fixturePermissions}
+ * (with `flags`) in a new fixture; terminates the Computer and closes the fixture after.
+ */
+export async function withSandboxedComputer(
+  flags: Record<string, string | boolean>,
+  fn: (computer: Computer, fx: SandboxFixture) => Promise<void>,
+): Promise<void> {
+  await withFixture(async (fx) => {
+    const computer = new Computer({
+      permissions: fixturePermissions(fx, flags),
+      cwd: fx.work,
+      dataDir: join(fx.root, "data"),
+      timeout: 30,
+    });
+    try {
+      await fn(computer, fx);
+    } finally {
+      await computer.terminate();
+    }
+  });
 }
 
 /** Runs `argv` in a fresh sandbox session with `permissions`; closes the session after. */
