@@ -8,7 +8,6 @@
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 import { processesWith, waitUntil } from "./helpers/computer_helpers.ts";
-import { StreamText } from "./helpers/stream_text.ts";
 import { join } from "node:path";
 import { SandboxSession, withDenialNotes } from "../lib/sandbox/mod.ts";
 import {
@@ -16,6 +15,7 @@ import {
   runSandboxed,
   sandboxSkipReason,
   withFixture,
+  withLiveSandboxed,
 } from "./helpers/sandbox_fixture.ts";
 
 const skip = await sandboxSkipReason();
@@ -308,41 +308,23 @@ Deno.test({
   ignore: !!skip || !hasPython,
   async fn() {
     await withFixture(async (fx) => {
-      const session = await SandboxSession.open({
-        permissions: fixturePermissions(fx),
-        cwd: fx.work,
-      });
       const driver =
         "import sys\nstate = {}\nfor line in sys.stdin:\n    try:\n        exec(line, state)\n    except KeyboardInterrupt:\n        print('INTERRUPTED', flush=True)\n";
-      const w = session.wrap(["python3", "-u", "-c", driver]);
-      const child = new Deno.Command(w.argv[0], {
-        args: w.argv.slice(1),
-        env: w.env,
-        clearEnv: true,
-        cwd: fx.work,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "inherit",
-      }).spawn();
-      const stdin = child.stdin.getWriter();
-      const out = new StreamText(child.stdout);
-      const send = (s: string) => stdin.write(new TextEncoder().encode(s));
-      try {
-        await send("x = 41\n");
-        await send("import time; print('sleeping', flush=True); time.sleep(60)\n");
-        await out.until(/sleeping/);
-        const pgid = await session.processGroup(child.pid);
-        assert(pgid !== child.pid, "the inner process group differs from the bwrap wrapper");
-        Deno.kill(-pgid, "SIGINT");
-        await out.until(/INTERRUPTED/);
-        await send("print('x+1 =', x + 1, flush=True)\n");
-        await out.until(/x\+1 = 42/);
-      } finally {
-        await stdin.close().catch(() => {});
-        await out.cancel();
-        await child.status;
-        await session.close();
-      }
+      await withLiveSandboxed(
+        fx,
+        ["python3", "-u", "-c", driver],
+        async ({ session, child, out, send }) => {
+          await send("x = 41\n");
+          await send("import time; print('sleeping', flush=True); time.sleep(60)\n");
+          await out.until(/sleeping/);
+          const pgid = await session.processGroup(child.pid);
+          assert(pgid !== child.pid, "the inner process group differs from the bwrap wrapper");
+          Deno.kill(-pgid, "SIGINT");
+          await out.until(/INTERRUPTED/);
+          await send("print('x+1 =', x + 1, flush=True)\n");
+          await out.until(/x\+1 = 42/);
+        },
+      );
     });
   },
 });
@@ -353,27 +335,9 @@ Deno.test({
   async fn() {
     await withFixture(async (fx) => {
       const marker = `313.${Math.floor(Math.random() * 1e6)}`;
-      const session = await SandboxSession.open({
-        permissions: fixturePermissions(fx),
-        cwd: fx.work,
-      });
-      const w = session.wrap(["bash"]);
-      const child = new Deno.Command(w.argv[0], {
-        args: w.argv.slice(1),
-        env: w.env,
-        clearEnv: true,
-        cwd: fx.work,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "inherit",
-      }).spawn();
-      const stdin = child.stdin.getWriter();
-      const out = new StreamText(child.stdout);
-      try {
-        await stdin.write(
-          new TextEncoder().encode(
-            `setsid nohup sleep ${marker} >/dev/null 2>&1 &\n(trap '' HUP TERM; exec sleep ${marker}) &\nsleep 0.2; echo started\n`,
-          ),
+      await withLiveSandboxed(fx, ["bash"], async ({ child, out, send }) => {
+        await send(
+          `setsid nohup sleep ${marker} >/dev/null 2>&1 &\n(trap '' HUP TERM; exec sleep ${marker}) &\nsleep 0.2; echo started\n`,
         );
         await out.until(/started/);
         assert(
@@ -385,11 +349,7 @@ Deno.test({
         await child.status;
         await waitUntil(() => processesWith(marker).length === 0);
         assertEquals(processesWith(marker), [], "no background process survives the session");
-      } finally {
-        await stdin.close().catch(() => {});
-        await out.cancel();
-        await session.close();
-      }
+      });
     });
   },
 });

@@ -6,6 +6,7 @@
 
 import { join } from "node:path";
 import { Computer } from "../../lib/computer/mod.ts";
+import { StreamText } from "./stream_text.ts";
 import {
   DEFAULT_SECRET_PATHS,
   defaultPermissions,
@@ -122,6 +123,52 @@ export async function withSandboxedComputer(
       await computer.terminate();
     }
   });
+}
+
+/** A program running in a sandbox session, fed on stdin, its stdout read as text. */
+export interface LiveSandboxed {
+  session: SandboxSession;
+  child: Deno.ChildProcess;
+  out: StreamText;
+  /** Writes `text` to the program's stdin. */
+  send(text: string): Promise<void>;
+}
+
+/**
+ * Starts `argv` in a new sandbox session (the fixture's default permissions, in
+ * its workspace) with piped stdin/stdout and runs `fn`; afterwards closes stdin,
+ * stops reading, kills the program if it still runs, and closes the session.
+ */
+export async function withLiveSandboxed(
+  fx: SandboxFixture,
+  argv: string[],
+  fn: (live: LiveSandboxed) => Promise<void>,
+): Promise<void> {
+  const session = await SandboxSession.open({ permissions: fixturePermissions(fx), cwd: fx.work });
+  const w = session.wrap(argv);
+  const child = new Deno.Command(w.argv[0], {
+    args: w.argv.slice(1),
+    env: w.env,
+    clearEnv: true,
+    cwd: fx.work,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const stdin = child.stdin.getWriter();
+  const out = new StreamText(child.stdout);
+  const send = (text: string) => stdin.write(new TextEncoder().encode(text));
+  try {
+    await fn({ session, child, out, send });
+  } finally {
+    await stdin.close().catch(() => {});
+    await out.cancel();
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already ended */ }
+    await child.status;
+    await session.close();
+  }
 }
 
 /** Runs `argv` in a fresh sandbox session with `permissions`; closes the session after. */
