@@ -15,6 +15,14 @@ import { textOf, withComputer } from "./helpers/computer_helpers.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
+/** An OutputCollector writing under `dir` with a model head of `maxOutput` (100 unless given). */
+function collector(
+  dir: string,
+  { maxOutput = 100, clock }: { maxOutput?: number; clock?: () => number } = {},
+): OutputCollector {
+  return new OutputCollector({ maxOutput, dir, label: "t", storeBudget: 1e9, clock });
+}
+
 /** The person's view and the model's text of some pieces or chunks. */
 function views(pieces: readonly { recipient?: string; text?: string; content?: unknown }[]): {
   person: string;
@@ -41,7 +49,7 @@ async function withDir(fn: (dir: string) => Promise<void> | void): Promise<void>
 
 Deno.test("OutputCollector: past the head the person keeps seeing output, the model gets its rest at the end", async () => {
   await withDir((dir) => {
-    const c = new OutputCollector({ maxOutput: 100, dir, label: "t", storeBudget: 1e9 });
+    const c = collector(dir);
     const pieces: OutputPiece[] = [];
     for (let i = 0; i < 200; i++) pieces.push(...c.push(bytes(`line ${i}\n`)));
     // while the program runs, the person already has line 199; the model has only the head
@@ -60,7 +68,7 @@ Deno.test("OutputCollector: past the head the person keeps seeing output, the mo
 
 Deno.test("OutputCollector: output that fits is held for the model and given whole at the end", async () => {
   await withDir((dir) => {
-    const c = new OutputCollector({ maxOutput: 100, dir, label: "t", storeBudget: 1e9 });
+    const c = collector(dir);
     const pieces = [...c.push(bytes("a".repeat(70))), ...c.push(bytes("b".repeat(20)))];
     assertEquals(pieces, [
       { text: "a".repeat(50) },
@@ -76,7 +84,7 @@ Deno.test("OutputCollector: a flood is throttled for the person with a skip mark
   await withDir(async (dir) => {
     // one throttle window for the whole flood, however slowly this test runs
     const clock = () => 0;
-    const c = new OutputCollector({ maxOutput: 100, dir, label: "t", storeBudget: 1e9, clock });
+    const c = collector(dir, { clock });
     const line = "0123456789".repeat(10) + "\n";
     const block = bytes(line.repeat(600)); // 60.6 KB in one read
     const pieces: OutputPiece[] = [];
@@ -104,13 +112,7 @@ Deno.test("OutputCollector: a flood is throttled for the person with a skip mark
 Deno.test("OutputCollector: after skipping, output read in a new throttle window is shown from its first line", async () => {
   await withDir((dir) => {
     let now = 0;
-    const c = new OutputCollector({
-      maxOutput: 100,
-      dir,
-      label: "t",
-      storeBudget: 1e9,
-      clock: () => now,
-    });
+    const c = collector(dir, { clock: () => now });
     const pieces: OutputPiece[] = [...c.push(bytes(("p".repeat(99) + "\n").repeat(400)))];
     assertStringIncludes(views(pieces).person, "… (skipping");
     // the next read starts a new window and begins exactly at a line start: nothing of it is cut
@@ -127,13 +129,7 @@ Deno.test("OutputCollector: after skipping, output read in a new throttle window
 Deno.test("OutputCollector: a run ending just after skipping shows the person its last output", async () => {
   await withDir((dir) => {
     let now = 0;
-    const c = new OutputCollector({
-      maxOutput: 100,
-      dir,
-      label: "t",
-      storeBudget: 1e9,
-      clock: () => now,
-    });
+    const c = collector(dir, { clock: () => now });
     const pieces: OutputPiece[] = [...c.push(bytes(("p".repeat(99) + "\n").repeat(400) + "pp"))];
     // in a new window only the end of the skipped line arrives: nothing to resume from yet
     now += 1000;
@@ -145,7 +141,7 @@ Deno.test("OutputCollector: a run ending just after skipping shows the person it
       end,
     );
     // a run ending while skipping, with the last 2 KB starting exactly at a line start
-    const d = new OutputCollector({ maxOutput: 100, dir, label: "t", storeBudget: 1e9 });
+    const d = collector(dir);
     const more = [...d.push(bytes(("q".repeat(1023) + "\n").repeat(40))), ...d.end()];
     const last = views(more).person.split(")\n").at(-1)!;
     assertEquals(last, ("q".repeat(1023) + "\n").repeat(2));
@@ -188,7 +184,7 @@ Deno.test("RunFeed: when the display falls behind, live output is dropped with a
 
 Deno.test("OutputCollector: a \\r progress bar in the head is shown in place to the person, collapsed for the model", async () => {
   await withDir((dir) => {
-    const c = new OutputCollector({ maxOutput: 2800, dir, label: "t", storeBudget: 1e9 });
+    const c = collector(dir, { maxOutput: 2800 });
     const first = c.push(bytes("\r 10%"));
     assertEquals(first, [{ text: "\r 10%", recipient: "user" }]);
     const second = c.push(bytes("\r 50%"));
@@ -201,7 +197,7 @@ Deno.test("OutputCollector: a \\r progress bar in the head is shown in place to 
 
 Deno.test("OutputCollector: after the head, \\r is kept for the person", async () => {
   await withDir((dir) => {
-    const c = new OutputCollector({ maxOutput: 40, dir, label: "t", storeBudget: 1e9 });
+    const c = collector(dir, { maxOutput: 40 });
     c.push(bytes("x".repeat(30) + "\n"));
     const pieces = c.push(bytes("\rstep 1\rstep 2"));
     assertEquals(views(pieces).person, "\rstep 1\rstep 2");
