@@ -91,11 +91,6 @@ export function signalAll(pids: number[], signal: Deno.Signal): void {
   }
 }
 
-/** True while /proc/<pid> exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  return readStat(pid) !== undefined;
-}
-
 // read-like system calls by architecture: read, readv, pread64, preadv
 const READ_CALLS: Record<string, number[]> = {
   x86_64: [0, 19, 17, 295],

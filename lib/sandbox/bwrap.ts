@@ -8,7 +8,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Permissions } from "./permissions.ts";
 import { isInside, realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
@@ -287,9 +287,4 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
   const hidden = p.denyRead.some((d) => isInside(realPathOr(plan.cwd), d));
   args.push("--chdir", visible && !hidden ? plan.cwd : plan.tmpDir);
   return args;
-}
-
-/** A short name for a program path, for messages. */
-export function programName(path: string): string {
-  return basename(path);
 }
