@@ -41,7 +41,6 @@ export interface CliMeta {
   version: string;
 }
 
-/** An engine with the optional extras the terminal uses when present. */
 /** The engine, as a type only (the module itself is loaded on demand). */
 type Engine = Interpreter;
 
@@ -54,6 +53,9 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
 }
 
 class UsageProblem extends Error {}
+
+/** The shortcut profiles merged over the chosen one by their flags (--fast, --vision, --local). */
+const SHORTCUT_PROFILES = ["fast", "vision", "local"] as const;
 
 /** Runs the program for parsed flags; resolves to the exit status. */
 export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
@@ -102,7 +104,7 @@ export async function settingsFrom(
   await ensureDefaultProfile();
   const name = typeof flags.profile === "string" ? flags.profile : "default";
   let profile = await loadProfile(name);
-  for (const shortcut of ["fast", "vision", "local"]) {
+  for (const shortcut of SHORTCUT_PROFILES) {
     if (flags[shortcut]) profile = mergeProfiles(profile, await loadProfile(shortcut));
   }
   profile = mergeProfiles(profile, profileFromFlags(flags));
@@ -164,7 +166,7 @@ function nameKeySource(options: InterpreterOptions, flags: ParsedArgs["flags"]):
   if (!options.llm?.apiKey) return;
   // The profile, then --fast / --vision / --local merged over it (see settingsFrom).
   const profiles = [typeof flags.profile === "string" ? flags.profile : "default"];
-  for (const shortcut of ["fast", "vision", "local"]) if (flags[shortcut]) profiles.push(shortcut);
+  for (const shortcut of SHORTCUT_PROFILES) if (flags[shortcut]) profiles.push(shortcut);
   options.llm.apiKeySource = typeof flags.api_key === "string"
     ? "--api-key"
     : `llm.api_key in profile ${profiles.join(" or ")}`;
@@ -432,7 +434,7 @@ async function interactiveLoop(
   const s = renderer.style;
   // Start-up notes: each one paragraph, wrapped at spaces (not mid-word) to the terminal.
   const say = (text: string, color: (t: string) => string) =>
-    renderer.print(...wrapWords(text, Math.max(20, terminalColumns() - 1)).map(color));
+    renderer.print(...wrapToTerminal(text).map(color));
   say(
     ctx.autoRun
       ? "Code runs without asking (auto_run). %help for commands, Ctrl-D to exit."
@@ -483,11 +485,7 @@ async function interactiveLoop(
           // Wrapped at spaces to the terminal, so a narrow window never splits a word.
           print: (...lines) =>
             renderer.print(
-              ...lines.flatMap((line) =>
-                line.split("\n").flatMap((part) =>
-                  wrapWords(part, Math.max(20, terminalColumns() - 1))
-                )
-              ),
+              ...lines.flatMap((line) => line.split("\n").flatMap(wrapToTerminal)),
             ),
           get autoRun() {
             return engine.autoRun;
@@ -540,6 +538,11 @@ function restoreTerminal(): void {
   try {
     Deno.stdin.setRaw(false);
   } catch { /* not a terminal */ }
+}
+
+/** `text` wrapped at spaces to the terminal's width (at least 20 columns), so no word is split. */
+function wrapToTerminal(text: string): string[] {
+  return wrapWords(text, Math.max(20, terminalColumns() - 1));
 }
 
 function terminalColumns(): number {
