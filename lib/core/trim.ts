@@ -65,13 +65,7 @@ export async function trimToFit(messages: ChatMessage[], limit: number): Promise
   if (total <= limit) return messages;
 
   const system = messages[0]?.role === "system" ? 1 : 0;
-  let lastUser = -1;
-  for (let i = messages.length - 1; i >= system; i--) {
-    if (messages[i].role === "user") {
-      lastUser = i;
-      break;
-    }
-  }
+  const lastUser = messages.findLastIndex((m) => m.role === "user");
   // Drop whole turns (a user message and what follows it) from the oldest, keeping the last user turn.
   let cut = system;
   while (total > limit && cut < (lastUser < 0 ? messages.length - 1 : lastUser)) {
