@@ -60,13 +60,7 @@ export function completeStatus(): LmcChunk {
  * its result). Returns the chunks that show it to the client.
  */
 export function declinePendingCode(messages: LmcMessage[]): LmcChunk[] {
-  let lastUser = -1;
-  for (let i = messages.length - 1; i >= 0; i--) {
-    if (messages[i].role === "user") {
-      lastUser = i;
-      break;
-    }
-  }
+  const lastUser = messages.findLastIndex((m) => m.role === "user");
   const result: LmcMessage[] = messages.slice(0, lastUser + 1);
   let declined = 0;
   for (let i = lastUser + 1; i < messages.length; i++) {
