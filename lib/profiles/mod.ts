@@ -18,7 +18,7 @@ export { PROFILE_SCHEMA, ProfileError, validateProfile } from "./schema.ts";
 export type Profile = Record<string, unknown>;
 
 /** Names of the profiles shipped with the program (in the repository's profiles/). */
-export const BUNDLED_PROFILES: readonly string[] = ["default", "fast", "vision", "local"];
+export const BUNDLED_PROFILES: readonly string[] = Object.keys(BUNDLED_TEXT);
 
 /**
  * Where profiles live and where parsed ones are cached. Defaults: the user's
