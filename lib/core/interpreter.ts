@@ -360,11 +360,6 @@ export class Interpreter {
     return secrets;
   }
 
-  /** Replaces known API keys in output, so they never reach the model or a saved conversation. */
-  #redact(text: string, secrets: string[] = this.#secrets()): string {
-    return redact(text, secrets);
-  }
-
   async #saveHook(): Promise<LmcChunk | undefined> {
     if (!this.onMessage) return undefined;
     try {
@@ -868,6 +863,7 @@ export class Interpreter {
     if (this.timeout !== undefined) runOptions.timeout = this.timeout;
     let finished = false;
     let produced = false;
+    // Known API keys are replaced in output, so they never reach the model or a saved conversation.
     const secrets = this.#secrets();
     const firstOutput = this.messages.length;
     try {
@@ -877,7 +873,7 @@ export class Interpreter {
           role: "computer",
           type: chunk.type,
           content: typeof chunk.content === "string"
-            ? this.#redact(chunk.content, secrets)
+            ? redact(chunk.content, secrets)
             : chunk.content,
         };
         if (chunk.format !== undefined) out.format = chunk.format;
@@ -902,7 +898,7 @@ export class Interpreter {
     // A key split across two output chunks is only whole in the stored message: redact it there.
     for (const m of this.messages.slice(firstOutput)) {
       if (m.role === "computer" && typeof m.content === "string") {
-        m.content = this.#redact(m.content, secrets);
+        m.content = redact(m.content, secrets);
       }
     }
     if (!produced) {
