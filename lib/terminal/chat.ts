@@ -86,18 +86,15 @@ export async function askApproval(
     const level = typeof safety === "object" && safety.level ? ` (${safety.level})` : "";
     note(`Safe mode${level}: ${reasons.join("; ")}`);
   }
-  input.showCode?.(
-    String(content.format ?? content.language ?? "text"),
-    String(content.content ?? content.code ?? ""),
-  );
+  const language = String(content.format ?? content.language ?? "text");
+  const code = String(content.content ?? content.code ?? "");
+  input.showCode?.(language, code);
   for (let tries = 0; tries < 20; tries++) {
     const answer = (await input.ask("Would you like to run this code? (y/n/e/a) ")).toLowerCase();
     if (answer === "y" || answer === "yes") return { kind: "run" };
     if (answer === "n" || answer === "no" || answer === "") return { kind: "decline" };
     if (answer === "a" || answer === "all" || answer === "always") return { kind: "always" };
     if (answer === "e" || answer === "edit") {
-      const code = String(content.content ?? content.code ?? "");
-      const language = String(content.format ?? content.language ?? "text");
       try {
         return { kind: "edit", code: await editInEditor(code, language) };
       } catch (e) {
