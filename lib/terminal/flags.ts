@@ -445,12 +445,6 @@ function indexes(): [Map<string, FlagSpec>, Map<string, FlagSpec>] {
   return [longIndex, shortIndex];
 }
 
-/** Finds a flag by its long name (either spelling) or short form; undefined if unknown. */
-export function findFlag(name: string): FlagSpec | undefined {
-  const [long, short] = indexes();
-  return long.get(canonical(name)) ?? short.get(name);
-}
-
 function convert(spec: FlagSpec, raw: string, shown: string): string | number {
   if (spec.kind === "number" || spec.kind === "int") {
     const n = Number(raw);
