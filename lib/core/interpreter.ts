@@ -12,7 +12,7 @@ import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { type CompletionEvent, streamCompletion } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
 import { modelInfo, priceOf } from "../llm/models.ts";
-import { PROVIDERS, resolveModel } from "../llm/providers.ts";
+import { PROVIDERS, readEnv, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../llm/types.ts";
 import { registerSecretValue } from "../sandbox/env.ts";
 import { redact } from "./secrets.ts";
@@ -349,10 +349,8 @@ export class Interpreter {
     if (this.llm.apiKey) values.add(this.llm.apiKey);
     for (const provider of Object.values(PROVIDERS)) {
       for (const name of provider.keyEnv) {
-        try {
-          const value = Deno.env.get(name);
-          if (value) values.add(value);
-        } catch { /* no env access */ }
+        const value = readEnv(name);
+        if (value) values.add(value);
       }
     }
     const secrets = [...values].filter((v) => v.length >= 8);

@@ -102,11 +102,12 @@ export interface ResolveOptions {
   env?: (name: string) => string | undefined;
 }
 
-function readEnv(name: string): string | undefined {
+/** An environment variable, or `undefined` when it is unset or env access is not allowed. */
+export function readEnv(name: string): string | undefined {
   try {
     return Deno.env.get(name);
   } catch {
-    return undefined; // no --allow-env
+    return undefined; // no --allow-env: behave as if unset
   }
 }
 

@@ -25,6 +25,7 @@
  * @module
  */
 
+import { readEnv } from "../llm/providers.ts";
 import { type AppContext, createHandler } from "./app.ts";
 import { generateToken, isLoopback } from "./auth.ts";
 import { SessionRegistry, settleWithin } from "./sessions.ts";
@@ -45,14 +46,6 @@ export type {
 export const DEFAULT_PORT = 8000;
 /** Default address: this machine only. */
 export const DEFAULT_HOST = "127.0.0.1";
-
-function processEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined; // no --allow-env: behave as if unset
-  }
-}
 
 // A setting from the environment, trimmed; empty counts as unset.
 function envReader(env: ServerOptions["env"]): (name: string) => string | undefined {
@@ -84,7 +77,7 @@ function hostForUrl(hostname: string): string {
  */
 // deno-lint-ignore require-await -- async so every validation error rejects instead of throwing
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
-  const envValue = envReader(options.env ?? processEnv);
+  const envValue = envReader(options.env ?? readEnv);
   const hostname = options.hostname ?? envValue("INTERPRETER_HOST") ?? DEFAULT_HOST;
   const port = choosePort(options.port, envValue);
   const configured = options.apiKey?.trim() || envValue("INTERPRETER_API_KEY");
