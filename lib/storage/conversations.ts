@@ -12,7 +12,8 @@ import { basename, join } from "node:path";
 import type { LmcMessage } from "../core/lmc.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { dataDir } from "./paths.ts";
-import { knownSecrets, redact } from "./secrets.ts";
+import { redact } from "../core/secrets.ts";
+import { knownSecrets } from "./secrets.ts";
 import { timeStamp } from "./stamp.ts";
 
 /** One saved conversation, as listed by `--conversations`. */

@@ -8,7 +8,8 @@
 
 import { join } from "./path.ts";
 import { dataDir } from "./paths.ts";
-import { knownSecrets, redact } from "./secrets.ts";
+import { redact } from "../core/secrets.ts";
+import { knownSecrets } from "./secrets.ts";
 
 /** How many entries are kept. */
 export const HISTORY_LIMIT = 1000;

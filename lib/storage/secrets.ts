@@ -1,13 +1,12 @@
 /**
- * Keeps API keys out of anything written to disk: every known secret value is
- * replaced by `[redacted]` before a conversation or history line is saved.
+ * Keeps API keys out of anything written to disk: the secret values known now,
+ * which `redact` (lib/core/secrets.ts) replaces by `[redacted]` before a
+ * conversation or history line is saved.
  *
  * @module
  */
 
-import { isSecretName, redact } from "../core/secrets.ts";
-
-export { isSecretName, redact };
+import { isSecretName } from "../core/secrets.ts";
 
 /** The secret values currently in the environment (8 characters or longer), plus `extra`. */
 export function knownSecrets(extra: (string | undefined)[] = []): string[] {
