@@ -17,7 +17,7 @@ import { MarkdownStream } from "../lib/terminal/markdown.ts";
 import { makeStyle } from "../lib/terminal/ansi.ts";
 
 const FIXTURE = new URL(
-  "../../shared/fixtures/providers/openai__gpt-4.1-nano__markdown-text.chunks.txt",
+  "../tests/fixtures/providers/openai__gpt-4.1-nano__markdown-text.chunks.txt",
   import.meta.url,
 );
 

@@ -1,5 +1,5 @@
 /**
- * Every recorded provider stream in shared/fixtures/providers/ is replayed by
+ * Every recorded provider stream in tests/fixtures/providers/ is replayed by
  * the fake server over real HTTP/SSE and assembled by the model client; each
  * test asserts the assembled text, reasoning, tool calls and finish reason.
  */

@@ -4,7 +4,7 @@ import { stripAnsi, visibleWidth } from "../lib/terminal/ansi.ts";
 import type { LmcChunk } from "../lib/core/lmc.ts";
 
 const FIXTURE = new URL(
-  "../../shared/fixtures/providers/openai__gpt-4.1-nano__markdown-text.chunks.txt",
+  "./fixtures/providers/openai__gpt-4.1-nano__markdown-text.chunks.txt",
   import.meta.url,
 );
 

@@ -1,6 +1,6 @@
 /**
  * The computer: runs code in live sessions, one per language, and reports
- * what happened as LMC messages (reference §4).
+ * what happened as LMC messages.
  *
  * ```ts
  * const computer = new Computer();

@@ -1,6 +1,6 @@
 /**
  * LMC ("Language Model Computer") messages and streaming chunks, the message
- * format of Open Interpreter (reference §4). Stored messages are flat: one kind
+ * format of Open Interpreter. Stored messages are flat: one kind
  * of data per message. Streaming chunks carry the same fields plus `start` /
  * `end` flags that frame each block.
  *

@@ -1,7 +1,7 @@
 /**
  * Reads the arguments of an `execute` tool call: while they stream (to show
  * the code as it is written) and once complete, repairing the mistakes models
- * make when the intent is unambiguous (reference §5 "Hallucination repairs"):
+ * make when the intent is unambiguous ("hallucination repairs"):
  * raw newlines inside JSON strings, a `functions.execute({...})` wrapper,
  * trailing `executeexecute`, unquoted keys, a call repeated twice, a tool
  * named after its language with bare code as arguments, or (when the answer

@@ -2,7 +2,7 @@
  * Assembles a streamed chat-completions answer (OpenAI wire format, as spoken
  * by most providers) into text, reasoning and tool calls, and reports each
  * piece as it arrives. It copes with the quirks recorded in
- * `shared/fixtures/providers/`: tool calls without `index` or with an index
+ * `tests/fixtures/providers/`: tool calls without `index` or with an index
  * starting at 1, arguments in one chunk or many, `arguments: null`, the same
  * call sent twice, parallel calls, usage-only chunks with empty `choices`,
  * content-filter chunks, and reasoning in `reasoning`, `reasoning_content`,

@@ -1,6 +1,6 @@
 /**
  * Profiles: YAML (or JSON) files of settings in `configDir()/profiles`, with
- * Open Interpreter's keys (reference §7). `default.yaml` is created on first
+ * Open Interpreter's keys. `default.yaml` is created on first
  * run from the bundled copy. Flags override the profile; the profile overrides
  * the built-in defaults.
  *

@@ -1,6 +1,6 @@
 /**
  * The keys a profile may set, with their types, and the validator. Keys follow
- * Open Interpreter's profiles (reference §7) so existing YAML profiles keep
+ * Open Interpreter's profiles so existing YAML profiles keep
  * working; `permissions:`, `max_turns` and `timeout` are additions.
  *
  * @module

@@ -44,12 +44,12 @@ function abortPromise(signal: AbortSignal): { promise: Promise<typeof ABORTED>; 
   return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
 }
 
-/** A server-side error chunk (reference §9). */
+/** A server-side error chunk, as in Open Interpreter. */
 export function serverError(message: string): LmcChunk {
   return { role: "server", type: "error", content: message };
 }
 
-/** The chunk that ends every turn on the WebSocket and `/chat` (reference §9). */
+/** The chunk that ends every turn on the WebSocket and `/chat`, as in Open Interpreter. */
 export function completeStatus(): LmcChunk {
   return { role: "server", type: "status", content: "complete" };
 }

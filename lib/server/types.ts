@@ -36,7 +36,7 @@ export interface InterpreterLike {
   messages: LmcMessage[];
   /** Runs code without asking when true. */
   autoRun: boolean;
-  /** Streams the answer to one message as LMC chunks (reference §4.2). */
+  /** Streams the answer to one message as LMC chunks. */
   chat(
     message: string | LmcMessage | LmcMessage[],
     options: ServerChatOptions,

@@ -1,6 +1,5 @@
 /**
- * The WebSocket endpoint (`/`): Open Interpreter's LMC streaming protocol
- * (reference §9).
+ * The WebSocket endpoint (`/`): Open Interpreter's LMC streaming protocol.
  *
  * Client → server, JSON text frames:
  * - `{"auth": "<token>"}` first, unless the upgrade request carried the token

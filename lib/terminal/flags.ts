@@ -3,7 +3,7 @@
  * string handling: it imports nothing heavy, so `--help` and `--version` stay
  * fast (main.ts loads only this before deciding what else it needs).
  *
- * Flag names follow Open Interpreter (reference §1); both `snake_case` and
+ * Flag names follow Open Interpreter; both `snake_case` and
  * `kebab-case` spellings are accepted (`--api_base`, `--api-base`).
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * Magic commands typed at the chat prompt (`%help`, `%undo`, `%% ls`...), as
- * in Open Interpreter (reference §2). The logic works on a small context
+ * in Open Interpreter. The logic works on a small context
  * object so it can be tested without a terminal or a model.
  *
  * @module

@@ -31,7 +31,7 @@
  *   arguments arrive in about `fragments` pieces (default 5); finish
  *   `tool_calls`, usage, `[DONE]`.
  * - `{ fixture: "openai__gpt-4o-mini__tool-call.sse" }`: replays a file of
- *   `/work/shared/fixtures/providers/` as-is (`.sse` byte for byte; `.jsonl` /
+ *   `tests/fixtures/providers/` as-is (`.sse` byte for byte; `.jsonl` /
  *   `.chunks.txt` lines and `.json` arrays wrapped as `data:` events plus `[DONE]`).
  * - `{ sse: "data: ...\n\n" }`: this raw event-stream body.
  * - `{ status: 429, body?, headers? }`: an error response (`body` defaults to
@@ -122,7 +122,7 @@ export interface FakeOpenAI {
 }
 
 /** The folder of the shared provider stream fixtures. */
-export const FIXTURES_DIR: URL = new URL("../../../shared/fixtures/providers/", import.meta.url);
+export const FIXTURES_DIR: URL = new URL("../fixtures/providers/", import.meta.url);
 
 const encoder = new TextEncoder();
 

@@ -1,7 +1,7 @@
 /**
  * A scripted stand-in for the engine, for the server's transport tests
  * (routing, auth, limits, protocols) where the model and the computer do not
- * matter. It follows the engine's chunk format (reference §4.2): a `code`
+ * matter. It follows the engine's chunk format: a `code`
  * step streams a code block, yields a confirmation when `autoRun` is off, then
  * "runs" (waits `runMs`, interruptible by `computer.stop()`) and streams the
  * step's output. End-to-end tests use the real engine instead.
