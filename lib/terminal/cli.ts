@@ -70,6 +70,13 @@ export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
     const { profile, source } = await settingsFrom(flags);
     const permissions = await resolvePermissions(flags, profile, source);
     if (flags.server) return await runServer(flags, profile, permissions);
+    if (flags.mcp) {
+      // seam: mcp — the MCP server (and its SDK) load only with --mcp.
+      const { runMcpCli } = await import("../mcp/cli.ts");
+      const options = interpreterOptionsFromProfile(profile, permissions);
+      nameKeySource(options, flags);
+      return await runMcpCli(flags, options, meta.version);
+    }
     return await runChat(args, profile, permissions, meta);
   } catch (e) {
     if (e instanceof ProfileError || e instanceof UsageProblem) {

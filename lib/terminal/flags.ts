@@ -395,6 +395,12 @@ export const FLAGS: readonly FlagSpec[] = [
     metavar: "PORT",
   },
   {
+    name: "mcp",
+    kind: "bool",
+    group: "Server",
+    help: "serve MCP (tools execute, languages, reset) on stdio; with --port: Streamable HTTP",
+  },
+  {
     name: "allow_remote_auto_run",
     kind: "bool",
     group: "Server",

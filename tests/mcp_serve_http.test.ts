@@ -1,0 +1,143 @@
+/**
+ * `interpreter --mcp --port 0` (Streamable HTTP) driven by the official SDK
+ * client: the token is required on every request, sessions keep state; and
+ * the chat's rules apply to served code: permission flags and safe mode
+ * (elicitation when the client can ask, else refused with the reason).
+ */
+
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
+import { execute, httpProgram, stdioClient } from "./helpers/mcp_client.ts";
+
+const INIT = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
+};
+
+async function rawPost(url: string, headers: Record<string, string>): Promise<Response> {
+  return await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
+    body: JSON.stringify(INIT),
+  });
+}
+
+Deno.test("mcp http: the token is required; with it, state is kept per session", async () => {
+  const program = await httpProgram();
+  try {
+    // Refused without the token, with a wrong one, and on any path.
+    const attempts: Record<string, string>[] = [{}, { authorization: "Bearer wrong" }, {
+      "x-api-key": "wrong",
+    }];
+    for (const headers of attempts) {
+      const response = await rawPost(program.url, headers);
+      assertEquals(response.status, 401);
+      await response.body?.cancel();
+    }
+    const other = await fetch(new URL("/anything", program.url));
+    assertEquals(other.status, 401);
+    await other.body?.cancel();
+    await assertRejects(() => program.connect("not-the-token"));
+    // Control: the same request with the token is answered.
+    const ok = await rawPost(program.url, { authorization: `Bearer ${program.token}` });
+    assertEquals(ok.status, 200);
+    assert(ok.headers.get("mcp-session-id"));
+    await ok.body?.cancel();
+
+    const client = await program.connect();
+    const tools = (await client.listTools()).tools as { name: string }[];
+    assertEquals(tools.map((t) => t.name).sort(), ["execute", "languages", "reset"]);
+    await execute(client, "python", "counter = 1");
+    assertEquals((await execute(client, "python", "counter += 1\ncounter")).text, "2\n");
+    // Another client is another session: its own state.
+    const second = await program.connect();
+    assertStringIncludes((await execute(second, "python", "counter")).text, "NameError");
+    // A session id from elsewhere is not accepted without the token either.
+    const noToken = await fetch(program.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "mcp-session-id": "x" },
+      body: "{}",
+    });
+    assertEquals(noToken.status, 401);
+    await noToken.body?.cancel();
+  } finally {
+    assertEquals(await program.close(), 0);
+  }
+});
+
+Deno.test("mcp http: refuses a non-loopback address without a configured token", async () => {
+  const home = await Deno.makeTempDir({ prefix: "mcp-home-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", "--mcp", "--port", "0", "--host", "0.0.0.0"],
+      env: { INTERPRETER_HOME: home, PATH: Deno.env.get("PATH") ?? "" },
+      clearEnv: true,
+      cwd: new URL("..", import.meta.url).pathname,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 2);
+    assertStringIncludes(new TextDecoder().decode(out.stderr), "without an access token");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("mcp: permission flags apply to served code (control without the flag)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mcp-private-" });
+  await Deno.writeTextFile(`${dir}/note.txt`, "private-words");
+  const code = `print(open(${JSON.stringify(`${dir}/note.txt`)}).read())`;
+  const denied = await stdioClient({ args: [`--deny-read=${dir}`] });
+  const allowed = await stdioClient();
+  try {
+    const blocked = await execute(denied.client, "python", code);
+    assert(!blocked.text.includes("private-words"), blocked.text);
+    assertStringIncludes(blocked.text, "Error");
+    assertStringIncludes((await execute(allowed.client, "python", code)).text, "private-words");
+  } finally {
+    await denied.close();
+    await allowed.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("mcp: safe mode asks through elicitation, else refuses with the reason", async () => {
+  const code = "echo ran-it\nsudo -n true 2>/dev/null; echo done";
+  const noAsk = await stdioClient({ args: ["--safe_mode", "ask"] });
+  const accepts = await stdioClient({ args: ["--safe_mode", "ask"], elicit: "accept" });
+  const declines = await stdioClient({ args: ["--safe_mode", "ask"], elicit: "decline" });
+  const auto = await stdioClient({ args: ["--safe_mode", "auto"] });
+  try {
+    const refused = await execute(noAsk.client, "shell", code);
+    assertEquals(refused.isError, true);
+    assertStringIncludes(refused.text, "cannot ask the person");
+    assertStringIncludes(refused.text, "sudo");
+    assert(!refused.text.includes("ran-it"));
+
+    const ran = await execute(accepts.client, "shell", code);
+    assertStringIncludes(ran.text, "ran-it");
+
+    const declined = await execute(declines.client, "shell", code);
+    assertEquals(declined.isError, true);
+    assert(!declined.text.includes("ran-it"));
+
+    // Unflagged code runs without a question.
+    assertEquals((await execute(noAsk.client, "shell", "echo plain")).text, "plain\n");
+    // auto refuses unsafe code outright.
+    const unsafe = await execute(auto.client, "shell", "rm -rf ~");
+    assertEquals(unsafe.isError, true);
+    assertStringIncludes(unsafe.text, "Safe mode refused");
+  } finally {
+    for (const c of [noAsk, accepts, declines, auto]) await c.close();
+  }
+});
