@@ -25,6 +25,14 @@ export {
 } from "./lib/core/interpreter.ts";
 export { ChatRun } from "./lib/core/chat_run.ts";
 export {
+  type ApprovalDecision,
+  type ApprovalRequest,
+  type ApprovalSafety,
+  type Approver,
+  DECLINED_OUTPUT,
+  UNAPPROVED_OUTPUT,
+} from "./lib/core/approval.ts";
+export {
   DEFAULT_SYSTEM_MESSAGE,
   type MachineFacts,
   renderSystemMessage,

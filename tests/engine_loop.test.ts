@@ -7,6 +7,7 @@
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
+import type { ApprovalRequest } from "../lib/core/approval.ts";
 import type { LmcChunk } from "../lib/core/lmc.ts";
 import type { InterpreterOptions } from "../lib/core/settings.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
@@ -48,7 +49,8 @@ Deno.test("engine: chunks are framed with start/end flags exactly as Open Interp
     ],
     { autoRun: false },
     async (it) => {
-      const chunks = (await collect(it.chat("divide", { stream: true, display: false })))
+      const approve = () => ({ action: "run" as const });
+      const chunks = (await collect(it.chat("divide", { stream: true, display: false, approve })))
         .filter((c) => c.type !== "usage")
         .map(({ toolCallId: _, ...c }) => c);
       const code = chunks.filter((c) => c.type === "code").map((c) => c.content ?? "").join("");
@@ -149,20 +151,22 @@ Deno.test("engine: the system message states OS, shell, cwd, date, languages and
   });
 });
 
-Deno.test("engine: code edited in messages at the confirmation is what runs", async () => {
+Deno.test("engine: an edit decision runs the edited code and stores it", async () => {
   await withFake(
     [
-      { toolCalls: [{ language: "python", code: "print('original')" }] },
+      { toolCalls: [{ language: "python", code: "print('original')", id: "call_e1" }] },
       { text: "ok" },
     ],
     { autoRun: false },
     async (it, fake, computer) => {
-      for await (const chunk of it.chat("go", { stream: true })) {
-        if (chunk.type === "confirmation") {
-          const code = it.messages.findLast((m) => m.type === "code")!;
-          code.content = "print('edited')";
-        }
-      }
+      const requests: ApprovalRequest[] = [];
+      await it.chat("go", {
+        approve: (request) => {
+          requests.push(request);
+          return { action: "edit", code: "print('edited')" };
+        },
+      });
+      assertEquals(requests, [{ id: "call_e1", language: "python", code: "print('original')" }]);
       assertEquals(computer.runs.map((r) => r.code), ["print('edited')"]);
       const args = JSON.parse(
         (sent(fake, 1)[2].tool_calls![0] as { function: { arguments: string } }).function

@@ -158,10 +158,10 @@ async function chat(
   });
   const chunks: LmcChunk[] = [];
   try {
-    for await (const c of it.chat("clean up", { stream: true, display: false })) {
-      chunks.push(c);
-      if (c.type === "confirmation" && !approve) break; // declined, as a terminal without a person does
-    }
+    const decision = approve ? { action: "run" as const } : { action: "decline" as const };
+    for await (
+      const c of it.chat("clean up", { stream: true, display: false, approve: () => decision })
+    ) chunks.push(c);
   } finally {
     await fake.close();
   }

@@ -20,6 +20,13 @@ import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import { safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
 import type { ServerHandle, ServerOptions } from "../server/types.ts";
+import {
+  type ApprovalDecision,
+  type ApprovalRequest,
+  checkDecision,
+  DECLINED_OUTPUT,
+  UNAPPROVED_OUTPUT,
+} from "./approval.ts";
 import { ChatRun } from "./chat_run.ts";
 import { CodeBlockParser } from "./code_blocks.ts";
 import type { LmcChunk, LmcMessage } from "./lmc.ts";
@@ -88,8 +95,8 @@ interface PendingCode {
 }
 
 /**
- * Frames chunks into blocks with `start` / `end` flag chunks (reference
- * §4.2) and stores the messages they form.
+ * Frames chunks into blocks with `start` / `end` flag chunks (Open
+ * Interpreter's streaming format) and stores the messages they form.
  */
 class Framer {
   #key: string | undefined;
@@ -445,11 +452,25 @@ export class Interpreter {
             break;
           }
         }
+        // A declined block ends the turn; the rest of that answer's code is
+        // not run either, and each block gets an output saying so.
+        let declined: string | undefined;
         for (const item of pending) {
           if (abort.signal.aborted) break;
-          yield* this.#execute(computer, framer, item, abort.signal);
+          if (declined !== undefined) {
+            yield* this.#notRun(framer, item, declined);
+            continue;
+          }
+          const outcome = { declined: undefined as string | undefined };
+          yield* this.#execute(computer, framer, item, {
+            signal: abort.signal,
+            approve: options.approve,
+            outcome,
+          });
+          declined = outcome.declined;
         }
         pending = [];
+        if (declined !== undefined) break;
       }
       yield* framer.close();
     } finally {
@@ -768,12 +789,62 @@ export class Interpreter {
     return computer.languages.find((l) => l.toLowerCase() === lower);
   }
 
+  /** Records `reason` as the output of code that is not run. */
+  async *#notRun(
+    framer: Framer,
+    item: PendingCode,
+    reason: string,
+  ): AsyncGenerator<LmcChunk, void, undefined> {
+    const toolCallId = item.toolCallId;
+    yield* framer.chunk({
+      role: "computer",
+      type: "console",
+      format: "output",
+      content: reason,
+      toolCallId,
+    });
+    yield* framer.close();
+  }
+
+  /**
+   * Asks `approve` about `message` (racing the turn's abort). Without an
+   * approver the code is declined. Undefined when the turn was stopped.
+   */
+  async #decide(
+    request: ApprovalRequest,
+    options: { signal: AbortSignal; approve?: ChatOptions["approve"] },
+  ): Promise<ApprovalDecision | undefined> {
+    const { signal, approve } = options;
+    if (!approve) return { action: "decline", reason: UNAPPROVED_OUTPUT };
+    let onAbort = () => {};
+    const stopped = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      if (signal.aborted) return undefined;
+      const decision = await Promise.race([
+        Promise.resolve(approve(request, { signal })).then(checkDecision),
+        stopped,
+      ]);
+      return signal.aborted ? undefined : decision;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
   async *#execute(
     computer: ComputerLike,
     framer: Framer,
     item: PendingCode,
-    signal: AbortSignal,
+    options: {
+      signal: AbortSignal;
+      approve?: ChatOptions["approve"];
+      /** Set to the output recorded when the code was declined. */
+      outcome: { declined: string | undefined };
+    },
   ): AsyncGenerator<LmcChunk, void, undefined> {
+    const { signal } = options;
     const toolCallId = item.toolCallId;
     const output = (content: string) =>
       framer.chunk({ role: "computer", type: "console", format: "output", content, toolCallId });
@@ -783,7 +854,7 @@ export class Interpreter {
       return;
     }
 
-    let message = item.message;
+    const message = item.message;
     // seam: safe mode — scan before asking; flagged code is asked about even under autoRun.
     const safety = this.safeMode === "off" ? undefined : scanCode(
       String(message.format ?? ""),
@@ -817,15 +888,27 @@ export class Interpreter {
         format: "execution",
         content,
       };
+      // Shown for display (and Open Interpreter clients); the decision comes from the approver.
       yield confirmation;
-      // Stopped while the person was being asked: the code must not run.
       if (signal.aborted) return;
-      // The consumer may have edited the code (or replaced the conversation) meanwhile.
-      if (!this.messages.includes(message)) {
-        const same = toolCallId
-          ? this.messages.find((m) => m.type === "code" && m.toolCallId === toolCallId)
-          : undefined;
-        if (same) message = same;
+      const request: ApprovalRequest = {
+        id: toolCallId ?? `code-${this.messages.indexOf(message)}`,
+        language: String(message.format ?? ""),
+        code: String(message.content ?? ""),
+      };
+      if (content.safety) request.safety = content.safety as ApprovalRequest["safety"];
+      const decision = await this.#decide(request, options);
+      // Stopped while the person was being asked: the code must not run.
+      if (!decision || signal.aborted) return;
+      if (decision.action === "decline") {
+        options.outcome.declined = decision.reason ?? DECLINED_OUTPUT;
+        yield* this.#notRun(framer, item, options.outcome.declined);
+        return;
+      }
+      if (decision.action === "always") this.autoRun = true;
+      if (decision.action === "edit") {
+        // The stored message holds what really ran, so the model sees the edit.
+        message.content = decision.code;
       }
     }
     // seam: safe mode (auto) — code is about to run here.

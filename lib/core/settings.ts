@@ -8,6 +8,7 @@
 import type { ComputerLike } from "../computer/types.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import type { LlmTimeouts } from "../llm/client.ts";
+import type { Approver } from "./approval.ts";
 import type { LmcMessage } from "./lmc.ts";
 
 /** How code is checked before it runs: not at all, by asking, or automatically. */
@@ -125,4 +126,9 @@ export interface ChatOptions {
   display?: boolean;
   /** Aborting stops the model call and any running code. */
   signal?: AbortSignal;
+  /**
+   * Decides about code that needs approval (auto-run off, or safe mode flagged
+   * it). Without one, such code is declined: it never runs unasked.
+   */
+  approve?: Approver;
 }

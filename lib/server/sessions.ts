@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ApprovalDecision } from "../core/approval.ts";
 import type { LmcChunk } from "../core/lmc.ts";
 import { HttpError } from "./errors.ts";
 import type { InterpreterFactory, InterpreterLike } from "./types.ts";
@@ -39,6 +40,8 @@ export interface PendingApproval {
   iterator: AsyncIterator<LmcChunk>;
   /** Aborts that stream's model calls and code (the signal given to `chat()`). */
   abort: AbortController;
+  /** Set before the stream is resumed: what the turn's approver answers the engine. */
+  decision: { value?: ApprovalDecision };
 }
 
 /** A turn being run for a session. */

@@ -4,16 +4,17 @@
  * and applies the server's approval rule when code needs approval:
  *
  * - `pause` (WebSocket): the confirmation chunk is sent and the turn pauses;
- *   the client's `go` command resumes it (the code runs), `stop` or a new
- *   message drops it (nothing runs).
- * - `decline` (`/chat`, `/v1/chat/completions`): nothing runs; the code is
- *   answered with an output saying it was declined, so the model sees that on
- *   its next turn, and the turn ends. Nothing ever waits for an approval that
- *   cannot come.
+ *   the client's `go` command resumes it and the turn's approver answers the
+ *   engine "run"; `stop` or a new message drops it (nothing runs).
+ * - `decline` (`/chat`, `/v1/chat/completions`): the approver declines, so
+ *   nothing runs; the engine records {@linkcode DECLINED_OUTPUT} as the code's
+ *   output (the model sees it on its next turn) and ends the turn. Nothing
+ *   ever waits for an approval that cannot come.
  *
  * @module
  */
 
+import type { ApprovalDecision, Approver } from "../core/approval.ts";
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
 import { type Session, settleWithin } from "./sessions.ts";
 
@@ -55,40 +56,6 @@ export function completeStatus(): LmcChunk {
 }
 
 /**
- * Answers every unanswered code message after the last user message with the
- * declined output, so the conversation stays well-formed (each tool call has
- * its result). Returns the chunks that show it to the client.
- */
-export function declinePendingCode(messages: LmcMessage[]): LmcChunk[] {
-  const lastUser = messages.findLastIndex((m) => m.role === "user");
-  const result: LmcMessage[] = messages.slice(0, lastUser + 1);
-  let declined = 0;
-  for (let i = lastUser + 1; i < messages.length; i++) {
-    const message = messages[i];
-    result.push(message);
-    const next = messages[i + 1];
-    if (message.role === "assistant" && message.type === "code" && next?.role !== "computer") {
-      const output: LmcMessage = {
-        role: "computer",
-        type: "console",
-        format: "output",
-        content: DECLINED_OUTPUT,
-      };
-      if (message.toolCallId) output.toolCallId = message.toolCallId;
-      result.push(output);
-      declined++;
-    }
-  }
-  if (declined === 0) return [];
-  messages.splice(0, messages.length, ...result);
-  return [
-    { role: "computer", type: "console", start: true },
-    { role: "computer", type: "console", format: "output", content: DECLINED_OUTPUT },
-    { role: "computer", type: "console", end: true },
-  ];
-}
-
-/**
  * Runs one turn of a session, yielding LMC chunks; returns how it ended. The
  * caller holds the session's run slot. Errors become a `server/error` chunk.
  */
@@ -103,6 +70,8 @@ export async function* runTurn(
   // The engine's stream outlives a turn when it pauses for approval, so it has
   // its own abort controller, which each turn driving it forwards its signal to.
   let engineAbort: AbortController;
+  // What the engine's approver answers: set by `go` before a paused stream resumes.
+  let decision: { value?: ApprovalDecision };
   if ("approve" in input) {
     const pending = session.pending;
     if (!pending) {
@@ -112,15 +81,25 @@ export async function* runTurn(
     session.pending = null;
     iterator = pending.iterator;
     engineAbort = pending.abort;
+    decision = pending.decision;
+    decision.value = { action: "run" };
   } else {
     await session.discardPending();
     if (input.before?.length) interpreter.messages.push(...input.before);
     engineAbort = new AbortController();
+    decision = options.approval === "decline"
+      ? { value: { action: "decline", reason: DECLINED_OUTPUT } }
+      : {};
+    const box = decision;
+    // Asked by the engine once it has yielded the confirmation: with `pause`
+    // only after `go` set the answer; a stream resumed any other way declines.
+    const approve: Approver = () => box.value ?? { action: "decline", reason: DECLINED_OUTPUT };
     try {
       const stream = interpreter.chat(input.message, {
         stream: true,
         display: false,
         signal: engineAbort.signal,
+        approve,
       });
       iterator = stream[Symbol.asyncIterator]();
     } catch (error) {
@@ -141,6 +120,7 @@ export async function* runTurn(
   const aborted = abortPromise(signal);
   let handedOff = false;
   let finished = false;
+  let outcome: TurnOutcome = "complete";
   // The block (start flag) still open, so a stopped turn can close it for the client.
   let open: LmcChunk | null = null;
   try {
@@ -157,21 +137,19 @@ export async function* runTurn(
       }
       if (next.done) {
         finished = true;
-        return "complete";
+        return outcome;
       }
       const chunk = next.value;
       // The engine asks only when approval is needed (auto_run off, or safe mode flagged the code).
       if (chunk.type === "confirmation") {
         yield chunk;
-        if (options.approval === "pause") {
-          session.pending = { iterator, abort: engineAbort };
+        if (decision.value === undefined) {
+          session.pending = { iterator, abort: engineAbort, decision };
           handedOff = true;
           return "paused";
         }
-        finished = true;
-        await settleWithin(iterator.return?.(), 5000);
-        for (const declined of declinePendingCode(interpreter.messages)) yield declined;
-        return "declined";
+        if (decision.value.action === "decline") outcome = "declined";
+        continue;
       }
       if (chunk.start) open = chunk;
       else if (chunk.end) open = null;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { Approver } from "../core/approval.ts";
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
 
 /** Options the server passes to `chat()`. */
@@ -17,6 +18,8 @@ export interface ServerChatOptions {
   display: false;
   /** Aborted when the client goes away or the server shuts down. */
   signal?: AbortSignal;
+  /** Answers for code that needs approval (the client's `go`, or a decline). */
+  approve: Approver;
 }
 
 /** The part of an interpreter's computer the server uses. */

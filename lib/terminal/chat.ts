@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ApprovalDecision, ApprovalRequest, Approver } from "../core/approval.ts";
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
 import type { Renderer } from "./renderer.ts";
 import type { LineInput } from "./input.ts";
@@ -18,19 +19,12 @@ export interface EngineLike {
   messages: LmcMessage[];
   /** Run code without asking. */
   autoRun: boolean;
-  /** Streams the answer to a message as LMC chunks. */
+  /** Streams the answer to a message (none: continue) as LMC chunks. */
   chat(
-    message: string | LmcMessage | LmcMessage[],
-    options: { stream: true; signal?: AbortSignal },
+    message: string | LmcMessage | LmcMessage[] | undefined,
+    options: { stream: true; signal?: AbortSignal; approve?: Approver },
   ): AsyncIterable<LmcChunk>;
 }
-
-/** The person's answer to "Would you like to run this code?". */
-export type Approval =
-  | { kind: "run" }
-  | { kind: "decline" }
-  | { kind: "edit"; code: string }
-  | { kind: "always" };
 
 /** How a request ended. */
 export interface TurnResult {
@@ -63,40 +57,27 @@ export interface TurnIo {
  */
 export type Asker = Pick<LineInput, "ask"> & { showCode?(language: string, code: string): void };
 
-/** The text the model gets when code was not approved. */
-export const DECLINED_MESSAGE = "I have declined to run this code.";
-
 /**
- * Asks "Would you like to run this code? (y/n/e/a)" and returns the answer.
- * `e` opens the code in the editor; `a` runs this and every later block.
+ * Asks "Would you like to run this code? (y/n/e/a)" about `request` and
+ * returns the person's decision. `e` opens the code in the editor; `a` runs
+ * this and every later block.
  */
 export async function askApproval(
   input: Asker,
-  confirmation: LmcChunk,
+  request: ApprovalRequest,
   note: (text: string) => void,
-): Promise<Approval> {
-  const content = (confirmation.content ?? {}) as Record<string, unknown>;
-  const safety = content.safety as Record<string, unknown> | string | undefined;
-  if (safety) {
-    const reasons = typeof safety === "string"
-      ? [safety]
-      : Array.isArray(safety.reasons)
-      ? safety.reasons.map(String)
-      : [String(safety.reason ?? safety.message ?? JSON.stringify(safety))];
-    const level = typeof safety === "object" && safety.level ? ` (${safety.level})` : "";
-    note(`Safe mode${level}: ${reasons.join("; ")}`);
-  }
-  const language = String(content.format ?? content.language ?? "text");
-  const code = String(content.content ?? content.code ?? "");
+): Promise<ApprovalDecision> {
+  const { safety, language, code } = request;
+  if (safety) note(`Safe mode (${safety.level}): ${safety.reasons.join("; ")}`);
   input.showCode?.(language, code);
   for (let tries = 0; tries < 20; tries++) {
     const answer = (await input.ask("Would you like to run this code? (y/n/e/a) ")).toLowerCase();
-    if (answer === "y" || answer === "yes") return { kind: "run" };
-    if (answer === "n" || answer === "no" || answer === "") return { kind: "decline" };
-    if (answer === "a" || answer === "all" || answer === "always") return { kind: "always" };
+    if (answer === "y" || answer === "yes") return { action: "run" };
+    if (answer === "n" || answer === "no" || answer === "") return { action: "decline" };
+    if (answer === "a" || answer === "all" || answer === "always") return { action: "always" };
     if (answer === "e" || answer === "edit") {
       try {
-        return { kind: "edit", code: await editInEditor(code, language) };
+        return { action: "edit", code: await editInEditor(code, language) };
       } catch (e) {
         note(`Could not edit the code: ${e instanceof Error ? e.message : e}`);
         continue;
@@ -104,18 +85,7 @@ export async function askApproval(
     }
     note("Answer y (run it), n (don't), e (edit it first) or a (run this and all later code).");
   }
-  return { kind: "decline" };
-}
-
-/** Replaces the code of the last code message (after `e`). */
-export function replaceLastCode(messages: LmcMessage[], code: string): void {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    if (messages[i].type === "code" && messages[i].role === "assistant") {
-      // In place: the engine runs the message object it holds.
-      messages[i].content = code;
-      return;
-    }
-  }
+  return { action: "decline" };
 }
 
 /**
@@ -141,14 +111,21 @@ export async function runTurn(
   let result: TurnResult = { status: ExitCode.Ok };
   await waitUntilIdle(engine, io);
   renderer?.startSpinner();
+  let declined = 0;
+  const approve: Approver = async (request) => {
+    const decision = await approveInTerminal(request, io);
+    if (decision.action === "decline") declined++;
+    return decision;
+  };
   try {
-    let pending: LmcMessage | string | undefined = message;
-    let declines = 0;
-    // A decline ends the generator; the model is then told with one more call.
-    while (pending !== undefined) {
-      const next: LmcMessage | string = pending;
-      pending = undefined;
-      const stream = engine.chat(next, { stream: true, signal: controller.signal });
+    let next: LmcMessage | string | undefined = message;
+    // A decline ends the engine's turn (the code's output says it was declined);
+    // the model is then asked once more so it can answer without running code.
+    // Without a terminal, a second decline ends the request.
+    for (;;) {
+      const before = declined;
+      const stream = engine.chat(next, { stream: true, signal: controller.signal, approve });
+      next = undefined;
       const it = stream[Symbol.asyncIterator]();
       for (;;) {
         // Ctrl-C returns to the prompt even if the engine is slow to notice the abort.
@@ -161,26 +138,8 @@ export async function runTurn(
         const chunk = step.value;
         io.json?.(chunk);
         if (chunk.type === "confirmation") {
-          // Ctrl-C while asking on /dev/tty (cooked mode) arrives as SIGINT: stop waiting.
-          const approval = await Promise.race([approve(engine, chunk, io), aborted]);
-          if (approval === "aborted") {
-            renderer?.print(""); // the line after "^C"
-            // End the engine's turn here: pulling more chunks would run the code.
-            await it.return?.();
-            break;
-          }
-          if (approval === "decline") {
-            result = { status: ExitCode.Declined, reason: "code was not approved" };
-            declines++;
-            // Tell the model, so it can answer without running code. Without a
-            // terminal, a second request for code ends the turn.
-            if (io.input || declines === 1) {
-              pending = { role: "user", type: "message", content: DECLINED_MESSAGE };
-            }
-            await it.return?.();
-            break;
-          }
-          renderer?.startSpinner("Running…");
+          // The engine asks `approve` next; the spinner must not draw over the question.
+          renderer?.finish();
           continue;
         }
         renderer?.chunk(chunk);
@@ -194,7 +153,10 @@ export async function runTurn(
           break;
         }
       }
-      if (interrupted) break;
+      if (interrupted || declined === before) break;
+      result = { status: ExitCode.Declined, reason: "code was not approved" };
+      if (!io.input && declined > 1) break;
+      renderer?.startSpinner();
     }
   } catch (e) {
     if (interrupted || controller.signal.aborted) {
@@ -246,30 +208,22 @@ async function drainBounded(it: AsyncIterator<LmcChunk>, ms: number): Promise<vo
   clearTimeout(timer);
 }
 
-async function approve(
-  engine: EngineLike,
-  chunk: LmcChunk,
+/** The terminal's approver: asks the person, or declines when there is no terminal. */
+async function approveInTerminal(
+  request: ApprovalRequest,
   io: TurnIo,
-): Promise<"run" | "decline"> {
+): Promise<ApprovalDecision> {
   io.renderer?.finish();
   if (!io.input) {
     io.note("Code not run: no terminal to ask for approval (use -y / --auto_run to allow it).");
-    return "decline";
+    return { action: "decline" };
   }
-  const answer = await askApproval(io.input, chunk, io.note);
-  switch (answer.kind) {
-    case "run":
-      return "run";
-    case "always":
-      engine.autoRun = true;
-      return "run";
-    case "edit":
-      replaceLastCode(engine.messages, answer.code);
-      io.renderer?.print(io.renderer.style.gray("Running the edited code."));
-      return "run";
-    case "decline":
-      return "decline";
+  const decision = await askApproval(io.input, request, io.note);
+  if (decision.action === "edit") {
+    io.renderer?.print(io.renderer.style.gray("Running the edited code."));
   }
+  if (decision.action !== "decline") io.renderer?.startSpinner("Running…");
+  return decision;
 }
 
 /**

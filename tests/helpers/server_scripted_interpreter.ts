@@ -2,9 +2,9 @@
  * A scripted stand-in for the engine, for the server's transport tests
  * (routing, auth, limits, protocols) where the model and the computer do not
  * matter. It follows the engine's chunk format: a `code`
- * step streams a code block, yields a confirmation when `autoRun` is off, then
- * "runs" (waits `runMs`, interruptible by `computer.stop()`) and streams the
- * step's output. End-to-end tests use the real engine instead.
+ * step streams a code block, yields a confirmation and asks the approver when
+ * `autoRun` is off, then "runs" (waits `runMs`, interruptible by
+ * `computer.stop()`) and streams the step's output. End-to-end tests use the real engine instead.
  *
  * @module
  */
@@ -120,6 +120,7 @@ export class ScriptedInterpreter implements InterpreterLike {
       yield { role: "assistant", type: "code", format: language, content: step.code };
       yield { role: "assistant", type: "code", format: language, end: true };
       this.messages.push({ role: "assistant", type: "code", format: language, content: step.code });
+      let code = step.code;
       if (!this.autoRun) {
         yield {
           role: "computer",
@@ -127,9 +128,26 @@ export class ScriptedInterpreter implements InterpreterLike {
           format: "execution",
           content: { type: "code", format: language, content: step.code },
         };
+        // As the engine does: the approver decides; a decline is recorded and ends the turn.
+        const decision = await options.approve(
+          { id: `code-${this.messages.length - 1}`, language, code },
+          { signal: options.signal ?? new AbortController().signal },
+        );
+        if (decision.action === "decline") {
+          const reason = decision.reason ?? "The user declined to run this code.";
+          yield { role: "computer", type: "console", start: true };
+          yield { role: "computer", type: "console", format: "output", content: reason };
+          yield { role: "computer", type: "console", end: true };
+          this.messages.push({
+            role: "computer",
+            type: "console",
+            format: "output",
+            content: reason,
+          });
+          return;
+        }
+        if (decision.action === "edit") code = decision.code;
       }
-      // The consumer may have edited the code in `messages` before going on.
-      const code = String(this.messages[this.messages.length - 1].content);
       this.ran.push(code);
       yield { role: "computer", type: "console", start: true };
       yield { role: "computer", type: "console", format: "active_line", content: 1 };
