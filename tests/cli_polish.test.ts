@@ -91,7 +91,8 @@ Deno.test({
       const screen = await term.waitFor(/^>\s*$/m, { timeoutMs: 60_000 });
       const joined = screen.replace(/\n/g, " ");
       assertStringIncludes(joined, "No API key for gpt-4o: set OPENAI_API_KEY, pass --api_key KEY");
-      assertStringIncludes(joined, "interpreter --local");
+      // The hint names the command as started (this test runs `deno run -A main.ts`).
+      assertStringIncludes(joined, "deno run -A main.ts --local");
       // Every line ends at a word: a wrapped line never splits "Permissions" words.
       for (const line of screen.split("\n")) assert(line.length < 60, `too wide: ${line}`);
       assertStringIncludes(joined, "env all except API keys");

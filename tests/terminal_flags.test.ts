@@ -110,6 +110,7 @@ Deno.test("flags: --help and --version load only the flag table (everything else
     "lib/sandbox/split_list.ts",
     "lib/terminal/exit_codes.ts",
     "lib/terminal/flags.ts",
+    "lib/terminal/invocation.ts",
     "main.ts",
   ]);
 });

@@ -863,6 +863,14 @@ export class Interpreter {
     );
     const decision = safety ? safetyDecision(this.safeMode, safety) : undefined;
     if (decision?.action === "refuse") {
+      // Ephemeral, never stored: tells a display that safe mode refused (the CLI exits 3).
+      yield* framer.close();
+      yield {
+        role: "computer",
+        type: "review",
+        format: "safe_mode_refused",
+        content: decision.message,
+      };
       yield* output(decision.message ?? "Safe mode refused to run this code.");
       yield* framer.close();
       return;

@@ -83,14 +83,25 @@ export async function resetProfile(
   return path;
 }
 
+/** A profile file exists but cannot be read (permissions, a symlink loop, a folder). */
+export class ProfileUnreadableError extends ProfileError {}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+
 // Start-up looks up and reads small files synchronously: each async file call
 // is a round trip through Deno's thread pool, several times the cost of the call.
 function exists(path: string): boolean {
+  let info: Deno.FileInfo;
   try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
+    info = Deno.statSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
+    throw new ProfileUnreadableError(`profile file ${path} cannot be read: ${firstLine(e)}`);
   }
+  if (info.isFile) return true;
+  throw new ProfileUnreadableError(`profile file ${path} cannot be read: it is not a file`);
 }
 
 /**
@@ -102,12 +113,15 @@ export async function findProfile(
   nameOrPath: string,
   where: ProfileLocation = {},
 ): Promise<{ path: string; text: string }> {
+  if (/\.py$/.test(nameOrPath)) await refusePythonProfile(nameOrPath, where);
   const looksLikePath = nameOrPath.includes("/") || nameOrPath.includes("\\");
   if (looksLikePath || (/\.(ya?ml|json)$/.test(nameOrPath) && exists(nameOrPath))) {
     try {
       return { path: nameOrPath, text: await Deno.readTextFile(nameOrPath) };
-    } catch {
-      throw new ProfileError(`profile file ${nameOrPath} cannot be read; check the path`);
+    } catch (e) {
+      throw new ProfileUnreadableError(
+        `profile file ${nameOrPath} cannot be read (${firstLine(e)}); check the path`,
+      );
     }
   }
   const dir = where.dir ?? profilesDir();
@@ -115,7 +129,13 @@ export async function findProfile(
     const candidate of [nameOrPath, `${nameOrPath}.yaml`, `${nameOrPath}.yml`, `${nameOrPath}.json`]
   ) {
     const path = join(dir, candidate);
-    if (exists(path)) return { path, text: Deno.readTextFileSync(path) };
+    if (exists(path)) {
+      try {
+        return { path, text: Deno.readTextFileSync(path) };
+      } catch (e) {
+        throw new ProfileUnreadableError(`profile file ${path} cannot be read: ${firstLine(e)}`);
+      }
+    }
   }
   const base = nameOrPath.replace(/\.ya?ml$/, "");
   if (BUNDLED_PROFILES.includes(base)) {
@@ -134,6 +154,35 @@ export async function findProfile(
 }
 
 /**
+ * Open Interpreter's Python profiles cannot run here: the error says so and
+ * shows the YAML profile with the same settings (when the file can be read).
+ */
+async function refusePythonProfile(nameOrPath: string, where: ProfileLocation): Promise<never> {
+  const candidates = [nameOrPath, join(where.dir ?? profilesDir(), nameOrPath)];
+  let text: string | undefined;
+  let found = nameOrPath;
+  for (const path of candidates) {
+    try {
+      text = await Deno.readTextFile(path);
+      found = path;
+      break;
+    } catch { /* try the next place */ }
+  }
+  const yamlName = found.replace(/\.py$/, ".yaml").split(/[\\/]/).pop();
+  if (text === undefined) {
+    throw new ProfileError(
+      `${nameOrPath}: Python profiles (Open Interpreter's .py) aren't supported; write a YAML profile (see --help)`,
+    );
+  }
+  const { yamlFromPythonProfile } = await import("./python_profile.ts");
+  throw new ProfileError(
+    `${found} is an Open Interpreter Python profile; Python profiles aren't supported. ` +
+      `The same settings as YAML (save as ${yamlName} in ${where.dir ?? profilesDir()}):\n\n` +
+      yamlFromPythonProfile(text),
+  );
+}
+
+/**
  * Parses and validates profile text; `file` names it in error messages.
  * The YAML parser (npm:yaml) is loaded only when needed: it costs tens of
  * milliseconds at start-up, so parsed profiles are cached by content hash.
@@ -143,11 +192,11 @@ export async function parseProfile(
   file: string,
   where: ProfileLocation = {},
 ): Promise<Profile> {
-  const cacheFile = join(where.cacheDir ?? dataDir(), "profile_cache.json");
+  const cacheFile = cachePath(where);
   let data: unknown;
   const isJson = file.endsWith(".json");
   const key = hashText(text);
-  const cache = isJson ? undefined : readCache(cacheFile);
+  const cache = isJson || !cacheFile ? undefined : readCache(cacheFile);
   if (cache && key in cache) data = cache[key];
   else {
     try {
@@ -158,11 +207,22 @@ export async function parseProfile(
     }
   }
   validateProfile(data, file);
-  if (cache && !(key in cache)) await writeCache(cacheFile, cache, key, data ?? null);
+  if (cache && cacheFile && !(key in cache)) {
+    await writeCache(cacheFile, cache, key, data ?? null);
+  }
   return (data ?? {}) as Profile;
 }
 
 type ParsedCache = Record<string, unknown>;
+
+/** The parse cache's file; undefined when no data folder can be named (no cache then). */
+function cachePath(where: ProfileLocation): string | undefined {
+  try {
+    return join(where.cacheDir ?? dataDir(), "profile_cache.json");
+  } catch {
+    return undefined;
+  }
+}
 
 /** FNV-1a over the text (a cache key, not a security measure). */
 function hashText(text: string): string {

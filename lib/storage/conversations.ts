@@ -45,15 +45,25 @@ export class ConversationStore {
   #path: string | undefined;
   #extraSecrets: (string | undefined)[];
   #dir: string | undefined;
+  #now: () => Date;
 
   /**
    * `path` resumes an existing file; `secrets` are extra values never to
    * write (API keys); `dir` is the folder (default {@link conversationsDir}).
    */
-  constructor(options: { path?: string; secrets?: (string | undefined)[]; dir?: string } = {}) {
+  constructor(
+    options: {
+      path?: string;
+      secrets?: (string | undefined)[];
+      dir?: string;
+      /** The clock naming the file (default: now). */
+      now?: () => Date;
+    } = {},
+  ) {
     this.#path = options.path;
     this.#extraSecrets = options.secrets ?? [];
     this.#dir = options.dir;
+    this.#now = options.now ?? (() => new Date());
   }
 
   /** The file, once the first save has happened (or when resuming). */
@@ -66,9 +76,9 @@ export class ConversationStore {
     if (messages.length === 0) return;
     if (!this.#path) {
       const first = messages.find((m) => m.role === "user" && typeof m.content === "string");
-      this.#path = join(
+      this.#path = await claimName(
         this.#dir ?? conversationsDir(),
-        conversationFileName(String(first?.content ?? "")),
+        conversationFileName(String(first?.content ?? ""), this.#now()),
       );
     }
     const text = redact(JSON.stringify(messages, null, 1), knownSecrets(this.#extraSecrets));
@@ -78,6 +88,37 @@ export class ConversationStore {
   /** Forgets the file so the next save starts a new conversation (after %reset). */
   restart(): void {
     this.#path = undefined;
+  }
+}
+
+/**
+ * Reserves a new file for a conversation: `name`, or `name` with `_2`, `_3`...
+ * before `.json` when taken (two conversations started in the same second
+ * with the same first words). Exclusive create, so two programs never get the
+ * same file; the reserved file holds an empty list until the first save.
+ */
+async function claimName(dir: string, name: string): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const stem = name.replace(/\.json$/, "");
+  for (let n = 1;; n++) {
+    const path = join(dir, n === 1 ? name : `${stem}_${n}.json`);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists) || n >= 1000) throw e;
+      continue;
+    }
+    try {
+      await file.write(new TextEncoder().encode("[]\n"));
+      return path;
+    } catch (e) {
+      // Ours (we created it): not left behind half-written.
+      await Deno.remove(path).catch(() => {});
+      throw e;
+    } finally {
+      file.close();
+    }
   }
 }
 

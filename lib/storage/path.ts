@@ -81,5 +81,17 @@ export function homeDir(): string {
       if (fields.length >= 6 && Number(fields[2]) === uid) return fields[5];
     }
   } catch { /* no passwd file */ }
-  throw new Error("cannot tell the home folder: set HOME");
+  throw new NoHomeError(
+    `cannot tell the home folder (HOME is unset and user ${uid} has no home in /etc/passwd): ` +
+      "set HOME, or INTERPRETER_HOME to a folder for this program's files",
+  );
+}
+
+/** No home folder can be found (HOME unset, no /etc/passwd entry): the message says what to set. */
+export class NoHomeError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "NoHomeError";
+  }
 }

@@ -46,6 +46,11 @@ export interface TurnIo {
   input?: Asker;
   /** Notes to the person (stderr in --json mode). */
   note(text: string): void;
+  /**
+   * Shows an error the turn ended with, once (one-shot runs: one stderr line).
+   * Without it the renderer draws the error.
+   */
+  error?(text: string): void;
   /** Called after every complete message (the conversation saver). */
   onMessages?(messages: LmcMessage[]): Promise<void>;
 }
@@ -112,8 +117,10 @@ export async function runTurn(
   await waitUntilIdle(engine, io);
   renderer?.startSpinner();
   let declined = 0;
+  // Safe mode (auto) refused code: the request ends with "declined" unless something worse happened.
+  let refused: TurnResult | undefined;
   const approve: Approver = async (request) => {
-    const decision = await approveInTerminal(request, io);
+    const decision = await approveInTerminal(engine, request, io);
     if (decision.action === "decline") declined++;
     return decision;
   };
@@ -142,10 +149,22 @@ export async function runTurn(
           renderer?.finish();
           continue;
         }
-        renderer?.chunk(chunk);
+        if (chunk.type === "review" && chunk.format === "safe_mode_refused") {
+          // The refusal itself shows as the run's output; the exit status says code was refused.
+          const why = String(chunk.content ?? "Safe mode refused to run the code").split("\n")[0];
+          refused = {
+            status: ExitCode.Declined,
+            reason: why.replace(/^Safe mode/, "safe mode (auto)"),
+          };
+          continue;
+        }
         if (chunk.type === "error" && chunk.format !== "save") {
           result = classifyError(chunk.content, chunk.format);
-        }
+          if (io.error) {
+            io.error(result.reason ?? "");
+            result.reported = true;
+          } else renderer?.chunk(chunk);
+        } else renderer?.chunk(chunk);
         if (chunk.end && chunk.type === "console") renderer?.startSpinner();
         if (chunk.end) await io.onMessages?.(engine.messages);
         if (interrupted) {
@@ -168,7 +187,8 @@ export async function runTurn(
       // --json readers see the failure on stdout too, shaped like the engine's limit chunks.
       const kind = (e as { kind?: unknown } | null)?.kind;
       io.json?.(errorChunk(typeof kind === "string" ? kind : "error", result.reason ?? text));
-      io.note(`Error: ${text}`);
+      if (io.error) io.error(text);
+      else io.note(`Error: ${text}`);
     }
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
@@ -178,7 +198,7 @@ export async function runTurn(
   if (interrupted) {
     result = { status: ExitCode.Interrupted, reason: "interrupted" };
     renderer?.print(renderer.style.gray("(interrupted)"));
-  }
+  } else if (refused && result.status === ExitCode.Ok) result = refused;
   await io.onMessages?.(engine.messages);
   return result;
 }
@@ -210,12 +230,13 @@ async function drainBounded(it: AsyncIterator<LmcChunk>, ms: number): Promise<vo
 
 /** The terminal's approver: asks the person, or declines when there is no terminal. */
 async function approveInTerminal(
+  engine: EngineLike,
   request: ApprovalRequest,
   io: TurnIo,
 ): Promise<ApprovalDecision> {
   io.renderer?.finish();
   if (!io.input) {
-    io.note("Code not run: no terminal to ask for approval (use -y / --auto_run to allow it).");
+    io.note(noTerminalNote(engine, request));
     return { action: "decline" };
   }
   const decision = await askApproval(io.input, request, io.note);
@@ -224,6 +245,22 @@ async function approveInTerminal(
   }
   if (decision.action !== "decline") io.renderer?.startSpinner("Running…");
   return decision;
+}
+
+/**
+ * Why code was not run when nobody can be asked: under `-y` it was safe mode
+ * that flagged it (so "use -y" would be wrong advice).
+ */
+function noTerminalNote(engine: EngineLike, request: ApprovalRequest): string {
+  const safety = request.safety;
+  if (safety && engine.autoRun) {
+    const mode = (engine as { safeMode?: string }).safeMode ?? "ask";
+    const reasons = safety.reasons.join("; ");
+    return `Code not run: safe mode (${mode}) flagged it as ${safety.level}` +
+      `${reasons ? ` (${reasons})` : ""}, and there is no terminal to ask you. ` +
+      "Run it in a terminal to review it, or pass --safe_mode off to run flagged code unasked.";
+  }
+  return "Code not run: no terminal to ask for approval (use -y / --auto_run to allow it).";
 }
 
 /**

@@ -11,16 +11,22 @@ import type { InterpreterOptions } from "../core/settings.ts";
 import type { Interpreter } from "../core/interpreter.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import {
+  BUNDLED_PROFILES,
   ensureDefaultProfile,
   getSetting,
   loadProfile,
   mergeProfiles,
+  parseProfile,
   type Profile,
   ProfileError,
   profileFromFlags,
   profilesDir,
+  ProfileUnreadableError,
+  readBundledProfile,
   resetProfile,
 } from "../profiles/mod.ts";
+import { configDir, dataDir } from "../storage/paths.ts";
+import { NoHomeError } from "../storage/path.ts";
 import type { ConversationStore } from "../storage/conversations.ts";
 import { appendHistory, loadHistory } from "../storage/history.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -31,6 +37,8 @@ import type { LineInput } from "./input.ts";
 import { formatUsd } from "./cost.ts";
 import type { TurnIo } from "./chat.ts";
 import { interpreterOptionsFromProfile } from "./settings.ts";
+import { commandName } from "./invocation.ts";
+import { ConversationSaver } from "./saving.ts";
 // Start-up: only what the first prompt needs is imported here. The line editor
 // (node:readline and node's streams), the turn loop, % commands, conversation
 // storage, the sandbox runtime and the engine load on demand (see runChat).
@@ -61,6 +69,9 @@ const SHORTCUT_PROFILES = ["fast", "vision", "local"] as const;
 export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
   const flags = args.flags;
   try {
+    // No home folder: nothing can be loaded or saved; say what to set (exit 2).
+    configDir();
+    dataDir();
     if (flags.profiles) return await showProfiles();
     if (flags.reset_profile !== undefined) {
       const path = await resetProfile(String(flags.reset_profile || "default"));
@@ -79,8 +90,8 @@ export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
     }
     return await runChat(args, profile, permissions, meta);
   } catch (e) {
-    if (e instanceof ProfileError || e instanceof UsageProblem) {
-      console.error(`interpreter: ${e.message}`);
+    if (e instanceof ProfileError || e instanceof UsageProblem || e instanceof NoHomeError) {
+      console.error(`interpreter: ${e.message.trimEnd()}`);
       return ExitCode.Usage;
     }
     throw e;
@@ -104,18 +115,49 @@ async function showProfiles(): Promise<number> {
   return ExitCode.Ok;
 }
 
-/** Loads the profile (default: default.yaml), shortcut profiles, then flags on top. */
+/**
+ * Loads the profile (default: default.yaml), shortcut profiles, then flags on
+ * top. A config folder that cannot be used (a file, a symlink loop, not
+ * readable) or an unreadable default.yaml is one warning line and the bundled
+ * defaults; a profile named with --profile that cannot be read is a usage error.
+ */
 export async function settingsFrom(
   flags: ParsedArgs["flags"],
+  warn: (text: string) => void = (text) => console.error(`interpreter: warning: ${text}`),
 ): Promise<{ profile: Profile; source: string }> {
-  await ensureDefaultProfile();
-  const name = typeof flags.profile === "string" ? flags.profile : "default";
-  let profile = await loadProfile(name);
-  for (const shortcut of SHORTCUT_PROFILES) {
-    if (flags[shortcut]) profile = mergeProfiles(profile, await loadProfile(shortcut));
+  const explicit = typeof flags.profile === "string";
+  const name = explicit ? String(flags.profile) : "default";
+  let problem: string | undefined;
+  try {
+    await ensureDefaultProfile();
+  } catch (e) {
+    if (e instanceof NoHomeError) throw e;
+    problem = `the config folder ${profilesDir()} cannot be used (${firstLine(e)})`;
   }
+  const load = async (profileName: string, required: boolean): Promise<Profile> => {
+    try {
+      return await loadProfile(profileName);
+    } catch (e) {
+      const unreadable = e instanceof ProfileUnreadableError || !(e instanceof ProfileError);
+      if (required || !unreadable || !BUNDLED_PROFILES.includes(profileName)) throw e;
+      problem ??= firstLine(e);
+      return await parseProfile(
+        await readBundledProfile(profileName),
+        `(bundled) ${profileName}.yaml`,
+      );
+    }
+  };
+  let profile = await load(name, explicit);
+  for (const shortcut of SHORTCUT_PROFILES) {
+    if (flags[shortcut]) profile = mergeProfiles(profile, await load(shortcut, false));
+  }
+  if (problem) warn(`${problem}; running on the default settings`);
   profile = mergeProfiles(profile, profileFromFlags(flags));
   return { profile, source: name };
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
 }
 
 async function resolvePermissions(
@@ -279,15 +321,13 @@ async function runChat(
     return store ??= new ConversationStore({ path: resumedPath, secrets: [apiKey] });
   };
   const conversationHistory = profile.conversation_history !== false;
+  // A failed save is reported once (stderr, or a note in the chat), not at every message.
+  const saver = new ConversationSaver(
+    getStore,
+    (text) => interactive ? note(text) : writeAll(Deno.stderr, `interpreter: ${text}\n`),
+  );
   const save = async (messages: LmcMessage[]) => {
-    if (!conversationHistory) return;
-    try {
-      await (await getStore()).save(messages);
-    } catch (e) {
-      console.error(
-        `interpreter: could not save the conversation: ${e instanceof Error ? e.message : e}`,
-      );
-    }
+    if (conversationHistory) await saver.save(messages);
   };
   if (resumed) options.messages = resumed;
   options.onMessage = save;
@@ -314,10 +354,10 @@ async function runChat(
     },
   );
   // One-shot runs keep stdout for the answer: notes and errors go to stderr.
-  const note = (text: string) => {
+  function note(text: string): void {
     if (json || !renderer || !interactive) writeAll(Deno.stderr, text + "\n");
     else renderer.print(renderer.style.yellow(text));
-  };
+  }
   const io: TurnIo = {
     renderer,
     json: json
@@ -325,6 +365,8 @@ async function runChat(
       : undefined,
     input: input ?? tty,
     note,
+    // One-shot: an error is one stderr line (stdout keeps the answer).
+    error: interactive ? undefined : (text) => writeAll(Deno.stderr, `interpreter: ${text}\n`),
     onMessages: save,
   };
 
@@ -357,10 +399,10 @@ async function runChat(
       if (result.status !== ExitCode.Ok && result.reason && !result.reported) {
         writeAll(Deno.stderr, `interpreter: ${result.reason}\n`);
       }
-      return result.status;
+      return unsavedStatus(result.status, saver);
     }
     if (resumed && renderer) replay(resumed, renderer);
-    return await interactiveLoop(getEngine, loadInput, renderer!, io, {
+    const status = await interactiveLoop(getEngine, loadInput, renderer!, io, {
       llm: options.llm,
       history,
       getStore,
@@ -370,10 +412,16 @@ async function runChat(
       autoRun: options.autoRun ?? false,
       promptEarly: input === undefined,
     });
+    return unsavedStatus(status, saver);
   } finally {
     await endAll();
     await stopSignals();
   }
+}
+
+/** A run that otherwise ended well exits {@link ExitCode.NotSaved} when its last save failed. */
+function unsavedStatus(status: number, saver: ConversationSaver): number {
+  return status === ExitCode.Ok && saver.unsaved ? ExitCode.NotSaved : status;
 }
 
 /** Ends the code sessions and every process they started. */
@@ -570,9 +618,10 @@ async function missingKeyNote(llm: InterpreterOptions["llm"]): Promise<string | 
   const resolved = resolveModel(model, { apiBase: llm?.apiBase, apiKey: llm?.apiKey });
   if (!resolved.provider.needsKey || resolved.apiKey || llm?.apiBase) return undefined;
   const env = resolved.provider.keyEnv[0];
+  const command = commandName();
   return `No API key for ${model}: set ${env ?? "the provider's key variable"}, pass ` +
-    "--api_key KEY, or set llm.api_key in a profile (see interpreter --profiles). " +
-    "For a model on this computer: interpreter --local.";
+    `--api_key KEY, or set llm.api_key in a profile (see ${command} --profiles). ` +
+    `For a model on this computer: ${command} --local.`;
 }
 
 async function runShell(engine: Engine, command: string, renderer: Renderer): Promise<void> {

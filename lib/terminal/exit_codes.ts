@@ -9,6 +9,7 @@
  * | 2 | bad usage (unknown flag, bad value, invalid profile) |
  * | 3 | code declined: the model wanted to run code and it was not approved |
  * | 4 | a limit was reached: `--max_budget` or `--max_turns` |
+ * | 5 | the conversation could not be saved (disk full, folder not writable); otherwise done |
  * | 129 | the terminal closed (SIGHUP: tmux window closed, ssh dropped); sessions ended, conversation saved |
  * | 130 | interrupted (Ctrl-C / SIGINT) |
  * | 143 | terminated (SIGTERM); sessions ended, conversation saved |
@@ -28,6 +29,8 @@ export const ExitCode = {
   Declined: 3,
   /** Budget or turn limit reached. */
   Limit: 4,
+  /** Done, but the last save of the conversation failed: it is not (fully) on disk. */
+  NotSaved: 5,
   /** The terminal closed (SIGHUP): cleaned up, then exited. */
   Hangup: 129,
   /** Interrupted by Ctrl-C / SIGINT. */

@@ -10,6 +10,7 @@
  */
 
 import { splitList } from "../sandbox/split_list.ts";
+import { commandName } from "./invocation.ts";
 
 /** The kind of value a flag takes. */
 export type FlagKind = "bool" | "negatable" | "string" | "number" | "int" | "grant";
@@ -504,7 +505,14 @@ export function parseArgs(argv: string[]): ParsedArgs {
       }
     }
     if (!spec) {
-      throw new UsageError(`unknown flag ${arg}; run \`interpreter --help\` to see the flags`);
+      const found = isLong ? nearestFlag(canonical(body)) : undefined;
+      // Suggested in the spelling the person used (`--api-base` or `--api_base`).
+      const near = found && body.includes("-") ? found.replaceAll("_", "-") : found;
+      throw new UsageError(
+        `unknown flag ${arg}${
+          near ? `; did you mean --${near}?` : ""
+        } (\`${commandName()} --help\` lists the flags)`,
+      );
     }
     const shown = isLong ? `--${body}` : `-${body}`;
     if (spec.kind === "bool" || spec.kind === "negatable") {
@@ -546,6 +554,36 @@ export function parseArgs(argv: string[]): ParsedArgs {
     flags[spec.name] = convert(spec, value, shown);
   }
   return { flags, positional };
+}
+
+/** Edit distance between two short strings (insert, delete, substitute, swap two neighbours). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The known long flag closest to a misspelt one (`temprature` → `temperature`), if close enough. */
+export function nearestFlag(name: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const known of indexes()[0].keys()) {
+    const distance = editDistance(name, known);
+    if (!best || distance < best.distance) best = { name: known, distance };
+  }
+  if (!best) return undefined;
+  // A third of the name's length, at most 3 edits: close typos, not unrelated words.
+  return best.distance <= Math.min(3, Math.max(1, Math.floor(name.length / 3)))
+    ? best.name
+    : undefined;
 }
 
 function flagLabel(spec: FlagSpec): string {
