@@ -2,14 +2,6 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { runCli } from "./helpers/terminal_cli.ts";
 
-const HAS_COMPUTER = await Deno.stat(new URL("../lib/computer/mod.ts", import.meta.url)).then(
-  () => true,
-  () => false,
-);
-if (!HAS_COMPUTER) {
-  console.log("cli tests that chat are skipped: lib/computer/mod.ts is not there yet");
-}
-
 async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
   const home = await Deno.makeTempDir({ prefix: "interpreter-cli-" });
   try {
@@ -54,7 +46,6 @@ Deno.test("cli: --version, --help and bad usage", async () => {
 
 Deno.test({
   name: "cli: one request prints the answer, saves the conversation without the key",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     const fake = startFakeOpenAI({
       script: [{
@@ -82,7 +73,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: --json prints only LMC chunks, one JSON object per line",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     const fake = startFakeOpenAI({
       script: [{ toolCalls: [{ language: "python", code: "print(6 * 7)" }] }, {
@@ -117,7 +107,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: piped stdin is added to the message; -y runs the code",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     const fake = startFakeOpenAI({
       script: [{ toolCalls: [{ language: "shell", code: "echo ran-$((40+2))" }] }, {
@@ -145,7 +134,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: without --yes and no terminal, code does not run, the model is told, exit 3",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     await withHome(async (home) => {
       const marker = `${home}/should-not-exist`;
@@ -172,7 +160,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: model errors exit 1, turn limits exit 4",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     const fake = startFakeOpenAI({
       script: [
@@ -208,7 +195,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: --json shows API errors, a missing key and limits as one LMC error chunk on stdout",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     const fake = startFakeOpenAI({
       apiKey: "the-right-key-000000",
@@ -270,7 +256,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: a rejected key says where the key came from, never the key",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     const fake = startFakeOpenAI({ apiKey: "the-right-key-000000", script: [] });
     const wrong = "sk-wrong-env-key-55555555";
@@ -346,7 +331,6 @@ Deno.test("cli: --profiles prints the folder and creates default.yaml; --reset_p
 
 Deno.test({
   name: "cli: --timeout bounds each code run; the model is told",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     const fake = startFakeOpenAI({
       script: [
@@ -375,7 +359,6 @@ Deno.test({
 
 Deno.test({
   name: "cli: --max_budget reached exits 4",
-  ignore: !HAS_COMPUTER,
   fn: async () => {
     const fake = startFakeOpenAI({
       script: [

@@ -5,18 +5,11 @@
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { cliCommand, modelArgs, runCli } from "./helpers/terminal_cli.ts";
-import { hasTmux, removeDir, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
+import { removeDir, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
+import { missingPrograms } from "./helpers/requirements.ts";
 
-const HAS_COMPUTER = await Deno.stat(new URL("../lib/computer/mod.ts", import.meta.url)).then(
-  () => true,
-  () => false,
-);
-const TMUX = hasTmux();
-if (!TMUX) console.log("terminal tests skipped: tmux is not installed");
-if (!HAS_COMPUTER) {
-  console.log("terminal tests that chat are skipped: lib/computer/mod.ts is not there yet");
-}
-const ignore = !TMUX || !HAS_COMPUTER;
+const TMUX = !missingPrograms("terminal tests", { tmux: ["-V"] });
+const ignore = !TMUX;
 
 interface Ctx {
   term: TmuxSession;

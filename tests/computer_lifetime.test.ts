@@ -97,6 +97,7 @@ for (const { name, options: _, sandboxed } of SANDBOX_MODES) {
       try {
         const jobs = [...state.children, ...state.busy];
         assertEquals(jobs.length, 3);
+        assert([...state.leaders, ...jobs].length > 0, "the list checked below is not empty");
         assert([...state.leaders, ...jobs].every(processAlive), "all run first");
         child.kill(signal);
         // The session processes die with their parent (setpriv --pdeathsig, prctl);

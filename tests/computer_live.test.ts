@@ -281,6 +281,7 @@ Deno.test("computer: short output has no recipient (both see it), as before", as
     const chunks: LmcChunk[] = [];
     for await (const chunk of computer.stream("shell", "echo hi; echo there")) chunks.push(chunk);
     const output = chunks.filter((c) => c.format === "output");
+    assert(output.length > 0, "the list checked below is not empty");
     assert(output.every((c) => c.recipient === undefined));
     assertEquals(output.map((c) => c.content).join(""), "hi\nthere\n");
   });

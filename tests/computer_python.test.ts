@@ -56,6 +56,7 @@ Deno.test("python: active lines are streamed, then null", async () => {
     // reported just before the first output is the print on line 3.
     const firstOutput = chunks.findIndex((c) => c.format === "output");
     assertEquals(chunks[firstOutput - 1].content, 3);
+    assert(lines.length > 0, "the list checked below is not empty");
     assert(lines.every((l) => l === null || (l >= 1 && l <= 4)), JSON.stringify(lines));
     assertEquals(chunks[chunks.length - 1].format, "active_line");
     assertEquals(chunks[chunks.length - 1].content, null);
@@ -114,6 +115,7 @@ for (const mode of SANDBOX_MODES) {
         if (!pids.length && (printed = numbersAfter(text, "PID")).length) {
           // Translated while the child runs: the pid printed is the sandbox's own.
           pids = await hostPids(printed, tokenIn(text)!);
+          assert(pids.length > 0, "the list checked below is not empty");
           assert(pids.every(processAlive), "the child runs until the stop");
           await computer.stop();
         }
@@ -241,6 +243,7 @@ for (const mode of SANDBOX_MODES) {
       const printed = numbersAfter(text, "PID");
       assertEquals(printed.length, 3);
       pids = await hostPids(printed, tokenIn(text)!);
+      assert(pids.length > 0, "the list checked below is not empty");
       assert(pids.every(processAlive), "the processes run until terminate()");
     });
     assertEquals(await waitGone(pids), []);

@@ -7,26 +7,12 @@
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
 import { LlmError } from "../lib/llm/errors.ts";
-import type { ComputerLike } from "../lib/computer/types.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { missingPrograms } from "./helpers/requirements.ts";
+import { Computer } from "../lib/computer/mod.ts";
 
-const computerModule = new URL("../lib/computer/mod.ts", import.meta.url);
-let missing = "";
-try {
-  Deno.statSync(computerModule);
-} catch {
-  missing = "lib/computer/mod.ts does not exist yet";
-}
-if (!missing) {
-  try {
-    new Deno.Command("python3", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync();
-  } catch {
-    missing = "python3 is not installed";
-  }
-}
-if (missing) console.log(`engine e2e tests skipped: ${missing}`);
+const missing = missingPrograms("engine e2e tests", { python3: ["--version"] });
 
 type Msg = { role: string; content?: unknown; tool_call_id?: string };
 
@@ -36,9 +22,6 @@ async function withRealComputer(
   body: (it: Interpreter, fake: ReturnType<typeof startFakeOpenAI>, dir: string) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "engine_e2e_" });
-  const { Computer } = await import(computerModule.href) as {
-    Computer: new (options: Record<string, unknown>) => ComputerLike;
-  };
   const computer = new Computer({ cwd: dir, permissions: allowAll(), dataDir: `${dir}/data` });
   const fake = startFakeOpenAI({ script });
   try {

@@ -70,6 +70,10 @@ Deno.test("engine: person-only output is yielded, not stored or sent; the model'
     assertEquals(consoleChunks.filter((c) => c.start).length, 1);
     assertEquals(consoleChunks.filter((c) => c.end).length, 1);
     assert(consoleChunks[0].start && consoleChunks.at(-1)!.end);
+    assert(
+      consoleChunks.filter((c) => c.start || c.end).length > 0,
+      "the list checked below is not empty",
+    );
     assert(consoleChunks.filter((c) => c.start || c.end).every((c) => c.recipient === undefined));
     const outputs = consoleChunks.filter((c) => c.format === "output");
     assertEquals(outputs.map((c) => [c.recipient, c.content]), [

@@ -77,6 +77,7 @@ Deno.test("engine: chunks are framed with start/end flags exactly as Open Interp
         { role: "computer", type: "console", format: "active_line", content: null },
       ]);
       // No empty content chunks.
+      assert(chunks.length > 0, "the list checked below is not empty");
       assert(chunks.every((c) => c.start || c.end || c.content !== ""));
     },
   );

@@ -32,23 +32,32 @@ function results(out: string): Record<string, string> {
 }
 
 function expectDenied(r: Record<string, string>, names: string[], out: string): void {
+  assert(names.length > 0, "expectDenied needs names");
   for (const n of names) {
     assert(r[n]?.startsWith("denied"), `${n} should be denied, got ${r[n]}\n${out}`);
   }
 }
 
 function expectOk(r: Record<string, string>, names: string[], out: string): void {
+  assert(names.length > 0, "expectOk needs names");
   for (const n of names) assert(r[n]?.startsWith("ok"), `${n} should work, got ${r[n]}\n${out}`);
 }
 
 const PY_PROBE = `
 import os, sys, socket, subprocess, urllib.request
 W, O, S, A, B, HP = sys.argv[1:7]
+# Only the errors a denial raises count as "denied" (OSError covers EACCES, EROFS, ENOENT
+# of a masked program, refused and unreachable connections, urllib's errors; a check this
+# probe makes itself raises AssertionError); anything else (a typo, a bug) is "error",
+# which fails the test whatever it expected.
+DENIALS = (OSError, subprocess.CalledProcessError, AssertionError)
 def t(name, f):
     try:
         f(); print("RESULT", name, "ok", flush=True)
-    except BaseException as e:
+    except DENIALS as e:
         print("RESULT", name, "denied", type(e).__name__, e, flush=True)
+    except BaseException as e:
+        print("RESULT", name, "error", type(e).__name__, e, flush=True)
 def check_key():
     assert "OPENAI_API_KEY" not in os.environ and "sk-test" not in str(os.environ)
 t("write_work", lambda: open(W + "/made.txt", "w").write("x"))
@@ -112,9 +121,22 @@ t no_api_key sh -c '[ -z "$OPENAI_API_KEY" ]'
 
 const JS_PROBE = `
 const [W, O, S, A, B, HP] = Deno.args;
+// Only the errors a denial raises count as "denied" (Deno's permission and I/O errors, a
+// failed fetch, the probe's own Denied); anything else (a typo, a bug) is "error", which
+// fails the test whatever it expected.
+class Denied extends Error {}
+const isDenial = (e) =>
+  e instanceof Denied || e instanceof Deno.errors.PermissionDenied ||
+  e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.NotFound ||
+  e instanceof Deno.errors.ConnectionRefused || e instanceof Deno.errors.ConnectionReset ||
+  // EROFS and other OS errors without a Deno class of their own: by errno.
+  /\(os error (1|2|13|30|101|111)\)/.test(String(e?.message)) ||
+  (e instanceof TypeError && /error sending request|client error|connect/i.test(e.message));
 async function t(name, f) {
   try { await f(); console.log("RESULT", name, "ok"); }
-  catch (e) { console.log("RESULT", name, "denied", e?.name, String(e?.message ?? e).split("\\n")[0]); }
+  catch (e) {
+    console.log("RESULT", name, isDenial(e) ? "denied" : "error", e?.name, String(e?.message ?? e).split("\\n")[0]);
+  }
 }
 await t("write_work", () => Deno.writeTextFile(W + "/made.txt", "x"));
 await t("write_tmp", () => Deno.writeTextFile(Deno.env.get("TMPDIR") + "/t.txt", "x"));
@@ -126,14 +148,14 @@ await t("symlink_read", () => Deno.readTextFile(W + "/link-to-secret"));
 await t("symlink_write", () => Deno.writeTextFile(W + "/link-to-outside/via-link.txt", "x"));
 await t("proc_self_root", () => Deno.readTextFile("/proc/self/root" + S));
 await t("proc_host_pid", () => Deno.readTextFile("/proc/" + HP + "/root" + S));
-await t("net_allowed", async () => { const r = await fetch("http://127.0.0.1:" + A + "/"); if (!r.ok) throw new Error(String(r.status)); await r.text(); });
-await t("net_other", async () => { const r = await fetch("http://127.0.0.1:" + B + "/"); if (!r.ok) throw new Error(String(r.status)); await r.text(); });
+await t("net_allowed", async () => { const r = await fetch("http://127.0.0.1:" + A + "/"); if (!r.ok) throw new Denied(String(r.status)); await r.text(); });
+await t("net_other", async () => { const r = await fetch("http://127.0.0.1:" + B + "/"); if (!r.ok) throw new Denied(String(r.status)); await r.text(); });
 await t("run_denied", () => new Deno.Command("curl", { args: ["--version"] }).output());
-await t("run_escape", async () => { const o = await new Deno.Command("cat", { args: [S] }).output(); if (!o.success) throw new Error(new TextDecoder().decode(o.stderr)); });
+await t("run_escape", async () => { const o = await new Deno.Command("cat", { args: [S] }).output(); if (!o.success) throw new Denied(new TextDecoder().decode(o.stderr)); });
 await t("no_api_key", () => {
   let key;
   try { key = Deno.env.get("OPENAI_API_KEY"); } catch { key = undefined; }
-  if (key || JSON.stringify(Deno.env.toObject()).includes("sk-test")) throw new Error("key visible");
+  if (key || JSON.stringify(Deno.env.toObject()).includes("sk-test")) throw new Denied("key visible");
 });
 `;
 
@@ -271,13 +293,13 @@ import socket, urllib.request, sys
 for port in sys.argv[1:]:
     try:
         socket.create_connection(("127.0.0.1", int(port)), timeout=5); print("RESULT tcp_" + port, "ok")
-    except Exception as e: print("RESULT tcp_" + port, "denied", e)
+    except OSError as e: print("RESULT tcp_" + port, "denied", e)
     try:
         urllib.request.urlopen("http://127.0.0.1:%s/" % port, timeout=5).read(); print("RESULT http_" + port, "ok")
-    except Exception as e: print("RESULT http_" + port, "denied", e)
+    except OSError as e: print("RESULT http_" + port, "denied", e)
 try:
     socket.getaddrinfo("pypi.org", 443); print("RESULT dns ok")
-except Exception as e: print("RESULT dns denied", e)
+except OSError as e: print("RESULT dns denied", e)
 `;
       const { out } = await runSandboxed(p, [
         "python3",
@@ -371,7 +393,7 @@ import sys
 for f in sys.argv[1:]:
     try:
         open(f).read(); print("RESULT", f.split("/")[-1], "ok")
-    except Exception as e: print("RESULT", f.split("/")[-1], "denied", e)
+    except OSError as e: print("RESULT", f.split("/")[-1], "denied", e)
 `;
           const { out } = await runSandboxed(p, [
             "python3",
@@ -434,7 +456,7 @@ Deno.test({
 import socket, sys
 try:
     s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); print("RESULT sock ok", s.recv(100))
-except Exception as e: print("RESULT sock denied", e)
+except OSError as e: print("RESULT sock denied", e)
 `;
         for (const flags of [{}, { "deny-net": true }] as Record<string, boolean>[]) {
           const p = fixturePermissions(fx, flags);
@@ -473,7 +495,7 @@ for path in sys.argv[1:]:
         s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(path)
         s.sendall(b"GET http://127.0.0.1:${fx.allowedPort}/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
         print("RESULT proxy ok", s.recv(200))
-    except Exception as e: print("RESULT proxy denied", e)
+    except OSError as e: print("RESULT proxy denied", e)
 `;
         const p = fixturePermissions(fx, { "deny-net": true });
         const { out } = await runSandboxed(p, ["python3", "-c", code, ...sockets], {
@@ -513,7 +535,7 @@ const serving = (async () => {
   }
 })();
 const cwd = Deno.args[0];
-const code = "import socket, sys\\ntry:\\n    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); print('RESULT sock ok', s.recv(100))\\nexcept Exception as e: print('RESULT sock denied', e)\\n";
+const code = "import socket, sys\\ntry:\\n    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); print('RESULT sock ok', s.recv(100))\\nexcept OSError as e: print('RESULT sock denied', e)\\n";
 for (const flags of [{}, { "deny-net": true }]) {
   const permissions = permissionsFromFlags(flags, { cwd, base: defaultPermissions({ cwd }) });
   const session = await SandboxSession.open({ permissions, cwd });

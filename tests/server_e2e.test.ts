@@ -12,36 +12,14 @@ import { type FakeTurnSpec, startFakeOpenAI } from "./helpers/fake_openai_server
 import { Interpreter } from "../lib/core/interpreter.ts";
 import type { ServerHandle } from "../lib/server/types.ts";
 import { hostPids } from "./helpers/session_pids.ts";
+import { missingPrograms } from "./helpers/requirements.ts";
 
 const TOKEN = "e2e-token";
 // The servers read an empty environment: no INTERPRETER_* setting of this machine leaks in.
 const noEnv = () => undefined;
 const MODEL_KEY = "sk-fake-model-key-e2e";
 
-function python3Available(): boolean {
-  try {
-    return new Deno.Command("python3", { args: ["-c", "pass"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-function computerAvailable(): boolean {
-  try {
-    Deno.statSync(new URL("../lib/computer/mod.ts", import.meta.url));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing = !python3Available()
-  ? "python3 is not installed"
-  : !computerAvailable()
-  ? "lib/computer/mod.ts (the computer) is not there yet"
-  : "";
-if (missing) console.log(`server e2e tests skipped: ${missing}`);
+const missing = missingPrograms("server e2e tests", { python3: ["--version"] });
 
 // INTERPRETER_HOME is not set here: test files run in parallel in one process
 // and share its environment. Nothing is written to the data folder anyway: a

@@ -478,6 +478,7 @@ Deno.test("graceful shutdown stops running code, ends sessions and closes socket
   }
   assert(text.includes('"content":"complete"'), "the stream ended properly");
   assert(created[0].calls.stop >= 1, "running code was stopped");
+  assert(created.length > 0, "the list checked below is not empty");
   assert(created.every((c) => c.calls.terminate === 1), "every session was ended");
   assertEquals((await socket.closed).code, 1001);
   await server.finished;
