@@ -16,7 +16,7 @@ interface Servers {
   close: () => Promise<void>;
 }
 
-async function serve(): Promise<Servers> {
+function serve(): Servers {
   let hits = 0;
   const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
     hits++;
@@ -50,7 +50,7 @@ async function serve(): Promise<Servers> {
 }
 
 Deno.test("browser: reads a local page; requests to a host not allowed never leave", async () => {
-  const s = await serve();
+  const s = serve();
   const browser = new Browser({ net: { allow: [`127.0.0.1:${s.pagePort}`] } });
   try {
     await browser.go_to_url(s.page);
@@ -76,7 +76,7 @@ Deno.test("browser: reads a local page; requests to a host not allowed never lea
 });
 
 Deno.test("control: with the second host allowed, the page's requests reach it", async () => {
-  const s = await serve();
+  const s = serve();
   const browser = new Browser({
     net: { allow: [`127.0.0.1:${s.pagePort}`, `127.0.0.1:${s.otherPort}`] },
     searchUrl: `${s.page}search?q={query}`,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Grant } from "../sandbox/permissions.ts";
+import type { Grant } from "../sandbox/permissions.ts";
 import { hostAllowed } from "../sandbox/hosts.ts";
 import { CdpPipe } from "./cdp.ts";
 import { resizeImage } from "./resize.ts";
