@@ -18,6 +18,7 @@ import { sandboxEnv } from "./env.ts";
 import { type NetDenial, type Proxy, startProxy } from "./proxy.ts";
 import { isInside, realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
+import { confineCommand, dropDisplayEnv, kernelConfinement } from "./kernel.ts";
 
 /** Which OS sandbox confines sessions. */
 export type SandboxKind = "none" | "bwrap" | "seatbelt";
@@ -117,6 +118,11 @@ export interface SandboxSessionOptions {
   extraWrite?: readonly string[];
   /** Force a kind (tests); default: what {@linkcode sandboxSupport} finds. */
   kind?: SandboxKind;
+  /**
+   * Display access (default false): keeps `DISPLAY`, `WAYLAND_DISPLAY`, `XAUTHORITY`,
+   * the X authority file, the X11/Wayland sockets, and the host's abstract sockets.
+   */
+  display?: boolean;
 }
 
 /** A command ready to spawn. */
@@ -226,6 +232,7 @@ export class SandboxSession {
       tmpDir: this.tmpDir,
     });
     if (this.kind === "none") return { argv, env: childEnv };
+    dropDisplayEnv(childEnv, this.#options.display);
     // Our own deno processes (the network relay, the JavaScript session) would otherwise check
     // dl.deno.land for a new release at start (a fresh DENO_DIR each session): an access the
     // user never asked for, refused by the proxy and reported to the model as the code's.
@@ -296,7 +303,22 @@ export class SandboxSession {
       keepPrograms: [...(runner?.keep ?? []), command[0]],
       path: env.PATH,
     });
-    return { argv: ["bwrap", ...args, "--", ...command], env: childEnv };
+    return { argv: this.#confine(["bwrap", ...args], command, childEnv), env: childEnv };
+  }
+
+  /** The bwrap command with the kernel-level confinement (see kernel.ts). */
+  #confine(bwrap: string[], command: string[], env: Record<string, string>): string[] {
+    const plan = kernelConfinement({
+      privateDir: this.#privateDir,
+      maskFile: join(this.#privateDir, "denied"),
+      display: this.#options.display,
+    });
+    // The launcher execs without a PATH search: name the program by its path.
+    if (plan.launcher && !command[0].includes("/")) {
+      const found = programLocations(command[0], pathDirs(env.PATH))[0];
+      if (found) command = [found, ...command.slice(1)];
+    }
+    return confineCommand(bwrap, command, plan);
   }
 
   /** Network accesses refused since the last call (and forgets them). */

@@ -1,0 +1,267 @@
+/**
+ * Kernel-level confinement added to every bubblewrap session, on top of the
+ * mounts `bwrap.ts` sets up:
+ *
+ * - A user namespace (`--unshare-user`): code never holds real root. Run as
+ *   root, the code is uid/gid 65534 inside (files it creates still belong to
+ *   the real user outside: the namespace maps that id to root); further user
+ *   namespaces are refused (`--disable-userns`), so code cannot gain
+ *   capabilities in a namespace of its own to mount a fresh /proc.
+ * - `/proc` read-only: a process whose id is root outside may write
+ *   `/proc/sys` (`kernel.core_pattern` runs a program as real root) and
+ *   `/proc/sysrq-trigger` with no capability at all.
+ * - A seccomp filter (`seccomp.ts`): no kernel keyrings, bpf, perf,
+ *   userfaultfd, mounts, modules, io_uring.
+ * - A Landlock abstract-unix-socket scope (`landlock.ts`), unless display
+ *   access is granted: abstract sockets of the host (X11's
+ *   `@/tmp/.X11-unix/X0`, D-Bus) are shared with the network namespace.
+ * - No display: `DISPLAY`, `WAYLAND_DISPLAY`, `XAUTHORITY` are dropped, the
+ *   X authority file and the X11 / Wayland socket paths are hidden.
+ *
+ * Which of these the machine supports is probed once ({@linkcode kernelSupportSync}).
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { landlockLauncher, type LauncherArch } from "./landlock.ts";
+import { seccompFilter } from "./seccomp.ts";
+
+/** What the kernel and bubblewrap here support. */
+export interface KernelSupport {
+  /** `--unshare-user --disable-userns` works. */
+  userns: boolean;
+  /** bubblewrap loads the seccomp filter (this architecture is known). */
+  seccomp: boolean;
+  /** The Landlock launcher runs (Landlock ABI >= 6: the abstract-socket scope). */
+  landlock: boolean;
+}
+
+/** The uid and gid code runs as when the program runs as root. */
+export const UNPRIVILEGED_ID = 65534;
+
+/** The environment variables that lead programs to a display. */
+export const DISPLAY_ENV: readonly string[] = ["DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"];
+
+/** The first file descriptor the bwrap command reads a file from (the filter, the launcher). */
+const FIRST_FD = 3;
+
+function machineArch(): LauncherArch | undefined {
+  const arch = Deno.build.arch as string;
+  return arch === "x86_64" || arch === "aarch64" ? arch : undefined;
+}
+
+/** Options for {@linkcode kernelConfinement}. */
+export interface KernelOptions {
+  /** The session's private folder (host-only): the filter and launcher files go there. */
+  privateDir: string;
+  /** The unreadable file bound over hidden files. */
+  maskFile: string;
+  /** Display access granted (default false): keeps the display variables and sockets. */
+  display?: boolean;
+  /** What to use (default: {@linkcode kernelSupportSync}). */
+  support?: KernelSupport;
+}
+
+/** The parts {@linkcode confineCommand} puts together. */
+export interface KernelPlan {
+  /** Arguments to append to bubblewrap's. */
+  bwrapArgs: string[];
+  /** Host files bubblewrap reads through inherited descriptors, in fd order from 3. */
+  files: string[];
+  /** The launcher's path inside the sandbox, when Landlock is applied. */
+  launcher?: string;
+}
+
+/**
+ * The confinement for one session: writes the filter and launcher into the
+ * session's private folder (which no sandbox can see or write) and returns
+ * the bubblewrap arguments that use them.
+ */
+export function kernelConfinement(options: KernelOptions): KernelPlan {
+  const support = options.support ?? kernelSupportSync();
+  const arch = machineArch();
+  const args: string[] = [];
+  const files: string[] = [];
+  if (support.userns) {
+    args.push("--unshare-user", "--disable-userns");
+    if (Deno.uid() === 0) {
+      args.push("--uid", String(UNPRIVILEGED_ID), "--gid", String(UNPRIVILEGED_ID));
+    }
+  }
+  // After bwrap.ts's `--proc /proc` (its arguments come first).
+  args.push("--remount-ro", "/proc");
+  if (support.seccomp && arch) {
+    const path = join(options.privateDir, "seccomp.bpf");
+    Deno.writeFileSync(path, seccompFilter(arch), { createNew: true, mode: 0o400 });
+    files.push(path);
+    args.push("--seccomp", String(FIRST_FD + files.length - 1));
+  }
+  let launcher: string | undefined;
+  if (support.landlock && arch && !options.display) {
+    const path = join(options.privateDir, "launch");
+    Deno.writeFileSync(path, landlockLauncher(arch), { createNew: true, mode: 0o400 });
+    files.push(path);
+    // Copied by bwrap into the sandbox (a host temp folder may be mounted noexec), next to
+    // the private folder: inside the sandbox that is the empty folder hiding every session's.
+    launcher = `${options.privateDir}.landlock-launch`;
+    args.push("--perms", "0555", "--ro-bind-data", String(FIRST_FD + files.length - 1), launcher);
+  }
+  if (!options.display) args.push(...displayMasks(options.maskFile));
+  return { bwrapArgs: args, files, launcher };
+}
+
+/**
+ * The full command: a shell opens `plan.files` as descriptors 3, 4... and
+ * execs bubblewrap, which runs the launcher (when there is one) with
+ * `command`. `command[0]` must be an absolute path when there is a launcher.
+ */
+export function confineCommand(
+  bwrap: string[],
+  command: string[],
+  plan: KernelPlan,
+): string[] {
+  const inner = [
+    ...bwrap,
+    ...plan.bwrapArgs,
+    "--",
+    ...(plan.launcher ? [plan.launcher] : []),
+    ...command,
+  ];
+  if (plan.files.length === 0) return inner;
+  const names = plan.files.map((_, i) => `f${i}`);
+  const script =
+    `${names.map((n, i) => `${n}=$${i + 1}`).join(" ")}; shift ${plan.files.length}; ` +
+    `exec "$@" ${names.map((n, i) => `${FIRST_FD + i}<"$${n}"`).join(" ")}`;
+  return ["/bin/sh", "-c", script, "sh", ...plan.files, ...inner];
+}
+
+/** Drops the display variables from `env` (in place) unless `display` is granted. */
+export function dropDisplayEnv(env: Record<string, string>, display = false): void {
+  if (display) return;
+  for (const name of DISPLAY_ENV) delete env[name];
+}
+
+function exists(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Masks over what leads to a display: the X authority files, the X11 socket
+ * folder, and Wayland sockets in the runtime folder.
+ */
+export function displayMasks(maskFile: string): string[] {
+  const args: string[] = [];
+  const home = Deno.env.get("HOME");
+  const files = [home && join(home, ".Xauthority"), Deno.env.get("XAUTHORITY")];
+  for (const f of files) {
+    if (f && f.startsWith("/") && exists(f)?.isFile) args.push("--ro-bind", maskFile, f);
+  }
+  if (exists("/tmp/.X11-unix")?.isDirectory) {
+    args.push("--perms", "0000", "--tmpfs", "/tmp/.X11-unix");
+  }
+  const runtime = Deno.env.get("XDG_RUNTIME_DIR");
+  if (runtime?.startsWith("/")) {
+    try {
+      for (const e of Deno.readDirSync(runtime)) {
+        if (!e.name.startsWith("wayland-") || e.name.endsWith(".lock")) continue;
+        const path = join(runtime, e.name);
+        if (exists(path)?.isSocket) args.push("--ro-bind", maskFile, path);
+      }
+    } catch { /* no runtime folder */ }
+  }
+  return args;
+}
+
+let support: KernelSupport | undefined;
+
+/** Runs one probe command; true when it exits 0. */
+function probe(bwrap: string, plan: KernelPlan): boolean {
+  const base = [
+    bwrap,
+    "--ro-bind",
+    "/",
+    "/",
+    "--unshare-pid",
+    "--cap-drop",
+    "ALL",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--perms",
+    "0555",
+    "--tmpfs",
+    plan.launcher ? dirname(plan.launcher) : "/tmp",
+  ];
+  const argv = confineCommand(base, ["/bin/sh", "-c", ":"], plan);
+  try {
+    return new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds (once, synchronously) which kernel confinement works here with
+ * `bwrap` (the program path). One bubblewrap run when everything works; a
+ * few more, one feature each, when not.
+ */
+export function kernelSupportSync(bwrap = "bwrap"): KernelSupport {
+  if (support) return support;
+  const dir = Deno.makeTempDirSync({ prefix: "interpreter-kernel-probe-" });
+  try {
+    const mask = join(dir, "mask");
+    Deno.writeTextFileSync(mask, "");
+    let n = 0;
+    const attempt = (s: KernelSupport) => {
+      const privateDir = join(dir, String(n++));
+      Deno.mkdirSync(privateDir);
+      return probe(bwrap, kernelConfinement({ privateDir, maskFile: mask, support: s }));
+    };
+    const all = { userns: true, seccomp: !!machineArch(), landlock: !!machineArch() };
+    if (attempt(all)) support = all;
+    else {
+      const none = { userns: false, seccomp: false, landlock: false };
+      support = {
+        userns: attempt({ ...none, userns: true }),
+        seccomp: all.seccomp && attempt({ ...none, seccomp: true }),
+        landlock: all.landlock && attempt({ ...none, landlock: true }),
+      };
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+  return support;
+}
+
+/**
+ * The start-up note for what stays open because the kernel lacks a feature
+ * (undefined when nothing does). `netShared`: the session shares the host's
+ * network namespace (where abstract sockets live).
+ */
+export function kernelNote(
+  netShared: boolean,
+  s: KernelSupport = kernelSupportSync(),
+): string | undefined {
+  const gaps: string[] = [];
+  if (netShared && !s.landlock) {
+    gaps.push(
+      "abstract unix sockets of the host (an X server's, D-Bus) stay reachable: no Landlock abstract-socket scope (Linux 6.12+)",
+    );
+  }
+  if (!s.seccomp) {
+    gaps.push("kernel keyrings stay readable: bubblewrap cannot load a seccomp filter here");
+  }
+  if (!s.userns) gaps.push("no user namespace: code keeps this program's user id");
+  return gaps.length ? `Sandbox: ${gaps.join("; ")}.` : undefined;
+}
