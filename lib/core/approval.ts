@@ -27,6 +27,11 @@ export interface ApprovalRequest {
   code: string;
   /** Present when safe mode scanned the code. */
   safety?: ApprovalSafety;
+  /**
+   * Present when this is a call of an MCP server's tool (lib/core/mcp_tools.ts), not code:
+   * `language` is then "json" and `code` the call as JSON; an edit replaces the arguments.
+   */
+  tool?: { server: string; tool: string; arguments: Record<string, unknown> };
 }
 
 /** What to do with the code of an {@linkcode ApprovalRequest}. */

@@ -28,6 +28,7 @@ import {
   UNAPPROVED_OUTPUT,
 } from "./approval.ts";
 import { ChatRun } from "./chat_run.ts";
+import { mcpArguments, type McpCall, McpTools } from "./mcp_tools.ts";
 import { CodeBlockParser } from "./code_blocks.ts";
 import type { LmcChunk, LmcMessage } from "./lmc.ts";
 import type {
@@ -92,6 +93,8 @@ interface PendingCode {
   message: LmcMessage;
   toolCallId?: string;
   error?: string;
+  /** A call of an MCP server's tool (not code). */
+  mcp?: McpCall;
 }
 
 /**
@@ -230,6 +233,7 @@ export class Interpreter {
   #dataDir: string | undefined;
   #defaults: { cwd: string; permissions: Permissions } | undefined;
   #responding = false;
+  #mcp: McpTools;
 
   /** Creates an interpreter; every option is optional. */
   constructor(options: InterpreterOptions = {}) {
@@ -258,6 +262,7 @@ export class Interpreter {
     this.#permissions = options.permissions;
     this.#computer = options.computer;
     this.#dataDir = options.dataDir;
+    this.#mcp = new McpTools(options.mcpServers ?? {});
     if (this.llm.apiKey) registerSecretValue(this.llm.apiKey);
   }
 
@@ -328,6 +333,11 @@ export class Interpreter {
     this.messages = [];
     this.usage = emptyUsage();
     if (this.#computer) await this.#computer.terminate();
+  }
+
+  /** Stops the MCP servers this interpreter started (they start again when next needed). */
+  async stopMcpServers(): Promise<void> {
+    await this.#mcp.close();
   }
 
   #makeComputer(): ComputerLike {
@@ -597,13 +607,16 @@ export class Interpreter {
       }
     }
 
+    const tools = functions ? [executeTool(languages)] : undefined;
+    // seam: mcp — the profile's MCP servers start on first use; their tools sit beside execute.
+    if (tools) { for await (const c of this.#mcp.specs(tools)) yield* framer.chunk(c); }
     let done: Extract<CompletionEvent, { type: "done" }>["turn"] | undefined;
     try {
       for await (
         const event of streamCompletion({
           model: this.llm.model,
           messages: trimmed,
-          tools: functions ? [executeTool(languages)] : undefined,
+          tools,
           apiBase: this.llm.apiBase,
           apiKey: this.llm.apiKey,
           apiKeySource: this.llm.apiKeySource,
@@ -685,6 +698,29 @@ export class Interpreter {
     });
     for (const [index, call] of done.toolCalls.entries()) {
       const state = calls.get(index)!;
+      const mcpTool = state.message ? undefined : this.#mcp.find(call.name);
+      if (mcpTool) {
+        const parsed = mcpArguments(call.arguments, call.name);
+        const content: McpCall = {
+          server: mcpTool.server,
+          tool: mcpTool.tool,
+          arguments: parsed.ok ? parsed.value : { raw: call.arguments },
+        };
+        yield* framer.chunk({
+          role: "assistant",
+          type: "tool_call",
+          format: "mcp",
+          content,
+          toolCallId: state.id,
+        });
+        yield* framer.close();
+        answer.pending.push({
+          message: this.messages[this.messages.length - 1],
+          toolCallId: state.id,
+          ...(parsed.ok ? { mcp: content } : { error: parsed.error }),
+        });
+        continue;
+      }
       let args = parseExecuteArgs(call.name || "execute", call.arguments, {
         languages,
         // A call missing only its closing `}` is repaired, unless the token limit cut it.
@@ -851,6 +887,23 @@ export class Interpreter {
     if (item.error) {
       yield* output(item.error);
       yield* framer.close();
+      return;
+    }
+    if (item.mcp && toolCallId) {
+      yield* this.#mcp.run(item.mcp, toolCallId, {
+        autoRun: this.autoRun,
+        signal,
+        secrets: this.#secrets(),
+        chunk: (c) => framer.chunk(c),
+        close: () => framer.close(),
+        decide: (request) => this.#decide(request, options),
+        stored: item.message,
+        always: () => this.autoRun = true,
+        notRun: (reason) => {
+          options.outcome.declined = reason;
+          return this.#notRun(framer, item, reason);
+        },
+      });
       return;
     }
 

@@ -23,7 +23,9 @@ export type LmcType =
   | "command"
   | "status"
   | "error"
-  | "usage";
+  | "usage"
+  | "tool_call"
+  | "tool_result";
 
 /** A stored LMC message, as kept in `interpreter.messages`. */
 export interface LmcMessage {

@@ -10,6 +10,7 @@ import type { Permissions } from "../sandbox/permissions.ts";
 import type { LlmTimeouts } from "../llm/client.ts";
 import type { Approver } from "./approval.ts";
 import type { LmcMessage } from "./lmc.ts";
+import type { McpServerConfig } from "../mcp/config.ts";
 
 /** How code is checked before it runs: not at all, by asking, or automatically. */
 export type SafeMode = "off" | "ask" | "auto";
@@ -96,6 +97,8 @@ export interface InterpreterOptions {
    * `defaultPermissions()` for the computer's working directory; `allowAll()` opts out.
    */
   permissions?: Permissions;
+  /** MCP servers whose tools the model may call (profile `mcp_servers:`); started on first use. */
+  mcpServers?: Record<string, McpServerConfig>;
   /** Safe mode (default "off"). */
   safeMode?: SafeMode;
   /** Stop once this many dollars were spent (default: no limit). */

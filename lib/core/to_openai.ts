@@ -10,6 +10,7 @@
 
 import type { ChatMessage, ContentPart } from "../llm/types.ts";
 import type { LmcMessage } from "./lmc.ts";
+import { mcpToolName } from "../mcp/config.ts";
 
 /** Options of {@linkcode toOpenAIMessages}. */
 export interface ToOpenAIOptions {
@@ -127,6 +128,20 @@ export function toOpenAIMessages(
     if (m.role === "assistant") {
       if (m.type === "message") {
         if (String(m.content ?? "").trim()) appendText(lastAssistant(), String(m.content));
+      } else if (m.type === "tool_call" && m.toolCallId) {
+        // An MCP tool call (lib/core/mcp_tools.ts): answered by its tool_result.
+        const call = (m.content ?? {}) as { server?: string; tool?: string; arguments?: unknown };
+        const target = lastAssistant();
+        target.tool_calls ??= [];
+        target.tool_calls.push({
+          id: m.toolCallId,
+          type: "function",
+          function: {
+            name: mcpToolName(String(call.server ?? ""), String(call.tool ?? "")),
+            arguments: JSON.stringify(call.arguments ?? {}),
+          },
+        });
+        pending.push(m.toolCallId);
       } else if (m.type === "code") {
         const target = lastAssistant();
         if (m.toolCallId) {
@@ -147,8 +162,10 @@ export function toOpenAIMessages(
       continue;
     }
     if (m.role === "computer") {
-      if (m.type === "console" && m.format !== "active_line") {
-        const text = truncateOutput(String(m.content ?? ""), maxOutput);
+      const isResult = m.type === "tool_result";
+      if ((m.type === "console" && m.format !== "active_line") || isResult) {
+        const raw = isResult ? String((m.content as { text?: unknown })?.text ?? "") : m.content;
+        const text = truncateOutput(String(raw ?? ""), maxOutput);
         if (m.toolCallId && (pending.includes(m.toolCallId) || outputs.has(m.toolCallId))) {
           const existing = outputs.get(m.toolCallId);
           if (existing) {

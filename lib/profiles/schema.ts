@@ -6,6 +6,8 @@
  * @module
  */
 
+import { mcpServersProblem } from "../mcp/config.ts";
+
 /** The type of one profile value. */
 export type ValueType =
   | "string"
@@ -97,6 +99,8 @@ export const PROFILE_SCHEMA: Schema = {
     deny_env: "string_list",
     deny_run: "string_list",
   },
+  // MCP servers the model may use: checked by mcpServersProblem (lib/mcp/config.ts).
+  mcp_servers: "any",
   // Used by Open Interpreter's `wtf` command; kept so shared profiles load.
   wtf: "any",
 };
@@ -186,6 +190,10 @@ export function validateProfile(
     );
   }
   walk(data as Record<string, unknown>, schema, file, "");
+  if (schema === PROFILE_SCHEMA) {
+    const problem = mcpServersProblem((data as Record<string, unknown>).mcp_servers);
+    if (problem) throw new ProfileError(`${file}: ${problem}`);
+  }
 }
 
 function walk(data: Record<string, unknown>, schema: Schema, file: string, prefix: string): void {

@@ -74,6 +74,7 @@ export async function askApproval(
 ): Promise<ApprovalDecision> {
   const { safety, language, code } = request;
   if (safety) note(`Safe mode (${safety.level}): ${safety.reasons.join("; ")}`);
+  if (request.tool) return await askToolApproval(input, request, note);
   input.showCode?.(language, code);
   for (let tries = 0; tries < 20; tries++) {
     const answer = (await input.ask("Would you like to run this code? (y/n/e/a) ")).toLowerCase();
@@ -91,6 +92,40 @@ export async function askApproval(
     note("Answer y (run it), n (don't), e (edit it first) or a (run this and all later code).");
   }
   return { action: "decline" };
+}
+
+/** Asks "Would you like to run this tool? (y/n/a)" about an MCP tool call. */
+async function askToolApproval(
+  input: Asker,
+  request: ApprovalRequest,
+  note: (text: string) => void,
+): Promise<ApprovalDecision> {
+  input.showCode?.("json", request.code);
+  for (let tries = 0; tries < 20; tries++) {
+    const answer = (await input.ask("Would you like to run this tool? (y/n/a) ")).toLowerCase();
+    if (answer === "y" || answer === "yes") return { action: "run" };
+    if (answer === "n" || answer === "no" || answer === "") return { action: "decline" };
+    if (answer === "a" || answer === "all" || answer === "always") return { action: "always" };
+    note("Answer y (run it), n (don't) or a (run this and everything later).");
+  }
+  return { action: "decline" };
+}
+
+/** The lines shown for an MCP tool call or result chunk (undefined for other chunks). */
+export function toolChunkLines(chunk: LmcChunk): string[] | undefined {
+  if (chunk.format !== "mcp" || (chunk.type !== "tool_call" && chunk.type !== "tool_result")) {
+    return undefined;
+  }
+  if (chunk.start || chunk.end) return [];
+  const c = (chunk.content ?? {}) as Record<string, unknown>;
+  if (chunk.type === "tool_call") {
+    return [`⚒ ${c.server}.${c.tool} ${JSON.stringify(c.arguments ?? {})}`];
+  }
+  const lines = String(c.text ?? "").split("\n");
+  const shown = lines.length > 20
+    ? [...lines.slice(0, 20), `… (${lines.length - 20} more lines)`]
+    : lines;
+  return c.isError ? [`${c.server}.${c.tool} failed: ${shown[0]}`, ...shown.slice(1)] : shown;
 }
 
 /**
@@ -158,7 +193,10 @@ export async function runTurn(
           };
           continue;
         }
-        if (chunk.type === "error" && chunk.format !== "save") {
+        const toolLines = toolChunkLines(chunk);
+        if (toolLines) {
+          if (toolLines.length) renderer?.print(...toolLines);
+        } else if (chunk.type === "error" && chunk.format !== "save" && chunk.format !== "mcp") {
           result = classifyError(chunk.content, chunk.format);
           if (io.error) {
             io.error(result.reason ?? "");

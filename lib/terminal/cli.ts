@@ -429,6 +429,8 @@ async function endSessions(engine: Engine): Promise<void> {
   try {
     await engine.computer.terminate();
   } catch { /* nothing to end */ }
+  // seam: mcp — the profile's MCP servers stop with the program.
+  await engine.stopMcpServers?.().catch(() => {});
 }
 
 async function pickConversation(

@@ -53,6 +53,9 @@ export function interpreterOptionsFromProfile(
     // `--debug` (Open Interpreter's developer flag) means detailed logs here.
     verbose: profile.debug === true ? true : pick<boolean>(profile.verbose, "boolean"),
     permissions,
+    mcpServers: profile.mcp_servers && typeof profile.mcp_servers === "object"
+      ? profile.mcp_servers as InterpreterOptions["mcpServers"]
+      : undefined,
   };
   return dropUndefined(options as Record<string, unknown>) as InterpreterOptions;
 }

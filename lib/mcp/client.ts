@@ -1,0 +1,235 @@
+/**
+ * The MCP servers of a profile, used as tools by the model: each server is
+ * started when first needed (the first model call of a conversation), its
+ * tools listed once, every start and call bounded (`startup_timeout_sec`,
+ * `tool_timeout_sec`), and all of them stopped by `close()`. A server that
+ * cannot start, exits or hangs becomes one line naming it and the cause.
+ *
+ * @module
+ */
+
+import {
+  DEFAULT_STARTUP_TIMEOUT_SEC,
+  DEFAULT_TOOL_TIMEOUT_SEC,
+  type McpCallResult,
+  type McpServerConfig,
+  type McpToolInfo,
+  mcpToolName,
+  type McpToolSource,
+} from "./config.ts";
+import { loadClient } from "./sdk.ts";
+
+type SdkClient = InstanceType<Awaited<ReturnType<typeof loadClient>>["client"]["Client"]>;
+
+interface Started {
+  client: SdkClient;
+  tools: McpToolInfo[];
+  /** Set once the connection closed (the server exited, or `close()`). */
+  closed?: string;
+}
+
+interface Entry {
+  config: McpServerConfig;
+  state?: Promise<Started>;
+  stderr: string;
+}
+
+class Bound extends Error {}
+
+function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Bound(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function lastLine(text: string): string {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const line = lines.at(-1) ?? "";
+  return line.length > 200 ? line.slice(0, 200) + "…" : line;
+}
+
+function oneLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split("\n")[0].replace(/^MCP error -?\d+: /, "");
+}
+
+/** The servers of one engine. */
+export class McpClients implements McpToolSource {
+  #entries = new Map<string, Entry>();
+  #closing = false;
+
+  /** Keeps the configuration; starts nothing. */
+  constructor(servers: Record<string, McpServerConfig>) {
+    for (const [name, config] of Object.entries(servers)) {
+      this.#entries.set(name, { config, stderr: "" });
+    }
+  }
+
+  /** Starts servers not started yet (in parallel, each bounded) and lists every tool. */
+  async listTools(): Promise<{ tools: McpToolInfo[]; problems: string[] }> {
+    const tools: McpToolInfo[] = [];
+    const problems: string[] = [];
+    const names = [...this.#entries.keys()];
+    const results = await Promise.allSettled(names.map((name) => this.#start(name)));
+    results.forEach((result) => {
+      if (result.status === "fulfilled") {
+        if (!result.value.closed) tools.push(...result.value.tools);
+      } else problems.push(String((result.reason as Error)?.message ?? result.reason));
+    });
+    return { tools, problems };
+  }
+
+  /** Calls a tool; failures come back as `isError` with one line. */
+  async call(
+    server: string,
+    tool: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<McpCallResult> {
+    const entry = this.#entries.get(server);
+    const fail = (text: string): McpCallResult => ({ text, images: [], isError: true });
+    if (!entry?.state) return fail(`MCP server "${server}" is not running.`);
+    let started: Started;
+    try {
+      started = await entry.state;
+    } catch (e) {
+      return fail(oneLine(e));
+    }
+    if (started.closed) return fail(started.closed);
+    const seconds = entry.config.tool_timeout_sec ?? DEFAULT_TOOL_TIMEOUT_SEC;
+    try {
+      const result = await within(
+        started.client.callTool({ name: tool, arguments: args }, undefined, {
+          timeout: seconds * 1000,
+          ...(signal ? { signal } : {}),
+        }),
+        seconds * 1000 + 1000,
+        "",
+      );
+      return convert(result as { content?: unknown[]; isError?: boolean });
+    } catch (e) {
+      if (signal?.aborted) return fail(`The call to ${server}.${tool} was cancelled.`);
+      if (started.closed) return fail(started.closed);
+      if (e instanceof Bound || /timed out|timeout/i.test(oneLine(e))) {
+        return fail(
+          `MCP server "${server}" did not answer ${tool} within ${seconds} s (tool_timeout_sec).`,
+        );
+      }
+      return fail(`MCP server "${server}" failed on ${tool}: ${oneLine(e)}`);
+    }
+  }
+
+  /** Stops every server started (their processes end). */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.all([...this.#entries.values()].map(async (entry) => {
+      if (!entry.state) return;
+      try {
+        const started = await entry.state;
+        await within(started.client.close(), 5000, "").catch(() => {});
+      } catch { /* never started */ }
+    }));
+  }
+
+  #start(name: string): Promise<Started> {
+    const entry = this.#entries.get(name)!;
+    entry.state ??= this.#connect(name, entry);
+    return entry.state;
+  }
+
+  async #connect(name: string, entry: Entry): Promise<Started> {
+    const sdk = await loadClient();
+    const config = entry.config;
+    const seconds = config.startup_timeout_sec ?? DEFAULT_STARTUP_TIMEOUT_SEC;
+    const client = new sdk.client.Client({ name: "interpreter", version: "1" });
+    let transport;
+    if ("command" in config) {
+      transport = new sdk.stdio.StdioClientTransport({
+        command: config.command,
+        args: config.args ?? [],
+        // On top of the SDK's minimal environment (PATH, HOME, USER...): only what the profile names.
+        env: { ...sdk.stdio.getDefaultEnvironment(), ...(config.env ?? {}) },
+        ...(config.cwd ? { cwd: config.cwd } : {}),
+        stderr: "pipe",
+      });
+      transport.stderr?.on("data", (data: Uint8Array | string) => {
+        entry.stderr =
+          (entry.stderr + (typeof data === "string" ? data : new TextDecoder().decode(data)))
+            .slice(-4096);
+      });
+    } else {
+      transport = new sdk.http.StreamableHTTPClientTransport(new URL(config.url), {
+        requestInit: { headers: config.headers ?? {} },
+      });
+    }
+    const started: Started = { client, tools: [] };
+    const why = () => {
+      const tail = lastLine(entry.stderr);
+      return tail ? ` (its last words: ${tail})` : "";
+    };
+    client.onclose = () => {
+      started.closed ??= this.#closing
+        ? `MCP server "${name}" was stopped.`
+        : `MCP server "${name}" exited${why()}.`;
+    };
+    try {
+      await within(
+        (async () => {
+          await client.connect(transport, { timeout: seconds * 1000 });
+          const listed = await client.listTools(undefined, { timeout: seconds * 1000 });
+          started.tools = (listed.tools as {
+            name: string;
+            description?: string;
+            inputSchema?: Record<string, unknown>;
+          }[]).map((t) => ({
+            server: name,
+            tool: t.name,
+            name: mcpToolName(name, t.name),
+            description: t.description ?? "",
+            inputSchema: t.inputSchema ?? { type: "object", properties: {} },
+          }));
+        })(),
+        seconds * 1000,
+        "",
+      );
+    } catch (e) {
+      await within(client.close(), 3000, "").catch(() => {});
+      const what = "command" in config ? `\`${config.command}\`` : config.url;
+      if (e instanceof Bound || /timed out|timeout/i.test(oneLine(e))) {
+        throw new Error(
+          `MCP server "${name}" (${what}) did not answer within ${seconds} s (startup_timeout_sec)${why()}.`,
+        );
+      }
+      if (/connection closed/i.test(oneLine(e))) {
+        throw new Error(`MCP server "${name}" (${what}) exited at start${why()}.`);
+      }
+      throw new Error(`MCP server "${name}" (${what}) did not start: ${oneLine(e)}${why()}.`);
+    }
+    return started;
+  }
+}
+
+function convert(result: { content?: unknown[]; isError?: boolean }): McpCallResult {
+  const texts: string[] = [];
+  const images: { data: string; mimeType: string }[] = [];
+  for (const raw of result.content ?? []) {
+    const part = raw as Record<string, unknown>;
+    if (part.type === "text") texts.push(String(part.text ?? ""));
+    else if (part.type === "image" && typeof part.data === "string") {
+      images.push({ data: part.data, mimeType: String(part.mimeType ?? "image/png") });
+    } else if (part.type === "resource") {
+      const resource = (part.resource ?? {}) as Record<string, unknown>;
+      texts.push(
+        typeof resource.text === "string"
+          ? resource.text
+          : `[resource ${resource.uri ?? ""} (${resource.mimeType ?? "binary"})]`,
+      );
+    } else if (part.type === "resource_link") texts.push(`[resource link ${part.uri ?? ""}]`);
+    else texts.push(`[${String(part.type ?? "unknown")} content]`);
+  }
+  return { text: texts.join("\n"), images, isError: result.isError === true };
+}
