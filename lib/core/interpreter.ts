@@ -621,6 +621,7 @@ export class Interpreter {
           apiKey: this.llm.apiKey,
           apiKeySource: this.llm.apiKeySource,
           apiVersion: this.llm.apiVersion,
+          apiProtocol: this.llm.apiProtocol,
           temperature: this.llm.temperature,
           maxTokens: this.llm.maxTokens ?? (anthropic ? maxTokens : undefined),
           signal,

@@ -9,6 +9,7 @@ import type { ComputerLike } from "../computer/types.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import type { LlmTimeouts } from "../llm/client.ts";
 import type { Approver } from "./approval.ts";
+import type { ApiProtocol } from "../llm/providers.ts";
 import type { LmcMessage } from "./lmc.ts";
 import type { McpServerConfig } from "../mcp/config.ts";
 
@@ -27,6 +28,8 @@ export interface LlmSettings {
   apiKeySource?: string;
   /** Azure API version. */
   apiVersion?: string;
+  /** OpenAI's chat completions or Responses API (default `auto`: Responses only where it must). */
+  apiProtocol?: ApiProtocol;
   /** Sampling temperature (default 0: not sent). */
   temperature: number;
   /** Input context window in tokens (default: known per model, else 8000). */

@@ -10,7 +10,41 @@
 
 import type { AssembledTurn, StreamEvent, TokenUsage, ToolCall } from "./assembler.ts";
 import { LlmError } from "./errors.ts";
+import { errorDetail, HttpFailure } from "./http.ts";
+import type { ResolvedModel } from "./providers.ts";
 import type { ChatMessage, ToolSpec } from "./types.ts";
+import type { CompletionRequest, Wire } from "./wire.ts";
+
+/** A Messages API request, sent with `fetch`. */
+export function anthropicWire(resolved: ResolvedModel, req: CompletionRequest): Wire {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "anthropic-version": "2023-06-01",
+  };
+  if (resolved.apiKey) headers["x-api-key"] = resolved.apiKey;
+  const body = toAnthropicRequest(resolved.model, req.messages, {
+    tools: req.tools,
+    maxTokens: req.maxTokens ?? 4096,
+    temperature: req.temperature,
+  });
+  return {
+    framing: "sse",
+    assembler: new AnthropicStreamAssembler(),
+    ends: (event) => (event as Record<string, unknown> | null)?.type === "message_stop",
+    async send(signal, firstByte) {
+      const res = await fetch(`${resolved.apiBase}/messages`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+        signal,
+      });
+      if (!res.ok) {
+        throw new HttpFailure(res.status, res.headers, await errorDetail(res, firstByte));
+      }
+      return res;
+    },
+  };
+}
 
 /** Assembles an Anthropic Messages stream from its parsed events. */
 export class AnthropicStreamAssembler {

@@ -53,11 +53,22 @@ export interface AssembledTurn {
   usage?: TokenUsage;
 }
 
-/** Separates `<think>...</think>` at the start of an answer from the answer itself. */
+/**
+ * Separates `<think>...</think>` at the start of an answer from the answer
+ * itself (another tag name may be given: Amazon Nova writes `<thinking>`).
+ */
 export class ThinkSplitter {
   #state: "start" | "think" | "answer" | "after" = "start";
   #buffer = "";
   #thinkBegun = false;
+  #open: string;
+  #close: string;
+
+  /** Splits off reasoning written between `<tag>` and `</tag>` (default `think`). */
+  constructor(tag = "think") {
+    this.#open = `<${tag}>`;
+    this.#close = `</${tag}>`;
+  }
 
   /** Adds content text and returns the reasoning / text pieces it resolves. */
   push(text: string): StreamEvent[] {
@@ -75,12 +86,12 @@ export class ThinkSplitter {
     for (;;) {
       if (this.#state === "start") {
         const trimmed = this.#buffer.trimStart();
-        if (trimmed.startsWith("<think>")) {
-          this.#buffer = trimmed.slice("<think>".length);
+        if (trimmed.startsWith(this.#open)) {
+          this.#buffer = trimmed.slice(this.#open.length);
           this.#state = "think";
           continue;
         }
-        if (!final && "<think>".startsWith(trimmed)) return out; // maybe the tag is coming
+        if (!final && this.#open.startsWith(trimmed)) return out; // maybe the tag is coming
         this.#state = "answer";
         continue;
       }
@@ -91,19 +102,19 @@ export class ThinkSplitter {
           if (!this.#buffer) return out;
           this.#thinkBegun = true;
         }
-        const close = this.#buffer.indexOf("</think>");
+        const close = this.#buffer.indexOf(this.#close);
         if (close >= 0) {
           const reasoning = this.#buffer.slice(0, close);
           if (reasoning) out.push({ type: "reasoning", text: reasoning });
-          this.#buffer = this.#buffer.slice(close + "</think>".length);
+          this.#buffer = this.#buffer.slice(close + this.#close.length);
           this.#state = "after";
           continue;
         }
         // Hold back a possible partial closing tag.
         let keep = 0;
         if (!final) {
-          for (let n = Math.min(7, this.#buffer.length); n > 0; n--) {
-            if ("</think>".startsWith(this.#buffer.slice(-n))) {
+          for (let n = Math.min(this.#close.length - 1, this.#buffer.length); n > 0; n--) {
+            if (this.#close.startsWith(this.#buffer.slice(-n))) {
               keep = n;
               break;
             }

@@ -7,8 +7,16 @@
  * @module
  */
 
-/** The wire protocol of a provider. */
-export type Protocol = "openai" | "anthropic" | "azure";
+/**
+ * The wire protocol of a provider: OpenAI chat completions (`openai`, also
+ * Azure's deployments and Vertex AI's OpenAI-compatible endpoint), OpenAI's
+ * Responses API, Anthropic's Messages API, or Amazon Bedrock's Converse
+ * stream.
+ */
+export type Protocol = "openai" | "anthropic" | "azure" | "responses" | "bedrock" | "vertex";
+
+/** Which OpenAI API to use: chat completions, Responses, or chosen by model (`auto`). */
+export type ApiProtocol = "auto" | "chat" | "responses";
 
 /** A provider's defaults. */
 export interface ProviderInfo {
@@ -24,6 +32,8 @@ export interface ProviderInfo {
   protocol: Protocol;
   /** True for servers that run on this machine. */
   local: boolean;
+  /** The name shown in messages, when it differs from `name` (`Amazon Bedrock`). */
+  label?: string;
 }
 
 function p(
@@ -36,6 +46,10 @@ function p(
 }
 
 const LOCAL = { needsKey: false, local: true };
+
+const HF = "https://router.huggingface.co/v1";
+const NIM = "https://integrate.api.nvidia.com/v1";
+const COHERE = "https://api.cohere.ai/compatibility/v1";
 
 /** Known providers by prefix. */
 export const PROVIDERS: Readonly<Record<string, ProviderInfo>> = {
@@ -70,7 +84,82 @@ export const PROVIDERS: Readonly<Record<string, ProviderInfo>> = {
   fireworks: p("fireworks", "https://api.fireworks.ai/inference/v1", ["FIREWORKS_API_KEY"]),
   fireworks_ai: p("fireworks", "https://api.fireworks.ai/inference/v1", ["FIREWORKS_API_KEY"]),
   cerebras: p("cerebras", "https://api.cerebras.ai/v1", ["CEREBRAS_API_KEY"]),
+  cohere: p("cohere", COHERE, ["COHERE_API_KEY", "CO_API_KEY"], { label: "Cohere" }),
+  cohere_chat: p("cohere", COHERE, ["COHERE_API_KEY", "CO_API_KEY"], { label: "Cohere" }),
+  perplexity: p("perplexity", "https://api.perplexity.ai", [
+    "PERPLEXITY_API_KEY",
+    "PERPLEXITYAI_API_KEY",
+  ], { label: "Perplexity" }),
+  huggingface: p("huggingface", HF, ["HF_TOKEN", "HUGGINGFACE_API_KEY"], {
+    label: "Hugging Face",
+  }),
+  hf: p("huggingface", HF, ["HF_TOKEN", "HUGGINGFACE_API_KEY"], { label: "Hugging Face" }),
+  nvidia_nim: p("nvidia_nim", NIM, ["NVIDIA_NIM_API_KEY", "NVIDIA_API_KEY"], {
+    label: "NVIDIA NIM",
+  }),
+  nvidia: p("nvidia_nim", NIM, ["NVIDIA_NIM_API_KEY", "NVIDIA_API_KEY"], {
+    label: "NVIDIA NIM",
+  }),
+  sambanova: p("sambanova", "https://api.sambanova.ai/v1", ["SAMBANOVA_API_KEY"], {
+    label: "SambaNova",
+  }),
+  // Credentials are read (and signed with) when a request is made: see bedrock.ts.
+  bedrock: p("bedrock", "", [
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+  ], { protocol: "bedrock", needsKey: false, label: "Amazon Bedrock" }),
+  // The token comes from these variables or `gcloud auth print-access-token`: see vertex.ts.
+  vertex_ai: p("vertex_ai", "", ["GOOGLE_OAUTH_ACCESS_TOKEN", "CLOUDSDK_AUTH_ACCESS_TOKEN"], {
+    protocol: "vertex",
+    needsKey: false,
+    label: "Vertex AI",
+  }),
+  vertex: p("vertex_ai", "", ["GOOGLE_OAUTH_ACCESS_TOKEN", "CLOUDSDK_AUTH_ACCESS_TOKEN"], {
+    protocol: "vertex",
+    needsKey: false,
+    label: "Vertex AI",
+  }),
 };
+
+/** Variables naming the Google Cloud project of Vertex AI, in order. */
+export const VERTEX_PROJECT_ENV: readonly string[] = [
+  "VERTEXAI_PROJECT",
+  "VERTEX_PROJECT",
+  "GOOGLE_CLOUD_PROJECT",
+];
+
+/** Variables naming the Vertex AI location (region), in order; default `us-central1`. */
+export const VERTEX_LOCATION_ENV: readonly string[] = [
+  "VERTEXAI_LOCATION",
+  "VERTEX_LOCATION",
+  "GOOGLE_CLOUD_LOCATION",
+];
+
+/** The base URL of Vertex AI's OpenAI-compatible endpoint for a project and location. */
+export function vertexApiBase(project: string, location = "us-central1"): string {
+  const host = location === "global"
+    ? "aiplatform.googleapis.com"
+    : `${location}-aiplatform.googleapis.com`;
+  return `https://${host}/v1/projects/${encodeURIComponent(project)}/locations/${
+    encodeURIComponent(location)
+  }/endpoints/openapi`;
+}
+
+/** The base URL of Bedrock's runtime API in an AWS region. */
+export function bedrockApiBase(region: string): string {
+  return `https://bedrock-runtime.${region}.amazonaws.com`;
+}
+
+/**
+ * True for OpenAI models served only by the Responses API (`o1-pro`,
+ * `o3-pro`, `gpt-5-pro`, the codex and deep-research models).
+ */
+export function responsesOnly(model: string): boolean {
+  const m = model.toLowerCase();
+  return /^(o\d+(-mini)?-pro|gpt-5(\.\d+)?-pro|codex-mini|computer-use-preview)/.test(m) ||
+    /(^|-)codex(-|$)/.test(m) || /deep-research/.test(m);
+}
 
 /** A model name resolved to where and how to call it. */
 export interface ResolvedModel {
@@ -100,6 +189,8 @@ export interface ResolveOptions {
   apiKey?: string;
   /** Reads an environment variable (default `Deno.env.get`). */
   env?: (name: string) => string | undefined;
+  /** Chat completions or Responses for OpenAI (default `auto`: Responses only where it must). */
+  apiProtocol?: ApiProtocol;
 }
 
 /** An environment variable, or `undefined` when it is unset or env access is not allowed. */
@@ -114,6 +205,7 @@ export function readEnv(name: string): string | undefined {
 /** Guesses the provider of a bare model name (no `provider/` prefix). */
 function guessProvider(model: string): string {
   const m = model.toLowerCase();
+  if (/^command(-|$)/.test(m)) return "cohere";
   if (m.startsWith("claude")) return "anthropic";
   if (m.startsWith("gemini")) return "gemini";
   if (m.startsWith("deepseek")) return "deepseek";
@@ -149,6 +241,31 @@ export function resolveModel(name: string, options: ResolveOptions = {}): Resolv
   let apiBase = options.apiBase ?? provider.apiBase;
   if (provider.name === "azure" && !options.apiBase) {
     apiBase = env("AZURE_API_BASE") ?? env("AZURE_OPENAI_ENDPOINT") ?? "";
+  }
+  if (provider.protocol === "bedrock") {
+    model = model.replace(/^converse\//, "");
+    const region = env("AWS_REGION") ?? env("AWS_DEFAULT_REGION");
+    if (!options.apiBase && region) apiBase = bedrockApiBase(region);
+  }
+  if (provider.protocol === "vertex") {
+    // Vertex's OpenAI endpoint names models `publisher/model`; Gemini's publisher is google.
+    if (!model.includes("/")) model = `google/${model}`;
+    const project = VERTEX_PROJECT_ENV.map(env).find((v) => v);
+    const location = VERTEX_LOCATION_ENV.map(env).find((v) => v);
+    if (!options.apiBase && project) apiBase = vertexApiBase(project, location);
+  }
+  // LiteLLM's convention: `<PROVIDER>_API_BASE` moves a provider (a proxy, a gateway).
+  const moved = provider.name === "custom" || options.apiBase
+    ? undefined
+    : env(`${provider.name.toUpperCase()}_API_BASE`);
+  if (moved) apiBase = moved;
+  if (provider.name === "openai" && options.apiProtocol !== "chat") {
+    if (/^responses\//.test(model)) model = model.slice("responses/".length);
+    if (options.apiProtocol === "responses" || responsesOnly(model)) {
+      provider = { ...provider, protocol: "responses" };
+    }
+  } else if (provider.name === "custom" && options.apiProtocol === "responses") {
+    provider = { ...provider, protocol: "responses" };
   }
   let apiKey = options.apiKey;
   let keyVariable: string | undefined;

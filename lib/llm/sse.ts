@@ -1,11 +1,16 @@
 /**
- * A small server-sent-events reader: turns a byte stream into events
- * (`event:` name and joined `data:` lines). Comment lines (`: ...`) are
- * skipped; `\r\n` and `\n` line ends both work; an event is complete at a
- * blank line (or at the end of the stream).
+ * Server-sent events: turns decoded text into events (`event:` name and
+ * joined `data:` lines) with `eventsource-parser`, which follows the WHATWG
+ * rules our hand-written reader missed: a bare CR ends a line (even when it
+ * is the last byte of a chunk), a leading byte-order mark is dropped, and a
+ * field split across chunks is joined. Comment lines (`: ping`) and empty
+ * `data:` lines produce no event but are counted, because a provider that
+ * sends only keep-alives is still alive.
  *
  * @module
  */
+
+import { createParser, type EventSourceParser } from "npm:eventsource-parser@4.1.3";
 
 /** One server-sent event. */
 export interface SseEvent {
@@ -17,48 +22,42 @@ export interface SseEvent {
 
 /** Splits SSE text into events; keeps state across pushes. */
 export class SseParser {
-  #buffer = "";
-  #event: string | undefined;
-  #data: string[] = [];
+  #pending: SseEvent[] = [];
+  #comments = 0;
+  #parser: EventSourceParser = createParser({
+    onEvent: (e) => {
+      // An empty `data:` is a keep-alive, like a comment.
+      if (e.data === "") this.#comments++;
+      else this.#pending.push({ event: e.event, data: e.data });
+    },
+    onComment: () => this.#comments++,
+  });
+
+  /** Comment lines seen so far (keep-alives: complete lines that are not events). */
+  get comments(): number {
+    return this.#comments;
+  }
 
   /** Adds text and returns the events it completed. */
   push(text: string): SseEvent[] {
-    this.#buffer += text;
-    const out: SseEvent[] = [];
-    let newline: number;
-    while ((newline = this.#buffer.indexOf("\n")) >= 0) {
-      let line = this.#buffer.slice(0, newline);
-      this.#buffer = this.#buffer.slice(newline + 1);
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      this.#line(line, out);
-    }
-    return out;
+    this.#parser.feed(text);
+    return this.#take();
   }
 
-  /** Ends the input and returns the last event, if one was pending. */
+  /**
+   * Ends the input and returns the last event, if one was pending (a stream
+   * may end without the blank line after its last event; such an event may
+   * also be cut short, which the caller judges).
+   */
   end(): SseEvent[] {
-    const out: SseEvent[] = [];
-    if (this.#buffer) this.#line(this.#buffer.replace(/\r$/, ""), out);
-    this.#buffer = "";
-    this.#line("", out);
-    return out;
+    this.#parser.feed("\n\n");
+    this.#parser.reset();
+    return this.#take();
   }
 
-  #line(line: string, out: SseEvent[]): void {
-    if (line === "") {
-      if (this.#data.length > 0) {
-        out.push({ event: this.#event, data: this.#data.join("\n") });
-      }
-      this.#data = [];
-      this.#event = undefined;
-      return;
-    }
-    if (line.startsWith(":")) return;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "data") this.#data.push(value);
-    else if (field === "event") this.#event = value;
+  #take(): SseEvent[] {
+    const out = this.#pending;
+    this.#pending = [];
+    return out;
   }
 }

@@ -82,6 +82,43 @@ export const FLAGS: readonly FlagSpec[] = [
     metavar: "VERSION",
   },
   {
+    name: "api_protocol",
+    kind: "string",
+    choices: ["auto", "chat", "responses"],
+    group: "Model",
+    help: "OpenAI API: chat completions, Responses, or auto (Responses only for models " +
+      "served only there: o1-pro, o3-pro, gpt-5-pro, codex)",
+    metavar: "auto|chat|responses",
+  },
+  {
+    name: "first_byte_timeout",
+    kind: "number",
+    group: "Model",
+    help: "seconds to wait for the model's response to begin (default 60)",
+    metavar: "S",
+  },
+  {
+    name: "stall_timeout",
+    kind: "number",
+    group: "Model",
+    help: "seconds without a complete stream event before the answer is given up (default 180)",
+    metavar: "S",
+  },
+  {
+    name: "vertex_project",
+    kind: "string",
+    group: "Model",
+    help: "Google Cloud project for vertex_ai/ models (else VERTEXAI_PROJECT)",
+    metavar: "ID",
+  },
+  {
+    name: "vertex_location",
+    kind: "string",
+    group: "Model",
+    help: "Vertex AI location (else VERTEXAI_LOCATION, default us-central1)",
+    metavar: "REGION",
+  },
+  {
     name: "temperature",
     short: ["t"],
     kind: "number",
@@ -603,6 +640,19 @@ function flagLabel(spec: FlagSpec): string {
 
 /** Lines printed under a group's title in `--help`. */
 const GROUP_NOTES: Record<string, string[]> = {
+  "Model": [
+    "Providers (prefix/model, key from): openai (OPENAI_API_KEY), anthropic " +
+    "(ANTHROPIC_API_KEY), azure (AZURE_API_KEY), gemini (GEMINI_API_KEY), vertex_ai " +
+    "(gcloud or GOOGLE_OAUTH_ACCESS_TOKEN; VERTEXAI_PROJECT), bedrock (AWS_ACCESS_KEY_ID + " +
+    "AWS_SECRET_ACCESS_KEY, AWS_PROFILE or AWS_BEARER_TOKEN_BEDROCK; AWS_REGION), mistral " +
+    "(MISTRAL_API_KEY), deepseek (DEEPSEEK_API_KEY), xai (XAI_API_KEY), cohere " +
+    "(COHERE_API_KEY or CO_API_KEY), perplexity (PERPLEXITY_API_KEY), groq (GROQ_API_KEY), " +
+    "together (TOGETHER_API_KEY), fireworks (FIREWORKS_API_KEY), cerebras " +
+    "(CEREBRAS_API_KEY), openrouter (OPENROUTER_API_KEY), huggingface (HF_TOKEN), " +
+    "nvidia_nim (NVIDIA_NIM_API_KEY), sambanova (SAMBANOVA_API_KEY); local: ollama, " +
+    "lmstudio, llamacpp, vllm. Bare names are guessed: claude-* -> anthropic, command-* -> " +
+    "cohere, gemini-*, mistral-*, deepseek-*, grok-* -> xai, others -> openai.",
+  ],
   "Permissions for generated code": [
     "Default: read all but secrets (~/.ssh, ~/.aws...), write only the working",
     "directory and a temp directory, network on; the chat shows them at start-up.",
@@ -642,7 +692,7 @@ export function helpText(): string {
   ];
   for (const group of FLAG_GROUPS) {
     lines.push("", `${group}:`);
-    for (const note of GROUP_NOTES[group] ?? []) lines.push(`  ${note}`);
+    for (const note of GROUP_NOTES[group] ?? []) lines.push(...wrapWords(`  ${note}`, HELP_WIDTH));
     const specs = FLAGS.filter((f) => f.group === group);
     const labels = specs.map(flagLabel);
     const width = Math.min(30, Math.max(...labels.map((l) => l.length)) + 2);

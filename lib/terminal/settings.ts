@@ -8,6 +8,8 @@
 import type { InterpreterOptions } from "../core/settings.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import type { Profile } from "../profiles/mod.ts";
+import type { LlmSettings } from "../core/settings.ts";
+import { resolveModel, vertexApiBase } from "../llm/providers.ts";
 
 type TypeName = "string" | "number" | "boolean";
 
@@ -26,9 +28,11 @@ export function interpreterOptionsFromProfile(
   const options: InterpreterOptions = {
     llm: dropUndefined({
       model: pick<string>(llm.model, "string"),
-      apiBase: pick<string>(llm.api_base, "string"),
+      apiBase: pick<string>(llm.api_base, "string") ?? vertexBase(llm),
       apiKey: pick<string>(llm.api_key, "string"),
       apiVersion: pick<string>(llm.api_version, "string"),
+      apiProtocol: pick<"auto" | "chat" | "responses">(llm.api_protocol, "string"),
+      timeouts: llmTimeouts(llm),
       temperature: pick<number>(llm.temperature, "number"),
       contextWindow: pick<number>(llm.context_window, "number"),
       maxTokens: pick<number>(llm.max_tokens, "number"),
@@ -58,6 +62,25 @@ export function interpreterOptionsFromProfile(
       : undefined,
   };
   return dropUndefined(options as Record<string, unknown>) as InterpreterOptions;
+}
+
+/** `llm.first_byte_timeout` / `llm.stall_timeout` (seconds) as the client's bounds (ms). */
+function llmTimeouts(llm: Record<string, unknown>): LlmSettings["timeouts"] | undefined {
+  const firstByte = pick<number>(llm.first_byte_timeout, "number");
+  const stall = pick<number>(llm.stall_timeout, "number");
+  if (firstByte === undefined && stall === undefined) return undefined;
+  return dropUndefined({
+    firstByte: firstByte === undefined ? undefined : firstByte * 1000,
+    idle: stall === undefined ? undefined : stall * 1000,
+  });
+}
+
+/** The Vertex AI address from `llm.vertex_project` / `vertex_location`, for `vertex_ai/` models. */
+function vertexBase(llm: Record<string, unknown>): string | undefined {
+  const project = pick<string>(llm.vertex_project, "string");
+  const model = pick<string>(llm.model, "string");
+  if (!project || !model || resolveModel(model).provider.protocol !== "vertex") return undefined;
+  return vertexApiBase(project, pick<string>(llm.vertex_location, "string"));
 }
 
 function dropUndefined<T extends Record<string, unknown>>(o: T): T {

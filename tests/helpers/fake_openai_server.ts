@@ -44,6 +44,19 @@
  * - `{ stall: "headers" | "body" }`: never answers (before the headers) or
  *   sends the headers and one comment then nothing; ends when the client
  *   aborts or the server closes. For timeout tests.
+ * - `{ trickle: "data: {", everyMs? }`: sends the text, then one byte (`x`)
+ *   every `everyMs` (default 50) without ever ending a line, until the client
+ *   goes away: bytes keep coming but no event ever completes.
+ * - `{ binary: Uint8Array, chunkSize?, contentType? }`: these bytes in
+ *   pieces of `chunkSize` (default: the whole), as
+ *   `application/vnd.amazon.eventstream` unless told.
+ *
+ * Fixtures ending in `.eventstream` (AWS's binary event-stream framing, as
+ * Bedrock's Converse stream sends it) are sent as binary, in pieces of 100
+ * bytes so messages straddle reads. Besides `/chat/completions` and
+ * `/messages`, POSTs to paths ending in `/responses` (OpenAI's Responses API)
+ * and `/converse-stream` (Bedrock, `/model/{id}/converse-stream`) consume
+ * turns the same way.
  *
  * Any turn may also be a function `(body) => turn` to answer from the request.
  * Options: `delayMs` between chunks (default 0), `apiKey` (when set, a request
@@ -90,7 +103,9 @@ export type FakeTurnSpec =
   | { sse: string }
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { cutOff: string; abrupt?: boolean }
-  | { stall: "headers" | "body" };
+  | { stall: "headers" | "body" }
+  | { trickle: string; everyMs?: number }
+  | { binary: Uint8Array; chunkSize?: number; contentType?: string };
 
 /** A turn, or a function choosing the turn from the request body. */
 export type FakeTurn = FakeTurnSpec | ((body: Record<string, unknown>) => FakeTurnSpec);
@@ -117,6 +132,8 @@ export interface FakeOpenAI {
   headers: Headers[];
   /** The path and query of those requests (e.g. `/v1/chat/completions`). */
   paths: string[];
+  /** The raw text of those requests' bodies (as signed, for Bedrock's SigV4). */
+  bodies: string[];
   /** Ends stalled responses and shuts the server down. */
   close(): Promise<void>;
 }
@@ -147,6 +164,12 @@ function split(text: string, pieces: number): string[] {
   return out.length ? out : [""];
 }
 
+function splitBytes(bytes: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += Math.max(1, size)) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
 function chunk(delta: Record<string, unknown>, finish: string | null = null): string {
   return JSON.stringify({
     id: "chatcmpl-fake",
@@ -166,6 +189,14 @@ function usageChunk(usage: FakeUsage): string {
     choices: [],
     usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
   });
+}
+
+/** Reads a binary fixture (`.eventstream`) and returns it in pieces of `size` bytes. */
+export async function fixtureBytes(name: string, size = 100): Promise<Uint8Array[]> {
+  const bytes = await Deno.readFile(new URL(name, FIXTURES_DIR));
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
 }
 
 /** Reads a fixture and returns it as a list of raw SSE pieces to send. */
@@ -236,16 +267,19 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
   const requests: Record<string, unknown>[] = [];
   const headers: Headers[] = [];
   const paths: string[] = [];
+  const bodies: string[] = [];
   const closing = new AbortController();
   let turnIndex = 0;
 
   async function completion(req: Request): Promise<Response> {
     let body: Record<string, unknown> = {};
+    const raw = await req.text();
     try {
-      body = await req.json();
+      body = JSON.parse(raw);
     } catch {
       return Response.json({ error: { message: "invalid JSON body" } }, { status: 400 });
     }
+    bodies.push(raw);
     requests.push(body);
     headers.push(req.headers);
     const url = new URL(req.url);
@@ -289,11 +323,24 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
       });
       return new Response("stalled", { status: 503 });
     }
-    const pieces = "fixture" in turn
+    const binaryFixture = "fixture" in turn && turn.fixture.endsWith(".eventstream");
+    const pieces: (string | Uint8Array)[] = binaryFixture
+      ? await fixtureBytes((turn as { fixture: string }).fixture)
+      : "fixture" in turn
       ? await fixtureEvents(turn.fixture)
       : "stall" in turn
       ? [": stalled\n\n"]
+      : "trickle" in turn
+      ? [turn.trickle]
+      : "binary" in turn
+      ? splitBytes(turn.binary, turn.chunkSize ?? turn.binary.length)
       : events(turn, turnIndex) ?? [];
+    const trickleMs = "trickle" in turn ? turn.everyMs ?? 50 : undefined;
+    const contentType = binaryFixture
+      ? "application/vnd.amazon.eventstream"
+      : "binary" in turn
+      ? turn.contentType ?? "application/vnd.amazon.eventstream"
+      : "text/event-stream";
     const stallBody = "stall" in turn;
     const abrupt = "cutOff" in turn && turn.abrupt === true;
     const cancelled = new AbortController();
@@ -309,8 +356,14 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
         try {
           if (sent > 0) await sleep(options.delayMs ?? 0, stop);
           if (sent < pieces.length && !stop.aborted) {
-            controller.enqueue(encoder.encode(pieces[sent++]));
+            const piece = pieces[sent++];
+            controller.enqueue(typeof piece === "string" ? encoder.encode(piece) : piece);
             return;
+          }
+          if (trickleMs !== undefined && !stop.aborted) {
+            await sleep(trickleMs, stop);
+            if (!stop.aborted) controller.enqueue(encoder.encode("x"));
+            if (!stop.aborted) return;
           }
           if (stallBody && !stalled && !stop.aborted) {
             stalled = true;
@@ -328,7 +381,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
       },
     }, { highWaterMark: 0 });
     return new Response(stream, {
-      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+      headers: { "content-type": contentType, "cache-control": "no-cache" },
     });
   }
 
@@ -350,7 +403,9 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
       });
     }
     if (
-      req.method === "POST" && (path.endsWith("/chat/completions") || path.endsWith("/messages"))
+      req.method === "POST" &&
+      (path.endsWith("/chat/completions") || path.endsWith("/messages") ||
+        path.endsWith("/responses") || path.endsWith("/converse-stream"))
     ) {
       return completion(req);
     }
@@ -364,6 +419,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions): FakeOpenAI {
     requests,
     headers,
     paths,
+    bodies,
     async close() {
       closing.abort();
       await server.shutdown();
