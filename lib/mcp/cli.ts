@@ -10,6 +10,7 @@
 import type { InterpreterOptions } from "../core/settings.ts";
 import { runMcpServer } from "./mod.ts";
 import { sessionFromEngine } from "./session.ts";
+import type { ServeSession } from "./serve_tools.ts";
 
 /** Runs `interpreter --mcp`; resolves to the exit status once the client went away. */
 export async function runMcpCli(
@@ -24,10 +25,19 @@ export async function runMcpCli(
     return 2;
   }
   const { Interpreter } = await import("../core/interpreter.ts");
+  // --os: the Computer API as tools (lib/desktop loads only then).
+  const os = flags.os === true ? await import("./os_tools.ts") : undefined;
+  const engines = new WeakMap<ServeSession, InstanceType<typeof Interpreter>>();
   try {
     await runMcpServer({
       version,
-      createSession: () => sessionFromEngine(new Interpreter({ ...options, messages: [] })),
+      createSession: () => {
+        const engine = new Interpreter({ ...options, messages: [] });
+        const session = sessionFromEngine(engine);
+        engines.set(session, engine);
+        return session;
+      },
+      ...(os ? { extraTools: (s: ServeSession) => os.osTools(engines.get(s)!.permissions) } : {}),
       ...(typeof flags.port === "number" ? { port: flags.port } : {}),
       ...(typeof flags.host === "string" ? { hostname: flags.host } : {}),
     });

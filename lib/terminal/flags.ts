@@ -439,6 +439,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "serve MCP (tools execute, languages, reset) on stdio; with --port: Streamable HTTP",
   },
   {
+    name: "os",
+    kind: "bool",
+    group: "Server",
+    help: "with --mcp: also serve the Computer API (screen, mouse, keyboard...) as tools",
+  },
+  {
     name: "allow_remote_auto_run",
     kind: "bool",
     group: "Server",
