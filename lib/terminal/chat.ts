@@ -9,7 +9,7 @@
 import type { ApprovalDecision, ApprovalRequest, Approver } from "../core/approval.ts";
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
 import type { Renderer } from "./renderer.ts";
-import type { LineInput } from "./input.ts";
+import type { AskOptions } from "./input.ts";
 import { editInEditor } from "./editor.ts";
 import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
 
@@ -60,7 +60,10 @@ export interface TurnIo {
  * pipe. `showCode`, when present, shows the code where the question is asked
  * (standard output may be a file the person cannot see).
  */
-export type Asker = Pick<LineInput, "ask"> & { showCode?(language: string, code: string): void };
+export type Asker = {
+  ask(question: string, options?: AskOptions): Promise<string>;
+  showCode?(language: string, code: string): void;
+};
 
 /**
  * Asks "Would you like to run this code? (y/n/e/a)" about `request` and
@@ -71,13 +74,22 @@ export async function askApproval(
   input: Asker,
   request: ApprovalRequest,
   note: (text: string) => void,
+  options: AskOptions = {},
 ): Promise<ApprovalDecision> {
   const { safety, language, code } = request;
   if (safety) note(`Safe mode (${safety.level}): ${safety.reasons.join("; ")}`);
   if (request.tool) return await askToolApproval(input, request, note);
   input.showCode?.(language, code);
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    options.onInterrupt?.();
+  };
   for (let tries = 0; tries < 20; tries++) {
-    const answer = (await input.ask("Would you like to run this code? (y/n/e/a) ")).toLowerCase();
+    const answer = (await input.ask("Would you like to run this code? (y/n/e/a) ", { onInterrupt }))
+      .toLowerCase();
+    // Ctrl-C: the turn is being stopped; nothing runs and nothing more is asked.
+    if (interrupted) return { action: "decline" };
     if (answer === "y" || answer === "yes") return { action: "run" };
     if (answer === "n" || answer === "no" || answer === "") return { action: "decline" };
     if (answer === "a" || answer === "all" || answer === "always") return { action: "always" };
@@ -155,7 +167,7 @@ export async function runTurn(
   // Safe mode (auto) refused code: the request ends with "declined" unless something worse happened.
   let refused: TurnResult | undefined;
   const approve: Approver = async (request) => {
-    const decision = await approveInTerminal(engine, request, io);
+    const decision = await approveInTerminal(engine, request, io, onSigint);
     if (decision.action === "decline") declined++;
     return decision;
   };
@@ -271,18 +283,38 @@ async function approveInTerminal(
   engine: EngineLike,
   request: ApprovalRequest,
   io: TurnIo,
+  interrupt: () => void,
 ): Promise<ApprovalDecision> {
   io.renderer?.finish();
   if (!io.input) {
     io.note(noTerminalNote(engine, request));
     return { action: "decline" };
   }
-  const decision = await askApproval(io.input, request, io.note);
+  // Ctrl-C at the question stops the turn like Ctrl-C anywhere else: back to the prompt,
+  // nothing run, no further model request (the engine records nothing for the code).
+  const decision = await askApproval(io.input, request, io.note, { onInterrupt: interrupt });
   if (decision.action === "edit") {
-    io.renderer?.print(io.renderer.style.gray("Running the edited code."));
+    if (decision.code === request.code) {
+      io.note("No changes: running the code as it was.");
+      return { action: "run" };
+    }
+    showEditedCode(io, request.language, decision.code);
   }
   if (decision.action !== "decline") io.renderer?.startSpinner("Running…");
   return decision;
+}
+
+/** Shows the code as edited (what will run), framed like the model's code. */
+function showEditedCode(io: TurnIo, language: string, code: string): void {
+  const r = io.renderer;
+  if (!r) {
+    io.note(`Running the edited code:\n${code}`);
+    return;
+  }
+  r.print(r.style.gray("Running the edited code:"));
+  r.chunk({ role: "assistant", type: "code", format: language, start: true });
+  r.chunk({ role: "assistant", type: "code", format: language, content: code });
+  r.chunk({ role: "assistant", type: "code", format: language, end: true });
 }
 
 /**

@@ -49,6 +49,9 @@ export interface CliMeta {
   version: string;
 }
 
+/** The model used when neither a profile nor a flag names one (the engine's default). */
+const DEFAULT_MODEL = "gpt-4o";
+
 /** The engine, as a type only (the module itself is loaded on demand). */
 type Engine = Interpreter;
 
@@ -193,6 +196,12 @@ async function runServer(
   const { Interpreter } = await import("../core/interpreter.ts");
   const options = interpreterOptionsFromProfile(profile, permissions);
   nameKeySource(options, flags);
+  if (options.autoRun) {
+    console.error(
+      "interpreter: warning: auto_run (-y) is on for the server: code from every client holding " +
+        "the token runs without asking anyone",
+    );
+  }
   try {
     const handle = await startServer({
       hostname: typeof flags.host === "string" ? flags.host : undefined,
@@ -492,6 +501,8 @@ async function interactiveLoop(
   // Start-up notes: each one paragraph, wrapped at spaces (not mid-word) to the terminal.
   const say = (text: string, color: (t: string) => string) =>
     renderer.print(...wrapToTerminal(text).map(color));
+  // As Open Interpreter does: the model in use, first.
+  say(`Model set to ${ctx.llm?.model ?? DEFAULT_MODEL}`, s.bold);
   say(
     ctx.autoRun
       ? "Code runs without asking (auto_run). %help for commands, Ctrl-D to exit."
@@ -504,6 +515,7 @@ async function interactiveLoop(
   }
   const missingKey = await missingKeyNote(ctx.llm);
   if (missingKey) say(missingKey, s.yellow);
+  routeLogsAbove(renderer);
   if (ctx.promptEarly) drawFirstPrompt(s.bold("> "));
   const input = await loadInput();
   io.input = input;
@@ -573,6 +585,20 @@ async function interactiveLoop(
 }
 
 /**
+ * In the chat, log lines (`%verbose`, warnings of the engine and computer) go
+ * through the renderer, so they land above the spinner's live row instead of
+ * on it.
+ */
+function routeLogsAbove(renderer: Renderer): void {
+  const show = (...args: unknown[]) => {
+    const text = args.map((a) => typeof a === "string" ? a : Deno.inspect(a)).join(" ");
+    renderer.print(...text.split("\n").map((line) => renderer.style.gray(line)));
+  };
+  console.error = show;
+  console.warn = show;
+}
+
+/**
  * Draws the first prompt before the line editor has loaded. The terminal goes
  * to raw mode at once, as readline would set it: keys typed meanwhile are not
  * echoed and Ctrl-C stays a key; they wait in the terminal until readline
@@ -616,7 +642,7 @@ function terminalColumns(): number {
  */
 async function missingKeyNote(llm: InterpreterOptions["llm"]): Promise<string | undefined> {
   const { resolveModel } = await import("../llm/providers.ts");
-  const model = llm?.model ?? "gpt-4o";
+  const model = llm?.model ?? DEFAULT_MODEL;
   const resolved = resolveModel(model, { apiBase: llm?.apiBase, apiKey: llm?.apiKey });
   if (!resolved.provider.needsKey || resolved.apiKey || llm?.apiBase) return undefined;
   const env = resolved.provider.keyEnv[0];

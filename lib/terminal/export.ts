@@ -39,6 +39,33 @@ function sourceLines(s: string): string[] {
   return lines.map((l, i) => (i < lines.length - 1 ? l + "\n" : l)).filter((l) => l !== "");
 }
 
+/**
+ * The IPython cell magic that runs code of `language` in a Python notebook
+ * (`%%bash` for shell code); undefined for Python itself.
+ */
+export function cellMagic(language: string): string | undefined {
+  const lang = language.toLowerCase();
+  if (["python", "py", "python3", ""].includes(lang)) return undefined;
+  if (["shell", "bash", "sh"].includes(lang)) return "%%bash";
+  const magics: Record<string, string> = {
+    zsh: "%%script zsh",
+    ruby: "%%ruby",
+    rb: "%%ruby",
+    perl: "%%perl",
+    pl: "%%perl",
+    javascript: "%%script node",
+    js: "%%script node",
+    node: "%%script node",
+    typescript: "%%script deno run -",
+    ts: "%%script deno run -",
+    html: "%%html",
+    r: "%%script Rscript -",
+    php: "%%script php",
+    lua: "%%script lua",
+  };
+  return magics[lang] ?? `%%script ${lang}`;
+}
+
 /** The conversation as a Jupyter notebook (JSON text, nbformat 4.5). */
 export function conversationToNotebook(messages: LmcMessage[]): string {
   // deno-lint-ignore no-explicit-any
@@ -68,7 +95,11 @@ export function conversationToNotebook(messages: LmcMessage[]): string {
         execution_count: null,
         metadata: { language: m.format ?? "python" },
         outputs: [],
-        source: sourceLines(text(m.content)),
+        // The kernel is Python: other languages run through a cell magic (`%%bash`).
+        source: sourceLines(
+          (cellMagic(m.format ?? "python") ? `${cellMagic(m.format ?? "python")}\n` : "") +
+            text(m.content),
+        ),
       });
     } else if (m.type === "console" && m.format !== "active_line") {
       const last = cells[cells.length - 1];

@@ -23,6 +23,12 @@ export type ReadResult =
   /** Ctrl-D (end of input). */
   | { kind: "eof" };
 
+/** Options of {@linkcode LineInput.ask}. */
+export interface AskOptions {
+  /** Called when the person presses Ctrl-C instead of answering. */
+  onInterrupt?: () => void;
+}
+
 /** Lines that arrive within this many milliseconds of each other are one paste. */
 const PASTE_WINDOW_MS = 15;
 
@@ -40,9 +46,14 @@ export class LineInput {
     return this.#readLines(prompt, true);
   }
 
-  /** Asks a question and returns the trimmed answer ("" on Ctrl-C / Ctrl-D). */
-  async ask(question: string): Promise<string> {
+  /**
+   * Asks a question and returns the trimmed answer ("" on Ctrl-C / Ctrl-D).
+   * `onInterrupt` is called on Ctrl-C (the terminal is in raw mode here, so
+   * Ctrl-C is a key, not a signal).
+   */
+  async ask(question: string, options: AskOptions = {}): Promise<string> {
     const r = await this.#readLines(question, false);
+    if (r.kind === "interrupt") options.onInterrupt?.();
     return r.kind === "line" ? r.text.trim() : "";
   }
 
@@ -107,7 +118,11 @@ export class LineInput {
       });
       rl.on("close", () => {
         if (lines.length > 0) finish({ kind: "line", text: lines.join("\n") });
-        else finish({ kind: "eof" });
+        else {
+          // Ctrl-D: end the prompt's line, so what comes next (the shell's prompt) starts clean.
+          if (!done) process.stdout.write("\n");
+          finish({ kind: "eof" });
+        }
       });
       rl.setPrompt(prompt);
       rl.prompt();

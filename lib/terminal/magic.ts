@@ -117,10 +117,17 @@ export async function runMagic(line: string, ctx: MagicContext): Promise<void> {
     case "load_message": {
       const path = resolve(ctx.cwd, withExt(arg || "messages.json", ".json"));
       let data: unknown;
+      let text: string;
       try {
-        data = JSON.parse(await Deno.readTextFile(path));
+        text = await Deno.readTextFile(path);
       } catch (e) {
-        ctx.print(`Cannot load ${path}: ${e instanceof Error ? e.message : e}`);
+        ctx.print(`Cannot load ${path}: ${readProblem(e)}`);
+        return;
+      }
+      try {
+        data = JSON.parse(text);
+      } catch {
+        ctx.print(`Cannot load ${path}: it is not JSON (save one with %save_message).`);
         return;
       }
       if (!Array.isArray(data)) {
@@ -160,6 +167,15 @@ function exportName(ctx: MagicContext): string {
   return ctx.conversationPath
     ? ctx.conversationPath.split(/[\\/]/).pop()!.replace(/\.json$/, "")
     : `conversation_${timeStamp()}`;
+}
+
+/** Why a file could not be read, in words (not Deno's error text). */
+function readProblem(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file (save one with %save_message).";
+  if (e instanceof Deno.errors.PermissionDenied) return "not allowed to read it.";
+  if (e instanceof Deno.errors.IsADirectory) return "it is a folder, not a file.";
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\(os error \d+\).*$/s, "").split("\n")[0] + ".";
 }
 
 function withExt(path: string, ext: string): string {
