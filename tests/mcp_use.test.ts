@@ -11,35 +11,10 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
 import { waitUntil } from "./helpers/computer_helpers.ts";
-import { processesWith } from "./helpers/mcp_client.ts";
+import { callTurn, processesWith } from "./helpers/mcp_client.ts";
 
 const EVERYTHING = "npm:@modelcontextprotocol/server-everything@2026.8.31";
 const FILESYSTEM = "npm:@modelcontextprotocol/server-filesystem@2026.8.31";
-
-/** A model turn that calls `name` with `args` (an OpenAI stream body). */
-function callTurn(name: string, args: unknown, id = "call_mcp_test_1"): { sse: string } {
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-    `data: ${
-      JSON.stringify({
-        id: "chatcmpl-fake",
-        object: "chat.completion.chunk",
-        created: 0,
-        model: "fake-model",
-        choices: [{ index: 0, delta, finish_reason: finish }],
-      })
-    }\n\n`;
-  const json = JSON.stringify(args);
-  const half = Math.floor(json.length / 2);
-  return {
-    sse: chunk({ role: "assistant", content: null }) +
-      chunk({
-        tool_calls: [{ index: 0, id, type: "function", function: { name, arguments: "" } }],
-      }) +
-      chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(0, half) } }] }) +
-      chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(half) } }] }) +
-      chunk({}, "tool_calls") + "data: [DONE]\n\n",
-  };
-}
 
 interface Setup {
   home: string;
