@@ -170,6 +170,8 @@ Deno.test("clipboard: copy then view, read back by xclip; the selection is read 
     await w.write(new TextEncoder().encode("selected words"));
     await w.close();
     await child.status;
+    // xclip's background child takes the selection a moment after its parent exits.
+    await waitFor(async () => (await xclipOut(xvfb, "primary")) === "selected words", "xclip");
     assertEquals(await api.os.get_selected_text(), "selected words");
     assertEquals(await api.clipboard.view(), "héllo wörld\nline 2");
   });

@@ -203,6 +203,8 @@ export class Interpreter {
   autoRun = false;
   /** Characters of output per run the model sees. */
   maxOutput = 2800;
+  /** Images sent to the model: only the last this many (older ones become a note); undefined: all. */
+  maxImages: number | undefined;
   /** Model settings. */
   llm: LlmSettings;
   /** Safe mode: "off", "ask" or "auto". */
@@ -549,12 +551,17 @@ export class Interpreter {
       markdownCode: !functions,
       customInstructions: this.customInstructions,
     });
+    const vision = this.llm.supportsVision ?? info?.supportsVision ?? false;
+    // Images are read, capped, limited or replaced by their OCR text (lib/desktop/vision.ts).
+    const history = this.messages.some((m) => m.type === "image")
+      ? await (await import("../desktop/vision.ts")).prepareImages(this.messages, {
+        vision,
+        keepLast: this.maxImages,
+      })
+      : this.messages;
     const chat: ChatMessage[] = [
       { role: "system", content: system },
-      ...toOpenAIMessages(this.messages, {
-        vision: this.llm.supportsVision ?? info?.supportsVision ?? false,
-        maxOutput: this.maxOutput,
-      }),
+      ...toOpenAIMessages(history, { vision, maxOutput: this.maxOutput }),
     ];
     if (loopPending) chat.push({ role: "user", content: this.loopMessage });
     const { contextWindow, maxTokens } = this.#limits();

@@ -118,7 +118,9 @@ export function toOpenAIMessages(
       if (m.type === "message") userParts([{ type: "text", text: String(m.content ?? "") }]);
       else if (m.type === "image") {
         userParts(
-          options.vision
+          m.format === "text" // an image replaced by a note or its OCR text (lib/desktop/vision.ts)
+            ? [{ type: "text", text: String(m.content ?? "") }]
+            : options.vision
             ? [{ type: "image_url", image_url: { url: imageUrl(m) } }]
             : [{ type: "text", text: "(The user shared an image this model cannot see.)" }],
         );
@@ -193,7 +195,9 @@ export function toOpenAIMessages(
           out.push(message);
         }
       } else if (m.type === "image") {
-        const parts: ContentPart[] = options.vision
+        const parts: ContentPart[] = m.format === "text"
+          ? [{ type: "text", text: String(m.content ?? "") }]
+          : options.vision
           ? [{ type: "image_url", image_url: { url: imageUrl(m) } }]
           : [{ type: "text", text: "(The code produced an image.)" }];
         if (pending.length === 0) userParts(parts);

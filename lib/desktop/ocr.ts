@@ -7,6 +7,7 @@
  */
 
 import { encodePng, type RgbaImage } from "./png.ts";
+import { resizeImage } from "./resize.ts";
 import { runProgram } from "./programs.ts";
 
 /** The bound of one tesseract run, in ms. */
@@ -147,4 +148,11 @@ export function findText(words: OcrWord[], query: string): TextMatch[] {
     }
   }
   return matches;
+}
+
+/** The text of an image, line by line; read again enlarged 2x when nothing was read (small fonts). */
+export async function readText(image: RgbaImage): Promise<string> {
+  const words = await recognize(image);
+  if (words.length) return wordsToText(words);
+  return wordsToText(await recognize(resizeImage(image, image.width * 2, image.height * 2)));
 }

@@ -7,7 +7,7 @@
  */
 
 import type { DesktopBackend, Point } from "./backend.ts";
-import { findText, recognize, type TextMatch, wordsToText } from "./ocr.ts";
+import { findText, readText, recognize, type TextMatch } from "./ocr.ts";
 import { encodePng, type RgbaImage } from "./png.ts";
 import { MAX_SCREENSHOT_WIDTH, resizeImage } from "./resize.ts";
 
@@ -119,10 +119,7 @@ export class Screen {
   }
 
   /** The text on the screen, line by line (read again enlarged 2x when nothing was read). */
-  async text(): Promise<string> {
-    const image = await this.capture();
-    const words = await recognize(image);
-    if (words.length) return wordsToText(words);
-    return wordsToText(await recognize(resizeImage(image, image.width * 2, image.height * 2)));
+  text(): Promise<string> {
+    return this.capture().then(readText);
   }
 }

@@ -6,7 +6,8 @@
  * Pitfalls handled: `xdotool mousemove --sync` to where the pointer already is stalls 15 s, so
  * moves never use `--sync` (a move and a click in one xdotool call are ordered by the X server
  * anyway); `xclip -i` forks a process that serves the selection and keeps the pipes open, so it
- * runs with stdout and stderr discarded.
+ * runs with stdout and stderr discarded, and its parent exits before the child owns the
+ * selection, so a copy waits until the clipboard reads back.
  *
  * @module
  */
@@ -129,6 +130,13 @@ export function x11Backend(options: X11Options): DesktopBackend {
         timeoutMs: timeoutMs ?? 5_000,
       });
       if (r.code !== 0) throw new Error(`xclip failed with exit status ${r.code}`);
+      // xclip's parent exits before its background child owns the selection: wait (bounded)
+      // until the clipboard holds the text, so a read right after sees it.
+      const until = Date.now() + 3_000;
+      while (await readSelection("clipboard") !== text) {
+        if (Date.now() > until) throw new Error("xclip did not take the clipboard within 3 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     },
     selectedText: () => readSelection("primary"),
     async notify(text) {

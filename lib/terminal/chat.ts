@@ -12,6 +12,7 @@ import type { Renderer } from "./renderer.ts";
 import type { AskOptions } from "./input.ts";
 import { editInEditor } from "./editor.ts";
 import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
+import { imagePathsIn } from "./image.ts";
 
 /** What the terminal needs from the engine (`Interpreter` of lib/core). */
 export interface EngineLike {
@@ -173,6 +174,12 @@ export async function runTurn(
   };
   try {
     let next: LmcMessage | string | undefined = message;
+    // Image files the person names in the message go to the model with it (lib/terminal/image.ts).
+    if (typeof next === "string") {
+      for (const path of imagePathsIn(next, Deno.cwd())) {
+        engine.messages.push({ role: "user", type: "image", format: "path", content: path });
+      }
+    }
     // A decline ends the engine's turn (the code's output says it was declined);
     // the model is then asked once more so it can answer without running code.
     // Without a terminal, a second decline ends the request.

@@ -39,6 +39,7 @@ import type { TurnIo } from "./chat.ts";
 import { interpreterOptionsFromProfile } from "./settings.ts";
 import { commandName } from "./invocation.ts";
 import { ConversationSaver } from "./saving.ts";
+import { detectImageProtocol } from "./image.ts";
 // Start-up: only what the first prompt needs is imported here. The line editor
 // (node:readline and node's streams), the turn loop, % commands, conversation
 // storage, the sandbox runtime and the engine load on demand (see runChat).
@@ -360,6 +361,7 @@ async function runChat(
       live: stdoutIsTerminal,
       plain,
       highlightActiveLine: profile.highlight_active_line !== false,
+      images: stdoutIsTerminal ? detectImageProtocol(Deno.env.toObject()) : "none",
     },
   );
   // One-shot runs keep stdout for the answer: notes and errors go to stderr.

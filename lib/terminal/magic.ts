@@ -53,6 +53,7 @@ export const MAGIC_HELP: readonly string[] = [
   "%save_message [path]    save the conversation as JSON (default messages.json)",
   "%load_message [path]    load a conversation saved with %save_message",
   "%info                   program, model and settings",
+  "%image PATH             send an image file with your next message",
   "%jupyter [path]         export the conversation as a Jupyter notebook",
   "%markdown [path]        export the conversation as Markdown",
   '"""                     start or end multi-line input',
@@ -108,6 +109,23 @@ export async function runMagic(line: string, ctx: MagicContext): Promise<void> {
     case "tokens":
       ctx.print(...await ctx.tokens(arg));
       return;
+    case "image": {
+      if (!arg) return ctx.print("Usage: %image PATH (the image goes with your next message)");
+      const path = resolve(ctx.cwd, arg.replace(/^["']|["']$/g, ""));
+      let isFile = false;
+      try {
+        isFile = Deno.statSync(path).isFile;
+      } catch { /* reported below */ }
+      if (!isFile) return ctx.print(`Cannot use ${path}: no such image file.`);
+      ctx.setMessages([...ctx.messages, {
+        role: "user",
+        type: "image",
+        format: "path",
+        content: path,
+      }]);
+      ctx.print(`Added the image ${path}: the model sees it with your next message.`);
+      return;
+    }
     case "save_message": {
       const path = resolve(ctx.cwd, withExt(arg || "messages.json", ".json"));
       await Deno.writeTextFile(path, JSON.stringify(ctx.messages, null, 2) + "\n");

@@ -13,6 +13,7 @@ import { CLEAR_LINE, clipEnd, makeStyle, type Style, visibleWidth } from "./ansi
 import { highlightLine } from "./highlight.ts";
 import { MarkdownStream } from "./markdown.ts";
 import { formatUsd } from "./cost.ts";
+import { type ImageProtocol, inlineImage, saveImage } from "./image.ts";
 
 /** Where the renderer writes. */
 export interface RenderTarget {
@@ -32,6 +33,8 @@ export interface RendererOptions {
   plain?: boolean;
   /** Show the running line of code (default true). */
   highlightActiveLine?: boolean;
+  /** Draw images inline with this protocol (default "none": save them and show the path). */
+  images?: ImageProtocol;
 }
 
 /** Token usage of one model answer, as carried by `usage` chunks. */
@@ -120,9 +123,7 @@ export class Renderer {
         this.#consoleText(chunk.content);
         return;
       case "image":
-        this.#commit([
-          this.style.gray(`[image ${chunk.format ?? ""}${describeSize(chunk.content)}]`),
-        ]);
+        this.#commit(this.#imageLines(chunk));
         return;
       case "error":
         this.#endBlock();
@@ -371,6 +372,24 @@ export class Renderer {
     this.#liveShown = text !== "";
     this.#liveWidth = visibleWidth(text);
     this.#atLineStart = !this.#liveShown;
+  }
+
+  /** An image drawn inline where the terminal can, else a line with the saved file's path. */
+  #imageLines(chunk: LmcChunk): string[] {
+    const label = `[image ${chunk.format ?? ""}${describeSize(chunk.content)}`;
+    const format = String(chunk.format ?? "");
+    if (typeof chunk.content !== "string" || !format.startsWith("base64")) {
+      return [this.style.gray(label + "]")];
+    }
+    const protocol = this.#opts.images ?? "none";
+    if (protocol !== "none" && this.#opts.live && !this.#opts.plain) {
+      return [inlineImage(chunk.content, protocol).trimEnd()];
+    }
+    try {
+      return [this.style.gray(`${label}: ${saveImage(chunk.content, format)}]`)];
+    } catch {
+      return [this.style.gray(label + "]")];
+    }
   }
 
   #commit(lines: string[]): void {
