@@ -331,7 +331,7 @@ Deno.test("denialNotes: the audit's lines give the exact notes (no bwrap needed)
       `/tmp/interpreter-shell-1/cell.sh: line 1: ${work}/.git/hooks/pre-commit: Read-only file system`,
     ),
     [
-      `Writing ${work}/.git/hooks/pre-commit was denied: ${work}/.git/hooks is protected against writes (shell start-up files, git hooks and config, or --deny-write); only the user can lift that.`,
+      `Writing ${work}/.git/hooks/pre-commit was denied: ${work}/.git/hooks is protected against writes (start-up files, the repository's .git, or --deny-write); only the user can lift that.`,
     ],
   );
   // Python names no tool: the code decides (a write mode after the path).

@@ -242,9 +242,11 @@ Deno.test({
               "proc_init_root",
               "write_git_hook",
               "write_git_config",
+              // The whole .git is read-only (--allow-write=.git opts in).
+              "write_git_object",
               "net_connect_other",
             ],
-            ["run_allowed", "write_git_object", "net_connect_allowed"],
+            ["run_allowed", "net_connect_allowed"],
             gitRepo,
           );
           assertEquals(await Deno.readTextFile(join(fx.work, ".git", "config")), "[core]\n");

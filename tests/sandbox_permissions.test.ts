@@ -38,7 +38,7 @@ Deno.test("defaults: read all but secrets (incl. own config), write cwd, net on,
   assertEquals(p.read, true);
   assertEquals(p.write, [cwd]);
   assert(
-    p.denyWrite.includes(join(cwd, ".git", "hooks")) && p.denyWrite.includes(join(home, ".bashrc")),
+    p.denyWrite.includes(join(cwd, ".git")) && p.denyWrite.includes(join(home, ".bashrc")),
   );
   assertEquals(p.net, true);
   assertEquals(p.run, true);
@@ -141,7 +141,7 @@ Deno.test("profile: permissions section with validation errors naming the key", 
 Deno.test("describePermissions: the one start-up line", () => {
   const line = describePermissions(defaultPermissions({ cwd }), { cwd });
   assertStringIncludes(line, "Permissions: read all except ~/.ssh, ~/.aws, ~/.gnupg, ~/.netrc +");
-  assertStringIncludes(line, "write . and session temp except ./.git/hooks, ./.git/config");
+  assertStringIncludes(line, "write . and session temp except ./.git");
   assertStringIncludes(line, "net all");
   assertStringIncludes(line, "env all except API keys");
   assertStringIncludes(line, "run all");

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import type { LmcChunk } from "../core/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { RunFeed } from "./feed.ts";
@@ -14,7 +15,7 @@ import { FrameParser, newNonce } from "./framing.ts";
 import { OutputCollector, type OutputPiece } from "./output.ts";
 import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
-import { codeLeader } from "../sandbox/sandbox.ts";
+import { codeLeader, makeSessionDir } from "../sandbox/sandbox.ts";
 import { finishOutput } from "./finish.ts";
 
 /** Settings a session reads at the start of each run (they can change between runs). */
@@ -287,7 +288,8 @@ export class Session {
   async #start(code: string): Promise<string | undefined> {
     const settings = this.#settings();
     if (!this.#dir) {
-      this.#dir = await Deno.makeTempDir({ prefix: `interpreter-${this.spec.language}-` });
+      // In the sandboxes' private root: no other session sees it (its FIFO, its driver).
+      this.#dir = makeSessionDir(`interpreter-${this.spec.language}-`);
     }
     this.#nonce = newNonce();
     let argv: string[];
@@ -304,6 +306,7 @@ export class Session {
         env,
         cwd: settings.cwd,
         dir: this.#dir,
+        dataDir: dirname(settings.outputDir),
       });
     } catch (error) {
       return `could not start ${argv[0]}: ${(error as Error).message}`;

@@ -18,6 +18,7 @@
 
 import type { Permissions } from "../sandbox/permissions.ts";
 import { SandboxSession } from "../sandbox/sandbox.ts";
+import { trustedProgram } from "../sandbox/trusted.ts";
 
 /** How to spawn a session process. */
 export interface SpawnSessionOptions {
@@ -29,27 +30,12 @@ export interface SpawnSessionOptions {
   cwd?: string;
   /** The session's own scratch directory (driver, fifo, images): writable inside the sandbox. */
   dir?: string;
+  /** The computer's data folder (full outputs): read-only inside the sandbox. */
+  dataDir?: string;
 }
 
-const found = new Map<string, string | null>();
-
-/** The path of a system program (`setsid`, `setpriv`), looked up once; null when missing. */
-function systemProgram(name: string): string | null {
-  const known = found.get(name);
-  if (known !== undefined) return known;
-  let path: string | null = null;
-  for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
-    try {
-      Deno.statSync(`${dir}/${name}`);
-      path = `${dir}/${name}`;
-      break;
-    } catch {
-      // not here
-    }
-  }
-  found.set(name, path);
-  return path;
-}
+/** A system program (`setsid`, `setpriv`, `sh`) from the system folders, never through PATH. */
+const systemProgram = trustedProgram;
 
 /**
  * The launcher prefix of every session process: a parent-death signal (the
@@ -93,13 +79,14 @@ function startWatchdog(
   const token = env.INTERPRETER_SESSION;
   if (Deno.build.os !== "linux" || !token) return undefined;
   try {
-    const watchdog = new Deno.Command("/bin/sh", {
+    const watchdog = new Deno.Command(systemProgram("sh") ?? "/bin/sh", {
       args: ["-c", WATCHDOG, "watchdog", String(leader), token],
       stdin: "piped",
       stdout: "null",
       stderr: "null",
       clearEnv: true,
-      env: { PATH: env.PATH ?? "/usr/bin:/bin" },
+      // Not the session's PATH: it can hold a folder code writes (a planted `grep` or `kill`).
+      env: { PATH: "/usr/bin:/bin" },
     }).spawn();
     watchdog.unref();
     return watchdog;
@@ -121,6 +108,7 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     permissions: options.permissions,
     cwd: options.cwd,
     extraWrite: options.dir ? [options.dir] : [],
+    dataDirs: options.dataDir ? [options.dataDir] : [],
   });
   let wrapped;
   try {
@@ -129,7 +117,7 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     sandbox.closeSync();
     throw error;
   }
-  const argv = ["/bin/sh", "-c", 'exec "$@" 2>&1', "sh", ...wrapped.argv];
+  const argv = [systemProgram("sh") ?? "/bin/sh", "-c", 'exec "$@" 2>&1', "sh", ...wrapped.argv];
   const full = [...launcherPrefix(), ...argv];
   let child: Deno.ChildProcess;
   try {

@@ -12,21 +12,11 @@ import { dirname, join } from "node:path";
 import type { Permissions } from "./permissions.ts";
 import { isInside, realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
+import { confinement } from "./confine.ts";
+import { SYSTEM_READ_PATHS } from "./system_paths.ts";
+import type { HostPaths } from "./host_paths.ts";
 
-/** Directories every program needs to start, kept readable under `--allow-read=<list>`. */
-export const SYSTEM_READ_PATHS: readonly string[] = [
-  "/usr",
-  "/bin",
-  "/sbin",
-  "/lib",
-  "/lib32",
-  "/lib64",
-  "/libx32",
-  "/etc",
-  "/opt",
-  "/nix",
-  "/run/current-system",
-];
+export { SYSTEM_READ_PATHS };
 
 /** What {@linkcode bwrapArgs} needs besides the permissions. */
 export interface BwrapPlan {
@@ -52,6 +42,10 @@ export interface BwrapPlan {
   path?: string;
   /** Where to look for host unix sockets to hide (default {@linkcode defaultSocketRoots}). */
   socketRoots?: readonly string[];
+  /** The interpreter's own files: read-only / hidden whatever the grants. */
+  host?: HostPaths;
+  /** The home folder to protect (default `$HOME`). */
+  home?: string;
 }
 
 /** Prefix of each sandbox session's private folder (mask file, proxy socket). */
@@ -240,12 +234,23 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
   for (const w of writes.sort((a, b) => depth(a) - depth(b))) {
     if (exists(w)) args.push("--bind", w, w);
   }
-  for (const d of p.denyWrite.map(realPathOr)) {
+  // Protection by path (lib/sandbox/confine.ts): shadowed and pinned folders.
+  const confined = confinement(p, {
+    writes: p.write === true ? ["/"] : writes.filter((w) => exists(w)),
+    reads: p.read === true
+      ? true
+      : [...(p.read === false ? [] : p.read), ...(plan.extraRead ?? [])].map(realPathOr),
+    home: plan.home,
+    host: plan.host,
+    pathDirs: pathDirs(plan.path),
+  });
+  args.push(...confined.args);
+  for (const d of unique([...p.denyWrite, ...confined.readOnly].map(realPathOr))) {
     if (exists(d)) args.push("--ro-bind", d, d);
   }
 
   // Secrets: unreadable mounts over what exists (as the path is and as it resolves).
-  for (const d of unique(p.denyRead.flatMap((x) => [x, realPathOr(x)]))) {
+  for (const d of unique([...p.denyRead, ...confined.hidden].flatMap((x) => [x, realPathOr(x)]))) {
     const info = exists(d);
     if (!info) continue;
     if (info.isDirectory) args.push("--perms", "0000", "--tmpfs", realPathOr(d));
@@ -274,10 +279,18 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
     else args.push("--ro-bind", plan.maskFile, m.path);
   }
   if (plan.privateRoot && exists(plan.privateRoot)) {
-    // Empty but traversable: only this session's folder is bound back inside it.
-    args.push("--perms", "0555", "--tmpfs", plan.privateRoot);
+    // Empty but traversable: only this session's folders are bound back inside it (its temp
+    // folder and scratch folders writable, its private folder read-only), so no session sees,
+    // or writes into a FIFO of, another session's folders.
+    const root = realPathOr(plan.privateRoot);
+    args.push("--perms", "0555", "--tmpfs", root);
+    for (const w of writes) if (w !== root && isInside(w, root)) args.push("--bind", w, w);
+    for (const r of (plan.extraRead ?? []).map(realPathOr)) {
+      if (r !== root && isInside(r, root) && exists(r)) args.push("--ro-bind", r, r);
+    }
   }
   if (plan.socketDir) args.push("--ro-bind", plan.socketDir, plan.socketDir);
+  args.push(...confined.finish);
   // A working directory the code may not see: start in the session temp directory instead.
   const visible = p.read === true || [
     ...(p.read === false ? [] : p.read),

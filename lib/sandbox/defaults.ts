@@ -54,25 +54,56 @@ export const DEFAULT_SECRET_PATHS: readonly string[] = [
 export const DEFAULT_SECRET_ENV: readonly string[] = PROVIDER_KEY_ENV;
 
 /**
- * Files that run code on the host later (shell start-up files, git hooks and
- * config in the workspace): never writable from generated code, so it cannot
- * plant commands that run outside the sandbox. `{cwd}` is the working directory.
+ * Files and folders in the home folder that run code on the host later: shell
+ * and desktop start-up files, git's and editors' configuration, user units,
+ * the folders on PATH and Python's user site (a `.pth` runs at every start).
+ * Protected by path whether or not they exist: one that exists is bound
+ * read-only, and one that is missing cannot be made (its folder is shadowed,
+ * see lib/sandbox/confine.ts). `--allow-write=<exactly that path>` lifts one.
  */
-export const DEFAULT_PROTECTED_PATHS: readonly string[] = [
+export const HOME_STARTUP_PATHS: readonly string[] = [
   "~/.bashrc",
   "~/.bash_profile",
   "~/.bash_login",
   "~/.bash_logout",
+  "~/.bash_aliases",
   "~/.profile",
   "~/.zshrc",
   "~/.zshenv",
   "~/.zprofile",
   "~/.zlogin",
+  "~/.zlogout",
+  "~/.xprofile",
+  "~/.xsession",
+  "~/.xsessionrc",
+  "~/.xinitrc",
+  "~/.pam_environment",
+  "~/.gitconfig",
+  "~/.vimrc",
+  "~/.emacs",
+  "~/.tmux.conf",
+  "~/.ssh",
+  "~/bin",
+  "~/.local/bin",
+  "~/.local/lib",
+  "~/.local/share/systemd",
+  "~/.config/git",
   "~/.config/fish",
   "~/.config/autostart",
   "~/.config/systemd",
-  "{cwd}/.git/hooks",
-  "{cwd}/.git/config",
+  "~/.config/environment.d",
+  "~/.config/nvim",
+];
+
+/**
+ * Files that run code on the host later (the home folder's start-up files,
+ * the workspace's git repository): never writable from generated code, so it
+ * cannot plant commands that run outside the sandbox. `{cwd}` is the working
+ * directory; `--allow-write=.git` opts in to writing the repository.
+ */
+export const DEFAULT_PROTECTED_PATHS: readonly string[] = [
+  ...HOME_STARTUP_PATHS,
+  "{cwd}/.git",
 ];
 
 /** Options for {@linkcode defaultPermissions}. */

@@ -299,7 +299,7 @@ function fileNotes(output: string, context: DenialContext, notes: Set<string>): 
           notes.add(
             `Writing ${shown} was denied: ${
               show(protectedWrite)
-            } is protected against writes (shell start-up files, git hooks and config, or --deny-write); only the user can lift that.`,
+            } is protected against writes (start-up files, the repository's .git, or --deny-write); only the user can lift that.`,
           );
         } else if (!canWrite(path)) {
           notes.add(

@@ -72,7 +72,7 @@ export function normalizeHost(host: string): string {
  * Applies a request over `base`. A bare allow grants the whole kind; an allow
  * list replaces the base for read/net/env/run (it narrows) and adds to it for
  * write (the working directory stays writable). Allowing a path that is
- * exactly a default-denied secret lifts that deny. Deny lists are added and
+ * exactly a default-denied secret (read) or protected path (write) lifts that deny. Deny lists are added and
  * always win.
  */
 export function applyGrantRequest(
@@ -93,6 +93,8 @@ export function applyGrantRequest(
     if (kind === "write" && Array.isArray(p.write)) p.write = unique([...p.write, ...items]);
     else p[kind] = items;
     if (kind === "read") p.denyRead = p.denyRead.filter((d) => !items.includes(d));
+    // The opt-in for a protected path (`--allow-write=.git`, `--allow-write=~/.bashrc`).
+    if (kind === "write") p.denyWrite = p.denyWrite.filter((d) => !items.includes(d));
   }
   for (const kind of PERMISSION_KINDS) {
     const deny = request.deny[kind];

@@ -26,6 +26,7 @@
 import { dirname, join } from "node:path";
 import { landlockLauncher, type LauncherArch } from "./landlock.ts";
 import { seccompFilter } from "./seccomp.ts";
+import { trustedProgram } from "./trusted.ts";
 
 /** What the kernel and bubblewrap here support. */
 export interface KernelSupport {
@@ -216,7 +217,9 @@ function probe(bwrap: string, plan: KernelPlan): boolean {
  * `bwrap` (the program path). One bubblewrap run when everything works; a
  * few more, one feature each, when not.
  */
-export function kernelSupportSync(bwrap = "bwrap"): KernelSupport {
+export function kernelSupportSync(
+  bwrap = trustedProgram("bwrap") ?? "/usr/bin/bwrap",
+): KernelSupport {
   if (support) return support;
   const dir = Deno.makeTempDirSync({ prefix: "interpreter-kernel-probe-" });
   try {

@@ -19,6 +19,8 @@ import { type NetDenial, type Proxy, startProxy } from "./proxy.ts";
 import { isInside, realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
 import { confineCommand, dropDisplayEnv, kernelConfinement } from "./kernel.ts";
+import { hostPaths } from "./host_paths.ts";
+import { trustedProgram } from "./trusted.ts";
 
 /** Which OS sandbox confines sessions. */
 export type SandboxKind = "none" | "bwrap" | "seatbelt";
@@ -49,8 +51,15 @@ export class SandboxUnavailableError extends Error {
 let support: SandboxSupport | undefined;
 
 function probeBwrap(): SandboxSupport {
+  const bwrap = trustedProgram("bwrap");
+  if (!bwrap) {
+    return {
+      kind: "none",
+      reason: "bubblewrap (bwrap) is not installed in a system folder (/usr/bin, /bin...)",
+    };
+  }
   try {
-    const out = new Deno.Command("bwrap", {
+    const out = new Deno.Command(bwrap, {
       args: [
         "--ro-bind",
         "/",
@@ -123,6 +132,8 @@ export interface SandboxSessionOptions {
    * the X authority file, the X11/Wayland sockets, and the host's abstract sockets.
    */
   display?: boolean;
+  /** More data folders of the interpreter to keep read-only (the computer's outputs). */
+  dataDirs?: readonly string[];
 }
 
 /** A command ready to spawn. */
@@ -190,8 +201,11 @@ export class SandboxSession {
       }
       kind = found.kind;
     }
-    const tmpDir = realPathOr(Deno.makeTempDirSync({ prefix: "interpreter-session-" }));
-    const privateDir = realPathOr(Deno.makeTempDirSync({ dir: privateRoot() }));
+    // Both live in the private root every sandbox hides (its own are bound back): no session
+    // sees another's temp files or writes into its FIFOs.
+    const root = privateRoot();
+    const tmpDir = realPathOr(Deno.makeTempDirSync({ dir: root, prefix: "session-" }));
+    const privateDir = realPathOr(Deno.makeTempDirSync({ dir: root }));
     const session = new SandboxSession(options, kind, tmpDir, privateDir);
     live.add(session);
     closeAllOnUnload();
@@ -239,7 +253,10 @@ export class SandboxSession {
     childEnv.DENO_NO_UPDATE_CHECK ??= "1";
     argv = withDenoTmpDir(argv, this.tmpDir);
     // Under a program list, the session's own runner must still start.
-    const runner = p.run === true ? undefined : sessionRunner(argv[0], env.PATH);
+    const runner = p.run === true ? undefined : sessionRunner(argv[0], env.PATH, {
+      writable: (path) =>
+        p.write === true || (Array.isArray(p.write) && p.write.some((w) => isInside(path, w))),
+    });
     if (runner) argv = [runner.exec, ...argv.slice(1)];
     // Caches under a read-only home would fail (or warn, like matplotlib): keep them per session.
     const writable = (path: string | undefined) =>
@@ -302,8 +319,16 @@ export class SandboxSession {
       privateRoot: dirname(this.#privateDir),
       keepPrograms: [...(runner?.keep ?? []), command[0]],
       path: env.PATH,
+      host: hostPaths(this.#options.dataDirs),
     });
-    return { argv: this.#confine(["bwrap", ...args], command, childEnv), env: childEnv };
+    return {
+      argv: this.#confine(
+        [trustedProgram("bwrap") ?? "/usr/bin/bwrap", ...args],
+        command,
+        childEnv,
+      ),
+      env: childEnv,
+    };
   }
 
   /** The bwrap command with the kernel-level confinement (see kernel.ts). */
@@ -376,10 +401,12 @@ export class SandboxSession {
   closeSync(): void {
     this.#detach();
     this.#proxy?.close().catch(() => {});
+    // Only the private folder (never writable by code) holds the mask: nothing in the temp
+    // folder, which code writes, is chmodded or followed.
+    try {
+      Deno.chmodSync(join(this.#privateDir, "denied"), 0o600);
+    } catch { /* not there */ }
     for (const dir of [this.tmpDir, this.#privateDir]) {
-      try {
-        Deno.chmodSync(join(dir, "denied"), 0o600);
-      } catch { /* not there */ }
       try {
         Deno.removeSync(dir, { recursive: true });
       } catch { /* gone */ }
@@ -393,9 +420,30 @@ export class SandboxSession {
  * reaches another session's proxy.
  */
 export function privateRoot(): string {
-  const root = join(tmpdir(), `${PRIVATE_DIR_PREFIX}${Deno.uid() ?? "user"}`);
-  Deno.mkdirSync(root, { recursive: true, mode: 0o700 });
+  const root = join(realPathOr(tmpdir()), `${PRIVATE_DIR_PREFIX}${Deno.uid() ?? "user"}`);
+  try {
+    Deno.mkdirSync(root, { mode: 0o700 });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+  }
+  // Someone else's folder (or a link) in a shared /tmp would let them swap our mask file.
+  const info = Deno.lstatSync(root);
+  const uid = Deno.uid();
+  if (!info.isDirectory || (uid !== null && info.uid !== uid) || ((info.mode ?? 0) & 0o022)) {
+    throw new Error(
+      `${root} is not a private folder of this user (a link, another owner, or writable by others): remove it, or set TMPDIR to a private folder`,
+    );
+  }
   return root;
+}
+
+/**
+ * Makes a session's scratch folder (driver files, the shell's stdin FIFO) in
+ * the private root, which every sandbox hides: only the session that gets it
+ * as `extraWrite` sees it.
+ */
+export function makeSessionDir(prefix: string): string {
+  return realPathOr(Deno.makeTempDirSync({ dir: privateRoot(), prefix }));
 }
 
 /** Sessions not closed yet, to find the proxy denials of a run. */
@@ -503,8 +551,14 @@ const realInterpreters = new Map<string, string>();
  * need many other programs), the interpreter of a script, and `mkfifo` for
  * the shell driver. `exec` replaces argv[0].
  */
-export function sessionRunner(program: string, path?: string): { exec: string; keep: string[] } {
+export function sessionRunner(
+  program: string,
+  path?: string,
+  options: { writable?: (path: string) => boolean } = {},
+): { exec: string; keep: string[] } {
   const loc = programLocations(program, pathDirs(path))[0] ?? program;
+  // A program code can write is never run on the host (not even to ask where it lives).
+  const untrusted = [loc, realPathOr(loc)].some((x) => options.writable?.(x));
   let exec = loc;
   const keep = [loc, realPathOr(loc)];
   let head = "";
@@ -516,7 +570,7 @@ export function sessionRunner(program: string, path?: string): { exec: string; k
     head = new TextDecoder().decode(buf.subarray(0, n));
   } catch { /* unreadable: keep as is */ }
   if (head.startsWith("#!")) {
-    if (/^python/.test(basename(loc))) {
+    if (/^python/.test(basename(loc)) && !untrusted) {
       let real = realInterpreters.get(loc);
       if (real === undefined) {
         try {

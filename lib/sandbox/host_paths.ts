@@ -1,0 +1,98 @@
+/**
+ * The interpreter's own files, which generated code may never change, and the
+ * files it took secrets from, which generated code may never read: they stay
+ * read-only (or hidden) in every sandbox, whatever the working directory and
+ * whatever `--allow-write` grants (only `-A` runs code without a sandbox).
+ *
+ * - Read-only: the program itself (this checkout, or the compiled binary and
+ *   the deno executable), Deno's cache (`DENO_DIR`: the npm packages the host
+ *   imports later, such as sucrase on the first TypeScript run) and the data
+ *   folders (conversations, history, full outputs).
+ * - Hidden: the config folder (profiles, keys) and every file a key was read
+ *   from ({@linkcode registerSecretFile}).
+ *
+ * Folders that do not exist yet are made (mode 700) before the sandbox starts,
+ * so code cannot plant them first (a data folder that is a link, a Deno cache
+ * holding a forged package, a profile that sends the keys elsewhere).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { configDir, dataDir } from "../storage/paths.ts";
+import { realPathOr } from "./paths.ts";
+import { unique } from "./defaults.ts";
+
+const secretFiles = new Set<string>();
+
+/**
+ * Registers a file the interpreter read a secret from (a profile given with
+ * `--profile PATH` holding `llm.api_key`, an env file): from then on every
+ * sandbox hides it (an unreadable mount over it, as the path is and as it resolves).
+ */
+export function registerSecretFile(path: string): void {
+  secretFiles.add(path);
+  secretFiles.add(realPathOr(path));
+}
+
+/** The files registered with {@linkcode registerSecretFile}. */
+export function secretFileList(): string[] {
+  return [...secretFiles];
+}
+
+/** The paths of the interpreter's own files, for one sandbox. */
+export interface HostPaths {
+  /** Kept read-only inside the sandbox (bound read-only where a write grant covers them). */
+  readOnly: string[];
+  /** Hidden inside the sandbox (unreadable mounts). */
+  hidden: string[];
+}
+
+/** Deno's cache folder: `DENO_DIR`, else the platform default. */
+export function denoDir(): string {
+  const set = Deno.env.get("DENO_DIR");
+  if (set) return set;
+  const home = Deno.env.get("HOME") ?? "/";
+  if (Deno.build.os === "darwin") return join(home, "Library", "Caches", "deno");
+  return join(Deno.env.get("XDG_CACHE_HOME") || join(home, ".cache"), "deno");
+}
+
+/** This program's own source folder (the checkout holding lib/), when it runs from files. */
+function programRoot(): string | undefined {
+  const url = new URL("../../", import.meta.url);
+  if (url.protocol !== "file:") return undefined;
+  const root = fileURLToPath(url).replace(/\/$/, "");
+  try {
+    Deno.statSync(join(root, "lib", "sandbox"));
+    return root;
+  } catch {
+    return undefined; // a compiled binary's virtual files
+  }
+}
+
+function ensureDir(path: string): void {
+  try {
+    Deno.mkdirSync(path, { recursive: true, mode: 0o700 });
+  } catch { /* not ours to make (read-only file system...): protected if it appears */ }
+}
+
+/**
+ * The interpreter's own files for a sandbox; `dataDirs` are more data folders
+ * to keep read-only (the computer's, when not the default one). Makes the
+ * folders that are missing.
+ */
+export function hostPaths(dataDirs: readonly string[] = []): HostPaths {
+  const data = unique([dataDir(), ...dataDirs]);
+  const config = configDir();
+  const cache = denoDir();
+  for (const d of [...data, config, cache]) ensureDir(d);
+  const exec = Deno.execPath();
+  const root = programRoot();
+  return {
+    readOnly: unique(
+      [...data, cache, exec, realPathOr(exec), root ?? ""].filter(Boolean),
+    ),
+    hidden: unique([config, ...secretFiles]),
+  };
+}
