@@ -11,6 +11,7 @@ import { join } from "../storage/path.ts";
 import { configDir, dataDir } from "../storage/paths.ts";
 import { ProfileError, validateProfile } from "./schema.ts";
 import { BUNDLED_TEXT } from "./bundled.ts";
+import { registerSecretFile } from "../sandbox/secret_files.ts";
 
 export { PROFILE_SCHEMA, ProfileError, validateProfile } from "./schema.ts";
 
@@ -264,7 +265,12 @@ export async function loadProfile(
   where: ProfileLocation = {},
 ): Promise<Profile> {
   const { path, text } = await findProfile(nameOrPath, where);
-  return await parseProfile(text, path, where);
+  const profile = await parseProfile(text, path, where);
+  // A file holding a key is hidden from generated code in every sandbox.
+  if (typeof (profile.llm as Record<string, unknown> | undefined)?.api_key === "string") {
+    if (exists(path)) registerSecretFile(path);
+  }
+  return profile;
 }
 
 /** Deep-merges `over` onto `base` (mappings merge; other values replace; null/undefined skip). */

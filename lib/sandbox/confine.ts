@@ -167,6 +167,9 @@ export function confinement(p: Permissions, options: ConfineOptions): Confinemen
     const dir = nearestExisting(m);
     if (shadowable(dir)) shadows.add(dir);
   }
+  for (const d of options.host?.shadow ?? []) {
+    if (lstat(d)?.isDirectory && visible(d)) shadows.add(d);
+  }
   for (const s of [...shadows]) {
     let count = 0;
     try {

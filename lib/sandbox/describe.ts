@@ -6,7 +6,7 @@
 
 import { isAllowAll, type Permissions } from "./permissions.ts";
 import { DEFAULT_SECRET_ENV } from "./defaults.ts";
-import { displayPath, isInside } from "./paths.ts";
+import { displayPath, homeDir, isInside } from "./paths.ts";
 
 /** Options for {@linkcode describePermissions}. */
 export interface DescribeOptions {
@@ -60,7 +60,13 @@ export function describePermissions(p: Permissions, options: DescribeOptions = {
     : p.write === false
     ? " (session temp only)"
     : " and session temp";
-  const write = part("write", writeGrant, p.denyWrite, path, temp);
+  // A home folder under a write grant is shadowed (lib/sandbox/confine.ts): say what that means.
+  const home = homeDir();
+  const homeNote = home !== "/" &&
+      (p.write === true || (Array.isArray(p.write) && p.write.some((w) => isInside(home, w))))
+    ? " (in ~ itself no new files or folders: start-up files cannot be planted)"
+    : "";
+  const write = part("write", writeGrant, p.denyWrite, path, temp) + homeNote;
   const apiKeys = p.denyEnv.filter((n) => !DEFAULT_SECRET_ENV.includes(n));
   const envDeny = p.denyEnv.length > apiKeys.length ? ["API keys", ...apiKeys] : apiKeys;
   return [

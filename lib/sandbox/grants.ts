@@ -59,7 +59,9 @@ export function normalizeEntries(
 
 /** Lower-cases a host and checks it looks like `host`, `host:port`, `*.domain` or `[v6]:port`. */
 export function normalizeHost(host: string): string {
-  const h = host.trim().toLowerCase().replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+  let h = host.trim().toLowerCase().replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+  // A bare IPv6 address (`::1`): the bracketed form, so a port can never be misread.
+  if (/^[0-9a-f:.]+$/.test(h) && (h.match(/:/g) ?? []).length > 1) h = `[${h}]`;
   if (!/^(\*\.)?[a-z0-9_.\-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(h)) {
     throw new Error(
       `"${host}" is not a host: use a name or address, optionally with :port (e.g. pypi.org, *.github.com, 127.0.0.1:8080)`,

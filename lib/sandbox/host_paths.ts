@@ -9,7 +9,8 @@
  *   imports later, such as sucrase on the first TypeScript run) and the data
  *   folders (conversations, history, full outputs).
  * - Hidden: the config folder (profiles, keys) and every file a key was read
- *   from ({@linkcode registerSecretFile}).
+ *   from (`registerSecretFile`, lib/sandbox/secret_files.ts), and the
+ *   profile cache in the data folder (parsed profiles, keys included).
  *
  * Folders that do not exist yet are made (mode 700) before the sandbox starts,
  * so code cannot plant them first (a data folder that is a link, a Deno cache
@@ -23,23 +24,7 @@ import { fileURLToPath } from "node:url";
 import { configDir, dataDir } from "../storage/paths.ts";
 import { realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
-
-const secretFiles = new Set<string>();
-
-/**
- * Registers a file the interpreter read a secret from (a profile given with
- * `--profile PATH` holding `llm.api_key`, an env file): from then on every
- * sandbox hides it (an unreadable mount over it, as the path is and as it resolves).
- */
-export function registerSecretFile(path: string): void {
-  secretFiles.add(path);
-  secretFiles.add(realPathOr(path));
-}
-
-/** The files registered with {@linkcode registerSecretFile}. */
-export function secretFileList(): string[] {
-  return [...secretFiles];
-}
+import { secretFileList } from "./secret_files.ts";
 
 /** The paths of the interpreter's own files, for one sandbox. */
 export interface HostPaths {
@@ -47,6 +32,11 @@ export interface HostPaths {
   readOnly: string[];
   /** Hidden inside the sandbox (unreadable mounts). */
   hidden: string[];
+  /**
+   * Folders to shadow (lib/sandbox/confine.ts): the data folders, so a file the host
+   * makes or replaces there later (the profile cache) is not seen by a live session.
+   */
+  shadow: string[];
 }
 
 /** Deno's cache folder: `DENO_DIR`, else the platform default. */
@@ -93,6 +83,11 @@ export function hostPaths(dataDirs: readonly string[] = []): HostPaths {
     readOnly: unique(
       [...data, cache, exec, realPathOr(exec), root ?? ""].filter(Boolean),
     ),
-    hidden: unique([config, ...secretFiles]),
+    hidden: unique([
+      config,
+      ...data.map((d) => join(d, "profile_cache.json")),
+      ...secretFileList(),
+    ]),
+    shadow: data.map(realPathOr),
   };
 }

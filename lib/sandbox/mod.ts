@@ -53,6 +53,7 @@ export {
   type WrappedCommand,
 } from "./sandbox.ts";
 export { bwrapArgs, type BwrapPlan } from "./bwrap.ts";
+export { registerSecretFile } from "./secret_files.ts";
 export { type SeatbeltPlan, seatbeltProfile } from "./seatbelt.ts";
 export { type NetDenial, type Proxy, type ProxyOptions, startProxy } from "./proxy.ts";
 export { runRelay } from "./relay.ts";

@@ -10,7 +10,7 @@
  */
 
 import type { Grant } from "./permissions.ts";
-import { hostAllowed, splitHostPort } from "./hosts.ts";
+import { canonicalAddress, dialAddress, hostAllowed, splitHostPort } from "./hosts.ts";
 
 /** A network access the proxy refused. */
 export interface NetDenial {
@@ -117,6 +117,29 @@ async function reply(conn: Deno.Conn, status: string, body: string): Promise<voi
   await conn.write(bytes);
 }
 
+/**
+ * Every address `host` resolves to (the system resolver, /etc/hosts included),
+ * in one form; an address resolves to itself. Empty when it does not resolve
+ * within the connect timeout.
+ */
+async function resolveHost(host: string): Promise<string[]> {
+  const literal = canonicalAddress(host);
+  if (literal) return [literal];
+  try {
+    const { lookup } = await import("node:dns/promises");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const found = await Promise.race([
+      lookup(host, { all: true, verbatim: true }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("timeout")), CONNECT_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return found.map((a) => canonicalAddress(a.address) ?? a.address);
+  } catch {
+    return [];
+  }
+}
+
 async function dial(host: string, port: number): Promise<Deno.TcpConn> {
   const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
   return await Deno.connect({ hostname: host, port, signal });
@@ -152,7 +175,10 @@ async function handle(conn: Deno.Conn, options: ProxyOptions, open: Set<Deno.Con
       got.head.slice(requestLine.length + 2).replace(/^proxy-connection:.*\r\n/gim, "");
   }
   const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-  if (!hostAllowed({ host, port }, { allow: options.allow, deny: options.deny })) {
+  const addresses = await resolveHost(host);
+  const rules = { allow: options.allow, deny: options.deny };
+  const address = dialAddress({ host, port, addresses }, rules);
+  if (!hostAllowed({ host, port, addresses }, rules)) {
     const name = host.includes(":") ? `[${host}]` : host;
     const flag = `--allow-net=${port === 80 || port === 443 ? name : `${name}:${port}`}`;
     options.onDenied?.({ target: shown, flag });
@@ -163,9 +189,13 @@ async function handle(conn: Deno.Conn, options: ProxyOptions, open: Set<Deno.Con
     );
     return;
   }
+  if (address === undefined) {
+    await reply(conn, "502 Bad Gateway", `Could not reach ${shown}: the name does not resolve`);
+    return;
+  }
   let upstream: Deno.TcpConn;
   try {
-    upstream = await dial(host, port);
+    upstream = await dial(address, port);
   } catch (e) {
     await reply(conn, "502 Bad Gateway", `Could not reach ${shown}: ${(e as Error).message}`);
     return;
