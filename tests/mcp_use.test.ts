@@ -305,3 +305,46 @@ function processesWithEnv(marker: string): number[] {
   }
   return pids;
 }
+
+Deno.test("mcp use: a server dies with the program even when the program is killed (kill -9)", async () => {
+  const marker = `${2000 + Math.floor(Math.random() * 7000)}.${Date.now() % 100000}`;
+  const { home, profile } = await setup({
+    slow: { command: "sleep", args: [marker], startup_timeout_sec: 120 },
+  });
+  const fake = startFakeOpenAI({ script: [{ text: "never reached" }] });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../main.ts", import.meta.url).pathname,
+      "--profile",
+      profile,
+      ...modelArgs(fake.url),
+      "-y",
+      "hello",
+    ],
+    env: { INTERPRETER_HOME: home, ...denoEnv() },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    assert(
+      await waitUntil(() => processesWith(`sleep ${marker}`).length === 1, 30_000),
+      "the server never started",
+    );
+    child.kill("SIGKILL");
+    await child.status;
+    assert(
+      await waitUntil(() => processesWith(`sleep ${marker}`).length === 0, 10_000),
+      `the server outlived the killed program: ${processesWith(`sleep ${marker}`)}`,
+    );
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+    for (const pid of processesWith(`sleep ${marker}`)) Deno.kill(pid, "SIGKILL");
+    await fake.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});

@@ -148,9 +148,13 @@ export class McpClients implements McpToolSource {
     const client = new sdk.client.Client({ name: "interpreter", version: "1" });
     let transport;
     if ("command" in config) {
+      // The server dies with this program however it ends (kill -9 too), where setpriv exists.
+      const setpriv = deathSignalLauncher();
       transport = new sdk.stdio.StdioClientTransport({
-        command: config.command,
-        args: config.args ?? [],
+        command: setpriv ?? config.command,
+        args: setpriv
+          ? ["--pdeathsig", "KILL", "--", config.command, ...(config.args ?? [])]
+          : config.args ?? [],
         // On top of the SDK's minimal environment (PATH, HOME, USER...): only what the profile names.
         env: { ...sdk.stdio.getDefaultEnvironment(), ...(config.env ?? {}) },
         ...(config.cwd ? { cwd: config.cwd } : {}),
@@ -211,6 +215,21 @@ export class McpClients implements McpToolSource {
     }
     return started;
   }
+}
+
+let launcher: string | null | undefined;
+
+/** `setpriv` (util-linux) on Linux, which gives a child a parent-death signal; null elsewhere. */
+function deathSignalLauncher(): string | null {
+  if (launcher !== undefined) return launcher;
+  launcher = null;
+  if (Deno.build.os !== "linux") return launcher;
+  for (const path of ["/usr/bin/setpriv", "/bin/setpriv"]) {
+    try {
+      if (Deno.statSync(path).isFile) return launcher = path;
+    } catch { /* not here */ }
+  }
+  return launcher;
 }
 
 function convert(result: { content?: unknown[]; isError?: boolean }): McpCallResult {
