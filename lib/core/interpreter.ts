@@ -29,6 +29,7 @@ import {
 } from "./approval.ts";
 import { ChatRun } from "./chat_run.ts";
 import { mcpArguments, type McpCall, McpTools } from "./mcp_tools.ts";
+import type { McpServerConfig } from "../mcp/config.ts";
 import { CodeBlockParser } from "./code_blocks.ts";
 import type { LmcChunk, LmcMessage } from "./lmc.ts";
 import type {
@@ -335,6 +336,11 @@ export class Interpreter {
     this.messages = [];
     this.usage = emptyUsage();
     if (this.#computer) await this.#computer.terminate();
+  }
+
+  /** The MCP servers whose tools the model may call (the `mcpServers` option). */
+  get mcpServers(): Record<string, McpServerConfig> {
+    return this.#mcp.servers;
   }
 
   /** Stops the MCP servers this interpreter started (they start again when next needed). */

@@ -65,6 +65,11 @@ export class McpTools {
     this.#servers = servers;
   }
 
+  /** The configuration (name → server). */
+  get servers(): Record<string, McpServerConfig> {
+    return this.#servers;
+  }
+
   /** True when at least one server is configured. */
   get configured(): boolean {
     return Object.keys(this.#servers).length > 0;

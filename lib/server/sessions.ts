@@ -101,6 +101,8 @@ export class Session {
   async end(): Promise<void> {
     await this.stopRun();
     await this.discardPending();
+    // seam: mcp — the session's MCP servers end with it.
+    await settleWithin(this.interpreter.stopMcpServers?.() ?? Promise.resolve(), 10000);
     let computer;
     try {
       computer = this.interpreter.computer;

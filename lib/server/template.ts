@@ -25,6 +25,7 @@ const COPIED = [
   "offline",
   "verbose",
   "permissions",
+  "mcpServers",
 ] as const;
 
 function copy(value: unknown): unknown {

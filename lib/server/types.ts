@@ -46,6 +46,8 @@ export interface InterpreterLike {
   ): AsyncIterable<LmcChunk>;
   /** The machine the code runs on. */
   computer: ServerComputerLike;
+  /** Stops the MCP servers the engine started for its profile's `mcp_servers` (lib/mcp). */
+  stopMcpServers?(): Promise<void>;
 }
 
 /** Builds a fresh interpreter for a new session. */
