@@ -6,7 +6,8 @@
  */
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
-import { execute, httpProgram, stdioClient } from "./helpers/mcp_client.ts";
+import { execute, httpProgram, processesWith, stdioClient } from "./helpers/mcp_client.ts";
+import { pythonWithMatplotlib, waitUntil } from "./helpers/computer_helpers.ts";
 
 const INIT = {
   jsonrpc: "2.0",
@@ -139,5 +140,67 @@ Deno.test("mcp: safe mode asks through elicitation, else refuses with the reason
     assertStringIncludes(unsafe.text, "Safe mode refused");
   } finally {
     for (const c of [noAsk, accepts, declines, auto]) await c.close();
+  }
+});
+
+Deno.test("mcp http: a plot comes back as an image; cancelling a run leaves no process", async () => {
+  const mpl = pythonWithMatplotlib();
+  if (!mpl) throw new Error("no python3 with matplotlib here: .ci/run installs python3-matplotlib");
+  const program = await httpProgram({ env: { INTERPRETER_PYTHON: mpl } });
+  const marker = `${3000 + Math.floor(Math.random() * 6000)}.${Date.now() % 100000}`;
+  try {
+    const client = await program.connect();
+    const plot = await execute(
+      client,
+      "python",
+      "import matplotlib.pyplot as plt\nplt.plot([2, 1, 3])\nplt.show()",
+    );
+    const image = plot.pieces.find((p) => p.type === "image");
+    assert(image, JSON.stringify(plot.pieces).slice(0, 300));
+    assertEquals(image.mimeType, "image/png");
+
+    const progress: string[] = [];
+    const controller = new AbortController();
+    const call = execute(
+      client,
+      "shell",
+      `sleep ${marker} &\nsleep ${marker}`,
+      { signal: controller.signal, onprogress: (p) => progress.push(p.message ?? "") },
+    );
+    call.catch(() => {});
+    assert(
+      await waitUntil(() => processesWith(`sleep ${marker}`).length >= 2, 30_000),
+      "the run's processes never appeared",
+    );
+    controller.abort("cancelled by the test");
+    await assertRejects(() => call);
+    assert(
+      await waitUntil(() => processesWith(`sleep ${marker}`).length === 0, 15_000),
+      `still alive: ${processesWith(`sleep ${marker}`).join(", ")}`,
+    );
+    assertEquals((await execute(client, "shell", "echo next")).text, "next\n");
+  } finally {
+    assertEquals(await program.close(), 0);
+  }
+});
+
+Deno.test("mcp: --host without --port is one line and exit status 2", async () => {
+  const home = await Deno.makeTempDir({ prefix: "mcp-home-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", "--mcp", "--host", "127.0.0.1"],
+      env: { INTERPRETER_HOME: home, PATH: Deno.env.get("PATH") ?? "" },
+      clearEnv: true,
+      cwd: new URL("..", import.meta.url).pathname,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 2);
+    const err = new TextDecoder().decode(out.stderr).trim();
+    assertEquals(err.split("\n").length, 1, err);
+    assertStringIncludes(err, "--port");
+  } finally {
+    await Deno.remove(home, { recursive: true });
   }
 });

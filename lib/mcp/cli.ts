@@ -24,6 +24,12 @@ export async function runMcpCli(
     );
     return 2;
   }
+  if (typeof flags.host === "string" && typeof flags.port !== "number") {
+    console.error(
+      "interpreter: --host applies to MCP over HTTP: add --port N (without it, --mcp uses stdio)",
+    );
+    return 2;
+  }
   const { Interpreter } = await import("../core/interpreter.ts");
   // --os: the Computer API as tools (lib/desktop loads only then).
   const os = flags.os === true ? await import("./os_tools.ts") : undefined;
