@@ -263,6 +263,14 @@ Deno.test("llm fixtures: every fixture file has an expectation", async () => {
   const covered = [
     ...Object.keys(EXPECTED),
     "groq__gpt-oss-120b__midstream-error-event-tool-use-failed.sse",
+    // Bedrock's Converse stream and OpenAI's Responses API: replayed in llm_protocols.test.ts.
+    "bedrock-converse__claude-3.7-sonnet__redacted-reasoning-then-text.eventstream",
+    "bedrock-converse__claude-sonnet-4__reasoning-content-then-text.eventstream",
+    "bedrock-converse__nova-micro__thinking-tags-then-tool-use.eventstream",
+    "openai-responses__gpt-4o__function-call.sse",
+    "openai-responses__gpt-4o__text-after-function-output.sse",
+    "openai-responses__gpt-5.1-codex-max__reasoning-summary-then-function-call.chunks.txt",
+    "openai-responses__response-failed-insufficient-quota.chunks.txt",
   ];
   assertEquals(files.sort(), covered.sort());
 });

@@ -154,6 +154,19 @@ function isCompleteJson(text: string): boolean {
   }
 }
 
+/**
+ * Finish reasons in a provider's own words, as OpenAI's: Cohere's (`COMPLETE`,
+ * `MAX_TOKENS`, `TOOL_CALL`...) for a compatibility endpoint that passes them
+ * through.
+ */
+const NATIVE_FINISH: Readonly<Record<string, string>> = {
+  COMPLETE: "stop",
+  STOP_SEQUENCE: "stop",
+  MAX_TOKENS: "length",
+  TOOL_CALL: "tool_calls",
+  TOOL_CALLS: "tool_calls",
+};
+
 /** Extracts reasoning text from the many shapes providers use. */
 function reasoningOf(delta: Record<string, unknown>): string {
   for (const key of ["reasoning_content", "reasoning", "thinking"]) {
@@ -246,7 +259,7 @@ export class ChatStreamAssembler {
         }
       }
       if (typeof choice.finish_reason === "string" && choice.finish_reason) {
-        this.#finish = choice.finish_reason;
+        this.#finish = NATIVE_FINISH[choice.finish_reason] ?? choice.finish_reason;
       }
     }
     return out;

@@ -60,6 +60,15 @@ export const KNOWN_MODELS: Readonly<Record<string, ModelInfo>> = {
   "o3": m(200_000, 100_000, 2, 8, V),
   "o3-mini": m(200_000, 100_000, 1.1, 4.4),
   "o4-mini": m(200_000, 100_000, 1.1, 4.4, V),
+  "gpt-5.1": m(400_000, 128_000, 1.25, 10, V),
+  // Served only by the Responses API
+  "o1-pro": m(200_000, 100_000, 150, 600, V),
+  "o3-pro": m(200_000, 100_000, 20, 80, V),
+  "gpt-5-pro": m(400_000, 272_000, 15, 120, V),
+  "gpt-5-codex": m(400_000, 128_000, 1.25, 10, V),
+  "gpt-5.1-codex": m(400_000, 128_000, 1.25, 10, V),
+  "gpt-5.1-codex-max": m(400_000, 128_000, 1.25, 10, V),
+  "codex-mini": m(200_000, 100_000, 1.5, 6),
   "gpt-oss-120b": m(131_072, 32_768, 0.15, 0.6),
   "gpt-oss-20b": m(131_072, 32_768, 0.075, 0.3),
   // Anthropic
@@ -87,16 +96,46 @@ export const KNOWN_MODELS: Readonly<Record<string, ModelInfo>> = {
   "grok-4": m(256_000, 32_768, 3, 15, V),
   "grok-3": m(131_072, 32_768, 3, 15),
   "grok-3-mini": m(131_072, 32_768, 0.3, 0.5),
-  // Open models as served by hosted providers (Groq, Together, Fireworks, Cerebras)
+  // Cohere (through its OpenAI-compatibility endpoint)
+  "command": m(128_000, 4_000, undefined, undefined),
+  "command-a": m(256_000, 8_000, 2.5, 10),
+  "command-r-plus": m(128_000, 4_000, 2.5, 10),
+  "command-r": m(128_000, 4_000, 0.15, 0.6),
+  "command-r7b": m(128_000, 4_000, 0.0375, 0.15),
+  // Perplexity (no tool calling: code comes in markdown blocks; per-request search fees not counted)
+  "sonar": m(128_000, 8_000, 1, 1, { functions: false }),
+  "sonar-pro": m(200_000, 8_000, 3, 15, { functions: false }),
+  "sonar-reasoning": m(128_000, 8_000, 1, 5, { functions: false }),
+  "sonar-reasoning-pro": m(128_000, 8_000, 2, 8, { functions: false }),
+  "sonar-deep-research": m(128_000, 8_000, 2, 8, { functions: false }),
+  // Amazon Nova (Bedrock; Claude, Llama and Mistral on Bedrock match their own entries)
+  "nova-micro": m(128_000, 10_000, 0.035, 0.14),
+  "nova-lite": m(300_000, 10_000, 0.06, 0.24, V),
+  "nova-pro": m(300_000, 10_000, 0.8, 3.2, V),
+  "nova-premier": m(1_000_000, 32_000, 2.5, 12.5, V),
+  // Open models as served by hosted providers (Groq, Together, Fireworks, Cerebras, Hugging Face,
+  // NVIDIA NIM, SambaNova)
+  "llama-3.1-405b": m(131_072, 4_096, 3, 3),
+  "llama-3.1-70b": m(131_072, 4_096, 0.6, 0.6),
+  "deepseek-r1": m(128_000, 32_768, 0.55, 2.19),
+  "deepseek-v3": m(128_000, 8_192, 0.27, 1.1),
   "llama-3.3-70b": m(131_072, 32_768, 0.59, 0.79),
   "llama-3.1-8b": m(131_072, 8_192, 0.05, 0.08),
   "kimi-k2": m(131_072, 16_384, 1, 3),
   "qwen-3-32b": m(131_072, 16_384, 0.29, 0.59),
 };
 
-/** Looks up a model (provider prefix and organisation parts are ignored). */
+/**
+ * Bedrock's model ids: an optional cross-region prefix and the vendor
+ * (`us.anthropic.claude-sonnet-4-20250514-v1:0`, `amazon.nova-micro-v1:0`).
+ */
+const BEDROCK_ID =
+  /^(?:(?:us|eu|apac|global|us-gov|au|jp|ca)\.)?(?:anthropic|amazon|meta|mistral|cohere|deepseek|ai21|writer|openai|qwen|moonshot)\./;
+
+/** Looks up a model (provider prefix, organisation and Bedrock vendor parts are ignored). */
 export function modelInfo(model: string): ModelInfo | undefined {
-  const base = model.toLowerCase().split("/").pop()!.replace(/:latest$/, "");
+  const base = model.toLowerCase().split("/").pop()!.replace(/:latest$/, "")
+    .replace(BEDROCK_ID, "").replace(/^meta-(?=llama)/, "");
   let best: string | undefined;
   for (const key of Object.keys(KNOWN_MODELS)) {
     if (

@@ -102,8 +102,9 @@ export function chatBody(resolved: ResolvedModel, req: CompletionRequest): Recor
     model: resolved.model,
     messages: req.messages,
     stream: true,
-    stream_options: { include_usage: true },
   };
+  // Cohere's compatibility endpoint rejects `stream_options`; its usage is estimated instead.
+  if (resolved.provider.name !== "cohere") body.stream_options = { include_usage: true };
   if (req.tools?.length) body.tools = req.tools;
   if (req.temperature) body.temperature = req.temperature;
   if (req.maxTokens) {

@@ -260,8 +260,10 @@ export function resolveModel(name: string, options: ResolveOptions = {}): Resolv
     : env(`${provider.name.toUpperCase()}_API_BASE`);
   if (moved) apiBase = moved;
   if (provider.name === "openai" && options.apiProtocol !== "chat") {
-    if (/^responses\//.test(model)) model = model.slice("responses/".length);
-    if (options.apiProtocol === "responses" || responsesOnly(model)) {
+    // LiteLLM's `openai/responses/<model>` asks for the Responses API.
+    const asked = options.apiProtocol === "responses" || /^responses\//.test(model);
+    model = model.replace(/^responses\//, "");
+    if (asked || responsesOnly(model)) {
       provider = { ...provider, protocol: "responses" };
     }
   } else if (provider.name === "custom" && options.apiProtocol === "responses") {

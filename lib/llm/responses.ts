@@ -13,7 +13,7 @@
 
 import type { AssembledTurn, StreamEvent, TokenUsage, ToolCall } from "./assembler.ts";
 import { LlmError } from "./errors.ts";
-import { oneLine } from "./http.ts";
+import { oneLine, providerLabel } from "./http.ts";
 import { openaiClient, sdkFailure } from "./openai_chat.ts";
 import type { ResolvedModel } from "./providers.ts";
 import type { ChatMessage } from "./types.ts";
@@ -100,6 +100,12 @@ export class ResponsesStreamAssembler {
   #byItem = new Map<string, ToolCall>();
   #finish: string | null = null;
   #usage: TokenUsage | undefined;
+  #who: string;
+
+  /** Assembles the stream of `who` (named in errors; default "OpenAI"). */
+  constructor(who = "OpenAI") {
+    this.#who = who;
+  }
 
   /** Adds one parsed event; returns what it added. */
   push(event: unknown): StreamEvent[] {
@@ -150,10 +156,13 @@ export class ResponsesStreamAssembler {
       }
       case "response.failed": {
         const err = (((e.response ?? {}) as Item).error ?? {}) as Item;
-        throw failed(err.message, err.code);
+        throw failed(this.#who, err.message, err.code);
       }
-      case "error":
-        throw failed(e.message, e.code);
+      case "error": {
+        // Documented flat (`code`, `message`); recorded nested under `error` as well.
+        const err = (e.error && typeof e.error === "object" ? e.error : e) as Item;
+        throw failed(this.#who, err.message, err.code ?? err.type);
+      }
       default:
         return [];
     }
@@ -210,13 +219,13 @@ export class ResponsesStreamAssembler {
   }
 }
 
-function failed(message: unknown, code: unknown): LlmError {
+function failed(who: string, message: unknown, code: unknown): LlmError {
   const said = oneLine(String(message ?? "unknown error"));
   const tag = typeof code === "string" && code ? ` [${code}]` : "";
   const quota = /quota|billing/i.test(`${said}${tag}`);
   return new LlmError(
     quota ? "rate_limit" : "provider",
-    `OpenAI (Responses API) reported that the response failed: ${said}${tag}. ${
+    `${who} (Responses API) reported that the response failed: ${said}${tag}. ${
       quota ? "Add credit to the account or use another key." : "Try again or choose another model."
     }`,
   );
@@ -227,7 +236,7 @@ export function responsesWire(resolved: ResolvedModel, req: CompletionRequest): 
   const body = toResponsesRequest(resolved, req);
   return {
     framing: "sse",
-    assembler: new ResponsesStreamAssembler(),
+    assembler: new ResponsesStreamAssembler(providerLabel(resolved)),
     ends: (event) => {
       const type = (event as Item | null)?.type;
       return type === "response.completed" || type === "response.incomplete";
