@@ -30,6 +30,7 @@ import { type AppContext, createHandler } from "./app.ts";
 import { generateToken, isLoopback } from "./auth.ts";
 import { SessionRegistry, settleWithin } from "./sessions.ts";
 import { templateFactory } from "./template.ts";
+import { startFront } from "./front.ts";
 import type { ServerHandle, ServerOptions } from "./types.ts";
 
 export type {
@@ -114,9 +115,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     startedAt: Math.floor(Date.now() / 1000),
   };
 
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  // The public port is the front relay's (header timeout, WebSocket close codes: front.ts);
+  // Deno.serve listens on a unix socket in a private folder behind it.
+  let listener: Deno.Listener<Deno.TcpConn, Deno.NetAddr>;
   try {
-    server = Deno.serve({ hostname, port, onListen: () => {} }, createHandler(context));
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       throw new Error(
@@ -130,7 +133,16 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     }
     throw error;
   }
-  const bound = server.addr;
+  const inner = await innerServer(createHandler(context));
+  const headerTimeoutMs = 1000 *
+    (options.headerTimeoutSeconds ?? seconds(envValue("INTERPRETER_HEADER_TIMEOUT")) ?? 10);
+  const front = startFront(listener, {
+    headerTimeoutMs,
+    maxHeaderBytes: 64 * 1024,
+    connectUpstream: inner.connect,
+  });
+  const server = inner.server;
+  const bound = listener.addr;
   const url = `http://${hostForUrl(bound.hostname)}:${bound.port}`;
 
   const sweeper = setInterval(() => {
@@ -161,7 +173,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
           socket.close(1001, "server shutting down");
         } catch { /* already closing */ }
       }
+      front.stopAccepting();
       await settleWithin(server.shutdown(), 10000);
+      await front.close();
+      await inner.remove();
     })();
     return closing;
   }
@@ -184,6 +199,41 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     tokenGenerated: !configured,
     finished: server.finished,
     close,
+  };
+}
+
+/** A positive number of seconds from a variable, or undefined. */
+function seconds(raw: string | undefined): number | undefined {
+  const n = Number(raw);
+  return raw && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * `Deno.serve` on a unix socket in a new private folder (0700): only the front
+ * relay connects to it. Windows has loopback TCP instead.
+ */
+async function innerServer(handler: (request: Request) => Promise<Response>): Promise<{
+  server: Deno.HttpServer;
+  connect(): Promise<Deno.Conn>;
+  remove(): Promise<void>;
+}> {
+  if (Deno.build.os === "windows") {
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
+    const port = server.addr.port;
+    return {
+      server,
+      connect: () => Deno.connect({ hostname: "127.0.0.1", port }),
+      remove: () => Promise.resolve(),
+    };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "interpreter-server-" });
+  await Deno.chmod(dir, 0o700);
+  const path = `${dir}/http.sock`;
+  const server = Deno.serve({ path, onListen: () => {} }, handler);
+  return {
+    server,
+    connect: () => Deno.connect({ transport: "unix", path }),
+    remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
   };
 }
 

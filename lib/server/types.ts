@@ -78,6 +78,12 @@ export interface ServerOptions {
   sessionIdleSeconds?: number;
   /** Seconds a WebSocket client has to authenticate with `{"auth": token}` (default 10). */
   authTimeoutSeconds?: number;
+  /**
+   * A connection must send its complete request headers within this many
+   * seconds, else it gets 408 and is closed (default 10; env
+   * `INTERPRETER_HEADER_TIMEOUT`).
+   */
+  headerTimeoutSeconds?: number;
   /** Stop gracefully on SIGINT / SIGTERM (default false; the CLI turns it on). */
   handleSignals?: boolean;
   /** Where to print the listening address and a generated token (default: stderr). */
