@@ -63,7 +63,7 @@ const KERNEL_FLAGS: Record<string, number> = {
  * Landlock launcher (what sessions ran before it).
  */
 function withoutKernel(argv: string[]): string[] {
-  const start = argv.indexOf("bwrap");
+  const start = argv.findIndex((a) => a === "bwrap" || a.endsWith("/bwrap"));
   const rest = argv.slice(start);
   const sep = rest.indexOf("--");
   const out: string[] = [];

@@ -676,3 +676,81 @@ for i, x in enumerate(${JSON.stringify(hosts)}):
     }
   },
 });
+
+// ---- Working directory = / (an ancestor of HOME and of the system folders) ---------------------
+
+Deno.test({
+  name:
+    "paths: working directory = /: system folders, the home start-up files and the Deno cache stay read-only (bash, python; control: -A)",
+  // Only root can write the system folders at all.
+  ignore: !!skip || Deno.uid() !== 0,
+  async fn() {
+    const h = await makeHome();
+    const id = crypto.randomUUID();
+    const probes = [`/usr/.probe-${id}`, `/etc/.probe-${id}`];
+    const sh = `
+t() { name=$1; shift; if out=$("$@" 2>&1); then echo "RESULT $name ok"; else echo "RESULT $name denied $out"; fi; }
+t usr touch ${probes[0]}
+t etc touch ${probes[1]}
+t bashrc sh -c 'echo x > "$HOME/.bashrc"'
+t deno_cache touch "$HOME/.cache/deno/planted.js"
+t outside touch ${h.outside}/made.txt
+`;
+    const py = `
+import os
+def t(name, f):
+    try:
+        f(); print("RESULT", name, "ok", flush=True)
+    except BaseException as e:
+        print("RESULT", name, "denied", e, flush=True)
+t("usr", lambda: open(${JSON.stringify(probes[0])}, "w").close())
+t("etc", lambda: open(${JSON.stringify(probes[1])}, "w").close())
+t("bashrc", lambda: open(os.environ["HOME"] + "/.bashrc", "w").close())
+t("deno_cache", lambda: open(os.environ["HOME"] + "/.cache/deno/planted.js", "w").close())
+t("outside", lambda: open(${JSON.stringify(h.outside)} + "/made.txt", "w").close())
+`;
+    const runs = [["bash", "-c", sh]];
+    if (hasPython) runs.push(["python3", "-c", py]);
+    try {
+      for (const argv of runs) {
+        const { out } = await inChild(h.home, { cwd: "/", argv });
+        const r = results(out);
+        expect(r, ["usr", "etc", "bashrc", "deno_cache"], "denied", out);
+        expect(r, ["outside"], "ok", out);
+        for (const p of probes) assert(!(await exists(p)), `${p} was written`);
+        assert(!(await exists(join(h.home, ".bashrc"))));
+        const control = await inChild(h.home, { cwd: "/", argv, allowAll: true });
+        expect(results(control.out), ["usr", "etc", "bashrc"], "ok", control.out);
+        for (const p of probes) await Deno.remove(p);
+        await Deno.remove(join(h.home, ".bashrc"));
+      }
+    } finally {
+      for (const p of probes) await Deno.remove(p).catch(() => {});
+      await h.close();
+    }
+  },
+});
+
+Deno.test("paths: host names and addresses compare in every spelling (unit)", async () => {
+  const { canonicalAddress, hostAllowed, isLoopback } = await import("../lib/sandbox/hosts.ts");
+  for (const spelling of ["127.1", "0x7f.1", "2130706433", "0177.0.0.1", "[::ffff:127.0.0.1]"]) {
+    assertEquals(canonicalAddress(spelling), "127.0.0.1", spelling);
+  }
+  assertEquals(canonicalAddress("::1"), "::1");
+  assertEquals(canonicalAddress("example.com"), undefined);
+  assert(isLoopback("localhost") && isLoopback("a.localhost") && isLoopback("0.0.0.0"));
+  assert(!isLoopback("example.com"));
+  const deny = { allow: true as const, deny: ["127.0.0.1"] };
+  assert(!hostAllowed({ host: "localhost", port: 80 }, deny));
+  assert(!hostAllowed({ host: "[::1]", port: 80 }, deny));
+  assert(!hostAllowed({ host: "rebind.example", port: 80, addresses: ["127.0.0.1"] }, deny));
+  assert(hostAllowed({ host: "pypi.org", port: 443, addresses: ["151.101.0.223"] }, deny));
+  // Both ways: a denied name denies its address too.
+  const byName = { allow: true as const, deny: ["localhost"] };
+  assert(!hostAllowed({ host: "127.0.0.1", port: 80 }, byName));
+  // Control: without the deny the same targets are allowed.
+  assert(hostAllowed({ host: "localhost", port: 80 }, { allow: true, deny: [] }));
+  // Allow lists accept another spelling of the same address.
+  assert(hostAllowed({ host: "0x7f.1", port: 8080 }, { allow: ["127.0.0.1:8080"] }));
+  assert(!hostAllowed({ host: "0x7f.1", port: 8081 }, { allow: ["127.0.0.1:8080"] }));
+});
