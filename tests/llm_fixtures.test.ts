@@ -271,6 +271,7 @@ Deno.test("llm fixtures: every fixture file has an expectation", async () => {
     "openai-responses__gpt-4o__text-after-function-output.sse",
     "openai-responses__gpt-5.1-codex-max__reasoning-summary-then-function-call.chunks.txt",
     "openai-responses__response-failed-insufficient-quota.chunks.txt",
+    "aws-eventstream__test-vectors.json", // AWS's encoding vectors, also in llm_protocols
   ];
   assertEquals(files.sort(), covered.sort());
 });

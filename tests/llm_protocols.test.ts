@@ -483,3 +483,45 @@ Deno.test("vertex: the token comes from `gcloud auth print-access-token` when no
     await Deno.remove(bin, { recursive: true });
   }
 });
+
+Deno.test("bedrock: the event-stream decoder passes AWS's published test vectors", async () => {
+  // AWS's event-stream encoding vectors (positive and negative), as vendored by
+  // smithy-lang/smithy-typescript: see tests/fixtures/providers/README.md.
+  const vectors = JSON.parse(
+    await Deno.readTextFile(new URL("aws-eventstream__test-vectors.json", FIXTURES_DIR)),
+  ) as Record<
+    string,
+    { expectation: string; encoded: string; body?: string; headers?: Record<string, string> }
+  >;
+  const bytes = (hex: string) => Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+  const names = Object.keys(vectors);
+  assertEquals(names.length, 9);
+  for (const name of names) {
+    const vector = vectors[name];
+    const splitter = new EventStreamSplitter();
+    if (vector.expectation === "success") {
+      const messages = splitter.push(bytes(vector.encoded));
+      assertEquals(messages.length, 1, name);
+      assertEquals(messages[0].body, vector.body, name);
+      for (const [header, value] of Object.entries(vector.headers ?? {})) {
+        assertEquals(messages[0].headers[header], value, `${name}: ${header}`);
+      }
+      assertEquals(splitter.pending, 0, name);
+    } else {
+      let refused: unknown;
+      let messages: unknown[] = [];
+      try {
+        messages = splitter.push(bytes(vector.encoded));
+      } catch (err) {
+        refused = err;
+      }
+      assertEquals(messages, [], `${name} decodes to nothing`);
+      // A bad CRC is refused at once; a length beyond the bytes waits for more (a cut stream).
+      if (name === "corrupted_length") assert(!refused && splitter.pending > 0, name);
+      else {
+        assert(refused instanceof LlmError, `${name} is refused`);
+        assertStringIncludes(refused.message, "corrupt event-stream message");
+      }
+    }
+  }
+});

@@ -179,3 +179,17 @@ Deno.test("streams: a bound that is not positive is refused in one line", async 
   assertEquals(error.kind, "bad_request");
   assertStringIncludes(error.message, "--stall_timeout");
 });
+
+Deno.test("streams: a bound flag that is not above zero exits 2 with one line", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    for (const args of [["--stall_timeout", "-5"], ["--first_byte_timeout", "0"]]) {
+      const run = await runCli([...args, "hi"], { home });
+      assertEquals(run.code, 2, run.stderr);
+      assertStringIncludes(run.stderr, `${args[0]} expects a number above 0`);
+      assertEquals(run.stderr.trim().split("\n").length, 1);
+    }
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});

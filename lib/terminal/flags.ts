@@ -33,6 +33,8 @@ export interface FlagSpec {
   help: string;
   /** Placeholder for the value in `--help`. */
   metavar?: string;
+  /** For number flags: the value must be above zero. */
+  positive?: boolean;
 }
 
 /** The groups of `--help`, in order. */
@@ -93,6 +95,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "first_byte_timeout",
     kind: "number",
+    positive: true,
     group: "Model",
     help: "seconds to wait for the model's response to begin (default 60)",
     metavar: "S",
@@ -100,6 +103,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "stall_timeout",
     kind: "number",
+    positive: true,
     group: "Model",
     help: "seconds without a complete stream event before the answer is given up (default 180)",
     metavar: "S",
@@ -502,6 +506,9 @@ function convert(spec: FlagSpec, raw: string, shown: string): string | number {
       throw new UsageError(
         `${shown} expects ${spec.kind === "int" ? "a whole number" : "a number"}, got "${raw}"`,
       );
+    }
+    if (spec.positive && n <= 0) {
+      throw new UsageError(`${shown} expects a number above 0 (seconds), got "${raw}"`);
     }
     return n;
   }
