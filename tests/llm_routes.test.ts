@@ -380,3 +380,44 @@ Deno.test("routes: the model table knows the new providers' popular models", asy
     );
   }
 });
+
+Deno.test("routes: --api_protocol responses reaches the client from the command line", async () => {
+  const { modelArgs, runCli } = await import("./helpers/terminal_cli.ts");
+  const fake = startFakeOpenAI({
+    script: [{ fixture: "openai-responses__gpt-4o__text-after-function-output.sse" }],
+  });
+  const home = await Deno.makeTempDir();
+  try {
+    const run = await runCli([...modelArgs(fake.url), "--api_protocol", "responses", "hi"], {
+      home,
+    });
+    assertEquals(run.code, 0, run.stdout + run.stderr);
+    assertStringIncludes(run.stdout, "The capital of France is Paris.");
+    assertEquals(fake.paths, ["/v1/responses"]);
+  } finally {
+    await fake.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("routes: --vertex_project and --vertex_location make the Vertex AI address", async () => {
+  const { interpreterOptionsFromProfile } = await import("../lib/terminal/settings.ts");
+  const { profileFromFlags } = await import("../lib/profiles/mod.ts");
+  const profile = profileFromFlags({
+    model: "vertex_ai/gemini-2.5-pro",
+    vertex_project: "my-proj",
+    vertex_location: "europe-west4",
+    api_protocol: "chat",
+  });
+  const options = interpreterOptionsFromProfile(profile);
+  assertEquals(
+    options.llm?.apiBase,
+    "https://europe-west4-aiplatform.googleapis.com/v1/projects/my-proj/locations/europe-west4/endpoints/openapi",
+  );
+  assertEquals(options.llm?.apiProtocol, "chat");
+  // Another provider's model ignores the Vertex settings.
+  const other = interpreterOptionsFromProfile(
+    profileFromFlags({ model: "gpt-4o", vertex_project: "my-proj" }),
+  );
+  assertEquals(other.llm?.apiBase, undefined);
+});

@@ -1,7 +1,9 @@
 /**
  * Talking to language models: LiteLLM-style provider resolution, the table
  * of known models, a streaming client that assembles every provider's quirks
- * into text, reasoning and tool calls, and the one error type it throws.
+ * (OpenAI-compatible chat completions, the Responses API, Anthropic's
+ * Messages API, Bedrock's Converse stream) into text, reasoning and tool
+ * calls, and the one error type it throws.
  *
  * @module
  */
@@ -22,9 +24,13 @@ export {
   type ToolCall,
 } from "./assembler.ts";
 export { AnthropicStreamAssembler, toAnthropicRequest } from "./anthropic.ts";
+export { ResponsesStreamAssembler, toResponsesRequest } from "./responses.ts";
+export { BedrockStreamAssembler, toConverseRequest } from "./bedrock.ts";
+export type { FrameDecoder, FrameEvent, StreamAssembler, Wire } from "./wire.ts";
 export { LlmError, type LlmErrorKind } from "./errors.ts";
 export { KNOWN_MODELS, type ModelInfo, modelInfo, priceOf } from "./models.ts";
 export {
+  type ApiProtocol,
   type Protocol,
   type ProviderInfo,
   PROVIDERS,
