@@ -12,6 +12,7 @@ import type { ComputerApi } from "./computer_api.ts";
 import { isPng } from "./png.ts";
 import { capImage } from "./resize.ts";
 import type { Screenshot } from "./screen.ts";
+import { type MethodSignature, SIGNATURES } from "./signatures.ts";
 
 /** Positional and keyword arguments of one call. */
 export interface CallArgs {
@@ -21,12 +22,8 @@ export interface CallArgs {
   kwargs: Record<string, unknown>;
 }
 
-/** One method of the API. */
-export interface MethodSpec {
-  /** Python-style signature, e.g. `click(text=None, x=None, y=None, button="left", clicks=1)`. */
-  signature: string;
-  /** One line saying what it does. */
-  doc: string;
+/** One method of the API: its signature and doc (`signatures.ts`) and how it runs. */
+export interface MethodSpec extends MethodSignature {
   /** Runs it. */
   run(api: ComputerApi, call: CallArgs): Promise<unknown>;
 }
@@ -138,39 +135,31 @@ const ok = async (p: Promise<unknown>): Promise<null> => {
 /** Every method the session can call, by `namespace.name`. */
 export const METHODS: Record<string, MethodSpec> = {
   "display.view": {
-    signature: "view()",
-    doc: "Screenshot shown to you and the user (screenshot pixels are the coordinates to use).",
+    ...SIGNATURES["display.view"],
     run: async (api) => imageResult(await api.display.view()),
   },
   "display.screenshot": {
-    signature: "screenshot()",
-    doc: "Screenshot returned as an image object (not shown).",
+    ...SIGNATURES["display.screenshot"],
     run: async (api) => imageResult(await api.display.screenshot()),
   },
   "display.size": {
-    signature: "size()",
-    doc: "[width, height] of the screen in screenshot pixels.",
+    ...SIGNATURES["display.size"],
     run: (api) => api.display.size(),
   },
   "display.center": {
-    signature: "center()",
-    doc: "[x, y] of the screen's centre.",
+    ...SIGNATURES["display.center"],
     run: (api) => api.display.center(),
   },
   "display.find_text": {
-    signature: "find_text(text)",
-    doc: "Where text is shown (OCR): a list of {text, x, y, left, top, width, height}.",
+    ...SIGNATURES["display.find_text"],
     run: (api, c) => api.display.find_text(str(c, 0, "text")!),
   },
   "display.get_text": {
-    signature: "get_text()",
-    doc: "All the text on the screen (OCR), line by line.",
+    ...SIGNATURES["display.get_text"],
     run: (api) => api.display.get_text(),
   },
   "mouse.click": {
-    signature: 'click(text=None, x=None, y=None, button="left", clicks=1)',
-    doc:
-      "Click on a text shown on screen, or at x, y; fails listing each place if text is there twice.",
+    ...SIGNATURES["mouse.click"],
     run: (api, c) => {
       const t = target(c, true);
       return ok(api.mouse.click(t.target, {
@@ -180,43 +169,35 @@ export const METHODS: Record<string, MethodSpec> = {
     },
   },
   "mouse.double_click": {
-    signature: "double_click(text=None, x=None, y=None)",
-    doc: "Double-click on a text or at x, y.",
+    ...SIGNATURES["mouse.double_click"],
     run: (api, c) => ok(api.mouse.double_click(target(c, true).target)),
   },
   "mouse.right_click": {
-    signature: "right_click(text=None, x=None, y=None)",
-    doc: "Right-click on a text or at x, y.",
+    ...SIGNATURES["mouse.right_click"],
     run: (api, c) => ok(api.mouse.right_click(target(c, true).target)),
   },
   "mouse.move": {
-    signature: "move(text=None, x=None, y=None)",
-    doc: "Move the pointer onto a text or to x, y.",
+    ...SIGNATURES["mouse.move"],
     run: (api, c) => ok(api.mouse.move(target(c, false).target!)),
   },
   "mouse.position": {
-    signature: "position()",
-    doc: "[x, y] of the pointer.",
+    ...SIGNATURES["mouse.position"],
     run: (api) => api.mouse.position(),
   },
   "mouse.scroll": {
-    signature: "scroll(clicks, horizontal=0)",
-    doc: "Scroll by wheel clicks: positive down, negative up.",
+    ...SIGNATURES["mouse.scroll"],
     run: (api, c) => ok(api.mouse.scroll(num(c, 0, "clicks"), num(c, 1, "horizontal", 0))),
   },
   "mouse.down": {
-    signature: 'down(button="left")',
-    doc: "Press a mouse button.",
+    ...SIGNATURES["mouse.down"],
     run: (api, c) => ok(api.mouse.down(button(c, 0))),
   },
   "mouse.up": {
-    signature: 'up(button="left")',
-    doc: "Release a mouse button.",
+    ...SIGNATURES["mouse.up"],
     run: (api, c) => ok(api.mouse.up(button(c, 0))),
   },
   "mouse.drag": {
-    signature: "drag(x1, y1, x2, y2)",
-    doc: "Drag with the left button from x1, y1 to x2, y2.",
+    ...SIGNATURES["mouse.drag"],
     run: (api, c) =>
       ok(api.mouse.drag(
         { x: num(c, 0, "x1"), y: num(c, 1, "y1") },
@@ -224,127 +205,90 @@ export const METHODS: Record<string, MethodSpec> = {
       )),
   },
   "keyboard.write": {
-    signature: "write(text)",
-    doc: "Type text.",
+    ...SIGNATURES["keyboard.write"],
     run: (api, c) => ok(api.keyboard.write(str(c, 0, "text")!)),
   },
   "keyboard.press": {
-    signature: "press(*keys, presses=1)",
-    doc: 'Press keys one after another, e.g. press("enter"); names: enter, tab, esc, up, f5...',
+    ...SIGNATURES["keyboard.press"],
     run: (api, c) =>
       ok(api.keyboard.press(keys({ args: c.args, kwargs: {} }), num(c, 99, "presses", 1))),
   },
   "keyboard.hotkey": {
-    signature: "hotkey(*keys)",
-    doc: 'Press keys together, e.g. hotkey("ctrl", "c"); command and option are the Mac names.',
+    ...SIGNATURES["keyboard.hotkey"],
     run: (api, c) => ok(api.keyboard.hotkey(keys(c))),
   },
   "keyboard.down": {
-    signature: "down(*keys)",
-    doc: "Hold keys down.",
+    ...SIGNATURES["keyboard.down"],
     run: (api, c) => ok(api.keyboard.down(keys(c))),
   },
   "keyboard.up": {
-    signature: "up(*keys)",
-    doc: "Release held keys.",
+    ...SIGNATURES["keyboard.up"],
     run: (api, c) => ok(api.keyboard.up(keys(c))),
   },
   "clipboard.view": {
-    signature: "view()",
-    doc: "The clipboard's text.",
+    ...SIGNATURES["clipboard.view"],
     run: (api) => api.clipboard.view(),
   },
   "clipboard.copy": {
-    signature: "copy(text=None)",
-    doc: "Put text on the clipboard (without text: copy the selection).",
+    ...SIGNATURES["clipboard.copy"],
     run: (api, c) => ok(api.clipboard.copy(str(c, 0, "text", true))),
   },
   "clipboard.paste": {
-    signature: "paste()",
-    doc: "Paste (ctrl/command+v).",
+    ...SIGNATURES["clipboard.paste"],
     run: (api) => ok(api.clipboard.paste()),
   },
   "os.get_selected_text": {
-    signature: "get_selected_text()",
-    doc: "The selected text, read without touching the clipboard.",
+    ...SIGNATURES["os.get_selected_text"],
     run: (api) => api.os.get_selected_text(),
   },
   "os.notify": {
-    signature: "notify(text)",
-    doc: "Show a desktop notification.",
+    ...SIGNATURES["os.notify"],
     run: (api, c) => ok(api.os.notify(str(c, 0, "text")!)),
   },
   "browser.go_to_url": {
-    signature: "go_to_url(url)",
-    doc: "Open a web page in the headless browser (the network permissions apply).",
+    ...SIGNATURES["browser.go_to_url"],
     run: (api, c) => ok(api.browser.go_to_url(str(c, 0, "url")!)),
   },
   "browser.search": {
-    signature: "search(query)",
-    doc: "Search the web; returns the results page's text.",
+    ...SIGNATURES["browser.search"],
     run: (api, c) => api.browser.search(str(c, 0, "query")!),
   },
   "browser.read": {
-    signature: "read()",
-    doc: "The text of the open page.",
+    ...SIGNATURES["browser.read"],
     run: (api) => api.browser.read(),
   },
   "browser.screenshot": {
-    signature: "screenshot()",
-    doc: "Screenshot of the open page.",
+    ...SIGNATURES["browser.screenshot"],
     run: async (api) => imageResult(await api.browser.screenshot()),
   },
   "ai.chat": {
-    signature: "chat(text, image=None)",
-    doc: "Ask the model (optionally about an image); returns its answer.",
+    ...SIGNATURES["ai.chat"],
     run: (api, c) => api.ai.chat(str(c, 0, "text")!, imageArg(arg(c, 1, "image"))),
   },
   "ai.summarize": {
-    signature: "summarize(text)",
-    doc: "A short summary of text.",
+    ...SIGNATURES["ai.summarize"],
     run: (api, c) => api.ai.summarize(str(c, 0, "text")!),
   },
   "ai.query": {
-    signature: "query(text, question)",
-    doc: "Answer a question about text.",
+    ...SIGNATURES["ai.query"],
     run: (api, c) => api.ai.query(str(c, 0, "text")!, str(c, 1, "question")!),
   },
   "skills.list": {
-    signature: "list()",
-    doc: "Saved skills: [{name, language, description}].",
+    ...SIGNATURES["skills.list"],
     run: (api) => api.skills.list(),
   },
   "skills.search": {
-    signature: "search(query)",
-    doc: "Saved skills matching the words of query.",
+    ...SIGNATURES["skills.search"],
     run: (api, c) => api.skills.search(str(c, 0, "query")!),
   },
   "skills.save": {
-    signature: 'save(name, code, language="python")',
-    doc: "Save code as a skill for later sessions (first line: what it does).",
+    ...SIGNATURES["skills.save"],
     run: (api, c) =>
       api.skills.save(str(c, 0, "name")!, str(c, 1, "code")!, str(c, 2, "language", true)),
   },
   "skills.get": {
-    signature: "get(name)",
-    doc: "A skill's code.",
+    ...SIGNATURES["skills.get"],
     run: (api, c) => api.skills.get(str(c, 0, "name")!),
-  },
-};
-
-/** Methods that run inside the session (their signatures, for the system message). */
-export const SESSION_METHODS: Record<string, { signature: string; doc: string }> = {
-  "files.search": {
-    signature: 'search(query, path=".")',
-    doc: "Lines containing query in the files under path: [{path, line, text}].",
-  },
-  "files.edit": {
-    signature: "edit(path, old, new)",
-    doc: "Replace the one occurrence of old in a file; suggests close matches if old is not there.",
-  },
-  "skills.import_skills": {
-    signature: "import_skills()",
-    doc: "Run every saved skill of this language so its functions are defined.",
   },
 };
 
@@ -357,15 +301,4 @@ export function callMethod(api: ComputerApi, method: string, call: CallArgs): Pr
   } catch (e) {
     return Promise.reject(e);
   }
-}
-
-/** The API as listed for the model: one line per method, grouped by namespace. */
-export function describeApi(): string {
-  const all = { ...METHODS, ...SESSION_METHODS };
-  const lines: string[] = [];
-  for (const [name, spec] of Object.entries(all)) {
-    const ns = name.split(".")[0];
-    lines.push(`computer.${ns}.${spec.signature}  # ${spec.doc}`);
-  }
-  return lines.join("\n");
 }

@@ -7,14 +7,14 @@
  */
 
 import { CHANNEL_ENV } from "./channel.ts";
-import { METHODS, SESSION_METHODS } from "./methods.ts";
+import { SESSION_METHODS, SIGNATURES } from "./signatures.ts";
 
 /** The message every call gives when the Computer API is off. */
 export const API_OFF_MESSAGE = "the Computer API is off: start with --os or --allow-display";
 
 function specTable(): string {
   const table: Record<string, Record<string, [string, string]>> = {};
-  for (const [name, spec] of Object.entries({ ...METHODS, ...SESSION_METHODS })) {
+  for (const [name, spec] of Object.entries({ ...SIGNATURES, ...SESSION_METHODS })) {
     const [ns, method] = name.split(".");
     (table[ns] ??= {})[method] = [spec.signature, spec.doc];
   }

@@ -75,5 +75,6 @@ export function describePermissions(p: Permissions, options: DescribeOptions = {
     part("net", p.net, p.denyNet),
     part("env", p.env, envDeny),
     part("run", p.run, p.denyRun),
+    ...(p.display ? ["display (Computer API) on"] : []),
   ].join("; ") + (options.hint === false ? "" : " (change with --allow-*/--deny-*, -A for all)");
 }

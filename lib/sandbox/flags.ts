@@ -71,6 +71,13 @@ export function permissionsFromFlags(
     if (all !== true) throw new Error("-A / --allow-all takes no value: write -A");
     request.allowAll = true;
   }
+  for (const verb of ["allow", "deny"]) {
+    const value = flag(flags, `${verb}-display`);
+    if (value === undefined || value === false) continue;
+    if (value !== true) throw new Error(`--${verb}-display takes no list: write --${verb}-display`);
+    // --deny-display wins over --allow-display.
+    if (verb === "deny" || request.display === undefined) request.display = verb === "allow";
+  }
   for (const kind of PERMISSION_KINDS as PermissionKind[]) {
     const allow = listOrTrue(`allow-${kind}`, flag(flags, `allow-${kind}`));
     if (allow !== undefined) request.allow[kind] = allow;

@@ -27,6 +27,8 @@ export interface GrantRequest {
   allow: Partial<Record<PermissionKind, Grant>>;
   /** `--deny-<kind>[=list]`: `true` denies the whole kind. */
   deny: Partial<Record<PermissionKind, true | string[]>>;
+  /** `--allow-display` (true) / `--deny-display` (false; wins). */
+  display?: boolean;
 }
 
 const DENY_KEY = {
@@ -108,5 +110,6 @@ export function applyGrantRequest(
     const key = DENY_KEY[kind];
     p[key] = unique([...p[key], ...normalizeEntries(kind, deny, { cwd })]);
   }
+  if (request.display !== undefined) p.display = request.display;
   return p;
 }

@@ -31,6 +31,11 @@ export interface Permissions {
   denyEnv: string[];
   /** Programs code may never run (`--deny-run`). */
   denyRun: string[];
+  /**
+   * The Computer API (`--allow-display`, off by default): the session gets a channel to the
+   * host's screen, mouse and keyboard API. The sandbox itself never gets the X socket.
+   */
+  display?: boolean;
 }
 
 /** Everything allowed, nothing denied: what `-A` / `--allow-all` means. */
@@ -46,6 +51,7 @@ export function allowAll(): Permissions {
     denyNet: [],
     denyEnv: [],
     denyRun: [],
+    display: true,
   };
 }
 

@@ -8,6 +8,7 @@
  *   deny-read: [~/private]
  *   secret-paths: [~/.ssh, ~/.aws]      # replaces the default secret list
  *   allow-all: false                     # -A
+ *   allow-display: true                  # the Computer API (--allow-display)
  * ```
  *
  * Keys may also be written `allow_read` / `allowRead`; `read: ...` means `allow-read: ...`.
@@ -34,10 +35,13 @@ const KNOWN = [
   ...PERMISSION_KINDS.map((k) => `allow-${k}`),
   ...PERMISSION_KINDS.map((k) => `deny-${k}`),
   "secret-paths",
+  "allow-display",
+  "deny-display",
 ];
 
 function canonicalKey(key: string): string {
   const kebab = key.replace(/([a-z])([A-Z])/g, "$1-$2").replace(/_/g, "-").toLowerCase();
+  if (kebab === "display") return "allow-display";
   return (PERMISSION_KINDS as readonly string[]).includes(kebab) ? `allow-${kebab}` : kebab;
 }
 
@@ -80,6 +84,17 @@ export function permissionsFromProfile(
     const key = canonicalKey(rawKey);
     if (!KNOWN.includes(key)) {
       throw new Error(`${where}.${rawKey}: unknown key; expected one of ${KNOWN.join(", ")}`);
+    }
+    if (key === "allow-display" || key === "deny-display") {
+      if (typeof value !== "boolean") {
+        throw new Error(`${where}.${rawKey}: expected true or false (got ${typeof value})`);
+      }
+      if (value && (key === "deny-display" || request.display === undefined)) {
+        request.display = key === "allow-display";
+      } else if (!value && key === "allow-display" && request.display === undefined) {
+        request.display = false;
+      }
+      continue;
     }
     if (key === "allow-all") {
       if (typeof value !== "boolean") {

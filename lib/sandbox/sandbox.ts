@@ -134,6 +134,11 @@ export interface SandboxSessionOptions {
   display?: boolean;
   /** More data folders of the interpreter to keep read-only (the computer's outputs). */
   dataDirs?: readonly string[];
+  /**
+   * Bind the session's private folder read-only into the sandbox, so a socket the host serves
+   * there (the Computer API channel, `--allow-display`) can be reached. The X server never is.
+   */
+  bindPrivateDir?: boolean;
 }
 
 /** A command ready to spawn. */
@@ -227,6 +232,11 @@ export class SandboxSession {
     return session;
   }
 
+  /** The session's private folder: made by the host, read-only (or hidden) inside the sandbox. */
+  get privateDir(): string {
+    return this.#privateDir;
+  }
+
   /** True when network access goes through the host proxy (host lists). */
   get needsProxy(): boolean {
     const p = this.permissions;
@@ -315,7 +325,7 @@ export class SandboxSession {
       unshareNet: p.net !== true || p.denyNet.length > 0,
       extraRead,
       extraWrite,
-      socketDir: this.#proxy ? this.#privateDir : undefined,
+      socketDir: this.#proxy || this.#options.bindPrivateDir ? this.#privateDir : undefined,
       privateRoot: dirname(this.#privateDir),
       keepPrograms: [...(runner?.keep ?? []), command[0]],
       path: env.PATH,
