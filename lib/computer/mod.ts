@@ -28,6 +28,7 @@ import {
 } from "./languages.ts";
 import { Session, type SessionSettings } from "./session.ts";
 import { denoSpec, oneShotSpec, pythonSpec, shellSpec } from "./specs.ts";
+import { DesktopHost, HOST_NAMESPACES, type HostNamespace } from "../desktop/host.ts";
 
 export type { ComputerLike, ComputerOptions, RunOptions } from "./types.ts";
 export type { LanguageInfo } from "./languages.ts";
@@ -86,6 +87,24 @@ export class Computer implements ComputerLike {
   #sessions = new Map<string, Session>();
   #available: string[] | undefined;
   #env: { key: string; env: Record<string, string> } | undefined;
+  /** The Computer API (display, mouse, keyboard...), on with display access (`--allow-display`). */
+  readonly desktop: DesktopHost;
+  /** The screen: `await computer.display.view()` (off without display access). */
+  declare readonly display: HostNamespace;
+  /** The mouse: `click("OK")`, `click({x, y})`, `move`, `scroll`... */
+  declare readonly mouse: HostNamespace;
+  /** The keyboard: `write(text)`, `press(["enter"])`, `hotkey(["ctrl", "c"])`... */
+  declare readonly keyboard: HostNamespace;
+  /** The clipboard: `view()`, `copy(text)`, `paste()`. */
+  declare readonly clipboard: HostNamespace;
+  /** The OS: `get_selected_text()`, `notify(text)`. */
+  declare readonly os: HostNamespace;
+  /** The headless browser: `go_to_url`, `search`, `read`, `screenshot`. */
+  declare readonly browser: HostNamespace;
+  /** The model: `chat`, `summarize`, `query`. */
+  declare readonly ai: HostNamespace;
+  /** Saved skills: `list`, `search`, `save`, `get`. */
+  declare readonly skills: HostNamespace;
 
   /** A computer; every option has a default (see ComputerOptions). */
   constructor(options: ComputerOptions = {}) {
@@ -97,6 +116,14 @@ export class Computer implements ComputerLike {
     this.secretEnv = options.secretEnv ?? [...DEFAULT_SECRET_ENV];
     this.outputBudget = options.outputBudget ?? DEFAULT_OUTPUT_BUDGET;
     this.#dataDir = options.dataDir;
+    this.desktop = new DesktopHost(() => this.permissions, {
+      skillsDir: () => join(this.#dataDir ?? dataDir(), "skills"),
+      ...options.desktop,
+    });
+    // The library's view of the API: `await computer.display.view()` (lib/desktop/host.ts).
+    for (const name of HOST_NAMESPACES) {
+      Object.defineProperty(this, name, { value: this.desktop.namespace(name), enumerable: false });
+    }
     this.#python = options.python;
     this.#deno = options.deno;
   }
@@ -224,7 +251,7 @@ export class Computer implements ComputerLike {
   async terminate(): Promise<void> {
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
-    await Promise.all(sessions.map((s) => s.terminate()));
+    await Promise.all([...sessions.map((s) => s.terminate()), this.desktop.close()]);
   }
 
   #settings(): SessionSettings {
@@ -238,6 +265,7 @@ export class Computer implements ComputerLike {
       cwd: this.cwd,
       outputDir: this.outputDir,
       storeBudget: this.outputBudget,
+      channel: this.desktop.on ? this.desktop.handler : undefined,
     };
   }
 

@@ -16,10 +16,13 @@ import { OutputCollector, type OutputPiece } from "./output.ts";
 import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
 import { codeLeader, makeSessionDir } from "../sandbox/sandbox.ts";
+import type { ChannelHandler } from "../desktop/channel.ts";
 import { finishOutput } from "./finish.ts";
 
 /** Settings a session reads at the start of each run (they can change between runs). */
 export interface SessionSettings {
+  /** The Computer API's handler, when display access is granted (see spawn.ts). */
+  channel?: ChannelHandler;
   /** Wall-clock bound in seconds (0 = none). */
   timeout: number;
   /** Seconds a program may wait for input before it is stopped. */
@@ -307,6 +310,7 @@ export class Session {
         cwd: settings.cwd,
         dir: this.#dir,
         dataDir: dirname(settings.outputDir),
+        channel: settings.channel && this.#showViews(settings.channel),
       });
     } catch (error) {
       return `could not start ${argv[0]}: ${(error as Error).message}`;
@@ -433,6 +437,24 @@ export class Session {
         }
         return;
     }
+  }
+
+  /** The Computer API's `display.view()` screenshots also join the running code's output. */
+  #showViews(handler: ChannelHandler): ChannelHandler {
+    return async (method, call) => {
+      const result = await handler(method, call);
+      const image = result as { $image?: string; data?: unknown } | null;
+      const run = this.#run;
+      if (method === "display.view" && image?.$image === "base64.png" && run && !run.done) {
+        run.feed.push({
+          role: "computer",
+          type: "image",
+          format: "base64.png",
+          content: image.data,
+        });
+      }
+      return result;
+    };
   }
 
   #image(run: RunState, path: string): void {

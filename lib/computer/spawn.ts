@@ -19,6 +19,8 @@
 import type { Permissions } from "../sandbox/permissions.ts";
 import { SandboxSession } from "../sandbox/sandbox.ts";
 import { trustedProgram } from "../sandbox/trusted.ts";
+import { CHANNEL_ENV, type ChannelHandler, listenChannel } from "../desktop/channel.ts";
+import { SIGNATURES } from "../desktop/signatures.ts";
 
 /** How to spawn a session process. */
 export interface SpawnSessionOptions {
@@ -32,6 +34,11 @@ export interface SpawnSessionOptions {
   dir?: string;
   /** The computer's data folder (full outputs): read-only inside the sandbox. */
   dataDir?: string;
+  /**
+   * The Computer API (`--allow-display`): served on a socket in the sandbox's private folder
+   * (bound read-only into the sandbox), named to the session by `INTERPRETER_COMPUTER_SOCKET`.
+   */
+  channel?: ChannelHandler;
 }
 
 /** A system program (`setsid`, `setpriv`, `sh`) from the system folders, never through PATH. */
@@ -109,11 +116,19 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     cwd: options.cwd,
     extraWrite: options.dir ? [options.dir] : [],
     dataDirs: options.dataDir ? [options.dataDir] : [],
+    bindPrivateDir: !!options.channel,
   });
   let wrapped;
+  let channel: { close(): Promise<void> } | undefined;
   try {
     wrapped = sandbox.wrap(cmd, options.env);
+    if (options.channel) {
+      const path = `${sandbox.privateDir}/computer.sock`;
+      channel = listenChannel(path, options.channel, { methods: new Set(Object.keys(SIGNATURES)) });
+      wrapped.env[CHANNEL_ENV] = path;
+    } else delete wrapped.env[CHANNEL_ENV];
   } catch (error) {
+    channel?.close();
     sandbox.closeSync();
     throw error;
   }
@@ -131,6 +146,7 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
       cwd: options.cwd,
     }).spawn();
   } catch (error) {
+    channel?.close();
     sandbox.closeSync();
     throw error;
   }
@@ -140,6 +156,7 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
   const watchdog = sandbox.kind === "none" ? startWatchdog(child.pid, options.env) : undefined;
   // The sandbox (temp directory, network proxy) lives as long as the process.
   child.status.finally(() => {
+    channel?.close();
     sandbox.closeSync();
     if (!watchdog) return;
     try {

@@ -10,6 +10,7 @@ import type { Permissions } from "../sandbox/permissions.ts";
 import { denoPermissionFlags } from "./deno_flags.ts";
 import { BASH_DRIVER, SH_DRIVER } from "./drivers/shell_driver.ts";
 import { mplBackend, PYTHON_DRIVER } from "./drivers/python_driver.ts";
+import { pythonClientSource } from "../desktop/python_client.ts";
 import { JS_DRIVER } from "./drivers/js_driver.ts";
 import type { Session, SessionSpec } from "./session.ts";
 
@@ -27,6 +28,8 @@ export function pythonSpec(python: string): SessionSpec {
     prepare(dir, nonce) {
       Deno.writeTextFileSync(join(dir, "driver.py"), PYTHON_DRIVER);
       Deno.writeTextFileSync(join(dir, "_interpreter_mpl_backend.py"), mplBackend(nonce, dir));
+      // `computer` (the Computer API's client; lib/desktop/python_client.ts).
+      Deno.writeTextFileSync(join(dir, "_interpreter_computer.py"), pythonClientSource());
       return [python, "-u", join(dir, "driver.py"), nonce, dir];
     },
     async send(session: Session, code: string) {

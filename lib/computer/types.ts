@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { DesktopHostOptions } from "../desktop/host.ts";
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 
@@ -42,6 +43,8 @@ export interface ComputerOptions {
   deno?: string;
   /** Bytes of full outputs kept under `<dataDir>/outputs` before the oldest are pruned (default 1 GiB). */
   outputBudget?: number;
+  /** The Computer API's model, skills folder, search page (used with display access). */
+  desktop?: DesktopHostOptions;
 }
 
 /** What the engine needs from a computer. */

@@ -172,19 +172,18 @@ async function handleLine(
 }
 
 /**
- * Listens on a new socket `computer.sock` in a fresh private folder (0700, made here, so no path
- * the session could have planted is ever used) and serves `handler`.
+ * Listens on a unix socket at `path` (a folder the host made; nothing the session could have
+ * written) and serves `handler`. Synchronous, so a session spawner can start it. `close()` stops
+ * listening and closes the connections; the caller removes the folder.
  */
-export async function serveChannel(
+export function listenChannel(
+  path: string,
   handler: ChannelHandler,
   options: ChannelOptions,
-): Promise<Channel> {
-  const dir = await Deno.makeTempDir({ prefix: "interpreter-computer-" });
-  await Deno.chmod(dir, 0o700);
-  const path = `${dir}/computer.sock`;
+): Channel {
   const listener = Deno.listen({ transport: "unix", path });
-  // The folder keeps other users out; the socket itself must be usable by the sandbox's uid.
-  await Deno.chmod(path, 0o666);
+  // The folder keeps other users out; the socket must be usable by the sandbox's uid.
+  Deno.chmodSync(path, 0o666);
   const settings = {
     maxRequestBytes: options.maxRequestBytes ?? 16 * 1024 * 1024,
     callTimeoutMs: options.callTimeoutMs ?? 120_000,
@@ -207,16 +206,41 @@ export async function serveChannel(
       });
     }
   })().catch(() => {});
+  let closed = false;
   return {
     path,
     async close() {
-      listener.close();
-      for (const conn of open) {
+      if (!closed) {
+        closed = true;
         try {
-          conn.close();
+          listener.close();
         } catch { /* closed */ }
+        for (const conn of open) {
+          try {
+            conn.close();
+          } catch { /* closed */ }
+        }
       }
       await served;
+    },
+  };
+}
+
+/**
+ * Listens on a new socket `computer.sock` in a fresh private folder (0700, made here) and serves
+ * `handler`; `close()` also removes the folder.
+ */
+export async function serveChannel(
+  handler: ChannelHandler,
+  options: ChannelOptions,
+): Promise<Channel> {
+  const dir = await Deno.makeTempDir({ prefix: "interpreter-computer-" });
+  await Deno.chmod(dir, 0o700);
+  const channel = listenChannel(`${dir}/computer.sock`, handler, options);
+  return {
+    path: channel.path,
+    async close() {
+      await channel.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };

@@ -7,10 +7,10 @@
  */
 
 import { CHANNEL_ENV } from "./channel.ts";
+import { API_OFF_MESSAGE } from "./host.ts";
 import { SESSION_METHODS, SIGNATURES } from "./signatures.ts";
 
-/** The message every call gives when the Computer API is off. */
-export const API_OFF_MESSAGE = "the Computer API is off: start with --os or --allow-display";
+export { API_OFF_MESSAGE };
 
 function specTable(): string {
   const table: Record<string, Record<string, [string, string]>> = {};

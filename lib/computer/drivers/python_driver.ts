@@ -88,6 +88,11 @@ _module = types.ModuleType("__main__")
 _module.__dict__["__builtins__"] = builtins
 sys.modules["__main__"] = _module
 _namespace = _module.__dict__
+try:  # the Computer API's client (calls fail with one line while it is off)
+    from _interpreter_computer import computer as _computer
+    _namespace["computer"] = _computer
+except Exception:
+    pass
 _loop = None
 _count = 0
 _FLAGS = getattr(ast, "PyCF_ALLOW_TOP_LEVEL_AWAIT", 0)
