@@ -754,3 +754,29 @@ Deno.test("paths: host names and addresses compare in every spelling (unit)", as
   assert(hostAllowed({ host: "0x7f.1", port: 8080 }, { allow: ["127.0.0.1:8080"] }));
   assert(!hostAllowed({ host: "0x7f.1", port: 8081 }, { allow: ["127.0.0.1:8080"] }));
 });
+
+Deno.test("paths: the macOS profile keeps the interpreter's files, secrets and other sessions out (generated only)", async () => {
+  const { seatbeltProfile } = await import("../lib/sandbox/seatbelt.ts");
+  const p = permissionsFromFlags({}, { cwd: "/Users/u/work" });
+  const plan = { tmpDir: "/tmp/r/session-1", privateRoot: "/tmp/r", own: ["/tmp/r/shell-1"] };
+  const profile = seatbeltProfile(p, {
+    ...plan,
+    readOnly: ["/Users/u/Library/Caches/deno"],
+    hidden: ["/Users/u/keys.yaml"],
+  });
+  assertStringIncludes(profile, '(deny file-write* (subpath "/Users/u/Library/Caches/deno")');
+  assertStringIncludes(profile, '(deny file-read* (subpath "/Users/u/keys.yaml"))');
+  assertStringIncludes(profile, '(deny file-read* file-write* (subpath "/tmp/r"))');
+  assertStringIncludes(
+    profile,
+    '(allow file-read* file-write* (subpath "/tmp/r/session-1") (subpath "/tmp/r/shell-1"))',
+  );
+  // The deny of the private root comes after the temp folder's allow (later rules win).
+  assert(
+    profile.indexOf('(deny file-read* file-write* (subpath "/tmp/r"))') >
+      profile.indexOf('(allow file-write* (subpath "/Users/u/work")'),
+  );
+  // Control: without the plan's lists none of these rules are there.
+  const bare = seatbeltProfile(p, { tmpDir: plan.tmpDir });
+  assert(!bare.includes("keys.yaml") && !bare.includes('(subpath "/tmp/r")'));
+});

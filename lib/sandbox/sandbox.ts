@@ -10,9 +10,8 @@
 
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tmpdir } from "node:os";
 import { isAllowAll, type Permissions } from "./permissions.ts";
-import { bwrapArgs, pathDirs, PRIVATE_DIR_PREFIX, programLocations } from "./bwrap.ts";
+import { bwrapArgs, pathDirs, programLocations } from "./bwrap.ts";
 import { seatbeltProfile } from "./seatbelt.ts";
 import { sandboxEnv } from "./env.ts";
 import { type NetDenial, type Proxy, startProxy } from "./proxy.ts";
@@ -21,6 +20,10 @@ import { unique } from "./defaults.ts";
 import { confineCommand, dropDisplayEnv, kernelConfinement } from "./kernel.ts";
 import { hostPaths } from "./host_paths.ts";
 import { trustedProgram } from "./trusted.ts";
+import { makeSessionDir, privateRoot } from "./private_root.ts";
+import { sessionRunner } from "./runner.ts";
+
+export { makeSessionDir, privateRoot, sessionRunner };
 
 /** Which OS sandbox confines sessions. */
 export type SandboxKind = "none" | "bwrap" | "seatbelt";
@@ -314,6 +317,9 @@ export class SandboxSession {
         {
           tmpDir: this.tmpDir,
           proxyPort: this.#proxy?.port,
+          ...hostPaths(this.#options.dataDirs),
+          privateRoot: dirname(this.#privateDir),
+          own: extraWrite,
         },
       );
       return { argv: ["/usr/bin/sandbox-exec", "-p", profile, ...command], env: childEnv };
@@ -424,38 +430,6 @@ export class SandboxSession {
   }
 }
 
-/**
- * The folder holding every session's private folder (mask file, proxy
- * socket). It stays in place, so each sandbox can hide it whole: no session
- * reaches another session's proxy.
- */
-export function privateRoot(): string {
-  const root = join(realPathOr(tmpdir()), `${PRIVATE_DIR_PREFIX}${Deno.uid() ?? "user"}`);
-  try {
-    Deno.mkdirSync(root, { mode: 0o700 });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-  }
-  // Someone else's folder (or a link) in a shared /tmp would let them swap our mask file.
-  const info = Deno.lstatSync(root);
-  const uid = Deno.uid();
-  if (!info.isDirectory || (uid !== null && info.uid !== uid) || ((info.mode ?? 0) & 0o022)) {
-    throw new Error(
-      `${root} is not a private folder of this user (a link, another owner, or writable by others): remove it, or set TMPDIR to a private folder`,
-    );
-  }
-  return root;
-}
-
-/**
- * Makes a session's scratch folder (driver files, the shell's stdin FIFO) in
- * the private root, which every sandbox hides: only the session that gets it
- * as `extraWrite` sees it.
- */
-export function makeSessionDir(prefix: string): string {
-  return realPathOr(Deno.makeTempDirSync({ dir: privateRoot(), prefix }));
-}
-
 /** Sessions not closed yet, to find the proxy denials of a run. */
 const live = new Set<SandboxSession>();
 /** Sessions by the pid of their process ({@linkcode SandboxSession.attach}). */
@@ -551,62 +525,6 @@ export function isSandboxWrapper(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-const realInterpreters = new Map<string, string>();
-
-/**
- * What a session's runner needs to start under a program list: the real
- * executable behind a version-manager shim (pyenv, asdf: a script that would
- * need many other programs), the interpreter of a script, and `mkfifo` for
- * the shell driver. `exec` replaces argv[0].
- */
-export function sessionRunner(
-  program: string,
-  path?: string,
-  options: { writable?: (path: string) => boolean } = {},
-): { exec: string; keep: string[] } {
-  const loc = programLocations(program, pathDirs(path))[0] ?? program;
-  // A program code can write is never run on the host (not even to ask where it lives).
-  const untrusted = [loc, realPathOr(loc)].some((x) => options.writable?.(x));
-  let exec = loc;
-  const keep = [loc, realPathOr(loc)];
-  let head = "";
-  try {
-    const file = Deno.openSync(loc);
-    const buf = new Uint8Array(256);
-    const n = file.readSync(buf) ?? 0;
-    file.close();
-    head = new TextDecoder().decode(buf.subarray(0, n));
-  } catch { /* unreadable: keep as is */ }
-  if (head.startsWith("#!")) {
-    if (/^python/.test(basename(loc)) && !untrusted) {
-      let real = realInterpreters.get(loc);
-      if (real === undefined) {
-        try {
-          const out = new Deno.Command(loc, {
-            args: ["-c", "import sys; print(sys.executable)"],
-            stdout: "piped",
-            stderr: "null",
-          }).outputSync();
-          real = out.success ? new TextDecoder().decode(out.stdout).trim() : "";
-        } catch {
-          real = "";
-        }
-        realInterpreters.set(loc, real);
-      }
-      if (real) {
-        exec = real;
-        keep.push(real, realPathOr(real));
-      }
-    } else {
-      const [interp, arg] = head.slice(2).split("\n")[0].trim().split(/\s+/);
-      if (interp) keep.push(interp, realPathOr(interp));
-      if (interp?.endsWith("/env") && arg) keep.push(arg);
-    }
-  }
-  if (/^(ba|da|z|k)?sh$/.test(basename(loc))) keep.push("mkfifo");
-  return { exec, keep: unique(keep) };
 }
 
 /** The pids of a process's children (Linux). */

@@ -16,6 +16,14 @@ export interface SeatbeltPlan {
   tmpDir: string;
   /** The loopback port of the host proxy when the network is limited to hosts. */
   proxyPort?: number;
+  /** The interpreter's own files: never written (lib/sandbox/host_paths.ts). */
+  readOnly?: readonly string[];
+  /** Never read or written (the config folder, files keys were read from). */
+  hidden?: readonly string[];
+  /** Every session's private root: out of reach except `own`. */
+  privateRoot?: string;
+  /** This session's folders in the private root (temp, scratch). */
+  own?: readonly string[];
 }
 
 /** Quotes a string for the Seatbelt (Scheme-like) profile language. */
@@ -63,6 +71,16 @@ export function seatbeltProfile(p: Permissions, plan: SeatbeltPlan): string {
   else lines.push(`(allow file-write* ${subpaths([...(p.write || []), plan.tmpDir])})`);
   if (p.denyWrite.length > 0 || p.denyRead.length > 0) {
     lines.push(`(deny file-write* ${subpaths([...p.denyWrite, ...p.denyRead])})`);
+  }
+  // The interpreter's own files and other sessions' folders (later rules win). Seatbelt matches
+  // paths, so these hold whether or not the path exists yet.
+  const readOnly = [...(plan.readOnly ?? []), ...(plan.hidden ?? [])];
+  if (readOnly.length > 0) lines.push(`(deny file-write* ${subpaths(readOnly)})`);
+  if (plan.hidden?.length) lines.push(`(deny file-read* ${subpaths(plan.hidden)})`);
+  if (plan.privateRoot) {
+    lines.push(`(deny file-read* file-write* ${subpaths([plan.privateRoot])})`);
+    const own = [plan.tmpDir, ...(plan.own ?? [])];
+    lines.push(`(allow file-read* file-write* ${subpaths(own)})`);
   }
   // Programs.
   if (p.run === true) lines.push("(allow process-exec)");
