@@ -49,6 +49,7 @@ export type {
   ServerOptions,
 } from "./lib/server/types.ts";
 export type { LmcChunk, LmcMessage, LmcRole, LmcType } from "./lib/core/lmc.ts";
+export type { McpHttpConfig, McpServerConfig, McpStdioConfig } from "./lib/mcp/config.ts";
 export type {
   ChatOptions,
   InterpreterOptions,

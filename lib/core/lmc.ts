@@ -24,7 +24,9 @@ export type LmcType =
   | "status"
   | "error"
   | "usage"
+  /** A call of an MCP server's tool: `{role:"assistant", format:"mcp", content:{server, tool, arguments}}`. */
   | "tool_call"
+  /** Its result: `{role:"computer", format:"mcp", content:{server, tool, text, isError}}`. */
   | "tool_result";
 
 /** A stored LMC message, as kept in `interpreter.messages`. */

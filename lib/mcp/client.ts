@@ -23,6 +23,10 @@ type SdkClient = InstanceType<Awaited<ReturnType<typeof loadClient>>["client"]["
 
 interface Started {
   client: SdkClient;
+  /** Keeps the program alive while a call is in flight (see {@linkcode holdOpen}). */
+  hold(on: boolean): void;
+  /** Calls in flight. */
+  busy: number;
   tools: McpToolInfo[];
   /** Set once the connection closed (the server exited, or `close()`). */
   closed?: string;
@@ -101,6 +105,7 @@ export class McpClients implements McpToolSource {
     }
     if (started.closed) return fail(started.closed);
     const seconds = entry.config.tool_timeout_sec ?? DEFAULT_TOOL_TIMEOUT_SEC;
+    if (started.busy++ === 0) started.hold(true);
     try {
       const result = await within(
         started.client.callTool({ name: tool, arguments: args }, undefined, {
@@ -120,6 +125,8 @@ export class McpClients implements McpToolSource {
         );
       }
       return fail(`MCP server "${server}" failed on ${tool}: ${oneLine(e)}`);
+    } finally {
+      if (--started.busy === 0) started.hold(false);
     }
   }
 
@@ -170,7 +177,12 @@ export class McpClients implements McpToolSource {
         requestInit: { headers: config.headers ?? {} },
       });
     }
-    const started: Started = { client, tools: [] };
+    const started: Started = {
+      client,
+      tools: [],
+      busy: 0,
+      hold: (on) => holdOpen(transport, on),
+    };
     const why = () => {
       const tail = lastLine(entry.stderr);
       return tail ? ` (its last words: ${tail})` : "";
@@ -196,6 +208,7 @@ export class McpClients implements McpToolSource {
             description: t.description ?? "",
             inputSchema: t.inputSchema ?? { type: "object", properties: {} },
           }));
+          started.hold(false);
         })(),
         seconds * 1000,
         "",
@@ -214,6 +227,25 @@ export class McpClients implements McpToolSource {
       throw new Error(`MCP server "${name}" (${what}) did not start: ${oneLine(e)}${why()}.`);
     }
     return started;
+  }
+}
+
+/**
+ * An idle stdio server must not keep this program alive (a library script that
+ * never calls `stopMcpServers()` still ends): its process and pipes are unref'd
+ * between calls and ref'd while one is in flight.
+ */
+function holdOpen(transport: unknown, on: boolean): void {
+  type Handle = { ref?(): void; unref?(): void } | null | undefined;
+  const child = (transport as {
+    _process?: Handle & { stdin?: Handle; stdout?: Handle; stderr?: Handle };
+  })._process;
+  if (!child) return;
+  for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
+    try {
+      if (on) handle?.ref?.();
+      else handle?.unref?.();
+    } catch { /* not a handle that can be unref'd */ }
   }
 }
 
