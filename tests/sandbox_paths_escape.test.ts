@@ -780,3 +780,25 @@ Deno.test("paths: the macOS profile keeps the interpreter's files, secrets and o
   const bare = seatbeltProfile(p, { tmpDir: plan.tmpDir });
   assert(!bare.includes("keys.yaml") && !bare.includes('(subpath "/tmp/r")'));
 });
+
+Deno.test("paths: a .git file (worktree) protects the repository it names too (unit; control: the opt-in)", async () => {
+  const { gitDirs } = await import("../lib/sandbox/confine.ts");
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "sbx-gitdirs-" }));
+  try {
+    const main = join(root, "main");
+    const wt = join(root, "wt");
+    const real = join(main, ".git", "worktrees", "wt");
+    await Deno.mkdir(real, { recursive: true });
+    await Deno.mkdir(wt);
+    await Deno.writeTextFile(join(wt, ".git"), `gitdir: ${real}\n`);
+    await Deno.writeTextFile(join(real, "commondir"), "../..\n");
+    const dirs = gitDirs([wt]);
+    assert(dirs.includes(join(wt, ".git")), dirs.join(" "));
+    assert(dirs.includes(real), dirs.join(" "));
+    assert(dirs.includes(join(main, ".git")), dirs.join(" "));
+    // Control: naming the .git in the grants (--allow-write=.git) leaves it writable.
+    assertEquals(gitDirs([wt, join(wt, ".git")]), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
