@@ -1,19 +1,33 @@
 /**
  * In-band framing between a session driver and the computer. A driver writes
- * its control records into the same stream as the program's output, so their
+ * its control records into the same pipe as the program's output, so their
  * order is exact: `\x1e<nonce><kind><payload>\n`. The nonce is random per
- * session, so output cannot forge a record by accident.
+ * session, so output cannot forge a record by accident; code can read it
+ * (`/proc/self/cmdline`), so a record is treated as something code could have
+ * printed: records carry data, never host paths, and the host checks every
+ * payload (see session.ts).
  *
- * Kinds: `R` ready, `L<n>` active line, `E<status>` end of run, `W` waiting
- * for input, `I<path>` an image file.
+ * Drivers write records through their own descriptor (a private duplicate of
+ * the output pipe), so code that redirects or closes its standard output does
+ * not lose them, and each record in one `write` of at most {@linkcode MAX_RECORD}
+ * bytes (atomic on a pipe: other processes' output cannot split it).
+ *
+ * Kinds: `R` ready, `L<n>` active line, `E<run id> <status>` end of run, `W`
+ * waiting for input, `I<base64>` a piece of an image's bytes and a bare `I`
+ * the end of that image.
  *
  * @module
  */
 
 const RS = 0x1e;
 const NL = 0x0a;
-// A record longer than this is not a record: pass it through as output.
-const MAX_RECORD = 64 * 1024;
+/**
+ * The longest record, in bytes (PIPE_BUF, the most a pipe writes atomically). A longer
+ * one is not a record: it is passed through as output.
+ */
+export const MAX_RECORD = 4096;
+/** Base64 characters of image data a driver puts in one `I` record. */
+export const IMAGE_PIECE = 3000;
 
 /** What a FrameParser calls. */
 export interface FrameHandlers {
@@ -41,6 +55,7 @@ export class FrameParser {
   push(chunk: Uint8Array): void {
     let data = chunk;
     if (this.#carry) {
+      // At most MAX_RECORD bytes are ever carried: joining stays cheap.
       data = new Uint8Array(this.#carry.length + chunk.length);
       data.set(this.#carry);
       data.set(chunk, this.#carry.length);
@@ -70,20 +85,25 @@ export class FrameParser {
         this.#carry = data.slice(i);
         return;
       }
-      const nl = data.indexOf(NL, i + mark.length);
-      if (nl < 0) {
+      const end = recordEnd(data, i + mark.length);
+      if (end === "open") {
         if (data.length - i > MAX_RECORD) {
-          search = i + 1;
+          search = i + 1; // too long to be a record: output
           continue;
         }
         this.#emit(data, pos, i);
         this.#carry = data.slice(i);
         return;
       }
+      if (end === "broken" || end - i + 1 > MAX_RECORD) {
+        // Another record starts before this one ended (or it is too long): this was output.
+        search = i + 1;
+        continue;
+      }
       this.#emit(data, pos, i);
-      const body = new TextDecoder().decode(data.subarray(i + mark.length, nl));
+      const body = new TextDecoder().decode(data.subarray(i + mark.length, end));
       this.#onRecord(body.slice(0, 1), body.slice(1));
-      pos = nl + 1;
+      pos = end + 1;
       search = pos;
     }
     this.#emit(data, pos, data.length);
@@ -100,6 +120,20 @@ export class FrameParser {
       this.#onOutput(from === 0 && to === data.length ? data : data.subarray(from, to));
     }
   }
+}
+
+/**
+ * Where the record whose body starts at `from` ends (its newline), `"open"` when the
+ * data ends first, `"broken"` when a record separator comes first (a record never holds one).
+ */
+function recordEnd(data: Uint8Array, from: number): number | "open" | "broken" {
+  const limit = Math.min(data.length, from + MAX_RECORD);
+  for (let k = from; k < limit; k++) {
+    const byte = data[k];
+    if (byte === NL) return k;
+    if (byte === RS) return "broken";
+  }
+  return limit < data.length ? "broken" : "open";
 }
 
 /** A random nonce for one session's records. */

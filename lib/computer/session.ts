@@ -12,6 +12,7 @@ import type { LmcChunk } from "../core/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { RunFeed } from "./feed.ts";
 import { FrameParser, newNonce } from "./framing.ts";
+import { imageFormat, MAX_IMAGE_BYTES } from "./images.ts";
 import { OutputCollector, type OutputPiece } from "./output.ts";
 import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
@@ -49,12 +50,13 @@ export interface SessionSpec {
   persistent: boolean;
   /** True when SIGINT stops a run but keeps the session's state. */
   interruptible: boolean;
-  /** Writes driver files into `dir` and returns the command to run. */
+  /**
+   * Creates the driver's files in `dir` (a new, empty folder for each process start; create
+   * them exclusively) and returns the command to run.
+   */
   prepare(dir: string, nonce: string, code: string): Promise<string[]> | string[];
-  /** Sends one run's code to a persistent session (`variant`: see SessionRunOptions). */
-  send?(session: Session, code: string, variant?: string): Promise<void>;
-  /** Called on interrupt, after SIGINT was sent (e.g. to release a blocked `read`). */
-  onInterrupt?(session: Session): void;
+  /** Sends one run's code to a persistent session, over its command pipe. */
+  send?(session: Session, code: string, options: SendOptions): Promise<void>;
   /** Extra environment for the process. */
   env?: Record<string, string>;
   /**
@@ -64,6 +66,14 @@ export interface SessionSpec {
   stdinPath?(dir: string): string;
   /** Releases what the spec holds (called when the session terminates). */
   close?(): void;
+}
+
+/** What a driver is told with the code of a run. */
+export interface SendOptions {
+  /** The run's number: the driver repeats it in the run's `E` record. */
+  id: number;
+  /** A language variant (see SessionRunOptions). */
+  variant?: string;
 }
 
 /** Options of one run. */
@@ -77,6 +87,14 @@ export interface SessionRunOptions {
 }
 
 interface RunState {
+  /** The number the driver repeats in this run's end record. */
+  id: number;
+  /** Lines of the code (an active line beyond it is not one of this run's). */
+  lines: number;
+  /** Base64 pieces of the image being received, and their length; undefined: none. */
+  image: { pieces: string[]; length: number } | undefined;
+  /** Notes about images that were refused (shown once, at the end). */
+  imageNotes: Set<string>;
   feed: RunFeed;
   collector: OutputCollector;
   /** The model's text shown so far (pieces without a recipient). */
@@ -145,6 +163,7 @@ export class Session {
   #orphan: Uint8Array[] = [];
   #orphanBytes = 0;
   #queue: Promise<void> = Promise.resolve();
+  #runs = 0;
   #restartNote = "";
   #permissionsKey = "";
   #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -228,7 +247,6 @@ export class Session {
       const now = this.#run === run || !this.#run ? sessionProcesses(leader, this.#token) : [];
       const others = [...new Set([...before, ...now])].filter((p) => p !== leader);
       signalAll(others, "SIGKILL");
-      if (!run.done) this.spec.onInterrupt?.(this);
     }, KILL_CHILDREN_AFTER_MS);
     this.#timers.add(timer);
     run.timers.push(setTimeout(() => {
@@ -290,10 +308,11 @@ export class Session {
 
   async #start(code: string): Promise<string | undefined> {
     const settings = this.#settings();
-    if (!this.#dir) {
-      // In the sandboxes' private root: no other session sees it (its FIFO, its driver).
-      this.#dir = makeSessionDir(`interpreter-${this.spec.language}-`);
-    }
+    // A new folder for each process, in the sandboxes' private root (no other session sees
+    // it): the last one was writable by the code that ran there, so nothing in it is reused
+    // (removing it follows no link).
+    if (this.#dir) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    this.#dir = makeSessionDir(`interpreter-${this.spec.language}-`);
     this.#nonce = newNonce();
     let argv: string[];
     try {
@@ -336,7 +355,11 @@ export class Session {
           while (true) {
             const { value, done } = await reader.read(new Uint8Array(buffer));
             if (done || !value) break;
-            parser.push(value);
+            try {
+              parser.push(value);
+            } catch {
+              // a fault in handling output must never stop the reading (the program would block)
+            }
             buffer = value.buffer as ArrayBuffer;
           }
         } finally {
@@ -407,35 +430,44 @@ export class Session {
     this.#show(run, run.collector.push(new TextEncoder().encode(text)));
   }
 
+  /**
+   * A record from the driver, or one code forged (the nonce is readable inside): each is
+   * checked, and none makes the host do more than output could (see framing.ts).
+   */
   #onRecord(kind: string, payload: string): void {
     const run = this.#run;
     switch (kind) {
       case "R":
-        this.#ready?.();
+        if (payload === "") this.#ready?.();
         return;
-      case "L":
-        if (run && !run.done) {
+      case "L": {
+        const line = /^[1-9]\d{0,8}$/.test(payload) ? Number(payload) : 0;
+        if (run && !run.done && line <= run.lines && line > 0) {
           run.waitingMarker = false;
           run.feed.push({
             role: "computer",
             type: "console",
             format: "active_line",
-            content: Number(payload),
+            content: line,
           });
         }
         return;
+      }
       case "W":
-        if (run) run.waitingMarker = true;
+        if (run && !run.done && payload === "") run.waitingMarker = true;
         return;
       case "I":
-        if (run && !run.done) this.#image(run, payload);
+        if (run && !run.done) this.#imagePiece(run, payload);
         return;
-      case "E":
-        if (run && !run.done) {
-          run.status = Number(payload);
+      case "E": {
+        // Only the end of this run: a late or stray one must not end a later run.
+        const match = /^(\d{1,15}) (-?\d{1,9})$/.exec(payload);
+        if (run && !run.done && this.spec.persistent && match && Number(match[1]) === run.id) {
+          run.status = Number(match[2]);
           this.#finishRun(run);
         }
         return;
+      }
     }
   }
 
@@ -457,19 +489,43 @@ export class Session {
     };
   }
 
-  #image(run: RunState, path: string): void {
-    try {
-      const bytes = Deno.readFileSync(path);
-      Deno.removeSync(path);
-      run.feed.push({
-        role: "computer",
-        type: "image",
-        format: "base64.png",
-        content: toBase64(bytes),
-      });
-    } catch (error) {
-      this.#note(run, `[could not read an image: ${(error as Error).message}]\n`);
+  /** A piece of an image's base64 (`I<piece>`), or its end (a bare `I`). */
+  #imagePiece(run: RunState, piece: string): void {
+    if (piece !== "") {
+      if (!/^[A-Za-z0-9+/=]+$/.test(piece)) {
+        run.image = undefined;
+        run.imageNotes.add("[an image was left out: its data was not base64]");
+        return;
+      }
+      run.image ??= { pieces: [], length: 0 };
+      run.image.length += piece.length;
+      if (run.image.length > Math.ceil(MAX_IMAGE_BYTES / 3) * 4) {
+        run.image = undefined;
+        run.imageNotes.add(
+          `[an image was left out: it is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MiB]`,
+        );
+        return;
+      }
+      run.image.pieces.push(piece);
+      return;
     }
+    const image = run.image;
+    run.image = undefined;
+    if (!image) return;
+    const content = image.pieces.join("");
+    let bytes: Uint8Array;
+    try {
+      bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
+    } catch {
+      run.imageNotes.add("[an image was left out: its data was not base64]");
+      return;
+    }
+    const format = imageFormat(bytes);
+    if (!format) {
+      run.imageNotes.add("[an image was left out: it is not a complete PNG, JPEG, GIF or WebP]");
+      return;
+    }
+    run.feed.push({ role: "computer", type: "image", format: `base64.${format}`, content });
   }
 
   async #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): Promise<void> {
@@ -501,6 +557,10 @@ export class Session {
   async #execute(code: string, options: SessionRunOptions, feed: RunFeed): Promise<void> {
     const settings = this.#settings();
     const run: RunState = {
+      id: ++this.#runs,
+      lines: code.split("\n").length,
+      image: undefined,
+      imageNotes: new Set(),
       feed,
       collector: new OutputCollector({
         maxOutput: settings.maxOutput,
@@ -570,7 +630,7 @@ export class Session {
       this.#scheduleCheck(run);
       if (this.spec.persistent) {
         try {
-          await this.spec.send!(this, code, options.variant);
+          await this.spec.send!(this, code, { id: run.id, variant: options.variant });
         } catch (error) {
           this.#note(run, `could not send the code: ${(error as Error).message}\n`);
           this.#killAll();
@@ -616,7 +676,7 @@ export class Session {
   }
 
   #complete(run: RunState): void {
-    const notes: string[] = [];
+    const notes: string[] = [...run.imageNotes];
     if (run.stopReason) notes.push(run.stopReason);
     if (run.exited && this.spec.persistent) {
       notes.push(
@@ -676,12 +736,4 @@ function concatBytes(chunks: Uint8Array[]): Uint8Array {
     offset += c.length;
   }
   return out;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
 }

@@ -2,6 +2,11 @@
  * How each kind of language becomes a session: which program runs, which
  * driver it gets, and how code is sent to it.
  *
+ * A session's folder is made fresh for each process start (see session.ts);
+ * `prepare` creates its files there with exclusive create before the process
+ * starts, and the host never writes, reads or opens anything in it afterwards:
+ * code is sent over the command pipe, never written to a file by the host.
+ *
  * @module
  */
 
@@ -9,12 +14,26 @@ import { join } from "node:path";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { denoPermissionFlags } from "./deno_flags.ts";
 import { BASH_DRIVER, SH_DRIVER } from "./drivers/shell_driver.ts";
-import { mplBackend, PYTHON_DRIVER } from "./drivers/python_driver.ts";
+import { PYTHON_DRIVER } from "./drivers/python_driver.ts";
 import { pythonClientSource } from "../desktop/python_client.ts";
 import { JS_DRIVER } from "./drivers/js_driver.ts";
 import type { Session, SessionSpec } from "./session.ts";
 
 const encoder = new TextEncoder();
+
+/** Writes a new file (exclusive create: never through a link or over a file already there). */
+function createFile(path: string, text: string): void {
+  Deno.writeTextFileSync(path, text, { createNew: true, mode: 0o600 });
+}
+
+/** `header` then `body`, as one message for the command pipe. */
+function message(header: string, body: Uint8Array): Uint8Array {
+  const head = encoder.encode(header);
+  const bytes = new Uint8Array(head.length + body.length);
+  bytes.set(head);
+  bytes.set(body, head.length);
+  return bytes;
+}
 
 /** A persistent Python session run by `python`. */
 export function pythonSpec(python: string): SessionSpec {
@@ -26,91 +45,42 @@ export function pythonSpec(python: string): SessionSpec {
     interruptible: true,
     env,
     prepare(dir, nonce) {
-      Deno.writeTextFileSync(join(dir, "driver.py"), PYTHON_DRIVER);
-      Deno.writeTextFileSync(join(dir, "_interpreter_mpl_backend.py"), mplBackend(nonce, dir));
-      // `computer` (the Computer API's client; lib/desktop/python_client.ts).
-      Deno.writeTextFileSync(join(dir, "_interpreter_computer.py"), pythonClientSource());
-      return [python, "-u", join(dir, "driver.py"), nonce, dir];
+      createFile(join(dir, "driver.py"), PYTHON_DRIVER);
+      // \`computer\` (the Computer API's client; lib/desktop/python_client.ts), found next to
+      // the driver.
+      createFile(join(dir, "_interpreter_computer.py"), pythonClientSource());
+      return [python, "-u", join(dir, "driver.py"), nonce];
     },
-    async send(session: Session, code: string) {
+    async send(session: Session, code: string, options) {
       const body = encoder.encode(code);
-      const header = encoder.encode(`${body.length}\n`);
-      const message = new Uint8Array(header.length + body.length);
-      message.set(header);
-      message.set(body, header.length);
-      await session.write(message);
+      await session.write(message(`${options.id} ${body.length}\n`, body));
     },
   };
 }
 
 /** A persistent shell session (`bash` when present, else `sh`). */
 export function shellSpec(shell: string, isBash: boolean): SessionSpec {
-  let cell: { path: string; file: Deno.FsFile; length: number } | undefined;
   return {
     language: "shell",
     persistent: true,
     interruptible: true,
     prepare(dir, nonce) {
-      const fifo = join(dir, "stdin");
-      try {
-        Deno.removeSync(fifo);
-      } catch {
-        // not there yet
-      }
       const driver = join(dir, "driver.sh");
-      // The driver creates the FIFO it uses as standard input for user code.
-      Deno.writeTextFileSync(
-        driver,
-        `mkfifo "$2/stdin" || exit 1\n` + (isBash ? BASH_DRIVER : SH_DRIVER),
-      );
+      createFile(driver, isBash ? BASH_DRIVER : SH_DRIVER);
       return isBash
         ? [shell, "--noprofile", "--norc", driver, nonce, dir]
         : [shell, driver, nonce, dir];
     },
-    async send(session: Session, code: string) {
-      // Rewriting through a handle kept open is ~15x faster than writeTextFileSync here.
-      const path = join(session.dir!, "cell.sh");
-      if (cell?.path !== path) {
-        cell?.file.close();
-        cell = {
-          path,
-          file: Deno.openSync(path, { write: true, create: true, truncate: true }),
-          length: 0,
-        };
-      }
-      let bytes = encoder.encode(code.endsWith("\n") ? code : code + "\n");
-      // ftruncate is slow on some file systems (overlayfs): when the new code is a little
-      // shorter than the last, cover the rest with spaces (a blank last line) instead.
-      const shortBy = cell.length - bytes.length;
-      if (shortBy > 0 && shortBy <= 65536) {
-        const padded = new Uint8Array(cell.length).fill(0x20);
-        padded.set(bytes);
-        bytes = padded;
-      } else if (shortBy > 0) cell.file.truncateSync(0);
-      cell.length = bytes.length;
-      cell.file.seekSync(0, Deno.SeekMode.Start);
-      let offset = 0;
-      while (offset < bytes.length) offset += cell.file.writeSync(bytes.subarray(offset));
-      await session.write(encoder.encode("\n"));
+    async send(session: Session, code: string, options) {
+      // Whole lines (the driver reads a count of lines); a NUL byte means nothing to a shell.
+      let text = code.replaceAll("\0", "");
+      if (!text.endsWith("\n")) text += "\n";
+      let lines = 0;
+      for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
+      await session.write(message(`${options.id} ${lines}\n`, encoder.encode(text)));
     },
-    close() {
-      cell?.file.close();
-      cell = undefined;
-    },
-    // (sh's `read <&3` swaps fd 0 while it waits, so /proc cannot tell this one)
+    // (sh's `read <&7` swaps fd 0 while it waits, so /proc cannot tell this one)
     stdinPath: (dir: string) => join(dir, "stdin"),
-    onInterrupt(session: Session) {
-      // `read` in bash itself resumes after SIGINT: hand it an empty line so it returns.
-      const pid = session.pid;
-      if (pid === undefined || !session.isWaitingForInput([pid])) return;
-      try {
-        const fifo = Deno.openSync(join(session.dir!, "stdin"), { write: true });
-        fifo.writeSync(encoder.encode("\n"));
-        fifo.close();
-      } catch {
-        // the session is going away
-      }
-    },
   };
 }
 
@@ -124,26 +94,26 @@ export function denoSpec(deno: string, permissions: () => Permissions): SessionS
     env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
     prepare(dir, nonce) {
       const driver = join(dir, "driver.js");
-      Deno.writeTextFileSync(driver, JS_DRIVER);
+      createFile(driver, JS_DRIVER);
       const flags = denoPermissionFlags(permissions());
       // The driver evaluates code through node:inspector, which needs sys access
       // (Deno has no narrower descriptor for it).
       if (!flags.includes("--allow-all")) flags.push("--allow-sys");
       return [deno, "run", "--quiet", ...flags, driver, nonce];
     },
-    async send(session: Session, code: string, variant?: string) {
+    async send(session: Session, code: string, options) {
       // Loaded on first use: sucrase and acorn are not needed to start the program.
       const { prepareScript } = await import("./js_transform.ts");
-      const prepared = prepareScript(code, { typescript: variant === "typescript" });
+      const prepared = prepareScript(code, { typescript: options.variant === "typescript" });
       const line = "error" in prepared
-        ? JSON.stringify({ error: prepared.error })
-        : JSON.stringify({ code: prepared.code });
+        ? JSON.stringify({ id: options.id, error: prepared.error })
+        : JSON.stringify({ id: options.id, code: prepared.code });
       await session.write(encoder.encode(line + "\n"));
     },
   };
 }
 
-/** A one-shot language: each run writes the code to a file and runs `program file`. */
+/** A one-shot language: each run writes the code to a new file and runs `program file`. */
 export function oneShotSpec(
   language: string,
   options: { program: string; extension: string },
@@ -155,7 +125,7 @@ export function oneShotSpec(
     interruptible: false,
     prepare(dir, _nonce, code) {
       const file = join(dir, `code.${extension}`);
-      Deno.writeTextFileSync(file, code);
+      createFile(file, code);
       return [program, file];
     },
   };

@@ -6,9 +6,14 @@
  * expression comes back to be displayed. TypeScript is turned into JavaScript
  * by the computer before it gets here (see ../js_transform.ts).
  *
- * Commands arrive on stdin, one JSON object per line, and stdin is only read
- * between runs, so code that reads stdin during a run simply waits (and is
- * detected and stopped).
+ * Commands arrive on stdin, one JSON object per line (`{"id", "code"}`), and
+ * stdin is only read between runs, so code that reads stdin during a run
+ * simply waits (and is detected and stopped).
+ *
+ * Records are written to fd 1 directly (node:fs), so `Deno.stdout.close()` in
+ * user code does not lose them; when code closed fds 1 and 2 themselves
+ * (`fs.closeSync(1)`), nothing can reach the output any more and the driver
+ * exits, which ends the run (Deno has no way to keep a private duplicate).
  *
  * @module
  */
@@ -16,6 +21,7 @@
 /** Source of the driver (`deno run <permission flags> --allow-sys driver.js <nonce>`). */
 export const JS_DRIVER: string = String.raw`
 import { Session } from "node:inspector";
+import { writeSync } from "node:fs";
 
 const NONCE = Deno.args[0];
 const encoder = new TextEncoder();
@@ -23,8 +29,16 @@ const decoder = new TextDecoder();
 
 function write(text) {
   const bytes = encoder.encode(text);
-  let offset = 0;
-  while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+  for (const fd of [1, 2]) {
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes.subarray(offset));
+      return;
+    } catch {
+      // closed by the code: try the other one
+    }
+  }
+  Deno.exit(70); // nothing leads to the output: end the session, and with it the run
 }
 
 function emit(kind, payload = "") {
@@ -133,14 +147,16 @@ while (true) {
   const line = await readLine();
   if (line === null) break;
   let status = 1;
+  let id = 0;
   try {
     const command = JSON.parse(line);
+    id = command.id;
     if (command.error) console.error(command.error);
     else status = await run(command.code);
   } catch (error) {
     console.error(error);
   }
-  emit("E", String(status));
+  emit("E", id + " " + status);
 }
 Deno.exit(0);
 `;

@@ -1,19 +1,46 @@
 /**
  * The Python session driver: a small program run by python3 that keeps one
  * namespace alive across runs. Code arrives on the command channel (the
- * original stdin, moved away from fd 0 so user code can never read it);
- * fd 0 becomes a pipe nobody writes to, so `input()` blocks and is detected.
- * Code runs as written: it is parsed only to find a trailing expression to
- * display like a REPL, and line tracing is limited to the run's own code.
+ * original stdin, moved away from fd 0 so user code can never read it) as
+ * `<run id> <length>\n<code>`; fd 0 becomes a pipe nobody writes to, so
+ * `input()` blocks and is detected. Code runs as written: it is parsed only to
+ * find a trailing expression to display like a REPL, and line tracing is
+ * limited to the run's own code.
+ *
+ * Records go through the driver's own duplicate of the output pipe, so code
+ * that closes or replaces fds 1 and 2 (`os.close(1)`, `sys.stdout = open(...)`)
+ * does not lose them; each run starts with both pointing at the output again.
+ * A process forked by user code that falls back into the driver (a daemon
+ * that does not `os._exit`) exits instead of reporting or reading commands.
  *
  * @module
  */
 
-/** Source of the driver (`python3 -u driver.py <nonce> <dir>`). */
-export const PYTHON_DRIVER: string = String.raw`
-import ast, builtins, linecache, os, signal, sys, time, traceback, types
+/** A matplotlib backend whose `show()` hands each figure to the computer as PNG bytes. */
+export const MPL_BACKEND: string = String.raw`
+import io
+from matplotlib.backend_bases import _Backend
+from matplotlib.backends.backend_agg import _BackendAgg
+from _interpreter_images import send_png
 
-NONCE, DIR = sys.argv[1], sys.argv[2]
+
+@_Backend.export
+class _BackendInterpreter(_BackendAgg):
+    @classmethod
+    def show(cls, *args, **kwargs):
+        from matplotlib._pylab_helpers import Gcf
+        for manager in Gcf.get_all_fig_managers():
+            buffer = io.BytesIO()
+            manager.canvas.figure.savefig(buffer, format="png")
+            send_png(buffer.getvalue())
+        Gcf.destroy_all()
+`;
+
+/** Source of the driver (`python3 -u driver.py <nonce>`). */
+export const PYTHON_DRIVER: string = String.raw`
+import ast, base64, builtins, linecache, os, signal, sys, time, traceback, types
+
+NONCE = sys.argv[1]
 
 if sys.platform.startswith("linux"):
     # Die with the program that started us, however it ends: prctl(PR_SET_PDEATHSIG,
@@ -26,12 +53,46 @@ if sys.platform.startswith("linux"):
 sys.argv = [""]  # as in the REPL
 MARK = ("\x1e" + NONCE).encode()
 sys.path[0] = ""
-sys.path.append(DIR)
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # the Computer API's client
 
 _cmd = os.fdopen(os.dup(0), "rb", buffering=0)
 _r, _w = os.pipe()
 os.dup2(_r, 0)
 os.close(_r)
+# The output pipe: records go through a private duplicate (not inherited by programs).
+_out = os.dup(1)
+_pipe = (os.fstat(1).st_dev, os.fstat(1).st_ino)
+_forked = []
+os.register_at_fork(after_in_child=lambda: _forked.append(True))
+
+
+def _is_pipe(fd):
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == _pipe
+
+
+def _record_fd():
+    global _out
+    if _is_pipe(_out):
+        return _out
+    # Code closed (or reused) the driver's descriptor: take the pipe again from fd 1 or 2.
+    for fd in (1, 2):
+        if _is_pipe(fd):
+            _out = os.dup(fd)
+            return _out
+    # Nothing leads to the output any more: end the session, so the run ends now.
+    os._exit(70)
+
+
+def _write_record(data):
+    if _forked:
+        return  # a forked child never speaks for the driver
+    fd = _record_fd()
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def _emit(kind, payload=""):
@@ -40,7 +101,78 @@ def _emit(kind, payload=""):
             stream.flush()
         except Exception:
             pass
-    os.write(1, MARK + (kind + payload + "\n").encode("utf-8", "replace"))
+    _write_record(MARK + (kind + payload + "\n").encode("utf-8", "replace"))
+
+
+def _send_image(data):
+    """Hands an image (PNG bytes) to the computer, in pieces a pipe writes whole."""
+    encoded = base64.b64encode(bytes(data)).decode("ascii")
+    _emit("I")  # any unfinished image before this one is dropped
+    for start in range(0, len(encoded), 3000):
+        _emit("I", encoded[start:start + 3000])
+    _emit("I")
+
+
+def _leads_to_output(stream):
+    try:
+        return not stream.closed and _is_pipe(stream.fileno())
+    except Exception:
+        return False
+
+
+def _restore_streams():
+    # Each run starts with fds 1 and 2 and sys.stdout / sys.stderr leading to the output.
+    for fd in (1, 2):
+        if not _is_pipe(fd):
+            os.dup2(_record_fd(), fd)
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        current = getattr(sys, name)
+        if _leads_to_output(current):
+            continue  # the original, or the code's own wrapper around it
+        try:
+            current.flush()
+        except Exception:
+            pass
+        original = getattr(sys, "__%s__" % name)
+        if not _leads_to_output(original):
+            original = open(fd, "w", encoding="utf-8", errors="backslashreplace",
+                            buffering=1, closefd=False)
+            setattr(sys, "__%s__" % name, original)
+        setattr(sys, name, original)
+
+
+def _leave_child(status):
+    # A process forked by the run's code came back here: it ends, as a script would.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(status if isinstance(status, int) else 1)
+
+
+_images = types.ModuleType("_interpreter_images")
+_images.send_png = _send_image
+sys.modules["_interpreter_images"] = _images
+_MPL_BACKEND = r'''${MPL_BACKEND}'''
+
+
+class _BackendFinder:
+    # MPLBACKEND=module://_interpreter_mpl_backend: served from memory, no file anywhere.
+    def find_spec(self, name, path=None, target=None):
+        if name != "_interpreter_mpl_backend":
+            return None
+        import importlib.util
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        exec(compile(_MPL_BACKEND, "<interpreter mpl backend>", "exec"), module.__dict__)
+
+
+sys.meta_path.insert(0, _BackendFinder())
 
 
 _state = {"running": False, "cell": None, "line": None, "at": 0.0, "records": 0}
@@ -151,6 +283,8 @@ def _run(src):
         _show_figures()
     except SystemExit as exc:
         sys.settrace(None)
+        if _forked:
+            _leave_child(0 if exc.code is None else exc.code)
         if exc.code not in (None, 0):
             print("SystemExit: %s" % (exc.code,), file=sys.stderr)
             status = 1
@@ -182,10 +316,8 @@ def _read_exact(n):
 _emit("R")
 while True:
     try:
-        header = _cmd.readline()
-        if not header:
-            break
-        code = _read_exact(int(header)).decode("utf-8", "replace")
+        run_id, length = _cmd.readline().split()
+        code = _read_exact(int(length)).decode("utf-8", "replace")
     except (EOFError, KeyboardInterrupt, ValueError):
         break
     status = 1
@@ -196,31 +328,11 @@ while True:
             traceback.print_exception(type(exc), exc, None)
         except BaseException:
             pass
-    _emit("E", str(status))
+    if _forked:
+        _leave_child(status)
+    try:
+        _restore_streams()
+    except Exception:
+        pass
+    _emit("E", "%s %d" % (run_id.decode("ascii", "replace"), status))
 `;
-
-/** A matplotlib backend whose `show()` hands each figure over as a PNG file. */
-export function mplBackend(nonce: string, dir: string): string {
-  return String.raw`
-import itertools, os, sys
-from matplotlib.backend_bases import _Backend
-from matplotlib.backends.backend_agg import _BackendAgg
-
-_MARK = ("\x1e" + ${JSON.stringify(nonce)}).encode()
-_DIR = ${JSON.stringify(dir)}
-_ids = itertools.count(1)
-
-
-@_Backend.export
-class _BackendInterpreter(_BackendAgg):
-    @classmethod
-    def show(cls, *args, **kwargs):
-        from matplotlib._pylab_helpers import Gcf
-        for manager in Gcf.get_all_fig_managers():
-            path = os.path.join(_DIR, "figure-%d-%d.png" % (os.getpid(), next(_ids)))
-            manager.canvas.figure.savefig(path, format="png")
-            sys.stdout.flush()
-            os.write(1, _MARK + ("I" + path + "\n").encode())
-        Gcf.destroy_all()
-`;
-}
