@@ -131,7 +131,8 @@ export function waitingForInput(pids: number[], stdinLink: string | undefined): 
       const link = linkOf(`/proc/${pid}/fd/${fd}`);
       if (link === undefined) continue;
       if (
-        (stdinLink && link === stdinLink) || link.startsWith("/dev/pts/") || link === "/dev/tty"
+        (stdinLink && (link === stdinLink || link === `${stdinLink} (deleted)`)) ||
+        link.startsWith("/dev/pts/") || link === "/dev/tty"
       ) {
         return true;
       }

@@ -10,8 +10,9 @@
  * `exec 1>&-`) therefore neither loses the records nor gets them in its file,
  * and each run starts with fds 0, 1 and 2 restored.
  *
- * The driver writes the code to `cell.sh` in its session folder itself (inside
- * the sandbox) and sources it. A DEBUG trap reports the line about to run;
+ * bash sources the code from a pipe (`. /dev/fd/62 62<<<"$code"`: error
+ * messages name `/dev/fd/62`); sh writes it to `cell.sh` in its session folder
+ * itself (inside the sandbox) and sources that. A DEBUG trap reports the line about to run;
  * with `extdebug`, returning 2 from it ends the sourced code early, which is
  * how an interrupt stops the rest of a run while keeping the session. bash's
  * own `read` carries on after SIGINT, so the INT trap hands it an empty line
@@ -24,7 +25,8 @@
 export const BASH_DRIVER: string = String.raw`
 __oi_nonce=$1
 __oi_dir=$2
-__oi_cell="$__oi_dir/cell.sh"
+# the code is sourced from a pipe (a here-string): no file to write, nothing to truncate
+__oi_cell=/dev/fd/62
 mkfifo "$__oi_dir/stdin" || exit 1
 exec {__oi_cmd}<&0 {__oi_out}>&1 {__oi_in}<>"$__oi_dir/stdin"
 exec 0<&$__oi_in
@@ -48,15 +50,16 @@ __oi_trap() {
 printf '\036%sR\n' "$__oi_nonce" >&$__oi_out
 while IFS=' ' read -r -u $__oi_cmd __oi_run __oi_lines; do
   mapfile -n "$__oi_lines" -u $__oi_cmd __oi_code
-  printf '%s' "${"${"}__oi_code[@]}" >"$__oi_cell"
+  printf -v __oi_src '%s' "${"${"}__oi_code[@]}"
   __oi_code=()
   __oi_int=
   __oi_last=
   # the cheap test inline: only commands of the run's own code call the function
   trap '[[ ${"${"}BASH_SOURCE[0]} != "$__oi_cell" ]] || __oi_trap "$LINENO"' DEBUG
-  . "$__oi_cell"
+  . "$__oi_cell" 62<<<"$__oi_src"
   __oi_status=$?
   trap - DEBUG
+  __oi_src=
   exec 0<&$__oi_in 1>&$__oi_out 2>&$__oi_out
   if [[ -n $__oi_int ]]; then
     # after an interrupt its background jobs are about to be killed: forget them quietly
