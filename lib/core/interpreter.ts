@@ -252,6 +252,7 @@ export class Interpreter {
     this.customInstructions = options.customInstructions ?? "";
     this.autoRun = options.autoRun ?? false;
     this.maxOutput = options.maxOutput ?? 2800;
+    this.maxImages = options.maxImages;
     this.safeMode = options.safeMode ?? "off";
     this.maxBudget = options.maxBudget;
     this.maxTurns = options.maxTurns ?? 50;
@@ -356,7 +357,45 @@ export class Interpreter {
       maxOutput: this.maxOutput,
       ...(this.timeout !== undefined ? { timeout: this.timeout } : {}),
       secretEnv,
+      // computer.ai asks this interpreter's model: the key stays on the host.
+      desktop: { ask: (prompt, o) => this.#askModel(prompt, o.signal) },
     });
+  }
+
+  /** One question to the model, no tools (the Computer API's `computer.ai`). */
+  async #askModel(
+    prompt: { text: string; image?: Uint8Array },
+    signal?: AbortSignal,
+  ): Promise<string> {
+    let content: ChatMessage["content"] = prompt.text;
+    if (prompt.image) {
+      let binary = "";
+      for (let i = 0; i < prompt.image.length; i += 0x8000) {
+        binary += String.fromCharCode(...prompt.image.subarray(i, i + 0x8000));
+      }
+      const url = `data:image/png;base64,${btoa(binary)}`;
+      content = [{ type: "text", text: prompt.text }, { type: "image_url", image_url: { url } }];
+    }
+    let text = "";
+    for await (
+      const event of streamCompletion({
+        model: this.llm.model,
+        messages: [{ role: "user", content }],
+        apiBase: this.llm.apiBase,
+        apiKey: this.llm.apiKey,
+        apiKeySource: this.llm.apiKeySource,
+        apiVersion: this.llm.apiVersion,
+        apiProtocol: this.llm.apiProtocol,
+        temperature: this.llm.temperature,
+        maxTokens: this.llm.maxTokens ?? 4096,
+        signal,
+        timeouts: this.llm.timeouts,
+        maxRetries: this.llm.maxRetries,
+      })
+    ) {
+      if (event.type === "done") text = event.turn.text;
+    }
+    return text;
   }
 
   #debug(...args: unknown[]): void {
@@ -550,12 +589,18 @@ export class Interpreter {
     const info = modelInfo(this.llm.model);
     // The permissions in force are the computer's (a computer given without any: the default).
     const inForce = computer as unknown as { permissions?: Permissions; cwd?: string };
+    const permissions = inForce.permissions ?? this.permissions;
+    // With display access the model is shown the Computer API (lib/desktop, loaded only then).
+    const computerApi = permissions.display && languages.includes("python")
+      ? (await import("../desktop/signatures.ts")).describeApi()
+      : undefined;
     const system = renderSystemMessage(this.systemMessage, {
       languages,
-      permissions: inForce.permissions ?? this.permissions,
+      permissions,
       ...(inForce.cwd ? { cwd: inForce.cwd } : {}),
       markdownCode: !functions,
       customInstructions: this.customInstructions,
+      computerApi,
     });
     const vision = this.llm.supportsVision ?? info?.supportsVision ?? false;
     // Images are read, capped, limited or replaced by their OCR text (lib/desktop/vision.ts).

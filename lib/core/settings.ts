@@ -85,6 +85,8 @@ export interface InterpreterOptions {
   autoRun?: boolean;
   /** Characters of output per run the model sees (default 2800). */
   maxOutput?: number;
+  /** Send only the last this many images to the model, older ones as a note (default: all). */
+  maxImages?: number;
   /** Model settings. */
   llm?: Partial<LlmSettings>;
   /** The computer that runs code (default: a new `Computer`). */

@@ -67,7 +67,13 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
 class UsageProblem extends Error {}
 
 /** The shortcut profiles merged over the chosen one by their flags (--fast, --vision, --local). */
-const SHORTCUT_PROFILES = ["fast", "vision", "local"] as const;
+const SHORTCUT_PROFILES = ["fast", "vision", "local", "os"] as const;
+
+/** Shown at start whenever the Computer API is on (--os, --allow-display). */
+const DISPLAY_WARNING =
+  "The Computer API is on: code can see this screen and use its mouse, keyboard and clipboard. " +
+  "Text on the screen can carry instructions to the model (prompt injection): read each code " +
+  "block before you approve it.";
 
 /** Runs the program for parsed flags; resolves to the exit status. */
 export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
@@ -182,6 +188,8 @@ async function resolvePermissions(
     for (const [key, value] of Object.entries(flags)) {
       if (/^(allow|deny)_/.test(key)) permissionFlags[key] = value as boolean | string[];
     }
+    // --os = --allow-display + the os profile (--deny-display still wins).
+    if (flags.os === true) permissionFlags.allow_display = true;
     return permissionsFromFlags(permissionFlags, { base });
   } catch (e) {
     throw new UsageProblem(e instanceof Error ? e.message : String(e));
@@ -197,6 +205,7 @@ async function runServer(
   const { Interpreter } = await import("../core/interpreter.ts");
   const options = interpreterOptionsFromProfile(profile, permissions);
   nameKeySource(options, flags);
+  if (permissions?.display) console.error(`interpreter: warning: ${DISPLAY_WARNING}`);
   if (options.autoRun) {
     console.error(
       "interpreter: warning: auto_run (-y) is on for the server: code from every client holding " +
@@ -283,6 +292,9 @@ async function runChat(
     }
   }
   const interactive = message === "" && stdinIsTerminal && !json;
+  if (!interactive && permissions?.display) {
+    console.error(`interpreter: warning: ${DISPLAY_WARNING}`);
+  }
   if (!interactive && message === "") {
     console.error(
       "interpreter: no message: pass one as an argument, or pipe text on standard input",
@@ -321,6 +333,8 @@ async function runChat(
   }
 
   const options: InterpreterOptions = interpreterOptionsFromProfile(profile, permissions);
+  // --os: screenshots pile up; the model gets the last few (older ones become a note).
+  if (flags.os === true) options.maxImages ??= 3;
   const apiKey = options.llm?.apiKey;
   nameKeySource(options, flags);
   // Conversation storage loads after the first prompt (it imports node:path: see
@@ -514,6 +528,7 @@ async function interactiveLoop(
   if (ctx.permissions) {
     const { describePermissions } = await import("../sandbox/describe.ts");
     say(describePermissions(ctx.permissions), s.gray);
+    if (ctx.permissions.display) say(DISPLAY_WARNING, s.yellow);
   }
   const missingKey = await missingKeyNote(ctx.llm);
   if (missingKey) say(missingKey, s.yellow);

@@ -344,6 +344,18 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "programs code may never run (no list: all)",
     metavar: "[=PROGRAMS]",
   },
+  {
+    name: "allow_display",
+    kind: "bool",
+    group: "Permissions for generated code",
+    help: "the Computer API: code may see the screen and use mouse, keyboard, clipboard",
+  },
+  {
+    name: "deny_display",
+    kind: "bool",
+    group: "Permissions for generated code",
+    help: "no Computer API (the default), even with --os or a profile",
+  },
   // Output
   {
     name: "plain",
@@ -446,7 +458,8 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "os",
     kind: "bool",
     group: "Server",
-    help: "with --mcp: also serve the Computer API (screen, mouse, keyboard...) as tools",
+    help:
+      "OS mode: see and drive this screen (--allow-display + the os profile); with --mcp: as tools",
   },
   {
     name: "allow_remote_auto_run",
