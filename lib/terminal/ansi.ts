@@ -88,16 +88,16 @@ export function stripAnsi(s: string): string {
 /** Columns a string takes on screen (escape codes excluded; wide CJK/emoji count 2). */
 export function visibleWidth(s: string): number {
   let width = 0;
-  for (const ch of stripAnsi(s)) {
-    const cp = ch.codePointAt(0)!;
-    if (
-      cp < 32 || (cp >= 0x300 && cp <= 0x36f) || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)
-    ) {
-      continue;
-    }
-    width += isWide(cp) ? 2 : 1;
-  }
+  for (const ch of stripAnsi(s)) width += charWidth(ch.codePointAt(0)!);
   return width;
+}
+
+/** Columns one code point takes: 0 for controls and combining marks, 2 for wide ones. */
+export function charWidth(cp: number): number {
+  if (cp < 32 || (cp >= 0x300 && cp <= 0x36f) || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)) {
+    return 0;
+  }
+  return isWide(cp) ? 2 : 1;
 }
 
 function isWide(cp: number): boolean {

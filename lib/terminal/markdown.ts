@@ -14,6 +14,7 @@
 
 import { clipEnd, clipStart, type Style, visibleWidth } from "./ansi.ts";
 import { highlightLine } from "./highlight.ts";
+import { wrapStyled } from "./wrap.ts";
 
 /** Renders inline Markdown (code spans, links, bold, italic) of one line. */
 export function renderInline(text: string, style: Style): string {
@@ -103,7 +104,7 @@ export class MarkdownStream {
         out.push(s.gray("└" + "─".repeat(Math.min(40, this.#width() - 2))));
         this.#fence = undefined;
       } else {
-        out.push(s.gray("│ ") + highlightLine(line, this.#fence.lang, s));
+        out.push(...codeRows(line, this.#fence.lang, s, this.#width()));
       }
       return;
     }
@@ -123,13 +124,17 @@ export class MarkdownStream {
       );
       return;
     }
+    // Prose wraps at spaces to the terminal (never mid-word); lists and quotes keep their indent.
+    const width = Math.max(10, this.#width() - 1);
+    const wrapped = (text: string, continuation = "") =>
+      out.push(...wrapStyled(text, width, { words: true, continuation }));
     const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
     if (heading) {
       const text = renderInline(heading[2], s);
-      if (!s.enabled) out.push(line);
-      else if (heading[1].length === 1) out.push(s.bold(s.underline(text)));
-      else if (heading[1].length === 2) out.push(s.bold(s.blue(text)));
-      else out.push(s.bold(text));
+      if (!s.enabled) wrapped(line);
+      else if (heading[1].length === 1) wrapped(s.bold(s.underline(text)));
+      else if (heading[1].length === 2) wrapped(s.bold(s.blue(text)));
+      else wrapped(s.bold(text));
       return;
     }
     if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) {
@@ -139,15 +144,20 @@ export class MarkdownStream {
     const item = /^(\s*)([-*+]|\d+[.)])\s+(.*)$/.exec(line);
     if (item) {
       const bullet = /\d/.test(item[2]) ? item[2] : (s.enabled ? "•" : item[2]);
-      out.push(`${item[1]}${s.enabled ? s.yellow(bullet) : bullet} ${renderInline(item[3], s)}`);
+      // A hanging indent: wrapped lines start under the item's text.
+      wrapped(
+        `${item[1]}${s.enabled ? s.yellow(bullet) : bullet} ${renderInline(item[3], s)}`,
+        " ".repeat(item[1].length + visibleWidth(bullet) + 1),
+      );
       return;
     }
     const quote = /^\s*>\s?(.*)$/.exec(line);
     if (quote && s.enabled) {
-      out.push(s.gray("▌ ") + s.italic(renderInline(quote[1], s)));
+      wrapped(s.gray("▌ ") + s.italic(renderInline(quote[1], s)), s.gray("▌ "));
       return;
     }
-    out.push(renderInline(line, s));
+    const lead = /^\s*/.exec(line)![0];
+    wrapped(renderInline(line, s), lead);
   }
 
   #flushTable(out: string[]): void {
@@ -165,7 +175,23 @@ function splitRow(line: string): string[] {
   return body.split(/(?<!\\)\|/).map((c) => c.trim().replaceAll("\\|", "|"));
 }
 
-/** Draws Markdown table rows with aligned columns (raw rows if it cannot fit). */
+/**
+ * A line of code in a frame (`│ `), wrapped to the terminal: rows after the
+ * first start with `│↪ `, so a long line stays inside the frame and the
+ * continuation is marked.
+ */
+export function codeRows(line: string, lang: string, style: Style, columns: number): string[] {
+  const width = Math.max(12, Math.min(80, columns - 1));
+  return wrapStyled(style.gray("│ ") + highlightLine(line, lang, style), width, {
+    continuation: style.gray("│↪ "),
+  });
+}
+
+/**
+ * Draws Markdown table rows with aligned columns. A table wider than the
+ * terminal is shown one record per block (`column: value` lines, wrapped at
+ * spaces); without styles a table that fits stays as written.
+ */
 export function renderTable(lines: string[], style: Style, width: number): string[] {
   const isSeparator = (l: string) => /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/.test(l);
   const hasHeader = lines.length > 1 && isSeparator(lines[1]);
@@ -178,7 +204,8 @@ export function renderTable(lines: string[], style: Style, width: number): strin
     (_, i) => Math.max(1, ...rows.map((r) => visibleWidth(r[i] ?? ""))),
   );
   const total = widths.reduce((a, b) => a + b, 0) + columns * 3 + 1;
-  if (!style.enabled || total > width) return lines.map((l) => renderInline(l, style));
+  if (total > width) return tableRecords(rows, hasHeader, style, Math.max(20, width - 1));
+  if (!style.enabled) return lines.map((l) => renderInline(l, style));
   const line = (l: string, m: string, r: string) =>
     style.gray(l + widths.map((w) => "─".repeat(w + 2)).join(m) + r);
   const out = [line("┌", "┬", "┐")];
@@ -192,5 +219,31 @@ export function renderTable(lines: string[], style: Style, width: number): strin
     if (hasHeader && index === 0 && rows.length > 1) out.push(line("├", "┼", "┤"));
   });
   out.push(line("└", "┴", "┘"));
+  return out;
+}
+
+/** A table too wide for the terminal: one block per row, `column: value` per line. */
+function tableRecords(rows: string[][], hasHeader: boolean, style: Style, width: number): string[] {
+  const names = hasHeader ? rows[0] : [];
+  const records = hasHeader ? rows.slice(1) : rows;
+  const out: string[] = [];
+  records.forEach((record, index) => {
+    if (index > 0) out.push("");
+    out.push(
+      style.gray(
+        `── ${index + 1} of ${records.length} ${"─".repeat(Math.max(2, Math.min(30, width - 12)))}`
+          .slice(0, Math.max(10, width)),
+      ),
+    );
+    record.forEach((value, i) => {
+      const name = names[i] ?? `column ${i + 1}`;
+      out.push(
+        ...wrapStyled(`${style.bold(name)}: ${value}`, width, {
+          words: true,
+          continuation: "    ",
+        }),
+      );
+    });
+  });
   return out;
 }

@@ -11,7 +11,8 @@
 import type { LmcChunk } from "../core/lmc.ts";
 import { CLEAR_LINE, clipEnd, makeStyle, type Style, visibleWidth } from "./ansi.ts";
 import { highlightLine } from "./highlight.ts";
-import { MarkdownStream } from "./markdown.ts";
+import { codeRows, MarkdownStream } from "./markdown.ts";
+import { wrapStyled } from "./wrap.ts";
 import { formatUsd } from "./cost.ts";
 import { type ImageProtocol, inlineImage, saveImage } from "./image.ts";
 
@@ -127,7 +128,15 @@ export class Renderer {
         return;
       case "error":
         this.#endBlock();
-        this.#commit([this.style.red(`Error: ${String(chunk.content ?? "")}`)]);
+        this.#commit(
+          String(chunk.content ?? "").split("\n").flatMap((line, i) =>
+            wrapStyled(
+              this.style.red(i === 0 ? `Error: ${line}` : line),
+              Math.max(20, this.#target.columns() - 1),
+              { words: true, continuation: "  " },
+            )
+          ),
+        );
         return;
       case "usage":
         this.#addUsage(chunk.content);
@@ -248,7 +257,7 @@ export class Renderer {
     } else if (block.kind === "code") {
       if (block.partial !== "") {
         block.lines.push(block.partial);
-        this.#commit([this.#codeLine(block.lang, block.partial)]);
+        this.#commit(this.#codeRows(block.lang, block.partial));
         block.partial = "";
       }
       if (!this.#opts.plain) {
@@ -256,7 +265,7 @@ export class Renderer {
         this.#commit([this.style.gray("└" + "─".repeat(width - 1))]);
       }
     } else if (block.kind === "console") {
-      if (block.partial !== "") this.#commit([this.#outputLine(block.partial)]);
+      if (block.partial !== "") this.#commit(this.#outputRows(block.partial));
     }
     this.#drawLive();
   }
@@ -279,7 +288,7 @@ export class Renderer {
     block.partial = parts.pop()!;
     if (parts.length > 0) {
       block.lines.push(...parts);
-      this.#commit(parts.map((l) => this.#codeLine(block.lang, l)));
+      this.#commit(parts.flatMap((l) => this.#codeRows(block.lang, l)));
     } else this.#drawLive();
   }
 
@@ -289,13 +298,33 @@ export class Renderer {
     // A progress bar (`\r` without a newline) redraws the live row in place; only its latest
     // state is kept, so a bar that never ends its line costs nothing.
     block.partial = latestState(parts.pop()!);
-    if (parts.length > 0) this.#commit(parts.map((l) => this.#outputLine(l)));
+    if (parts.length > 0) this.#commit(parts.flatMap((l) => this.#outputRows(l)));
     else this.#drawLive();
   }
 
   #codeLine(lang: string, line: string): string {
     if (this.#opts.plain) return line;
     return this.style.gray("│ ") + highlightLine(line, lang, this.style);
+  }
+
+  /** A committed line of code: framed and wrapped (plain mode: as is). */
+  #codeRows(lang: string, line: string): string[] {
+    if (this.#opts.plain) return [line];
+    return codeRows(line, lang, this.style, this.#target.columns());
+  }
+
+  /**
+   * A committed line of output. Notes of the program itself (`[sandbox] …`,
+   * `stopped: …`) wrap at spaces with a hanging indent; other output is the
+   * program's own and stays as it printed it.
+   */
+  #outputRows(line: string): string[] {
+    const shown = this.#outputLine(line);
+    if (this.#opts.plain || !NOTE_RE.test(visibleLine(line))) return [shown];
+    return wrapStyled(shown, Math.max(20, this.#target.columns() - 1), {
+      words: true,
+      continuation: "      ",
+    });
   }
 
   #outputLine(line: string): string {
@@ -439,6 +468,9 @@ export class Renderer {
     }
   }
 }
+
+/** Notes the computer and sandbox add to output (wrapped with a hanging indent). */
+const NOTE_RE = /^(\[sandbox\]|stopped[: ]|\[\.\.\.|\(\.\.\.)/;
 
 /** What a terminal shows of a line written with `\r`s: the text after the last one. */
 function visibleLine(line: string): string {
