@@ -144,3 +144,33 @@ Deno.test("library: interpreter.computer.display and mouse on the host with disp
     await assertRejects(() => computer.display.nothing(), Error, "no method nothing");
   });
 });
+
+Deno.test("session: the JavaScript session's computer (promises) with and without display access", async () => {
+  await withSession(withDisplay, async (computer) => {
+    const out = textOf(
+      await computer.run(
+        "javascript",
+        `const size = await computer.display.size();
+console.log("size", JSON.stringify(size));
+await computer.clipboard.copy("from deno");
+console.log("clip", await computer.clipboard.view());
+await computer.mouse.move(12, 34);
+console.log("pos", JSON.stringify(await computer.mouse.position()));
+try { await computer.keyboard.press("nosuchkey"); } catch (e) { console.log(e.name, e.message); }`,
+      ),
+    );
+    assertStringIncludes(out, "size [1280,800]");
+    assertStringIncludes(out, "clip from deno");
+    assertStringIncludes(out, "pos [12,34]");
+    assertStringIncludes(out, 'ComputerError unknown key "nosuchkey"');
+  });
+  await withSession((cwd) => defaultPermissions({ cwd }), async (computer) => {
+    const out = textOf(
+      await computer.run(
+        "javascript",
+        `try { await computer.display.view(); } catch (e) { console.log(e.name, e.message); }`,
+      ),
+    );
+    assertStringIncludes(out, `ComputerError ${API_OFF_MESSAGE}`);
+  });
+});

@@ -59,6 +59,8 @@ export interface SessionSpec {
   send?(session: Session, code: string, options: SendOptions): Promise<void>;
   /** Extra environment for the process. */
   env?: Record<string, string>;
+  /** Adjusts the command line for the Computer API's socket (see spawn.ts). */
+  channelArgs?: (cmd: string[], socketPath: string) => string[];
   /**
    * The path of the standard input user code gets, when the driver makes one (the shell's
    * FIFO); otherwise it is read from /proc once the driver is ready.
@@ -330,6 +332,7 @@ export class Session {
         dir: this.#dir,
         dataDir: dirname(settings.outputDir),
         channel: settings.channel && this.#showViews(settings.channel),
+        channelArgs: this.spec.channelArgs,
       });
     } catch (error) {
       return `could not start ${argv[0]}: ${(error as Error).message}`;

@@ -39,6 +39,8 @@ export interface SpawnSessionOptions {
    * (bound read-only into the sandbox), named to the session by `INTERPRETER_COMPUTER_SOCKET`.
    */
   channel?: ChannelHandler;
+  /** Adjusts the command for the channel's socket path (the Deno session's permission flags). */
+  channelArgs?: (cmd: string[], socketPath: string) => string[];
 }
 
 /** A system program (`setsid`, `setpriv`, `sh`) from the system folders, never through PATH. */
@@ -121,11 +123,14 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
   let wrapped;
   let channel: { close(): Promise<void> } | undefined;
   try {
+    const socket = `${sandbox.privateDir}/computer.sock`;
+    if (options.channel && options.channelArgs) cmd = options.channelArgs(cmd, socket);
     wrapped = sandbox.wrap(cmd, options.env);
     if (options.channel) {
-      const path = `${sandbox.privateDir}/computer.sock`;
-      channel = listenChannel(path, options.channel, { methods: new Set(Object.keys(SIGNATURES)) });
-      wrapped.env[CHANNEL_ENV] = path;
+      channel = listenChannel(socket, options.channel, {
+        methods: new Set(Object.keys(SIGNATURES)),
+      });
+      wrapped.env[CHANNEL_ENV] = socket;
     } else delete wrapped.env[CHANNEL_ENV];
   } catch (error) {
     channel?.close();

@@ -16,6 +16,7 @@ import { denoPermissionFlags } from "./deno_flags.ts";
 import { BASH_DRIVER, SH_DRIVER } from "./drivers/shell_driver.ts";
 import { PYTHON_DRIVER } from "./drivers/python_driver.ts";
 import { pythonClientSource } from "../desktop/python_client.ts";
+import { jsClientSource, withSocketGrants } from "../desktop/js_client.ts";
 import { JS_DRIVER } from "./drivers/js_driver.ts";
 import type { Session, SessionSpec } from "./session.ts";
 
@@ -94,13 +95,16 @@ export function denoSpec(deno: string, permissions: () => Permissions): SessionS
     env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
     prepare(dir, nonce) {
       const driver = join(dir, "driver.js");
-      createFile(driver, JS_DRIVER);
+      // `computer` (the Computer API's client; lib/desktop/js_client.ts) is defined first.
+      createFile(driver, jsClientSource() + JS_DRIVER);
       const flags = denoPermissionFlags(permissions());
       // The driver evaluates code through node:inspector, which needs sys access
       // (Deno has no narrower descriptor for it).
       if (!flags.includes("--allow-all")) flags.push("--allow-sys");
       return [deno, "run", "--quiet", ...flags, driver, nonce];
     },
+    // Deno checks read, write and net access to connect to the channel's unix socket.
+    channelArgs: withSocketGrants,
     async send(session: Session, code: string, options) {
       // Loaded on first use: sucrase and acorn are not needed to start the program.
       const { prepareScript } = await import("./js_transform.ts");

@@ -591,7 +591,8 @@ export class Interpreter {
     const inForce = computer as unknown as { permissions?: Permissions; cwd?: string };
     const permissions = inForce.permissions ?? this.permissions;
     // With display access the model is shown the Computer API (lib/desktop, loaded only then).
-    const computerApi = permissions.display && languages.includes("python")
+    const computerApi = permissions.display &&
+        (languages.includes("python") || languages.includes("javascript"))
       ? (await import("../desktop/signatures.ts")).describeApi()
       : undefined;
     const system = renderSystemMessage(this.systemMessage, {
