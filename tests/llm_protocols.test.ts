@@ -462,15 +462,17 @@ Deno.test("vertex: the token comes from `gcloud auth print-access-token` when no
     assertEquals(r.turn!.text, "vertex says hi");
     assertEquals(r.fake.headers[0].get("authorization"), "Bearer ya29.from-gcloud-0123456789");
     assertEquals(r.fake.requests[0].model, "google/gemini-2.5-flash");
-    // gcloud failing (not logged in) is one line with the fix.
+    // gcloud failing (not logged in) is one line with the fix (another folder: tokens are reused).
+    const failing = `${bin}/failing`;
+    await Deno.mkdir(failing);
     await Deno.writeTextFile(
-      `${bin}/gcloud`,
+      `${failing}/gcloud`,
       "#!/bin/sh\necho 'ERROR: (gcloud.auth.print-access-token) You do not currently have an active account selected.' >&2\nexit 1\n",
       { mode: 0o755 },
     );
     const failed = await run([], {
       model: "vertex_ai/gemini-2.5-flash",
-      env: { PATH: bin, VERTEXAI_PROJECT: "p" },
+      env: { PATH: failing, VERTEXAI_PROJECT: "p" },
     });
     assertStringIncludes(oneLine(failed.error), "gcloud could not print an access token");
     assertStringIncludes(failed.error!.message, "gcloud auth login");
@@ -523,5 +525,40 @@ Deno.test("bedrock: the event-stream decoder passes AWS's published test vectors
         assertStringIncludes(refused.message, "corrupt event-stream message");
       }
     }
+  }
+});
+
+Deno.test("vertex: a gcloud inside the working directory (where code writes) is never run", async () => {
+  const planted = await Deno.makeTempDir({ dir: Deno.cwd(), prefix: ".planted-gcloud-" });
+  const marker = `${planted}/ran`;
+  try {
+    await Deno.writeTextFile(
+      `${planted}/gcloud`,
+      `#!/bin/sh\ntouch '${marker}'\necho ya29.planted-token-0123456789\n`,
+      { mode: 0o755 },
+    );
+    const r = await run([{ text: "never" }], {
+      model: "vertex_ai/gemini-2.5-flash",
+      env: { PATH: planted, VERTEXAI_PROJECT: "p" },
+    });
+    assertStringIncludes(oneLine(r.error), "No Google Cloud access token for Vertex AI");
+    assertEquals(r.fake.requests.length, 0);
+    assertEquals(await Deno.stat(marker).then(() => true, () => false), false, "it ran");
+    // Control: the same program outside the working directory is run.
+    const outside = await Deno.makeTempDir();
+    try {
+      await Deno.copyFile(`${planted}/gcloud`, `${outside}/gcloud`);
+      await Deno.chmod(`${outside}/gcloud`, 0o755);
+      const ok = await run([{ text: "ran" }], {
+        model: "vertex_ai/gemini-2.5-flash",
+        env: { PATH: outside, VERTEXAI_PROJECT: "p" },
+      });
+      assertEquals(ok.error, undefined);
+      assertEquals(await Deno.stat(marker).then(() => true, () => false), true, "control ran");
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+    }
+  } finally {
+    await Deno.remove(planted, { recursive: true });
   }
 });

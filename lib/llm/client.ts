@@ -343,7 +343,7 @@ export async function* streamCompletion(
     yield { type: "done", turn };
     throw new LlmError(
       "content_filter",
-      `${who}'s content filter stopped the answer; what arrived is kept. Rephrase the request.`,
+      `${who}'s content filter stopped the answer${kept()}. Rephrase the request.`,
     );
   }
   yield { type: "done", turn };

@@ -5,7 +5,9 @@
  * `GOOGLE_CLOUD_PROJECT`, `VERTEXAI_LOCATION`...) or `--api_base`; the access
  * token from `--api-key`, `GOOGLE_OAUTH_ACCESS_TOKEN` /
  * `CLOUDSDK_AUTH_ACCESS_TOKEN`, or `gcloud auth print-access-token` (run
- * from an absolute PATH entry, within a bound). The token is never printed.
+ * from an absolute PATH entry outside the working directory, within a
+ * bound; its token is reused for 45 minutes). The token is
+ * never printed.
  *
  * @module
  */
@@ -19,10 +21,20 @@ import type { CompletionRequest, Wire } from "./wire.ts";
 /** Longest wait for `gcloud auth print-access-token`, in ms. */
 export const GCLOUD_TIMEOUT = 20_000;
 
+/** True when `dir` is the working directory or inside it: generated code may write there. */
+function writableByCode(dir: string): boolean {
+  let cwd = "";
+  try {
+    cwd = Deno.cwd();
+  } catch { /* no read access: nothing to compare */ }
+  return cwd !== "" && (dir === cwd || dir.startsWith(`${cwd.replace(/\/+$/, "")}/`));
+}
+
 function findGcloud(env: (name: string) => string | undefined): string | undefined {
   for (const dir of (env("PATH") ?? "").split(":")) {
-    // Only absolute entries: a relative one could name a folder generated code wrote.
-    if (!dir.startsWith("/")) continue;
+    // Only absolute entries outside the working directory: a relative entry or the working
+    // directory (where generated code writes) could hold a `gcloud` that code planted.
+    if (!dir.startsWith("/") || writableByCode(dir.replace(/\/+$/, ""))) continue;
     const path = `${dir.replace(/\/+$/, "")}/gcloud`;
     try {
       const info = Deno.statSync(path);
@@ -32,9 +44,15 @@ function findGcloud(env: (name: string) => string | undefined): string | undefin
   return undefined;
 }
 
-/** The access token printed by `gcloud auth print-access-token`. */
+/** How long a token from gcloud is reused (they live an hour). */
+const TOKEN_REUSE_MS = 45 * 60_000;
+const tokens = new Map<string, { token: string; until: number }>();
+
+/** The access token printed by `gcloud auth print-access-token` (reused for a while). */
 async function gcloudToken(env: (name: string) => string | undefined): Promise<string> {
   const gcloud = findGcloud(env);
+  const cached = gcloud ? tokens.get(gcloud) : undefined;
+  if (cached && cached.until > Date.now()) return cached.token;
   if (!gcloud) {
     throw new LlmError(
       "missing_key",
@@ -68,6 +86,7 @@ async function gcloudToken(env: (name: string) => string | undefined): Promise<s
       }. Run \`gcloud auth login\`, or set GOOGLE_OAUTH_ACCESS_TOKEN.`,
     );
   }
+  tokens.set(gcloud, { token, until: Date.now() + TOKEN_REUSE_MS });
   return token;
 }
 
