@@ -53,6 +53,20 @@ export interface CliMeta {
 /** The model used when neither a profile nor a flag names one (the engine's default). */
 const DEFAULT_MODEL = "gpt-4o";
 
+/**
+ * A start this slow (milliseconds from process start to the chat) means Deno
+ * fetched modules first (an empty cache): see {@link coldStart}.
+ */
+export const COLD_START_MS = 2000;
+
+/** How long Deno's download progress display is given to clear itself after a cold start. */
+export const PROGRESS_SETTLE_MS = 300;
+
+/** True when reaching the chat took long enough that Deno downloaded modules on the way. */
+function coldStart(): boolean {
+  return performance.now() > COLD_START_MS;
+}
+
 /** The engine, as a type only (the module itself is loaded on demand). */
 type Engine = Interpreter;
 
@@ -514,6 +528,13 @@ async function interactiveLoop(
   ctx: LoopContext,
 ): Promise<number> {
   const s = renderer.style;
+  if (coldStart()) {
+    // Deno was fetching modules (an empty cache): its progress lines are cleared from
+    // another thread, and can erase rows already drawn. Everything is loaded first and the
+    // progress display given time to finish, then the notes and prompt are drawn.
+    await getEngine().catch(() => {}); // a failed load is reported when the chat awaits it
+    await new Promise((resolve) => setTimeout(resolve, PROGRESS_SETTLE_MS));
+  }
   // Start-up notes: each one paragraph, wrapped at spaces (not mid-word) to the terminal.
   const say = (text: string, color: (t: string) => string) =>
     renderer.print(...wrapToTerminal(text).map(color));
