@@ -4,7 +4,8 @@
  * servers it started, while the program keeps running.
  */
 
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { callTurn } from "./helpers/mcp_client.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { waitUntil } from "./helpers/computer_helpers.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
@@ -26,8 +27,11 @@ function processesWithEnv(marker: string): number[] {
 
 Deno.test("mcp + server: a session's MCP servers stop when the session ends", async () => {
   const marker = `mcp-session-marker-${crypto.randomUUID()}`;
-  const fake = startFakeOpenAI({ script: [{ text: "Hello." }] });
+  const fake = startFakeOpenAI({
+    script: [callTurn("everything__echo", { message: "via-the-server" }), { text: "Hello." }],
+  });
   const template = new Interpreter({
+    autoRun: true,
     llm: { model: "gpt-4o-mini", apiBase: fake.url, apiKey: "sk-test-0123456789" },
     mcpServers: {
       everything: {
@@ -52,7 +56,11 @@ Deno.test("mcp + server: a session's MCP servers stop when the session ends", as
       body: JSON.stringify({ model: "interpreter", messages: [{ role: "user", content: "hi" }] }),
     });
     assertEquals(response.status, 200);
-    await response.body?.cancel();
+    // The OpenAI-compatible answer shows the call and its result like code and output.
+    const answer = (await response.json()).choices[0].message.content as string;
+    assertStringIncludes(answer, '```json\n{"tool":"everything.echo"');
+    assertStringIncludes(answer, "```output\nEcho: via-the-server");
+    assertStringIncludes(answer, "Hello.");
     const tools = (fake.requests[0].tools as { function: { name: string } }[]).map((t) =>
       t.function.name
     );

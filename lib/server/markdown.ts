@@ -247,6 +247,21 @@ export class MarkdownRenderer {
         reasoning: "",
       };
     }
+    // seam: mcp — an MCP tool call as a json block, its result as an output block (bounded).
+    if (chunk.format === "mcp" && (chunk.type === "tool_call" || chunk.type === "tool_result")) {
+      if (chunk.start || chunk.end) return none;
+      const c = (chunk.content ?? {}) as Record<string, unknown>;
+      const text = chunk.type === "tool_call"
+        ? JSON.stringify({ tool: `${c.server}.${c.tool}`, arguments: c.arguments ?? {} })
+        : String(c.text ?? "").slice(0, LIVE_OUTPUT_CHARS);
+      const fence = chunk.type === "tool_call" ? "json" : "output";
+      const body = text.endsWith("\n") ? text : `${text}\n`;
+      return {
+        content: this.#closeOutput() +
+          this.#emit(`${this.#gap()}\`\`\`${fence}\n${body}\`\`\`\n\n`),
+        reasoning: "",
+      };
+    }
     return none;
   }
 
