@@ -172,3 +172,60 @@ print("started daemon")`;
     assertEquals(textOf(await computer.run("python", "print('in step')")), "in step\n");
   });
 });
+
+const isRoot = Deno.uid() === 0;
+if (!isRoot) console.log("skipping the full-disk tests: mounting a small tmpfs needs root");
+
+/** Runs `fn` with a 64 KiB tmpfs mounted on a fresh folder (root only). */
+async function withFullDisk(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "faults-full-" });
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir],
+  }).output();
+  assert(mount.success, new TextDecoder().decode(mount.stderr));
+  try {
+    await fn(dir);
+  } finally {
+    await new Deno.Command("umount", { args: [dir] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+for (
+  const [language, code] of [
+    ["shell", "head -c 600000 /dev/urandom | base64 -w 100; echo LAST-LINE"],
+    [
+      "python",
+      "import base64, os\nfor i in range(8000): print(base64.b64encode(os.urandom(75)).decode())\nprint('LAST-LINE')",
+    ],
+  ]
+) {
+  Deno.test({
+    name:
+      `faults: a full disk while the full output is written: the run ends with its code and says the file could not be saved (${language})`,
+    ignore: !isRoot,
+    fn: async () => {
+      // Control: on a disk with room, the same run keeps its full output in a file.
+      await inWorkspace({}, async (computer) => {
+        const { text } = await timed(computer, language, code);
+        const path = text.match(/Full output: (\S+\.log)/)?.[1];
+        assert(path, text);
+        assert((await Deno.stat(path)).size > 600_000);
+      });
+      await withFullDisk(async (full) => {
+        await inWorkspace({ dataDir: full, timeout: 60 }, async (computer) => {
+          const { text, ms } = await timed(computer, language, code);
+          assert(ms < 30_000, `ended with the code (${ms} ms)`);
+          assert(!text.includes("stopped after"), text);
+          assertStringIncludes(text, "The full output could not be saved: No space left on device");
+          assert(text.trimEnd().endsWith("LAST-LINE"), text.slice(-200));
+          // nothing half-written is left to fill the disk, and the session goes on
+          const left = [...Deno.readDirSync(join(full, "outputs"))];
+          assertEquals(left, []);
+          const next = language === "shell" ? "echo next" : "print('next')";
+          assertEquals(textOf(await computer.run(language, next)), "next\n");
+        });
+      });
+    },
+  });
+}

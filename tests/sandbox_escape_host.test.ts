@@ -382,3 +382,66 @@ Deno.test("escape host class 2: interrupting a shell `read` writes nothing throu
     }
   });
 });
+
+/** The full-output file a run's note names (undefined when none). */
+function fullOutputFile(text: string): string | undefined {
+  return text.match(/Full output: (\S+\.log)/)?.[1];
+}
+
+const FLOOD: Record<string, { language: string; endless: string; bounded: string }> = {
+  bash: {
+    language: "shell",
+    endless: "cat /dev/zero | tr '\\0' 'z'",
+    bounded: "head -c 12000000 /dev/zero | tr '\\0' 'z'; echo; echo THE-END",
+  },
+  python: {
+    language: "python",
+    endless: "import sys\nwhile True: sys.stdout.write('z' * 65536)",
+    bounded:
+      "import sys\nfor i in range(183): sys.stdout.write('z' * 65536)\nprint()\nprint('THE-END')",
+  },
+  perl: {
+    language: "perl",
+    endless: '$| = 1; while (1) { print "z" x 65536 }',
+    bounded: 'print "z" x 65536 for 1 .. 183; print "\\nTHE-END\\n";',
+  },
+};
+
+for (const [name, flood] of Object.entries(FLOOD)) {
+  Deno.test(`escape host class 11: a run's full-output file is capped while it is written (${name})`, async () => {
+    await withPlace(async (place) => {
+      const cap = 2 * 1024 * 1024;
+      // Control: with a cap far above it, the bounded flood is kept whole (12 MB on disk).
+      const control = computerFor(place, true, { maxOutputFile: 1024 ** 3 });
+      try {
+        const text = textOf(await control.run(flood.language, flood.bounded));
+        const path = fullOutputFile(text);
+        assert(path, text);
+        assert((await Deno.stat(path)).size > 11_000_000, "the control keeps everything");
+      } finally {
+        await control.terminate();
+      }
+      const computer = computerFor(place, true, { maxOutputFile: cap, timeout: 3 });
+      try {
+        // The bounded flood: first part and end kept, a line saying what was dropped.
+        let text = textOf(await computer.run(flood.language, flood.bounded));
+        let path = fullOutputFile(text)!;
+        assertStringIncludes(text, "capped");
+        let size = (await Deno.stat(path)).size;
+        assert(size <= cap + 400, `${size} bytes`);
+        const file = await Deno.readTextFile(path);
+        assert(file.startsWith("zzzz"));
+        assertStringIncludes(file, "bytes of output were left out here");
+        assert(file.endsWith("THE-END\n"), file.slice(-40));
+        // The endless one (`cat /dev/zero`), stopped by the time limit: still within the cap.
+        text = textOf(await computer.run(flood.language, flood.endless));
+        assertStringIncludes(text, "stopped after 3 s");
+        path = fullOutputFile(text)!;
+        size = (await Deno.stat(path)).size;
+        assert(size <= cap + 400, `${size} bytes after an endless flood`);
+      } finally {
+        await computer.terminate();
+      }
+    });
+  });
+}

@@ -27,6 +27,7 @@ import {
   which,
 } from "./languages.ts";
 import { Session, type SessionSettings } from "./session.ts";
+import { DEFAULT_OUTPUT_FILE_LIMIT } from "./output_file.ts";
 import { denoSpec, oneShotSpec, pythonSpec, shellSpec } from "./specs.ts";
 import { DesktopHost, HOST_NAMESPACES, type HostNamespace } from "../desktop/host.ts";
 
@@ -46,6 +47,8 @@ export const DEFAULT_MAX_OUTPUT = 2800;
 export const DEFAULT_INPUT_IDLE_TIMEOUT = 3;
 /** Default bytes of full outputs kept on disk. */
 export const DEFAULT_OUTPUT_BUDGET = 1024 ** 3;
+/** Default bytes of one run's full-output file (64 MiB). */
+export { DEFAULT_OUTPUT_FILE_LIMIT };
 
 /** The canonical name for a language or alias (`"py"` -> `"python"`), or undefined. */
 export function resolveLanguage(name: string): string | undefined {
@@ -79,6 +82,8 @@ export class Computer implements ComputerLike {
   secretEnv: string[];
   /** Bytes of full outputs kept on disk. */
   outputBudget: number;
+  /** Bytes one run's full-output file may hold (its first part and its end are kept). */
+  maxOutputFile: number;
   #permissions: Permissions | undefined;
   #defaults: { cwd: string; permissions: Permissions } | undefined;
   #dataDir: string | undefined;
@@ -115,6 +120,7 @@ export class Computer implements ComputerLike {
     this.cwd = options.cwd;
     this.secretEnv = options.secretEnv ?? [...DEFAULT_SECRET_ENV];
     this.outputBudget = options.outputBudget ?? DEFAULT_OUTPUT_BUDGET;
+    this.maxOutputFile = options.maxOutputFile ?? DEFAULT_OUTPUT_FILE_LIMIT;
     this.#dataDir = options.dataDir;
     this.desktop = new DesktopHost(() => this.permissions, {
       skillsDir: () => join(this.#dataDir ?? dataDir(), "skills"),
@@ -265,6 +271,9 @@ export class Computer implements ComputerLike {
       cwd: this.cwd,
       outputDir: this.outputDir,
       storeBudget: this.outputBudget,
+      fileLimit: this.maxOutputFile > 0 && Number.isFinite(this.maxOutputFile)
+        ? this.maxOutputFile
+        : DEFAULT_OUTPUT_FILE_LIMIT,
       channel: this.desktop.on ? this.desktop.handler : undefined,
     };
   }

@@ -10,7 +10,9 @@
  * @module
  */
 
-import { join } from "node:path";
+import { DEFAULT_OUTPUT_FILE_LIMIT, OutputFile } from "./output_file.ts";
+
+export { pruneOutputs } from "./output_file.ts";
 
 // CSI, OSC and two-character escape sequences
 // deno-lint-ignore no-control-regex
@@ -146,6 +148,8 @@ export interface OutputSettings {
   label: string;
   /** Bytes of full outputs kept in `dir` before the oldest are pruned. */
   storeBudget: number;
+  /** Bytes one run's full-output file may hold (default 64 MiB; see output_file.ts). */
+  fileLimit?: number;
   /** Milliseconds for the live view's throttle windows (tests pass their own); `performance.now`. */
   clock?: () => number;
 }
@@ -199,7 +203,7 @@ export class OutputCollector {
   #ring: Uint8Array;
   #ringPos = 0;
   #ringLen = 0;
-  #file: Deno.FsFile | undefined;
+  #file: OutputFile | undefined;
   // the person's live view past the head
   #display = new TextCleaner({ keepCarriageReturns: true });
   #displayAtLineStart = true;
@@ -211,8 +215,10 @@ export class OutputCollector {
   #preview: string | undefined;
   /** Bytes of output received. */
   totalBytes = 0;
-  /** The file holding the full output, once one was needed. */
-  path: string | undefined;
+  /** The file holding the full output, once one was needed (and could be written). */
+  get path(): string | undefined {
+    return this.#file?.path;
+  }
 
   /** A collector for one run's output. */
   constructor(settings: OutputSettings) {
@@ -253,7 +259,7 @@ export class OutputCollector {
   push(bytes: Uint8Array): readonly OutputPiece[] {
     if (bytes.length === 0) return NONE;
     this.totalBytes += bytes.length;
-    if (this.#file) this.#writeFile(bytes);
+    if (this.#file) this.#file.write(bytes);
     else {
       this.#rawPending.push(bytes.slice());
       this.#rawPendingBytes += bytes.length;
@@ -300,11 +306,16 @@ export class OutputCollector {
         text: `\n[... ${this.totalBytes.toLocaleString("en-US")} bytes of output in all; ` +
           `about ${leftOut.toLocaleString("en-US")} bytes in the middle were left out here ` +
           `(first ${this.#head} and last ${this.#tail} characters shown). ` +
-          `Full output: ${this.path} ...]\n` + tail,
+          `${this.#whereFull()} ...]\n` + tail,
         recipient: "assistant",
       });
     }
-    this.#closeFile();
+    this.#file?.close();
+    const file = this.#file;
+    if (file?.error && this.#phase !== "truncated") {
+      // (a truncated run's note already says so)
+      pieces.push({ text: `\n[${this.#whereFull()}]\n`, recipient: "assistant" });
+    }
     return pieces;
   }
 
@@ -402,7 +413,10 @@ export class OutputCollector {
   /** The line that tells the person some output is skipped (the full output goes to a file). */
   #skipMarker(): string {
     this.#openFile();
-    return (this.#displayAtLineStart ? "" : "\n") + `… (skipping, full output in ${this.path})\n`;
+    const where = this.#file?.error
+      ? `; the full output could not be saved: ${this.#file.error}`
+      : `, full output in ${this.path}`;
+    return (this.#displayAtLineStart ? "" : "\n") + `… (skipping${where})\n`;
   }
 
   #now(): number {
@@ -436,33 +450,27 @@ export class OutputCollector {
 
   #openFile(): void {
     if (this.#file) return;
-    try {
-      Deno.mkdirSync(this.#settings.dir, { recursive: true });
-      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-      const rand = crypto.randomUUID().slice(0, 8);
-      this.path = join(this.#settings.dir, `${stamp}-${this.#settings.label}-${rand}.log`);
-      this.#file = Deno.openSync(this.path, { write: true, createNew: true });
-    } catch (error) {
-      this.path = `(could not save the full output: ${(error as Error).message})`;
-      this.#rawPending = [];
-      this.#rawPendingBytes = 0;
-      return;
-    }
-    for (const chunk of this.#rawPending) this.#writeFile(chunk);
+    this.#file = new OutputFile({
+      dir: this.#settings.dir,
+      label: this.#settings.label,
+      limit: this.#settings.fileLimit ?? DEFAULT_OUTPUT_FILE_LIMIT,
+      budget: this.#settings.storeBudget,
+    });
+    for (const chunk of this.#rawPending) this.#file.write(chunk);
     this.#rawPending = [];
     this.#rawPendingBytes = 0;
   }
 
-  #writeFile(bytes: Uint8Array): void {
-    let offset = 0;
-    while (offset < bytes.length) offset += this.#file!.writeSync(bytes.subarray(offset));
-  }
-
-  #closeFile(): void {
-    if (!this.#file) return;
-    this.#file.close();
-    this.#file = undefined;
-    pruneOutputs(this.#settings.dir, this.#settings.storeBudget, { keep: this.path });
+  /** Where the full output is, for the model's note. */
+  #whereFull(): string {
+    const file = this.#file;
+    if (!file) return "";
+    if (file.error) return `The full output could not be saved: ${file.error}.`;
+    if (!file.dropped) return `Full output: ${file.path}`;
+    const { head, tail } = file.kept;
+    return `Full output: ${file.path} (capped: its first ${head.toLocaleString("en-US")} and ` +
+      `last ${tail.toLocaleString("en-US")} bytes; ${file.dropped.toLocaleString("en-US")} ` +
+      `bytes in between were not kept)`;
   }
 }
 
@@ -508,31 +516,4 @@ function concat(chunks: Uint8Array[]): Uint8Array {
     offset += c.length;
   }
   return out;
-}
-
-/**
- * Deletes the oldest files in `dir` until the folder holds at most `budget`
- * bytes, never touching `options.keep` (the output just written).
- */
-export function pruneOutputs(dir: string, budget: number, options: { keep?: string } = {}): void {
-  const keep = options.keep;
-  try {
-    const files: { path: string; size: number; mtime: number }[] = [];
-    for (const entry of Deno.readDirSync(dir)) {
-      if (!entry.isFile) continue;
-      const path = join(dir, entry.name);
-      const info = Deno.statSync(path);
-      files.push({ path, size: info.size, mtime: info.mtime?.getTime() ?? 0 });
-    }
-    let total = files.reduce((n, f) => n + f.size, 0);
-    files.sort((a, b) => a.mtime - b.mtime);
-    for (const f of files) {
-      if (total <= budget) break;
-      if (f.path === keep) continue;
-      Deno.removeSync(f.path);
-      total -= f.size;
-    }
-  } catch {
-    // pruning is best effort
-  }
 }

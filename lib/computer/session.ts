@@ -40,6 +40,8 @@ export interface SessionSettings {
   outputDir: string;
   /** Bytes kept in the output folder. */
   storeBudget: number;
+  /** Bytes one run's full-output file may hold (default 64 MiB). */
+  fileLimit?: number;
 }
 
 /** What a language contributes to a session. */
@@ -570,6 +572,7 @@ export class Session {
         dir: settings.outputDir,
         label: this.spec.language,
         storeBudget: settings.storeBudget,
+        fileLimit: settings.fileLimit,
       }),
       shown: "",
       code,

@@ -43,6 +43,12 @@ export interface ComputerOptions {
   deno?: string;
   /** Bytes of full outputs kept under `<dataDir>/outputs` before the oldest are pruned (default 1 GiB). */
   outputBudget?: number;
+  /**
+   * Bytes one run's full-output file may hold (default 64 MiB): past it the file keeps its
+   * first part and its last 8 MiB (half the limit when that is smaller), with a line saying
+   * how many bytes were left out between them; the model's note says so too.
+   */
+  maxOutputFile?: number;
   /** The Computer API's model, skills folder, search page (used with display access). */
   desktop?: DesktopHostOptions;
 }
