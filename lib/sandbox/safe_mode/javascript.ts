@@ -1,0 +1,167 @@
+/**
+ * Safe mode's JavaScript/TypeScript analysis, on tokens (TypeScript needs no
+ * transpiling, code that does not parse is still read): strings folded,
+ * `Deno['re'+'move']` and `globalThis["Deno"]` resolved, `require`/`import`
+ * aliases followed; commands given to `child_process`, `Deno.Command`,
+ * `Deno.run` and `Bun.spawn` scanned as shell; code given to `eval`,
+ * `Function`, `vm` scanned as JavaScript. What cannot be read statically is
+ * flagged: computed property names on `Deno`, `process`, `globalThis` or a
+ * system module, computed `import()`/`require()`, and code built at run time.
+ *
+ * @module
+ */
+
+import {
+  argRanges,
+  dotted,
+  type Env,
+  foldRange,
+  listItems,
+  skipBalanced,
+  valueOf,
+} from "./fold.ts";
+import { normalise, textOf } from "./normalise.ts";
+import { calls, MODULES, type Replacement } from "./source.ts";
+import type { Tok } from "./tokens.ts";
+import { codeSink, collector, commandSink, flag } from "./sinks.ts";
+import { type Analysis, excerpt, HOLE } from "./types.ts";
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+const CODE =
+  /^(?:eval|Function|AsyncFunction|vm\.runIn(?:New|This)?Context|vm\.Script|vm\.compileFunction|setTimeout|setInterval)$/;
+const SHELL_CALLS = /^child_process\.(?:exec|execSync)$/;
+const ARGV_CALLS = /^child_process\.(?:spawn|spawnSync|execFile|execFileSync)$/;
+/** Objects whose properties reach the system. */
+const ROOTS = new Set([...MODULES.javascript, "window", "self", "global", "Reflect", "require"]);
+
+/** `X["a" + "b"]` → `X.ab` (chains too: `globalThis["Deno"]["remove"]`); `Reflect.get(X, "f")` → `X.f`. */
+function structural(toks: Tok[], i: number, env: Env, code: string): Replacement | null {
+  const t = toks[i];
+  if (t.kind !== "name" || toks[i - 1]?.value === "." || toks[i - 1]?.value === "?.") return null;
+  const d = dotted(toks, i, env)!;
+  if (d.name === "Reflect.get" && toks[d.end]?.value === "(") {
+    const { ranges, end } = argRanges(toks, d.end);
+    const key = ranges[1] ? foldRange(toks, ranges[1], env) : null;
+    if (!key || !IDENT.test(key.value)) return null;
+    return {
+      from: i,
+      to: end,
+      text: `${textOf(code, toks, ranges[0][0], ranges[0][1])}.${key.value}`,
+    };
+  }
+  let text = textOf(code, toks, i, d.end);
+  let j = d.end;
+  let changed = false;
+  while (j < toks.length) {
+    if (toks[j].value === "[") {
+      const { ranges, end } = argRanges(toks, j);
+      const key = ranges.length === 1 ? foldRange(toks, ranges[0], env) : null;
+      if (!key || !IDENT.test(key.value)) break;
+      text += `.${key.value}`;
+      j = end;
+      changed = true;
+    } else if ((toks[j].value === "." || toks[j].value === "?.") && toks[j + 1]?.kind === "name") {
+      text += `.${toks[j + 1].value}`;
+      j += 2;
+    } else break;
+  }
+  return changed ? { from: i, to: j, text } : null;
+}
+
+/** Analyses JavaScript or TypeScript code. */
+export function analyzeJavaScript(code: string): Analysis {
+  const n = normalise(code, "javascript", structural);
+  const { toks, env } = n;
+  const c = collector(n.lineAt);
+  c.sourceViews.push({ text: n.code, lineAt: n.lineAt });
+  c.shellViews.push(...n.decoded);
+  const text = (r?: [number, number]) => r ? textOf(n.code, toks, r[0], r[1]) : "";
+  for (const call of calls(toks, env)) {
+    const line = n.lineAt(toks[call.at].at);
+    const shown = `${call.name}(${call.ranges.map(text).join(", ")})`;
+    const [first, second] = call.ranges;
+    if (CODE.test(call.name)) {
+      if (/^set(?:Timeout|Interval)$/.test(call.name) && toks[first?.[0] ?? -1]?.kind !== "str") {
+        continue;
+      }
+      const body = call.name.endsWith("Function") ? call.ranges[call.ranges.length - 1] : first;
+      const all = call.name.endsWith("Function")
+        ? call.ranges.every((r) => foldRange(toks, r, env) !== null)
+        : true;
+      if (body) codeSink(c, line, "javascript", shown, all ? foldRange(toks, body, env) : null);
+    } else if (call.name === "require" || call.name === "import") {
+      const name = first ? foldRange(toks, first, env) : null;
+      if (!name || name.value.includes(HOLE)) {
+        flag(
+          c,
+          line,
+          `imports a module whose name is built at run time (${
+            excerpt(shown)
+          }), so what it loads cannot be checked`,
+        );
+      }
+    } else if (SHELL_CALLS.test(call.name)) {
+      commandSink(c, line, shown, {
+        shell: first ? foldRange(toks, first, env)?.value ?? null : null,
+      });
+    } else if (ARGV_CALLS.test(call.name) || /^Deno\.Command$/.test(call.name)) {
+      const program = first ? valueOf(toks, first, env) : HOLE;
+      let args: string[] = [];
+      if (second && toks[second[0]].value === "[") args = listItems(toks, second, env) ?? [HOLE];
+      else if (second) args = property(toks, second, "args", env) ?? [];
+      commandSink(c, line, shown, { argv: [program, ...args] });
+    } else if (/^(?:Deno\.run|Bun\.spawn|Bun\.spawnSync)$/.test(call.name) && first) {
+      const argv = toks[first[0]].value === "["
+        ? listItems(toks, first, env)
+        : property(toks, first, "cmd", env);
+      commandSink(c, line, shown, { argv });
+    } else if (
+      /^Object\.(?:values|entries|keys|getOwnPropertyNames)$/.test(call.name) &&
+      ROOTS.has(text(first))
+    ) {
+      flag(
+        c,
+        line,
+        `lists what ${text(first)} holds to pick from it at run time (${
+          excerpt(shown)
+        }), so what it uses cannot be checked`,
+      );
+    }
+  }
+  // Computed properties of the system objects: `Deno[x]`, `process[x]`, `cp[x]`.
+  for (let i = 0; i < toks.length; i++) {
+    if (toks[i].kind !== "name" || toks[i - 1]?.value === "." || toks[i - 1]?.value === "?.") {
+      continue;
+    }
+    const d = dotted(toks, i, env)!;
+    if (toks[d.end]?.value !== "[" || !ROOTS.has(d.name) && !MODULES.javascript.has(d.name)) {
+      continue;
+    }
+    const { ranges, end } = argRanges(toks, d.end);
+    const key = ranges.length === 1 ? foldRange(toks, ranges[0], env) : null;
+    if (!key || key.value.includes(HOLE)) {
+      const shown = `${d.name}[${textOf(n.code, toks, d.end + 1, end - 1)}]`;
+      flag(
+        c,
+        n.lineAt(toks[i].at),
+        `reaches ${d.name} by a property name built at run time (${
+          excerpt(shown)
+        }), so what it uses cannot be checked`,
+      );
+    }
+  }
+  return c;
+}
+
+/** The list in `{ key: [...] }` (an options object), holes for unknown items; null when absent. */
+function property(toks: Tok[], range: [number, number], key: string, env: Env): string[] | null {
+  if (toks[range[0]]?.value !== "{") return null;
+  const end = skipBalanced(toks, range[0]);
+  for (let k = range[0] + 1; k < end; k++) {
+    if (toks[k].value === key && toks[k + 1]?.value === ":") {
+      const stop = toks[k + 2]?.value === "[" ? skipBalanced(toks, k + 2) : k + 3;
+      return listItems(toks, [k + 2, stop], env) ?? [HOLE];
+    }
+  }
+  return null;
+}
