@@ -18,7 +18,13 @@ import { analyzePython } from "./safe_mode/python.ts";
 import { analyzeJavaScript } from "./safe_mode/javascript.ts";
 import { analyzePerlRuby } from "./safe_mode/perl_ruby.ts";
 import { shellRuleFindings, sourceRuleFindings, stringViews } from "./safe_mode/rules.ts";
-import { type Analysis, type Finding, lineFinder, type TextView } from "./safe_mode/types.ts";
+import {
+  type Analysis,
+  combine,
+  type Finding,
+  lineFinder,
+  type TextView,
+} from "./safe_mode/types.ts";
 
 /** How risky a block of code looks. */
 export type SafetyLevel = "safe" | "warning" | "unsafe";
@@ -92,7 +98,7 @@ function findingsIn(language: string, code: string, cwd: string, depth: number):
     ...sources.flatMap(stringViews),
     ...analysis.shellViews,
   ];
-  for (const view of shellViews) found.push(...shellRuleFindings(view, cwd));
+  found.push(...shellRuleFindings(combine(shellViews), cwd));
   for (const view of sources) found.push(...sourceRuleFindings(view, language, cwd));
   for (const n of analysis.nested) {
     if (depth >= MAX_DEPTH) {

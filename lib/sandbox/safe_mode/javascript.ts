@@ -21,8 +21,8 @@ import {
   valueOf,
 } from "./fold.ts";
 import { normalise, textOf } from "./normalise.ts";
-import { calls, MODULES, type Replacement } from "./source.ts";
-import type { Tok } from "./tokens.ts";
+import { applyReplacements, calls, emptyEnv, MODULES, type Replacement } from "./source.ts";
+import { type Tok, tokenize } from "./tokens.ts";
 import { codeSink, collector, commandSink, flag } from "./sinks.ts";
 import { type Analysis, excerpt, HOLE } from "./types.ts";
 
@@ -68,8 +68,39 @@ function structural(toks: Tok[], i: number, env: Env, code: string): Replacement
   return changed ? { from: i, to: j, text } : null;
 }
 
+/**
+ * TypeScript casts and wrappers around a name read as the name:
+ * `(globalThis as any)` → `globalThis`, `(0, eval)` → `eval`, `Deno!` → `Deno`.
+ */
+function stripCasts(code: string): string {
+  const toks = tokenize(code, "javascript");
+  const reps: Replacement[] = [];
+  const env = emptyEnv("javascript");
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    const prev = toks[i - 1];
+    const call = prev && (/^[)\]>]$/.test(prev.value) ||
+      prev.kind === "name" && !/^(?:return|typeof|await|in|of|void|new|case)$/.test(prev.value));
+    if (t.value === "(" && t.kind === "op" && !call) {
+      const end = skipBalanced(toks, i);
+      let k = i + 1;
+      if (toks[k]?.kind === "num" && toks[k + 1]?.value === ",") k += 2;
+      const d = dotted(toks, k, env);
+      if (!d) continue;
+      if (d.end === end - 1 || toks[d.end]?.value === "as") {
+        reps.push({ from: i, to: end, text: textOf(code, toks, k, d.end) });
+        i = end - 1;
+      }
+    } else if (t.kind === "name" && toks[i + 1]?.value === "!" && toks[i + 1].at === t.end) {
+      if (/^[.[(]$/.test(toks[i + 2]?.value ?? "")) reps.push({ from: i + 1, to: i + 2, text: "" });
+    }
+  }
+  return reps.length > 0 ? applyReplacements(code, toks, reps) : code;
+}
+
 /** Analyses JavaScript or TypeScript code. */
-export function analyzeJavaScript(code: string): Analysis {
+export function analyzeJavaScript(source: string): Analysis {
+  const code = stripCasts(source);
   const n = normalise(code, "javascript", structural);
   const { toks, env } = n;
   const c = collector(n.lineAt);

@@ -14,7 +14,7 @@ import { type Finding, type FindingLevel, HOLE, type TextView } from "./types.ts
 const DISK = String
   .raw`/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d+n\d+|mmcblk\d+|disk\d+|md\d+|dm-\d+|mapper/)`;
 const CREDENTIALS =
-  /(?:~|\$HOME|\$\{HOME\}|\/home\/[^/\s'"]+|\/root|expanduser\(['"]~|homedir\(\)|home\(\))?[^\s'"]*?(\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws\/credentials|\.netrc\b|\.gnupg\b|\/etc\/shadow\b|\.git-credentials\b|\.docker\/config\.json|\.kube\/config|Login Data\b|cookies\.sqlite|\/Cookies\b|key4\.db|logins\.json|Keychains\/|\.password-store)/;
+  /(\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws\/credentials|\.netrc\b|\.gnupg\b|\/etc\/shadow\b|\.git-credentials\b|\.docker\/config\.json|\.kube\/config|Login Data\b|cookies\.sqlite|\/Cookies\b|key4\.db|logins\.json|Keychains\/|\.password-store)/;
 
 interface Rule {
   level: FindingLevel;

@@ -131,7 +131,11 @@ export function analyzeShell(code: string): Analysis {
   for (const p of pipelines) pipeline(p, ctx, lineAt(p.at));
   for (const run of ctx.executed) {
     if (ctx.downloads.has(run.name)) {
-      unsafe(ctx, run.line, `runs a file it downloaded (${run.name}) without showing it first`);
+      unsafe(
+        ctx,
+        run.line,
+        `runs a file it downloaded (${excerpt(run.name)}) without showing it first`,
+      );
     }
   }
   return { findings: ctx.findings, shellViews: ctx.views, sourceViews: [], nested: ctx.nested };
@@ -173,12 +177,18 @@ function pipeline(p: Pipeline, ctx: Context, line: number): void {
     } else if (passed.name === "cat" && passed.files?.every((f) => f.known)) {
       for (const f of passed.files) ctx.executed.push({ name: basename(f.text), line });
     } else if (from.some((f) => f.decoder)) {
-      unsafe(ctx, line, `runs decoded text as code (${shown}), so what it runs cannot be checked`);
+      unsafe(
+        ctx,
+        line,
+        `runs decoded text as code (${excerpt(shown)}), so what it runs cannot be checked`,
+      );
     } else {
       unsafe(
         ctx,
         line,
-        `pipes text made at run time into ${to.name} (${shown}), so what it runs cannot be checked`,
+        `pipes text made at run time into ${to.name} (${
+          excerpt(shown)
+        }), so what it runs cannot be checked`,
       );
     }
   }
@@ -207,7 +217,9 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
       unsafe(
         ctx,
         line,
-        `reads a variable named by another variable (${raw}), so what it holds cannot be checked`,
+        `reads a variable named by another variable (${
+          excerpt(raw)
+        }), so what it holds cannot be checked`,
       ),
   };
   const expand = (w: Word) => expandWord(w, ctx.values, hooks);
@@ -275,7 +287,7 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
     ...redirs.flatMap((r) => r.expanded.length > 0 ? [r.op, ...r.expanded.map(render)] : []),
   ];
   info.rendered = out.join(" ");
-  info.shown = excerpt(words.map((w) => w.known ? w.text : w.raw).join(" "));
+  info.shown = words.map((w) => w.known ? w.text : w.raw).join(" ");
   if (words.length === 0) return info;
   const head = words[0];
   if (!head.known) {
@@ -302,7 +314,9 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
         unsafe(
           ctx,
           line,
-          `runs text built at run time as code (${info.shown} <<< …), so what it runs cannot be checked`,
+          `runs text built at run time as code (${
+            excerpt(info.shown + " <<< …")
+          }), so what it runs cannot be checked`,
         );
       }
     } else if (input) ctx.executed.push({ name: basename(input.text), line });
@@ -314,7 +328,9 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
       unsafe(
         ctx,
         line,
-        `runs a command string built at run time with eval (${info.shown}), so what it runs cannot be checked`,
+        `runs a command string built at run time with eval (${
+          excerpt(info.shown)
+        }), so what it runs cannot be checked`,
       );
     }
   } else if (name === "source" || name === ".") {
@@ -337,11 +353,14 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
       if (codeArgs.every((a) => a.known)) {
         nestedCode(language, codeArgs.map((a) => a.text).join("\n"), ctx, line);
       } else {
-        const what = language === "shell" ? "shell" : language[0].toUpperCase() + language.slice(1);
+        const what = { shell: "shell", javascript: "JavaScript" }[language] ??
+          language[0].toUpperCase() + language.slice(1);
         unsafe(
           ctx,
           line,
-          `runs ${what} code built at run time (${info.shown}), so what it runs cannot be checked`,
+          `runs ${what} code built at run time (${
+            excerpt(info.shown)
+          }), so what it runs cannot be checked`,
         );
       }
     } else if (!args.some((a) => a.text === "-m" || a.text.startsWith("-m"))) {
@@ -357,14 +376,16 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
       else {unsafe(
           ctx,
           line,
-          `runs JavaScript code built at run time (${info.shown}), so what it runs cannot be checked`,
+          `runs JavaScript code built at run time (${
+            excerpt(info.shown)
+          }), so what it runs cannot be checked`,
         );}
     } else if (["run", "serve", "test"].includes(args[sub]?.text ?? "") && rest[0]) {
       if (/^(?:https?|data|npm|jsr):/i.test(rest[0].text)) {
         unsafe(
           ctx,
           line,
-          `runs a script straight from the network (${info.shown}) without showing it`,
+          `runs a script straight from the network (${excerpt(info.shown)}) without showing it`,
         );
       } else if (rest[0].text === "-") stdin("javascript");
       else script(rest[0], "javascript", ctx, line, info);
@@ -400,14 +421,18 @@ function script(
       ctx,
       line,
       downloads
-        ? `runs a downloaded script without showing it (${info.shown})`
-        : `runs the output of a command as code (${info.shown}), so what it runs cannot be checked`,
+        ? `runs a downloaded script without showing it (${excerpt(info.shown)})`
+        : `runs the output of a command as code (${
+          excerpt(info.shown)
+        }), so what it runs cannot be checked`,
     );
   } else if (!file.known) {
     unsafe(
       ctx,
       line,
-      `runs a ${language} file whose name is built at run time (${info.shown}), so what it runs cannot be checked`,
+      `runs a ${language} file whose name is built at run time (${
+        excerpt(info.shown)
+      }), so what it runs cannot be checked`,
     );
   } else ctx.executed.push({ name: basename(file.text), line });
   return true;

@@ -91,6 +91,7 @@ const REDIRECTS = new Set([
   ">",
   "<",
 ]);
+const VAR = /(?:[A-Za-z_]\w*|[0-9]|[@*#?$!-])/y;
 const BREAK = /[\s;&|()<>]/;
 /** Words after which the next word is a command (for `((`). */
 const LEADERS = new Set(["then", "do", "else", "elif", "if", "while", "until", "{", "!", "time"]);
@@ -201,7 +202,7 @@ function expansion(src: string, i: number, quoted: boolean): [Part, number] {
     // `${!name}` reads the variable whose name another holds; `${!arr[@]}` lists keys.
     return [{ kind: "hole", raw, indirect: /^![A-Za-z_]\w*$/.test(inner) }, end + 1];
   }
-  const m = src.slice(i + 1).match(/^(?:[A-Za-z_]\w*|[0-9]|[@*#?$!-])/);
+  const m = (VAR.lastIndex = i + 1, VAR.exec(src));
   if (m) return [{ kind: "var", name: m[0], raw: "$" + m[0], quoted }, i + 1 + m[0].length];
   return [{ kind: "lit", text: "$" }, i + 1];
 }

@@ -136,13 +136,7 @@ export function collectValues(code: string, toks: Tok[], env: Env): void {
       zone(i + 1, skipBalanced(toks, i + 1));
       continue;
     }
-    let eq = i + 1;
-    if (lang === "python" && toks[eq]?.value === ":" && depth === 0) {
-      // `name: str = value`
-      while (
-        eq < toks.length && toks[eq].value !== "=" && !code.slice(t.end, toks[eq].at).includes("\n")
-      ) eq++;
-    }
+    const eq = annotated(code, toks, i, lang, depth);
     const op = toks[eq];
     if (!op || op.kind !== "op") continue;
     if (op.value === "=" && depth === 0) {
@@ -180,6 +174,24 @@ export function collectValues(code: string, toks: Tok[], env: Env): void {
     for (const name of env.values.keys()) env.values.set(name, null);
     env.lists.clear();
   }
+}
+
+/**
+ * The token after a name that may be a type annotation (`name: str = …`,
+ * `const name: string = …`): the index of its `=`, or of the token after the name.
+ */
+function annotated(code: string, toks: Tok[], i: number, lang: Lang, depth: number): number {
+  const colon = toks[i + 1];
+  const typed = lang === "python"
+    ? depth === 0
+    : lang === "javascript" && /^(?:const|let|var)$/.test(toks[i - 1]?.value ?? "");
+  if (colon?.value !== ":" || !typed) return i + 1;
+  let k = i + 2;
+  while (
+    k < toks.length && k < i + 40 && toks[k].value !== "=" && !/^[;,]$/.test(toks[k].value) &&
+    !code.slice(colon.end, toks[k].at).includes("\n")
+  ) k++;
+  return toks[k]?.value === "=" ? k : i + 1;
 }
 
 /** Canonical module names: `node:fs` → `fs`, `fs/promises` → `fs.promises`. */
@@ -262,11 +274,12 @@ export function collectAliases(code: string, toks: Tok[], env: Env): void {
       bindingNames(toks, i + 1, k, module, add);
       continue;
     }
-    if (toks[i - 1]?.value === "." || toks[i + 1]?.value !== "=" || toks[i + 2]?.value === "=") {
+    const eq = annotated(code, toks, i, lang, 0);
+    if (toks[i - 1]?.value === "." || toks[eq]?.value !== "=" || toks[eq + 1]?.value === "=") {
       continue;
     }
     // name = <module expression>
-    const rhs = i + 2;
+    const rhs = eq + 1;
     const req = requireAt(toks, rhs);
     if (req) {
       add(t.value, req.module);

@@ -26,6 +26,19 @@ export interface Tok {
   parts?: StringPart[];
 }
 
+const PERL_VAR = /[$@](?:\{\w+\}|\w+(?:->)?(?:\[[^\]]*\]|\{[^}]*\})*)/y;
+const SYMBOL = /\w+[?!]?/y;
+const PERL_QUOTE = /(qx|qq|qw|q)\s*([^\w\s])/y;
+const RUBY_QUOTE = /%([xqQwWi]?)([^\w\s=])/y;
+const WORD = /[$@%]?[A-Za-z_\u00C0-\uFFFF][\w\u00C0-\uFFFF]*/uy;
+const NUMBER = /(?:0[xX][0-9a-fA-F_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?)n?/y;
+
+/** A sticky regular expression matched at an index (no copy of the rest of the text). */
+function at(re: RegExp, text: string, index: number): RegExpExecArray | null {
+  re.lastIndex = index;
+  return re.exec(text);
+}
+
 const PY_PREFIX = /^(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])$/;
 const OPS = ["**", "//", "=>", "==", "!=", "<=", ">=", "?.", "...", "::", "->", "+=", "=~"];
 
@@ -99,7 +112,7 @@ function interpolate(raw: string, lang: Lang, decode: (s: string) => string): St
       i = end;
     } else if (lang === "perl" && (c === "$" || c === "@") && /[A-Za-z_{]/.test(raw[i + 1] ?? "")) {
       flush();
-      const m = raw.slice(i).match(/^[$@](?:\{\w+\}|\w+(?:->)?(?:\[[^\]]*\]|\{[^}]*\})*)/);
+      const m = at(PERL_VAR, raw, i);
       if (!m) {
         text += c;
         i++;
@@ -141,16 +154,16 @@ export function tokenize(src: string, lang: Lang): Tok[] {
       continue;
     }
     if (lang === "ruby" && c === ":" && /[A-Za-z_]/.test(src[i + 1] ?? "") && src[i - 1] !== ":") {
-      const m = src.slice(i + 1).match(/^\w+[?!]?/)!;
+      const m = at(SYMBOL, src, i + 1)!;
       push({ kind: "str", value: m[0], at: i, end: i + 1 + m[0].length });
       i += 1 + m[0].length;
       continue;
     }
     // Perl qx{…} q{…} qq{…} qw{…}, Ruby %x{…} %q{…} %Q{…} %w{…}.
     const quoteLike = lang === "perl"
-      ? src.slice(i).match(/^(qx|qq|qw|q)\s*([^\w\s])/)
+      ? at(PERL_QUOTE, src, i)
       : lang === "ruby"
-      ? src.slice(i).match(/^%([xqQwWi]?)([^\w\s=])/)
+      ? at(RUBY_QUOTE, src, i)
       : null;
     if (quoteLike && !(lang === "perl" && /\w/.test(src[i - 1] ?? ""))) {
       const open = quoteLike[2];
@@ -168,7 +181,7 @@ export function tokenize(src: string, lang: Lang): Tok[] {
       i = end;
       continue;
     }
-    const word = src.slice(i).match(/^[$@%]?[A-Za-z_\u00C0-\uFFFF][\w\u00C0-\uFFFF]*/u);
+    const word = at(WORD, src, i);
     if (
       word && !(word[0][0] === "%" && lang !== "perl") &&
       !(/[$@]/.test(word[0][0]) && lang === "python")
@@ -182,7 +195,7 @@ export function tokenize(src: string, lang: Lang): Tok[] {
       i += word[0].length;
       continue;
     }
-    const num = src.slice(i).match(/^(?:0[xX][0-9a-fA-F_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?)n?/);
+    const num = at(NUMBER, src, i);
     if (num) {
       push({ kind: "num", value: num[0], at: i, end: i + num[0].length });
       i += num[0].length;

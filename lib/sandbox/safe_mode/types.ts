@@ -69,8 +69,35 @@ export function lineFinder(text: string, firstLine = 1): (index: number) => numb
   };
 }
 
-/** A short excerpt of code for a reason: one line, at most 40 characters, holes shown as `…`. */
+/** A short excerpt of code for a reason, in backticks: one line, at most 40 characters. */
 export function excerpt(text: string): string {
   const one = text.replaceAll(HOLE, "…").replace(/\s+/g, " ").trim();
-  return one.length > 40 ? one.slice(0, 39) + "…" : one;
+  return "`" + (one.length > 40 ? one.slice(0, 39) + "…" : one) + "`";
+}
+
+/**
+ * Several views as one (joined by newlines, duplicates dropped), so that each
+ * rule runs once over all of them; indexes map back to each view's lines.
+ */
+export function combine(views: TextView[]): TextView {
+  const seen = new Set<string>();
+  const kept = views.filter((v) => !seen.has(v.text) && seen.add(v.text));
+  const starts: number[] = [];
+  let at = 0;
+  for (const v of kept) {
+    starts.push(at);
+    at += v.text.length + 1;
+  }
+  const text = kept.map((v) => v.text).join("\n");
+  const lineAt = (index: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return kept[lo]?.lineAt(index - starts[lo]) ?? 1;
+  };
+  return { text, lineAt };
 }
