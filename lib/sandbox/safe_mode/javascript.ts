@@ -91,8 +91,10 @@ function stripCasts(code: string): string {
         reps.push({ from: i, to: end, text: textOf(code, toks, k, d.end) });
         i = end - 1;
       }
-    } else if (t.kind === "name" && toks[i + 1]?.value === "!" && toks[i + 1].at === t.end) {
-      if (/^[.[(]$/.test(toks[i + 2]?.value ?? "")) reps.push({ from: i + 1, to: i + 2, text: "" });
+    } else if (
+      t.value === "!" && prev?.end === t.at && (prev.kind === "name" || /^[)\]]$/.test(prev.value))
+    ) {
+      reps.push({ from: i, to: i + 1, text: "" }); // TypeScript's non-null assertion `x!`
     }
   }
   return reps.length > 0 ? applyReplacements(code, toks, reps) : code;
@@ -107,7 +109,24 @@ export function analyzeJavaScript(source: string): Analysis {
   c.sourceViews.push({ text: n.code, lineAt: n.lineAt });
   c.shellViews.push(...n.decoded);
   const text = (r?: [number, number]) => r ? textOf(n.code, toks, r[0], r[1]) : "";
-  for (const call of calls(toks, env)) {
+  // Where child_process is loaded at all, its functions are commands whatever object holds them
+  // (`import("node:child_process").then((m) => m.execSync(…))`, `({ spawn }) => spawn(…)`).
+  const childProcess = /child_process/.test(n.code);
+  const family = (name: string) =>
+    SHELL_CALLS.test(name) || ARGV_CALLS.test(name) ||
+    (childProcess && /(?:^|\.)(?:execSync|execFile|execFileSync|spawn|spawnSync)$/.test(name));
+  const methods = [];
+  for (let i = 1; i < toks.length - 2; i++) {
+    if (toks[i].value !== "." && toks[i].value !== "?.") continue;
+    const name = toks[i + 1];
+    if (name.kind !== "name" || toks[i + 2].value !== "(") continue;
+    if (!childProcess || !/^(?:execSync|execFile|execFileSync|spawn|spawnSync)$/.test(name.value)) {
+      continue;
+    }
+    const { ranges, end } = argRanges(toks, i + 2);
+    methods.push({ name: `child_process.${name.value}`, at: i + 1, open: i + 2, ranges, end });
+  }
+  for (const call of [...calls(toks, env), ...methods]) {
     const line = n.lineAt(toks[call.at].at);
     const shown = `${call.name}(${call.ranges.map(text).join(", ")})`;
     const [first, second] = call.ranges;
@@ -131,11 +150,11 @@ export function analyzeJavaScript(source: string): Analysis {
           }), so what it loads cannot be checked`,
         );
       }
-    } else if (SHELL_CALLS.test(call.name)) {
+    } else if (family(call.name) && /(?:^|\.)(?:exec|execSync)$/.test(call.name)) {
       commandSink(c, line, shown, {
         shell: first ? foldRange(toks, first, env)?.value ?? null : null,
       });
-    } else if (ARGV_CALLS.test(call.name) || /^Deno\.Command$/.test(call.name)) {
+    } else if (family(call.name) || /^Deno\.Command$/.test(call.name)) {
       const program = first ? valueOf(toks, first, env) : HOLE;
       let args: string[] = [];
       if (second && toks[second[0]].value === "[") args = listItems(toks, second, env) ?? [HOLE];

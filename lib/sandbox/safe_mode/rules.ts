@@ -278,11 +278,12 @@ function apiDeletes(view: TextView, cwd: string): Finding[] {
   const found: Finding[] = [];
   const code = view.text;
   const calls =
-    /\b(shutil\.rmtree|Deno\.remove(?:Sync)?|fs(?:Promises)?\.rm(?:Sync)?|fs\.promises\.rm|rimraf(?:\.sync)?|rmSync|fs\.rmdirSync)\s*\(/g;
+    /((?<![\w$])(?:[\w$]+\.)*(?:rmtree|remove(?:Sync)?|rm(?:Sync)?|rmdirSync)|\brimraf(?:\.sync)?)\s*\(/g;
   for (const m of code.matchAll(calls)) {
     const fn = m[1];
     const [arg, rest] = callArguments(code, m.index! + m[0].length);
-    if (fn !== "shutil.rmtree" && !fn.startsWith("rimraf") && !/recursive\s*:\s*true/.test(rest)) {
+    // Whatever object holds it (`shutil.rmtree`, `d.remove` for a `Deno` passed around).
+    if (!fn.endsWith("rmtree") && !fn.startsWith("rimraf") && !/recursive\s*:\s*true/.test(rest)) {
       continue;
     }
     const line = view.lineAt(m.index!);
