@@ -58,6 +58,10 @@ async function withDirs(fn: (dirs: { home: string; work: string; fake: string })
   }
 }
 
+/** The child's environment: a temporary HOME, the Deno cache it would use with the real one. */
+const DENO_DIR = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+const envFor = (home: string) => ({ HOME: home, DENO_DIR });
+
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
 Deno.test("cli: --safe_mode auto -y refuses every obfuscated example and tells the model why", async () => {
@@ -74,9 +78,11 @@ Deno.test("cli: --safe_mode auto -y refuses every obfuscated example and tells t
     try {
       const r = await runCli(
         [...modelArgs(fake.url), "--safe_mode", "auto", "-y", "clean up my home"],
-        { home, cwd: work, env: { HOME: fakeHome }, timeoutMs: 120_000 },
+        { home, cwd: work, env: envFor(fakeHome), timeoutMs: 120_000 },
       );
-      assertEquals(r.code, 0, r.stderr);
+      // The chat goes on (the model is told each time); the exit status says code was refused.
+      assertEquals(r.code, 3, r.stderr);
+      assertStringIncludes(r.stderr, "safe mode (auto) refused to run this code because it");
       for (let i = 0; i < list.length; i++) {
         assertEquals(await exists(`${work}/ran-${i}`), false, `example ${i} ran: ${list[i][1]}`);
         const told = JSON.stringify(fake.requests[i + 1].messages);
@@ -103,7 +109,7 @@ Deno.test("cli: --safe_mode ask -y with no terminal runs none of them and says w
       try {
         const r = await runCli(
           [...modelArgs(fake.url), "--safe_mode", "ask", "-y", "clean up"],
-          { home, cwd: work, env: { HOME: fakeHome }, timeoutMs: 60_000 },
+          { home, cwd: work, env: envFor(fakeHome), timeoutMs: 60_000 },
         );
         assertEquals(r.code, 3, `${code}\n${r.stderr}`);
         assertStringIncludes(r.stderr, "safe mode (ask) flagged it as unsafe");
@@ -127,7 +133,7 @@ Deno.test("cli: --safe_mode ask -y with no terminal runs none of them and says w
     try {
       const r = await runCli(
         [...modelArgs(fake.url), "--safe_mode", "ask", "-y", "make a file"],
-        { home, cwd: work, env: { HOME: fakeHome }, timeoutMs: 60_000 },
+        { home, cwd: work, env: envFor(fakeHome), timeoutMs: 60_000 },
       );
       assertEquals(r.code, 0, r.stderr);
       assertEquals(await exists(`${work}/asked-control`), true, "the control ran");
