@@ -91,16 +91,24 @@ export function startClient(xvfb: Xvfb, program: string, args: string[]): XClien
   };
 }
 
-/** Waits (bounded, `timeoutMs`) until `check` resolves true; polls every 50 ms. */
+/**
+ * Waits (bounded, `timeoutMs`) until `check` resolves true; polls every 50 ms. A check that
+ * throws counts as not yet (the last error is reported if time runs out).
+ */
 export async function waitFor(
   check: () => Promise<boolean> | boolean,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
+  let last: unknown;
   while (Date.now() < until) {
-    if (await check()) return;
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last})` : ""}`);
 }
