@@ -45,8 +45,9 @@ async function withMarkerModel(
       { text: "done again" },
     ],
   });
-  // The sandbox's default grants: the marker's folder is the working directory, so it is writable.
-  const computer = new Computer({ cwd: dir, dataDir: dir });
+  // The sandbox's default grants: the marker's folder is the working directory, so it is
+  // writable; the data folder is elsewhere (the sandbox keeps data folders read-only).
+  const computer = new Computer({ cwd: dir, dataDir: `${dir}/.data` });
   const it = new Interpreter({
     autoRun: options.autoRun ?? false,
     safeMode: options.safeMode ?? "off",

@@ -76,7 +76,6 @@ function hostForUrl(hostname: string): string {
  * error for a bad port, a port in use, or a non-loopback address without a
  * token (INTERPRETER_API_KEY or `apiKey`).
  */
-// deno-lint-ignore require-await -- async so every validation error rejects instead of throwing
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const envValue = envReader(options.env ?? readEnv);
   const hostname = options.hostname ?? envValue("INTERPRETER_HOST") ?? DEFAULT_HOST;
