@@ -12,6 +12,9 @@
  *   X authority file are kept from the code.
  * - Kernel keyrings: a key in the session keyring the sandbox was started
  *   from, read with `keyctl` and with the raw system calls.
+ * - Lifetime with `-A`: daemons left by `setsid` + `env -i` and a double fork
+ *   end with terminate() and with the program killed by SIGKILL (the control:
+ *   the same code run by a plain process leaves them running).
  */
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
@@ -27,6 +30,9 @@ import { REFUSED_SYSCALLS, seccompFilter } from "../lib/sandbox/seccomp.ts";
 import { landlockLauncher } from "../lib/sandbox/landlock.ts";
 import { fixturePermissions, withFixture } from "./helpers/sandbox_fixture.ts";
 import { missingPrograms } from "./helpers/requirements.ts";
+import { processAlive, textOf, waitGone } from "./helpers/computer_helpers.ts";
+import { daemonPids, PYTHON_DAEMONS, SHELL_DAEMON } from "./helpers/escape_daemons.ts";
+import { Computer } from "../lib/computer/mod.ts";
 
 const bwrap = sandboxSupportSync().kind === "bwrap";
 const isRoot = Deno.uid() === 0;
@@ -445,4 +451,104 @@ Deno.test("kernel: the launcher is a static ELF for each architecture", () => {
     assertEquals(elf[18], machine);
     assert(elf.length < 1024, `small: ${elf.length}`);
   }
+});
+
+// ---- Class 12: lifetime with -A ---------------------------------------------------------------
+
+const TERMINATE_BOUND_MS = 10_000;
+
+Deno.test({
+  name:
+    "kernel class 12: under allowAll(), setsid + env -i daemons (bash, python) end with terminate(); control: the same code run by a plain process survives it",
+  ignore: !!missingPython,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "kernel-lifetime-" });
+    const survivors: number[] = [];
+    const pids: number[] = [];
+    try {
+      // Control: run directly (no session, no reaper), the daemons outlive their parent's end.
+      for (const argv of [["python3", "-c", PYTHON_DAEMONS], ["bash", "-c", SHELL_DAEMON]]) {
+        const out = await new Deno.Command(argv[0], {
+          args: argv.slice(1),
+          env: { TMPDIR: dataDir },
+          stdout: "piped",
+          stderr: "inherit",
+        }).output();
+        const pids = daemonPids(new TextDecoder().decode(out.stdout));
+        assert(pids.length >= 1, "the control printed its daemons' pids");
+        survivors.push(...pids);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      assertEquals(survivors.filter(processAlive), survivors, "control: the daemons escaped");
+      // The session: the same code under allowAll(); terminate() ends its daemons too.
+      const computer = new Computer({ dataDir, permissions: allowAll() });
+      try {
+        for (const [language, code] of [["python", PYTHON_DAEMONS], ["shell", SHELL_DAEMON]]) {
+          const text = textOf(await computer.run(language, code));
+          const found = daemonPids(text);
+          assert(found.length >= 1, `${language} printed its daemons' pids: ${text}`);
+          pids.push(...found);
+        }
+        assertEquals(pids.filter(processAlive), pids, "the daemons run while the session does");
+      } finally {
+        await computer.terminate();
+      }
+      assertEquals(await waitGone(pids, TERMINATE_BOUND_MS), [], "left after terminate()");
+    } finally {
+      for (const pid of [...survivors, ...pids]) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch { /* gone */ }
+      }
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "kernel class 12: under allowAll(), setsid + env -i daemons end when the program is killed with SIGKILL",
+  ignore: !!missingPython,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "kernel-lifetime-" });
+    const script = new URL("./helpers/reaper_script.ts", import.meta.url).pathname;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", script, dataDir],
+      env: { TMPDIR: dataDir },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    let pids: number[] = [];
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!/^PIDS .*$/m.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      reader.releaseLock();
+      pids = JSON.parse(text.match(/^PIDS (.*)$/m)?.[1] ?? "[]");
+      assert(pids.length >= 3, `the script printed its daemons: ${text}`);
+      assertEquals(pids.filter(processAlive), pids, "the daemons run while the program does");
+      child.kill("SIGKILL");
+      await child.status;
+      assertEquals(await waitGone(pids, TERMINATE_BOUND_MS), [], "left after kill -9");
+    } finally {
+      clearTimeout(timer);
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.stdout.cancel().catch(() => {});
+      await child.status;
+      for (const pid of pids) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch { /* gone */ }
+      }
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
 });

@@ -10,8 +10,10 @@
  * (SIGKILL), so it dies with this program even when this program is killed
  * without any chance to clean up (`kill -9`); bubblewrap adds
  * `--die-with-parent` on top, which ends everything inside the sandbox too.
- * Without the sandbox (`-A`), a small watchdog ends what the code started
- * (background jobs, daemons) when this program goes.
+ * Without the sandbox (`-A`), the session reaper (lib/sandbox/reaper.ts: a
+ * child subreaper that starts the command) ends everything the code started,
+ * even a `setsid` + `env -i` daemon, when the session ends or this program
+ * goes; where it cannot run, a small watchdog ends what it can find.
  *
  * @module
  */
@@ -137,7 +139,9 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     sandbox.closeSync();
     throw error;
   }
-  const argv = [systemProgram("sh") ?? "/bin/sh", "-c", 'exec "$@" 2>&1', "sh", ...wrapped.argv];
+  // Unconfined (-A): the session reaper ends whatever the code starts, with the session.
+  const reaped = sandbox.reaped(wrapped.argv, wrapped.env);
+  const argv = [systemProgram("sh") ?? "/bin/sh", "-c", 'exec "$@" 2>&1', "sh", ...reaped.argv];
   const full = [...launcherPrefix(), ...argv];
   let child: Deno.ChildProcess;
   try {
@@ -158,7 +162,9 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
   // The proxy's denials belong to the runs of this process (see finish.ts).
   sandbox.attach(child.pid);
   // Without the sandbox nothing ends the code's own processes if this program is killed.
-  const watchdog = sandbox.kind === "none" ? startWatchdog(child.pid, options.env) : undefined;
+  const watchdog = sandbox.kind === "none" && !reaped.reaper
+    ? startWatchdog(child.pid, options.env)
+    : undefined;
   // The sandbox (temp directory, network proxy) lives as long as the process.
   child.status.finally(() => {
     channel?.close();

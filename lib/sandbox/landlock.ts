@@ -22,31 +22,15 @@
  * @module
  */
 
+import { type ElfArch, le32, le64, staticElf } from "./elf.ts";
+
 /** Architectures the launcher is generated for. */
-export type LauncherArch = "x86_64" | "aarch64";
+export type LauncherArch = ElfArch;
 
 /** `struct landlock_ruleset_attr`: handled_access_fs, handled_access_net, scoped. */
 const LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET = 1;
 const FAIL_LANDLOCK = "sandbox: cannot apply the Landlock abstract-socket scope\n";
 const FAIL_EXEC = "sandbox: cannot run the session command\n";
-
-/** Where the program is loaded (both architectures; aligned for 64 KiB pages). */
-const BASE = 0x40_0000;
-const ELF_HEADER = 64;
-const PROGRAM_HEADER = 56;
-
-function u8(...xs: number[]): number[] {
-  return xs;
-}
-function le32(x: number): number[] {
-  return [x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, (x >>> 24) & 0xff];
-}
-function le16(x: number): number[] {
-  return [x & 0xff, (x >>> 8) & 0xff];
-}
-function le64(x: number): number[] {
-  return [...le32(x % 2 ** 32), ...le32(Math.floor(x / 2 ** 32))];
-}
 
 /** The data after the code: the ruleset attribute and the two messages. */
 function dataBlock(): { bytes: number[]; attr: number; failLandlock: number; failExec: number } {
@@ -203,47 +187,5 @@ function a64Code(data: number): number[] {
 
 /** The launcher for `arch` as a complete static ELF executable. */
 export function landlockLauncher(arch: LauncherArch): Uint8Array {
-  const gen = arch === "x86_64" ? x86Code : a64Code;
-  // Two passes: the code's length does not depend on where the data is.
-  const codeLength = gen(0).length;
-  const codeStart = ELF_HEADER + PROGRAM_HEADER;
-  const padded = Math.ceil(codeLength / 8) * 8;
-  const code = gen(padded);
-  const data = dataBlock().bytes;
-  const size = codeStart + padded + data.length;
-  const header = [
-    ...u8(0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0), // ELF, 64-bit, little-endian, version 1, SysV
-    ...new Array(8).fill(0),
-    ...le16(2), // ET_EXEC
-    ...le16(arch === "x86_64" ? 0x3e : 0xb7), // EM_X86_64 / EM_AARCH64
-    ...le32(1),
-    ...le64(BASE + codeStart), // entry
-    ...le64(ELF_HEADER), // program headers right after this header
-    ...le64(0), // no section headers
-    ...le32(0),
-    ...le16(ELF_HEADER),
-    ...le16(PROGRAM_HEADER),
-    ...le16(1),
-    ...le16(64),
-    ...le16(0),
-    ...le16(0),
-  ];
-  const load = [
-    ...le32(1), // PT_LOAD
-    ...le32(5), // R + X
-    ...le64(0), // the whole file
-    ...le64(BASE),
-    ...le64(BASE),
-    ...le64(size),
-    ...le64(size),
-    ...le64(0x1_0000),
-  ];
-  const out = [
-    ...header,
-    ...load,
-    ...code,
-    ...new Array(padded - code.length).fill(0),
-    ...data,
-  ];
-  return new Uint8Array(out);
+  return staticElf(arch, arch === "x86_64" ? x86Code : a64Code, dataBlock().bytes);
 }

@@ -24,6 +24,7 @@ import { makeSessionDir, privateRoot } from "./private_root.ts";
 import { sessionRunner } from "./runner.ts";
 
 export { makeSessionDir, privateRoot, sessionRunner };
+import { REAPER_NAME, writeReaper } from "./reaper.ts";
 
 /** Which OS sandbox confines sessions. */
 export type SandboxKind = "none" | "bwrap" | "seatbelt";
@@ -362,6 +363,22 @@ export class SandboxSession {
     return confineCommand(bwrap, command, plan);
   }
 
+  /**
+   * For an unconfined session (`-A`): `argv` behind the session reaper
+   * (reaper.ts), so nothing the code starts outlives the session, not even a
+   * `setsid` + `env -i` daemon. `argv` itself when sandboxed (bubblewrap's PID
+   * namespace does that) or where the reaper cannot run; `reaper` says which.
+   */
+  reaped(argv: string[], env: Record<string, string>): { argv: string[]; reaper: boolean } {
+    if (this.kind !== "none" || argv.length === 0) return { argv, reaper: false };
+    const program = argv[0].includes("/")
+      ? argv[0]
+      : programLocations(argv[0], pathDirs(env.PATH))[0];
+    const reaper = program ? writeReaper(this.#privateDir) : undefined;
+    if (!reaper) return { argv, reaper: false };
+    return { argv: [reaper, program!, ...argv.slice(1)], reaper: true };
+  }
+
   /** Network accesses refused since the last call (and forgets them). */
   takeNetDenials(): NetDenial[] {
     return this.#denials.splice(0);
@@ -519,7 +536,8 @@ export function withDenoTmpDir(argv: string[], tmpDir: string): string[] {
  */
 export function isSandboxWrapper(pid: number): boolean {
   try {
-    if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === "bwrap") return true;
+    const comm = Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
+    if (comm === "bwrap" || comm === REAPER_NAME) return true;
     const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
     return cmdline.includes("\0__sandbox-relay\0") || /\/sandbox\/relay\.ts\0/.test(cmdline);
   } catch {
