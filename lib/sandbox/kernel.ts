@@ -27,6 +27,7 @@ import { dirname, join } from "node:path";
 import { landlockLauncher, type LauncherArch } from "./landlock.ts";
 import { seccompFilter } from "./seccomp.ts";
 import { trustedProgram } from "./trusted.ts";
+import { isAllowAll, type Permissions } from "./permissions.ts";
 
 /** What the kernel and bubblewrap here support. */
 export interface KernelSupport {
@@ -267,4 +268,22 @@ export function kernelNote(
   }
   if (!s.userns) gaps.push("no user namespace: code keeps this program's user id");
   return gaps.length ? `Sandbox: ${gaps.join("; ")}.` : undefined;
+}
+
+/**
+ * The start-up line about what the kernel leaves open for sessions under
+ * `p`, without starting anything: the probe's answer when it already ran,
+ * otherwise the kernel version (Landlock's abstract-socket scope needs Linux
+ * 6.12) and, where readable, the list of active security modules.
+ */
+export function kernelStartupNote(p: Permissions): string | undefined {
+  if (Deno.build.os !== "linux" || isAllowAll(p)) return undefined;
+  const netShared = p.net === true && p.denyNet.length === 0;
+  if (support) return kernelNote(netShared, support);
+  const [major, minor] = Deno.osRelease().split(/[.-]/).map(Number);
+  let landlock = major > 6 || (major === 6 && minor >= 12);
+  try {
+    landlock &&= Deno.readTextFileSync("/sys/kernel/security/lsm").includes("landlock");
+  } catch { /* securityfs not mounted: the version decides */ }
+  return kernelNote(netShared, { userns: true, seccomp: true, landlock });
 }

@@ -550,6 +550,9 @@ async function interactiveLoop(
     const { describePermissions } = await import("../sandbox/describe.ts");
     say(describePermissions(ctx.permissions), s.gray);
     if (ctx.permissions.display) say(DISPLAY_WARNING, s.yellow);
+    const { kernelStartupNote } = await import("../sandbox/kernel.ts");
+    const kernel = kernelStartupNote(ctx.permissions); // e.g. abstract sockets open (Linux < 6.12)
+    if (kernel) say(kernel, s.yellow);
   }
   const missingKey = await missingKeyNote(ctx.llm);
   if (missingKey) say(missingKey, s.yellow);
