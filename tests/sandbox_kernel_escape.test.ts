@@ -21,11 +21,12 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { join } from "node:path";
 import {
   allowAll,
+  defaultPermissions,
   type Permissions,
   SandboxSession,
   sandboxSupportSync,
 } from "../lib/sandbox/mod.ts";
-import { kernelNote, kernelSupportSync } from "../lib/sandbox/kernel.ts";
+import { kernelNote, kernelStartupNote, kernelSupportSync } from "../lib/sandbox/kernel.ts";
 import { REFUSED_SYSCALLS, seccompFilter } from "../lib/sandbox/seccomp.ts";
 import { landlockLauncher } from "../lib/sandbox/landlock.ts";
 import { fixturePermissions, withFixture } from "./helpers/sandbox_fixture.ts";
@@ -550,5 +551,21 @@ Deno.test({
       }
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     }
+  },
+});
+
+Deno.test({
+  name: "kernel: the start-up note says nothing under -A, and what the probe found otherwise",
+  ignore: !bwrap,
+  fn() {
+    assertEquals(kernelStartupNote(allowAll()), undefined);
+    const support = kernelSupportSync();
+    const p = defaultPermissions({ cwd: Deno.cwd() });
+    assertEquals(kernelStartupNote(p), kernelNote(true, support));
+    assertEquals(
+      kernelStartupNote({ ...p, net: false }),
+      kernelNote(false, support),
+      "no shared network: abstract sockets are the session's own",
+    );
   },
 });
