@@ -18,8 +18,9 @@ interface Servers {
 
 function serve(): Servers {
   let hits = 0;
-  const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+  const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
     hits++;
+    if (req.headers.get("upgrade") === "websocket") return Deno.upgradeWebSocket(req).response;
     return new Response("tracked", { headers: { "access-control-allow-origin": "*" } });
   });
   const otherPort = other.addr.port;
@@ -33,7 +34,8 @@ function serve(): Servers {
     return new Response(
       `<!doctype html><title>T</title><body><h1>Local page</h1><p>Hello from the test</p>
        <img src="http://127.0.0.1:${otherPort}/pixel.png">
-       <script>fetch("http://127.0.0.1:${otherPort}/beacon").catch(() => {});</script></body>`,
+       <script>fetch("http://127.0.0.1:${otherPort}/beacon").catch(() => {});
+       try { new WebSocket("ws://127.0.0.1:${otherPort}/socket"); } catch {}</script></body>`,
       { headers: { "content-type": "text/html" } },
     );
   });
@@ -49,7 +51,7 @@ function serve(): Servers {
   };
 }
 
-Deno.test("browser: reads a local page; requests to a host not allowed never leave", async () => {
+Deno.test("browser: reads a local page; requests (and WebSockets) to a host not allowed never leave", async () => {
   const s = serve();
   const browser = new Browser({ net: { allow: [`127.0.0.1:${s.pagePort}`] } });
   try {
@@ -84,8 +86,8 @@ Deno.test("control: with the second host allowed, the page's requests reach it",
   try {
     await browser.go_to_url(s.page);
     const until = Date.now() + 10_000;
-    while (s.hits() < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    assertEquals(s.hits(), 2);
+    while (s.hits() < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assertEquals(s.hits(), 3); // the image, the fetch and the WebSocket
     assertStringIncludes(await browser.search("cats & dogs"), "results for cats & dogs");
   } finally {
     await browser.close();

@@ -1,14 +1,16 @@
 /**
  * `computer.browser`: a headless Chromium driven over the DevTools protocol on a pipe
  * (`cdp.ts`). Every URL obeys the session's network permissions: the address is checked before
- * navigating, and every request the page makes is paused (CDP `Fetch`) and refused unless its
- * scheme is http(s) and its host is allowed. Local files (`file:`) are never opened.
+ * navigating, every request the page makes is paused (CDP `Fetch`) and refused unless its
+ * scheme is http(s) and its host is allowed, and every connection (WebSockets included) goes
+ * through the sandbox's host-checking proxy. Local files (`file:`) are never opened.
  *
  * @module
  */
 
 import type { Grant } from "../sandbox/permissions.ts";
 import { hostAllowed } from "../sandbox/hosts.ts";
+import { type Proxy, startProxy } from "../sandbox/proxy.ts";
 import { CdpPipe } from "./cdp.ts";
 import { resizeImage } from "./resize.ts";
 import { decodePng, encodePng } from "./png.ts";
@@ -70,13 +72,20 @@ export function urlRefusal(
   return null;
 }
 
+/** A started browser: its DevTools pipe and page session, process, profile folder, proxy. */
+interface Launched {
+  cdp: CdpPipe;
+  session: string;
+  child: Deno.ChildProcess;
+  dir: string;
+  proxy: Proxy;
+}
+
 /** A headless browser, started on first use. */
 export class Browser {
   #options: BrowserOptions;
   #net: { allow: Grant; deny?: readonly string[] };
-  #started:
-    | Promise<{ cdp: CdpPipe; session: string; child: Deno.ChildProcess; dir: string }>
-    | null = null;
+  #started: Promise<Launched> | null = null;
   /** URLs refused while loading pages (most recent last, at most 50). */
   readonly refused: string[] = [];
 
@@ -86,12 +95,12 @@ export class Browser {
     this.#net = options.net ?? { allow: false };
   }
 
-  #start() {
+  #start(): Promise<Launched> {
     this.#started ??= this.#launch();
     return this.#started;
   }
 
-  async #launch() {
+  async #launch(): Promise<Launched> {
     const program = findBrowserProgram();
     if (!program) {
       throw new MissingProgramError(["chromium"], "apt-get install chromium-headless-shell");
@@ -99,7 +108,12 @@ export class Browser {
     const sh = findProgram("sh");
     if (!sh) throw new MissingProgramError(["sh"]);
     const dir = await Deno.makeTempDir({ prefix: "interpreter-browser-" });
+    // Every connection (WebSockets too, which CDP Fetch does not pause) goes through the
+    // sandbox's host-checking proxy; loopback is not bypassed.
+    const proxy = startProxy({ allow: this.#net.allow, deny: this.#net.deny ?? [], port: 0 });
     const flags = [
+      `--proxy-server=http://127.0.0.1:${proxy.port}`,
+      "--proxy-bypass-list=<-loopback>",
       "--headless",
       "--disable-gpu",
       "--disable-quic",
@@ -155,12 +169,13 @@ export class Browser {
       });
       await cdp.send("Fetch.enable", { patterns: [{ urlPattern: "*" }] }, { sessionId: session });
       await cdp.send("Page.enable", {}, { sessionId: session });
-      return { cdp, session, child, dir };
+      return { cdp, session, child, dir, proxy };
     } catch (e) {
       try {
         child.kill("SIGKILL");
       } catch { /* gone */ }
       await child.status;
+      await proxy.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       this.#started = null;
       throw e;
@@ -236,6 +251,7 @@ export class Browser {
     clearTimeout(timer);
     await s.cdp.close();
     await s.cdp.done;
+    await s.proxy.close();
     await Deno.remove(s.dir, { recursive: true }).catch(() => {});
   }
 }
