@@ -29,6 +29,7 @@ import {
 import { kernelNote, kernelStartupNote, kernelSupportSync } from "../lib/sandbox/kernel.ts";
 import { REFUSED_SYSCALLS, seccompFilter } from "../lib/sandbox/seccomp.ts";
 import { landlockLauncher } from "../lib/sandbox/landlock.ts";
+import { sessionReaper, writeReaper } from "../lib/sandbox/reaper.ts";
 import { fixturePermissions, withFixture } from "./helpers/sandbox_fixture.ts";
 import { missingPrograms } from "./helpers/requirements.ts";
 import { processAlive, textOf, waitGone } from "./helpers/computer_helpers.ts";
@@ -567,5 +568,34 @@ Deno.test({
       kernelNote(false, support),
       "no shared network: abstract sockets are the session's own",
     );
+  },
+});
+
+Deno.test({
+  name:
+    "kernel: the session reaper exits as its command did (code, signal) and is an ELF for both architectures",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    for (const [arch, machine] of [["x86_64", 0x3e], ["aarch64", 0xb7]] as const) {
+      const elf = sessionReaper(arch)!;
+      assertEquals([...elf.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46]);
+      assertEquals(elf[18], machine);
+    }
+    const dir = await Deno.makeTempDir({ prefix: "kernel-reaper-" });
+    try {
+      const reaper = writeReaper(dir);
+      if (!sessionReaper()) return; // no reaper for this architecture: the watchdog stays
+      assert(reaper, "the reaper runs on this machine");
+      const run = (script: string) =>
+        new Deno.Command(reaper, { args: ["/bin/sh", "-c", script], stderr: "null" }).output();
+      assertEquals((await run("exit 7")).code, 7);
+      assertEquals((await run("kill -TERM $$")).signal, "SIGTERM");
+      const missing = await new Deno.Command(reaper, { args: ["/nonexistent"], stderr: "piped" })
+        .output();
+      assertEquals(missing.code, 127);
+      assertStringIncludes(new TextDecoder().decode(missing.stderr), "cannot run command");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

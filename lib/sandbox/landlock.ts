@@ -23,6 +23,7 @@
  */
 
 import { type ElfArch, le32, le64, staticElf } from "./elf.ts";
+import { A64, SP } from "./a64.ts";
 
 /** Architectures the launcher is generated for. */
 export type LauncherArch = ElfArch;
@@ -116,33 +117,6 @@ function x86Code(data: number): number[] {
   for (const j of jumps) code[j.at] = (labels[j.label] - (j.at + 1)) & 0xff;
   return code;
 }
-
-// AArch64 instruction encodings (ARM ARM, A64 base instructions) for the few forms used.
-const A64 = {
-  /** movz xd, #imm16 */
-  movz: (rd: number, imm: number) => 0xd2800000 | (imm << 5) | rd,
-  /** mov xd, xm (orr xd, xzr, xm) */
-  mov: (rd: number, rm: number) => 0xaa0003e0 | (rm << 16) | rd,
-  /** adr xd, pc + off */
-  adr: (rd: number, off: number) =>
-    ((off & 3) << 29) | 0x10000000 | (((off >> 2) & 0x7ffff) << 5) | rd,
-  /** svc #0 */
-  svc: () => 0xd4000001,
-  /** tbnz xt, #63, pc + off */
-  tbnz63: (rt: number, off: number) => 0xb7000000 | (31 << 19) | (((off >> 2) & 0x3fff) << 5) | rt,
-  /** cbnz xt, pc + off */
-  cbnz: (rt: number, off: number) => 0xb5000000 | (((off >> 2) & 0x7ffff) << 5) | rt,
-  /** ldr xt, [xn, #off] (unsigned offset, scaled by 8) */
-  ldr: (rt: number, rn: number, off: number) => 0xf9400000 | ((off >> 3) << 10) | (rn << 5) | rt,
-  /** add xd, xn, #imm (xn may be sp) */
-  addImm: (rd: number, rn: number, imm: number) => 0x91000000 | (imm << 10) | (rn << 5) | rd,
-  /** add xd, xn, xm, lsl #shift */
-  addLsl: (rd: number, rn: number, rm: number, shift: number) =>
-    0x8b000000 | (rm << 16) | (shift << 10) | (rn << 5) | rd,
-  /** b pc + off */
-  b: (off: number) => 0x14000000 | ((off >> 2) & 0x3ffffff),
-};
-const SP = 31;
 
 /** AArch64 code; `data` is the data block's offset from the code start. */
 function a64Code(data: number): number[] {

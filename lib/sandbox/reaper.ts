@@ -17,17 +17,21 @@
  * as before (unblocked, parent-death SIGKILL). If the reaper cannot set
  * itself up (no signalfd, fork fails) it runs the command directly.
  *
- * x86_64 only: elsewhere the session's watchdog (spawn.ts) remains.
+ * Generated for x86_64 and aarch64; elsewhere, or where the kernel refuses a
+ * step (no signalfd, no subreaper: it then exits 126 and the host's one-time
+ * check fails), the session's watchdog (spawn.ts) remains.
  *
  * @module
  */
 
 import { le32, le64, staticElf } from "./elf.ts";
+import { A64, A64Program, COND, SP } from "./a64.ts";
 
 /** The reaper's file name; its process name (`comm`) is the first 15 characters. */
 export const REAPER_NAME = "session-reaper";
 
 const FAIL = "session reaper: cannot run command\n";
+const SETUP_FAIL = "session reaper: cannot set up\n";
 /** HUP, INT, QUIT, USR1, TERM, CHLD: bit (n - 1) for signal n. */
 const BLOCKED_SIGNALS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 9) | (1 << 14) | (1 << 16);
 const CHILDREN = "/proc/thread-self/children\0";
@@ -39,14 +43,17 @@ function dataBlock(): {
   zero: number;
   children: number;
   fail: number;
+  setupFail: number;
 } {
-  const children = new TextEncoder().encode(CHILDREN);
+  const enc = (t: string) => [...new TextEncoder().encode(t)];
+  const children = enc(CHILDREN);
   return {
-    bytes: [...le64(BLOCKED_SIGNALS), ...le64(0), ...children, ...new TextEncoder().encode(FAIL)],
+    bytes: [...le64(BLOCKED_SIGNALS), ...le64(0), ...children, ...enc(FAIL), ...enc(SETUP_FAIL)],
     mask: 0,
     zero: 8,
     children: 16,
     fail: 16 + children.length,
+    setupFail: 16 + children.length + FAIL.length,
   };
 }
 
@@ -93,11 +100,13 @@ function x86Code(dataOffset: number): number[] {
   syscall();
   op(0x49, 0x89, 0xc4); // mov r12, rax                  (the signalfd)
   op(0x48, 0x85, 0xc0); // test rax, rax
-  jcc(JS, "child"); //   none: just run the command
+  jcc(JS, "setupFail");
   movEax(157); // prctl(PR_SET_CHILD_SUBREAPER, 1)
   op(0xbf, ...le32(36));
   op(0xbe, ...le32(1));
   syscall();
+  op(0x48, 0x85, 0xc0); // test rax, rax
+  jcc(JNE, "setupFail");
   movEax(157); // prctl(PR_SET_PDEATHSIG, SIGUSR1)
   op(0xbf, ...le32(1));
   op(0xbe, ...le32(10));
@@ -241,14 +250,179 @@ function x86Code(dataOffset: number): number[] {
   movEax(231); // exit_group(127)
   op(0xbf, ...le32(127));
   syscall();
+  at("setupFail"); // no signalfd or no subreaper: refuse (the host then uses its watchdog)
+  movEax(1); // write(2, SETUP_FAIL, len)
+  op(0xbf, ...le32(2));
+  leaData(LEA_RSI, d.setupFail);
+  op(0xba, ...le32(SETUP_FAIL.length));
+  syscall();
+  movEax(231); // exit_group(126)
+  op(0xbf, ...le32(126));
+  syscall();
 
   for (const f of fixups) code.splice(f.at, 4, ...le32(labels[f.label] - (f.at + 4)));
   return code;
 }
 
+/** AArch64 machine code: the same steps as {@linkcode x86Code}, same registers' roles. */
+function a64Code(dataOffset: number): number[] {
+  const d = dataBlock();
+  const p = new A64Program();
+  const op = (...w: number[]) => p.op(...w);
+  const sys = (nr: number) => op(A64.movz(8, nr));
+  const svc = () => op(A64.svc());
+  const STATUS = 128;
+  const BUF = 256;
+  // x19 argv base, x20 signalfd, x21 command pid, x22 its status, x23 fd, x24 bytes read,
+  // x25 cursor, x26 end, x27 the pid being read, x28 = 10.
+  op(A64.addImm(19, SP, 0)); // mov x19, sp
+  op(A64.subImm(SP, SP, 1, true), A64.subImm(SP, SP, 0x180)); // sub sp, sp, #4480
+  sys(135); // rt_sigprocmask(SIG_BLOCK, &mask, NULL, 8)
+  op(A64.movz(0, 0));
+  p.data(dataOffset, d.mask, (o) => A64.adr(1, o));
+  op(A64.movz(2, 0), A64.movz(3, 8));
+  svc();
+  sys(74); // signalfd4(-1, &mask, 8, 0)
+  op(A64.movn(0, 0));
+  p.data(dataOffset, d.mask, (o) => A64.adr(1, o));
+  op(A64.movz(2, 8), A64.movz(3, 0));
+  svc();
+  op(A64.mov(20, 0));
+  p.to("setupFail", (o) => A64.tbnz63(0, o));
+  sys(167); // prctl(PR_SET_CHILD_SUBREAPER, 1)
+  op(A64.movz(0, 36), A64.movz(1, 1));
+  svc();
+  p.to("setupFail", (o) => A64.cbnz(0, o));
+  sys(167); // prctl(PR_SET_PDEATHSIG, SIGUSR1)
+  op(A64.movz(0, 1), A64.movz(1, 10));
+  svc();
+  sys(220); // clone(SIGCHLD, 0, 0, 0, 0): fork
+  op(A64.movz(0, 17), A64.movz(1, 0), A64.movz(2, 0), A64.movz(3, 0), A64.movz(4, 0));
+  svc();
+  p.to("child", (o) => A64.tbnz63(0, o)); // failed: just run the command
+  p.to("child", (o) => A64.cbz(0, o)); // 0: the child
+  op(A64.mov(21, 0), A64.movz(22, 0));
+
+  p.label("loop"); // read(signalfd, sp, 128)
+  sys(63);
+  op(A64.mov(0, 20), A64.addImm(1, SP, 0), A64.movz(2, 128));
+  svc();
+  op(A64.ldrW(0, SP, 0), A64.cmpImmW(0, 10)); // SIGUSR1: our parent died
+  p.to("killall", (o) => A64.bcond(COND.eq, o));
+  p.label("reap"); // wait4(-1, &status, WNOHANG, NULL)
+  sys(260);
+  op(A64.movn(0, 0), A64.addImm(1, SP, STATUS), A64.movz(2, 1), A64.movz(3, 0));
+  svc();
+  op(A64.cmpImm(0, 0));
+  p.to("loop", (o) => A64.bcond(COND.le, o));
+  op(A64.cmp(0, 21));
+  p.to("reap", (o) => A64.bcond(COND.ne, o));
+  op(A64.ldrW(22, SP, STATUS)); // the command ended
+
+  p.label("killall"); // openat(AT_FDCWD, children, O_RDONLY)
+  sys(56);
+  op(A64.movn(0, 99));
+  p.data(dataOffset, d.children, (o) => A64.adr(1, o));
+  op(A64.movz(2, 0), A64.movz(3, 0));
+  svc();
+  p.to("reapBlock", (o) => A64.tbnz63(0, o));
+  op(A64.mov(23, 0));
+  sys(63); // read(fd, sp + 256, 4096)
+  op(A64.addImm(1, SP, BUF), A64.movz(2, 4096));
+  svc();
+  op(A64.mov(24, 0));
+  sys(57); // close(fd)
+  op(A64.mov(0, 23));
+  svc();
+  op(A64.cmpImm(24, 0));
+  p.to("reapBlock", (o) => A64.bcond(COND.le, o));
+  op(A64.addImm(25, SP, BUF), A64.addLsl(26, 25, 24), A64.movz(27, 0), A64.movz(28, 10));
+  p.label("parse");
+  op(A64.cmp(25, 26));
+  p.to("reapBlock", (o) => A64.bcond(COND.hs, o));
+  op(A64.ldrbPost(0, 25, 1), A64.subImmW(0, 0, 48), A64.cmpImmW(0, 9));
+  p.to("separator", (o) => A64.bcond(COND.hi, o));
+  op(A64.madd(27, 27, 28, 0)); // pid = pid * 10 + digit
+  p.to("parse", (o) => A64.b(o));
+  p.label("separator");
+  p.to("parse", (o) => A64.cbz(27, o));
+  sys(129); // kill(pid, SIGKILL)
+  op(A64.mov(0, 27), A64.movz(1, 9));
+  svc();
+  op(A64.movz(27, 0));
+  p.to("parse", (o) => A64.b(o));
+  p.label("reapBlock"); // wait4(-1, &status, 0, NULL)
+  sys(260);
+  op(A64.movn(0, 0), A64.addImm(1, SP, STATUS), A64.movz(2, 0), A64.movz(3, 0));
+  svc();
+  p.to("finish", (o) => A64.tbnz63(0, o));
+  op(A64.cmp(0, 21));
+  p.to("killall", (o) => A64.bcond(COND.ne, o));
+  op(A64.ldrW(22, SP, STATUS));
+  p.to("killall", (o) => A64.b(o));
+
+  p.label("finish"); // leave as the command did
+  op(A64.ubfxW(0, 22, 0, 7));
+  p.to("signaled", (o) => A64.cbnzW(0, o));
+  op(A64.ubfxW(0, 22, 8, 8));
+  sys(94);
+  svc();
+  p.label("signaled");
+  op(A64.mov(23, 0));
+  sys(135); // rt_sigprocmask(SIG_SETMASK, &zero, NULL, 8)
+  op(A64.movz(0, 2));
+  p.data(dataOffset, d.zero, (o) => A64.adr(1, o));
+  op(A64.movz(2, 0), A64.movz(3, 8));
+  svc();
+  sys(172); // getpid()
+  svc();
+  op(A64.mov(1, 23));
+  sys(129); // kill(self, signal)
+  svc();
+  op(A64.addImm(0, 23, 128)); // still alive: exit 128 + signal
+  sys(94);
+  svc();
+
+  p.label("child"); // the command: default signal mask, dies with the reaper
+  sys(135);
+  op(A64.movz(0, 2));
+  p.data(dataOffset, d.zero, (o) => A64.adr(1, o));
+  op(A64.movz(2, 0), A64.movz(3, 8));
+  svc();
+  sys(167); // prctl(PR_SET_PDEATHSIG, SIGKILL)
+  op(A64.movz(0, 1), A64.movz(1, 9));
+  svc();
+  sys(57); // close(signalfd)
+  op(A64.mov(0, 20));
+  svc();
+  op(A64.ldr(9, 19, 0), A64.addImm(1, 19, 16), A64.ldr(0, 1, 0), A64.addLsl(2, 1, 9, 3));
+  sys(221); // execve(argv[1], &argv[1], envp)
+  svc();
+  sys(64); // write(2, FAIL, len)
+  op(A64.movz(0, 2));
+  p.data(dataOffset, d.fail, (o) => A64.adr(1, o));
+  op(A64.movz(2, FAIL.length));
+  svc();
+  sys(94);
+  op(A64.movz(0, 127));
+  svc();
+  p.label("setupFail");
+  sys(64);
+  op(A64.movz(0, 2));
+  p.data(dataOffset, d.setupFail, (o) => A64.adr(1, o));
+  op(A64.movz(2, SETUP_FAIL.length));
+  svc();
+  sys(94);
+  op(A64.movz(0, 126));
+  svc();
+  return p.bytes();
+}
+
 /** The reaper as a static ELF executable, for the architectures it exists for. */
 export function sessionReaper(arch: string = Deno.build.arch): Uint8Array | undefined {
-  return arch === "x86_64" ? staticElf("x86_64", x86Code, dataBlock().bytes) : undefined;
+  if (arch === "x86_64") return staticElf("x86_64", x86Code, dataBlock().bytes);
+  if (arch === "aarch64") return staticElf("aarch64", a64Code, dataBlock().bytes);
+  return undefined;
 }
 
 let runs: boolean | undefined;
