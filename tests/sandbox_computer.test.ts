@@ -210,6 +210,9 @@ Deno.test({
         join(bin, "python3"),
       );
       const script = join(dir, "run.ts");
+      // the workspace beside bin/: a program in the working directory is never used (class 3)
+      const work = join(dir, "work");
+      await Deno.mkdir(work);
       const computerUrl = new URL("../lib/computer/mod.ts", import.meta.url).href;
       const sandboxUrl = new URL("../lib/sandbox/mod.ts", import.meta.url).href;
       await Deno.writeTextFile(
@@ -217,12 +220,12 @@ Deno.test({
         `import { Computer } from ${JSON.stringify(computerUrl)};
 import { defaultPermissions, allowAll } from ${JSON.stringify(sandboxUrl)};
 const confined = new Computer({ permissions: defaultPermissions({ cwd: ${
-          JSON.stringify(dir)
-        } }), cwd: ${JSON.stringify(dir)} });
+          JSON.stringify(work)
+        } }), cwd: ${JSON.stringify(work)} });
 const out = await confined.run("python", "open('ran.txt', 'w').write('x')");
 console.log(JSON.stringify(out.map((m) => m.content).join("")));
 await confined.terminate();
-const open = new Computer({ permissions: allowAll(), cwd: ${JSON.stringify(dir)} });
+const open = new Computer({ permissions: allowAll(), cwd: ${JSON.stringify(work)} });
 console.log(JSON.stringify((await open.run("python", "print('unconfined ok')")).map((m) => m.content).join("")));
 await open.terminate();
 `,
@@ -249,7 +252,10 @@ await open.terminate();
       assertStringIncludes(stdout, "install bubblewrap");
       assertStringIncludes(stdout, "-A / --allow-all");
       assertStringIncludes(stdout, "unconfined ok");
-      assert(!(await Deno.stat(join(dir, "ran.txt")).then(() => true, () => false)), "nothing ran");
+      assert(
+        !(await Deno.stat(join(work, "ran.txt")).then(() => true, () => false)),
+        "nothing ran",
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -445,3 +445,87 @@ for (const [name, flood] of Object.entries(FLOOD)) {
     });
   });
 }
+
+/** A script run as its own process (its own PATH): a Computer under `-A` runs `code`. */
+const CLASS3_CHILD = `
+import { Computer } from ${JSON.stringify(new URL("../lib/computer/mod.ts", import.meta.url).href)};
+import { which } from ${
+  JSON.stringify(new URL("../lib/computer/languages.ts", import.meta.url).href)
+};
+import { allowAll } from ${
+  JSON.stringify(new URL("../lib/sandbox/permissions.ts", import.meta.url).href)
+};
+const [mode, language, code, program] = Deno.args;
+if (mode === "control") {
+  // what a plain PATH lookup (the old one) finds and runs
+  const found = which(program);
+  const out = await new Deno.Command(found, { args: ["-c", "exit 0"], stdout: "null", stderr: "null" }).output();
+  console.log(JSON.stringify({ found, code: out.code }));
+} else {
+  const computer = new Computer({ cwd: Deno.env.get("WORK"), dataDir: Deno.env.get("DATA"), permissions: allowAll() });
+  const messages = await computer.run(language, code);
+  await computer.terminate();
+  console.log(JSON.stringify({ text: messages.map((m) => m.content).join("") }));
+}
+`;
+
+const PROGRAMS: [string, string, string][] = [
+  ["python3", "python", "print('hello from python')"],
+  ["bash", "shell", "echo hello from bash"],
+  ["perl", "perl", 'print "hello from perl\\n";'],
+];
+
+for (const [program, language, code] of PROGRAMS) {
+  Deno.test(`escape host class 3: a ${program} planted in a workspace folder on PATH never runs unsandboxed (-A)`, async () => {
+    await withPlace(async (place) => {
+      const bin = join(place.work, ".venv", "bin");
+      await Deno.mkdir(bin, { recursive: true });
+      const marker = join(place.outside, "planted.txt");
+      const real = ["/usr/bin", "/bin"].map((d) => `${d}/${program}`).find((p) => {
+        try {
+          return Deno.statSync(p).isFile;
+        } catch {
+          return false;
+        }
+      })!;
+      // The plant: notes that it ran outside any sandbox, then behaves like the real one.
+      await Deno.writeTextFile(
+        join(bin, program),
+        `#!/bin/sh\necho "ran $0" >> '${marker}'\nexec ${real} "$@"\n`,
+      );
+      await Deno.chmod(join(bin, program), 0o755);
+      const script = join(place.root, "child.ts");
+      await Deno.writeTextFile(script, CLASS3_CHILD);
+      const env = {
+        PATH: `${bin}:${Deno.env.get("PATH")}`,
+        WORK: place.work,
+        DATA: place.data,
+        HOME: Deno.env.get("HOME") ?? "/root",
+      };
+      const child = (mode: string) =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--quiet", script, mode, language, code, program],
+          env,
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+      // Control: a plain PATH lookup finds the plant first, and running it leaves the marker.
+      let out = await child("control");
+      const control = JSON.parse(new TextDecoder().decode(out.stdout));
+      assertEquals(control.found, join(bin, program), new TextDecoder().decode(out.stderr));
+      assertStringIncludes(await Deno.readTextFile(marker), "ran ");
+      await Deno.remove(marker);
+      // Attack: the computer under -A with that PATH.
+      out = await child("run");
+      const result = JSON.parse(new TextDecoder().decode(out.stdout));
+      assertStringIncludes(result.text, `hello from ${language === "shell" ? "bash" : language}`);
+      assertStringIncludes(result.text, `${join(bin, program)} was not used`);
+      let ran = "";
+      try {
+        ran = await Deno.readTextFile(marker);
+      } catch { /* not there: good */ }
+      assertEquals(ran, "", "the planted program never ran");
+    });
+  });
+}

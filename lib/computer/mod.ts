@@ -16,10 +16,13 @@ import { basename, join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
+import { privateRoot } from "../sandbox/sandbox.ts";
 import { dataDir } from "../storage/paths.ts";
 import type { ComputerLike, ComputerOptions, RunOptions } from "./types.ts";
 import { DEFAULT_SECRET_ENV, sessionEnv } from "./env.ts";
 import {
+  findProgram,
+  type FoundProgram,
   type LanguageInfo,
   languageInfo as lookupLanguage,
   LANGUAGES,
@@ -232,12 +235,13 @@ export class Computer implements ComputerLike {
     // A live session already knows its program: no PATH lookup on the hot path.
     let session = this.#sessions.get(sessionKey(info));
     if (!session) {
-      const executable = this.#executable(info);
-      if (executable === undefined) {
-        yield output(this.#missing(info));
+      const found = this.#program(info);
+      if (found.path === undefined) {
+        yield output(this.#missing(info) + passedOver(found.skipped, info));
         return;
       }
-      session = this.#session(info, executable);
+      if (found.skipped.length) yield output(passedOver(found.skipped, info, found.path));
+      session = this.#session(info, found.path);
     }
     const variant = info.name === "typescript" ? "typescript" : undefined;
     yield* session.stream(code, { ...options, variant });
@@ -303,24 +307,53 @@ export class Computer implements ComputerLike {
   }
 
   #executable(info: LanguageInfo): string | undefined {
+    return this.#program(info).path;
+  }
+
+  /**
+   * The program that runs `info`, as an absolute path found once per session, never in a
+   * folder generated code can write (see findProgram): a program planted there (a `python3`
+   * in an activated `.venv` of the workspace) would otherwise run unsandboxed under `-A`, or
+   * in the sandbox's own probes. A path the user configured is taken as given.
+   */
+  #program(info: LanguageInfo): FoundProgram {
+    const search = { untrusted: this.#untrustedFolders() };
+    const configuredPath = (configured: string | undefined): FoundProgram | undefined => {
+      if (!configured) return undefined;
+      if (configured.includes("/")) return { path: which(configured), skipped: [] };
+      return findProgram([configured], search);
+    };
     switch (info.kind) {
-      case "python": {
-        const configured = this.#python ?? Deno.env.get("INTERPRETER_PYTHON");
-        return configured ? which(configured) : which("python3") ?? which("python");
-      }
+      case "python":
+        return configuredPath(this.#python ?? Deno.env.get("INTERPRETER_PYTHON")) ??
+          findProgram(["python3", "python"], search);
       case "shell":
-        return which("bash") ?? which("sh");
+        return findProgram(["bash", "sh"], search);
       case "deno": {
-        const configured = this.#deno ?? Deno.env.get("INTERPRETER_DENO");
-        if (configured) return which(configured);
+        const configured = configuredPath(this.#deno ?? Deno.env.get("INTERPRETER_DENO"));
+        if (configured) return configured;
+        // this program's own deno
         const self = Deno.execPath();
-        return basename(self).startsWith("deno") ? self : which("deno");
+        return basename(self).startsWith("deno")
+          ? { path: self, skipped: [] }
+          : findProgram(["deno"], search);
       }
       case "html":
-        return "html";
+        return { path: "html", skipped: [] };
       case "oneshot":
-        return which(info.program!);
+        return findProgram([info.program!], search);
     }
+  }
+
+  /**
+   * Folders generated code can write: the write grants (the defaults' under allow-all), the
+   * working directory, and the sandboxes' private root (session and temp folders).
+   */
+  #untrustedFolders(): string[] {
+    const cwd = this.cwd ?? Deno.cwd();
+    const write = this.permissions.write;
+    const grants = Array.isArray(write) ? write : defaultPermissions({ cwd }).write as string[];
+    return [...grants, cwd, privateRoot()];
   }
 
   #missing(info: LanguageInfo): string {
@@ -342,9 +375,26 @@ export class Computer implements ComputerLike {
   async *#html(code: string): AsyncGenerator<LmcChunk> {
     const dir = join(this.#dataDir ?? dataDir(), "html");
     await Deno.mkdir(dir, { recursive: true });
+    if ((await Deno.lstat(dir)).isSymlink) {
+      yield output(`The HTML was not saved: ${dir} is a symbolic link.\n`);
+      return;
+    }
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     const path = join(dir, `${stamp}-${crypto.randomUUID().slice(0, 8)}.html`);
-    await Deno.writeTextFile(path, code);
+    await Deno.writeTextFile(path, code, { createNew: true });
     yield output(`HTML saved to ${path} (open it in a browser to see it).\n`);
   }
+}
+
+/** Says which programs on PATH were passed over and why (and what runs instead). */
+function passedOver(skipped: readonly string[], info: LanguageInfo, used?: string): string {
+  if (!skipped.length) return "";
+  const setting = info.kind === "python"
+    ? "INTERPRETER_PYTHON (or the computer's `python` option)"
+    : info.kind === "deno"
+    ? "INTERPRETER_DENO (or the computer's `deno` option)"
+    : undefined;
+  return `[${skipped[0]} was not used: it is in a folder generated code can write, so it could ` +
+    `have been replaced` + (used ? `; ${used} runs instead` : "") +
+    (setting ? `. To use it anyway, set ${setting} to its path` : "") + `.]\n`;
 }
