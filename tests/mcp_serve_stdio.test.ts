@@ -107,8 +107,12 @@ Deno.test("mcp stdio: progress while running; cancelling stops the run and its p
 Deno.test("mcp stdio: the program ends its sessions when the client goes away", async () => {
   const marker = `${1000 + Math.floor(Math.random() * 8000)}.${Date.now() % 100000}`;
   const mcp = await stdioClient();
-  await execute(mcp.client, "shell", `(sleep ${marker} &) ; echo bg`);
-  assert(await waitUntil(() => processesWith(`sleep ${marker}`).length > 0, 10_000));
+  const started = await execute(mcp.client, "shell", `(sleep ${marker} &) ; echo bg`);
+  assertEquals(started.text, "bg\n");
+  assert(
+    await waitUntil(() => processesWith(`sleep ${marker}`).length > 0, 20_000),
+    `the background process never appeared (${mcp.stderr()})`,
+  );
   await mcp.close();
   assert(
     await waitUntil(() => processesWith(`sleep ${marker}`).length === 0, 15_000),

@@ -28,15 +28,20 @@ interface Started {
   /** Calls in flight. */
   busy: number;
   tools: McpToolInfo[];
-  /** Set once the connection closed (the server exited, or `close()`). */
-  closed?: string;
+  /** Set once the connection closed: the server exited, or `close()` stopped it. */
+  closed?: "exited" | "stopped";
 }
 
 interface Entry {
   config: McpServerConfig;
   state?: Promise<Started>;
   stderr: string;
+  /** Resolves when the server's stderr ended (so its last words are all in). */
+  stderrDone: Promise<void>;
 }
+
+/** How long to wait for a dead server's last stderr bytes before reporting it. */
+const LAST_WORDS_MS = 1000;
 
 class Bound extends Error {}
 
@@ -69,7 +74,7 @@ export class McpClients implements McpToolSource {
   /** Keeps the configuration; starts nothing. */
   constructor(servers: Record<string, McpServerConfig>) {
     for (const [name, config] of Object.entries(servers)) {
-      this.#entries.set(name, { config, stderr: "" });
+      this.#entries.set(name, { config, stderr: "", stderrDone: Promise.resolve() });
     }
   }
 
@@ -103,7 +108,7 @@ export class McpClients implements McpToolSource {
     } catch (e) {
       return fail(oneLine(e));
     }
-    if (started.closed) return fail(started.closed);
+    if (started.closed) return fail(await closedLine(server, entry, started));
     const seconds = entry.config.tool_timeout_sec ?? DEFAULT_TOOL_TIMEOUT_SEC;
     if (started.busy++ === 0) started.hold(true);
     try {
@@ -118,7 +123,7 @@ export class McpClients implements McpToolSource {
       return convert(result as { content?: unknown[]; isError?: boolean });
     } catch (e) {
       if (signal?.aborted) return fail(`The call to ${server}.${tool} was cancelled.`);
-      if (started.closed) return fail(started.closed);
+      if (started.closed) return fail(await closedLine(server, entry, started));
       if (e instanceof Bound || /timed out|timeout/i.test(oneLine(e))) {
         return fail(
           `MCP server "${server}" did not answer ${tool} within ${seconds} s (tool_timeout_sec).`,
@@ -167,11 +172,18 @@ export class McpClients implements McpToolSource {
         ...(config.cwd ? { cwd: config.cwd } : {}),
         stderr: "pipe",
       });
-      transport.stderr?.on("data", (data: Uint8Array | string) => {
+      const stderr = transport.stderr;
+      stderr?.on("data", (data: Uint8Array | string) => {
         entry.stderr =
           (entry.stderr + (typeof data === "string" ? data : new TextDecoder().decode(data)))
             .slice(-4096);
       });
+      if (stderr) {
+        entry.stderrDone = new Promise((resolve) => {
+          stderr.once("end", () => resolve());
+          stderr.once("close", () => resolve());
+        });
+      }
     } else {
       transport = new sdk.http.StreamableHTTPClientTransport(new URL(config.url), {
         requestInit: { headers: config.headers ?? {} },
@@ -183,14 +195,9 @@ export class McpClients implements McpToolSource {
       busy: 0,
       hold: (on) => holdOpen(transport, on),
     };
-    const why = () => {
-      const tail = lastLine(entry.stderr);
-      return tail ? ` (its last words: ${tail})` : "";
-    };
+    const why = () => lastWords(entry);
     client.onclose = () => {
-      started.closed ??= this.#closing
-        ? `MCP server "${name}" was stopped.`
-        : `MCP server "${name}" exited${why()}.`;
+      started.closed ??= this.#closing ? "stopped" : "exited";
     };
     try {
       await within(
@@ -215,19 +222,32 @@ export class McpClients implements McpToolSource {
       );
     } catch (e) {
       await within(client.close(), 3000, "").catch(() => {});
+      await within(entry.stderrDone, LAST_WORDS_MS, "").catch(() => {});
       const what = "command" in config ? `\`${config.command}\`` : config.url;
       if (e instanceof Bound || /timed out|timeout/i.test(oneLine(e))) {
         throw new Error(
-          `MCP server "${name}" (${what}) did not answer within ${seconds} s (startup_timeout_sec)${why()}.`,
+          `MCP server "${name}" did not answer within ${seconds} s (startup_timeout_sec)${why()}.`,
         );
       }
       if (/connection closed/i.test(oneLine(e))) {
-        throw new Error(`MCP server "${name}" (${what}) exited at start${why()}.`);
+        throw new Error(`MCP server "${name}" exited at start${why()}.`);
       }
-      throw new Error(`MCP server "${name}" (${what}) did not start: ${oneLine(e)}${why()}.`);
+      throw new Error(`MCP server "${name}" (${what}) did not start: ${oneLine(e)}${why()}`);
     }
     return started;
   }
+}
+
+function lastWords(entry: Entry): string {
+  const tail = lastLine(entry.stderr);
+  return tail ? ` (its last words: ${tail})` : "";
+}
+
+/** The line for a call to a server whose connection closed (after its last words are in). */
+async function closedLine(name: string, entry: Entry, started: Started): Promise<string> {
+  if (started.closed === "stopped") return `MCP server "${name}" was stopped.`;
+  await within(entry.stderrDone, LAST_WORDS_MS, "").catch(() => {});
+  return `MCP server "${name}" exited${lastWords(entry)}.`;
 }
 
 /**
