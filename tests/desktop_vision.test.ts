@@ -12,7 +12,13 @@ import { decodePng, encodePng, isPng, type RgbaImage } from "../lib/desktop/png.
 import { prepareImages } from "../lib/desktop/vision.ts";
 import { x11Backend } from "../lib/desktop/x11.ts";
 import { DesktopApi } from "../lib/desktop/api.ts";
-import { detectImageProtocol, imagePathsIn, inlineImage } from "../lib/terminal/image.ts";
+import {
+  detectImageProtocol,
+  imagePathsIn,
+  inlineImage,
+  loadImageSupport,
+} from "../lib/terminal/image.ts";
+import { encodeSixel } from "../lib/terminal/sixel.ts";
 import { runMagic } from "../lib/terminal/magic.ts";
 import { Renderer } from "../lib/terminal/renderer.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
@@ -182,11 +188,11 @@ Deno.test("terminal: inline images for kitty and iTerm2, else the saved file's p
   assertEquals(detectImageProtocol({ TERM_PROGRAM: "iTerm.app" }), "iterm");
   assertEquals(detectImageProtocol({ TERM: "xterm-256color" }), "none");
   const b64 = "A".repeat(9000);
-  const kitty = inlineImage(b64, "kitty");
+  const kitty = inlineImage(b64, "kitty")!;
   assert(kitty.startsWith("\x1b_Ga=T,f=100,m=1;"));
   assertEquals(kitty.split("\x1b_G").length - 1, 3);
   assertStringIncludes(kitty, "\x1b_Gm=0;");
-  assertStringIncludes(inlineImage("QUJD", "iterm"), "\x1b]1337;File=inline=1;size=3;");
+  assertStringIncludes(inlineImage("QUJD", "iterm")!, "\x1b]1337;File=inline=1;size=3;");
 
   const png = toBase64(encodePng(picture(4, 4)));
   let written = "";
@@ -234,4 +240,74 @@ Deno.test("terminal: image paths in a message, and %image PATH", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** A small sixel decoder for the test: register colours (percent) per pixel, null where unset. */
+function decodeSixel(seq: string, width: number, height: number): (string | null)[] {
+  const body = seq.slice(seq.indexOf("q") + 1, seq.lastIndexOf("\x1b\\"));
+  const colours = new Map<number, string>();
+  const pixels: (string | null)[] = Array(width * height).fill(null);
+  let colour = 0, x = 0, band = 0;
+  const tokens = body.replace(/^"[\d;]+/, "").match(/#\d+(;2;\d+;\d+;\d+)?|!\d+.|[?-~]|\$|-/g) ??
+    [];
+  for (const t of tokens) {
+    if (t.startsWith("#")) {
+      const [n, , r, g, b] = t.slice(1).split(";");
+      colour = Number(n);
+      if (r !== undefined) colours.set(colour, `${r},${g},${b}`);
+    } else if (t === "$") x = 0;
+    else if (t === "-") {
+      x = 0;
+      band++;
+    } else {
+      const count = t.startsWith("!") ? Number(t.slice(1, -1)) : 1;
+      const bits = t.charCodeAt(t.length - 1) - 63;
+      for (let i = 0; i < count; i++, x++) {
+        for (let k = 0; k < 6; k++) {
+          const y = band * 6 + k;
+          if (bits & (1 << k) && y < height) pixels[y * width + x] = colours.get(colour)!;
+        }
+      }
+    }
+  }
+  return pixels;
+}
+
+Deno.test("terminal: sixel for foot/mlterm/Windows Terminal, pixels round-trip", async () => {
+  assertEquals(detectImageProtocol({ TERM: "foot" }), "sixel");
+  assertEquals(detectImageProtocol({ WT_SESSION: "x", TERM: "xterm-256color" }), "sixel");
+  // 7 wide, 8 high (two bands): red, a run of blue, a transparent hole, white.
+  const width = 7, height = 8;
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    const x = i % width;
+    const [r, g, b, a] = x === 0
+      ? [255, 0, 0, 255]
+      : x === 6
+      ? [0, 0, 0, 0]
+      : i === 12
+      ? [255, 255, 255, 255]
+      : [0, 0, 255, 255];
+    data.set([r, g, b, a], i * 4);
+  }
+  const seq = encodeSixel({ width, height, data });
+  assert(seq.startsWith('\x1bP0;1;0q"1;1;7;8'));
+  assert(seq.includes("!5"), "runs are length-encoded");
+  const pixels = decodeSixel(seq, width, height);
+  for (let i = 0; i < width * height; i++) {
+    const x = i % width;
+    const want = x === 0 ? "100,0,0" : x === 6 ? null : i === 12 ? "100,100,100" : "0,0,100";
+    assertEquals(pixels[i], want, `pixel ${i}`);
+  }
+  // The renderer draws sixel once the decoder is loaded.
+  await loadImageSupport("sixel");
+  const png = toBase64(encodePng(picture(4, 4)));
+  assertStringIncludes(inlineImage(png, "sixel")!, '\x1bP0;1;0q"1;1;4;4');
+  let written = "";
+  new Renderer({ write: (t: string) => (written += t), columns: () => 80 }, {
+    color: false,
+    live: true,
+    images: "sixel",
+  }).chunk({ role: "computer", type: "image", format: "base64.png", content: png });
+  assertStringIncludes(written, "\x1bP0;1;0q");
 });

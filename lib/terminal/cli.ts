@@ -39,7 +39,7 @@ import type { TurnIo } from "./chat.ts";
 import { interpreterOptionsFromProfile } from "./settings.ts";
 import { commandName } from "./invocation.ts";
 import { ConversationSaver } from "./saving.ts";
-import { detectImageProtocol } from "./image.ts";
+import { detectImageProtocol, loadImageSupport } from "./image.ts";
 // Start-up: only what the first prompt needs is imported here. The line editor
 // (node:readline and node's streams), the turn loop, % commands, conversation
 // storage, the sandbox runtime and the engine load on demand (see runChat).
@@ -379,6 +379,8 @@ async function runChat(
       new Interpreter(options) as Engine
     );
 
+  const imageProtocol = stdoutIsTerminal ? detectImageProtocol(Deno.env.toObject()) : "none";
+  await loadImageSupport(imageProtocol);
   const renderer = json ? undefined : new Renderer(
     {
       write: (s) => writeAll(Deno.stdout, s),
@@ -389,7 +391,7 @@ async function runChat(
       live: stdoutIsTerminal,
       plain,
       highlightActiveLine: profile.highlight_active_line !== false,
-      images: stdoutIsTerminal ? detectImageProtocol(Deno.env.toObject()) : "none",
+      images: imageProtocol,
     },
   );
   // One-shot runs keep stdout for the answer: notes and errors go to stderr.

@@ -1,24 +1,67 @@
 /**
  * Images in the terminal: shown inline where the terminal can draw them (kitty's graphics
- * protocol; iTerm2's inline images, also in WezTerm), otherwise saved to a private temporary
- * folder and shown as the file's path. Also finds the image files a person names in a message.
+ * protocol; iTerm2's inline images, also in WezTerm; sixel in foot, mlterm, Windows Terminal,
+ * Konsole), otherwise saved to a private temporary folder and shown as the file's path. Also
+ * finds the image files a person names in a message.
  *
  * @module
  */
 
+import { encodeSixel, type SixelImage } from "./sixel.ts";
+
 /** How this terminal draws images. */
-export type ImageProtocol = "kitty" | "iterm" | "none";
+export type ImageProtocol = "kitty" | "iterm" | "sixel" | "none";
 
 /** Picks the protocol from the environment (TERM, TERM_PROGRAM, KITTY_WINDOW_ID). */
 export function detectImageProtocol(env: Record<string, string | undefined>): ImageProtocol {
   const program = env.TERM_PROGRAM ?? "";
   if (env.KITTY_WINDOW_ID || env.TERM === "xterm-kitty" || program === "ghostty") return "kitty";
   if (program === "iTerm.app" || program === "WezTerm") return "iterm";
+  const term = env.TERM ?? "";
+  if (
+    /^(foot|mlterm)/.test(term) || term.includes("sixel") || env.WT_SESSION ||
+    env.KONSOLE_VERSION
+  ) return "sixel";
   return "none";
 }
 
-/** The escape sequence drawing a base64 PNG (kitty) or image (iTerm2) inline, then a newline. */
-export function inlineImage(base64: string, protocol: Exclude<ImageProtocol, "none">): string {
+/** The widest a sixel image is drawn, in pixels. */
+export const SIXEL_MAX_WIDTH = 800;
+
+let decodeForSixel: ((png: Uint8Array) => SixelImage) | undefined;
+
+/** Loads the PNG decoder sixel needs (only for sixel terminals: it costs node:zlib). */
+export async function loadImageSupport(protocol: ImageProtocol): Promise<void> {
+  if (protocol !== "sixel" || decodeForSixel) return;
+  const [{ decodePng }, { resizeImage }] = await Promise.all([
+    import("../desktop/png.ts"),
+    import("../desktop/resize.ts"),
+  ]);
+  decodeForSixel = (png) => {
+    const image = decodePng(png);
+    return image.width > SIXEL_MAX_WIDTH
+      ? resizeImage(image, SIXEL_MAX_WIDTH, (image.height * SIXEL_MAX_WIDTH) / image.width)
+      : image;
+  };
+}
+
+/**
+ * The escape sequence drawing a base64 PNG (kitty, sixel) or image (iTerm2) inline, then a
+ * newline; null when it cannot be drawn (sixel of a non-PNG, or without `loadImageSupport`).
+ */
+export function inlineImage(
+  base64: string,
+  protocol: Exclude<ImageProtocol, "none">,
+): string | null {
+  if (protocol === "sixel") {
+    if (!decodeForSixel) return null;
+    try {
+      return encodeSixel(decodeForSixel(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)))) +
+        "\n";
+    } catch {
+      return null;
+    }
+  }
   if (protocol === "iterm") {
     const size = Math.floor((base64.length * 3) / 4);
     return `\x1b]1337;File=inline=1;size=${size};preserveAspectRatio=1:${base64}\x07\n`;

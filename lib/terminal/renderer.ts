@@ -411,9 +411,10 @@ export class Renderer {
       return [this.style.gray(label + "]")];
     }
     const protocol = this.#opts.images ?? "none";
-    if (protocol !== "none" && this.#opts.live && !this.#opts.plain) {
-      return [inlineImage(chunk.content, protocol).trimEnd()];
-    }
+    const inline = protocol !== "none" && this.#opts.live && !this.#opts.plain
+      ? inlineImage(chunk.content, protocol)
+      : null;
+    if (inline) return [inline.trimEnd()];
     try {
       return [this.style.gray(`${label}: ${saveImage(chunk.content, format)}]`)];
     } catch {
