@@ -204,3 +204,28 @@ Deno.test("mcp: --host without --port is one line and exit status 2", async () =
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("mcp http (library): sessions are bounded; a session over the limit gets 503", async () => {
+  const { startMcpHttp, serveTools, sessionFromEngine } = await import("../lib/mcp/mod.ts");
+  const { Interpreter } = await import("../lib/core/interpreter.ts");
+  const dir = await Deno.makeTempDir({ prefix: "mcp-limit-" });
+  const handle = await startMcpHttp({
+    port: 0,
+    token: "limit-token-0123456789",
+    maxSessions: 1,
+    log: () => {},
+    createSession: () => sessionFromEngine(new Interpreter({ dataDir: dir })),
+    tools: serveTools,
+  });
+  try {
+    const first = await rawPost(handle.url, { authorization: "Bearer limit-token-0123456789" });
+    assertEquals(first.status, 200);
+    await first.body?.cancel();
+    const second = await rawPost(handle.url, { authorization: "Bearer limit-token-0123456789" });
+    assertEquals(second.status, 503);
+    assertStringIncludes(await second.text(), "Too many MCP sessions");
+  } finally {
+    await handle.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

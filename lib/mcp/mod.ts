@@ -75,6 +75,12 @@ export async function runMcpServer(options: RunMcpOptions): Promise<void> {
   }
   const session = options.createSession();
   const server = await createMcpServer(tools(session), options);
+  // Standard output is the protocol's: this note goes to standard error (clients log it).
+  console.error(
+    `interpreter MCP server on stdio${
+      session.permissionsLine ? `; code runs under: ${session.permissionsLine}` : ""
+    }`,
+  );
   const { StdioServerTransport } = await loadStdioServerTransport();
   const ended = new Promise<void>((resolve) => {
     process.stdin.once("end", () => resolve());
