@@ -168,6 +168,8 @@ export class Browser {
         ).catch(() => {});
       });
       await cdp.send("Fetch.enable", { patterns: [{ urlPattern: "*" }] }, { sessionId: session });
+      // Pages cannot save files on this machine.
+      await cdp.send("Browser.setDownloadBehavior", { behavior: "deny" });
       await cdp.send("Page.enable", {}, { sessionId: session });
       return { cdp, session, child, dir, proxy };
     } catch (e) {
