@@ -8,6 +8,7 @@
 import { uniqueMatch } from "../lib/desktop/api.ts";
 import { detectBackend } from "../lib/desktop/detect.ts";
 import { keyScript, macosCommand } from "../lib/desktop/macos.ts";
+import { decodePpm, waylandCommand } from "../lib/desktop/wayland.ts";
 import { findText, parseTsv, wordsToText } from "../lib/desktop/ocr.ts";
 import { decodePng, encodePng, isPng, pngSize, type RgbaImage } from "../lib/desktop/png.ts";
 import { findProgram, runProgram } from "../lib/desktop/programs.ts";
@@ -183,7 +184,20 @@ Deno.test("detection: Windows, Wayland-only, no display, missing X11 tools", () 
   const wayland = assertThrows(() =>
     detectBackend({ os: "linux", env: { WAYLAND_DISPLAY: "wayland-0" }, find: () => null })
   );
-  assertStringIncludes(wayland.message, "grim, wtype, wl-clipboard");
+  assertEquals(
+    wayland.message,
+    "missing grim, wtype, wl-copy, wl-paste: Wayland (wlroots) needs apt-get install grim wtype " +
+      "wl-clipboard (and ydotool for the mouse), or XWayland with DISPLAY set",
+  );
+  assertEquals(
+    detectBackend({
+      os: "linux",
+      env: { WAYLAND_DISPLAY: "wayland-0" },
+      find: (p) => `/usr/bin/${p}`,
+    })
+      .name,
+    "wayland",
+  );
   assertThrows(() => detectBackend({ os: "linux", env: {}, find: () => "/x" }), Error, "DISPLAY");
   const missing = assertThrows(() =>
     detectBackend({
@@ -258,4 +272,61 @@ Deno.test("programs come from trusted folders only, and every call is bounded", 
   const err = await runProgram("sleep", ["30"], { timeoutMs: 300 }).catch((e) => e);
   assertStringIncludes(String(err), "did not finish within 300 ms");
   assert(Date.now() - started < 20_000);
+});
+
+Deno.test("Wayland command lines: grim, wtype chords, ydotool buttons, wl-clipboard; PPM", () => {
+  assertEquals(waylandCommand("screenshot").args, ["-t", "ppm", "-"]);
+  assertEquals(waylandCommand("hotkey", { keys: ["ctrl", "shift", "t"] }).args, [
+    "-M",
+    "ctrl",
+    "-M",
+    "shift",
+    "-k",
+    "t",
+    "-m",
+    "shift",
+    "-m",
+    "ctrl",
+  ]);
+  assertEquals(waylandCommand("press", { keys: ["enter", "a"] }).args, ["-k", "Return", "-k", "a"]);
+  assertEquals(waylandCommand("key", { keys: ["command", "f5"], down: true }).args, [
+    "-M",
+    "logo",
+    "-P",
+    "F5",
+  ]);
+  assertEquals(waylandCommand("click", { button: "right", clicks: 2 }).args, [
+    "click",
+    "--repeat",
+    "2",
+    "--next-delay",
+    "60",
+    "0xC1",
+  ]);
+  assertEquals(waylandCommand("button", { button: "left", down: false }).args, ["click", "0x80"]);
+  assertEquals(waylandCommand("move", { to: { x: 10.6, y: 3 } }).args, [
+    "mousemove",
+    "--absolute",
+    "-x",
+    "11",
+    "-y",
+    "3",
+  ]);
+  assertEquals(waylandCommand("type", { text: "-rf /" }).args, ["--", "-rf /"]);
+  assertEquals(waylandCommand("selectedText").args, ["--primary", "--no-newline"]);
+  const ppm = new Uint8Array([
+    ...new TextEncoder().encode("P6\n# grim\n2 1\n255\n"),
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+  ]);
+  assertEquals(decodePpm(ppm), {
+    width: 2,
+    height: 1,
+    data: new Uint8Array([1, 2, 3, 255, 4, 5, 6, 255]),
+  });
+  assertThrows(() => decodePpm(new Uint8Array([80, 54, 10])), Error, "PPM");
 });

@@ -1,7 +1,8 @@
 /**
  * Picks the desktop backend for this machine: X11 where `DISPLAY` is set (XWayland included),
- * macOS through screencapture / osascript / cliclick, and a one-line answer saying exactly what is
- * missing everywhere else (Wayland without XWayland, Windows, no display at all).
+ * wlroots Wayland (grim, wtype, wl-clipboard; ydotool for the mouse) where only
+ * `WAYLAND_DISPLAY` is, macOS through screencapture / osascript / cliclick, and a one-line answer
+ * saying exactly what is missing everywhere else (Windows, no display, programs to install).
  *
  * @module
  */
@@ -9,6 +10,7 @@
 import type { DesktopBackend } from "./backend.ts";
 import { macosBackend } from "./macos.ts";
 import { findProgram, MissingProgramError } from "./programs.ts";
+import { waylandBackend } from "./wayland.ts";
 import { x11Backend } from "./x11.ts";
 
 /** What the detection reads (the host's own environment by default). */
@@ -25,10 +27,12 @@ const X11_TOOLS: [string, string][] = [["xdotool", "xdotool"], ["xwd", "x11-apps
   "xclip",
   "xclip",
 ]];
-const WAYLAND_TOOLS: [string, string][] = [["grim", "grim"], ["wtype", "wtype"], [
-  "wl-paste",
-  "wl-clipboard",
-]];
+const WAYLAND_TOOLS: [string, string][] = [
+  ["grim", "grim"],
+  ["wtype", "wtype"],
+  ["wl-copy", "wl-clipboard"],
+  ["wl-paste", "wl-clipboard"],
+];
 
 /**
  * The backend for this machine, or a thrown one-line error naming what is missing (programs to
@@ -53,13 +57,20 @@ export function detectBackend(options: DetectOptions = {}): DesktopBackend {
     return x11Backend({ display: env.DISPLAY, xauthority: env.XAUTHORITY });
   }
   if (env.WAYLAND_DISPLAY) {
-    const missing = WAYLAND_TOOLS.filter(([program]) => !find(program)).map(([, pkg]) => pkg);
-    throw new Error(
-      "Wayland without XWayland is not supported: start XWayland (set DISPLAY) to drive X11 apps" +
-        (missing.length
-          ? `; a Wayland backend would also need ${missing.join(", ")}`
-          : "; grim, wtype and wl-clipboard are installed but not used yet"),
-    );
+    const missing = WAYLAND_TOOLS.filter(([program]) => !find(program));
+    if (missing.length) {
+      throw new MissingProgramError(
+        missing.map(([p]) => p),
+        `Wayland (wlroots) needs apt-get install ${
+          [...new Set(missing.map(([, pkg]) => pkg))].join(" ")
+        } (and ydotool for the mouse), or XWayland with DISPLAY set`,
+      );
+    }
+    const keep: Record<string, string> = {};
+    for (const name of ["WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "YDOTOOL_SOCKET"]) {
+      if (env[name]) keep[name] = env[name]!;
+    }
+    return waylandBackend({ env: keep, find });
   }
   throw new Error("no display: DISPLAY is not set (start X11 or Xvfb, or run on a desktop)");
 }
