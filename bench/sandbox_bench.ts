@@ -103,14 +103,17 @@ async function sessionStarts(cwd: string): Promise<void> {
           permissions: permissionsFromFlags(flags, { cwd }),
           cwd,
         });
-        // Alternate which side goes first, so load hits both alike.
-        const w = session.wrap([...argv]);
-        const sides: [Record<string, number[]>, string[]][] = [[now, w.argv], [
-          before,
-          withoutKernel(w.argv),
-        ]];
+        // Alternate which side goes first, so load hits both alike; each side wrapped just
+        // before it runs (the socket masks are a snapshot of the machine's sockets).
+        const sides: [Record<string, number[]>, (a: string[]) => string[]][] = [
+          [now, (a) => a],
+          [before, withoutKernel],
+        ];
         if (i % 2) sides.reverse();
-        for (const [into, cmd] of sides) (into[mode] ??= []).push(await timeRun(cmd, w.env));
+        for (const [into, strip] of sides) {
+          const w = session.wrap([...argv]);
+          (into[mode] ??= []).push(await timeRun(strip(w.argv), w.env));
+        }
         await session.close();
       }
     }

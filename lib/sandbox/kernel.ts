@@ -85,6 +85,8 @@ export function kernelConfinement(options: KernelOptions): KernelPlan {
   const arch = machineArch();
   const args: string[] = [];
   const files: string[] = [];
+  // Each wrap writes its own files (exclusive create): a session may be wrapped more than once.
+  const unique = crypto.randomUUID().slice(0, 8);
   if (support.userns) {
     args.push("--unshare-user", "--disable-userns");
     if (Deno.uid() === 0) {
@@ -94,14 +96,14 @@ export function kernelConfinement(options: KernelOptions): KernelPlan {
   // After bwrap.ts's `--proc /proc` (its arguments come first).
   args.push("--remount-ro", "/proc");
   if (support.seccomp && arch) {
-    const path = join(options.privateDir, "seccomp.bpf");
+    const path = join(options.privateDir, `seccomp-${unique}.bpf`);
     Deno.writeFileSync(path, seccompFilter(arch), { createNew: true, mode: 0o400 });
     files.push(path);
     args.push("--seccomp", String(FIRST_FD + files.length - 1));
   }
   let launcher: string | undefined;
   if (support.landlock && arch && !options.display) {
-    const path = join(options.privateDir, "launch");
+    const path = join(options.privateDir, `launch-${unique}`);
     Deno.writeFileSync(path, landlockLauncher(arch), { createNew: true, mode: 0o400 });
     files.push(path);
     // Copied by bwrap into the sandbox (a host temp folder may be mounted noexec), next to
