@@ -79,6 +79,20 @@ export const UNREADABLE: [string, string, string][] = [
   ["shell", "alias x='rm -rf'\nx ~", "deletes ~ recursively"],
   ["shell", "c=ls\nif true; then c=rm; fi\n$c -rf ~", "builds a command name at run time"],
   ["bash", "bash <<'EOF'\nrm -rf ~\nEOF", "deletes ~ recursively"],
+  ["shell", 'IFS=,; c="rm,-rf,~"; $c', "deletes ~ recursively"],
+  ["shell", "IFS=$(cat sep); $c", "builds a command name at run time"],
+  ["shell", "{rm,-rf,~}", "deletes ~ recursively"],
+  ["shell", "{r..r}{m..m} -rf ~", "deletes ~ recursively"],
+  ["shell", "rm -rf {~,build}", "deletes ~ recursively"],
+  ["shell", "awk 'BEGIN { system(\"rm -rf ~\") }'", "deletes ~ recursively"],
+  ["shell", "awk '{ system($0) }' cmds.txt", "runs a command built at run time in awk"],
+  ["shell", "awk '{ print | \"sh\" }' cmds.txt", "pipes text made at run time into sh"],
+  ["shell", 'find . -name x -exec sh -c "$CMD" \\;', "runs shell code built at run time"],
+  ["shell", "trap 'rm -rf ~' EXIT", "deletes ~ recursively"],
+  ["shell", 'trap "$X" EXIT', "runs shell code built at run time"],
+  ["shell", "watch -n 5 'rm -rf ~'", "deletes ~ recursively"],
+  ["shell", "strace -f -o log rm -rf ~", "deletes ~ recursively"],
+  ["shell", "php -r 'system(\"rm -rf ~\");'", "deletes ~ recursively"],
   // python
   ["python", "exec(code)", "runs Python code built at run time (`exec(code)`)"],
   ["python", "eval(compile(src, 'x', 'exec'))", "runs Python code built at run time"],
@@ -111,6 +125,20 @@ export const UNREADABLE: [string, string, string][] = [
   ["python", "import os\nos.system('rm -rf ' + os.path.expanduser('~'))", "deletes ~ recursively"],
   ["python", "import os\nos.system(''.join(['r', 'm']) + ' -rf /')", "deletes / recursively"],
   ["python", "import os\nos.system('~ fr- mr'[::-1])", "deletes ~ recursively"],
+  [
+    "python",
+    "getattr(getattr(__builtins__, '__imp' + 'ort__')('os'), 'system')(cmd)",
+    "runs a command built at run time (`os.system(cmd)`)",
+  ],
+  ["python", "e = eval\ne(x)", "runs Python code built at run time"],
+  [
+    "python",
+    "import os, functools\nfunctools.partial(os.system, cmd)()",
+    "passes os.system around",
+  ],
+  ["python", "list(map(eval, xs))", "passes eval around as a value"],
+  ["python", "import os\n[os][0].system(cmd)", "runs a command built at run time"],
+  ["python", "import ctypes\nctypes.CDLL(None).system(b'rm -rf ~')", "deletes ~ recursively"],
   // javascript / typescript
   ["javascript", "eval(code)", "runs JavaScript code built at run time (`eval(code)`)"],
   ["javascript", "new Function('a', body)(1)", "runs JavaScript code built at run time"],
@@ -134,6 +162,35 @@ export const UNREADABLE: [string, string, string][] = [
   ["javascript", "require('child_process').execSync(cmd);", "runs a command built at run time"],
   ["javascript", "new Deno.Command(prog).outputSync();", "runs a command built at run time"],
   ["javascript", "Object.values(Deno).find((f) => f.name === n)('/');", "lists what Deno holds"],
+  ["javascript", "const e = eval;\ne(x);", "runs JavaScript code built at run time"],
+  ["javascript", "(0, eval)(x);", "runs JavaScript code built at run time"],
+  ["javascript", "[eval][0](x);", "passes eval around as a value"],
+  [
+    "javascript",
+    "Reflect.apply(Deno.remove, null, ['/', { recursive: true }]);",
+    "recursively with Deno.remove",
+  ],
+  [
+    "javascript",
+    "Deno.remove.call(null, Deno.env.get('HOME'), { recursive: true });",
+    "recursively with Deno.remove",
+  ],
+  [
+    "javascript",
+    "import('node:child_process').then((m) => m.execSync(['r', 'm'].join('') + ' -rf ~'));",
+    "deletes ~ recursively",
+  ],
+  [
+    "javascript",
+    "const exec = util.promisify(require('child_process').exec);\nawait exec(cmd);",
+    "runs a command built at run time",
+  ],
+  ["javascript", "cmds.map(require('child_process').execSync);", "passes child_process.execSync"],
+  [
+    "typescript",
+    "await Deno.remove(Deno.env.get('HOME')!, { recursive: true });",
+    "recursively with Deno.remove",
+  ],
   [
     "javascript",
     "(globalThis as any)['Deno']['re' + 'move']('/', { recursive: true });",
@@ -149,6 +206,8 @@ export const UNREADABLE: [string, string, string][] = [
   ["ruby", "send(name, 'x')", "calls a method whose name is built at run time"],
   ["ruby", "eval(code)", "runs Ruby code built at run time"],
   ["ruby", 'Kernel.send(:system, "rm -rf ~")', "deletes ~ recursively"],
+  ["ruby", 'method("sys" + "tem").call(cmd)', "runs a command built at run time"],
+  ["perl", '&{"CORE::sys" . "tem"}("ls");', "calls a function by a name built at run time"],
 ];
 
 /** The same techniques with payloads the scanner can read and that are harmless. */
@@ -171,6 +230,13 @@ export const READABLE_CONTROLS: [string, string][] = [
   ["javascript", "eval('1 + 1');"],
   ["perl", 'system("ec" . "ho hi");'],
   ["ruby", 'Kernel.send(:puts, "hi")'],
+  ["shell", "mkdir -p src/{a,b,c} && cp notes.{txt,bak}"],
+  ["shell", "awk -F, '{ s += $2 } END { print s }' data.csv"],
+  ["shell", "find . -name '*.tmp' -exec rm {} +"],
+  ["shell", "trap 'rm -f /tmp/lock.$$' EXIT"],
+  ["python", "import subprocess\nrun = subprocess.run\nrun(['ls'])"],
+  ["javascript", "const exec = util.promisify(require('child_process').exec);\nawait exec('ls');"],
+  ["javascript", "Math.max.apply(null, [1, 2]);"],
 ];
 
 Deno.test("safe mode: every obfuscated example of issue 9 is unsafe, refused in auto, asked in ask", () => {

@@ -49,6 +49,25 @@ function structural(toks: Tok[], i: number, env: Env, code: string): Replacement
       text: `${textOf(code, toks, ranges[0][0], ranges[0][1])}.${key.value}`,
     };
   }
+  // `f.call(t, a)`, `f.apply(t, [a])`, `Reflect.apply(f, t, [a])`, `f.bind(t)(a)` call f(a).
+  const m = d.name === "Reflect.apply" ? null : d.name.match(/^(.*)\.(call|apply|bind)$/);
+  if ((m || d.name === "Reflect.apply") && toks[d.end]?.value === "(") {
+    const { ranges, end } = argRanges(toks, d.end);
+    const src = (r?: [number, number]) => r ? textOf(code, toks, r[0], r[1]) : "";
+    const fn = m
+      ? textOf(code, toks, i, d.end).replace(/\.(?:call|apply|bind)$/, "")
+      : src(ranges[0]);
+    const list = m?.[2] === "apply" ? ranges[1] : m ? undefined : ranges[2];
+    if (m?.[2] === "bind") return toks[end]?.value === "(" ? { from: i, to: end, text: fn } : null;
+    if (m?.[2] === "call") {
+      return { from: i, to: end, text: `${fn}(${ranges.slice(1).map(src).join(", ")})` };
+    }
+    if (list && toks[list[0]]?.value === "[") {
+      const inner = textOf(code, toks, list[0] + 1, list[1] - 1);
+      return { from: i, to: end, text: `${fn}(${inner})` };
+    }
+    return null;
+  }
   let text = textOf(code, toks, i, d.end);
   let j = d.end;
   let changed = false;
@@ -177,6 +196,27 @@ export function analyzeJavaScript(source: string): Analysis {
         }), so what it uses cannot be checked`,
       );
     }
+  }
+  // `eval` or a child_process function used as a value (`[eval][0](x)`, `arr.map(cp.exec)`).
+  for (let i = 0; i < toks.length; i++) {
+    if (toks[i].kind !== "name" || toks[i - 1]?.value === "." || toks[i - 1]?.value === "?.") {
+      continue;
+    }
+    const first = i;
+    const d = dotted(toks, i, env)!;
+    i = d.end - 1;
+    const sink = d.name === "eval" || (childProcess && family(d.name) && d.name.includes("."));
+    if (!sink || /^[(=]$/.test(toks[d.end]?.value ?? "") || toks[first - 1]?.value === "=") {
+      continue;
+    }
+    if (/^(?:typeof|instanceof|import|from|as)$/.test(toks[first - 1]?.value ?? "")) continue;
+    if (toks[first - 1]?.value === "(" && /promisify$/.test(toks[first - 2]?.value ?? "")) continue;
+    if (/^[,}]$/.test(toks[d.end]?.value ?? "") && toks[first - 1]?.value === "{") continue;
+    flag(
+      c,
+      n.lineAt(toks[first].at),
+      `passes ${d.name} around as a value, so what it runs cannot be checked`,
+    );
   }
   // Computed properties of the system objects: `Deno[x]`, `process[x]`, `cp[x]`.
   for (let i = 0; i < toks.length; i++) {

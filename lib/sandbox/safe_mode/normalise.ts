@@ -41,54 +41,88 @@ export function textOf(code: string, toks: Tok[], from: number, to: number): str
 /** Normalises code of a language. */
 export function normalise(code: string, lang: Lang, structural: Structural): Normalised {
   const env = emptyEnv(lang);
-  const toks0 = tokenize(code, lang);
-  collectValues(code, toks0, env);
+  let toks = tokenize(code, lang);
+  collectValues(code, toks, env);
   const lineAt = lineFinder(code);
   const decoded: TextView[] = [];
+  // Rewrites open the way for more (`getattr(getattr(__builtins__, "__imp" + "ort__")("os"), …)`):
+  // repeat until nothing changes, a few rounds at most.
+  for (let round = 0; round < 4; round++) {
+    const reps = foldAndResolve(code, toks, env, structural, (text, at) => {
+      if (round > 0 || decoded.some((d) => d.text === text)) return;
+      const line = lineAt(at);
+      decoded.push({ text, lineAt: () => line });
+    });
+    let next = reps.length > 0 ? applyReplacements(code, toks, reps) : code;
+    let nextToks = reps.length > 0 ? tokenize(next, lang) : toks;
+    collectAliases(next, nextToks, env);
+    const reps2 = resolveAliases(nextToks, env);
+    if (reps2.length > 0) {
+      next = applyReplacements(next, nextToks, reps2);
+      nextToks = tokenize(next, lang);
+    }
+    if (reps.length === 0 && reps2.length === 0) break;
+    code = next;
+    toks = nextToks;
+  }
+  return { code, toks, env, lineAt: lineFinder(code), decoded };
+}
+
+/** Pass 1: folded strings become literals, structural rewrites apply. */
+function foldAndResolve(
+  code: string,
+  toks: Tok[],
+  env: Env,
+  structural: Structural,
+  onDecoded: (text: string, at: number) => void,
+): Replacement[] {
   const reps: Replacement[] = [];
-  for (let i = 0; i < toks0.length; i++) {
-    const s = structural(toks0, i, env, code);
+  for (let i = 0; i < toks.length; i++) {
+    const s = structural(toks, i, env, code);
     if (s) {
       reps.push(s);
       i = s.to - 1;
       continue;
     }
-    const t = toks0[i];
+    const t = toks[i];
     if (
       t.kind !== "str" &&
-      (t.kind !== "name" || toks0[i - 1]?.value === "." || toks0[i - 1]?.value === "?.")
+      (t.kind !== "name" || toks[i - 1]?.value === "." || toks[i - 1]?.value === "?.")
     ) continue;
-    const f = foldExpr(toks0, i, env);
+    const f = foldExpr(toks, i, env);
     if (!f || !f.folded) continue;
-    if (f.decoded) {
-      const line = lineAt(t.at);
-      decoded.push({ text: f.value, lineAt: () => line });
-    } else if (!f.opaque) {
-      reps.push({ from: i, to: f.end, text: literal(f.value, lang) });
+    if (f.decoded) onDecoded(f.value, t.at);
+    else if (!f.opaque) {
+      reps.push({ from: i, to: f.end, text: literal(f.value, env.lang) });
       i = f.end - 1;
     }
   }
-  const code1 = applyReplacements(code, toks0, reps);
-  const toks1 = tokenize(code1, lang);
-  collectAliases(code1, toks1, env);
-  const reps2: Replacement[] = [];
-  for (let i = 0; i < toks1.length; i++) {
-    const t = toks1[i];
-    if (t.kind !== "name" || toks1[i - 1]?.value === "." || toks1[i - 1]?.value === "?.") continue;
-    const req = lang === "javascript" ? requireAt(toks1, i) : null;
+  return reps;
+}
+
+/** Pass 2: names that stand for modules or functions are replaced by them. */
+function resolveAliases(toks: Tok[], env: Env): Replacement[] {
+  const reps: Replacement[] = [];
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (t.kind !== "name" || toks[i - 1]?.value === "." || toks[i - 1]?.value === "?.") continue;
+    const req = env.lang === "javascript" ? requireAt(toks, i) : null;
     if (req) {
-      reps2.push({ from: i, to: req.end, text: req.module });
+      reps.push({ from: i, to: req.end, text: req.module });
       i = req.end - 1;
     } else if (
-      lang === "javascript" && /^(?:globalThis|window|self|global)$/.test(t.value) &&
-      toks1[i + 1]?.value === "."
+      env.lang === "javascript" && /^(?:globalThis|window|self|global)$/.test(t.value) &&
+      toks[i + 1]?.value === "."
     ) {
-      reps2.push({ from: i, to: i + 2, text: "" });
+      reps.push({ from: i, to: i + 2, text: "" });
       i++;
-    } else if (env.aliases.has(t.value) && toks1[i + 1]?.value !== "=") {
-      reps2.push({ from: i, to: i + 1, text: env.aliases.get(t.value)! });
+    } else if (
+      env.aliases.has(t.value) && toks[i + 1]?.value !== "=" &&
+      // not a destructuring or object-shorthand name (`const { execSync } = …`)
+      !(/^[{,]$/.test(toks[i - 1]?.value ?? "") && /^[,}:]$/.test(toks[i + 1]?.value ?? ""))
+    ) {
+      reps.push({ from: i, to: i + 1, text: env.aliases.get(t.value)! });
     }
   }
-  const code2 = applyReplacements(code1, toks1, reps2);
-  return { code: code2, toks: tokenize(code2, lang), env, lineAt: lineFinder(code2), decoded };
+  return reps;
 }

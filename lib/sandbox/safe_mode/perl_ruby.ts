@@ -24,6 +24,17 @@ const STOP = /^(?:;|or|and|if|unless|\|\||&&|\}|do)$/;
 function structural(toks: Tok[], i: number, env: Env): Replacement | null {
   if (env.lang !== "ruby" || toks[i].kind !== "name" || toks[i - 1]?.value === ".") return null;
   const d = dotted(toks, i, env)!;
+  // `method(:system).call(x)` → `system(x)`
+  if (/(?:^|\.)method$/.test(d.name) && toks[d.end]?.value === "(") {
+    const { ranges, end } = argRanges(toks, d.end);
+    const name = ranges.length === 1 ? foldRange(toks, ranges[0], env) : null;
+    if (
+      name && /^\w+[?!]?$/.test(name.value) && toks[end]?.value === "." &&
+      toks[end + 1]?.value === "call"
+    ) {
+      return { from: i, to: end + 2, text: name.value };
+    }
+  }
   const m = d.name.match(/^(.*?)(?:\.)?(?:send|public_send|__send__)$/);
   if (!m || toks[d.end]?.value !== "(") return null;
   const { ranges, end } = argRanges(toks, d.end);
@@ -125,6 +136,15 @@ export function analyzePerlRuby(code: string, language: "perl" | "ruby"): Analys
         );
       }
     }
+  }
+  // Perl: a function named by a string (`&{"CORE::sys" . "tem"}(…)`, `*{"main::f"}`, `->can($x)`).
+  const symbolic = n.code.search(/[&*]\s*\{\s*["'$]|->\s*can\s*\(\s*\$/);
+  if (language === "perl" && symbolic >= 0) {
+    flag(
+      c,
+      n.lineAt(symbolic),
+      "calls a function by a name built at run time, so what it calls cannot be checked",
+    );
   }
   return c;
 }

@@ -96,7 +96,28 @@ export function analyzePython(code: string): Analysis {
   c.sourceViews.push({ text: n.code, lineAt: n.lineAt });
   c.shellViews.push(...n.decoded);
   const text = (r?: [number, number]) => r ? textOf(n.code, toks, r[0], r[1]) : "";
-  for (const call of calls(toks, env)) {
+  // The same functions reached through any object (`[os][0].system(…)`, `ctypes.CDLL(None).system(…)`).
+  const methods = [];
+  if (/\b(?:os|posix|subprocess|ctypes|pty|commands|__import__|importlib)\b/.test(n.code)) {
+    for (let i = 1; i < toks.length - 2; i++) {
+      const name = toks[i + 1];
+      if (toks[i].value !== "." || name.kind !== "name" || toks[i + 2].value !== "(") continue;
+      const known =
+        /^(?:system|popen|getoutput|getstatusoutput|check_output|check_call|Popen)$/.test(
+            name.value,
+          )
+          ? name.value === "system" || name.value === "popen"
+            ? `os.${name.value}`
+            : `subprocess.${name.value}`
+          : /^(?:exec[lv]p?e?|spawn[lv]p?e?|posix_spawnp?)$/.test(name.value)
+          ? `os.${name.value}`
+          : null;
+      if (!known) continue;
+      const { ranges, end } = argRangesAt(toks, i + 2);
+      methods.push({ name: known, at: i + 1, open: i + 2, ranges, end });
+    }
+  }
+  for (const call of [...calls(toks, env), ...methods]) {
     const line = n.lineAt(toks[call.at].at);
     const shown = `${call.name}(${call.ranges.map(text).join(", ")})`;
     const [first, second] = call.ranges;
@@ -130,6 +151,8 @@ export function analyzePython(code: string): Analysis {
         shell: first ? foldRange(toks, first, env)?.value ?? null : null,
       });
     } else if (ARGV_CALLS.test(call.name)) {
+      const argsKw = keyword(toks, call.ranges, "args");
+      const first = argsKw ?? call.ranges[0];
       const list = first ? listItems(toks, first, env) : null;
       const shell = first ? foldRange(toks, first, env)?.value ?? null : null;
       if (list) commandSink(c, line, shown, { argv: list });
@@ -162,6 +185,7 @@ export function analyzePython(code: string): Analysis {
     }
   }
   lookups(toks, env, c, n.code);
+  references(toks, env, c, n.code);
   if (/['"]rot.?13['"]/i.test(n.code) && !c.findings.some((f) => f.reason.includes("rot13"))) {
     const at = n.code.search(/['"]rot.?13['"]/i);
     flag(c, n.lineAt(at), "decodes rot13 text, which only hides what it says");
@@ -210,4 +234,28 @@ function keyword(toks: Tok[], ranges: [number, number][], name: string): [number
     if (toks[from]?.value === name && toks[from + 1]?.value === "=") return [from + 2, to];
   }
   return null;
+}
+
+/** A function that runs things, used as a value (`partial(os.system, x)`, `map(eval, xs)`). */
+function references(toks: Tok[], env: Env, c: ReturnType<typeof collector>, code: string): void {
+  for (let i = 0; i < toks.length; i++) {
+    if (toks[i].kind !== "name" || /^(?:\.|def|class|as|import)$/.test(toks[i - 1]?.value ?? "")) {
+      continue;
+    }
+    const first = i;
+    const d = dotted(toks, i, env)!;
+    const sink = CODE.test(d.name) || IMPORTS.test(d.name) || SHELL_CALLS.test(d.name) ||
+      ARGV_CALLS.test(d.name) || EXEC_CALLS.test(d.name) || d.name === "getattr";
+    i = d.end - 1;
+    if (!sink || toks[d.end]?.value === "(") continue;
+    // `s = os.system` is an alias (its uses were resolved); imports name things, they run nothing.
+    if (toks[d.end]?.value === "=" || toks[first - 1]?.value === "=") continue;
+    const start = code.lastIndexOf("\n", toks[d.end - 1].at) + 1;
+    if (/^\s*(?:from|import)\b/.test(code.slice(start))) continue;
+    flag(
+      c,
+      c.lineAt(toks[d.end - 1].at),
+      `passes ${d.name} around as a value, so what it runs cannot be checked`,
+    );
+  }
 }

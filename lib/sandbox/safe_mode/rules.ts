@@ -277,10 +277,12 @@ function recursiveDeletes(view: TextView, cwd: string): Finding[] {
 function apiDeletes(view: TextView, cwd: string): Finding[] {
   const found: Finding[] = [];
   const code = view.text;
-  const calls =
-    /((?<![\w$])(?:[\w$]+\.)*(?:rmtree|remove(?:Sync)?|rm(?:Sync)?|rmdirSync)|\brimraf(?:\.sync)?)\s*\(/g;
+  const calls = /\b(rmtree|remove(?:Sync)?|rm(?:Sync)?|rmdirSync|rimraf(?:\.sync)?)\s*\(/g;
   for (const m of code.matchAll(calls)) {
-    const fn = m[1];
+    // The object that holds it, read backwards (`shutil.rmtree`, `d.remove` for a `Deno` passed around).
+    let from = m.index!;
+    while (from > 0 && /[\w$.]/.test(code[from - 1])) from--;
+    const fn = code.slice(from, m.index!).replace(/^\.+/, "") + m[1];
     const [arg, rest] = callArguments(code, m.index! + m[0].length);
     // Whatever object holds it (`shutil.rmtree`, `d.remove` for a `Deno` passed around).
     if (!fn.endsWith("rmtree") && !fn.startsWith("rimraf") && !/recursive\s*:\s*true/.test(rest)) {

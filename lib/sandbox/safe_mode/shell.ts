@@ -12,6 +12,18 @@
  */
 
 import type { Word } from "./shell_lex.ts";
+import { argvToShell, stdinInterpreter } from "./sinks.ts";
+import {
+  basename,
+  DECODERS,
+  DOWNLOADERS,
+  downloads,
+  interpreter,
+  POSITIONAL,
+  PRIVILEGED,
+  RUNS_STRING,
+  WRAPPERS,
+} from "./shell_commands.ts";
 import { type Command, parseShell, type Pipeline } from "./shell_parse.ts";
 import {
   assignment,
@@ -30,59 +42,6 @@ import {
   type NestedCode,
   type TextView,
 } from "./types.ts";
-
-/** Wrappers that run the command after them, and their options that take a value. */
-const WRAPPERS: Record<string, string[]> = {
-  command: [],
-  builtin: [],
-  exec: ["-a"],
-  nohup: [],
-  env: ["-u", "-C", "--unset", "--chdir"],
-  nice: ["-n", "--adjustment"],
-  time: ["-f", "-o"],
-  stdbuf: ["-i", "-o", "-e"],
-  timeout: ["-s", "-k", "--signal", "--kill-after"],
-  setsid: [],
-  sudo: ["-u", "-g", "-h", "-p", "-U", "-C", "-D", "-r", "-t"],
-  doas: ["-u", "-C"],
-  pkexec: ["--user"],
-  xargs: ["-I", "-n", "-P", "-d", "-L", "-s", "-E", "-a", "--max-args", "--max-procs"],
-  busybox: [],
-  ionice: ["-c", "-n", "-p"],
-  taskset: [],
-  chrt: [],
-  unbuffer: [],
-  flock: ["-w", "-E"],
-};
-/** Wrappers with positional arguments before the command (`timeout 5 rm`). */
-const POSITIONAL: Record<string, number> = { timeout: 1, taskset: 1, chrt: 1, flock: 1 };
-const PRIVILEGED = new Set(["sudo", "doas", "pkexec"]);
-const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash"]);
-const DOWNLOADERS = new Set([
-  "curl",
-  "wget",
-  "fetch",
-  "aria2c",
-  "http",
-  "https",
-  "lynx",
-  "nc",
-  "ncat",
-]);
-const DECODERS =
-  /^(?:base64|base32|basenc|xxd|rev|tr|openssl|gzip|gunzip|zcat|bzcat|xzcat|bunzip2|uudecode|od|iconv|sed|awk|perl)$/;
-
-/** Interpreters with an option that takes code, and the language of that code. */
-function interpreter(name: string): { language: string; flags: RegExp } | undefined {
-  if (/^python(?:[23](?:\.\d+)?)?$/.test(name)) return { language: "python", flags: /^-\w*c$/ };
-  if (name === "perl") return { language: "perl", flags: /^-\w*[eE]$/ };
-  if (name === "ruby") return { language: "ruby", flags: /^-\w*e$/ };
-  if (name === "node" || name === "nodejs" || name === "bun") {
-    return { language: "javascript", flags: /^(?:-e|-p|--eval|--print|-pe)$/ };
-  }
-  if (SHELLS.has(name)) return { language: "shell", flags: /^-\w*c\w*$/ };
-  return undefined;
-}
 
 interface Context {
   values: Values;
@@ -109,9 +68,6 @@ interface CommandInfo {
 
 const unsafe = (ctx: Context, line: number, reason: string) =>
   ctx.findings.push({ level: "unsafe", reason, line });
-
-const basename = (path: string) =>
-  path.replace(/\/+$/, "").slice(path.replace(/\/+$/, "").lastIndexOf("/") + 1);
 
 /** Analyses shell code: findings of its own, and one normalised line per pipeline for the rules. */
 export function analyzeShell(code: string): Analysis {
@@ -333,6 +289,46 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
         }), so what it runs cannot be checked`,
       );
     }
+  } else if (RUNS_STRING[name] !== undefined && args.length > 0) {
+    const flag = RUNS_STRING[name];
+    const at = flag ? args.findIndex((a) => a.text === flag) + 1 : 0;
+    let from = at;
+    // watch's own options (`-n 1`, `-d`) come before the command.
+    while (!flag && args[from]?.text.startsWith("-") && args[from].text !== "-") {
+      from += /^(?:-n|--interval|-q|--equexit)$/.test(args[from].text) ? 2 : 1;
+    }
+    const rest = at > 0 || !flag ? args.slice(from) : [];
+    const code = name === "watch" ? rest : rest.slice(0, 1);
+    if (code.length > 0 && (name !== "trap" || code[0].text !== "-")) {
+      if (code.every((a) => a.known)) inline(code.map((a) => a.text).join(" "), ctx, line);
+      else {unsafe(
+          ctx,
+          line,
+          `runs shell code built at run time (${
+            excerpt(info.shown)
+          }), so what it runs cannot be checked`,
+        );}
+    }
+  } else if (name === "find") {
+    // `find … -exec cmd {} ;` runs cmd for each file found (`{}` is not known).
+    for (let k = 0; k < args.length; k++) {
+      if (!/^-(?:exec|execdir|ok|okdir)$/.test(args[k].text)) continue;
+      const end = args.findIndex((a, j) => j > k && (a.text === ";" || a.text === "+"));
+      const sub = args.slice(k + 1, end < 0 ? args.length : end);
+      const argv = sub.map((a) => a.text.replaceAll("{}", HOLE));
+      if (sub[0] && !sub[0].known) {
+        unsafe(
+          ctx,
+          line,
+          `builds a command name at run time (${
+            excerpt(sub[0].raw)
+          }), so what it runs cannot be checked`,
+        );
+      } else if (argv.length > 0) inline(argvToShell(argv), ctx, line);
+      k = end < 0 ? args.length : end;
+    }
+  } else if (/^(?:g|m|n)?awk$/.test(name)) {
+    awk(args, ctx, line, info);
   } else if (name === "source" || name === ".") {
     script(args[0], "shell", ctx, line, info) || stdin("shell");
   } else if (name === "alias") {
@@ -391,7 +387,9 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
       else script(rest[0], "javascript", ctx, line, info);
     }
   } else if (DOWNLOADERS.has(name)) {
-    download(name, args, ctx, info);
+    const got = downloads(name, args.map((a) => a.text));
+    got.files.forEach((f) => ctx.downloads.add(f));
+    info.download = got.stdout || name === "wget" || name === "curl";
     for (const r of redirs) {
       if (/^(?:>|>>|>\||&>)$/.test(r.op)) {
         r.expanded.forEach((e) => ctx.downloads.add(basename(e.text)));
@@ -404,6 +402,62 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
     else info.files = args.filter((a) => !a.text.startsWith("-"));
   } else if (DECODERS.test(name)) info.decoder = true;
   return info;
+}
+
+/** awk programs: `system("…")`, `print | "cmd"`, `"cmd" | getline` run shell commands. */
+function awk(args: Expanded[], ctx: Context, line: number, info: CommandInfo): void {
+  let k = 0;
+  while (k < args.length && args[k].text.startsWith("-")) {
+    k += /^-[Fvf]$/.test(args[k].text) ? 2 : 1;
+  }
+  if (args.some((a) => a.text === "-f")) return; // the program is a file
+  const program = args[k];
+  if (!program) return;
+  if (!program.known) {
+    unsafe(
+      ctx,
+      line,
+      `runs an awk program built at run time (${
+        excerpt(info.shown)
+      }), so what it runs cannot be checked`,
+    );
+    return;
+  }
+  const text = program.text;
+  for (const m of text.matchAll(/\bsystem\s*\(\s*("(?:[^"\\]|\\.)*")?\s*([^)]*)\)/g)) {
+    if (m[1] && m[2].trim() === "") inline(JSON.parse(m[1]), ctx, line);
+    else {unsafe(
+        ctx,
+        line,
+        `runs a command built at run time in awk (${
+          excerpt(m[0])
+        }), so what it runs cannot be checked`,
+      );}
+  }
+  for (const m of text.matchAll(/\|\s*("(?:[^"\\]|\\.)*")|("(?:[^"\\]|\\.)*")\s*\|\s*getline/g)) {
+    const command = JSON.parse(m[1] ?? m[2]) as string;
+    const language = m[1] ? stdinInterpreter(command.trim().split(/\s+/)) : null;
+    if (language) {
+      unsafe(
+        ctx,
+        line,
+        `pipes text made at run time into ${command.trim()} from awk, so what it runs cannot be checked`,
+      );
+    } else inline(command, ctx, line);
+  }
+  if (
+    /\|\s*[^"\s&|]|[^"\s]\s*\|\s*getline/.test(
+      text.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\|\|/g, ""),
+    )
+  ) {
+    unsafe(
+      ctx,
+      line,
+      `pipes to or from a command built at run time in awk (${
+        excerpt(info.shown)
+      }), so what it runs cannot be checked`,
+    );
+  }
 }
 
 /** A script given to a shell or interpreter (`bash f`, `source <(…)`); false when there is none. */
@@ -436,37 +490,4 @@ function script(
     );
   } else ctx.executed.push({ name: basename(file.text), line });
   return true;
-}
-
-/** Records the files a download writes (`curl -o f`, `curl -O URL`, `wget URL`). */
-function download(name: string, args: Expanded[], ctx: Context, info: CommandInfo): void {
-  const urls = args.filter((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a.text));
-  const fromUrl = () =>
-    urls.forEach((u) => ctx.downloads.add(basename(u.text.replace(/[?#].*$/, "")) || "index.html"));
-  let toStdout = true;
-  for (let j = 0; j < args.length; j++) {
-    const t = args[j].text;
-    const long = t.match(/^--(output|output-document)(?:=(.*))?$/);
-    const letter = name === "wget" ? "O" : "o";
-    const short = t.match(new RegExp(`^-([a-zA-Z]*?)${letter}(.*)$`));
-    let file: string | undefined;
-    if (long) file = long[2] ?? args[++j]?.text;
-    else if (
-      t === "--remote-name" || t === "--remote-name-all" ||
-      (name !== "wget" && /^-[a-zA-Z]*O[a-zA-Z]*$/.test(t))
-    ) {
-      fromUrl();
-      toStdout = false;
-    } else if (short) file = short[2] !== "" ? short[2] : args[++j]?.text;
-    if (file !== undefined) {
-      if (file === "-") continue;
-      ctx.downloads.add(basename(file));
-      toStdout = false;
-    }
-  }
-  if (name === "wget" && toStdout) {
-    fromUrl();
-    toStdout = false;
-  }
-  info.download = toStdout || name === "wget" || name === "curl";
 }

@@ -40,12 +40,12 @@ export function expandWord(
     else if (part.kind === "var") {
       const value = variable(part.name, values);
       text += value ?? HOLE;
-      if (!part.quoted && value !== null && /\s/.test(value)) split = true;
+      if (!part.quoted && value !== null) split = true;
     } else if (part.kind === "sub") {
       hooks.onSub?.(part.code, "sub");
       const value = literalOutput(part.code, values);
       text += value === null ? HOLE : value.replace(/\n+$/, "");
-      if (!part.quoted && value !== null && /\s/.test(value.trim())) split = true;
+      if (!part.quoted && value !== null) split = true;
     } else if (part.kind === "proc") {
       hooks.onSub?.(part.code, "proc");
       text += HOLE;
@@ -54,8 +54,74 @@ export function expandWord(
       text += HOLE;
     }
   }
-  const pieces = split ? text.split(/\s+/).filter((p) => p.length > 0) : [text];
+  let pieces = [text];
+  if (split) {
+    // Word splitting on IFS (`IFS=,; c=rm,-rf,~; $c`); an IFS that is not known splits unknowably.
+    const ifs = values.has("IFS") ? values.get("IFS") : " \t\n";
+    if (ifs === null || ifs === undefined) pieces = [HOLE];
+    else {
+      const chars = [...new Set([...ifs, " ", "\t", "\n"])].map((c) =>
+        c.replace(/[\\\]^-]/g, "\\$&")
+      );
+      pieces = text.split(new RegExp(`[${chars.join("")}]+`)).filter((p) => p.length > 0);
+    }
+  }
+  // Brace expansion of unquoted words: `{rm,-rf,~}`, `{r..r}m`.
+  if (!/['"\\]/.test(word.raw) && /\{[^{}]*(?:,|\.\.)[^{}]*\}/.test(word.raw)) {
+    pieces = pieces.flatMap((p) => braces(p, 0));
+  }
   return pieces.map((p) => ({ text: p, known: !p.includes(HOLE), raw: word.raw }));
+}
+
+/** Bash brace expansion (`a{b,c}d`, `{x..z}`), bounded. */
+export function braces(text: string, depth: number): string[] {
+  if (depth > 8) return [HOLE];
+  let open = -1;
+  let level = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "{") {
+      if (level++ === 0) open = i;
+    } else if (text[i] === "}" && level > 0 && --level === 0) {
+      const inner = text.slice(open + 1, i);
+      const items: string[] = [];
+      let from = 0;
+      let d = 0;
+      for (let k = 0; k <= inner.length; k++) {
+        if (inner[k] === "{") d++;
+        else if (inner[k] === "}") d--;
+        else if ((inner[k] === "," && d === 0) || k === inner.length) {
+          items.push(inner.slice(from, k));
+          from = k + 1;
+        }
+      }
+      const range = inner.match(/^(-?\w+)\.\.(-?\w+)$/);
+      let options: string[] | null = items.length > 1 ? items : null;
+      if (!options && range) {
+        const [a, b] = [range[1], range[2]];
+        const numeric = /^-?\d+$/.test(a) && /^-?\d+$/.test(b);
+        const [x, y] = numeric ? [Number(a), Number(b)] : [a.charCodeAt(0), b.charCodeAt(0)];
+        if (numeric || (a.length === 1 && b.length === 1)) {
+          options = [];
+          for (let v = x; x <= y ? v <= y : v >= y; v += x <= y ? 1 : -1) {
+            options.push(numeric ? String(v) : String.fromCharCode(v));
+            if (options.length > 256) return [HOLE];
+          }
+        }
+      }
+      if (!options) continue;
+      const head = text.slice(0, open);
+      const tails = braces(text.slice(i + 1), depth + 1);
+      const out: string[] = [];
+      for (const o of options) {
+        for (const expanded of braces(o, depth + 1)) {
+          for (const t of tails) out.push(head + expanded + t);
+        }
+        if (out.length > 256) return [HOLE];
+      }
+      return out;
+    }
+  }
+  return [text];
 }
 
 /** A variable's value: assigned once (or always the same), `HOME` as `~`; else null. */

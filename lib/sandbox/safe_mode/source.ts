@@ -236,11 +236,31 @@ export const MODULES: Record<Lang, Set<string>> = {
   ruby: new Set(["Kernel", "IO", "Open3", "File", "FileUtils", "Process", "Object"]),
 };
 
+/** Built-in functions that run code or reach names: an alias of one is the function itself. */
+export const SENSITIVE: Record<Lang, Set<string>> = {
+  python: new Set([
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "getattr",
+    "globals",
+    "vars",
+    "locals",
+  ]),
+  javascript: new Set(["eval", "Function", "require"]),
+  perl: new Set(),
+  ruby: new Set(["eval", "send", "system", "exec", "spawn"]),
+};
+
 /** Names that stand for modules or their members (`import os as o`, `const { execSync } = require(…)`). */
 export function collectAliases(code: string, toks: Tok[], env: Env): void {
   const lang = env.lang;
   const add = (name: string, target: string) => {
-    if (name !== target) env.aliases.set(name, target);
+    // The first binding stands; a module's own name, or a name standing for itself, is no alias.
+    if (env.aliases.has(name) || MODULES[lang].has(name) || target === name) return;
+    if (target.startsWith(`${name}.`)) return;
+    env.aliases.set(name, target);
   };
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
@@ -285,10 +305,21 @@ export function collectAliases(code: string, toks: Tok[], env: Env): void {
       add(t.value, req.module);
       continue;
     }
-    const d = dotted(toks, rhs, env);
+    // `exec = util.promisify(child_process.exec)`: the promisified function is the function.
+    let at = rhs;
+    if (/^(?:util\.)?promisify$/.test(dotted(toks, rhs, env)?.name ?? "")) {
+      at = dotted(toks, rhs, env)!.end + 1;
+      const inner = requireAt(toks, at);
+      if (inner && toks[inner.end]?.value === "." && toks[inner.end + 1]?.kind === "name") {
+        add(t.value, `${inner.module}.${toks[inner.end + 1].value}`);
+        continue;
+      }
+    }
+    const d = dotted(toks, at, env);
+    const stop = at === rhs ? ["(", "[", "."] : ["(", "[", ".", ","];
     if (
-      d && !["(", "[", "."].includes(toks[d.end]?.value ?? "") &&
-      MODULES[lang].has(d.name.split(".")[0])
+      d && !stop.includes(toks[d.end]?.value ?? "") &&
+      (MODULES[lang].has(d.name.split(".")[0]) || SENSITIVE[lang].has(d.name))
     ) {
       add(t.value, d.name);
     }

@@ -39,6 +39,7 @@ function at(re: RegExp, text: string, index: number): RegExpExecArray | null {
   return re.exec(text);
 }
 
+const OP_START = new Set(["*", "/", "=", "!", "<", ">", "?", ".", ":", "-", "+"]);
 const PY_PREFIX = /^(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])$/;
 const OPS = ["**", "//", "=>", "==", "!=", "<=", ">=", "?.", "...", "::", "->", "+=", "=~"];
 
@@ -137,7 +138,8 @@ export function tokenize(src: string, lang: Lang): Tok[] {
   const lastSignificant = () => toks[toks.length - 1];
   while (i < src.length) {
     const c = src[i];
-    if (/\s/.test(c)) {
+    const code = src.charCodeAt(i);
+    if (code === 32 || code === 10 || code === 9 || code === 13 || (code > 127 && /\s/.test(c))) {
       i++;
       continue;
     }
@@ -181,7 +183,7 @@ export function tokenize(src: string, lang: Lang): Tok[] {
       i = end;
       continue;
     }
-    const word = at(WORD, src, i);
+    const word = /[A-Za-z_$@%]/.test(c) || code > 127 ? at(WORD, src, i) : null;
     if (
       word && !(word[0][0] === "%" && lang !== "perl") &&
       !(/[$@]/.test(word[0][0]) && lang === "python")
@@ -195,7 +197,7 @@ export function tokenize(src: string, lang: Lang): Tok[] {
       i += word[0].length;
       continue;
     }
-    const num = at(NUMBER, src, i);
+    const num = code >= 48 && code <= 57 ? at(NUMBER, src, i) : null;
     if (num) {
       push({ kind: "num", value: num[0], at: i, end: i + num[0].length });
       i += num[0].length;
@@ -241,7 +243,7 @@ export function tokenize(src: string, lang: Lang): Tok[] {
         continue;
       }
     }
-    const op = OPS.find((o) => src.startsWith(o, i)) ?? c;
+    const op = (OP_START.has(c) && OPS.find((o) => src.startsWith(o, i))) || c;
     push({ kind: "op", value: op, at: i, end: i + op.length });
     i += op.length;
   }
