@@ -73,6 +73,8 @@ function withoutKernel(argv: string[]): string[] {
       i += KERNEL_FLAGS[a];
     } else if (a === "--remount-ro" && rest[i + 1] === "/proc") {
       i += 1;
+    } else if (a === "--ro-bind-try" && rest[i + 1] === "/sys") {
+      i += 2;
     } else if (a === "--perms" && rest[i + 2] === "--ro-bind-data") {
       i += 4; // --perms 0555 --ro-bind-data FD PATH
     } else out.push(a);

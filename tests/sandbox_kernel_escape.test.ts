@@ -193,6 +193,50 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "kernel class 6: under a write-all grant /proc/sys and /sys stay read-only (control: allowAll() as root opens them)",
+  ignore: !bwrap || !!missingPython,
+  async fn() {
+    await withFixture(async (fx) => {
+      const py = PY_RESULT + `
+def open_w(path):
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)  # opened, never written
+    os.close(fd)
+t("core_pattern", lambda: open_w("/proc/sys/kernel/core_pattern"))
+t("sysfs", lambda: open_w(sys.argv[1]))
+`;
+      const sh = `target=$1
+r() { if (eval "$2") >/dev/null 2>&1; then echo "RESULT $1 ok"; else echo "RESULT $1 denied"; fi; }
+r core_pattern 'exec 3>>/proc/sys/kernel/core_pattern'
+r sysfs 'exec 3>>"$target"'`;
+      // A root-owned sysfs file that exists on every Linux: a cgroup or kernel tunable.
+      const target = ["/sys/kernel/mm/transparent_hugepage/enabled", "/sys/kernel/profiling"]
+        .find((f) => {
+          try {
+            return Deno.statSync(f).isFile;
+          } catch {
+            return false;
+          }
+        }) ?? "/sys/kernel/uevent_helper";
+      for (const sandboxed of [true, false]) {
+        const p = sandboxed ? fixturePermissions(fx, { "allow-write": true }) : allowAll();
+        const rp = await run(p, ["python3", "-c", py, target], { cwd: fx.work });
+        const rs = await run(p, ["bash", "-c", sh, "sh", target], { cwd: fx.work });
+        for (const [r, out] of [[results(rp.out), rp.out], [results(rs.out), rs.out]] as const) {
+          if (sandboxed) {
+            expect(r, "core_pattern", "denied", out);
+            expect(r, "sysfs", "denied", out);
+          } else if (isRoot) {
+            expect(r, "core_pattern", "ok", out);
+            expect(r, "sysfs", "ok", out);
+          }
+        }
+      }
+    });
+  },
+});
+
+Deno.test({
   name: "kernel class 6: /proc/sysrq-trigger is never writable inside (where the kernel has it)",
   ignore: !bwrap,
   async fn() {

@@ -7,9 +7,10 @@
  *   the real user outside: the namespace maps that id to root); further user
  *   namespaces are refused (`--disable-userns`), so code cannot gain
  *   capabilities in a namespace of its own to mount a fresh /proc.
- * - `/proc` read-only: a process whose id is root outside may write
- *   `/proc/sys` (`kernel.core_pattern` runs a program as real root) and
- *   `/proc/sysrq-trigger` with no capability at all.
+ * - `/proc` and `/sys` read-only: a process whose id is root outside may
+ *   write `/proc/sys` (`kernel.core_pattern` runs a program as real root),
+ *   `/proc/sysrq-trigger` and sysfs files (cgroups, memory tunables) with no
+ *   capability at all, even under a write-all grant.
  * - A seccomp filter (`seccomp.ts`): no kernel keyrings, bpf, perf,
  *   userfaultfd, mounts, modules, io_uring.
  * - A Landlock abstract-unix-socket scope (`landlock.ts`), unless display
@@ -93,8 +94,9 @@ export function kernelConfinement(options: KernelOptions): KernelPlan {
       args.push("--uid", String(UNPRIVILEGED_ID), "--gid", String(UNPRIVILEGED_ID));
     }
   }
-  // After bwrap.ts's `--proc /proc` (its arguments come first).
-  args.push("--remount-ro", "/proc");
+  // After bwrap.ts's `--proc /proc` (its arguments come first). /sys too: under a write-all
+  // grant (`--bind / /`) its files (cgroups, mm tunables) are writable by their owner, root.
+  args.push("--remount-ro", "/proc", "--ro-bind-try", "/sys", "/sys");
   if (support.seccomp && arch) {
     const path = join(options.privateDir, `seccomp-${unique}.bpf`);
     Deno.writeFileSync(path, seccompFilter(arch), { createNew: true, mode: 0o400 });
