@@ -18,6 +18,7 @@
  * @module
  */
 
+import { join } from "node:path";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { SandboxSession } from "../sandbox/sandbox.ts";
 import { trustedProgram } from "../sandbox/trusted.ts";
@@ -34,7 +35,10 @@ export interface SpawnSessionOptions {
   cwd?: string;
   /** The session's own scratch directory (driver, fifo, images): writable inside the sandbox. */
   dir?: string;
-  /** The computer's data folder (full outputs): read-only inside the sandbox. */
+  /**
+   * The computer's data folder: its `outputs/` (full outputs) and `html/` folders, which the
+   * host writes, are read-only inside the sandbox (not the whole folder: it may be the workspace).
+   */
   dataDir?: string;
   /**
    * The Computer API (`--allow-display`): served on a socket in the sandbox's private folder
@@ -119,7 +123,9 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     permissions: options.permissions,
     cwd: options.cwd,
     extraWrite: options.dir ? [options.dir] : [],
-    dataDirs: options.dataDir ? [options.dataDir] : [],
+    hostDirs: options.dataDir
+      ? [join(options.dataDir, "outputs"), join(options.dataDir, "html")]
+      : [],
     bindPrivateDir: !!options.channel,
   });
   let wrapped;

@@ -169,6 +169,15 @@ function exists(path: string): Deno.FileInfo | null {
   }
 }
 
+function lexists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Every directory on PATH that exists, by real path, without duplicates. */
 export function pathDirs(path = Deno.env.get("PATH") ?? ""): string[] {
   return unique(path.split(":").filter((d) => d.startsWith("/")).map(realPathOr))
@@ -273,11 +282,6 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
     for (const loc of programLocations(prog, dirs)) args.push("--ro-bind", plan.maskFile, loc);
   }
 
-  // Host unix sockets (tmux, docker, dbus, ssh-agent...) would let code act outside: hide them.
-  for (const m of socketMasks(plan.socketRoots ?? defaultSocketRoots(), [plan.cwd, plan.tmpDir])) {
-    if (m.isDirectory) args.push("--perms", "0000", "--tmpfs", m.path);
-    else args.push("--ro-bind", plan.maskFile, m.path);
-  }
   if (plan.privateRoot && exists(plan.privateRoot)) {
     // Empty but traversable: only this session's folders are bound back inside it (its temp
     // folder and scratch folders writable, its private folder read-only), so no session sees,
@@ -290,6 +294,15 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
     }
   }
   if (plan.socketDir) args.push("--ro-bind", plan.socketDir, plan.socketDir);
+  // Host unix sockets (tmux, docker, dbus, ssh-agent...) would let code act outside: hide them.
+  // Found last and checked again once found: a socket folder that vanishes before bubblewrap
+  // mounts over it fails the start (bubblewrap has no "mask if present"), so the window between
+  // the search and the spawn is kept as short as it can be.
+  for (const m of socketMasks(plan.socketRoots ?? defaultSocketRoots(), [plan.cwd, plan.tmpDir])) {
+    if (!lexists(m.path)) continue;
+    if (m.isDirectory) args.push("--perms", "0000", "--tmpfs", m.path);
+    else args.push("--ro-bind", plan.maskFile, m.path);
+  }
   args.push(...confined.finish);
   // A working directory the code may not see: start in the session temp directory instead.
   const visible = p.read === true || [

@@ -68,26 +68,23 @@ function ensureDir(path: string): void {
 }
 
 /**
- * The interpreter's own files for a sandbox; `dataDirs` are more data folders
- * to keep read-only (the computer's, when not the default one). Makes the
- * folders that are missing.
+ * The interpreter's own files for a sandbox; `hostDirs` are more folders the
+ * host writes into (the computer's `outputs/` and `html/`, which may sit in a
+ * data folder inside the workspace): made when missing and kept read-only.
+ * Makes the folders that are missing.
  */
-export function hostPaths(dataDirs: readonly string[] = []): HostPaths {
-  const data = unique([dataDir(), ...dataDirs]);
+export function hostPaths(hostDirs: readonly string[] = []): HostPaths {
+  const data = dataDir();
   const config = configDir();
   const cache = denoDir();
-  for (const d of [...data, config, cache]) ensureDir(d);
+  for (const d of [data, ...hostDirs, config, cache]) ensureDir(d);
   const exec = Deno.execPath();
   const root = programRoot();
   return {
     readOnly: unique(
-      [...data, cache, exec, realPathOr(exec), root ?? ""].filter(Boolean),
+      [data, ...hostDirs, cache, exec, realPathOr(exec), root ?? ""].filter(Boolean),
     ),
-    hidden: unique([
-      config,
-      ...data.map((d) => join(d, "profile_cache.json")),
-      ...secretFileList(),
-    ]),
-    shadow: data.map(realPathOr),
+    hidden: unique([config, join(data, "profile_cache.json"), ...secretFileList()]),
+    shadow: [realPathOr(data)],
   };
 }

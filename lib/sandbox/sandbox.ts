@@ -136,8 +136,8 @@ export interface SandboxSessionOptions {
    * the X authority file, the X11/Wayland sockets, and the host's abstract sockets.
    */
   display?: boolean;
-  /** More data folders of the interpreter to keep read-only (the computer's outputs). */
-  dataDirs?: readonly string[];
+  /** More folders the host writes into, kept read-only (the computer's `outputs/`, `html/`). */
+  hostDirs?: readonly string[];
   /**
    * Bind the session's private folder read-only into the sandbox, so a socket the host serves
    * there (the Computer API channel, `--allow-display`) can be reached. The X server never is.
@@ -318,7 +318,7 @@ export class SandboxSession {
         {
           tmpDir: this.tmpDir,
           proxyPort: this.#proxy?.port,
-          ...hostPaths(this.#options.dataDirs),
+          ...hostPaths(this.#options.hostDirs),
           privateRoot: dirname(this.#privateDir),
           own: extraWrite,
         },
@@ -336,7 +336,7 @@ export class SandboxSession {
       privateRoot: dirname(this.#privateDir),
       keepPrograms: [...(runner?.keep ?? []), command[0]],
       path: env.PATH,
-      host: hostPaths(this.#options.dataDirs),
+      host: hostPaths(this.#options.hostDirs),
     });
     return {
       argv: this.#confine(
