@@ -23,7 +23,7 @@ function median(samples: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function report(name: string, samples: number[], target: number): void {
+function report(name: string, { samples, target }: { samples: number[]; target: number }): void {
   const m = median(samples);
   const verdict = m <= target ? "within" : "OVER";
   console.log(
@@ -57,11 +57,12 @@ async function main(): Promise<void> {
       await api.display.view();
       view.push(performance.now() - t);
     }
-    report("display.view() 1280x800 -> PNG", view, 60);
+    report("display.view() 1280x800 -> PNG", { samples: view, target: 60 });
 
     const clicks: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const box = startClient(xvfb, "/usr/bin/xmessage", [
+      const box = startClient(xvfb, [
+        "/usr/bin/xmessage",
         "-buttons",
         "Proceed:7,Cancel:3",
         "Please choose what to do next",
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
       const code = (await box.result).code;
       if (code !== 7) console.log(`(xmessage ended with ${code}, not 7)`);
     }
-    report('mouse.click("Proceed") with OCR', clicks, 250);
+    report('mouse.click("Proceed") with OCR', { samples: clicks, target: 250 });
 
     const channel = await serveComputerApi(api);
     try {
@@ -98,11 +99,10 @@ print(samples[len(samples) // 2])
         stdout: "piped",
       }).output();
       await Deno.remove(dir, { recursive: true });
-      report(
-        "channel round trip (Python client)",
-        [Number(new TextDecoder().decode(out.stdout).trim())],
-        1,
-      );
+      report("channel round trip (Python client)", {
+        samples: [Number(new TextDecoder().decode(out.stdout).trim())],
+        target: 1,
+      });
     } finally {
       await channel.close();
     }
@@ -116,7 +116,7 @@ print(samples[len(samples) // 2])
       await api.browser.read();
       reads.push(performance.now() - t);
     }
-    report("browser go_to_url + read (local)", reads, 500);
+    report("browser go_to_url + read (local)", { samples: reads, target: 500 });
   } finally {
     await api.close();
     await server.shutdown();

@@ -102,7 +102,7 @@ Deno.test("urlRefusal: schemes, hosts, ports, deny lists", () => {
   assertStringIncludes(urlRefusal("http://a.test.org/", net)!, "--allow-net=a.test.org");
   assertStringIncludes(urlRefusal("javascript:alert(1)", net)!, "only http");
   assertStringIncludes(urlRefusal("data:text/html,hi", net)!, "only http");
-  assertEquals(urlRefusal("data:text/html,hi", net, true), null);
+  assertEquals(urlRefusal("data:text/html,hi", net, { subresource: true }), null);
   assertEquals(urlRefusal("https://x.com", { allow: true, deny: ["x.com"] }) !== null, true);
   assertStringIncludes(urlRefusal("not a url", net)!, "not a URL");
 });

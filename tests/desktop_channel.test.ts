@@ -16,8 +16,7 @@ import { startClient, startXvfb, waitFor } from "./helpers/desktop_xvfb.ts";
 /** Runs `script` in python3 after the client source; returns stdout (throws on failure). */
 async function python(
   script: string,
-  env: Record<string, string>,
-  cwd?: string,
+  { env = {}, cwd }: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<string> {
   const dir = await Deno.makeTempDir();
   try {
@@ -47,7 +46,8 @@ Deno.test("channel: the Python client views, clicks by label, types, uses the cl
   const xvfb = await startXvfb();
   const api = new ComputerApi({ backend: x11Backend({ display: xvfb.display }) });
   const channel = await serveComputerApi(api);
-  const box = startClient(xvfb, "/usr/bin/xmessage", [
+  const box = startClient(xvfb, [
+    "/usr/bin/xmessage",
     "-buttons",
     "Proceed:7,Cancel:3",
     "Please choose what to do next",
@@ -71,7 +71,7 @@ except ComputerError as e:
     print("error", e)
 computer.mouse.click("Proceed")
 `,
-      { [CHANNEL_ENV]: channel.path },
+      { env: { [CHANNEL_ENV]: channel.path } },
     );
     assertStringIncludes(out, "png True 1280 800");
     assertStringIncludes(out, "size [1280, 800]");
@@ -97,7 +97,6 @@ for f in (lambda: computer.display.view(), lambda: computer.mouse.click(1, 2),
     except ComputerError as e:
         print("off:", e)
 `,
-    {},
   );
   assertEquals(out.trim().split("\n"), Array(4).fill(`off: ${API_OFF_MESSAGE}`));
 });
@@ -199,8 +198,7 @@ try:
 except ComputerError as e:
     print("save error:", e)
 `,
-      { [CHANNEL_ENV]: channel.path },
-      work,
+      { env: { [CHANNEL_ENV]: channel.path }, cwd: work },
     );
     const lines = out.trim().split("\n");
     assertEquals(lines.slice(0, 4), ["answer 1", "answer 2", "answer 3", "answer 4"]);

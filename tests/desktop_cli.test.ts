@@ -33,7 +33,7 @@ async function xevReady(xvfb: Xvfb): Promise<void> {
   }, "the xev window");
 }
 
-async function run(args: string[], xvfb: Xvfb, fakeUrl: string) {
+async function run(args: string[], { xvfb, fakeUrl }: { xvfb: Xvfb; fakeUrl: string }) {
   const home = await Deno.makeTempDir();
   const cwd = await Deno.makeTempDir();
   try {
@@ -49,8 +49,9 @@ async function run(args: string[], xvfb: Xvfb, fakeUrl: string) {
 
 Deno.test("interpreter --os -y: code sees the screen, clicks, types, copies; the model gets the screenshot", async () => {
   const xvfb = await startXvfb();
-  const xev = startClient(xvfb, "/usr/bin/xev", ["-geometry", "400x300+0+100"]);
-  const box = startClient(xvfb, "/usr/bin/xmessage", [
+  const xev = startClient(xvfb, ["/usr/bin/xev", "-geometry", "400x300+0+100"]);
+  const box = startClient(xvfb, [
+    "/usr/bin/xmessage",
     "-geometry",
     "+700+0",
     "-buttons",
@@ -65,7 +66,7 @@ Deno.test("interpreter --os -y: code sees the screen, clicks, types, copies; the
   });
   try {
     await xevReady(xvfb);
-    const result = await run(["--os", "-y"], xvfb, fake.url);
+    const result = await run(["--os", "-y"], { xvfb, fakeUrl: fake.url });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertStringIncludes(result.stderr, "prompt injection");
     assertStringIncludes(result.stdout, "seen 1280 800");
@@ -104,7 +105,7 @@ Deno.test("interpreter --os -y: code sees the screen, clicks, types, copies; the
 
 Deno.test("without --os (and with --deny-display) the code is told the API is off", async () => {
   const xvfb = await startXvfb();
-  const box = startClient(xvfb, "/usr/bin/xmessage", ["-buttons", "Proceed:7", "Hello"]);
+  const box = startClient(xvfb, ["/usr/bin/xmessage", "-buttons", "Proceed:7", "Hello"]);
   try {
     for (const args of [["-y"], ["--os", "--deny-display", "-y"]]) {
       const fake = startFakeOpenAI({
@@ -114,7 +115,7 @@ Deno.test("without --os (and with --deny-display) the code is told the API is of
         ],
       });
       try {
-        const result = await run(args, xvfb, fake.url);
+        const result = await run(args, { xvfb, fakeUrl: fake.url });
         assertStringIncludes(result.stdout, API_OFF_MESSAGE, args.join(" "));
         const system = String((fake.requests[0].messages as { content: string }[])[0].content);
         assert(!system.includes("computer.mouse.click(text=None"), args.join(" "));

@@ -61,7 +61,8 @@ for name, addr in (("abstract", "\\0/tmp/.X11-unix/X${n}"), ("path", "/tmp/.X11-
 
 Deno.test("session: with --allow-display, Python code views, clicks by label, types, copies", async () => {
   await withSession(withDisplay, async (computer, xvfb) => {
-    const box = startClient(xvfb, "/usr/bin/xmessage", [
+    const box = startClient(xvfb, [
+      "/usr/bin/xmessage",
       "-buttons",
       "Proceed:7,Cancel:3",
       "Please choose what to do next",

@@ -16,7 +16,7 @@ import { capImage, resizeImage } from "../lib/desktop/resize.ts";
 import { x11Key } from "../lib/desktop/keys.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
 
-function gradient(width: number, height: number, alpha = 255): RgbaImage {
+function gradient(width: number, height: number, { alpha = 255 } = {}): RgbaImage {
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -32,7 +32,7 @@ function gradient(width: number, height: number, alpha = 255): RgbaImage {
 
 Deno.test("PNG: encode then decode gives the same pixels, with and without alpha", () => {
   for (const alpha of [255, 100]) {
-    const image = gradient(37, 19, alpha);
+    const image = gradient(37, 19, { alpha });
     const png = encodePng(image);
     assert(isPng(png));
     assertEquals(pngSize(png), { width: 37, height: 19 });
@@ -109,9 +109,9 @@ Deno.test("resize: halving averages 2x2 blocks; growing interpolates", () => {
     height: 2,
     data: new Uint8Array([0, 0, 0, 255, 100, 0, 0, 255, 0, 100, 0, 255, 100, 100, 40, 255]),
   };
-  const half = resizeImage(image, 1, 1);
+  const half = resizeImage(image, { width: 1, height: 1 });
   assertEquals([...half.data], [50, 50, 10, 255]);
-  const big = resizeImage(image, 4, 4);
+  const big = resizeImage(image, { width: 4, height: 4 });
   assertEquals([big.width, big.height], [4, 4]);
   assertEquals([...big.data.subarray(0, 4)], [0, 0, 0, 255]);
 });

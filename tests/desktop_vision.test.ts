@@ -123,7 +123,7 @@ Deno.test("vision: Anthropic gets an image block with the capped PNG", async () 
 
 Deno.test("vision: a model without vision gets the screenshot's OCR text", async () => {
   const xvfb = await startXvfb(800, 600);
-  const box = startClient(xvfb, "/usr/bin/xmessage", ["Please choose what to do next"]);
+  const box = startClient(xvfb, ["/usr/bin/xmessage", "Please choose what to do next"]);
   const fake = startFakeOpenAI({ script: [{ text: "ok" }] });
   try {
     const api = new DesktopApi({ backend: x11Backend({ display: xvfb.display }) });
@@ -214,7 +214,7 @@ Deno.test("terminal: image paths in a message, and %image PATH", async () => {
     await Deno.writeFile(`${dir}/shot.png`, encodePng(picture(2, 2)));
     await Deno.writeFile(`${dir}/my photo.jpg`, new Uint8Array([0xff, 0xd8, 0xff]));
     assertEquals(
-      imagePathsIn(`look at shot.png, and "${dir}/my photo.jpg" but not missing.png`, dir),
+      imagePathsIn(`look at shot.png, and "${dir}/my photo.jpg" but not missing.png`, { cwd: dir }),
       [`${dir}/shot.png`, `${dir}/my photo.jpg`],
     );
     let messages: LmcMessage[] = [];
@@ -243,7 +243,10 @@ Deno.test("terminal: image paths in a message, and %image PATH", async () => {
 });
 
 /** A small sixel decoder for the test: register colours (percent) per pixel, null where unset. */
-function decodeSixel(seq: string, width: number, height: number): (string | null)[] {
+function decodeSixel(
+  seq: string,
+  { width, height }: { width: number; height: number },
+): (string | null)[] {
   const body = seq.slice(seq.indexOf("q") + 1, seq.lastIndexOf("\x1b\\"));
   const colours = new Map<number, string>();
   const pixels: (string | null)[] = Array(width * height).fill(null);
@@ -293,7 +296,7 @@ Deno.test("terminal: sixel for foot/mlterm/Windows Terminal, pixels round-trip",
   const seq = encodeSixel({ width, height, data });
   assert(seq.startsWith('\x1bP0;1;0q"1;1;7;8'));
   assert(seq.includes("!5"), "runs are length-encoded");
-  const pixels = decodeSixel(seq, width, height);
+  const pixels = decodeSixel(seq, { width, height });
   for (let i = 0; i < width * height; i++) {
     const x = i % width;
     const want = x === 0 ? "100,0,0" : x === 6 ? null : i === 12 ? "100,100,100" : "0,0,100";

@@ -51,7 +51,8 @@ Deno.test("display.view returns a PNG of the screen at its size", async () => {
 
 Deno.test("mouse.click by label clicks xmessage's Proceed button (exit status 7)", async () => {
   await withDesktop([1280, 800], async (api, xvfb) => {
-    const box = startClient(xvfb, "/usr/bin/xmessage", [
+    const box = startClient(xvfb, [
+      "/usr/bin/xmessage",
       "-buttons",
       "Proceed:7,Cancel:3",
       "Please choose what to do next",
@@ -68,7 +69,8 @@ Deno.test("mouse.click by label clicks xmessage's Proceed button (exit status 7)
 
 Deno.test("control: clicking Cancel by label ends xmessage with 3", async () => {
   await withDesktop([1280, 800], async (api, xvfb) => {
-    const box = startClient(xvfb, "/usr/bin/xmessage", [
+    const box = startClient(xvfb, [
+      "/usr/bin/xmessage",
       "-buttons",
       "Proceed:7,Cancel:3",
       "Please choose what to do next",
@@ -85,7 +87,8 @@ Deno.test("control: clicking Cancel by label ends xmessage with 3", async () => 
 
 Deno.test("a text shown twice is an error naming each place; a missing text too", async () => {
   await withDesktop([1280, 800], async (api, xvfb) => {
-    const box = startClient(xvfb, "/usr/bin/xmessage", [
+    const box = startClient(xvfb, [
+      "/usr/bin/xmessage",
       "-buttons",
       "Proceed:7,Cancel:3",
       "Press Proceed to go on",
@@ -115,7 +118,7 @@ Deno.test("a text shown twice is an error naming each place; a missing text too"
 
 Deno.test("keyboard and mouse events reach a window (xev)", async () => {
   await withDesktop([1280, 800], async (api, xvfb) => {
-    const xev = startClient(xvfb, "/usr/bin/xev", ["-geometry", "400x300+0+0"]);
+    const xev = startClient(xvfb, ["/usr/bin/xev", "-geometry", "400x300+0+0"]);
     try {
       // xev's window shows no text; wait until it is mapped by watching the screen change.
       await waitFor(async () => {

@@ -51,7 +51,7 @@ export function findBrowserProgram(): string | null {
 export function urlRefusal(
   url: string,
   net: { allow: Grant; deny?: readonly string[] },
-  subresource = false,
+  { subresource = false }: { subresource?: boolean } = {},
 ): string | null {
   let parsed: URL;
   try {
@@ -156,7 +156,7 @@ export class Browser {
         if (event.method !== "Fetch.requestPaused" || event.sessionId !== session) return;
         const requestId = event.params.requestId;
         const url = String((event.params.request as { url?: string })?.url ?? "");
-        const refusal = urlRefusal(url, this.#net, true);
+        const refusal = urlRefusal(url, this.#net, { subresource: true });
         if (refusal) {
           this.refused.push(url);
           if (this.refused.length > 50) this.refused.shift();
@@ -231,7 +231,7 @@ export class Browser {
     });
     let image = decodePng(Uint8Array.from(atob(String(data)), (c) => c.charCodeAt(0)));
     if (image.width > 1280) {
-      image = resizeImage(image, 1280, (image.height * 1280) / image.width);
+      image = resizeImage(image, { width: 1280, height: (image.height * 1280) / image.width });
     }
     return { png: encodePng(image), width: image.width, height: image.height };
   }

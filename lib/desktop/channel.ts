@@ -98,7 +98,7 @@ async function serveConnection(
       }
       chunks.length = 0;
       size = 0;
-      await handleLine(line, handler, options, reply);
+      await handleLine(line, { handler, options, reply });
     }
     if (start < n) {
       chunks.push(buf.slice(start, n));
@@ -115,11 +115,14 @@ async function serveConnection(
   }
 }
 
+/** Checks and serves one request line; every outcome is one reply. */
 async function handleLine(
   line: Uint8Array,
-  handler: ChannelHandler,
-  options: Required<Omit<ChannelOptions, "maxConnections">>,
-  reply: (body: Record<string, unknown>) => Promise<void>,
+  { handler, options, reply }: {
+    handler: ChannelHandler;
+    options: Required<Omit<ChannelOptions, "maxConnections">>;
+    reply: (body: Record<string, unknown>) => Promise<void>;
+  },
 ): Promise<void> {
   if (line.length > options.maxRequestBytes) {
     await reply({

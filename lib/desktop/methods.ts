@@ -53,12 +53,20 @@ export function imageResult(shot: Screenshot): ImageResult {
   return { $image: "base64.png", data: base64(shot.png), width: shot.width, height: shot.height };
 }
 
-function arg(call: CallArgs, index: number, name: string): unknown {
+/** Where an argument is: its position and its keyword name. */
+type ArgAt = [index: number, name: string];
+
+function arg(call: CallArgs, [index, name]: ArgAt): unknown {
   return name in call.kwargs ? call.kwargs[name] : call.args[index];
 }
 
-function str(call: CallArgs, index: number, name: string, optional = false): string | undefined {
-  const v = arg(call, index, name);
+function str(
+  call: CallArgs,
+  at: ArgAt,
+  { optional = false }: { optional?: boolean } = {},
+): string | undefined {
+  const name = at[1];
+  const v = arg(call, at);
   if (v === undefined || v === null) {
     if (optional) return undefined;
     throw new Error(`${name} is required`);
@@ -68,8 +76,9 @@ function str(call: CallArgs, index: number, name: string, optional = false): str
   return v;
 }
 
-function num(call: CallArgs, index: number, name: string, fallback?: number): number {
-  const v = arg(call, index, name);
+function num(call: CallArgs, at: ArgAt, { fallback }: { fallback?: number } = {}): number {
+  const name = at[1];
+  const v = arg(call, at);
   if (v === undefined || v === null) {
     if (fallback !== undefined) return fallback;
     throw new Error(`${name} is required`);
@@ -79,7 +88,7 @@ function num(call: CallArgs, index: number, name: string, fallback?: number): nu
 }
 
 function button(call: CallArgs, index: number): MouseButton {
-  const v = arg(call, index, "button") ?? "left";
+  const v = arg(call, [index, "button"]) ?? "left";
   if (v !== "left" && v !== "right" && v !== "middle") {
     throw new Error('button is "left", "right" or "middle"');
   }
@@ -95,8 +104,8 @@ function target(
   if (typeof first === "string") return { target: first, used: 1 };
   if (typeof call.kwargs.text === "string") return { target: call.kwargs.text, used: 0 };
   if (typeof first === "number" || "x" in call.kwargs) {
-    const x = num(call, 0, "x");
-    const y = num(call, 1, "y");
+    const x = num(call, [0, "x"]);
+    const y = num(call, [1, "y"]);
     return { target: { x, y }, used: 2 };
   }
   if (optional && (first === undefined || first === null)) return { target: null, used: 0 };
@@ -152,7 +161,7 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   "display.find_text": {
     ...SIGNATURES["display.find_text"],
-    run: (api, c) => api.display.find_text(str(c, 0, "text")!),
+    run: (api, c) => api.display.find_text(str(c, [0, "text"])!),
   },
   "display.get_text": {
     ...SIGNATURES["display.get_text"],
@@ -164,7 +173,7 @@ export const METHODS: Record<string, MethodSpec> = {
       const t = target(c, true);
       return ok(api.mouse.click(t.target, {
         button: button(c, t.used),
-        clicks: num(c, t.used + 1, "clicks", 1),
+        clicks: num(c, [t.used + 1, "clicks"], { fallback: 1 }),
       }));
     },
   },
@@ -186,7 +195,8 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   "mouse.scroll": {
     ...SIGNATURES["mouse.scroll"],
-    run: (api, c) => ok(api.mouse.scroll(num(c, 0, "clicks"), num(c, 1, "horizontal", 0))),
+    run: (api, c) =>
+      ok(api.mouse.scroll(num(c, [0, "clicks"]), num(c, [1, "horizontal"], { fallback: 0 }))),
   },
   "mouse.down": {
     ...SIGNATURES["mouse.down"],
@@ -200,18 +210,23 @@ export const METHODS: Record<string, MethodSpec> = {
     ...SIGNATURES["mouse.drag"],
     run: (api, c) =>
       ok(api.mouse.drag(
-        { x: num(c, 0, "x1"), y: num(c, 1, "y1") },
-        { x: num(c, 2, "x2"), y: num(c, 3, "y2") },
+        { x: num(c, [0, "x1"]), y: num(c, [1, "y1"]) },
+        { x: num(c, [2, "x2"]), y: num(c, [3, "y2"]) },
       )),
   },
   "keyboard.write": {
     ...SIGNATURES["keyboard.write"],
-    run: (api, c) => ok(api.keyboard.write(str(c, 0, "text")!)),
+    run: (api, c) => ok(api.keyboard.write(str(c, [0, "text"])!)),
   },
   "keyboard.press": {
     ...SIGNATURES["keyboard.press"],
     run: (api, c) =>
-      ok(api.keyboard.press(keys({ args: c.args, kwargs: {} }), num(c, 99, "presses", 1))),
+      ok(
+        api.keyboard.press(
+          keys({ args: c.args, kwargs: {} }),
+          num(c, [99, "presses"], { fallback: 1 }),
+        ),
+      ),
   },
   "keyboard.hotkey": {
     ...SIGNATURES["keyboard.hotkey"],
@@ -231,7 +246,7 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   "clipboard.copy": {
     ...SIGNATURES["clipboard.copy"],
-    run: (api, c) => ok(api.clipboard.copy(str(c, 0, "text", true))),
+    run: (api, c) => ok(api.clipboard.copy(str(c, [0, "text"], { optional: true }))),
   },
   "clipboard.paste": {
     ...SIGNATURES["clipboard.paste"],
@@ -243,15 +258,15 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   "os.notify": {
     ...SIGNATURES["os.notify"],
-    run: (api, c) => ok(api.os.notify(str(c, 0, "text")!)),
+    run: (api, c) => ok(api.os.notify(str(c, [0, "text"])!)),
   },
   "browser.go_to_url": {
     ...SIGNATURES["browser.go_to_url"],
-    run: (api, c) => ok(api.browser.go_to_url(str(c, 0, "url")!)),
+    run: (api, c) => ok(api.browser.go_to_url(str(c, [0, "url"])!)),
   },
   "browser.search": {
     ...SIGNATURES["browser.search"],
-    run: (api, c) => api.browser.search(str(c, 0, "query")!),
+    run: (api, c) => api.browser.search(str(c, [0, "query"])!),
   },
   "browser.read": {
     ...SIGNATURES["browser.read"],
@@ -263,15 +278,15 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   "ai.chat": {
     ...SIGNATURES["ai.chat"],
-    run: (api, c) => api.ai.chat(str(c, 0, "text")!, imageArg(arg(c, 1, "image"))),
+    run: (api, c) => api.ai.chat(str(c, [0, "text"])!, imageArg(arg(c, [1, "image"]))),
   },
   "ai.summarize": {
     ...SIGNATURES["ai.summarize"],
-    run: (api, c) => api.ai.summarize(str(c, 0, "text")!),
+    run: (api, c) => api.ai.summarize(str(c, [0, "text"])!),
   },
   "ai.query": {
     ...SIGNATURES["ai.query"],
-    run: (api, c) => api.ai.query(str(c, 0, "text")!, str(c, 1, "question")!),
+    run: (api, c) => api.ai.query(str(c, [0, "text"])!, str(c, [1, "question"])!),
   },
   "skills.list": {
     ...SIGNATURES["skills.list"],
@@ -279,16 +294,18 @@ export const METHODS: Record<string, MethodSpec> = {
   },
   "skills.search": {
     ...SIGNATURES["skills.search"],
-    run: (api, c) => api.skills.search(str(c, 0, "query")!),
+    run: (api, c) => api.skills.search(str(c, [0, "query"])!),
   },
   "skills.save": {
     ...SIGNATURES["skills.save"],
     run: (api, c) =>
-      api.skills.save(str(c, 0, "name")!, str(c, 1, "code")!, str(c, 2, "language", true)),
+      api.skills.save(str(c, [0, "name"])!, str(c, [1, "code"])!, {
+        language: str(c, [2, "language"], { optional: true }),
+      }),
   },
   "skills.get": {
     ...SIGNATURES["skills.get"],
-    run: (api, c) => api.skills.get(str(c, 0, "name")!),
+    run: (api, c) => api.skills.get(str(c, [0, "name"])!),
   },
 };
 

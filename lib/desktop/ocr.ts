@@ -154,5 +154,7 @@ export function findText(words: OcrWord[], query: string): TextMatch[] {
 export async function readText(image: RgbaImage): Promise<string> {
   const words = await recognize(image);
   if (words.length) return wordsToText(words);
-  return wordsToText(await recognize(resizeImage(image, image.width * 2, image.height * 2)));
+  return wordsToText(
+    await recognize(resizeImage(image, { width: image.width * 2, height: image.height * 2 })),
+  );
 }

@@ -32,9 +32,9 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-function crc32(bytes: Uint8Array, start: number, end: number): number {
+function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -44,7 +44,7 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
   view.setUint32(0, body.length);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(body, 8);
-  view.setUint32(8 + body.length, crc32(out, 4, 8 + body.length));
+  view.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
   return out;
 }
 
@@ -125,15 +125,11 @@ export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
-function unfilter(data: Uint8Array, at: number, rowBytes: number, rows: number, bpp: number) {
+/** Undoes the row filters of one (sub)image starting at `at` in the inflated data. */
+function unfilter(
+  data: Uint8Array,
+  { at, rowBytes, rows, bpp }: { at: number; rowBytes: number; rows: number; bpp: number },
+): { rows: Uint8Array; next: number } {
   if (at + rows * (rowBytes + 1) > data.length) throw new Error("PNG: damaged image data");
   const out = new Uint8Array(rowBytes * rows);
   for (let y = 0; y < rows; y++) {
@@ -158,9 +154,11 @@ function unfilter(data: Uint8Array, at: number, rowBytes: number, rows: number, 
         case 3:
           r = v + ((a + b) >> 1);
           break;
-        case 4:
-          r = v + paeth(a, b, c);
+        case 4: { // Paeth: the neighbour nearest to a + b - c
+          const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+          r = v + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
           break;
+        }
         default:
           throw new Error(`PNG: unknown filter type ${type}`);
       }
@@ -234,7 +232,7 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
     const ph = Math.ceil((height - y0) / dy);
     if (pw <= 0 || ph <= 0) continue;
     const rowBytes = Math.ceil((pw * bitsPerPixel) / 8);
-    const { rows, next } = unfilter(raw, pos, rowBytes, ph, bpp);
+    const { rows, next } = unfilter(raw, { at: pos, rowBytes, rows: ph, bpp });
     pos = next;
     for (let y = 0; y < ph; y++) {
       for (let x = 0; x < pw; x++) {

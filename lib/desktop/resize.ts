@@ -16,12 +16,15 @@ export const MAX_IMAGE_BYTES = 3_750_000;
 export const MAX_SCREENSHOT_WIDTH = 1280;
 
 /**
- * Scales an image to `width` x `height`: an area average when shrinking (sharp text, no aliasing),
+ * Scales an image to `size`: an area average when shrinking (sharp text, no aliasing),
  * bilinear when growing (used to enlarge small text before OCR).
  */
-export function resizeImage(image: RgbaImage, width: number, height: number): RgbaImage {
-  width = Math.max(1, Math.round(width));
-  height = Math.max(1, Math.round(height));
+export function resizeImage(
+  image: RgbaImage,
+  size: { width: number; height: number },
+): RgbaImage {
+  const width = Math.max(1, Math.round(size.width));
+  const height = Math.max(1, Math.round(size.height));
   if (width === image.width && height === image.height) return image;
   const out = new Uint8Array(width * height * 4);
   const sx = image.width / width;
@@ -106,7 +109,7 @@ export function capImage(bytes: Uint8Array, options: CapImageOptions = {}): Uint
   let scale = Math.min(1, maxEdge / Math.max(image.width, image.height), maxWidth / image.width);
   for (let attempt = 0; attempt < 8; attempt++) {
     const out = encodePng(
-      resizeImage(image, image.width * scale, image.height * scale),
+      resizeImage(image, { width: image.width * scale, height: image.height * scale }),
       { level: 6 },
     );
     if (out.length <= maxBytes) return out;

@@ -86,7 +86,7 @@ export class Screen {
   async screenshot(): Promise<Screenshot> {
     const image = await this.capture();
     const target = await this.size();
-    const scaled = resizeImage(image, target.width, target.height);
+    const scaled = resizeImage(image, { width: target.width, height: target.height });
     return { png: encodePng(scaled), width: scaled.width, height: scaled.height };
   }
 
@@ -102,7 +102,7 @@ export class Screen {
     let matches = findText(await recognize(image), text);
     let factor = imageToScreen;
     if (matches.length === 0) {
-      const big = resizeImage(image, image.width * 2, image.height * 2);
+      const big = resizeImage(image, { width: image.width * 2, height: image.height * 2 });
       matches = findText(await recognize(big), text);
       factor = imageToScreen / 2;
     }

@@ -93,7 +93,11 @@ export class SkillsApi {
   }
 
   /** Saves (or replaces) a skill. */
-  async save(name: string, code: string, language = "python"): Promise<Skill> {
+  async save(
+    name: string,
+    code: string,
+    { language = "python" }: { language?: string } = {},
+  ): Promise<Skill> {
     if (typeof name !== "string" || !NAME.test(name)) {
       throw new Error("a skill name is letters, digits and underscores (at most 64)");
     }

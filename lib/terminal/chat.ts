@@ -176,7 +176,7 @@ export async function runTurn(
     let next: LmcMessage | string | undefined = message;
     // Image files the person names in the message go to the model with it (lib/terminal/image.ts).
     if (typeof next === "string") {
-      for (const path of imagePathsIn(next, Deno.cwd())) {
+      for (const path of imagePathsIn(next, { cwd: Deno.cwd() })) {
         engine.messages.push({ role: "user", type: "image", format: "path", content: path });
       }
     }

@@ -40,7 +40,10 @@ export async function loadImageSupport(protocol: ImageProtocol): Promise<void> {
   decodeForSixel = (png) => {
     const image = decodePng(png);
     return image.width > SIXEL_MAX_WIDTH
-      ? resizeImage(image, SIXEL_MAX_WIDTH, (image.height * SIXEL_MAX_WIDTH) / image.width)
+      ? resizeImage(image, {
+        width: SIXEL_MAX_WIDTH,
+        height: (image.height * SIXEL_MAX_WIDTH) / image.width,
+      })
       : image;
   };
 }
@@ -97,7 +100,10 @@ const IMAGE_FILE = /\.(png|jpe?g|gif|webp)$/i;
  * The image files named in a message (absolute, `~/`, or relative to `cwd` paths ending in .png,
  * .jpg, .jpeg, .gif or .webp, possibly quoted) that exist as files.
  */
-export function imagePathsIn(text: string, cwd: string, home = Deno.env.get("HOME")): string[] {
+export function imagePathsIn(
+  text: string,
+  { cwd, home = Deno.env.get("HOME") }: { cwd: string; home?: string },
+): string[] {
   const found: string[] = [];
   const candidates = text.match(/"[^"]+"|'[^']+'|\S+/g) ?? [];
   for (let word of candidates) {

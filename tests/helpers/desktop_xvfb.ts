@@ -66,8 +66,9 @@ export interface XClient {
   kill(): Promise<void>;
 }
 
-/** Starts an X client program on `xvfb`. */
-export function startClient(xvfb: Xvfb, program: string, args: string[]): XClient {
+/** Starts an X client on `xvfb`: `argv` is the program's path and its arguments. */
+export function startClient(xvfb: Xvfb, argv: string[]): XClient {
+  const [program, ...args] = argv;
   const child = new Deno.Command(program, {
     args,
     env: { DISPLAY: xvfb.display, PATH: "/usr/bin:/bin" },
@@ -98,7 +99,7 @@ export function startClient(xvfb: Xvfb, program: string, args: string[]): XClien
 export async function waitFor(
   check: () => Promise<boolean> | boolean,
   what: string,
-  timeoutMs = 20_000,
+  { timeoutMs = 20_000 }: { timeoutMs?: number } = {},
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
