@@ -64,3 +64,41 @@ Deno.test("mcp library: a script using an MCP tool ends by itself; its server go
     "the MCP server outlived the script",
   );
 });
+
+Deno.test("mcp library: stopping a turn while a server starts does not wait for it; stopMcpServers ends it at once", async () => {
+  const { Interpreter } = await import("../lib/core/interpreter.ts");
+  const { startFakeOpenAI } = await import("./helpers/fake_openai_server.ts");
+  const { processesWith } = await import("./helpers/mcp_client.ts");
+  const marker = `${2000 + Math.floor(Math.random() * 7000)}.${Date.now() % 100000}`;
+  const fake = startFakeOpenAI({ script: [{ text: "unused" }] });
+  const interpreter = new Interpreter({
+    autoRun: true,
+    llm: { model: "gpt-4o-mini", apiBase: fake.url, apiKey: "sk-test-0123456789" },
+    // Never answers; its bound is far away.
+    mcpServers: { slow: { command: "sleep", args: [marker], startup_timeout_sec: 300 } },
+  });
+  try {
+    const controller = new AbortController();
+    const started = Date.now();
+    // then() starts the turn (a chat() result is lazy).
+    const turn = interpreter.chat("hello", { signal: controller.signal }).then((m) => m);
+    assert(
+      await waitUntil(() => processesWith(`sleep ${marker}`).length === 1, 30_000),
+      "the server never started",
+    );
+    controller.abort();
+    await turn;
+    assert(Date.now() - started < 30_000, "the stopped turn waited for the server");
+    assertEquals(fake.requests.length, 0, "a stopped turn calls no model");
+    const stopping = Date.now();
+    await interpreter.stopMcpServers();
+    assert(Date.now() - stopping < 10_000, "stopping waited for the start");
+    assert(
+      await waitUntil(() => processesWith(`sleep ${marker}`).length === 0, 10_000),
+      "the starting server was left running",
+    );
+  } finally {
+    for (const pid of processesWith(`sleep ${marker}`)) Deno.kill(pid, "SIGKILL");
+    await fake.close();
+  }
+});

@@ -668,7 +668,8 @@ export class Interpreter {
 
     const tools = functions ? [executeTool(languages)] : undefined;
     // seam: mcp — the profile's MCP servers start on first use; their tools sit beside execute.
-    if (tools) { for await (const c of this.#mcp.specs(tools)) yield* framer.chunk(c); }
+    if (tools) { for await (const c of this.#mcp.specs(tools, signal)) yield* framer.chunk(c); }
+    if (signal.aborted) return; // stopped while the servers were starting: no model call
     let done: Extract<CompletionEvent, { type: "done" }>["turn"] | undefined;
     try {
       for await (

@@ -58,7 +58,12 @@ export class McpTools {
   #servers: Record<string, McpServerConfig>;
   #source: McpToolSource | undefined;
   #tools: McpToolInfo[] = [];
-  #listed = false;
+  #listing: Promise<void> | undefined;
+  #ready: Promise<McpToolSource> | undefined;
+  /** Bumped by close(), so a start still finishing after it changes nothing. */
+  #generation = 0;
+  #problems: string[] = [];
+  #reported = false;
 
   /** Keeps the configuration; starts nothing. */
   constructor(servers: Record<string, McpServerConfig>) {
@@ -77,17 +82,17 @@ export class McpTools {
 
   /**
    * The tool definitions to offer the model. The first call starts the servers
-   * (bounded) and yields one error chunk per server that failed.
+   * (each bounded by its `startup_timeout_sec`) and yields one error chunk per
+   * server that failed. A stopped turn (`signal`) stops waiting at once; the
+   * servers go on starting for the next turn.
    */
-  async *specs(out: ToolSpec[]): AsyncGenerator<LmcChunk> {
+  async *specs(out: ToolSpec[], signal?: AbortSignal): AsyncGenerator<LmcChunk> {
     if (!this.configured) return;
-    if (!this.#listed) {
-      this.#listed = true;
-      const { McpClients } = await import("../mcp/client.ts");
-      this.#source = new McpClients(this.#servers);
-      const { tools, problems } = await this.#source.listTools();
-      this.#tools = tools;
-      for (const line of problems) {
+    this.#listing ??= this.#list();
+    if (!(await untilAborted(this.#listing, signal))) return;
+    if (!this.#reported) {
+      this.#reported = true;
+      for (const line of this.#problems) {
         yield { role: "server", type: "error", format: "mcp", content: line };
       }
     }
@@ -100,6 +105,22 @@ export class McpTools {
           parameters: t.inputSchema,
         },
       });
+    }
+  }
+
+  async #list(): Promise<void> {
+    const generation = this.#generation;
+    try {
+      this.#ready = import("../mcp/client.ts").then(({ McpClients }) =>
+        this.#source = new McpClients(this.#servers)
+      );
+      const { tools, problems } = await (await this.#ready).listTools();
+      if (generation !== this.#generation) return;
+      this.#tools = tools;
+      this.#problems = problems;
+    } catch (e) {
+      if (generation !== this.#generation) return;
+      this.#problems = [`MCP servers could not start: ${(e as Error)?.message ?? e}`];
     }
   }
 
@@ -178,9 +199,16 @@ export class McpTools {
 
   /** Stops every server started. */
   async close(): Promise<void> {
+    const listing = this.#listing;
+    this.#generation++;
+    this.#listing = undefined;
+    this.#reported = false;
+    this.#problems = [];
+    // The client module may still be loading: wait for it (not for the servers), then end them.
+    if (listing) await this.#ready?.catch(() => {});
+    this.#ready = undefined;
     const source = this.#source;
     this.#source = undefined;
-    this.#listed = false;
     this.#tools = [];
     await source?.close();
   }
@@ -203,6 +231,25 @@ export function mcpArguments(
   };
 }
 
+/** Waits for `promise`; resolves false at once if `signal` aborts first. */
+async function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<boolean> {
+  if (!signal) {
+    await promise;
+    return true;
+  }
+  if (signal.aborted) return false;
+  let onAbort = () => {};
+  const aborted = new Promise<false>((resolve) => {
+    onAbort = () => resolve(false);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 function editedArguments(text: string): Record<string, unknown> | undefined {
   try {
     const value = JSON.parse(text);
@@ -213,9 +260,4 @@ function editedArguments(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** True for the stored messages of MCP calls and results. */
-export function isMcpMessage(m: LmcMessage): boolean {
-  return m.format === "mcp" && (m.type === "tool_call" || m.type === "tool_result");
 }

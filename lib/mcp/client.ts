@@ -38,6 +38,8 @@ interface Entry {
   stderr: string;
   /** Resolves when the server's stderr ended (so its last words are all in). */
   stderrDone: Promise<void>;
+  /** The connection, from the moment it is made (so `close()` can end a start in progress). */
+  client?: SdkClient;
 }
 
 /** How long to wait for a dead server's last stderr bytes before reporting it. */
@@ -138,12 +140,11 @@ export class McpClients implements McpToolSource {
   /** Stops every server started (their processes end). */
   async close(): Promise<void> {
     this.#closing = true;
+    // Closing a connection ends its server, also one still starting (its start then fails fast).
     await Promise.all([...this.#entries.values()].map(async (entry) => {
-      if (!entry.state) return;
-      try {
-        const started = await entry.state;
-        await within(started.client.close(), 5000, "").catch(() => {});
-      } catch { /* never started */ }
+      if (!entry.client) return;
+      await within(entry.client.close(), 5000, "").catch(() => {});
+      await entry.state?.catch(() => {});
     }));
   }
 
@@ -158,6 +159,7 @@ export class McpClients implements McpToolSource {
     const config = entry.config;
     const seconds = config.startup_timeout_sec ?? DEFAULT_STARTUP_TIMEOUT_SEC;
     const client = new sdk.client.Client({ name: "interpreter", version: "1" });
+    entry.client = client;
     let transport;
     if ("command" in config) {
       // The server dies with this program however it ends (kill -9 too), where setpriv exists.
