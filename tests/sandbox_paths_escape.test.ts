@@ -802,3 +802,58 @@ Deno.test("paths: a .git file (worktree) protects the repository it names too (u
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "paths: through the CLI, code cannot copy the --profile file holding the key (bash; control: -A)",
+  ignore: !!skip,
+  async fn() {
+    const { startFakeOpenAI } = await import("./helpers/fake_openai_server.ts");
+    const { runCli } = await import("./helpers/terminal_cli.ts");
+    const h = await makeHome();
+    try {
+      const work = join(h.home, "docs");
+      const profile = join(h.root, "work-profile.yaml");
+      // A file beside it stays readable: only the file the key came from is hidden.
+      const neighbor = join(h.root, "neighbor.txt");
+      await Deno.writeTextFile(neighbor, "neighbor-readable\n");
+      for (const control of [false, true]) {
+        const copy = join(work, control ? "copy-control.yaml" : "copy.yaml");
+        const fake = startFakeOpenAI({
+          script: [
+            {
+              toolCalls: [{
+                language: "shell",
+                code: `cat ${neighbor}; cp ${profile} ${copy}; echo copied=$?`,
+              }],
+            },
+            { text: "done" },
+          ],
+        });
+        try {
+          await Deno.writeTextFile(
+            profile,
+            `llm:\n  model: gpt-4o-mini\n  api_base: ${fake.url}\n  api_key: sk-profile-cli-0123456789\n`,
+          );
+          const r = await runCli(["--profile", profile, "-y", ...(control ? ["-A"] : []), "go"], {
+            home: join(h.root, "ihome"),
+            cwd: work,
+          });
+          assertEquals(r.code, 0, r.stderr);
+          const copied = await Deno.readTextFile(copy).catch(() => "");
+          if (control) assertStringIncludes(copied, "sk-profile-cli-0123456789");
+          else {
+            assert(!copied.includes("sk-profile-cli"), "the profile's key was copied");
+            const seen = JSON.stringify(fake.requests[1]?.messages);
+            assertStringIncludes(seen, "copied=1");
+            assertStringIncludes(seen, "neighbor-readable");
+          }
+        } finally {
+          await fake.close();
+        }
+      }
+    } finally {
+      await h.close();
+    }
+  },
+});
