@@ -367,6 +367,10 @@ export class Interpreter {
     prompt: { text: string; image?: Uint8Array },
     signal?: AbortSignal,
   ): Promise<string> {
+    // computer.ai spends the same budget as the conversation.
+    if (this.maxBudget !== undefined && (this.usage.cost ?? 0) >= this.maxBudget) {
+      throw new Error(`the budget of $${this.maxBudget} is spent (computer.ai is not called)`);
+    }
     let content: ChatMessage["content"] = prompt.text;
     if (prompt.image) {
       let binary = "";
@@ -393,7 +397,18 @@ export class Interpreter {
         maxRetries: this.llm.maxRetries,
       })
     ) {
-      if (event.type === "done") text = event.turn.text;
+      if (event.type !== "done") continue;
+      text = event.turn.text;
+      const used = event.turn.usage;
+      if (used) {
+        const cost = used.cost ?? priceOf(this.llm.model, used);
+        this.usage = {
+          promptTokens: this.usage.promptTokens + used.promptTokens,
+          completionTokens: this.usage.completionTokens + used.completionTokens,
+          cost: cost === undefined ? this.usage.cost : (this.usage.cost ?? 0) + cost,
+          calls: this.usage.calls + 1,
+        };
+      }
     }
     return text;
   }
