@@ -1,0 +1,434 @@
+/**
+ * `ContainerComputer`: a computer (the engine's `ComputerLike`) whose sessions live in one
+ * container per computer, on a container engine that already exists (podman or Docker,
+ * through the Engine API). Python and shell sessions keep their state across runs inside
+ * the container; output and the driver's records come over an attach of the container's
+ * standard output; code goes in through a forwarder exec into the driver's named pipe
+ * (see driver_py.ts), so another server instance can reattach to the same container and
+ * keep its state. The host reads only records and output from the container, as data.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { ComputerLike, RunOptions } from "../computer/types.ts";
+import { FrameParser, newNonce } from "../computer/framing.ts";
+import { OutputCollector } from "../computer/output.ts";
+import { RunFeed } from "../computer/feed.ts";
+import { resolveLanguage } from "../computer/languages.ts";
+import { defaultPermissions } from "../sandbox/defaults.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+import { dataDir } from "../storage/paths.ts";
+import { containerCreateBody, type ContainerLimits } from "./confine.ts";
+import { CONTAINER_DRIVER, FORWARDER_CMD } from "./driver_py.ts";
+import {
+  type EngineAddress,
+  EngineClient,
+  type HijackedStream,
+  parseEngineAddress,
+} from "./engine.ts";
+
+/** The image `deno task image` builds. */
+export const DEFAULT_IMAGE = "interpreter-session:1";
+/** Label every session container carries (value: the owning instance). */
+export const INSTANCE_LABEL = "io.interpreter.instance";
+/** Label naming the server session (or `cli`). */
+export const SESSION_LABEL = "io.interpreter.session";
+
+/** Options of {@linkcode ContainerComputer}. */
+export interface ContainerComputerOptions {
+  /** The engine: `unix:///run/podman/podman.sock`, `tcp://host:2376`, or a parsed address. */
+  engine: string | EngineAddress;
+  /** The image (default {@linkcode DEFAULT_IMAGE}). */
+  image?: string;
+  /** Permissions, mapped to container options (default: the sandbox's defaults for `cwd`). */
+  permissions?: Permissions;
+  /** Working directory (bound into the container when granted). */
+  cwd?: string;
+  /** Variables given to the container explicitly (nothing else of the host's is passed). */
+  env?: Record<string, string>;
+  /** Default bound per run in seconds (default 120; 0 = none). */
+  timeout?: number;
+  /** Characters of output the model sees per run (default 2800). */
+  maxOutput?: number;
+  /** Where full outputs are kept (default: the program's data folder). */
+  dataDir?: string;
+  /** This server instance (a label on the container; default `cli`). */
+  instance?: string;
+  /** The server session this computer belongs to (a label; default `cli`). */
+  session?: string;
+  /** An existing container to reattach to (its driver and state are kept). */
+  container?: string;
+  /** Called with the container's id once it runs (the store records it). */
+  onContainer?: (id: string) => void | Promise<void>;
+  /** Limits of the container. */
+  limits?: ContainerLimits;
+}
+
+interface ActiveRun {
+  id: number;
+  lines: number;
+  feed: RunFeed;
+  collector: OutputCollector;
+  end: (status: number) => void;
+  ended: Promise<number>;
+}
+
+const INPUT_NOTE =
+  "\n(the program asked for input: container sessions have no keyboard, so it got end of file)\n";
+
+/** Milliseconds a run may take to end after an interrupt before the container is replaced. */
+export const INTERRUPT_GRACE_MS = 3000;
+/** Milliseconds the driver may take to be ready in a new container. */
+export const START_TIMEOUT_MS = 30_000;
+
+/** A computer whose code runs in a container (one per computer). */
+export class ContainerComputer implements ComputerLike {
+  /** The languages a session container runs. */
+  readonly languages: string[] = ["python", "shell"];
+  /** The permissions in force (mapped to container options when the container starts). */
+  permissions: Permissions;
+  /** The working directory. */
+  readonly cwd: string;
+  /** What the flags mean here (for the start-up note). */
+  readonly notes: string[] = [];
+  readonly #options: ContainerComputerOptions;
+  readonly #engine: EngineClient;
+  #containerId: string | undefined;
+  #nonce = "";
+  #attach: HijackedStream | undefined;
+  #forwarder: HijackedStream | undefined;
+  #parser: FrameParser | undefined;
+  #ready: { resolve: () => void; promise: Promise<void> } | undefined;
+  #starting: Promise<void> | undefined;
+  #run: ActiveRun | undefined;
+  #runIds = 0;
+  #queue: Promise<void> = Promise.resolve();
+
+  /** A computer on the engine at `options.engine` (nothing starts until the first run). */
+  constructor(options: ContainerComputerOptions) {
+    this.#options = options;
+    const address = typeof options.engine === "string"
+      ? parseEngineAddress(options.engine, Deno.env.toObject())
+      : options.engine;
+    this.#engine = new EngineClient(address);
+    this.cwd = options.cwd ?? Deno.cwd();
+    this.permissions = options.permissions ?? defaultPermissions({ cwd: this.cwd });
+    this.#containerId = options.container;
+  }
+
+  /** The session's container id, once started or reattached. */
+  get containerId(): string | undefined {
+    return this.#containerId;
+  }
+
+  /** Starts (or reattaches to) the container now; resolves when its driver is ready. */
+  async start(): Promise<void> {
+    this.#starting ??= this.#start().catch((error) => {
+      this.#starting = undefined;
+      throw error;
+    });
+    await this.#starting;
+  }
+
+  /** Runs code and resolves to its messages (no active lines). */
+  async run(language: string, code: string, options: RunOptions = {}): Promise<LmcMessage[]> {
+    const messages: LmcMessage[] = [];
+    for await (const chunk of this.stream(language, code, options)) {
+      if (chunk.format === "active_line" || chunk.recipient === "user") continue;
+      const last = messages[messages.length - 1];
+      if (chunk.type === "console" && last?.type === "console" && last.format === chunk.format) {
+        last.content += chunk.content;
+      } else {
+        messages.push({
+          role: chunk.role,
+          type: chunk.type,
+          format: chunk.format,
+          content: chunk.content,
+        });
+      }
+    }
+    return messages;
+  }
+
+  /** Runs code in the container and yields LMC chunks as they happen. */
+  async *stream(
+    language: string,
+    code: string,
+    options: RunOptions = {},
+  ): AsyncGenerator<LmcChunk> {
+    const name = resolveLanguage(language);
+    if (name !== "python" && name !== "shell") {
+      yield output(
+        `\`${language}\` does not run in container sessions. Use one of: python, shell.\n`,
+      );
+      return;
+    }
+    if (typeof code !== "string" || code.trim() === "") {
+      yield output("Code block was empty. Please write code before running it.\n");
+      return;
+    }
+    // One run at a time per container.
+    let release!: () => void;
+    const previous = this.#queue;
+    this.#queue = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      yield* this.#stream(name, code, options);
+    } finally {
+      release();
+    }
+  }
+
+  async *#stream(language: string, code: string, options: RunOptions): AsyncGenerator<LmcChunk> {
+    try {
+      await this.start();
+    } catch (error) {
+      yield output(`The session container could not start: ${(error as Error).message}\n`);
+      return;
+    }
+    const id = ++this.#runIds;
+    const feed = new RunFeed();
+    const collector = new OutputCollector({
+      maxOutput: this.#options.maxOutput ?? 2800,
+      dir: join(this.#options.dataDir ?? dataDir(), "outputs"),
+      label: language,
+      storeBudget: 1024 ** 3,
+    });
+    let end!: (status: number) => void;
+    const ended = new Promise<number>((resolve) => (end = resolve));
+    const run: ActiveRun = { id, lines: code.split("\n").length, feed, collector, end, ended };
+    this.#run = run;
+    const timeoutS = options.timeout ?? this.#options.timeout ?? 120;
+    let stopNote = "";
+    const interrupt = (note: string) => {
+      if (stopNote) return;
+      stopNote = note;
+      this.#interrupt(run).catch(() => {});
+    };
+    const timer = timeoutS > 0
+      ? setTimeout(
+        () => interrupt(`\nstopped: the run took longer than ${timeoutS} s\n`),
+        timeoutS * 1000,
+      )
+      : undefined;
+    const onAbort = () => interrupt("");
+    options.signal?.addEventListener("abort", onAbort);
+    if (options.signal?.aborted) onAbort();
+    ended.then((status) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      if (this.#run === run) this.#run = undefined;
+      if (stopNote) {
+        for (const piece of collector.push(new TextEncoder().encode(stopNote))) {
+          feed.output(piece.text, piece.recipient);
+        }
+      }
+      for (const piece of collector.end()) feed.output(piece.text, piece.recipient);
+      if (status === 137 && !stopNote) {
+        feed.output("\nThe session container stopped; its state is gone.\n");
+      }
+      feed.push({ role: "computer", type: "console", format: "active_line", content: null });
+      feed.end();
+    });
+    const line = JSON.stringify({ id, language, code }) + "\n";
+    try {
+      await this.#forwarder!.write(new TextEncoder().encode(line));
+    } catch (error) {
+      end(137);
+      feed.output(`The session container is unreachable: ${(error as Error).message}\n`);
+    }
+    let finished = false;
+    try {
+      for await (const chunk of feed.chunks()) yield chunk;
+      finished = true;
+    } finally {
+      if (!finished) interrupt(""); // the consumer stopped reading: stop the run
+    }
+  }
+
+  async #interrupt(run: ActiveRun): Promise<void> {
+    if (!this.#containerId) return;
+    await this.#engine.call("POST", `/containers/${this.#containerId}/kill?signal=SIGINT`).catch(
+      () => {},
+    );
+    const late = await Promise.race([
+      run.ended.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), INTERRUPT_GRACE_MS)),
+    ]);
+    if (late && this.#run === run) {
+      // The run did not end: the container is replaced (its state is gone).
+      await this.#discard();
+      run.feed.output(
+        "\nThe run did not stop; the session container was replaced and its state is gone.\n",
+      );
+      run.end(137);
+    }
+  }
+
+  /** Interrupts the running code (the container and its state stay). */
+  async stop(): Promise<void> {
+    const run = this.#run;
+    if (!run) return;
+    await this.#interrupt(run);
+    await run.ended;
+  }
+
+  /** Removes the container and every process in it. */
+  async terminate(): Promise<void> {
+    await this.#discard();
+    this.#engine.close();
+  }
+
+  /** Lets go of the container without removing it (another instance reattaches to it). */
+  detach(): void {
+    this.#attach?.close();
+    this.#forwarder?.close();
+    this.#attach = this.#forwarder = undefined;
+    this.#starting = undefined;
+  }
+
+  async #discard(): Promise<void> {
+    const id = this.#containerId;
+    this.detach();
+    this.#containerId = undefined;
+    this.#run?.end(137);
+    if (id) await this.#engine.call("DELETE", `/containers/${id}?force=1&v=1`).catch(() => {});
+  }
+
+  async #start(): Promise<void> {
+    let id = this.#containerId;
+    if (id) {
+      // Reattach: the container must be running this computer's kind of session.
+      const info = await this.#engine.call("GET", `/containers/${id}/json`).catch(() => null) as
+        | {
+          State?: { Running?: boolean };
+          Config?: { Cmd?: string[]; Labels?: Record<string, string> };
+        }
+        | null;
+      const cmd = info?.Config?.Cmd ?? [];
+      const session = info?.Config?.Labels?.[SESSION_LABEL];
+      if (
+        info?.State?.Running && cmd[2] === CONTAINER_DRIVER &&
+        session === (this.#options.session ?? "cli")
+      ) {
+        this.#nonce = cmd[3];
+        await this.#connect(id, false);
+        return;
+      }
+      if (info) await this.#engine.call("DELETE", `/containers/${id}?force=1`).catch(() => {});
+      id = this.#containerId = undefined;
+    }
+    this.#nonce = newNonce();
+    const { body, notes } = containerCreateBody({
+      image: this.#options.image ?? DEFAULT_IMAGE,
+      permissions: this.permissions,
+      cwd: this.cwd,
+      env: this.#options.env,
+      hostEnv: Deno.env.toObject(),
+      cmd: ["/usr/bin/python3", "-c", CONTAINER_DRIVER, this.#nonce],
+      labels: {
+        [INSTANCE_LABEL]: this.#options.instance ?? "cli",
+        [SESSION_LABEL]: this.#options.session ?? "cli",
+      },
+      limits: this.#options.limits,
+    });
+    this.notes.splice(0, this.notes.length, ...notes);
+    const created = await this.#engine.call("POST", "/containers/create", body) as { Id: string };
+    this.#containerId = created.Id;
+    try {
+      await this.#connect(created.Id, true);
+    } catch (error) {
+      await this.#discard();
+      throw error;
+    }
+    await this.#options.onContainer?.(created.Id);
+  }
+
+  async #connect(id: string, fresh: boolean): Promise<void> {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#ready = { resolve, promise };
+    this.#parser = new FrameParser(this.#nonce, {
+      onOutput: (bytes) => {
+        const run = this.#run;
+        if (!run) return;
+        for (const piece of run.collector.push(bytes)) run.feed.output(piece.text, piece.recipient);
+      },
+      onRecord: (kind, payload) => this.#record(kind, payload),
+    });
+    this.#attach = await this.#engine.hijack(`/containers/${id}/attach?stream=1&stdout=1&stderr=1`);
+    this.#pump(this.#attach);
+    if (fresh) await this.#engine.call("POST", `/containers/${id}/start`);
+    else resolve(); // a running driver announced itself long ago
+    await boundedWait(promise, START_TIMEOUT_MS, "the session driver did not start");
+    // The forwarder: its stdin goes into the driver's pipe (which the driver holds open).
+    const exec = await this.#engine.call("POST", `/containers/${id}/exec`, {
+      Cmd: FORWARDER_CMD,
+      AttachStdin: true,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: false,
+    }) as { Id: string };
+    this.#forwarder = await this.#engine.hijack(`/exec/${exec.Id}/start`, {
+      Detach: false,
+      Tty: false,
+    });
+  }
+
+  #pump(stream: HijackedStream): void {
+    (async () => {
+      try {
+        for await (const frame of stream.frames) this.#parser?.push(frame.data);
+      } catch {
+        // the connection ended
+      }
+      if (this.#attach === stream) {
+        // The container's output ended: the driver is gone.
+        this.#parser?.flush();
+        this.#run?.end(137);
+        this.detach();
+        this.#containerId = undefined;
+      }
+    })();
+  }
+
+  #record(kind: string, payload: string): void {
+    const run = this.#run;
+    if (kind === "R") {
+      this.#ready?.resolve();
+      return;
+    }
+    if (!run) return;
+    if (kind === "L") {
+      const n = Number(payload);
+      if (Number.isInteger(n) && n >= 1 && n <= run.lines) {
+        run.feed.push({ role: "computer", type: "console", format: "active_line", content: n });
+      }
+    } else if (kind === "W") {
+      for (const piece of run.collector.push(new TextEncoder().encode(INPUT_NOTE))) {
+        run.feed.output(piece.text, piece.recipient);
+      }
+    } else if (kind === "E") {
+      const [rid, status] = payload.split(" ").map(Number);
+      if (rid === run.id) run.end(Number.isInteger(status) ? status : 1);
+    }
+  }
+}
+
+function output(content: string): LmcChunk {
+  return { role: "computer", type: "console", format: "output", content };
+}
+
+async function boundedWait(promise: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

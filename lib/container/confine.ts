@@ -1,0 +1,144 @@
+/**
+ * How the permission flags map to a container (the engine's create body), and what the
+ * start-up note says changed in meaning. Verified confinement: no capabilities, no new
+ * privileges, a read-only root, a process and memory limit, an unprivileged user, and only
+ * what the grants name bound in from the host. The host's environment is never passed:
+ * the container gets an explicit list.
+ *
+ * @module
+ */
+
+import { isSecretName } from "../core/secrets.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+
+/** Limits and identity of a session's container. */
+export interface ContainerLimits {
+  /** `uid:gid` the code runs as (default `1000:1000`). */
+  user?: string;
+  /** Bytes of memory (default 1 GiB). */
+  memory?: number;
+  /** Processes at most (default 256). */
+  pidsLimit?: number;
+}
+
+/** What {@linkcode containerCreateBody} needs. */
+export interface ContainerSpecInput {
+  /** The image (built by `deno task image`). */
+  image: string;
+  /** The permissions in force. */
+  permissions: Permissions;
+  /** The working directory (bound at the same path when writes or reads of it are granted). */
+  cwd: string;
+  /** Extra variables given explicitly (nothing else of the host's environment is passed). */
+  env?: Record<string, string>;
+  /** The host's environment, read only for names `permissions.env` lists (never secrets). */
+  hostEnv?: Record<string, string>;
+  /** The driver's command. */
+  cmd: string[];
+  /** Labels (instance, session) so containers can be found and swept. */
+  labels: Record<string, string>;
+  /** Limits. */
+  limits?: ContainerLimits;
+}
+
+const BASE_ENV: Record<string, string> = {
+  PATH: "/usr/local/bin:/usr/bin:/bin",
+  HOME: "/tmp",
+  LANG: "C.UTF-8",
+  PYTHONUNBUFFERED: "1",
+  PYTHONDONTWRITEBYTECODE: "1",
+  TERM: "dumb",
+};
+
+function grantPaths(grant: boolean | string[], cwd: string): string[] {
+  if (grant === true) return [cwd];
+  if (grant === false) return [];
+  return grant.map((p) => (p === "." ? cwd : p)).filter((p) => p.startsWith("/"));
+}
+
+const RESERVED = [
+  "/",
+  "/tmp",
+  "/run",
+  "/run/oi",
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib64",
+  "/etc",
+  "/var",
+];
+
+/** True when a host folder may be bound at the same path (not over the image's own folders). */
+function mountable(path: string): boolean {
+  const clean = path.replace(/\/+$/, "") || "/";
+  if (RESERVED.includes(clean)) return false;
+  return !/^\/(proc|dev|sys|run\/oi)(\/|$)/.test(clean) && !clean.split("/").includes("..");
+}
+
+/** The create body for the engine, and the notes on what the flags mean in a container. */
+export function containerCreateBody(input: ContainerSpecInput): {
+  body: Record<string, unknown>;
+  notes: string[];
+} {
+  const p = input.permissions;
+  const notes: string[] = [];
+  const writes = grantPaths(p.write, input.cwd).filter((w) => !p.denyWrite.includes(w));
+  const reads = grantPaths(p.read, input.cwd).filter((r) =>
+    !writes.includes(r) && !p.denyRead.includes(r)
+  );
+  const skipped = [...writes, ...reads].filter((path) => !mountable(path));
+  if (skipped.length) notes.push(`not mounted (system or session folders): ${skipped.join(", ")}`);
+  writes.splice(0, writes.length, ...writes.filter(mountable));
+  reads.splice(0, reads.length, ...reads.filter(mountable));
+  const binds = [...writes.map((w) => `${w}:${w}:rw`), ...reads.map((r) => `${r}:${r}:ro`)];
+  if (p.write === true) notes.push("write: only the working directory is mounted, read-write");
+  if (p.read === true) notes.push("read: only what is mounted (the image and granted folders)");
+  const fullNet = p.net === true && p.denyNet.length === 0;
+  if (!fullNet && p.net !== false) {
+    notes.push("network: host lists are not enforced in containers yet, so the network is off");
+  }
+  const env: Record<string, string> = { ...BASE_ENV };
+  if (Array.isArray(p.env) && input.hostEnv) {
+    for (const name of p.env) {
+      const value = input.hostEnv[name];
+      if (value !== undefined && !isSecretName(name) && !p.denyEnv.includes(name)) {
+        env[name] = value;
+      }
+    }
+  }
+  if (p.env === true) {
+    notes.push("env: the host's environment is not passed, only an explicit list");
+  }
+  Object.assign(env, input.env ?? {});
+  const limits = input.limits ?? {};
+  const workdir = [...writes, ...reads].includes(input.cwd) ? input.cwd : "/tmp";
+  return {
+    body: {
+      Image: input.image,
+      Cmd: input.cmd,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      User: limits.user ?? "1000:1000",
+      WorkingDir: workdir,
+      Labels: input.labels,
+      AttachStdout: true,
+      AttachStderr: true,
+      OpenStdin: false,
+      Tty: false,
+      NetworkDisabled: !fullNet,
+      HostConfig: {
+        NetworkMode: fullNet ? "bridge" : "none",
+        ReadonlyRootfs: true,
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        PidsLimit: limits.pidsLimit ?? 256,
+        Memory: limits.memory ?? 1024 * 1024 * 1024,
+        Binds: binds,
+        Tmpfs: { "/tmp": "rw,size=512m,mode=1777", "/run/oi": "rw,size=64m,mode=1777" },
+        AutoRemove: false,
+      },
+    },
+    notes,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * Sessions in real podman containers (lib/container): state across runs, denials inside
+ * the container each with its control, interrupts that stop the container's processes,
+ * reattaching from a second computer, and removal on terminate.
+ */
+import { ContainerComputer } from "../lib/container/computer.ts";
+import { EngineClient, parseEngineAddress } from "../lib/container/engine.ts";
+import { defaultPermissions } from "../lib/sandbox/defaults.ts";
+import { allowAll, type Permissions } from "../lib/sandbox/permissions.ts";
+import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
+
+function text(messages: { content?: unknown }[]): string {
+  return messages.map((m) => String(m.content ?? "")).join("");
+}
+
+async function withEngine(
+  fn: (engine: PodmanEngine, work: string, data: string) => Promise<void>,
+): Promise<void> {
+  const engine = await startPodman();
+  const work = await containerWorkspace();
+  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
+  try {
+    await fn(engine, work, data);
+  } finally {
+    await engine.stop();
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+    await Deno.remove(data, { recursive: true }).catch(() => {});
+  }
+}
+
+function computer(
+  engine: PodmanEngine,
+  work: string,
+  data: string,
+  permissions: Permissions,
+  extra: Partial<ConstructorParameters<typeof ContainerComputer>[0]> = {},
+): ContainerComputer {
+  return new ContainerComputer({
+    engine: engine.address,
+    cwd: work,
+    dataDir: data,
+    permissions,
+    instance: "test",
+    ...extra,
+  });
+}
+
+async function exists(engine: PodmanEngine, id: string): Promise<boolean> {
+  const client = new EngineClient(parseEngineAddress(engine.address));
+  try {
+    await client.call("GET", `/containers/${id}/json`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
+}
+
+Deno.test("container: Python and shell state persist; errors, input and the code's uid", async () => {
+  await withEngine(async (engine, work, data) => {
+    const c = computer(engine, work, data, defaultPermissions({ cwd: work }));
+    try {
+      assertEquals(text(await c.run("python", "x = 41\nx + 1")), "42\n");
+      assertEquals(text(await c.run("python", "import os\nprint(x, os.getuid())")), "41 1000\n");
+      assertEquals(text(await c.run("shell", "y=7; cd /tmp; echo set")), "set\n");
+      assertEquals(text(await c.run("sh", "echo $y $(pwd)")), "7 /tmp\n");
+      const error = text(await c.run("python", "1/0"));
+      assertStringIncludes(error, "ZeroDivisionError");
+      assertStringIncludes(error, '"<cell-', "the traceback shows the run's own code");
+      assertStringIncludes(text(await c.run("python", "input('name? ')")), "no keyboard");
+      assertStringIncludes(text(await c.run("ruby", "puts 1")), "does not run in container");
+      // The host's environment (a secret in this process) is not passed.
+      Deno.env.set("OI_TEST_SECRET_TOKEN", "do-not-leak");
+      assertEquals(
+        text(await c.run("python", "import os\nprint(sorted(os.environ))")).includes("OI_TEST"),
+        false,
+      );
+    } finally {
+      await c.terminate();
+      Deno.env.delete("OI_TEST_SECRET_TOKEN");
+    }
+  });
+});
+
+Deno.test("container: a denied write fails inside the container; the write grant is the control", async () => {
+  await withEngine(async (engine, work, data) => {
+    const code = `open(${JSON.stringify(work + "/made.txt")}, "w").write("x")\nprint("wrote")`;
+    const readOnly = { ...defaultPermissions({ cwd: work }), write: [] as string[], read: [work] };
+    const denied = computer(engine, work, data, readOnly);
+    try {
+      assertMatch(text(await denied.run("python", code)), /Read-only file system/);
+      assert(!(await Deno.stat(`${work}/made.txt`).then(() => true, () => false)));
+    } finally {
+      await denied.terminate();
+    }
+    const granted = computer(engine, work, data, { ...readOnly, write: [work] });
+    try {
+      assertEquals(text(await granted.run("python", code)), "wrote\n");
+      assertEquals(await Deno.readTextFile(`${work}/made.txt`), "x");
+    } finally {
+      await granted.terminate();
+    }
+  });
+});
+
+Deno.test("container: a denied network connection fails inside; with the network on it reaches the host", async () => {
+  await withEngine(async (engine, work, data) => {
+    // The podman bridge's gateway is the host: port 9 has no listener, so "refused" proves
+    // the packet reached the host's stack; without a network it is unreachable.
+    const code = `import socket\ns = socket.socket(); s.settimeout(5)
+try:
+    s.connect(("10.88.0.1", 9)); print("connected")
+except OSError as e:
+    print(type(e).__name__, e.errno)`;
+    const off = computer(engine, work, data, { ...defaultPermissions({ cwd: work }), net: false });
+    try {
+      assertStringIncludes(text(await off.run("python", code)), "101"); // ENETUNREACH
+    } finally {
+      await off.terminate();
+    }
+    const on = computer(engine, work, data, { ...allowAll(), read: [work], write: [work] });
+    try {
+      const result = text(await on.run("python", code));
+      assert(/ConnectionRefusedError 111|connected/.test(result), result);
+    } finally {
+      await on.terminate();
+    }
+  });
+});
+
+Deno.test("container: an interrupted long run stops every process it started; state stays", async () => {
+  await withEngine(async (engine, work, data) => {
+    const c = computer(engine, work, data, defaultPermissions({ cwd: work }));
+    try {
+      await c.run("python", "kept = 'yes'");
+      const started = Date.now();
+      const out = text(
+        await c.run(
+          "python",
+          "import subprocess, time\nsubprocess.Popen(['sleep', '1000'])\nwhile True: time.sleep(0.1)",
+          { timeout: 2 },
+        ),
+      );
+      assertStringIncludes(out, "KeyboardInterrupt");
+      assertStringIncludes(out, "stopped: the run took longer than 2 s");
+      assert(Date.now() - started < 20_000);
+      const ps = await engine.podman("top", c.containerId!, "args");
+      assert(!ps.includes("sleep 1000"), `the sleep survived:\n${ps}`);
+      assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
+      // The shell: a foreground and a background job both end with the interrupt.
+      const sh = text(await c.run("shell", "sleep 999 & sleep 998", { timeout: 2 }));
+      assertStringIncludes(sh, "stopped");
+      const after = await engine.podman("top", c.containerId!, "args");
+      assert(!/sleep 99[89]/.test(after), `a shell job survived:\n${after}`);
+      // stop() from outside (what the server's /stop does).
+      const run = c.run("python", "import time\nwhile True: time.sleep(0.05)", { timeout: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await c.stop();
+      assertStringIncludes(text(await run), "KeyboardInterrupt");
+    } finally {
+      await c.terminate();
+    }
+  });
+});
+
+Deno.test("container: a second computer reattaches to the container and keeps Python state; terminate removes it", async () => {
+  await withEngine(async (engine, work, data) => {
+    const first = computer(engine, work, data, defaultPermissions({ cwd: work }), {
+      session: "s1",
+    });
+    await first.run("python", "counter = 10");
+    const id = first.containerId!;
+    first.detach(); // the instance goes away without removing the container
+    const second = computer(engine, work, data, defaultPermissions({ cwd: work }), {
+      session: "s1",
+      container: id,
+    });
+    try {
+      assertEquals(text(await second.run("python", "counter += 1\ncounter")), "11\n");
+      assertEquals(second.containerId, id);
+    } finally {
+      await second.terminate();
+    }
+    assert(!(await exists(engine, id)), "terminate removed the container");
+    // A container of another session is not reattached: a fresh one starts.
+    const other = computer(engine, work, data, defaultPermissions({ cwd: work }), {
+      session: "s2",
+      container: id,
+    });
+    try {
+      assertStringIncludes(text(await other.run("python", "print('fresh')")), "fresh");
+      assert(other.containerId !== id);
+    } finally {
+      await other.terminate();
+    }
+  });
+});
