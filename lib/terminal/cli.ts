@@ -442,7 +442,10 @@ async function runChat(
       }
       return unsavedStatus(result.status, saver);
     }
-    if (resumed && renderer) replay(resumed, renderer);
+    if (resumed && renderer) {
+      // seam: mcp — stored MCP tool calls and results are shown as in the chat.
+      replay(resumed, renderer, (await import("./chat.ts")).toolChunkLines);
+    }
     const status = await interactiveLoop(getEngine, loadInput, renderer!, io, {
       llm: options.llm,
       history,
@@ -496,8 +499,17 @@ async function pickConversation(
 }
 
 /** Draws a saved conversation again, as chunks. */
-export function replay(messages: LmcMessage[], renderer: Renderer): void {
+export function replay(
+  messages: LmcMessage[],
+  renderer: Renderer,
+  toolLines?: (m: LmcMessage) => string[] | undefined,
+): void {
   for (const m of messages) {
+    const lines = toolLines?.(m);
+    if (lines) {
+      if (lines.length) renderer.print(...lines);
+      continue;
+    }
     if (m.role === "user" && m.type === "message") {
       renderer.print(renderer.style.bold("> ") + String(m.content));
       continue;
