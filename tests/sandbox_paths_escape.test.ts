@@ -857,3 +857,77 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "paths: a secret created after the session started stays hidden (~/.aws made later; bash; control: -A)",
+  ignore: !!skip,
+  async fn() {
+    for (const control of [false, true]) {
+      const h = await makeHome();
+      try {
+        const work = join(h.home, "docs");
+        const go = join(h.outside, "go");
+        const script = `touch started; while [ ! -e ${go} ]; do sleep 0.05; done
+if cat "$HOME/.aws/credentials"; then echo RESULT read ok; else echo RESULT read denied; fi`;
+        const running = inChild(h.home, {
+          cwd: work,
+          argv: ["bash", "-c", script],
+          allowAll: control,
+        });
+        const deadline = Date.now() + 60_000;
+        while (!(await exists(join(work, "started"))) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await Deno.mkdir(join(h.home, ".aws"));
+        await Deno.writeTextFile(join(h.home, ".aws", "credentials"), "aws_secret=LATER-SECRET\n");
+        await Deno.writeTextFile(go, "");
+        const { out } = await running;
+        expect(results(out), ["read"], control ? "ok" : "denied", out);
+        assertEquals(out.includes("LATER-SECRET"), control, out);
+      } finally {
+        await h.close();
+      }
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "paths: a private root planted as a link (shared /tmp) is refused, not used (control: a real one works)",
+  ignore: !!skip,
+  async fn() {
+    const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "sbx-privroot-" }));
+    try {
+      const uid = Deno.uid();
+      const elsewhere = join(root, "attacker");
+      await Deno.mkdir(elsewhere);
+      const probe = `import { privateRoot } from ${
+        JSON.stringify(join(REPO, "lib", "sandbox", "private_root.ts"))
+      };
+try { console.log("ROOT " + privateRoot()); } catch (e) { console.log("REFUSED " + e.message); }`;
+      const run = async (tmp: string) => {
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["eval", probe],
+          env: { ...Deno.env.toObject(), TMPDIR: tmp },
+          stdout: "piped",
+        }).output();
+        return new TextDecoder().decode(out.stdout);
+      };
+      const planted = join(root, "planted");
+      await Deno.mkdir(planted);
+      await Deno.symlink(elsewhere, join(planted, `interpreter-sandbox-${uid}`));
+      assertStringIncludes(await run(planted), "REFUSED");
+      const open = join(root, "open");
+      await Deno.mkdir(join(open, `interpreter-sandbox-${uid}`), { recursive: true });
+      await Deno.chmod(join(open, `interpreter-sandbox-${uid}`), 0o777);
+      assertStringIncludes(await run(open), "REFUSED");
+      // Control: a fresh TMPDIR gets its own private root.
+      const fresh = join(root, "fresh");
+      await Deno.mkdir(fresh);
+      assertStringIncludes(await run(fresh), `ROOT ${fresh}/interpreter-sandbox-${uid}`);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
