@@ -70,6 +70,13 @@ Deno.test("mcp use: the model calls server-everything's echo; the result reaches
       t.function.name
     );
     assert(tools.includes("execute") && tools.includes("everything__echo"), tools.join(","));
+    // Its schema as the server gives it, less the $schema tag some providers refuse.
+    const echo = (fake.requests[0].tools as {
+      function: { name: string; parameters: Record<string, unknown> };
+    }[]).find((t) => t.function.name === "everything__echo")!;
+    assertEquals(echo.function.parameters.type, "object");
+    assertEquals(echo.function.parameters.required, ["message"]);
+    assert(!("$schema" in echo.function.parameters), JSON.stringify(echo.function.parameters));
     // The result went back to the model as the call's tool message.
     const results = toolMessages(fake.requests[1]);
     assertEquals(results.length, 1);

@@ -215,7 +215,7 @@ export class McpClients implements McpToolSource {
             tool: t.name,
             name: mcpToolName(name, t.name),
             description: t.description ?? "",
-            inputSchema: t.inputSchema ?? { type: "object", properties: {} },
+            inputSchema: modelSchema(t.inputSchema),
           }));
           started.hold(false);
         })(),
@@ -238,6 +238,13 @@ export class McpClients implements McpToolSource {
     }
     return started;
   }
+}
+
+/** A tool's argument schema as models take it: an object schema, without the `$schema` tag. */
+function modelSchema(schema: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!schema || typeof schema !== "object") return { type: "object", properties: {} };
+  const { $schema: _tag, ...rest } = schema;
+  return { type: "object", properties: {}, ...rest };
 }
 
 function lastWords(entry: Entry): string {
