@@ -94,11 +94,12 @@ function findingsIn(language: string, code: string, cwd: string, depth: number):
   const found = [...analysis.findings];
   const shell = language === "shell";
   const sources = shell ? [] : [raw, ...analysis.sourceViews];
-  const shellViews = shell ? [raw, ...analysis.shellViews] : [
+  const shellViews = shell ? analysis.shellViews : [
     ...sources.flatMap(stringViews),
     ...analysis.shellViews,
   ];
   found.push(...shellRuleFindings(combine(shellViews), cwd));
+  if (shell) found.push(...shellRuleFindings(raw, cwd, { deletes: false }));
   for (const view of sources) found.push(...sourceRuleFindings(view, language, cwd));
   for (const n of analysis.nested) {
     if (depth >= MAX_DEPTH) {

@@ -158,9 +158,33 @@ export function analyzeJavaScript(source: string): Analysis {
         ? call.ranges.every((r) => foldRange(toks, r, env) !== null)
         : true;
       if (body) codeSink(c, line, "javascript", shown, all ? foldRange(toks, body, env) : null);
-    } else if (call.name === "require" || call.name === "import") {
+    } else if (/^(?:require|import|Worker|SharedWorker)$/.test(call.name)) {
       const name = first ? foldRange(toks, first, env) : null;
-      if (!name || name.value.includes(HOLE)) {
+      const data = name?.value.match(/^data:[^,]*?(;base64)?,(.*)$/s);
+      if (data && !name!.value.includes(HOLE)) {
+        // `import("data:text/javascript,…")`: the module's code is in the string.
+        let body: string | null = data[2];
+        try {
+          body = data[1] ? null : decodeURIComponent(body);
+        } catch { /* kept as written */ }
+        if (body === null) {
+          flag(
+            c,
+            line,
+            `runs decoded text as code (${excerpt(shown)}), so what it runs cannot be checked`,
+          );
+        } else c.nested.push({ language: "javascript", code: body, line });
+      } else if (
+        call.name.endsWith("Worker") && first && /^URL\.createObjectURL/.test(text(first))
+      ) {
+        flag(
+          c,
+          line,
+          `starts a worker from code built at run time (${
+            excerpt(shown)
+          }), so what it runs cannot be checked`,
+        );
+      } else if ((!name || name.value.includes(HOLE)) && !call.name.endsWith("Worker")) {
         flag(
           c,
           line,
@@ -205,7 +229,9 @@ export function analyzeJavaScript(source: string): Analysis {
     const first = i;
     const d = dotted(toks, i, env)!;
     i = d.end - 1;
-    const sink = d.name === "eval" || (childProcess && family(d.name) && d.name.includes("."));
+    const sink = d.name === "eval" ||
+      /^Deno\.(?:remove|removeSync|run|Command|dlopen)$/.test(d.name) ||
+      (childProcess && family(d.name) && d.name.includes("."));
     if (!sink || /^[(=]$/.test(toks[d.end]?.value ?? "") || toks[first - 1]?.value === "=") {
       continue;
     }

@@ -14,7 +14,7 @@ import { type Finding, type FindingLevel, HOLE, type TextView } from "./types.ts
 const DISK = String
   .raw`/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d+n\d+|mmcblk\d+|disk\d+|md\d+|dm-\d+|mapper/)`;
 const CREDENTIALS =
-  /(\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws\/credentials|\.netrc\b|\.gnupg\b|\/etc\/shadow\b|\.git-credentials\b|\.docker\/config\.json|\.kube\/config|Login Data\b|cookies\.sqlite|\/Cookies\b|key4\.db|logins\.json|Keychains\/|\.password-store)/;
+  /(\.ssh(?![\w-])|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws\/credentials|\.netrc\b|\.gnupg\b|\/etc\/shadow\b|\.git-credentials\b|\.docker\/config\.json|\.kube\/config|Login Data\b|cookies\.sqlite|\/Cookies\b|key4\.db|logins\.json|Keychains\/|\.password-store)/;
 
 interface Rule {
   level: FindingLevel;
@@ -182,14 +182,22 @@ export function credentialFindings(view: TextView): Finding[] {
   return [{ level: "unsafe", reason: `reads credentials (${m[1]})`, line: view.lineAt(m.index!) }];
 }
 
-/** Shell rules and recursive deletes in a shell text (code or a command string). */
-export function shellRuleFindings(view: TextView, cwd: string): Finding[] {
+/**
+ * Shell rules, recursive deletes (unless `deletes: false`: shell code as written, whose deletes
+ * are read from its parsed commands, where `cd` and variables are known) and credential paths.
+ */
+export function shellRuleFindings(
+  view: TextView,
+  cwd: string,
+  options: { deletes?: boolean } = {},
+): Finding[] {
   const found: Finding[] = [];
   for (const rule of SHELL_RULES) {
     const m = view.text.match(rule.test);
     if (m) found.push({ level: rule.level, reason: rule.reason, line: view.lineAt(m.index!) });
   }
-  return [...found, ...recursiveDeletes(view, cwd), ...credentialFindings(view)];
+  const deletes = options.deletes === false ? [] : recursiveDeletes(view, cwd);
+  return [...found, ...deletes, ...credentialFindings(view)];
 }
 
 /** A language's own rules, recursive deletes through its APIs, and credential paths. */
@@ -236,7 +244,11 @@ function expandTarget(target: string, cwd: string): string | null {
     t = homeDir() + t.replace(/^(?:~|\$HOME|\$\{HOME\})/, "");
   }
   if (/\$|`/.test(t) || t.includes(HOLE)) return null; // computed
-  t = t.replace(/\/\*+$/, "").replace(/\*.*$/, "") || "/";
+  // `dir/*` and `*` delete everything in dir (as good as dir itself); other globs name entries.
+  if (t === "*" || /\/\*+$/.test(t)) {
+    t = t.replace(/\/?\*+$/, "") || (t.startsWith("/") ? "/" : ".");
+  }
+  t = t.replace(/[*?[\]]/g, "x");
   return resolve(cwd, t);
 }
 
@@ -277,6 +289,11 @@ function recursiveDeletes(view: TextView, cwd: string): Finding[] {
 function apiDeletes(view: TextView, cwd: string): Finding[] {
   const found: Finding[] = [];
   const code = view.text;
+  // After `os.chdir("~")` (or an unknown folder), relative paths are read from there.
+  const chdir = code.match(
+    /\b(?:os\.chdir|process\.chdir|Deno\.chdir)\s*\(\s*(?:(['"`])([^'"`]*)\1)?/,
+  );
+  const base = chdir ? chdir[2] ?? HOLE : undefined;
   const calls = /\b(rmtree|remove(?:Sync)?|rm(?:Sync)?|rmdirSync|rimraf(?:\.sync)?)\s*\(/g;
   for (const m of code.matchAll(calls)) {
     // The object that holds it, read backwards (`shutil.rmtree`, `d.remove` for a `Deno` passed around).
@@ -296,7 +313,8 @@ function apiDeletes(view: TextView, cwd: string): Finding[] {
     const home =
       /^(?:os\.path\.expanduser\(\s*['"]~['"]\s*\)|(?:pathlib\.)?Path\.home\(\)|os\.homedir\(\)|homedir\(\)|Deno\.env\.get\(\s*['"]HOME['"]\s*\)!?|os\.environ\[\s*['"]HOME['"]\s*\]|process\.env\.HOME!?)$/;
     const inner = a.match(/^os\.path\.expanduser\(\s*['"]([^'"]+)['"]\s*\)$/);
-    if (lit) path = expandTarget(lit[1], cwd);
+    const relative = lit && base !== undefined && !/^[/~]/.test(lit[1]);
+    if (lit) path = expandTarget(relative ? `${base}/${lit[1]}` : lit[1], cwd);
     else if (home.test(a)) path = homeDir();
     else if (inner) path = expandTarget(inner[1], cwd);
     if (path === null) {

@@ -52,6 +52,8 @@ interface Context {
   views: TextView[];
   nested: NestedCode[];
   budget: number;
+  /** Where `cd` went (`~`, `/tmp/x`, `build`, a hole), when it did. */
+  dir?: string;
 }
 
 /** What a command does, for the pipeline it is part of. */
@@ -234,6 +236,20 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
     }
   }
   const words = argv.slice(i);
+  const head0 = words[0]?.known ? basename(words[0].text) : "";
+  if (head0 === "cd" || head0 === "pushd") {
+    const to = words.slice(1).find((w) => !w.text.startsWith("-") || w.text === "-");
+    const target = !to ? "~" : !to.known || to.text === "-" ? HOLE : to.text;
+    ctx.dir = /^[/~]/.test(target) || !ctx.dir ? target : `${ctx.dir}/${target}`;
+  } else if (head0 === "rm" && ctx.dir !== undefined) {
+    // After `cd ~`, `rm -rf .` deletes the home folder: relative paths are read from there.
+    for (let k = 1; k < words.length; k++) {
+      const w = words[k];
+      if (!w.text.startsWith("-") && !/^[/~]/.test(w.text)) {
+        words[k] = { ...w, text: `${ctx.dir}/${w.text}` };
+      }
+    }
+  }
   const render = (e: Expanded) =>
     e.known && /[\s;&|()<>`'"]/.test(e.text) ? `'${e.text.replace(/'/g, `'\\''`)}'` : e.text;
   const out = [

@@ -11,7 +11,6 @@
 
 import { argRanges, dotted, type Env, foldExpr, listItems, skipBalanced } from "./fold.ts";
 import { type Lang, type Tok, tokenize } from "./tokens.ts";
-import { HOLE } from "./types.ts";
 
 /** Code that rebinds variables in ways no scanner follows: tracked values are not trusted. */
 const UNTRUSTED: Record<Lang, RegExp> = {
@@ -345,7 +344,10 @@ export function requireAt(toks: Tok[], i: number): { module: string; end: number
   if (toks[k]?.value === "await") k++;
   if ((toks[k]?.value === "require" || toks[k]?.value === "import") && toks[k + 1]?.value === "(") {
     const arg = toks[k + 2];
-    if (arg?.kind === "str" && toks[k + 3]?.value === ")" && !arg.value.includes(HOLE)) {
+    if (
+      arg?.kind === "str" && toks[k + 3]?.value === ")" &&
+      /^(?:node:|npm:)?[@\w][\w./@-]*$/.test(arg.value)
+    ) {
       return { module: moduleName(arg.value), end: k + 4 };
     }
   }
@@ -403,9 +405,9 @@ export function applyReplacements(code: string, toks: Tok[], reps: Replacement[]
   return out + code.slice(pos);
 }
 
-/** A string literal for rewritten code (holes as `…`, which reads as computed). */
+/** A string literal for rewritten code (holes kept as the private-use `HOLE` character). */
 export function literal(value: string, lang: Lang): string {
-  const text = value.replaceAll(HOLE, "${…}");
+  const text = value; // holes stay holes: a sink given this literal still sees what is unknown
   if (lang === "perl") return `'${text.replace(/[\\']/g, "\\$&").replace(/\n/g, " ")}'`;
   return JSON.stringify(text);
 }
