@@ -229,3 +229,18 @@ Deno.test("mcp http (library): sessions are bounded; a session over the limit ge
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mcp http: SIGTERM with a client still connected ends the program (exit 0), its code too", async () => {
+  const program = await httpProgram();
+  const marker = `${3000 + Math.floor(Math.random() * 6000)}.${Date.now() % 100000}`;
+  const client = await program.connect();
+  await execute(client, "shell", `(sleep ${marker} &); echo started`);
+  assert(await waitUntil(() => processesWith(`sleep ${marker}`).length > 0, 20_000));
+  const started = Date.now();
+  assertEquals(await program.close(true), 0);
+  assert(Date.now() - started < 14_000, `took ${Date.now() - started} ms`);
+  assert(
+    await waitUntil(() => processesWith(`sleep ${marker}`).length === 0, 10_000),
+    "the session's background process outlived the program",
+  );
+});

@@ -52,6 +52,9 @@ interface Live {
   lastUsed: number;
 }
 
+/** Longest wait for open connections when the endpoint closes. */
+const SHUTDOWN_MS = 10_000;
+
 function jsonError(status: number, message: string): Response {
   return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message } }), {
     status,
@@ -163,7 +166,13 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<McpHttpHand
     closing ??= (async () => {
       clearInterval(sweeper);
       await Promise.all([...sessions.keys()].map((id) => end(id)));
-      await server.shutdown();
+      // Bounded: a client holding a stream open must not keep the program from ending.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        server.shutdown(),
+        new Promise((resolve) => timer = setTimeout(resolve, SHUTDOWN_MS)),
+      ]);
+      clearTimeout(timer);
     })();
     return closing;
   };

@@ -96,8 +96,8 @@ export interface McpHttpProgram {
   token: string;
   /** Connects an SDK client with `token` (default: the right one). */
   connect(token?: string, elicit?: "accept" | "decline"): Promise<Client>;
-  /** Stops the program (SIGTERM, then bounded wait) and removes its home. */
-  close(): Promise<number>;
+  /** Stops the program (SIGTERM, then bounded wait) and removes its home; clients first unless `keepClients`. */
+  close(keepClients?: boolean): Promise<number>;
 }
 
 /** Starts `interpreter --mcp --port 0` with a known token and waits for its address. */
@@ -130,8 +130,8 @@ export async function httpProgram(options: McpClientOptions = {}): Promise<McpHt
       clients.push(client);
       return client;
     },
-    close: async () => {
-      for (const c of clients) await c.close().catch(() => {});
+    close: async (keepClients = false) => {
+      if (!keepClients) { for (const c of clients) await c.close().catch(() => {}); }
       try {
         child.kill("SIGTERM");
       } catch { /* gone */ }
@@ -142,6 +142,7 @@ export async function httpProgram(options: McpClientOptions = {}): Promise<McpHt
       }, 15_000);
       const status = await child.status;
       clearTimeout(timer);
+      for (const c of clients) await c.close().catch(() => {});
       await err.cancel();
       await out.cancel();
       await Deno.remove(home, { recursive: true }).catch(() => {});
