@@ -221,6 +221,7 @@ Deno.test("mcp use: a server that exits at start and one that never answers: one
       startup_timeout_sec: 20,
     },
     hangs: { command: "sleep", args: [marker], startup_timeout_sec: 2 },
+    missing: { command: "no-such-mcp-server-xyz", startup_timeout_sec: 20 },
   });
   const fake = startFakeOpenAI({ script: [{ text: "Fine without them." }] });
   try {
@@ -243,6 +244,10 @@ Deno.test("mcp use: a server that exits at start and one that never answers: one
     assertStringIncludes(
       flat,
       'MCP server "hangs" did not answer within 2 s (startup_timeout_sec).',
+    );
+    assertStringIncludes(
+      flat,
+      'MCP server "missing": cannot run `no-such-mcp-server-xyz` (No such file or directory): check its command.',
     );
     assertStringIncludes(all, "Fine without them.");
     assert(seconds < 60, `took ${seconds} s`);

@@ -232,6 +232,15 @@ export class McpClients implements McpToolSource {
         );
       }
       if (/connection closed/i.test(oneLine(e))) {
+        // The launcher could not run the command itself (not found, not executable).
+        const missing = /^setpriv: failed to execute (.+?): (.+)$/.exec(lastLine(entry.stderr));
+        if (missing) {
+          throw new Error(
+            `MCP server "${name}": cannot run \`${missing[1]}\` (${
+              missing[2]
+            }): check its command.`,
+          );
+        }
         throw new Error(`MCP server "${name}" exited at start${why()}.`);
       }
       throw new Error(`MCP server "${name}" (${what}) did not start: ${oneLine(e)}${why()}`);
