@@ -321,6 +321,12 @@ const FLAG_TO_KEY: Record<string, string> = {
   speak_messages: "speak_messages",
   disable_telemetry: "disable_telemetry",
   multi_line: "multi_line",
+  computer: "deployment.computer",
+  container_engine: "deployment.container_engine",
+  container_image: "deployment.container_image",
+  store: "deployment.store",
+  instance_id: "deployment.instance_id",
+  lease_seconds: "deployment.lease_seconds",
 };
 
 /** The settings given as flags, shaped like a profile (so they can be merged over one). */

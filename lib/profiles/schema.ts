@@ -104,6 +104,15 @@ export const PROFILE_SCHEMA: Schema = {
     deny_env: "string_list",
     deny_run: "string_list",
   },
+  // Beyond one machine (lib/container, lib/store): flags --computer, --container-engine...
+  deployment: {
+    computer: { choices: ["local", "podman", "docker"] },
+    container_engine: "string",
+    container_image: "string",
+    store: "string",
+    instance_id: "string",
+    lease_seconds: "number",
+  },
   // MCP servers the model may use: checked by mcpServersProblem (lib/mcp/config.ts).
   mcp_servers: "any",
   // Used by Open Interpreter's `wtf` command; kept so shared profiles load.

@@ -101,6 +101,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     maxSessions: options.maxSessions ?? 64,
     maxConcurrentRuns: options.maxConcurrentRuns ?? 8,
     idleMs,
+    storeLink: options.storeLink,
   });
   const context: AppContext = {
     registry,
@@ -167,6 +168,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       }
       // Stop running code and end sessions first, so streams end by themselves.
       await registry.closeAll();
+      await options.storeLink?.close();
       for (const socket of context.sockets) {
         try {
           socket.close(1001, "server shutting down");

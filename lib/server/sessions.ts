@@ -10,6 +10,7 @@ import type { ApprovalDecision } from "../core/approval.ts";
 import type { LmcChunk } from "../core/lmc.ts";
 import { HttpError } from "./errors.ts";
 import type { InterpreterFactory, InterpreterLike } from "./types.ts";
+import type { StoreLink } from "./store_link.ts";
 
 /** The id used when a client names no session. */
 export const DEFAULT_SESSION = "default";
@@ -138,6 +139,8 @@ export interface RegistryLimits {
   maxConcurrentRuns: number;
   /** Milliseconds a session may stay unused. */
   idleMs: number;
+  /** The conversation store of a multi-instance deployment (see store_link.ts). */
+  storeLink?: StoreLink;
 }
 
 /** Keeps the sessions, creates them on demand and ends idle ones. */
@@ -186,7 +189,11 @@ export class SessionRegistry {
       }
     }
     const promise = (async () => {
-      const interpreter = await this.#factory();
+      // seam: store — with --store the session is claimed and starts from its stored state.
+      const link = this.#limits.storeLink;
+      const origin = link ? await link.open(id) : undefined;
+      const interpreter = await this.#factory(origin);
+      if (origin?.messages.length) interpreter.messages = origin.messages;
       const session = new Session(id, interpreter);
       this.#sessions.set(id, session);
       return session;
@@ -227,11 +234,17 @@ export class SessionRegistry {
         this.#runs--;
         session.touch();
         if (session.run === ticket) session.run = null;
+        this.persist(session);
         release();
       },
     };
     session.run = ticket;
     return ticket;
+  }
+
+  /** Saves a session's messages to the store, when there is one (never throws). */
+  persist(session: Session): void {
+    this.#limits.storeLink?.save(session.id, session.interpreter.messages);
   }
 
   /** Ends the sessions unused for longer than the idle limit; resolves to their ids. */
@@ -242,7 +255,7 @@ export class SessionRegistry {
       if (idle && !session.run && session.sockets === 0) expired.push(session);
     }
     for (const session of expired) this.#sessions.delete(session.id);
-    await Promise.all(expired.map((session) => session.end()));
+    await Promise.all(expired.map((session) => this.#end(session)));
     return expired.map((session) => session.id);
   }
 
@@ -252,7 +265,12 @@ export class SessionRegistry {
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => {})));
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
-    await Promise.all(sessions.map((session) => session.end()));
+    await Promise.all(sessions.map((session) => this.#end(session)));
+  }
+
+  async #end(session: Session): Promise<void> {
+    await session.end();
+    await this.#limits.storeLink?.release(session.id);
   }
 }
 

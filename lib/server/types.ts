@@ -9,6 +9,8 @@
 
 import type { Approver } from "../core/approval.ts";
 import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { SessionOrigin } from "./store_link.ts";
+import type { StoreLink } from "./store_link.ts";
 
 /** Options the server passes to `chat()`. */
 export interface ServerChatOptions {
@@ -50,8 +52,10 @@ export interface InterpreterLike {
   stopMcpServers?(): Promise<void>;
 }
 
-/** Builds a fresh interpreter for a new session. */
-export type InterpreterFactory = () => InterpreterLike | Promise<InterpreterLike>;
+/** Builds a fresh interpreter for a new session (`origin`: its stored state, with `--store`). */
+export type InterpreterFactory = (
+  origin?: SessionOrigin,
+) => InterpreterLike | Promise<InterpreterLike>;
 
 /** Where the server writes its few lines (listening address, generated token). */
 export type ServerLog = (line: string) => void;
@@ -60,6 +64,11 @@ export type ServerLog = (line: string) => void;
 export interface ServerOptions {
   /** Builds each session's interpreter: required by `startServer`; `interpreter.server()` supplies one. */
   createInterpreter?: InterpreterFactory;
+  /**
+   * A conversation store shared by several instances (`--store`): sessions are claimed,
+   * loaded, saved after each turn and taken over from dead instances (see store_link.ts).
+   */
+  storeLink?: StoreLink;
   /** Address to bind (default: INTERPRETER_HOST or 127.0.0.1). */
   hostname?: string;
   /** Port to bind, 0 for a random one (default: INTERPRETER_PORT or 8000). */

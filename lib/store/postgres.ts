@@ -17,8 +17,25 @@ import {
   type StoredSessionInfo,
 } from "./types.ts";
 
-// @ts-types="npm:@types/pg@8.15.6"
-import type { Pool, PoolClient } from "npm:pg@8.16.3";
+/** The part of npm:pg's query result used here (typed locally: @types/pg drags in Node's globals). */
+interface QueryResult {
+  rows: Record<string, unknown>[];
+  rowCount: number | null;
+}
+/** The part of a pooled npm:pg client used here. */
+interface PoolClient {
+  query(text: string, values?: unknown[]): Promise<QueryResult>;
+  release(): void;
+}
+/** The part of npm:pg's Pool used here. */
+interface Pool {
+  query(text: string, values?: unknown[]): Promise<QueryResult>;
+  connect(): Promise<PoolClient>;
+  end(): Promise<void>;
+  on(event: "error", listener: (error: Error) => void): void;
+}
+/** The constructor npm:pg exports. */
+type PoolConstructor = new (config: Record<string, unknown>) => Pool;
 
 const NOW_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
@@ -47,8 +64,10 @@ export async function openPostgresStore(
   url: string,
   options: PostgresStoreOptions = {},
 ): Promise<Store> {
-  const pg = (await import("npm:pg@8.16.3")).default;
-  const pool: Pool = new pg.Pool({
+  // deno-lint-ignore no-explicit-any
+  const pg: any = (await import("npm:pg@8.16.3")).default;
+  const PoolClass = pg.Pool as PoolConstructor;
+  const pool: Pool = new PoolClass({
     connectionString: url,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     max: options.maxConnections ?? 4,
@@ -91,7 +110,7 @@ class PostgresStore implements Store {
       "SELECT messages FROM interpreter_sessions WHERE id = $1",
       [sessionId],
     );
-    const row = result.rows[0] as { messages: string } | undefined;
+    const row = result.rows[0] as unknown as { messages: string } | undefined;
     return row ? parseMessages(row.messages, sessionId) : undefined;
   }
 
@@ -100,9 +119,9 @@ class PostgresStore implements Store {
       "SELECT id, owner, container, updated FROM interpreter_sessions ORDER BY updated DESC",
     );
     return result.rows.map((r) => ({
-      id: r.id,
-      owner: r.owner,
-      container: r.container,
+      id: String(r.id),
+      owner: r.owner as string | null,
+      container: r.container as string | null,
       updated: Number(r.updated),
     }));
   }
@@ -121,7 +140,7 @@ class PostgresStore implements Store {
         `SELECT owner, lease_until < ${NOW_MS} AS expired FROM interpreter_sessions
          WHERE id = $1 FOR UPDATE`,
         [sessionId],
-      )).rows[0] as { owner: string | null; expired: boolean };
+      )).rows[0] as unknown as { owner: string | null; expired: boolean };
       const free = before.owner === null || before.owner === instance || before.expired;
       if (free) {
         await client.query(
@@ -133,7 +152,11 @@ class PostgresStore implements Store {
       const row = (await client.query(
         "SELECT owner, lease_until, container FROM interpreter_sessions WHERE id = $1",
         [sessionId],
-      )).rows[0] as { owner: string | null; lease_until: string; container: string | null };
+      )).rows[0] as unknown as {
+        owner: string | null;
+        lease_until: string;
+        container: string | null;
+      };
       await client.query("COMMIT");
       return {
         granted: free,

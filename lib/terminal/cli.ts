@@ -226,6 +226,17 @@ async function runServer(
         "the token runs without asking anyone",
     );
   }
+  let deployment;
+  try {
+    const { openDeployment } = await import("./deployment.ts");
+    deployment = await openDeployment(profile, permissions, {
+      server: true,
+      secrets: [options.llm?.apiKey],
+    });
+  } catch (e) {
+    throw new UsageProblem(e instanceof Error ? e.message : String(e));
+  }
+  for (const note of deployment.notes) console.error(`interpreter: container: ${note}`);
   try {
     const handle = await startServer({
       hostname: typeof flags.host === "string" ? flags.host : undefined,
@@ -233,7 +244,9 @@ async function runServer(
       // Unset: the server reads INTERPRETER_ALLOW_REMOTE_AUTO_RUN.
       allowRemoteAutoRun: flags.allow_remote_auto_run === true ? true : undefined,
       // Each session gets its own interpreter with the profile's settings.
-      createInterpreter: () => new Interpreter({ ...options, messages: [] }),
+      createInterpreter: (origin) =>
+        new Interpreter({ ...options, messages: [], computer: deployment.computer?.(origin) }),
+      storeLink: deployment.storeLink,
       handleSignals: true,
     });
     await handle.finished;

@@ -1,0 +1,83 @@
+/**
+ * The deployment settings (`--computer`, `--container-engine`, `--container-image`,
+ * `--store`, `--instance-id`, `--lease-seconds`, or the profile's `deployment` section):
+ * which computer each session gets (this machine, or a container on an engine) and which
+ * conversation store the server shares with other instances. Loaded only when one is set.
+ *
+ * @module
+ */
+
+import type { Profile } from "../profiles/mod.ts";
+import type { Permissions } from "../sandbox/permissions.ts";
+import type { ComputerLike } from "../computer/types.ts";
+import type { SessionOrigin, StoreLink } from "../server/store_link.ts";
+
+/** What the server (or a chat) uses from the deployment settings. */
+export interface Deployment {
+  /** Builds a session's computer (undefined: the local computer, as always). */
+  computer?: (origin?: SessionOrigin) => ComputerLike;
+  /** The store link (server only). */
+  storeLink?: StoreLink;
+  /** Start-up lines: what the permission flags mean in a container. */
+  notes: string[];
+}
+
+/** The default engine address of a kind (when neither the flag nor DOCKER_HOST says). */
+function defaultEngine(kind: string): string {
+  const fromEnv = Deno.env.get("DOCKER_HOST");
+  if (fromEnv) return fromEnv;
+  return kind === "docker" ? "unix:///var/run/docker.sock" : "unix:///run/podman/podman.sock";
+}
+
+/** Reads the profile's deployment section; opens the store when one is named. */
+export async function openDeployment(
+  profile: Profile,
+  permissions: Permissions | undefined,
+  options: { server: boolean; secrets?: (string | undefined)[] },
+): Promise<Deployment> {
+  const d = (profile.deployment ?? {}) as Record<string, unknown>;
+  const kind = typeof d.computer === "string" ? d.computer : "local";
+  const out: Deployment = { notes: [] };
+  if (typeof d.store === "string" && d.store) {
+    if (!options.server) throw new Error("--store is for --server (a shared store of sessions)");
+    const { openStore } = await import("../store/mod.ts");
+    const { StoreLink } = await import("../server/store_link.ts");
+    const { knownSecrets } = await import("../storage/secrets.ts");
+    const store = await openStore(d.store, { secrets: knownSecrets(options.secrets ?? []) });
+    const lease = typeof d.lease_seconds === "number" ? d.lease_seconds * 1000 : undefined;
+    out.storeLink = new StoreLink(store, {
+      instance: typeof d.instance_id === "string" ? d.instance_id : undefined,
+      leaseMs: lease,
+    });
+  }
+  if (kind === "local") return out;
+  const { ContainerComputer } = await import("../container/computer.ts");
+  const { containerCreateBody } = await import("../container/confine.ts");
+  const { defaultPermissions } = await import("../sandbox/defaults.ts");
+  const { parseEngineAddress } = await import("../container/engine.ts");
+  const engine = typeof d.container_engine === "string" ? d.container_engine : defaultEngine(kind);
+  parseEngineAddress(engine); // a bad address is a usage error now, not at the first run
+  const cwd = Deno.cwd();
+  const perms = permissions ?? defaultPermissions({ cwd });
+  out.notes = containerCreateBody({
+    image: "",
+    permissions: perms,
+    cwd,
+    cmd: [],
+    labels: {},
+  }).notes;
+  const image = typeof d.container_image === "string" ? d.container_image : undefined;
+  const instance = out.storeLink?.instance ?? (options.server ? "server" : "cli");
+  out.computer = (origin) =>
+    new ContainerComputer({
+      engine,
+      image,
+      permissions: perms,
+      cwd,
+      instance,
+      session: origin?.id ?? "cli",
+      container: origin?.container ?? undefined,
+      onContainer: origin?.onContainer,
+    });
+  return out;
+}
