@@ -41,7 +41,7 @@ const UNSAFE: [string, string, string][] = [
   [
     "javascript",
     'require("fs").rmSync("/etc", { recursive: true, force: true })',
-    "recursively with rmSync",
+    "recursively with fs.rmSync",
   ],
   [
     "javascript",

@@ -59,6 +59,15 @@ export const ORDINARY: [string, string][] = [
   ["python", "import requests\nr = requests.get('https://api.example.com/items')\nprint(r.json())"],
   ["python", "import os\nprint(os.environ.get('HOME'))\nos.makedirs('out', exist_ok=True)"],
   ["python", "data = {'k': [1, 2, 3]}\nkeys = sorted(data)\nprint(','.join(keys))"],
+  [
+    "python",
+    "import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'pip', 'install', 'rich'], check=True)",
+  ],
+  [
+    "python",
+    "import shutil, os\nshutil.rmtree(os.path.join(os.getcwd(), 'build'), ignore_errors=True)",
+  ],
+  ["python", "class A:\n    def eval(self):\n        return 1\n\nprint(A().eval())"],
   ["javascript", "console.log([1, 2, 3].map((x) => x * 2));"],
   [
     "javascript",
@@ -92,6 +101,12 @@ export const ORDINARY: [string, string][] = [
     "javascript",
     "const obj = { a: 1, b: 2 };\nfor (const key of Object.keys(obj)) console.log(key, obj[key]);",
   ],
+  [
+    "javascript",
+    "const path = require('path');\nconst data = require(path.join(__dirname, 'data.json'));",
+  ],
+  ["javascript", "const r = /a(b)/g;\nlet m;\nwhile ((m = r.exec(s))) console.log(m[1]);"],
+  ["javascript", "new Worker(new URL('./worker.ts', import.meta.url).href, { type: 'module' });"],
   ["perl", 'my @lines = <STDIN>;\nprint scalar(@lines), "\\n";\nsystem("ls", "-la");'],
   [
     "ruby",

@@ -100,7 +100,11 @@ function findingsIn(language: string, code: string, cwd: string, depth: number):
   ];
   found.push(...shellRuleFindings(combine(shellViews), cwd));
   if (shell) found.push(...shellRuleFindings(raw, cwd, { deletes: false }));
-  for (const view of sources) found.push(...sourceRuleFindings(view, language, cwd));
+  for (const view of sources) {
+    // Deletes are read from the normalised copy when there is one (paths folded, names resolved).
+    const deletes = view !== raw || analysis.sourceViews.length === 0;
+    found.push(...sourceRuleFindings(view, language, cwd, { deletes }));
+  }
   for (const n of analysis.nested) {
     if (depth >= MAX_DEPTH) {
       found.push({ level: "unsafe", reason: "nests code too deeply to check", line: n.line });

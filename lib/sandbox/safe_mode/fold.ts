@@ -134,6 +134,20 @@ export function dotted(toks: Tok[], i: number, env: Env): { name: string; end: n
   return { name: parts.join("."), end: j };
 }
 
+/** Names that stand for the interpreter running the code, or the working folder. */
+const SELF: Record<string, string> = {
+  "sys.executable": "python3",
+  "process.execPath": "node",
+  "Deno.execPath": "deno",
+  "$^X": "perl",
+  "RbConfig.ruby": "ruby",
+  // The script's own folder: the workspace, for what safe mode needs to know.
+  __dirname: ".",
+  "import.meta.dirname": ".",
+  "os.getcwd": ".",
+  "process.cwd": ".",
+  "Deno.cwd": ".",
+};
 const HOME_CALLS = new Set([
   "os.path.expanduser",
   "os.homedir",
@@ -232,6 +246,13 @@ function term(toks: Tok[], i: number, env: Env, depth: number): Term | null {
     return postfix(toks, end, env, plain("~", end, true));
   }
   if (name.name === "process.env.HOME") return postfix(toks, j, env, plain("~", j, true));
+  // The running interpreter itself (`[sys.executable, "-m", "pip", …]`).
+  const self = SELF[name.name];
+  const call = /^(?:Deno\.execPath|os\.getcwd|process\.cwd|Deno\.cwd)$/.test(name.name);
+  if (self && !(call && toks[j]?.value !== "(")) {
+    const end = toks[j]?.value === "(" ? skipBalanced(toks, j) : j;
+    return postfix(toks, end, env, plain(self, end, true));
+  }
   if (toks[j]?.value === "(") {
     const { ranges, end } = argRanges(toks, j);
     const args = ranges.map((r) => foldRange(toks, r, env));

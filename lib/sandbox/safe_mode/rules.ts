@@ -200,14 +200,23 @@ export function shellRuleFindings(
   return [...found, ...deletes, ...credentialFindings(view)];
 }
 
-/** A language's own rules, recursive deletes through its APIs, and credential paths. */
-export function sourceRuleFindings(view: TextView, language: string, cwd: string): Finding[] {
+/**
+ * A language's own rules, recursive deletes through its APIs (unless `deletes: false`: code as
+ * written, whose deletes are read from its normalised copy) and credential paths.
+ */
+export function sourceRuleFindings(
+  view: TextView,
+  language: string,
+  cwd: string,
+  options: { deletes?: boolean } = {},
+): Finding[] {
   const found: Finding[] = [];
   for (const rule of languageRules(language)) {
     const m = view.text.match(rule.test);
     if (m) found.push({ level: rule.level, reason: rule.reason, line: view.lineAt(m.index!) });
   }
-  if (language === "python" || language === "javascript") found.push(...apiDeletes(view, cwd));
+  const deletes = options.deletes !== false && (language === "python" || language === "javascript");
+  if (deletes) found.push(...apiDeletes(view, cwd));
   return [...found, ...credentialFindings(view)];
 }
 
