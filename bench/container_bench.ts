@@ -1,0 +1,118 @@
+/**
+ * Container benchmark (issue 15): a container session's start (first `print(1)`) against
+ * bubblewrap's, side by side; the warm round trip of `print(1)` in a container session;
+ * the memory of an idle container session (resident memory of every host process in the
+ * container's cgroup: the driver and the forwarder exec); and one store upsert of a ~9 KB
+ * conversation in a local PostgreSQL. Needs root, podman, runc, the session image (built
+ * when missing) and PostgreSQL (a throwaway cluster is started).
+ *
+ * Usage: `deno run -A bench/container_bench.ts [--quick]`. Reports; never fails.
+ *
+ * @module
+ */
+
+import { Computer } from "../lib/computer/mod.ts";
+import { ContainerComputer } from "../lib/container/computer.ts";
+import { defaultPermissions } from "../lib/sandbox/defaults.ts";
+import { openStore } from "../lib/store/mod.ts";
+import { containerWorkspace, startPodman } from "../tests/helpers/podman.ts";
+import { startPgCluster } from "../tests/helpers/pg_cluster.ts";
+import type { LmcMessage } from "../lib/core/lmc.ts";
+
+const quick = Deno.args.includes("--quick");
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function rssOfCgroup(containerId: string): number {
+  let total = 0;
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (!Deno.readTextFileSync(`/proc/${entry.name}/cgroup`).includes(containerId)) continue;
+      const kb = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${entry.name}/status`));
+      total += kb ? Number(kb[1]) * 1024 : 0;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+const engine = await startPodman();
+const work = await containerWorkspace();
+const data = await Deno.makeTempDir({ prefix: "oi-bench-data-" });
+const permissions = defaultPermissions({ cwd: work });
+try {
+  const rounds = quick ? 3 : 5;
+  const containerStarts: number[] = [];
+  const bwrapStarts: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const c = new ContainerComputer({
+      engine: engine.address,
+      cwd: work,
+      dataDir: data,
+      permissions,
+    });
+    let t = performance.now();
+    await c.run("python", "print(1)");
+    containerStarts.push(performance.now() - t);
+    await c.terminate();
+    const b = new Computer({ cwd: work, dataDir: data, permissions });
+    t = performance.now();
+    await b.run("python", "print(1)");
+    bwrapStarts.push(performance.now() - t);
+    await b.terminate();
+  }
+  const cs = median(containerStarts);
+  const bs = median(bwrapStarts);
+  console.log(
+    `session start (first print(1)): container ${cs.toFixed(1)} ms, bubblewrap ${
+      bs.toFixed(1)
+    } ms, ratio ${(cs / bs).toFixed(2)} (target <= 1.6)`,
+  );
+
+  const c = new ContainerComputer({
+    engine: engine.address,
+    cwd: work,
+    dataDir: data,
+    permissions,
+  });
+  await c.run("python", "print(1)");
+  const trips: number[] = [];
+  for (let i = 0; i < (quick ? 50 : 300); i++) {
+    const t = performance.now();
+    await c.run("python", "print(1)");
+    trips.push(performance.now() - t);
+  }
+  console.log(`warm round trip print(1): median ${median(trips).toFixed(3)} ms (target <= 0.5 ms)`);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const rss = rssOfCgroup(c.containerId!);
+  console.log(`idle session memory: ${(rss / 1024 / 1024).toFixed(1)} MiB (target <= 8 MiB)`);
+  await c.terminate();
+} finally {
+  await engine.stop();
+  await Deno.remove(work, { recursive: true }).catch(() => {});
+  await Deno.remove(data, { recursive: true }).catch(() => {});
+}
+
+const cluster = await startPgCluster();
+try {
+  const store = await openStore(cluster.url);
+  const messages: LmcMessage[] = [];
+  while (JSON.stringify(messages).length < 9000) {
+    messages.push({ role: "user", type: "message", content: "x".repeat(300) });
+  }
+  const times: number[] = [];
+  for (let i = 0; i < (quick ? 100 : 500); i++) {
+    const t = performance.now();
+    await store.saveMessages("bench", messages);
+    times.push(performance.now() - t);
+  }
+  console.log(
+    `store upsert (PostgreSQL, ${JSON.stringify(messages).length} B): median ${
+      median(times).toFixed(3)
+    } ms (target <= 1 ms)`,
+  );
+  await store.close();
+} finally {
+  await cluster.stop();
+}
