@@ -296,3 +296,34 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "chat: input() and read offer the prompt to the person and pass the answer on",
+  ignore,
+  fn: () =>
+    chat([
+      {
+        toolCalls: [{
+          language: "python",
+          code: "name = input('Your name: ')\nprint('Hello,', name + '!')",
+        }],
+      },
+      { toolCalls: [{ language: "shell", code: 'read -r city; echo "City: $city"' }] },
+      { text: "all asked" },
+    ], async ({ term, fake }) => {
+      await term.line("greet me");
+      await term.waitFor(/^Your name: $/m);
+      await term.line("Ada Lovelace");
+      await term.waitFor("Hello, Ada Lovelace!");
+      // The shell's `read` (no prompt of its own) is asked too.
+      await new Promise((r) => setTimeout(r, 300));
+      await term.waitFor(/^\s*$/m);
+      await term.line("London");
+      const screen = await term.waitFor("all asked");
+      assertStringIncludes(screen, "City: London");
+      assert(!screen.includes("nobody can type here"), screen);
+      const sent = JSON.stringify(fake.requests.map((r) => r.messages));
+      assertStringIncludes(sent, "Hello, Ada Lovelace!");
+      assertStringIncludes(sent, "City: London");
+    }, { args: ["-y"] }),
+});

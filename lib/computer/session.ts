@@ -88,6 +88,8 @@ export interface SessionRunOptions {
   signal?: AbortSignal;
   /** A language variant for the driver (e.g. "typescript" in the Deno session). */
   variant?: string;
+  /** Asked when the program waits for input (see `RunOptions.onInputWait`). */
+  onInputWait?: () => Promise<string | undefined>;
 }
 
 interface RunState {
@@ -116,6 +118,12 @@ interface RunState {
   ended: Promise<void>;
   timers: ReturnType<typeof setTimeout>[];
   settings: SessionSettings;
+  /** seam: input — who answers when the program waits for input (the person in the chat). */
+  onInputWait?: () => Promise<string | undefined>;
+  /** True while `onInputWait` is being asked. */
+  asking: boolean;
+  /** When the last answer was written (a new wait is asked about after output or 1 s). */
+  answeredAt: number | undefined;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -162,6 +170,8 @@ export class Session {
   #nonce = newNonce();
   #token = crypto.randomUUID();
   #stdinLink: string | undefined;
+  /** seam: input — a writer on the code's stdin FIFO, opened when the driver is ready. */
+  #stdinWriter: Deno.FsFile | undefined;
   #ready: (() => void) | undefined;
   #run: RunState | undefined;
   #orphan: Uint8Array[] = [];
@@ -398,6 +408,7 @@ export class Session {
     // seam: sandbox — the driver's own stdin, under the sandbox wrappers.
     this.#stdinLink = this.spec.stdinPath?.(this.#dir!) ??
       stdinLinkOf(codeLeader(child.pid)) ?? this.#stdinLink;
+    this.#openStdinWriter();
     this.#takeOrphan();
     return undefined;
   }
@@ -534,6 +545,7 @@ export class Session {
   }
 
   async #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): Promise<void> {
+    if (child === this.#child) this.#closeStdinWriter();
     if (this.#child !== child) return;
     this.#alive = false;
     // Give the reader a moment to deliver the last bytes.
@@ -588,6 +600,9 @@ export class Session {
       ended: Promise.resolve(),
       timers: [],
       settings,
+      onInputWait: options.onInputWait,
+      asking: false,
+      answeredAt: undefined,
     };
     const ended = new Promise<void>((resolve) => run.resolve = resolve);
     run.ended = ended;
@@ -673,12 +688,91 @@ export class Session {
       return;
     }
     run.waitingSince ??= now;
+    // seam: input — someone can answer: ask them instead of stopping the program.
+    if (run.onInputWait && this.#stdinWriter) {
+      const answeredRecently = run.answeredAt !== undefined && run.lastOutput < run.answeredAt &&
+        !run.waitingMarker && now - run.answeredAt < 1000;
+      if (!run.asking && !answeredRecently) this.#askForInput(run);
+      return;
+    }
     if (now - run.waitingSince >= run.settings.inputIdleTimeout * 1000) {
       this.interrupt(
         "stopped: the program was waiting for input, and nobody can type here. " +
           "Give the input in the code instead (arguments, a here-document, a pipe, or a variable).",
       );
     }
+  }
+
+  /**
+   * Asks `onInputWait` for a line and writes it to the program's standard
+   * input (through the writer opened before any code ran, never by path).
+   * No answer (Ctrl-C, Ctrl-D) stops the run.
+   */
+  #askForInput(run: RunState): void {
+    run.asking = true;
+    run.waitingMarker = false;
+    run.onInputWait!().then(async (answer) => {
+      if (run.done || run.stopReason) return;
+      if (answer === undefined) {
+        this.interrupt("stopped: the program was waiting for input, and none was given.");
+        return;
+      }
+      if (!(await this.#writeStdin(answer + "\n"))) {
+        this.interrupt("stopped: the answer could not be passed to the program.");
+        return;
+      }
+      run.answeredAt = performance.now();
+      run.waitingSince = undefined;
+    }).catch(() => {
+      if (!run.done) {
+        this.interrupt("stopped: the program was waiting for input, and none was given.");
+      }
+    }).finally(() => run.asking = false);
+  }
+
+  /** Writes to the code's standard input, bounded (a full pipe must not hang the host). */
+  async #writeStdin(text: string): Promise<boolean> {
+    const writer = this.#stdinWriter;
+    if (!writer) return false;
+    const data = new TextEncoder().encode(text);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const written = (async () => {
+      let off = 0;
+      while (off < data.length) off += await writer.write(data.subarray(off));
+      return true;
+    })().catch(() => false);
+    const late = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), 2000));
+    const ok = await Promise.race([written, late]);
+    clearTimeout(timer);
+    return ok;
+  }
+
+  /**
+   * Opens a writer on the session's stdin FIFO right after the driver is ready
+   * (before any code ran in this process, so the path is the driver's own); it
+   * must be a FIFO both by path and once open. Later answers go through this
+   * descriptor, never through the path again.
+   */
+  #openStdinWriter(): void {
+    this.#closeStdinWriter();
+    const path = this.spec.stdinPath?.(this.#dir!);
+    if (!path) return;
+    try {
+      if (!Deno.lstatSync(path).isFifo) return;
+      const file = Deno.openSync(path, { write: true });
+      if (!file.statSync().isFifo) {
+        file.close();
+        return;
+      }
+      this.#stdinWriter = file;
+    } catch { /* no writer: waits are stopped as before */ }
+  }
+
+  #closeStdinWriter(): void {
+    try {
+      this.#stdinWriter?.close();
+    } catch { /* already closed */ }
+    this.#stdinWriter = undefined;
   }
 
   #complete(run: RunState): void {

@@ -56,6 +56,8 @@ export function pythonSpec(python: string): SessionSpec {
       const body = encoder.encode(code);
       await session.write(message(`${options.id} ${body.length}\n`, body));
     },
+    // The FIFO the driver makes user code's stdin (answers typed in the chat go there).
+    stdinPath: (dir: string) => join(dir, "stdin"),
   };
 }
 

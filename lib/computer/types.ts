@@ -15,6 +15,13 @@ export interface RunOptions {
   timeout?: number;
   /** Aborting this signal stops the run (the whole process group). */
   signal?: AbortSignal;
+  /**
+   * Called when the program waits for input (`input()`, `read -p`): the line
+   * it resolves to is written to the program's standard input; undefined stops
+   * the run. Without it a wait is stopped after `inputIdleTimeout` (one-shot
+   * runs and the server, where nobody can type). Shell and Python sessions.
+   */
+  onInputWait?: () => Promise<string | undefined>;
 }
 
 /** Settings of a computer, all optional. */

@@ -537,6 +537,7 @@ export class Interpreter {
           yield* this.#execute(computer, framer, item, {
             signal: abort.signal,
             approve: options.approve,
+            onInputWait: options.onInputWait,
             outcome,
           });
           declined = outcome.declined;
@@ -952,6 +953,7 @@ export class Interpreter {
     options: {
       signal: AbortSignal;
       approve?: ChatOptions["approve"];
+      onInputWait?: ChatOptions["onInputWait"];
       /** Set to the output recorded when the code was declined. */
       outcome: { declined: string | undefined };
     },
@@ -1078,6 +1080,7 @@ export class Interpreter {
     const c = computer as unknown as { maxOutput?: number };
     if (typeof c.maxOutput === "number") c.maxOutput = this.maxOutput;
     const runOptions: RunOptions = { signal };
+    if (options.onInputWait) runOptions.onInputWait = options.onInputWait;
     if (this.timeout !== undefined) runOptions.timeout = this.timeout;
     let finished = false;
     let produced = false;

@@ -139,4 +139,9 @@ export interface ChatOptions {
    * it). Without one, such code is declined: it never runs unasked.
    */
   approve?: Approver;
+  /**
+   * Answers a program that waits for input (the terminal asks the person);
+   * without it such a wait is stopped (see `RunOptions.onInputWait`).
+   */
+  onInputWait?: () => Promise<string | undefined>;
 }

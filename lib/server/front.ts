@@ -15,8 +15,8 @@
  *   message that is not UTF-8 gets `1007`; then the connection ends. The close
  *   frame is sent between two of the server's frames, never inside one.
  *
- * The relay forwards bytes to `Deno.serve` listening on a unix socket in a
- * private folder (mode 0700), so nothing but the relay reaches it.
+ * The relay forwards bytes to `Deno.serve` listening on an ephemeral loopback
+ * port (see `innerServer` in mod.ts).
  *
  * @module
  */

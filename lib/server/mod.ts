@@ -133,7 +133,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     }
     throw error;
   }
-  const inner = await innerServer(createHandler(context));
+  const inner = innerServer(createHandler(context));
   const headerTimeoutMs = 1000 *
     (options.headerTimeoutSeconds ?? seconds(envValue("INTERPRETER_HEADER_TIMEOUT")) ?? 10);
   const front = startFront(listener, {
@@ -177,7 +177,6 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       front.stopAccepting();
       await settleWithin(server.shutdown(), 10000);
       await front.close();
-      await inner.remove();
     })();
     return closing;
   }
@@ -210,32 +209,20 @@ function seconds(raw: string | undefined): number | undefined {
 }
 
 /**
- * `Deno.serve` on a unix socket in a new private folder (0700): only the front
- * relay connects to it. Windows has loopback TCP instead.
+ * `Deno.serve` on an ephemeral loopback port behind the front relay. (A unix
+ * socket in a private folder was tried: the sandbox masks every socket folder
+ * it finds in /tmp when a session starts, and a server closing meanwhile made
+ * that mount fail.) A local process that connects to this port directly skips
+ * only the relay's header timeout and frame checks; authentication is the
+ * server's own.
  */
-async function innerServer(handler: (request: Request) => Promise<Response>): Promise<{
-  server: Deno.HttpServer;
+function innerServer(handler: (request: Request) => Promise<Response>): {
+  server: Deno.HttpServer<Deno.NetAddr>;
   connect(): Promise<Deno.Conn>;
-  remove(): Promise<void>;
-}> {
-  if (Deno.build.os === "windows") {
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
-    const port = server.addr.port;
-    return {
-      server,
-      connect: () => Deno.connect({ hostname: "127.0.0.1", port }),
-      remove: () => Promise.resolve(),
-    };
-  }
-  const dir = await Deno.makeTempDir({ prefix: "interpreter-server-" });
-  await Deno.chmod(dir, 0o700);
-  const path = `${dir}/http.sock`;
-  const server = Deno.serve({ path, onListen: () => {} }, handler);
-  return {
-    server,
-    connect: () => Deno.connect({ transport: "unix", path }),
-    remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
-  };
+} {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
+  const port = server.addr.port;
+  return { server, connect: () => Deno.connect({ hostname: "127.0.0.1", port }) };
 }
 
 /**

@@ -23,7 +23,12 @@ export interface EngineLike {
   /** Streams the answer to a message (none: continue) as LMC chunks. */
   chat(
     message: string | LmcMessage | LmcMessage[] | undefined,
-    options: { stream: true; signal?: AbortSignal; approve?: Approver },
+    options: {
+      stream: true;
+      signal?: AbortSignal;
+      approve?: Approver;
+      onInputWait?: () => Promise<string | undefined>;
+    },
   ): AsyncIterable<LmcChunk>;
 }
 
@@ -54,6 +59,11 @@ export interface TurnIo {
   error?(text: string): void;
   /** Called after every complete message (the conversation saver). */
   onMessages?(messages: LmcMessage[]): Promise<void>;
+  /**
+   * Reads a line for a program waiting for input, with its prompt (the
+   * interactive chat only); undefined: nobody can answer, the wait is stopped.
+   */
+  readProgramInput?(prompt: string): Promise<string | undefined>;
 }
 
 /**
@@ -185,7 +195,12 @@ export async function runTurn(
     // Without a terminal, a second decline ends the request.
     for (;;) {
       const before = declined;
-      const stream = engine.chat(next, { stream: true, signal: controller.signal, approve });
+      const stream = engine.chat(next, {
+        stream: true,
+        signal: controller.signal,
+        approve,
+        onInputWait: io.readProgramInput ? () => answerProgram(io) : undefined,
+      });
       next = undefined;
       const it = stream[Symbol.asyncIterator]();
       for (;;) {
@@ -283,6 +298,14 @@ async function drainBounded(it: AsyncIterator<LmcChunk>, ms: number): Promise<vo
   })();
   await Promise.race([drain, limit]);
   clearTimeout(timer);
+}
+
+/** A program waits for input: the person types the line, with the program's prompt shown. */
+async function answerProgram(io: TurnIo): Promise<string | undefined> {
+  const prompt = io.renderer?.takePartialOutput() ?? "";
+  const answer = await io.readProgramInput!(prompt);
+  io.renderer?.startSpinner("Running…");
+  return answer;
 }
 
 /** The terminal's approver: asks the person, or declines when there is no terminal. */

@@ -587,6 +587,8 @@ async function interactiveLoop(
   if (ctx.promptEarly) drawFirstPrompt(s.bold("> "));
   const input = await loadInput();
   io.input = input;
+  // A program waiting for input (`input()`, `read`) asks the person here (not in one-shot runs).
+  io.readProgramInput = (prompt) => input.line(prompt);
   const { runTurn } = await import("./chat.ts");
   const store = await ctx.getStore();
   let verbose = ctx.profile.verbose === true;

@@ -47,6 +47,15 @@ export class LineInput {
   }
 
   /**
+   * Reads one line for a running program (its `input()` prompt as the
+   * question), as typed (not trimmed, no history); undefined on Ctrl-C / Ctrl-D.
+   */
+  async line(prompt: string): Promise<string | undefined> {
+    const r = await this.#readLines(prompt, false);
+    return r.kind === "line" ? r.text : undefined;
+  }
+
+  /**
    * Asks a question and returns the trimmed answer ("" on Ctrl-C / Ctrl-D).
    * `onInterrupt` is called on Ctrl-C (the terminal is in raw mode here, so
    * Ctrl-C is a key, not a signal).

@@ -186,6 +186,28 @@ export class Renderer {
     }
   }
 
+  /**
+   * Hands over the unfinished output line (a program's prompt such as
+   * `Name: `) to be asked with, and clears the live row: the question is drawn
+   * in its place, and the line is not drawn again.
+   */
+  takePartialOutput(): string {
+    this.stopSpinner();
+    const block = this.#block;
+    let partial = "";
+    if (block?.kind === "console") {
+      partial = visibleLine(block.partial);
+      block.partial = "";
+    }
+    this.#activeLine = undefined;
+    if (this.#liveShown) this.#target.write(this.#clearLive());
+    else if (!this.#atLineStart) this.#target.write("\n");
+    this.#liveShown = false;
+    this.#liveWidth = 0;
+    this.#atLineStart = true;
+    return partial;
+  }
+
   /** Prints the tokens and cost of the answer just finished, then resets the count. */
   printUsage(): void {
     if (!this.#sawUsage) return;

@@ -56,7 +56,11 @@ sys.path[0] = ""
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # the Computer API's client
 
 _cmd = os.fdopen(os.dup(0), "rb", buffering=0)
-_r, _w = os.pipe()
+# User code's stdin: a FIFO in the session folder that only the host writes to (an answer the
+# person typed in the chat); held open read-write, so it never reports end of input.
+_stdin_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stdin")
+os.mkfifo(_stdin_path, 0o600)
+_r = os.open(_stdin_path, os.O_RDWR)
 os.dup2(_r, 0)
 os.close(_r)
 # The output pipe: records go through a private duplicate (not inherited by programs).
