@@ -266,6 +266,7 @@ export function analyzeJavaScript(source: string): Analysis {
       );
     }
   }
+  downloadsRun(toks, env, c, n.code);
   return c;
 }
 
@@ -280,4 +281,41 @@ function property(toks: Tok[], range: [number, number], key: string, env: Env): 
     }
   }
   return null;
+}
+
+/**
+ * A file the code writes in code that fetches from the network (`Deno.writeTextFile("x.ts", …)`,
+ * `fs.writeFileSync("x.sh", …)`) and then runs: imports, requires, starts as a worker or a command.
+ */
+function downloadsRun(toks: Tok[], env: Env, c: ReturnType<typeof collector>, code: string): void {
+  if (!/\b(?:fetch|https?\.get|axios|got|undici)\s*\(|\bDeno\.connect\b/.test(code)) return;
+  const written = new Set<string>();
+  const runs: { name: string; line: number }[] = [];
+  for (const call of calls(toks, env)) {
+    const first = call.ranges[0] ? valueOf(toks, call.ranges[0], env) : HOLE;
+    const name = first.replace(/^.*\//, "");
+    if (
+      /(?:^|\.)(?:writeTextFile|writeFile|writeTextFileSync|writeFileSync|createWriteStream)$/.test(
+        call.name,
+      )
+    ) {
+      written.add(name);
+    } else if (/^(?:import|require|Worker|SharedWorker)$/.test(call.name)) {
+      runs.push({ name, line: c.lineAt(toks[call.at].at) });
+    }
+  }
+  for (const n of c.nested) {
+    if (n.language === "shell") {
+      for (const w of n.code.split(/[\s/'"]+/)) runs.push({ name: w, line: n.line });
+    }
+  }
+  for (const run of runs) {
+    if (run.name && !run.name.includes(HOLE) && written.has(run.name)) {
+      flag(
+        c,
+        run.line,
+        `runs a file it downloaded (${excerpt(run.name)}) without showing it first`,
+      );
+    }
+  }
 }

@@ -31,6 +31,8 @@ const IMPORTS =
 const SHELL_CALLS =
   /^(?:os\.system|os\.popen[23]?|subprocess\.getoutput|subprocess\.getstatusoutput|commands\.getoutput|asyncio\.create_subprocess_shell|platform\.popen)$/;
 const ARGV_CALLS = /^(?:subprocess\.(?:run|call|check_call|check_output|Popen)|pty\.spawn)$/;
+/** Functions that download to a file: `urlretrieve(url, "f")`. */
+const DOWNLOAD_CALLS = /(?:^|\.)(?:urlretrieve|download_file|download)$/;
 const EXEC_CALLS = /^os\.(?:exec[lv]p?e?|spawn[lv]p?e?|posix_spawnp?)$/;
 const LOOKUP = /^(?:globals|locals|vars)$/;
 
@@ -40,6 +42,10 @@ function structural(toks: Tok[], i: number, env: Env, code: string): Replacement
   if (t.kind !== "name" || toks[i - 1]?.value === ".") return null;
   const d = dotted(toks, i, env)!;
   const open = toks[d.end];
+  // `os.system.__call__(x)` is `os.system(x)`.
+  if (d.name.endsWith(".__call__") && open?.value === "(") {
+    return { from: i, to: d.end, text: textOf(code, toks, i, d.end).replace(/\.__call__$/, "") };
+  }
   if (open?.value === "(") {
     const { ranges, end } = argRangesAt(toks, d.end);
     if ((d.name === "getattr" || d.name.endsWith(".__getattribute__")) && ranges.length >= 1) {
@@ -186,6 +192,7 @@ export function analyzePython(code: string): Analysis {
   }
   lookups(toks, env, c, n.code);
   references(toks, env, c, n.code);
+  downloadsRun(toks, env, c, n.code);
   if (/['"]rot.?13['"]/i.test(n.code) && !c.findings.some((f) => f.reason.includes("rot13"))) {
     const at = n.code.search(/['"]rot.?13['"]/i);
     flag(c, n.lineAt(at), "decodes rot13 text, which only hides what it says");
@@ -257,5 +264,39 @@ function references(toks: Tok[], env: Env, c: ReturnType<typeof collector>, code
       c.lineAt(toks[d.end - 1].at),
       `passes ${d.name} around as a value, so what it runs cannot be checked`,
     );
+  }
+}
+
+/**
+ * A file the code downloads (`urlretrieve(url, "f.py")`, or opened for writing in code that
+ * fetches from the network) and then runs: imported, given to `runpy`, or named in a command.
+ */
+function downloadsRun(toks: Tok[], env: Env, c: ReturnType<typeof collector>, code: string): void {
+  const fetches = /\b(?:urlopen|urlretrieve|requests\.(?:get|post)|httpx\.|aiohttp|urllib3|wget\.)/
+    .test(code);
+  if (!fetches) return;
+  const files = new Set<string>();
+  for (const call of calls(toks, env)) {
+    const [first, second] = call.ranges;
+    if (DOWNLOAD_CALLS.test(call.name) && second) files.add(valueOf(toks, second, env));
+    if (call.name === "open" && first && second && /[wa]/.test(valueOf(toks, second, env))) {
+      files.add(valueOf(toks, first, env));
+    }
+  }
+  for (const file of files) {
+    const name = file.replace(/^.*\//, "");
+    if (!name || name.includes(HOLE)) continue;
+    const stem = name.replace(/\.py$/, "");
+    const command = c.nested.find((n) =>
+      n.language === "shell" && n.code.split(/[\s/'"]+/).includes(name)
+    );
+    const escaped = (t: string) => t.replace(/\W/g, "\\$&");
+    const imported = code.search(
+      new RegExp(`\\bimport\\s+${escaped(stem)}\\b|run_path\\([^)]*${escaped(name)}`),
+    );
+    if (command || imported >= 0) {
+      const line = command ? command.line : c.lineAt(imported);
+      flag(c, line, `runs a file it downloaded (${excerpt(name)}) without showing it first`);
+    }
   }
 }

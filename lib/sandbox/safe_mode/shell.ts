@@ -11,9 +11,10 @@
  * @module
  */
 
-import type { Word } from "./shell_lex.ts";
-import { argvToShell, stdinInterpreter } from "./sinks.ts";
+import { substitutionsIn, type Word } from "./shell_lex.ts";
+import { argvToShell } from "./sinks.ts";
 import {
+  awk,
   basename,
   DECODERS,
   DOWNLOADERS,
@@ -190,6 +191,10 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
   while (k < c.words.length && assignment(c.words[k])) expand(c.words[k++]);
   const argv = c.words.slice(k).flatMap(expand);
   const redirs = c.redirs.map((r) => ({ ...r, expanded: r.target ? expand(r.target) : [] }));
+  // An unquoted here-document is expanded: its command substitutions run, whatever reads it.
+  for (const r of c.redirs) {
+    if (r.heredoc && !r.heredoc.quoted) substitutionsIn(r.heredoc.body).forEach(hooks.onSub);
+  }
   // Aliases (`alias x='rm -rf'`), then wrappers (`env -i A=1 nohup rm`).
   const alias = argv[0]?.known ? ctx.aliases.get(argv[0].text) : undefined;
   if (alias !== undefined) {
@@ -291,8 +296,17 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
           }), so what it runs cannot be checked`,
         );
       }
-    } else if (input) ctx.executed.push({ name: basename(input.text), line });
-    else info.stdinLanguage = language;
+    } else if (input && /^[<>]\(/.test(input.raw)) script(input, language, ctx, line, info);
+    else if (input) ctx.executed.push({ name: basename(input.text), line });
+    else if (redirs.some((r) => r.op === "<&" || r.op === "<>")) {
+      unsafe(
+        ctx,
+        line,
+        `runs code read from another file descriptor (${
+          excerpt(info.shown)
+        }), so what it runs cannot be checked`,
+      );
+    } else info.stdinLanguage = language;
   };
   if (name === "eval") {
     if (args.every((a) => a.known)) inline(args.map((a) => a.text).join(" "), ctx, line);
@@ -344,7 +358,10 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
       k = end < 0 ? args.length : end;
     }
   } else if (/^(?:g|m|n)?awk$/.test(name)) {
-    awk(args, ctx, line, info);
+    awk(args.map((a) => a.known ? a.text : null), info.shown, {
+      run: (code) => inline(code, ctx, line),
+      flag: (reason) => unsafe(ctx, line, reason),
+    });
   } else if (name === "source" || name === ".") {
     script(args[0], "shell", ctx, line, info) || stdin("shell");
   } else if (name === "alias") {
@@ -418,62 +435,6 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
     else info.files = args.filter((a) => !a.text.startsWith("-"));
   } else if (DECODERS.test(name)) info.decoder = true;
   return info;
-}
-
-/** awk programs: `system("…")`, `print | "cmd"`, `"cmd" | getline` run shell commands. */
-function awk(args: Expanded[], ctx: Context, line: number, info: CommandInfo): void {
-  let k = 0;
-  while (k < args.length && args[k].text.startsWith("-")) {
-    k += /^-[Fvf]$/.test(args[k].text) ? 2 : 1;
-  }
-  if (args.some((a) => a.text === "-f")) return; // the program is a file
-  const program = args[k];
-  if (!program) return;
-  if (!program.known) {
-    unsafe(
-      ctx,
-      line,
-      `runs an awk program built at run time (${
-        excerpt(info.shown)
-      }), so what it runs cannot be checked`,
-    );
-    return;
-  }
-  const text = program.text;
-  for (const m of text.matchAll(/\bsystem\s*\(\s*("(?:[^"\\]|\\.)*")?\s*([^)]*)\)/g)) {
-    if (m[1] && m[2].trim() === "") inline(JSON.parse(m[1]), ctx, line);
-    else {unsafe(
-        ctx,
-        line,
-        `runs a command built at run time in awk (${
-          excerpt(m[0])
-        }), so what it runs cannot be checked`,
-      );}
-  }
-  for (const m of text.matchAll(/\|\s*("(?:[^"\\]|\\.)*")|("(?:[^"\\]|\\.)*")\s*\|\s*getline/g)) {
-    const command = JSON.parse(m[1] ?? m[2]) as string;
-    const language = m[1] ? stdinInterpreter(command.trim().split(/\s+/)) : null;
-    if (language) {
-      unsafe(
-        ctx,
-        line,
-        `pipes text made at run time into ${command.trim()} from awk, so what it runs cannot be checked`,
-      );
-    } else inline(command, ctx, line);
-  }
-  if (
-    /\|\s*[^"\s&|]|[^"\s]\s*\|\s*getline/.test(
-      text.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\|\|/g, ""),
-    )
-  ) {
-    unsafe(
-      ctx,
-      line,
-      `pipes to or from a command built at run time in awk (${
-        excerpt(info.shown)
-      }), so what it runs cannot be checked`,
-    );
-  }
 }
 
 /** A script given to a shell or interpreter (`bash f`, `source <(…)`); false when there is none. */

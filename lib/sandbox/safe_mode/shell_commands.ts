@@ -7,6 +7,9 @@
  * @module
  */
 
+import { stdinInterpreter } from "./sinks.ts";
+import { excerpt } from "./types.ts";
+
 /** Wrappers that run the command after them, and their options that take a value. */
 export const WRAPPERS: Record<string, string[]> = {
   command: [],
@@ -41,6 +44,7 @@ export const WRAPPERS: Record<string, string[]> = {
   valgrind: [],
   "dbus-launch": [],
   caffeinate: [],
+  coproc: [],
 };
 /** Wrappers with positional arguments before the command (`timeout 5 rm`). */
 export const POSITIONAL: Record<string, number> = {
@@ -95,6 +99,53 @@ export function interpreter(name: string): { language: string; flags: RegExp } |
     return { language: "powershell", flags: /^-(?:c|Command|EncodedCommand|e|enc)$/i };
   }
   return undefined;
+}
+
+/**
+ * awk programs: `system("…")`, `print | "cmd"`, `"cmd" | getline` run shell commands. `args`
+ * holds the known words (null for unknown ones); `run` gets shell code to scan, `flag` a reason.
+ */
+export function awk(
+  args: (string | null)[],
+  shown: string,
+  on: { run: (code: string) => void; flag: (reason: string) => void },
+): void {
+  let k = 0;
+  while (k < args.length && args[k]?.startsWith("-")) k += /^-[Fvf]$/.test(args[k]!) ? 2 : 1;
+  if (args.includes("-f") || k >= args.length) return; // no program, or the program is a file
+  const text = args[k];
+  if (text === null) {
+    on.flag(
+      `runs an awk program built at run time (${
+        excerpt(shown)
+      }), so what it runs cannot be checked`,
+    );
+    return;
+  }
+  for (const m of text.matchAll(/\bsystem\s*\(\s*("(?:[^"\\]|\\.)*")?\s*([^)]*)\)/g)) {
+    if (m[1] && m[2].trim() === "") on.run(JSON.parse(m[1]));
+    else {on.flag(
+        `runs a command built at run time in awk (${
+          excerpt(m[0])
+        }), so what it runs cannot be checked`,
+      );}
+  }
+  for (const m of text.matchAll(/\|\s*("(?:[^"\\]|\\.)*")|("(?:[^"\\]|\\.)*")\s*\|\s*getline/g)) {
+    const command = JSON.parse(m[1] ?? m[2]) as string;
+    if (m[1] && stdinInterpreter(command.trim().split(/\s+/))) {
+      on.flag(
+        `pipes text made at run time into ${command.trim()} from awk, so what it runs cannot be checked`,
+      );
+    } else on.run(command);
+  }
+  const bare = text.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\|\|/g, "");
+  if (/\|\s*[^"\s&|]|[^"\s]\s*\|\s*getline/.test(bare)) {
+    on.flag(
+      `pipes to or from a command built at run time in awk (${
+        excerpt(shown)
+      }), so what it runs cannot be checked`,
+    );
+  }
 }
 
 /** The last part of a path. */

@@ -51,7 +51,8 @@ export function expandWord(
       text += HOLE;
     } else {
       if (part.indirect) hooks.onIndirect?.(part.raw);
-      text += HOLE;
+      for (const sub of part.subs ?? []) hooks.onSub?.(sub, "sub");
+      if (part.raw !== "") text += HOLE;
     }
   }
   let pieces = [text];

@@ -15,7 +15,7 @@ export type Part =
   | { kind: "var"; name: string; raw: string; quoted: boolean }
   | { kind: "sub"; code: string; raw: string; quoted: boolean }
   | { kind: "proc"; code: string; raw: string }
-  | { kind: "hole"; raw: string; indirect?: boolean };
+  | { kind: "hole"; raw: string; indirect?: boolean; subs?: string[] };
 
 /** A word: its parts and the text as written. */
 export interface Word {
@@ -180,12 +180,34 @@ function closeBrace(src: string, i: number): number {
   return src.length;
 }
 
+/**
+ * The command substitutions (`$(…)`, backticks) inside text the shell expands
+ * without it being a word: arithmetic, `${x:-…}`, unquoted here-documents.
+ */
+export function substitutionsIn(text: string): string[] {
+  const subs: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text.startsWith("$(", i) && text[i + 2] !== "(") {
+      const end = closeParen(text, i + 2);
+      subs.push(text.slice(i + 2, end));
+      i = end;
+    } else if (text[i] === "`") {
+      const end = closeBacktick(text, i + 1);
+      subs.push(text.slice(i + 1, end).replace(/\\([`\\$])/g, "$1"));
+      i = end;
+    }
+  }
+  return subs;
+}
+
 /** Reads a `$…` expansion at `i` (on the `$`); returns its part and the index after it. */
 function expansion(src: string, i: number, quoted: boolean): [Part, number] {
   const next = src[i + 1];
   if (src.startsWith("$((", i)) {
     const end = closeParen(src, closeParen(src, i + 3) + 1);
-    return [{ kind: "hole", raw: src.slice(i, end + 1) }, end + 1];
+    const raw = src.slice(i, end + 1);
+    return [{ kind: "hole", raw, subs: substitutionsIn(raw.slice(3, -2)) }, end + 1];
   }
   if (next === "(") {
     const end = closeParen(src, i + 2);
@@ -200,7 +222,8 @@ function expansion(src: string, i: number, quoted: boolean): [Part, number] {
       return [{ kind: "var", name: inner, raw, quoted }, end + 1];
     }
     // `${!name}` reads the variable whose name another holds; `${!arr[@]}` lists keys.
-    return [{ kind: "hole", raw, indirect: /^![A-Za-z_]\w*$/.test(inner) }, end + 1];
+    const indirect = /^![A-Za-z_]\w*$/.test(inner);
+    return [{ kind: "hole", raw, indirect, subs: substitutionsIn(inner) }, end + 1];
   }
   const m = (VAR.lastIndex = i + 1, VAR.exec(src));
   if (m) return [{ kind: "var", name: m[0], raw: "$" + m[0], quoted }, i + 1 + m[0].length];
@@ -336,7 +359,11 @@ export function lexShell(src: string): Token[] {
     if (src.startsWith("((", i) && commandPosition) {
       const end = closeParen(src, closeParen(src, i + 2) + 1);
       const raw = src.slice(i, end + 1);
-      tokens.push({ type: "word", parts: [{ kind: "lit", text: "((" }], raw, at: i, end: end + 1 });
+      const parts: Part[] = [{ kind: "lit", text: "((" }];
+      // Substitutions inside run: kept as a hole with no text, so the command name stays `((`.
+      const subs = substitutionsIn(raw.slice(2, -2));
+      if (subs.length > 0) parts.push({ kind: "hole", raw: "", subs });
+      tokens.push({ type: "word", parts, raw, at: i, end: end + 1 });
       i = end + 1;
       continue;
     }
