@@ -103,6 +103,8 @@ export const UNREADABLE: [string, string, string][] = [
   ["shell", "sh < <(python3 gen.py)", "runs the output of a command as code"],
   ["shell", "exec 3< script.sh; bash <&3", "runs code read from another file descriptor"],
   ["shell", 'coproc sh -c "$x"', "runs shell code built at run time"],
+  ["shell", "ln -s /bin/rm x; ./x -rf ~", "deletes ~ recursively"],
+  ["shell", 'cp "$(command -v rm)" ./y && ./y -rf ~', "builds a command name at run time"],
   // python
   ["python", "exec(code)", "runs Python code built at run time (`exec(code)`)"],
   ["python", "eval(compile(src, 'x', 'exec'))", "runs Python code built at run time"],
@@ -262,6 +264,8 @@ export const UNREADABLE: [string, string, string][] = [
   ["ruby", 'Kernel.send(:system, "rm -rf ~")', "deletes ~ recursively"],
   ["ruby", 'method("sys" + "tem").call(cmd)', "runs a command built at run time"],
   ["perl", '&{"CORE::sys" . "tem"}("ls");', "calls a function by a name built at run time"],
+  ["perl", "use File::Path qw(rmtree);\nrmtree($ENV{HOME});", "recursively with rmtree"],
+  ["ruby", "require 'fileutils'\nFileUtils.rm_rf(Dir.home)", "recursively with FileUtils.rm_rf"],
 ];
 
 /** The same techniques with payloads the scanner can read and that are harmless. */
@@ -292,6 +296,8 @@ export const READABLE_CONTROLS: [string, string][] = [
   ["javascript", "const exec = util.promisify(require('child_process').exec);\nawait exec('ls');"],
   ["javascript", "Math.max.apply(null, [1, 2]);"],
   ["shell", "cd build && rm -rf *"],
+  ["shell", "cp build/app ./app && ./app --help"],
+  ["ruby", "require 'fileutils'\nFileUtils.rm_rf('tmp')"],
   ["shell", "cat <<'EOF' > notes.md\n$(this is text)\nEOF"],
   ["shell", "echo $((1 + 2)); (( i++ ))"],
   [

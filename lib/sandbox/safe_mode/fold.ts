@@ -245,7 +245,9 @@ function term(toks: Tok[], i: number, env: Env, depth: number): Term | null {
     const end = skipBalanced(toks, j);
     return postfix(toks, end, env, plain("~", end, true));
   }
-  if (name.name === "process.env.HOME") return postfix(toks, j, env, plain("~", j, true));
+  if (/^(?:process\.env\.HOME|Dir\.home)$/.test(name.name) && toks[j]?.value !== "(") {
+    return postfix(toks, j, env, plain("~", j, true));
+  }
   // The running interpreter itself (`[sys.executable, "-m", "pip", …]`).
   const self = SELF[name.name];
   const call = /^(?:Deno\.execPath|os\.getcwd|process\.cwd|Deno\.cwd)$/.test(name.name);

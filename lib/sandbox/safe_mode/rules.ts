@@ -215,7 +215,7 @@ export function sourceRuleFindings(
     const m = view.text.match(rule.test);
     if (m) found.push({ level: rule.level, reason: rule.reason, line: view.lineAt(m.index!) });
   }
-  const deletes = options.deletes !== false && (language === "python" || language === "javascript");
+  const deletes = options.deletes !== false && /^(?:python|javascript|perl|ruby)$/.test(language);
   if (deletes) found.push(...apiDeletes(view, cwd));
   return [...found, ...credentialFindings(view)];
 }
@@ -303,7 +303,8 @@ function apiDeletes(view: TextView, cwd: string): Finding[] {
     /\b(?:os\.chdir|process\.chdir|Deno\.chdir)\s*\(\s*(?:(['"`])([^'"`]*)\1)?/,
   );
   const base = chdir ? chdir[2] ?? HOLE : undefined;
-  const calls = /\b(rmtree|remove(?:Sync)?|rm(?:Sync)?|rmdirSync|rimraf(?:\.sync)?)\s*\(/g;
+  const calls =
+    /\b(rmtree|remove_tree|rm_rf|rm_r|remove_dir|remove_entry(?:_secure)?|remove(?:Sync)?|rm(?:Sync)?|rmdirSync|rimraf(?:\.sync)?)\s*\(/g;
   for (const m of code.matchAll(calls)) {
     // The object that holds it, read backwards (`shutil.rmtree`, `d.remove` for a `Deno` passed around).
     let from = m.index!;
@@ -311,7 +312,10 @@ function apiDeletes(view: TextView, cwd: string): Finding[] {
     const fn = code.slice(from, m.index!).replace(/^\.+/, "") + m[1];
     const [arg, rest] = callArguments(code, m.index! + m[0].length);
     // Whatever object holds it (`shutil.rmtree`, `d.remove` for a `Deno` passed around).
-    if (!fn.endsWith("rmtree") && !fn.startsWith("rimraf") && !/recursive\s*:\s*true/.test(rest)) {
+    const recursive =
+      /(?:rmtree|remove_tree|rm_rf|rm_r|remove_dir|remove_entry(?:_secure)?)$/.test(fn) ||
+      fn.startsWith("rimraf") || /recursive\s*:\s*true/.test(rest);
+    if (!recursive) {
       continue;
     }
     const line = view.lineAt(m.index!);

@@ -53,6 +53,8 @@ interface Context {
   views: TextView[];
   nested: NestedCode[];
   budget: number;
+  /** Programs copied or linked under another name: new name → program (a hole if unknown). */
+  renamed: Map<string, string>;
   /** Where `cd` went (`~`, `/tmp/x`, `build`, a hole), when it did. */
   dir?: string;
 }
@@ -83,6 +85,7 @@ export function analyzeShell(code: string): Analysis {
     views: [],
     nested: [],
     budget: 64,
+    renamed: new Map(),
   };
   const lineAt = lineFinder(code);
   const pipelines = parseShell(code);
@@ -241,7 +244,22 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
     }
   }
   const words = argv.slice(i);
+  // A program copied or linked under another name (`ln -s /bin/rm x; ./x -rf ~`) is that program.
+  const renamed = words[0]?.known ? ctx.renamed.get(basename(words[0].text)) : undefined;
+  if (renamed !== undefined) {
+    words[0] = { ...words[0], text: renamed, known: !renamed.includes(HOLE) };
+  }
   const head0 = words[0]?.known ? basename(words[0].text) : "";
+  if (/^(?:ln|cp|mv|install)$/.test(head0)) {
+    const paths = words.slice(1).filter((w, k, all) =>
+      !w.text.startsWith("-") && !/^-[mog]$/.test(all[k - 1]?.text ?? "")
+    );
+    const [src, dst] = paths.slice(-2);
+    if (src && dst?.known && paths.length === 2 && !dst.text.endsWith("/")) {
+      const program = src.known ? basename(src.text) : HOLE;
+      if (program !== basename(dst.text)) ctx.renamed.set(basename(dst.text), program);
+    }
+  }
   if (head0 === "cd" || head0 === "pushd") {
     const to = words.slice(1).find((w) => !w.text.startsWith("-") || w.text === "-");
     const target = !to ? "~" : !to.known || to.text === "-" ? HOLE : to.text;

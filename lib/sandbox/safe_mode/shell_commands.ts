@@ -45,6 +45,7 @@ export const WRAPPERS: Record<string, string[]> = {
   "dbus-launch": [],
   caffeinate: [],
   coproc: [],
+  toybox: [],
 };
 /** Wrappers with positional arguments before the command (`timeout 5 rm`). */
 export const POSITIONAL: Record<string, number> = {
