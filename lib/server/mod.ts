@@ -76,7 +76,16 @@ function hostForUrl(hostname: string): string {
  * error for a bad port, a port in use, or a non-loopback address without a
  * token (INTERPRETER_API_KEY or `apiKey`).
  */
-export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+export function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  // Errors (a bad port, a port in use) reject the promise, as callers expect.
+  try {
+    return Promise.resolve(listen(options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function listen(options: ServerOptions): ServerHandle {
   const envValue = envReader(options.env ?? readEnv);
   const hostname = options.hostname ?? envValue("INTERPRETER_HOST") ?? DEFAULT_HOST;
   const port = choosePort(options.port, envValue);
