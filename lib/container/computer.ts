@@ -20,14 +20,11 @@ import { resolveLanguage } from "../computer/languages.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { dataDir } from "../storage/paths.ts";
-import { containerCreateBody, type ContainerLimits } from "./confine.ts";
-import { CONTAINER_DRIVER, FORWARDER_CMD } from "./driver_py.ts";
-import {
-  type EngineAddress,
-  EngineClient,
-  type HijackedStream,
-  parseEngineAddress,
-} from "./engine.ts";
+import { boxSpec, type ContainerLimits } from "./confine.ts";
+import { CONTAINER_DRIVER } from "./driver_py.ts";
+import { type EngineAddress, parseEngineAddress } from "./engine.ts";
+import type { BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
+import { EngineBackend } from "./engine_backend.ts";
 
 /** The image `deno task image` builds. */
 export const DEFAULT_IMAGE = "interpreter-session:1";
@@ -38,8 +35,11 @@ export const SESSION_LABEL = "io.interpreter.session";
 
 /** Options of {@linkcode ContainerComputer}. */
 export interface ContainerComputerOptions {
-  /** The engine: `unix:///run/podman/podman.sock`, `tcp://host:2376`, or a parsed address. */
-  engine: string | EngineAddress;
+  /**
+   * Where boxes run: an engine address (`unix:///run/podman/podman.sock`, `tcp://host:2376`,
+   * or a parsed one), or a backend (Kubernetes: k8s.ts).
+   */
+  engine: string | EngineAddress | SessionBackend;
   /** The image (default {@linkcode DEFAULT_IMAGE}). */
   image?: string;
   /** Permissions, mapped to container options (default: the sandbox's defaults for `cwd`). */
@@ -94,13 +94,13 @@ export class ContainerComputer implements ComputerLike {
   /** What the flags mean here (for the start-up note). */
   readonly notes: string[] = [];
   readonly #options: ContainerComputerOptions;
-  readonly #engine: EngineClient;
+  readonly #backend: SessionBackend;
   #containerId: string | undefined;
   #nonce = "";
-  #attach: HijackedStream | undefined;
-  #forwarder: HijackedStream | undefined;
+  #attach: BoxOutput | undefined;
+  #forwarder: BoxInput | undefined;
   #parser: FrameParser | undefined;
-  #ready: { resolve: () => void; promise: Promise<void> } | undefined;
+  #ready: { token: string; resolve: () => void; promise: Promise<void> } | undefined;
   #starting: Promise<void> | undefined;
   #run: ActiveRun | undefined;
   #runIds = 0;
@@ -109,10 +109,12 @@ export class ContainerComputer implements ComputerLike {
   /** A computer on the engine at `options.engine` (nothing starts until the first run). */
   constructor(options: ContainerComputerOptions) {
     this.#options = options;
-    const address = typeof options.engine === "string"
-      ? parseEngineAddress(options.engine, Deno.env.toObject())
-      : options.engine;
-    this.#engine = new EngineClient(address);
+    const engine = options.engine;
+    this.#backend = typeof engine === "string"
+      ? new EngineBackend(parseEngineAddress(engine, Deno.env.toObject()))
+      : "launch" in engine
+      ? engine
+      : new EngineBackend(engine);
     this.cwd = options.cwd ?? Deno.cwd();
     this.permissions = options.permissions ?? defaultPermissions({ cwd: this.cwd });
     this.#containerId = options.container;
@@ -250,9 +252,7 @@ export class ContainerComputer implements ComputerLike {
 
   async #interrupt(run: ActiveRun): Promise<void> {
     if (!this.#containerId) return;
-    await this.#engine.call("POST", `/containers/${this.#containerId}/kill?signal=SIGINT`).catch(
-      () => {},
-    );
+    await this.#backend.interrupt(this.#containerId).catch(() => {});
     const late = await Promise.race([
       run.ended.then(() => false),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(true), INTERRUPT_GRACE_MS)),
@@ -278,7 +278,7 @@ export class ContainerComputer implements ComputerLike {
   /** Removes the container and every process in it. */
   async terminate(): Promise<void> {
     await this.#discard();
-    this.#engine.close();
+    this.#backend.close();
   }
 
   /** Lets go of the container without removing it (another instance reattaches to it). */
@@ -294,34 +294,33 @@ export class ContainerComputer implements ComputerLike {
     this.detach();
     this.#containerId = undefined;
     this.#run?.end(137);
-    if (id) await this.#engine.call("DELETE", `/containers/${id}?force=1&v=1`).catch(() => {});
+    if (id) await this.#backend.remove(id);
   }
 
   async #start(): Promise<void> {
     let id = this.#containerId;
     if (id) {
-      // Reattach: the container must be running this computer's kind of session.
-      const info = await this.#engine.call("GET", `/containers/${id}/json`).catch(() => null) as
-        | {
-          State?: { Running?: boolean };
-          Config?: { Cmd?: string[]; Labels?: Record<string, string> };
-        }
-        | null;
-      const cmd = info?.Config?.Cmd ?? [];
-      const session = info?.Config?.Labels?.[SESSION_LABEL];
+      // Reattach: the box must be running this driver for this session.
+      const info = await this.#backend.inspect(id).catch(() => null);
+      const session = info?.labels[SESSION_LABEL];
       if (
-        info?.State?.Running && cmd[2] === CONTAINER_DRIVER &&
-        session === (this.#options.session ?? "cli")
+        info?.running && info.cmd[2] === CONTAINER_DRIVER &&
+        session === (this.#options.session ?? "cli") && /^[0-9a-f]{12}$/.test(info.cmd[3] ?? "")
       ) {
-        this.#nonce = cmd[3];
-        await this.#connect(id, false);
-        return;
+        this.#nonce = info.cmd[3];
+        try {
+          await this.#connect(id);
+          return;
+        } catch {
+          // not usable: a new box below
+        }
       }
-      if (info) await this.#engine.call("DELETE", `/containers/${id}?force=1`).catch(() => {});
+      if (info) await this.#backend.remove(id);
       id = this.#containerId = undefined;
+      this.detach();
     }
     this.#nonce = newNonce();
-    const { body, notes } = containerCreateBody({
+    const { spec, notes } = boxSpec({
       image: this.#options.image ?? DEFAULT_IMAGE,
       permissions: this.permissions,
       cwd: this.cwd,
@@ -334,22 +333,24 @@ export class ContainerComputer implements ComputerLike {
       },
       limits: this.#options.limits,
     });
-    this.notes.splice(0, this.notes.length, ...notes);
-    const created = await this.#engine.call("POST", "/containers/create", body) as { Id: string };
-    this.#containerId = created.Id;
+    this.notes.splice(0, this.notes.length, ...notes, ...this.#backend.notes);
+    const launched = await this.#backend.launch(spec);
+    this.#containerId = launched;
     try {
-      await this.#connect(created.Id, true);
+      await this.#connect(launched);
     } catch (error) {
       await this.#discard();
       throw error;
     }
-    await this.#options.onContainer?.(created.Id);
+    await this.#options.onContainer?.(launched);
   }
 
-  async #connect(id: string, fresh: boolean): Promise<void> {
+  /** Attaches to the box's output, opens the input, and checks the driver answers. */
+  async #connect(id: string): Promise<void> {
+    const token = crypto.randomUUID().slice(0, 8);
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
-    this.#ready = { resolve, promise };
+    this.#ready = { token, resolve, promise };
     this.#parser = new FrameParser(this.#nonce, {
       onOutput: (bytes) => {
         const run = this.#run;
@@ -358,34 +359,23 @@ export class ContainerComputer implements ComputerLike {
       },
       onRecord: (kind, payload) => this.#record(kind, payload),
     });
-    this.#attach = await this.#engine.hijack(`/containers/${id}/attach?stream=1&stdout=1&stderr=1`);
-    this.#pump(this.#attach);
-    if (fresh) await this.#engine.call("POST", `/containers/${id}/start`);
-    else resolve(); // a running driver announced itself long ago
-    await boundedWait(promise, START_TIMEOUT_MS, "the session driver did not start");
-    // The forwarder: its stdin goes into the driver's pipe (which the driver holds open).
-    const exec = await this.#engine.call("POST", `/containers/${id}/exec`, {
-      Cmd: FORWARDER_CMD,
-      AttachStdin: true,
-      AttachStdout: false,
-      AttachStderr: false,
-      Tty: false,
-    }) as { Id: string };
-    this.#forwarder = await this.#engine.hijack(`/exec/${exec.Id}/start`, {
-      Detach: false,
-      Tty: false,
-    });
+    const attach = await this.#backend.attach(id);
+    this.#attach = attach;
+    this.#pump(attach);
+    this.#forwarder = await this.#backend.openInput(id);
+    await this.#forwarder.write(new TextEncoder().encode(JSON.stringify({ ping: token }) + "\n"));
+    await boundedWait(promise, START_TIMEOUT_MS, "the session driver did not answer");
   }
 
-  #pump(stream: HijackedStream): void {
+  #pump(stream: BoxOutput): void {
     (async () => {
       try {
-        for await (const frame of stream.frames) this.#parser?.push(frame.data);
+        for await (const bytes of stream.chunks) this.#parser?.push(bytes);
       } catch {
         // the connection ended
       }
       if (this.#attach === stream) {
-        // The container's output ended: the driver is gone.
+        // The box's output ended: the driver is gone.
         this.#parser?.flush();
         this.#run?.end(137);
         this.detach();
@@ -396,8 +386,8 @@ export class ContainerComputer implements ComputerLike {
 
   #record(kind: string, payload: string): void {
     const run = this.#run;
-    if (kind === "R") {
-      this.#ready?.resolve();
+    if (kind === "P") {
+      if (payload === this.#ready?.token) this.#ready.resolve();
       return;
     }
     if (!run) return;

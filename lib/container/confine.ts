@@ -77,11 +77,34 @@ function mountable(path: string): boolean {
   return !/^\/(proc|dev|sys|run\/oi)(\/|$)/.test(clean) && !clean.split("/").includes("..");
 }
 
-/** The create body for the engine, and the notes on what the flags mean in a container. */
-export function containerCreateBody(input: ContainerSpecInput): {
-  body: Record<string, unknown>;
-  notes: string[];
-} {
+/** What a session's box (container or pod) is made of, whatever runs it. */
+export interface BoxSpec {
+  /** The image. */
+  image: string;
+  /** The driver's command. */
+  cmd: string[];
+  /** The whole environment of the box (an explicit list). */
+  env: Record<string, string>;
+  /** `uid:gid`. */
+  user: string;
+  /** Working directory inside. */
+  workdir: string;
+  /** Labels. */
+  labels: Record<string, string>;
+  /** Host folders bound read-write at the same path. */
+  writes: string[];
+  /** Host folders bound read-only at the same path. */
+  reads: string[];
+  /** True: the engine's default network; false: none. */
+  network: boolean;
+  /** Processes at most. */
+  pidsLimit: number;
+  /** Bytes of memory. */
+  memory: number;
+}
+
+/** The box for these permissions, and the notes on what the flags mean in a container. */
+export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: string[] } {
   const p = input.permissions;
   const notes: string[] = [];
   const writes = grantPaths(p.write, input.cwd).filter((w) => !p.denyWrite.includes(w));
@@ -90,9 +113,8 @@ export function containerCreateBody(input: ContainerSpecInput): {
   );
   const skipped = [...writes, ...reads].filter((path) => !mountable(path));
   if (skipped.length) notes.push(`not mounted (system or session folders): ${skipped.join(", ")}`);
-  writes.splice(0, writes.length, ...writes.filter(mountable));
-  reads.splice(0, reads.length, ...reads.filter(mountable));
-  const binds = [...writes.map((w) => `${w}:${w}:rw`), ...reads.map((r) => `${r}:${r}:ro`)];
+  const rw = writes.filter(mountable);
+  const ro = reads.filter(mountable);
   if (p.write === true) notes.push("write: only the working directory is mounted, read-write");
   if (p.read === true) notes.push("read: only what is mounted (the image and granted folders)");
   const fullNet = p.net === true && p.denyNet.length === 0;
@@ -113,32 +135,48 @@ export function containerCreateBody(input: ContainerSpecInput): {
   }
   Object.assign(env, input.env ?? {});
   const limits = input.limits ?? {};
-  const workdir = [...writes, ...reads].includes(input.cwd) ? input.cwd : "/tmp";
   return {
-    body: {
-      Image: input.image,
-      Cmd: input.cmd,
-      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      User: limits.user ?? "1000:1000",
-      WorkingDir: workdir,
-      Labels: input.labels,
-      AttachStdout: true,
-      AttachStderr: true,
-      OpenStdin: false,
-      Tty: false,
-      NetworkDisabled: !fullNet,
-      HostConfig: {
-        NetworkMode: fullNet ? "bridge" : "none",
-        ReadonlyRootfs: true,
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        PidsLimit: limits.pidsLimit ?? 256,
-        Memory: limits.memory ?? 1024 * 1024 * 1024,
-        Binds: binds,
-        Tmpfs: { "/tmp": "rw,size=512m,mode=1777", "/run/oi": "rw,size=64m,mode=1777" },
-        AutoRemove: false,
-      },
+    spec: {
+      image: input.image,
+      cmd: input.cmd,
+      env,
+      user: limits.user ?? "1000:1000",
+      workdir: [...rw, ...ro].includes(input.cwd) ? input.cwd : "/tmp",
+      labels: input.labels,
+      writes: rw,
+      reads: ro,
+      network: fullNet,
+      pidsLimit: limits.pidsLimit ?? 256,
+      memory: limits.memory ?? 1024 * 1024 * 1024,
     },
     notes,
+  };
+}
+
+/** The Engine API create body of a box (Docker and podman). */
+export function engineCreateBody(spec: BoxSpec): Record<string, unknown> {
+  return {
+    Image: spec.image,
+    Cmd: spec.cmd,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    User: spec.user,
+    WorkingDir: spec.workdir,
+    Labels: spec.labels,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: false,
+    Tty: false,
+    NetworkDisabled: !spec.network,
+    HostConfig: {
+      NetworkMode: spec.network ? "bridge" : "none",
+      ReadonlyRootfs: true,
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      PidsLimit: spec.pidsLimit,
+      Memory: spec.memory,
+      Binds: [...spec.writes.map((w) => `${w}:${w}:rw`), ...spec.reads.map((r) => `${r}:${r}:ro`)],
+      Tmpfs: { "/tmp": "rw,size=512m,mode=1777", "/run/oi": "rw,size=64m,mode=1777" },
+      AutoRemove: false,
+    },
   };
 }

@@ -10,7 +10,8 @@
  * A command is one line of JSON: `{"id": N, "language": "python" | "shell", "code": "..."}`.
  * Python runs in one `__main__` namespace (a trailing expression is shown like a REPL); shell
  * code is sourced by one persistent bash (cwd, variables and functions kept). Records: `R`
- * ready, `L<n>` active line (Python, throttled), `W` code asked for input (there is none:
+ * ready, `P<token>` the answer to a `{"ping": token}` line (a host that attached knows the
+ * pipe works), `L<n>` active line (Python, throttled), `W` code asked for input (there is none:
  * `input()` raises EOFError), `E<id> <status>` end of a run. SIGINT (the engine's kill API)
  * interrupts the run: Python gets KeyboardInterrupt, the shell's run returns 130, and every
  * other process the run started is killed. Everything here is inside the sandbox: the host
@@ -177,6 +178,9 @@ def main():
             line, buf = buf.split(b"\n", 1)
             try:
                 cmd = json.loads(line)
+                if "ping" in cmd:
+                    record("P", str(cmd["ping"])[:64])
+                    continue
                 rid = int(cmd["id"])
             except Exception:
                 continue

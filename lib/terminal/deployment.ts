@@ -52,14 +52,14 @@ export async function openDeployment(
   }
   if (kind === "local") return out;
   const { ContainerComputer } = await import("../container/computer.ts");
-  const { containerCreateBody } = await import("../container/confine.ts");
+  const { boxSpec } = await import("../container/confine.ts");
   const { defaultPermissions } = await import("../sandbox/defaults.ts");
   const { parseEngineAddress } = await import("../container/engine.ts");
   const engine = typeof d.container_engine === "string" ? d.container_engine : defaultEngine(kind);
   parseEngineAddress(engine); // a bad address is a usage error now, not at the first run
   const cwd = Deno.cwd();
   const perms = permissions ?? defaultPermissions({ cwd });
-  out.notes = containerCreateBody({
+  out.notes = boxSpec({
     image: "",
     permissions: perms,
     cwd,

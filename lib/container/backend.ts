@@ -1,0 +1,58 @@
+/**
+ * The seam between `ContainerComputer` and what runs its box: a container engine (Docker
+ * or podman, engine_backend.ts) or Kubernetes (a pod per session, k8s.ts). A backend
+ * launches a box running the driver, streams the box's standard output, opens an input
+ * into the driver's pipe, interrupts, inspects (for reattaching) and removes.
+ *
+ * @module
+ */
+
+import type { BoxSpec } from "./confine.ts";
+
+/** A byte stream out of a box (its standard output, stderr merged inside). */
+export interface BoxOutput {
+  /** The bytes, as they come (views: copy to keep). */
+  chunks: AsyncIterable<Uint8Array>;
+  /** Stops reading. */
+  close(): void;
+}
+
+/** A byte stream into the driver's command pipe. */
+export interface BoxInput {
+  /** Writes bytes. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Closes it (the driver and its state stay). */
+  close(): void;
+}
+
+/** What a backend knows of an existing box. */
+export interface BoxInfo {
+  /** True while the driver runs. */
+  running: boolean;
+  /** The driver's command line. */
+  cmd: string[];
+  /** The box's labels. */
+  labels: Record<string, string>;
+}
+
+/** What runs session boxes. */
+export interface SessionBackend {
+  /** `docker` (the Engine API, podman included) or `kubernetes`. */
+  readonly kind: string;
+  /** Start-up notes particular to this backend. */
+  readonly notes: string[];
+  /** Creates and starts a box; resolves to its id once it runs. */
+  launch(spec: BoxSpec): Promise<string>;
+  /** Streams the box's output from now on. */
+  attach(id: string): Promise<BoxOutput>;
+  /** Opens an input into the driver's pipe (`/run/oi/in`). */
+  openInput(id: string): Promise<BoxInput>;
+  /** Sends SIGINT to the driver (PID 1 of the box). */
+  interrupt(id: string): Promise<void>;
+  /** What the box is, or null when it does not exist. */
+  inspect(id: string): Promise<BoxInfo | null>;
+  /** Removes the box and everything in it. */
+  remove(id: string): Promise<void>;
+  /** Releases connections. */
+  close(): void;
+}

@@ -1,0 +1,98 @@
+/**
+ * The Engine API backend (Docker, or `podman system service`): a container per session.
+ *
+ * @module
+ */
+
+import type { BoxInfo, BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
+import { type BoxSpec, engineCreateBody } from "./confine.ts";
+import { FORWARDER_CMD } from "./driver_py.ts";
+import { type EngineAddress, EngineClient, type HijackedStream } from "./engine.ts";
+
+async function* payloads(stream: HijackedStream): AsyncGenerator<Uint8Array> {
+  for await (const frame of stream.frames) yield frame.data;
+}
+
+/** Sessions in containers on a Docker-API engine. */
+export class EngineBackend implements SessionBackend {
+  /** Always `docker` (podman serves the same API). */
+  readonly kind = "docker";
+  /** Nothing particular to note. */
+  readonly notes: string[] = [];
+  readonly #engine: EngineClient;
+
+  /** A backend on the engine at `address`. */
+  constructor(address: EngineAddress) {
+    this.#engine = new EngineClient(address);
+  }
+
+  async launch(spec: BoxSpec): Promise<string> {
+    const created = await this.#engine.call(
+      "POST",
+      "/containers/create",
+      engineCreateBody(spec),
+    ) as {
+      Id: string;
+    };
+    try {
+      await this.#engine.call("POST", `/containers/${created.Id}/start`);
+    } catch (error) {
+      await this.remove(created.Id);
+      throw error;
+    }
+    return created.Id;
+  }
+
+  async attach(id: string): Promise<BoxOutput> {
+    const stream = await this.#engine.hijack(`/containers/${id}/attach?stream=1&stdout=1&stderr=1`);
+    return { chunks: payloads(stream), close: () => stream.close() };
+  }
+
+  async openInput(id: string): Promise<BoxInput> {
+    const exec = await this.#engine.call("POST", `/containers/${id}/exec`, {
+      Cmd: FORWARDER_CMD,
+      AttachStdin: true,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: false,
+    }) as { Id: string };
+    const stream = await this.#engine.hijack(`/exec/${exec.Id}/start`, {
+      Detach: false,
+      Tty: false,
+    });
+    // Drain what the engine sends back, so the connection never stalls.
+    (async () => {
+      try {
+        for await (const _ of stream.frames) { /* nothing is expected */ }
+      } catch { /* closed */ }
+    })();
+    return { write: (bytes) => stream.write(bytes), close: () => stream.close() };
+  }
+
+  async interrupt(id: string): Promise<void> {
+    await this.#engine.call("POST", `/containers/${id}/kill?signal=SIGINT`);
+  }
+
+  async inspect(id: string): Promise<BoxInfo | null> {
+    const info = await this.#engine.call("GET", `/containers/${id}/json`).catch(() => null) as
+      | {
+        State?: { Running?: boolean };
+        Config?: { Cmd?: string[]; Labels?: Record<string, string> };
+      }
+      | null;
+    if (!info) return null;
+    return {
+      running: info.State?.Running === true,
+      cmd: info.Config?.Cmd ?? [],
+      labels: info.Config?.Labels ?? {},
+    };
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#engine.call("DELETE", `/containers/${id}?force=1&v=1`).catch(() => {});
+  }
+
+  close(): void {
+    this.#engine.close();
+  }
+}
