@@ -95,6 +95,8 @@ export class ContainerComputer implements ComputerLike {
   readonly notes: string[] = [];
   readonly #options: ContainerComputerOptions;
   readonly #backend: SessionBackend;
+  /** True when this computer made its backend (and so closes it). */
+  readonly #ownsBackend: boolean;
   #containerId: string | undefined;
   #nonce = "";
   #attach: BoxOutput | undefined;
@@ -110,6 +112,7 @@ export class ContainerComputer implements ComputerLike {
   constructor(options: ContainerComputerOptions) {
     this.#options = options;
     const engine = options.engine;
+    this.#ownsBackend = typeof engine === "string" || !("launch" in engine);
     this.#backend = typeof engine === "string"
       ? new EngineBackend(parseEngineAddress(engine, Deno.env.toObject()))
       : "launch" in engine
@@ -278,7 +281,7 @@ export class ContainerComputer implements ComputerLike {
   /** Removes the container and every process in it. */
   async terminate(): Promise<void> {
     await this.#discard();
-    this.#backend.close();
+    if (this.#ownsBackend) this.#backend.close();
   }
 
   /** Lets go of the container without removing it (another instance reattaches to it). */

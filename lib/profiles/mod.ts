@@ -323,6 +323,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   multi_line: "multi_line",
   computer: "deployment.computer",
   container_engine: "deployment.container_engine",
+  kubeconfig: "deployment.kubeconfig",
   container_image: "deployment.container_image",
   store: "deployment.store",
   instance_id: "deployment.instance_id",

@@ -106,7 +106,8 @@ export const PROFILE_SCHEMA: Schema = {
   },
   // Beyond one machine (lib/container, lib/store): flags --computer, --container-engine...
   deployment: {
-    computer: { choices: ["local", "podman", "docker"] },
+    computer: { choices: ["local", "podman", "docker", "kubernetes"] },
+    kubeconfig: "string",
     container_engine: "string",
     container_image: "string",
     store: "string",

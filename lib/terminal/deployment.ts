@@ -55,8 +55,19 @@ export async function openDeployment(
   const { boxSpec } = await import("../container/confine.ts");
   const { defaultPermissions } = await import("../sandbox/defaults.ts");
   const { parseEngineAddress } = await import("../container/engine.ts");
-  const engine = typeof d.container_engine === "string" ? d.container_engine : defaultEngine(kind);
-  parseEngineAddress(engine); // a bad address is a usage error now, not at the first run
+  let engine: string | import("../container/backend.ts").SessionBackend;
+  if (kind === "kubernetes") {
+    const { loadKubeconfig } = await import("../container/kubeconfig.ts");
+    const { KubeBackend } = await import("../container/k8s.ts");
+    const access = await loadKubeconfig(
+      typeof d.kubeconfig === "string" ? d.kubeconfig : undefined,
+    );
+    // One backend (one HTTP client) for every session's pod.
+    engine = new KubeBackend(access);
+  } else {
+    engine = typeof d.container_engine === "string" ? d.container_engine : defaultEngine(kind);
+    parseEngineAddress(engine); // a bad address is a usage error now, not at the first run
+  }
   const cwd = Deno.cwd();
   const perms = permissions ?? defaultPermissions({ cwd });
   out.notes = boxSpec({

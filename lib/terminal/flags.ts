@@ -452,9 +452,17 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "computer",
     kind: "string",
     group: "Server",
-    help: "where code runs: local (default), podman or docker (a container per session)",
+    help:
+      "where code runs: local (default), podman or docker (a container per session), kubernetes",
     metavar: "KIND",
-    choices: ["local", "podman", "docker"],
+    choices: ["local", "podman", "docker", "kubernetes"],
+  },
+  {
+    name: "kubeconfig",
+    kind: "string",
+    group: "Server",
+    help: "kubeconfig for --computer kubernetes (default KUBECONFIG, else ~/.kube/config)",
+    metavar: "PATH",
   },
   {
     name: "container_engine",
