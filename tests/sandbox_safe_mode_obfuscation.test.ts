@@ -192,6 +192,12 @@ export const UNREADABLE: [string, string, string][] = [
   ["javascript", "new Deno.Command(prog).outputSync();", "runs a command built at run time"],
   ["javascript", "Object.values(Deno).find((f) => f.name === n)('/');", "lists what Deno holds"],
   ["javascript", "const e = eval;\ne(x);", "runs JavaScript code built at run time"],
+  ["javascript", "(() => {}).constructor(code)();", "runs JavaScript code built at run time"],
+  [
+    "javascript",
+    "Object.getPrototypeOf(async function () {}).constructor(src)();",
+    "runs JavaScript code built at run time",
+  ],
   ["javascript", "(0, eval)(x);", "runs JavaScript code built at run time"],
   ["javascript", "[eval][0](x);", "passes eval around as a value"],
   [
@@ -297,6 +303,7 @@ export const READABLE_CONTROLS: [string, string][] = [
   ["javascript", "Math.max.apply(null, [1, 2]);"],
   ["shell", "cd build && rm -rf *"],
   ["shell", "cp build/app ./app && ./app --help"],
+  ["javascript", "class A {\n  constructor(x) {\n    this.x = x;\n  }\n}\nnew A(1);"],
   ["ruby", "require 'fileutils'\nFileUtils.rm_rf('tmp')"],
   ["shell", "cat <<'EOF' > notes.md\n$(this is text)\nEOF"],
   ["shell", "echo $((1 + 2)); (( i++ ))"],

@@ -186,6 +186,30 @@ const SAME_CALLS = new Set([
   "File.expand_path",
 ]);
 
+/** Whether folding can know anything from an expression that starts with this name. */
+export function foldsFrom(name: string, env: Env): boolean {
+  return env.values.has(name) || env.lists.has(name) || env.aliases.has(name) || ROOTS.has(name);
+}
+
+const ROOTS = new Set([
+  ...[...HOME_CALLS, ...JOIN_CALLS, ...SAME_CALLS, ...Object.keys(SELF)].map((n) =>
+    n.split(".")[0]
+  ),
+  "chr",
+  "String",
+  "atob",
+  "Buffer",
+  "base64",
+  "codecs",
+  "bytes",
+  "process",
+  "ENV",
+  "$ENV",
+  "Dir",
+  "Base64",
+  "decode_base64",
+]);
+
 function term(toks: Tok[], i: number, env: Env, depth: number): Term | null {
   const t = toks[i];
   if (!t) return null;

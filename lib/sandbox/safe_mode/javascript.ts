@@ -139,11 +139,17 @@ export function analyzeJavaScript(source: string): Analysis {
     if (toks[i].value !== "." && toks[i].value !== "?.") continue;
     const name = toks[i + 1];
     if (name.kind !== "name" || toks[i + 2].value !== "(") continue;
-    if (!childProcess || !/^(?:execSync|execFile|execFileSync|spawn|spawnSync)$/.test(name.value)) {
+    // `(() => {}).constructor("code")`, `[].constructor.constructor(…)`: the Function constructor.
+    const fn = name.value === "constructor";
+    if (
+      !fn &&
+      (!childProcess || !/^(?:execSync|execFile|execFileSync|spawn|spawnSync)$/.test(name.value))
+    ) {
       continue;
     }
     const { ranges, end } = argRanges(toks, i + 2);
-    methods.push({ name: `child_process.${name.value}`, at: i + 1, open: i + 2, ranges, end });
+    const called = fn ? "Function" : `child_process.${name.value}`;
+    methods.push({ name: called, at: i + 1, open: i + 2, ranges, end });
   }
   for (const call of [...calls(toks, env), ...methods]) {
     const line = n.lineAt(toks[call.at].at);

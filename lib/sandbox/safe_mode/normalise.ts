@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Env, foldExpr } from "./fold.ts";
+import { type Env, foldExpr, foldsFrom } from "./fold.ts";
 import {
   applyReplacements,
   collectAliases,
@@ -87,7 +87,8 @@ function foldAndResolve(
     const t = toks[i];
     if (
       t.kind !== "str" &&
-      (t.kind !== "name" || toks[i - 1]?.value === "." || toks[i - 1]?.value === "?.")
+      (t.kind !== "name" || toks[i - 1]?.value === "." || toks[i - 1]?.value === "?." ||
+        !foldsFrom(t.value, env))
     ) continue;
     const f = foldExpr(toks, i, env);
     if (!f || !f.folded) continue;
