@@ -210,8 +210,10 @@ Deno.test({
   name:
     "computer: a program printing 200 KB slowly is seen live past the head while it runs; the model text is bounded",
   async fn() {
-    await withComputer({ maxOutput: 1000 }, async (computer, dataDir) => {
-      const marker = `${dataDir}/seen-live`;
+    // (the marker is not in the data folder: the sandbox hides that from code)
+    const markerDir = await Deno.makeTempDir({ prefix: "computer-live-" });
+    await withComputer({ maxOutput: 1000 }, async (computer) => {
+      const marker = `${markerDir}/seen-live`;
       // 10 KB, a late line, then it waits (bounded) until the person has seen that line,
       // then 190 KB in pieces and a last line.
       const code = [
@@ -272,7 +274,7 @@ Deno.test({
           text.endsWith("early 099 " + "e".repeat(88) + "\nLAST-LINE\n"),
       );
       assert(text.length < 1000 + 600, `bounded: ${text.length}`);
-    });
+    }).finally(() => Deno.remove(markerDir, { recursive: true }));
   },
 });
 
