@@ -5,12 +5,15 @@
  * ask -y` with no terminal, none runs and the reasons are shown. Each example
  * first writes a marker file, so a run would be seen. Controls: clean code (and
  * an obfuscation the scanner reads as harmless) runs under the same flags and
- * leaves its marker. The runs use a temporary HOME and workspace.
+ * leaves its marker. The runs use a temporary HOME and workspace. In a real
+ * terminal (tmux), `ask -y` shows the reasons in the approval prompt and `n`
+ * runs nothing; `y`-free clean code still runs (control).
  */
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
+import { cliCommand, modelArgs, runCli } from "./helpers/terminal_cli.ts";
+import { hasTmux, TmuxSession } from "./helpers/terminal_tmux.ts";
 
 /** The issue's examples, each writing `marker` first: [language, code]. */
 function examples(marker: (i: number) => string): [string, string][] {
@@ -141,4 +144,45 @@ Deno.test("cli: --safe_mode ask -y with no terminal runs none of them and says w
       await fake.close();
     }
   });
+});
+
+Deno.test({
+  name: "tmux: --safe_mode ask -y shows why obfuscated code is flagged; answering n runs nothing",
+  ignore: !hasTmux(),
+  fn: async () => {
+    await withDirs(async ({ home, work, fake: fakeHome }) => {
+      const fake = startFakeOpenAI({
+        script: [
+          { toolCalls: [{ language: "shell", code: "touch tmux-ran\nc=r;d=m;$c$d -rf ~" }] },
+          { text: "Not deleted." },
+          // Control: the same session runs clean code after `y`.
+          { toolCalls: [{ language: "shell", code: "touch tmux-control" }] },
+          { text: "Done." },
+        ],
+      });
+      const term = await TmuxSession.start({
+        command: cliCommand([...modelArgs(fake.url), "--safe_mode", "ask", "-y"]),
+        env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "", ...envFor(fakeHome) },
+        cwd: work,
+        width: 120,
+        height: 30,
+      });
+      try {
+        await term.waitFor(/^>\s*$/m);
+        await term.line("clean up");
+        const screen = await term.waitFor("Would you like to run this code?");
+        assert(/Safe mode \(unsafe\): line 2: deletes ~ recursively/.test(screen), screen);
+        await term.line("n");
+        await term.waitFor("Not deleted.");
+        assertEquals(await exists(`${work}/tmux-ran`), false, "declined code did not run");
+        await term.line("make a file");
+        await term.waitFor("Done.");
+        assertEquals(await exists(`${work}/tmux-control`), true, "the control ran");
+      } finally {
+        await term.keys("C-d").then(() => term.waitForExit(10_000)).catch(() => {});
+        await term.close();
+        await fake.close();
+      }
+    });
+  },
 });
