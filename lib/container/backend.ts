@@ -35,14 +35,27 @@ export interface BoxInfo {
   labels: Record<string, string>;
 }
 
+/** A box just launched. */
+export interface LaunchedBox {
+  /** Its id (container id, pod name). */
+  id: string;
+  /** Its output, already attached (else call `attach`). */
+  output?: BoxOutput;
+  /** An input into the driver's pipe, already open (else call `openInput`). */
+  input?: BoxInput;
+}
+
 /** What runs session boxes. */
 export interface SessionBackend {
   /** `docker` (the Engine API, podman included) or `kubernetes`. */
   readonly kind: string;
   /** Start-up notes particular to this backend. */
   readonly notes: string[];
-  /** Creates and starts a box; resolves to its id once it runs. */
-  launch(spec: BoxSpec): Promise<string>;
+  /**
+   * Creates and starts a box; resolves once it runs, to its id and, when the backend can
+   * give them in the same step (the Engine API's attach with stdin), its output and input.
+   */
+  launch(spec: BoxSpec): Promise<LaunchedBox>;
   /** Streams the box's output from now on. */
   attach(id: string): Promise<BoxOutput>;
   /** Opens an input into the driver's pipe (`/run/oi/in`). */

@@ -338,18 +338,18 @@ export class ContainerComputer implements ComputerLike {
     });
     this.notes.splice(0, this.notes.length, ...notes, ...this.#backend.notes);
     const launched = await this.#backend.launch(spec);
-    this.#containerId = launched;
+    this.#containerId = launched.id;
     try {
-      await this.#connect(launched);
+      await this.#connect(launched.id, launched);
     } catch (error) {
       await this.#discard();
       throw error;
     }
-    await this.#options.onContainer?.(launched);
+    await this.#options.onContainer?.(launched.id);
   }
 
   /** Attaches to the box's output, opens the input, and checks the driver answers. */
-  async #connect(id: string): Promise<void> {
+  async #connect(id: string, given: { output?: BoxOutput; input?: BoxInput } = {}): Promise<void> {
     const token = crypto.randomUUID().slice(0, 8);
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
@@ -362,10 +362,10 @@ export class ContainerComputer implements ComputerLike {
       },
       onRecord: (kind, payload) => this.#record(kind, payload),
     });
-    const attach = await this.#backend.attach(id);
+    const attach = given.output ?? await this.#backend.attach(id);
     this.#attach = attach;
     this.#pump(attach);
-    this.#forwarder = await this.#backend.openInput(id);
+    this.#forwarder = given.input ?? await this.#backend.openInput(id);
     await this.#forwarder.write(new TextEncoder().encode(JSON.stringify({ ping: token }) + "\n"));
     await boundedWait(promise, START_TIMEOUT_MS, "the session driver did not answer");
   }

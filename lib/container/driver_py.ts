@@ -22,7 +22,9 @@
 
 /** The driver's Python source. */
 export const CONTAINER_DRIVER = String.raw`
-import ast, json, linecache, os, signal, subprocess, sys, time, traceback, types
+import _ast, json, os, signal, sys, time
+# ast, subprocess, traceback and linecache load only when needed: an idle session stays small.
+SOURCES = {}
 NONCE = sys.argv[1]
 os.dup2(1, 2)  # one stream: stderr stays in order with stdout and the records
 REC = os.dup(1)
@@ -33,10 +35,24 @@ FIFO = "/run/oi/in"
 if not os.path.exists(FIFO):
     os.mkfifo(FIFO, 0o600)
 CMD = os.fdopen(os.open(FIFO, os.O_RDWR), "rb", buffering=0)
+# The container's own stdin (the first host's attach, when it has one) feeds the pipe too,
+# until that host goes away; later hosts write through an exec. User code gets /dev/null.
+STDIN = os.dup(0)
+def feed_pipe():
+    try:
+        while True:
+            data = os.read(STDIN, 65536)
+            if not data:
+                break
+            os.write(CMD.fileno(), data)
+    except OSError:
+        pass
+import _thread
+_thread.start_new_thread(feed_pipe, ())
 NULL = os.open("/dev/null", os.O_RDONLY)
 os.dup2(NULL, 0)
 sys.stdin = open(0, "r")
-MAIN = types.ModuleType("__main__")
+MAIN = type(sys)("__main__")
 MAIN.__dict__["__builtins__"] = __builtins__
 sys.modules["__main__"] = MAIN
 def no_input(prompt=""):
@@ -57,6 +73,7 @@ def shell():
             "  source \"$__oi_f\"\n"
             "  __oi_s=$?; trap - INT; rm -f \"$__oi_f\"; echo \"$__oi_s\" >&\"$__oi_w\"\n"
             "done\n")
+    import subprocess
     SHELL = subprocess.Popen(["/bin/bash", "--noprofile", "--norc", "-c", loop, "bash", str(w)],
         stdin=subprocess.PIPE, pass_fds=(w,), start_new_session=True, env=dict(os.environ))
     os.close(w)
@@ -82,6 +99,14 @@ def kill_run_processes(keep):
         if pid in keep: continue
         try: os.kill(pid, signal.SIGKILL)
         except Exception: pass
+def show_error(etype=None, value=None, tb=None, limit=None):
+    import linecache, traceback
+    for name, code in SOURCES.items():
+        linecache.cache[name] = (len(code), None, code.splitlines(True), name)
+    if etype is None:
+        traceback.print_exc(limit=limit)
+    else:
+        traceback.print_exception(etype, value, tb)
 LAST = [0.0, 0]
 def tracer(filename):
     def local(frame, event, arg):
@@ -97,15 +122,15 @@ def tracer(filename):
     return glob
 def run_python(rid, code):
     filename = "<cell-%d>" % rid
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    SOURCES[filename] = code
     try:
-        tree = ast.parse(code, filename, "exec")
+        tree = compile(code, filename, "exec", 0x400)  # ast.PyCF_ONLY_AST, without the ast module
     except SyntaxError:
-        traceback.print_exc(limit=0)
+        show_error(limit=0)
         return 1
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+    if tree.body and isinstance(tree.body[-1], _ast.Expr):
+        last = _ast.Expression(tree.body.pop().value)
     try:
         sys.settrace(tracer(filename))
         exec(compile(tree, filename, "exec"), MAIN.__dict__)
@@ -128,7 +153,7 @@ def run_python(rid, code):
         etype, value, tb = sys.exc_info()
         while tb is not None and tb.tb_frame.f_code.co_filename != filename:
             tb = tb.tb_next
-        traceback.print_exception(etype, value, tb)
+        show_error(etype, value, tb)
         return 1
     finally:
         sys.settrace(None)

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { BoxInfo, BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
+import type { BoxInfo, BoxInput, BoxOutput, LaunchedBox, SessionBackend } from "./backend.ts";
 import { type BoxSpec, engineCreateBody } from "./confine.ts";
 import { FORWARDER_CMD } from "./driver_py.ts";
 import { type EngineAddress, EngineClient, type HijackedStream } from "./engine.ts";
@@ -26,21 +26,33 @@ export class EngineBackend implements SessionBackend {
     this.#engine = new EngineClient(address);
   }
 
-  async launch(spec: BoxSpec): Promise<string> {
-    const created = await this.#engine.call(
-      "POST",
-      "/containers/create",
-      engineCreateBody(spec),
-    ) as {
-      Id: string;
+  async launch(spec: BoxSpec): Promise<LaunchedBox> {
+    // The container's stdin is open and attached with its output in one connection, made
+    // before the start (nothing is missed, and no exec is needed for the first host).
+    const body = {
+      ...engineCreateBody(spec),
+      OpenStdin: true,
+      StdinOnce: false,
+      AttachStdin: true,
     };
+    const created = await this.#engine.call("POST", "/containers/create", body) as { Id: string };
+    let stream: HijackedStream | undefined;
     try {
+      stream = await this.#engine.hijack(
+        `/containers/${created.Id}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
+      );
       await this.#engine.call("POST", `/containers/${created.Id}/start`);
     } catch (error) {
+      stream?.close();
       await this.remove(created.Id);
       throw error;
     }
-    return created.Id;
+    const attached = stream;
+    return {
+      id: created.Id,
+      output: { chunks: payloads(attached), close: () => attached.close() },
+      input: { write: (bytes) => attached.write(bytes), close: () => attached.close() },
+    };
   }
 
   async attach(id: string): Promise<BoxOutput> {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { BoxInfo, BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
+import type { BoxInfo, BoxInput, BoxOutput, LaunchedBox, SessionBackend } from "./backend.ts";
 import type { BoxSpec } from "./confine.ts";
 import { FORWARDER_CMD } from "./driver_py.ts";
 import type { KubeAccess } from "./kubeconfig.ts";
@@ -130,7 +130,7 @@ export class KubeBackend implements SessionBackend {
     return ws;
   }
 
-  async launch(spec: BoxSpec): Promise<string> {
+  async launch(spec: BoxSpec): Promise<LaunchedBox> {
     const pod = await this.#call("POST", this.#podPath(), podManifest(spec)) as {
       metadata: { name: string };
     };
@@ -141,7 +141,7 @@ export class KubeBackend implements SessionBackend {
         status?: { phase?: string };
       };
       const phase = info.status?.phase;
-      if (phase === "Running") return name;
+      if (phase === "Running") return { id: name };
       if (phase === "Failed" || phase === "Succeeded" || Date.now() > deadline) {
         await this.remove(name);
         throw new Error(`pod ${name} did not start (phase ${phase ?? "unknown"})`);
