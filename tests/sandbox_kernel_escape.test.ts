@@ -118,7 +118,7 @@ def sys_ok(r):
 // ---- Class 6: root ------------------------------------------------------------------------------
 
 const PY_ROOT = PY_RESULT + `
-work, mnt = sys.argv[1:3]
+work, mnt, owned = sys.argv[1:4]
 def open_sysctl():
     fd = os.open("/proc/sys/kernel/core_pattern", os.O_WRONLY)  # opened, never written
     os.close(fd)
@@ -131,16 +131,18 @@ def mount():
 t("mount", mount)
 t("userns", lambda: subprocess.run(["unshare", "-r", "true"], check=True, capture_output=True))
 t("create", lambda: open(work + "/made-by-python", "w").write("x"))
+t("write_owned", lambda: open(owned, "a").write("python was here"))  # the user's file, outside
 `;
 
 const SH_ROOT = `
-work=$1 mnt=$2
+work=$1 mnt=$2 owned=$3
 r() { if eval "$2" >/dev/null 2>&1; then echo "RESULT $1 ok"; else echo "RESULT $1 denied"; fi; }
 r core_pattern 'exec 3>>/proc/sys/kernel/core_pattern'
 r uid0 '[ "$(id -u)" = 0 ]'
 r mount 'mount -t tmpfs none "$mnt" && umount "$mnt"'
 r userns 'unshare -r true'
 r create 'echo x > "$work/made-by-bash"'
+r write_owned 'echo "bash was here" >> "$owned"'
 `;
 
 Deno.test({
@@ -154,8 +156,14 @@ Deno.test({
       for (const sandboxed of [true, false]) {
         const p = sandboxed ? fixturePermissions(fx) : allowAll();
         const label = sandboxed ? "sandbox" : "control (allowAll)";
-        const py = await run(p, ["python3", "-c", PY_ROOT, fx.work, mnt], { cwd: fx.work });
-        const sh = await run(p, ["bash", "-c", SH_ROOT, "sh", fx.work, mnt], { cwd: fx.work });
+        // A file of the real user (root, when run as root) outside every grant.
+        const owned = join(fx.outside, "owned-by-the-user.txt");
+        await Deno.writeTextFile(owned, "");
+        const args = [fx.work, mnt, owned];
+        const py = await run(p, ["python3", "-c", PY_ROOT, ...args], { cwd: fx.work });
+        const sh = await run(p, ["bash", "-c", SH_ROOT, "sh", ...args], { cwd: fx.work });
+        const written = await Deno.readTextFile(owned);
+        assertEquals(written.length > 0, !sandboxed, `${label}: the outside file holds ${written}`);
         const rp = results(py.out);
         const rs = results(sh.out);
         if (sandboxed) {
@@ -182,6 +190,9 @@ Deno.test({
         if (!sandboxed) expect(rp, "userns", "ok", py.out);
         expect(rp, "create", "ok", py.out);
         expect(rs, "create", "ok", sh.out);
+        for (const [r, out] of [[rp, py.out], [rs, sh.out]] as const) {
+          expect(r, "write_owned", sandboxed ? "denied" : "ok", out);
+        }
         for (const f of ["made-by-python", "made-by-bash"]) {
           const info = await Deno.stat(join(fx.work, f));
           assertEquals(info.uid, Deno.uid(), `${label}: ${f} belongs to the real user`);
