@@ -11,6 +11,7 @@
  */
 
 import { HttpError } from "./errors.ts";
+import { resolveModel } from "../llm/providers.ts";
 import type { InterpreterLike } from "./types.ts";
 
 type Kind =
@@ -98,6 +99,29 @@ function unknownSetting(name: string): never {
     404,
     `Unknown setting "${name}": known settings are ${Object.keys(SETTINGS).join(", ")}.`,
     { code: "unknown_setting" },
+  );
+}
+
+/**
+ * Refuses a model that would send the server's API key to another provider or
+ * address: `ollama/x` moves an `--api-key` to http://localhost:11434, a port
+ * any local process (generated code included, when the network is on) can
+ * listen on. A key from the environment is chosen per provider, and a fixed
+ * `apiBase` keeps the address, so both may change models freely.
+ */
+function refuseKeyMove(interpreter: InterpreterLike, given: string, model: string): void {
+  const llm = getPath(interpreter, "llm").value as
+    | { model?: string; apiBase?: string; apiKey?: string }
+    | undefined;
+  if (!llm?.apiKey || llm.apiBase) return;
+  const before = resolveModel(llm.model ?? "");
+  const after = resolveModel(model);
+  if (before.provider.name === after.provider.name && before.apiBase === after.apiBase) return;
+  throw new HttpError(
+    403,
+    `"${given}" cannot switch to ${after.provider.name} remotely: the server's API key would be ` +
+      `sent to ${after.apiBase || after.provider.name}. Choose the model where the server starts.`,
+    { code: "read_only_setting" },
   );
 }
 
@@ -220,6 +244,7 @@ export function applySettings(
       );
     }
     checkValue(given, spec, value);
+    if (canonical === "llm.model") refuseKeyMove(interpreter, given, value as string);
     if (canonical === "autoRun" && value === true && !options.allowRemoteAutoRun) {
       throw new HttpError(
         403,
