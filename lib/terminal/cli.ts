@@ -341,6 +341,11 @@ async function runChat(
     resumedPath = picked.path;
   }
 
+  // seam: deployment — --computer podman|docker|kubernetes runs the chat's code in a container.
+  const deployment = (profile.deployment ?? {}) as { computer?: string; store?: string };
+  if (deployment.store) {
+    throw new UsageProblem("--store is for --server (a store of sessions shared by instances)");
+  }
   const options: InterpreterOptions = interpreterOptionsFromProfile(profile, permissions);
   // --os: screenshots pile up; the model gets the last few (older ones become a note).
   if (flags.os === true) options.maxImages ??= 3;
@@ -370,9 +375,16 @@ async function runChat(
   // person types.
   let enginePromise: Promise<Engine> | undefined;
   const getEngine = (): Promise<Engine> =>
-    enginePromise ??= import("../core/interpreter.ts").then(({ Interpreter }) =>
-      new Interpreter(options) as Engine
-    );
+    enginePromise ??= (async () => {
+      const { Interpreter } = await import("../core/interpreter.ts");
+      if (deployment.computer && deployment.computer !== "local") {
+        const { openDeployment } = await import("./deployment.ts");
+        const opened = await openDeployment(profile, permissions, { server: false });
+        for (const line of opened.notes) note(`container: ${line}`);
+        options.computer = opened.computer?.();
+      }
+      return new Interpreter(options) as Engine;
+    })();
 
   const imageProtocol = stdoutIsTerminal ? detectImageProtocol(Deno.env.toObject()) : "none";
   await loadImageSupport(imageProtocol);
