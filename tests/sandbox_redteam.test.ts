@@ -12,6 +12,8 @@ import { readSse } from "./helpers/server_client.ts";
 import { Computer } from "../lib/computer/mod.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
+import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
+import type { LmcMessage } from "../lib/core/lmc.ts";
 
 const TOKEN = "redteam-token";
 const KEY = "sk-redteam-server-key-0123456789";
@@ -117,4 +119,77 @@ Deno.test("redteam control: the sandboxed listener receives the key when the mod
       await server.close();
     }
   });
+});
+
+function magicContext(cwd: string, messages: LmcMessage[]): MagicContext {
+  const ctx: MagicContext = {
+    messages,
+    setMessages(m: LmcMessage[]) {
+      ctx.messages = m;
+    },
+    reset: () => Promise.resolve(),
+    print: () => {},
+    autoRun: false,
+    setAutoRun() {},
+    verbose: false,
+    setVerbose() {},
+    runShell: () => Promise.resolve(),
+    info: () => Promise.resolve([]),
+    tokens: () => Promise.resolve([]),
+    cwd,
+  };
+  return ctx;
+}
+
+const EXPORTS = [
+  { magic: "%save_message", file: "messages.json" },
+  { magic: "%jupyter talk", file: "talk.ipynb" },
+  { magic: "%markdown talk", file: "talk.md" },
+];
+
+Deno.test("redteam: %save_message, %jupyter and %markdown never write through a link code planted in the workspace", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-magic-" }));
+  const work = join(root, "work");
+  const outside = join(root, "outside");
+  await Deno.mkdir(work);
+  await Deno.mkdir(outside);
+  const data = join(root, "data");
+  const computer = new Computer({
+    cwd: work,
+    dataDir: data,
+    timeout: 30,
+    permissions: defaultPermissions({ cwd: work }),
+  });
+  try {
+    for (const { file } of EXPORTS) {
+      await Deno.writeTextFile(join(outside, file), "USER-FILE\n");
+    }
+    // Generated code plants the links, and cannot write the user's files itself.
+    const planted = textOf(
+      await computer.run(
+        "shell",
+        EXPORTS.map(({ file }) => `ln -s ${outside}/${file} ${file}`).join("\n") +
+          `\necho owned > ${outside}/messages.json || echo CANNOT-WRITE`,
+      ),
+    );
+    assertStringIncludes(planted, "CANNOT-WRITE");
+    const messages: LmcMessage[] = [
+      { role: "user", type: "message", content: "hi" },
+      { role: "assistant", type: "code", format: "python", content: "print(1)" },
+    ];
+    for (const { magic } of EXPORTS) await runMagic(magic, magicContext(work, messages));
+    for (const { file } of EXPORTS) {
+      assertEquals(await Deno.readTextFile(join(outside, file)), "USER-FILE\n", file);
+      const info = await Deno.lstat(join(work, file));
+      assert(info.isFile && !info.isSymlink, `${file} is the export itself`);
+      assertStringIncludes(await Deno.readTextFile(join(work, file)), "print(1)");
+    }
+    // Control: the links code planted do reach the user's files (a plain write follows them).
+    textOf(await computer.run("shell", `rm -f messages.json; ln -s ${outside}/messages.json .`));
+    await Deno.writeTextFile(join(work, "messages.json"), "followed\n");
+    assertEquals(await Deno.readTextFile(join(outside, "messages.json")), "followed\n");
+  } finally {
+    await computer.terminate();
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -9,6 +9,7 @@
 import { resolve } from "node:path";
 import type { LmcMessage } from "../core/lmc.ts";
 import { timeStamp } from "../storage/stamp.ts";
+import { writeFileAtomic } from "../storage/atomic.ts";
 import { conversationToMarkdown, conversationToNotebook } from "./export.ts";
 
 /** What the magic commands need from the chat session. */
@@ -127,8 +128,10 @@ export async function runMagic(line: string, ctx: MagicContext): Promise<void> {
       return;
     }
     case "save_message": {
+      // Exports are renamed into place: a link code planted in the workspace is replaced, never
+      // written through (it could name any file of the user).
       const path = resolve(ctx.cwd, withExt(arg || "messages.json", ".json"));
-      await Deno.writeTextFile(path, JSON.stringify(ctx.messages, null, 2) + "\n");
+      await writeFileAtomic(path, JSON.stringify(ctx.messages, null, 2) + "\n");
       ctx.print(`Saved the conversation to ${path}`);
       return;
     }
@@ -162,14 +165,14 @@ export async function runMagic(line: string, ctx: MagicContext): Promise<void> {
     case "jupyter": {
       if (ctx.messages.length === 0) return ctx.print(NOTHING_TO_EXPORT);
       const path = resolve(ctx.cwd, withExt(arg || exportName(ctx), ".ipynb"));
-      await Deno.writeTextFile(path, conversationToNotebook(ctx.messages));
+      await writeFileAtomic(path, conversationToNotebook(ctx.messages));
       ctx.print(`Saved the notebook to ${path}`);
       return;
     }
     case "markdown": {
       if (ctx.messages.length === 0) return ctx.print(NOTHING_TO_EXPORT);
       const path = resolve(ctx.cwd, withExt(arg || exportName(ctx), ".md"));
-      await Deno.writeTextFile(path, conversationToMarkdown(ctx.messages));
+      await writeFileAtomic(path, conversationToMarkdown(ctx.messages));
       ctx.print(`Saved the conversation as Markdown to ${path}`);
       return;
     }
