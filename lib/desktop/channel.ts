@@ -185,6 +185,9 @@ export function listenChannel(
   options: ChannelOptions,
 ): Channel {
   const listener = Deno.listen({ transport: "unix", path });
+  // Like the session it serves, the channel must not keep the program running (a script that
+  // ends without terminate() exits).
+  listener.unref();
   // The folder keeps other users out; the socket must be usable by the sandbox's uid.
   Deno.chmodSync(path, 0o666);
   const settings = {
@@ -196,6 +199,7 @@ export function listenChannel(
   const open = new Set<Deno.Conn>();
   const served = (async () => {
     for await (const conn of listener) {
+      conn.unref();
       if (open.size >= maxConnections) {
         conn.close();
         continue;
