@@ -137,6 +137,7 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     if (options.channel) {
       channel = listenChannel(socket, options.channel, {
         methods: new Set(Object.keys(SIGNATURES)),
+        unref: true,
       });
       wrapped.env[CHANNEL_ENV] = socket;
     } else delete wrapped.env[CHANNEL_ENV];

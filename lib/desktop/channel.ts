@@ -24,6 +24,11 @@ export interface ChannelOptions {
   callTimeoutMs?: number;
   /** The method names that may be called. */
   methods: ReadonlySet<string>;
+  /**
+   * Let the program exit while the channel listens (a session's channel: it must not keep a
+   * script running that ended without terminate(), like the session it serves). Default false.
+   */
+  unref?: boolean;
 }
 
 /** A listening channel. */
@@ -71,7 +76,7 @@ function errorLine(e: unknown): string {
 async function serveConnection(
   conn: Deno.Conn,
   handler: ChannelHandler,
-  options: Required<Omit<ChannelOptions, "maxConnections">>,
+  options: Required<Omit<ChannelOptions, "maxConnections" | "unref">>,
 ): Promise<void> {
   const encoder = new TextEncoder();
   const reply = async (body: Record<string, unknown>) => {
@@ -120,7 +125,7 @@ async function handleLine(
   line: Uint8Array,
   { handler, options, reply }: {
     handler: ChannelHandler;
-    options: Required<Omit<ChannelOptions, "maxConnections">>;
+    options: Required<Omit<ChannelOptions, "maxConnections" | "unref">>;
     reply: (body: Record<string, unknown>) => Promise<void>;
   },
 ): Promise<void> {
@@ -185,9 +190,7 @@ export function listenChannel(
   options: ChannelOptions,
 ): Channel {
   const listener = Deno.listen({ transport: "unix", path });
-  // Like the session it serves, the channel must not keep the program running (a script that
-  // ends without terminate() exits).
-  listener.unref();
+  if (options.unref) listener.unref();
   // The folder keeps other users out; the socket must be usable by the sandbox's uid.
   Deno.chmodSync(path, 0o666);
   const settings = {
@@ -199,7 +202,7 @@ export function listenChannel(
   const open = new Set<Deno.Conn>();
   const served = (async () => {
     for await (const conn of listener) {
-      conn.unref();
+      if (options.unref) conn.unref();
       if (open.size >= maxConnections) {
         conn.close();
         continue;
