@@ -248,6 +248,25 @@ r sysfs 'exec 3>>"$target"'`;
 });
 
 Deno.test({
+  name:
+    "kernel class 6: under a read list /sys stays hidden (the read-only /sys bind shows nothing new)",
+  ignore: !bwrap,
+  async fn() {
+    await withFixture(async (fx) => {
+      const code = `[ -e /sys/kernel ] && echo SYS_VISIBLE || echo SYS_HIDDEN`;
+      const listed = await run(fixturePermissions(fx, { "allow-read": fx.work }), [
+        "bash",
+        "-c",
+        code,
+      ], { cwd: fx.work });
+      assertStringIncludes(listed.out, "SYS_HIDDEN");
+      const all = await run(fixturePermissions(fx), ["bash", "-c", code], { cwd: fx.work });
+      assertStringIncludes(all.out, "SYS_VISIBLE", "control: with read-all, /sys is there");
+    });
+  },
+});
+
+Deno.test({
   name: "kernel class 6: /proc/sysrq-trigger is never writable inside (where the kernel has it)",
   ignore: !bwrap,
   async fn() {

@@ -64,6 +64,12 @@ export interface KernelOptions {
   display?: boolean;
   /** What to use (default: {@linkcode kernelSupportSync}). */
   support?: KernelSupport;
+  /**
+   * The whole host root is bound (read all): `/sys` is visible, so it is bound read-only
+   * again (a write-all grant binds it writable). Default true; false under a read list,
+   * where `/sys` is not shown at all.
+   */
+  rootBound?: boolean;
 }
 
 /** The parts {@linkcode confineCommand} puts together. */
@@ -96,7 +102,8 @@ export function kernelConfinement(options: KernelOptions): KernelPlan {
   }
   // After bwrap.ts's `--proc /proc` (its arguments come first). /sys too: under a write-all
   // grant (`--bind / /`) its files (cgroups, mm tunables) are writable by their owner, root.
-  args.push("--remount-ro", "/proc", "--ro-bind-try", "/sys", "/sys");
+  args.push("--remount-ro", "/proc");
+  if (options.rootBound !== false) args.push("--ro-bind-try", "/sys", "/sys");
   if (support.seccomp && arch) {
     const path = join(options.privateDir, `seccomp-${unique}.bpf`);
     Deno.writeFileSync(path, seccompFilter(arch), { createNew: true, mode: 0o400 });

@@ -354,6 +354,7 @@ export class SandboxSession {
       privateDir: this.#privateDir,
       maskFile: join(this.#privateDir, "denied"),
       display: this.#options.display,
+      rootBound: this.permissions.read === true,
     });
     // The launcher execs without a PATH search: name the program by its path.
     if (plan.launcher && !command[0].includes("/")) {
