@@ -132,23 +132,23 @@ export function hostAllowed(
 }
 
 /**
- * The address to dial for an allowed target: the first resolved address when
- * the name is allowed, else the first resolved address an allow entry names;
- * undefined when the target is denied or nothing was resolved. The proxy
- * dials this checked address, never the name again (a second lookup could
- * answer differently).
+ * The addresses to dial, in order, for an allowed target: every resolved
+ * address when the name is allowed, else those an allow entry names; empty
+ * when the target is denied or nothing was resolved. The proxy dials only
+ * these checked addresses, never the name again (a second lookup could answer
+ * differently).
  */
-export function dialAddress(
+export function dialAddresses(
   target: HostTarget,
   rules: { allow: Grant; deny?: readonly string[] },
-): string | undefined {
-  if (!hostAllowed(target, rules)) return undefined;
+): string[] {
+  if (!hostAllowed(target, rules)) return [];
   const addresses = target.addresses ?? [];
   const { allow } = rules;
   if (allow === true || (Array.isArray(allow) && allow.some((a) => hostMatches(a, target)))) {
-    return addresses[0];
+    return [...addresses];
   }
-  return addresses.find((a) =>
+  return addresses.filter((a) =>
     Array.isArray(allow) && allow.some((e) => entryCovers(e, { ...target, host: a }, false))
   );
 }

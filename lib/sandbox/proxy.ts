@@ -10,7 +10,7 @@
  */
 
 import type { Grant } from "./permissions.ts";
-import { canonicalAddress, dialAddress, hostAllowed, splitHostPort } from "./hosts.ts";
+import { canonicalAddress, dialAddresses, hostAllowed, splitHostPort } from "./hosts.ts";
 
 /** A network access the proxy refused. */
 export interface NetDenial {
@@ -140,6 +140,19 @@ async function resolveHost(host: string): Promise<string[]> {
   }
 }
 
+/** Dials the addresses in order (an IPv6 address first on a host without IPv6...). */
+async function dialFirst(addresses: readonly string[], port: number): Promise<Deno.TcpConn> {
+  let last: unknown;
+  for (const a of addresses) {
+    try {
+      return await dial(a, port);
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
 async function dial(host: string, port: number): Promise<Deno.TcpConn> {
   const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
   return await Deno.connect({ hostname: host, port, signal });
@@ -177,7 +190,7 @@ async function handle(conn: Deno.Conn, options: ProxyOptions, open: Set<Deno.Con
   const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   const addresses = await resolveHost(host);
   const rules = { allow: options.allow, deny: options.deny };
-  const address = dialAddress({ host, port, addresses }, rules);
+  const candidates = dialAddresses({ host, port, addresses }, rules);
   if (!hostAllowed({ host, port, addresses }, rules)) {
     const name = host.includes(":") ? `[${host}]` : host;
     const flag = `--allow-net=${port === 80 || port === 443 ? name : `${name}:${port}`}`;
@@ -189,13 +202,13 @@ async function handle(conn: Deno.Conn, options: ProxyOptions, open: Set<Deno.Con
     );
     return;
   }
-  if (address === undefined) {
+  if (candidates.length === 0) {
     await reply(conn, "502 Bad Gateway", `Could not reach ${shown}: the name does not resolve`);
     return;
   }
   let upstream: Deno.TcpConn;
   try {
-    upstream = await dial(address, port);
+    upstream = await dialFirst(candidates, port);
   } catch (e) {
     await reply(conn, "502 Bad Gateway", `Could not reach ${shown}: ${(e as Error).message}`);
     return;
