@@ -197,3 +197,52 @@ Deno.test("container: a second computer reattaches to the container and keeps Py
     }
   });
 });
+
+Deno.test("container: with a host list only the listed host is reachable, through the proxy bound in", async () => {
+  const serve = (text: string) =>
+    Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response(text));
+  const allowed = serve("hello from the listed host");
+  const other = serve("this must not be reached");
+  try {
+    await withEngine(async (engine, work, data) => {
+      const fetchCode = (port: number) =>
+        `import urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen("http://127.0.0.1:${port}/", timeout=10).read().decode())
+except urllib.error.HTTPError as e:
+    print("refused", e.code)`;
+      const c = computer(engine, work, data, {
+        ...defaultPermissions({ cwd: work }),
+        net: [`127.0.0.1:${allowed.addr.port}`],
+      });
+      try {
+        // The control: the listed host answers through the proxy.
+        assertEquals(
+          text(await c.run("python", fetchCode(allowed.addr.port))),
+          "hello from the listed host\n",
+        );
+        const refused = text(await c.run("python", fetchCode(other.addr.port)));
+        assertStringIncludes(refused, "refused 403");
+        assertStringIncludes(refused, `--allow-net=127.0.0.1:${other.addr.port}`);
+        // Around the proxy there is no network at all.
+        const direct = text(
+          await c.run(
+            "python",
+            `import socket\ns = socket.socket(); s.settimeout(5)
+try:
+    s.connect(("10.88.0.1", ${other.addr.port})); print("connected")
+except OSError as e:
+    print("errno", e.errno)`,
+          ),
+        );
+        assertEquals(direct, "errno 101\n");
+        assert(c.notes.some((n) => n.includes("only the listed hosts")), c.notes.join("; "));
+      } finally {
+        await c.terminate();
+      }
+    });
+  } finally {
+    await allowed.shutdown();
+    await other.shutdown();
+  }
+});

@@ -51,6 +51,8 @@ export interface SessionBackend {
   readonly kind: string;
   /** Start-up notes particular to this backend. */
   readonly notes: string[];
+  /** True when boxes run on this machine (host folders, such as the proxy's, can be bound). */
+  readonly localHost: boolean;
   /**
    * Creates and starts a box; resolves once it runs, to its id and, when the backend can
    * give them in the same step (the Engine API's attach with stdin), its output and input.

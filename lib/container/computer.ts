@@ -25,6 +25,7 @@ import { CONTAINER_DRIVER } from "./driver_py.ts";
 import { type EngineAddress, parseEngineAddress } from "./engine.ts";
 import type { BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
 import { EngineBackend } from "./engine_backend.ts";
+import { type NetDenial, startProxy } from "../sandbox/proxy.ts";
 
 /** The image `deno task image` builds. */
 export const DEFAULT_IMAGE = "interpreter-session:1";
@@ -107,6 +108,8 @@ export class ContainerComputer implements ComputerLike {
   #run: ActiveRun | undefined;
   #runIds = 0;
   #queue: Promise<void> = Promise.resolve();
+  #proxy: { close(): Promise<void>; dir: string } | undefined;
+  #denials: NetDenial[] = [];
 
   /** A computer on the engine at `options.engine` (nothing starts until the first run). */
   constructor(options: ContainerComputerOptions) {
@@ -205,6 +208,7 @@ export class ContainerComputer implements ComputerLike {
     const ended = new Promise<number>((resolve) => (end = resolve));
     const run: ActiveRun = { id, lines: code.split("\n").length, feed, collector, end, ended };
     this.#run = run;
+    this.#denials = [];
     const timeoutS = options.timeout ?? this.#options.timeout ?? 120;
     let stopNote = "";
     const interrupt = (note: string) => {
@@ -225,12 +229,20 @@ export class ContainerComputer implements ComputerLike {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
       if (this.#run === run) this.#run = undefined;
-      if (stopNote) {
-        for (const piece of collector.push(new TextEncoder().encode(stopNote))) {
+      const denied = [...new Map(this.#denials.map((d) => [d.target, d])).values()];
+      this.#denials = [];
+      const deniedNote = denied.map((d) =>
+        `\nnetwork: ${d.target} was refused by the permissions (allow it with ${d.flag})`
+      ).join("") + (denied.length ? "\n" : "");
+      if (stopNote || deniedNote) {
+        const text = stopNote + deniedNote;
+        for (const piece of collector.push(new TextEncoder().encode(text))) {
           feed.output(piece.text, piece.recipient);
         }
       }
-      for (const piece of collector.end()) feed.output(piece.text, piece.recipient);
+      for (const piece of collector.end()) {
+        feed.output(piece.text, piece.recipient);
+      }
       if (status === 137 && !stopNote) {
         feed.output("\nThe session container stopped; its state is gone.\n");
       }
@@ -290,14 +302,49 @@ export class ContainerComputer implements ComputerLike {
     this.#forwarder?.close();
     this.#attach = this.#forwarder = undefined;
     this.#starting = undefined;
+    this.#proxy?.close().catch(() => {});
+    this.#proxy = undefined;
   }
 
   async #discard(): Promise<void> {
     const id = this.#containerId;
+    const proxyDir = this.#proxy?.dir;
     this.detach();
     this.#containerId = undefined;
     this.#run?.end(137);
     if (id) await this.#backend.remove(id);
+    if (proxyDir) await Deno.remove(proxyDir, { recursive: true }).catch(() => {});
+  }
+
+  /** True when the permissions limit the network to host lists (the proxy's job). */
+  #needsProxy(): boolean {
+    const p = this.permissions;
+    if (p.net === true) return p.denyNet.length > 0;
+    return Array.isArray(p.net) && p.net.length > 0;
+  }
+
+  /**
+   * Starts this box's network proxy on a socket in a folder of the data folder named by the
+   * box's nonce (the same path when another instance on this machine reattaches). The
+   * folder is bound read-only into the box: code can connect to the socket, never replace it.
+   */
+  async #openProxy(): Promise<string | undefined> {
+    if (!this.#needsProxy() || !this.#backend.localHost) return undefined;
+    const dir = join(this.#options.dataDir ?? dataDir(), "proxy", this.#nonce);
+    await Deno.mkdir(dir, { recursive: true, mode: 0o755 });
+    await Deno.chmod(dir, 0o755);
+    const socketPath = join(dir, "proxy.sock");
+    // A socket left by an instance that died (this program's own folder, never the box's).
+    await Deno.remove(socketPath).catch(() => {});
+    const proxy = startProxy({
+      allow: this.permissions.net,
+      deny: this.permissions.denyNet,
+      socketPath,
+      onDenied: (denial) => this.#denials.push(denial),
+    });
+    await Deno.chmod(socketPath, 0o666); // the box's user (uid 1000) connects to it
+    this.#proxy = { close: () => proxy.close(), dir };
+    return dir;
   }
 
   async #start(): Promise<void> {
@@ -312,6 +359,7 @@ export class ContainerComputer implements ComputerLike {
       ) {
         this.#nonce = info.cmd[3];
         try {
+          await this.#openProxy();
           await this.#connect(id);
           return;
         } catch {
@@ -323,7 +371,9 @@ export class ContainerComputer implements ComputerLike {
       this.detach();
     }
     this.#nonce = newNonce();
+    const proxyDir = await this.#openProxy();
     const { spec, notes } = boxSpec({
+      proxyDir,
       image: this.#options.image ?? DEFAULT_IMAGE,
       permissions: this.permissions,
       cwd: this.cwd,

@@ -39,7 +39,14 @@ export interface ContainerSpecInput {
   labels: Record<string, string>;
   /** Limits. */
   limits?: ContainerLimits;
+  /** The host folder of the network proxy's socket (host lists; a local engine only). */
+  proxyDir?: string;
 }
+
+/** Where the proxy's folder is bound inside the box. */
+export const PROXY_MOUNT = "/run/oi-proxy";
+/** The loopback port inside the box that the driver relays to the proxy. */
+export const PROXY_PORT = 3128;
 
 const BASE_ENV: Record<string, string> = {
   PATH: "/usr/local/bin:/usr/bin:/bin",
@@ -97,6 +104,11 @@ export interface BoxSpec {
   reads: string[];
   /** True: the engine's default network; false: none. */
   network: boolean;
+  /**
+   * A host folder holding the network proxy's socket (host lists): bound read-only at
+   * {@linkcode PROXY_MOUNT}; the driver relays 127.0.0.1:{@linkcode PROXY_PORT} to it.
+   */
+  proxyDir?: string;
   /** Processes at most. */
   pidsLimit: number;
   /** Bytes of memory. */
@@ -118,8 +130,13 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
   if (p.write === true) notes.push("write: only the working directory is mounted, read-write");
   if (p.read === true) notes.push("read: only what is mounted (the image and granted folders)");
   const fullNet = p.net === true && p.denyNet.length === 0;
-  if (!fullNet && p.net !== false) {
-    notes.push("network: host lists are not enforced in containers yet, so the network is off");
+  const listed = !fullNet && p.net !== false && (p.net === true || p.net.length > 0);
+  if (listed && !input.proxyDir) {
+    notes.push("network: host lists need a local engine (the proxy socket), so the network is off");
+  } else if (listed) {
+    notes.push(
+      "network: only the listed hosts, through HTTP_PROXY/HTTPS_PROXY inside the container",
+    );
   }
   const env: Record<string, string> = { ...BASE_ENV };
   if (Array.isArray(p.env) && input.hostEnv) {
@@ -134,6 +151,13 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
     notes.push("env: the host's environment is not passed, only an explicit list");
   }
   Object.assign(env, input.env ?? {});
+  if (listed && input.proxyDir) {
+    const proxy = `http://127.0.0.1:${PROXY_PORT}`;
+    for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]) {
+      env[name] = env[name.toLowerCase()] = proxy;
+    }
+    env.OI_PROXY_PORT = String(PROXY_PORT);
+  }
   const limits = input.limits ?? {};
   return {
     spec: {
@@ -146,6 +170,7 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
       writes: rw,
       reads: ro,
       network: fullNet,
+      proxyDir: listed ? input.proxyDir : undefined,
       pidsLimit: limits.pidsLimit ?? 256,
       memory: limits.memory ?? 1024 * 1024 * 1024,
     },
@@ -174,7 +199,11 @@ export function engineCreateBody(spec: BoxSpec): Record<string, unknown> {
       SecurityOpt: ["no-new-privileges"],
       PidsLimit: spec.pidsLimit,
       Memory: spec.memory,
-      Binds: [...spec.writes.map((w) => `${w}:${w}:rw`), ...spec.reads.map((r) => `${r}:${r}:ro`)],
+      Binds: [
+        ...spec.writes.map((w) => `${w}:${w}:rw`),
+        ...spec.reads.map((r) => `${r}:${r}:ro`),
+        ...(spec.proxyDir ? [`${spec.proxyDir}:${PROXY_MOUNT}:ro`] : []),
+      ],
       Tmpfs: { "/tmp": "rw,size=512m,mode=1777", "/run/oi": "rw,size=64m,mode=1777" },
       AutoRemove: false,
     },

@@ -49,6 +49,40 @@ def feed_pipe():
         pass
 import _thread
 _thread.start_new_thread(feed_pipe, ())
+def start_proxy_relay(port):
+    # Host lists: the network is off; 127.0.0.1:port (HTTP_PROXY) is relayed to the host's
+    # proxy socket, bound read-only into the box. The host proxy decides what is allowed.
+    import socket
+    def pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try: s.shutdown(socket.SHUT_RDWR)
+            except OSError: pass
+    def serve():
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(64)
+        while True:
+            conn, _ = listener.accept()
+            try:
+                up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                up.connect("/run/oi-proxy/proxy.sock")
+            except OSError:
+                conn.close()
+                continue
+            _thread.start_new_thread(pump, (conn, up))
+            _thread.start_new_thread(pump, (up, conn))
+    _thread.start_new_thread(serve, ())
+if os.environ.get("OI_PROXY_PORT"):
+    start_proxy_relay(int(os.environ["OI_PROXY_PORT"]))
 NULL = os.open("/dev/null", os.O_RDONLY)
 os.dup2(NULL, 0)
 sys.stdin = open(0, "r")

@@ -19,11 +19,14 @@ export class EngineBackend implements SessionBackend {
   readonly kind = "docker";
   /** Nothing particular to note. */
   readonly notes: string[] = [];
+  /** True for an engine on a unix socket (this machine). */
+  readonly localHost: boolean;
   readonly #engine: EngineClient;
 
   /** A backend on the engine at `address`. */
   constructor(address: EngineAddress) {
     this.#engine = new EngineClient(address);
+    this.localHost = address.transport === "unix";
   }
 
   async launch(spec: BoxSpec): Promise<LaunchedBox> {

@@ -72,6 +72,8 @@ export class KubeBackend implements SessionBackend {
   readonly notes: string[] = [
     "kubernetes: no host folders are mounted in pods; the network is the cluster's (use a NetworkPolicy)",
   ];
+  /** Pods run elsewhere: no host folder is bound. */
+  readonly localHost = false;
   readonly #access: KubeAccess;
   readonly #http: Deno.HttpClient;
 
