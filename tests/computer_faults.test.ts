@@ -61,14 +61,19 @@ Deno.test("faults: shell code that closes its stdout and stderr ends with its co
     assert(ms < 10_000, `ended with the code (${ms} ms)`);
     assertEquals(text, "before\n");
     assertEquals(textOf(await computer.run("shell", "echo next; echo err >&2")), "next\nerr\n");
-    // and code that takes over fd 3 (the old command channel) does not break the session
-    const { text: third } = await timed(
+    // and code that takes over fds of its own (3, 10, 11, {var}) does not break the session
+    const { text: third, ms: took } = await timed(
       computer,
       "shell",
-      "exec 3>fd3.txt\necho three >&3\necho shown",
+      "exec 3>fd3.txt 10>fd10.txt 11>fd11.txt {mine}>fdvar.txt\necho three >&3\necho ten >&10\n" +
+        "echo var >&$mine\necho shown",
     );
+    assert(took < 10_000, `ended with the code (${took} ms)`);
     assertEquals(third, "shown\n");
-    assertEquals(textOf(await computer.run("shell", "cat fd3.txt")), "three\n");
+    assertEquals(
+      textOf(await computer.run("shell", "cat fd3.txt fd10.txt fd11.txt fdvar.txt")),
+      "three\nten\nvar\n",
+    );
   });
 });
 

@@ -3,9 +3,9 @@
  * its own context, so the working directory, variables and functions survive.
  *
  * Descriptors: commands arrive on the original stdin, moved to a descriptor of
- * the driver's own (`<run id> <lines>\n` then the code's lines); records go out
- * through its own duplicate of the output pipe; fd 0 becomes a FIFO opened
- * read-write that nobody writes to, so `read` blocks and is detected. Code
+ * the driver's own (fd 57: `<run id> <lines>\n` then the code's lines); records
+ * go out through its own duplicate of the output pipe (fd 58); fd 0 becomes a
+ * FIFO (also fd 59) opened read-write that nobody writes to, so `read` blocks and is detected. Code
  * that redirects or closes its standard output (`exec >build.log 2>&1`,
  * `exec 1>&-`) therefore neither loses the records nor gets them in its file,
  * and each run starts with fds 0, 1 and 2 restored.
@@ -28,7 +28,10 @@ __oi_dir=$2
 # the code is sourced from a pipe (a here-string): no file to write, nothing to truncate
 __oi_cell=/dev/fd/62
 mkfifo "$__oi_dir/stdin" || exit 1
-exec {__oi_cmd}<&0 {__oi_out}>&1 {__oi_in}<>"$__oi_dir/stdin"
+# the driver's own descriptors, high so that scripts' own numbers (3-9, 10, {var}) miss them:
+# commands, records (a duplicate of the output pipe), the FIFO
+__oi_cmd=57 __oi_out=58 __oi_in=59
+exec 57<&0 58>&1 59<>"$__oi_dir/stdin" || exit 1
 exec 0<&$__oi_in
 shopt -s extdebug
 __oi_int=
