@@ -35,7 +35,7 @@ function decode(b64: unknown): string | undefined {
 
 /** Parses kubeconfig text (`path` resolves relative file names). */
 export async function parseKubeconfig(text: string, path = "kubeconfig"): Promise<KubeAccess> {
-  const { parse } = await import("yaml");
+  const { parse } = await import("npm:yaml@^2.9.1");
   // deno-lint-ignore no-explicit-any
   const doc = parse(text) as any;
   const fail = (why: string): never => {
