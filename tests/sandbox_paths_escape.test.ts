@@ -931,3 +931,35 @@ try { console.log("ROOT " + privateRoot()); } catch (e) { console.log("REFUSED "
     }
   },
 });
+
+Deno.test({
+  name:
+    "paths: under a bare --allow-write the host's helper programs (bwrap, sh) stay read-only (python; control: -A)",
+  // Only root can write the system folders at all.
+  ignore: !!skip || Deno.uid() !== 0 || !hasPython,
+  async fn() {
+    const h = await makeHome();
+    try {
+      // A chmod to the same mode changes nothing; it fails on a read-only mount (a running
+      // program cannot be opened for writing at all, so that would prove nothing).
+      const py = `
+import os, shutil
+for name in ("bwrap", "sh"):
+    path = os.path.realpath(shutil.which(name, path="/usr/bin:/bin"))
+    try:
+        os.chmod(path, os.stat(path).st_mode & 0o7777); print("RESULT", name, "ok")
+    except OSError as e:
+        print("RESULT", name, "denied", e)
+`;
+      const argv = ["python3", "-c", py];
+      const cwd = join(h.home, "docs");
+      const { out } = await inChild(h.home, { cwd, argv, flags: { "allow-write": true } });
+      expect(results(out), ["bwrap", "sh"], "denied", out);
+      assertStringIncludes(out, "Read-only file system");
+      const control = await inChild(h.home, { cwd, argv, allowAll: true });
+      expect(results(control.out), ["bwrap", "sh"], "ok", control.out);
+    } finally {
+      await h.close();
+    }
+  },
+});

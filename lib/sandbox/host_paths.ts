@@ -25,6 +25,10 @@ import { configDir, dataDir } from "../storage/paths.ts";
 import { realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
 import { secretFileList } from "./secret_files.ts";
+import { trustedProgram } from "./trusted.ts";
+
+/** The programs the host starts around sandboxed code. */
+const HELPER_PROGRAMS = ["bwrap", "setpriv", "setsid", "sh"];
 
 /** The paths of the interpreter's own files, for one sandbox. */
 export interface HostPaths {
@@ -80,9 +84,22 @@ export function hostPaths(hostDirs: readonly string[] = []): HostPaths {
   for (const d of [data, ...hostDirs, config, cache]) ensureDir(d);
   const exec = Deno.execPath();
   const root = programRoot();
+  // The programs the host itself starts (bubblewrap, setpriv, setsid, sh): never replaced,
+  // even under a write grant above them (bare --allow-write, working directory `/`).
+  const helpers = HELPER_PROGRAMS.map(trustedProgram).filter((x): x is string => !!x);
   return {
     readOnly: unique(
-      [data, ...hostDirs, cache, exec, realPathOr(exec), root ?? ""].filter(Boolean),
+      [
+        data,
+        ...hostDirs,
+        cache,
+        exec,
+        realPathOr(exec),
+        root ?? "",
+        ...helpers,
+        ...helpers.map(realPathOr),
+      ]
+        .filter(Boolean),
     ),
     hidden: unique([config, join(data, "profile_cache.json"), ...secretFileList()]),
     shadow: [realPathOr(data)],
