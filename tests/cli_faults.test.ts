@@ -34,7 +34,9 @@ Deno.test("cli faults: a misspelt flag gets a did-you-mean, in the spelling used
 Deno.test("cli faults: hints name the command as it was invoked", async () => {
   // `deno run -A main.ts` (what the CLI tests start), then `deno task start`.
   await withTempDir("cf-name-", async (home) => {
-    const r = await runCli(["--temprature"], { home });
+    // Cleared: `deno task test` sets them for everything it starts, as `deno task start` does.
+    const notTask = { INIT_CWD: "", npm_config_user_agent: "" };
+    const r = await runCli(["--temprature"], { home, env: notTask });
     assertStringIncludes(r.stderr, "`deno run -A main.ts --help`");
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["task", "--config", `${REPO}deno.json`, "start", "--", "--temprature"],

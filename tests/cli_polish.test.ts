@@ -83,7 +83,8 @@ Deno.test({
     const term = await TmuxSession.start({
       // No key anywhere: the key variables are emptied for the program.
       command: ["env", "-u", "OPENAI_API_KEY", "-u", "INTERPRETER_API_KEY", ...cliCommand([])],
-      env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "1" },
+      // INIT_CWD cleared: under `deno task test` the hint would name `deno task start`.
+      env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "1", INIT_CWD: "" },
       cwd: home,
       width: 60,
     });

@@ -226,3 +226,22 @@ Deno.test("server front: the frame checker follows RFC 6455 byte by byte", () =>
     assertEquals(feed(frame(9, utf8("x"), false), step), 1002);
   }
 });
+
+Deno.test("server: a refused WebSocket upgrade ends the connection (no untimed second request)", async () => {
+  const { server } = await startScriptedServer(script, { apiKey: TOKEN, headerTimeoutSeconds: 30 });
+  try {
+    const raw = await Raw.open(server.port);
+    await raw.send(
+      "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+        "Authorization: Bearer wrong-token\r\n\r\n",
+    );
+    // Well within the 30 s header bound: the refusal itself ends the connection.
+    const r = await raw.readUntil(() => false, 10_000);
+    assertStringIncludes(text(r.bytes), "401");
+    assert(r.ended, "the connection ends after the refusal");
+    raw.close();
+  } finally {
+    await server.close();
+  }
+});

@@ -163,14 +163,14 @@ function errorResponse(status: number, text: string): string {
   }\r\nConnection: close\r\n\r\n${body}`;
 }
 
-/** The header block with `Connection: close` (a WebSocket upgrade keeps its own). */
+/** The header block with `Connection: close` (`Upgrade, close` for a WebSocket upgrade). */
 function rewriteHead(head: Uint8Array): { head: Uint8Array; upgrade: boolean } {
   const text = new TextDecoder("latin1").decode(head);
   const lines = text.slice(0, -4).split("\r\n");
   const upgrade = lines.some((l) => /^upgrade:\s*websocket\s*$/i.test(l));
-  if (upgrade) return { head, upgrade };
   const kept = lines.filter((l, i) => i === 0 || !/^(connection|keep-alive):/i.test(l));
-  kept.push("Connection: close");
+  // An upgrade keeps its token; `close` ends the connection if the upgrade is refused (401...).
+  kept.push(upgrade ? "Connection: Upgrade, close" : "Connection: close");
   const out = kept.join("\r\n") + "\r\n\r\n";
   return { head: Uint8Array.from(out, (c) => c.charCodeAt(0)), upgrade };
 }
