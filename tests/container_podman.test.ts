@@ -10,6 +10,21 @@ import { allowAll, type Permissions } from "../lib/sandbox/permissions.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 
+/** Python that lists every unix socket in the box's file system (not /proc or /sys). */
+const FIND_SOCKETS = `import os, stat
+found = []
+for top, dirs, files in os.walk("/"):
+    if top.startswith(("/proc", "/sys")):
+        dirs[:] = []
+        continue
+    for name in files:
+        try:
+            if stat.S_ISSOCK(os.lstat(os.path.join(top, name)).st_mode):
+                found.append(os.path.join(top, name))
+        except OSError:
+            pass
+print("sockets:", sorted(found))`;
+
 function text(messages: { content?: unknown }[]): string {
   return messages.map((m) => String(m.content ?? "")).join("");
 }
@@ -64,6 +79,9 @@ Deno.test("container: Python and shell state persist; errors, input and the code
     try {
       assertEquals(text(await c.run("python", "x = 41\nx + 1")), "42\n");
       assertEquals(text(await c.run("python", "import os\nprint(x, os.getuid())")), "41 1000\n");
+      // No engine socket (nor any other) is reachable in the box; the host-list test below is
+      // the control (it finds the proxy's socket it binds in).
+      assertEquals(text(await c.run("python", FIND_SOCKETS)), "sockets: []\n");
       assertEquals(text(await c.run("shell", "y=7; cd /tmp; echo set")), "set\n");
       assertEquals(text(await c.run("sh", "echo $y $(pwd)")), "7 /tmp\n");
       const error = text(await c.run("python", "1/0"));
@@ -237,6 +255,10 @@ except OSError as e:
         );
         assertEquals(direct, "errno 101\n");
         assert(c.notes.some((n) => n.includes("only the listed hosts")), c.notes.join("; "));
+        assertEquals(
+          text(await c.run("python", FIND_SOCKETS)),
+          "sockets: ['/run/oi-proxy/proxy.sock']\n",
+        );
       } finally {
         await c.terminate();
       }
