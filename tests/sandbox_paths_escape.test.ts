@@ -19,15 +19,21 @@ import { Computer } from "../lib/computer/mod.ts";
 import { allowAll, type Permissions, permissionsFromFlags } from "../lib/sandbox/mod.ts";
 import { SandboxSession } from "../lib/sandbox/sandbox.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
+import { hasProgram, missingPrograms } from "./helpers/requirements.ts";
 
 const skip = await sandboxSkipReason();
 if (skip) console.log(`sandbox path escape tests skipped: ${skip}`);
-const has = async (program: string) =>
-  await new Deno.Command(program, { args: ["--version"], stdout: "null", stderr: "null" })
-    .output().then((o) => o.success, () => false);
-const hasPython = await has("python3");
-const hasPerl = await has("perl");
-const hasGit = await has("git");
+// In CI (.ci/run installs them) a missing program fails the file instead of skipping.
+missingPrograms("sandbox path escapes", {
+  python3: ["--version"],
+  perl: ["-v"],
+  git: ["--version"],
+  curl: ["--version"],
+});
+const has = (program: string) => hasProgram(program, program === "perl" ? ["-v"] : undefined);
+const hasPython = has("python3");
+const hasPerl = has("perl");
+const hasGit = has("git");
 const CHILD = fileURLToPath(new URL("./helpers/sandbox_home_child.ts", import.meta.url));
 const REPO = dirname(dirname(dirname(CHILD)));
 
@@ -656,7 +662,7 @@ for i, x in enumerate(${JSON.stringify(hosts)}):
 `;
       const names = hosts.map((_, i) => `h${i}`);
       const runs: string[][] = [];
-      if (await has("curl")) runs.push(["bash", "-c", sh]);
+      if (has("curl")) runs.push(["bash", "-c", sh]);
       if (hasPython) runs.push(["python3", "-c", py]);
       for (const argv of runs) {
         const cwd = join(h.home, "docs");
