@@ -683,6 +683,12 @@ export class Interpreter {
     }
 
     const tools = functions ? [executeTool(languages)] : undefined;
+    // Anthropic's native computer tool beside execute, with display access (lib/desktop).
+    const nativeComputer = tools && anthropic && permissions.display &&
+        languages.includes("python")
+      ? await this.#computerTool(computer)
+      : undefined;
+    if (nativeComputer) tools!.push(nativeComputer);
     // seam: mcp — the profile's MCP servers start on first use; their tools sit beside execute.
     if (tools) { for await (const c of this.#mcp.specs(tools, signal)) yield* framer.chunk(c); }
     if (signal.aborted) return; // stopped while the servers were starting: no model call
@@ -798,11 +804,14 @@ export class Interpreter {
         });
         continue;
       }
-      let args = parseExecuteArgs(call.name || "execute", call.arguments, {
-        languages,
-        // A call missing only its closing `}` is repaired, unless the token limit cut it.
-        closeTruncated: done.finishReason !== "length",
-      });
+      // A native computer action becomes the equivalent Python code, approved and run as such.
+      let args = nativeComputer && call.name === "computer"
+        ? (await import("../desktop/anthropic_tool.ts")).computerActionCode(call.arguments)
+        : parseExecuteArgs(call.name || "execute", call.arguments, {
+          languages,
+          // A call missing only its closing `}` is repaired, unless the token limit cut it.
+          closeTruncated: done.finishReason !== "length",
+        });
       if (!args.ok && done.finishReason === "length") {
         args = {
           ok: false,
@@ -881,6 +890,22 @@ export class Interpreter {
       }; finish ${done.finishReason}`,
     );
     yield { role: "server", type: "usage", content: report };
+  }
+
+  /** Anthropic's computer tool for this model and screen, or undefined (not offered). */
+  async #computerTool(computer: ComputerLike): Promise<ToolSpec | undefined> {
+    const { computerToolSpec, computerToolType } = await import("../desktop/anthropic_tool.ts");
+    const type = computerToolType(this.llm.model);
+    const desktop = (computer as unknown as {
+      desktop?: { api(): Promise<{ display: { size(): Promise<[number, number]> } }> };
+    }).desktop;
+    if (!type || !desktop) return undefined;
+    try {
+      const [width, height] = await (await desktop.api()).display.size();
+      return computerToolSpec(type, { width, height });
+    } catch {
+      return undefined; // no display here: the Python API still answers with the reason
+    }
   }
 
   #resolveLanguage(computer: ComputerLike, language: string): string | undefined {

@@ -22,6 +22,9 @@ export function anthropicWire(resolved: ResolvedModel, req: CompletionRequest): 
     "anthropic-version": "2023-06-01",
   };
   if (resolved.apiKey) headers["x-api-key"] = resolved.apiKey;
+  // Native tools (the computer-use tool) need their beta named.
+  const betas = [...new Set((req.tools ?? []).map((t) => t.native?.beta).filter(Boolean))];
+  if (betas.length) headers["anthropic-beta"] = betas.join(",");
   const body = toAnthropicRequest(resolved.model, req.messages, {
     tools: req.tools,
     maxTokens: req.maxTokens ?? 4096,
@@ -229,11 +232,13 @@ export function toAnthropicRequest(
   if (system) body.system = system;
   if (options.temperature) body.temperature = options.temperature;
   if (options.tools?.length) {
-    body.tools = options.tools.map((t) => ({
-      name: t.function.name,
-      description: t.function.description,
-      input_schema: t.function.parameters,
-    }));
+    body.tools = options.tools.map((t) =>
+      t.native?.anthropic ?? {
+        name: t.function.name,
+        description: t.function.description,
+        input_schema: t.function.parameters,
+      }
+    );
   }
   return body;
 }

@@ -38,4 +38,9 @@ export interface ToolSpec {
   type: "function";
   /** Name, description and JSON-schema parameters. */
   function: { name: string; description: string; parameters: Record<string, unknown> };
+  /**
+   * A provider's own tool (Anthropic's `computer`): sent as `anthropic` where the provider is
+   * Anthropic, with the `beta` header it needs. Only offered to such providers.
+   */
+  native?: { anthropic?: Record<string, unknown>; beta?: string };
 }
