@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
 import { readSse } from "./helpers/server_client.ts";
@@ -193,3 +194,127 @@ Deno.test("redteam: %save_message, %jupyter and %markdown never write through a 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+const HOME_CHILD = fileURLToPath(new URL("./helpers/sandbox_home_child.ts", import.meta.url));
+
+/**
+ * Existing configuration in home that runs code on the host later and was not on the start-up
+ * list: readline macros, editor plugins, IPython/Jupyter start-up, npm/pip/cargo settings, tmux,
+ * desktop entries, debugger init files, terminal configs.
+ */
+const HOME_CONFIG = [
+  ".inputrc",
+  ".emacs.d/init.el",
+  ".vim/plugin/x.vim",
+  ".ipython/profile_default/startup/00.py",
+  ".jupyter/jupyter_notebook_config.py",
+  ".npmrc",
+  ".gdbinit",
+  ".pdbrc",
+  ".Rprofile",
+  ".wezterm.lua",
+  ".cargo/config.toml",
+  ".oh-my-zsh/custom/x.zsh",
+  ".config/tmux/tmux.conf",
+  ".config/pip/pip.conf",
+  ".config/Code/User/settings.json",
+  ".local/share/applications/firefox.desktop",
+  ".local/share/nvim/site/plugin/x.lua",
+];
+
+/** Appends to each file from inside a sandbox whose working directory is `home` (its own HOME). */
+async function appendInHome(
+  home: string,
+  language: "bash" | "python",
+  request: Record<string, unknown>,
+): Promise<string> {
+  const files = [...HOME_CONFIG, "notes.txt"];
+  const argv = language === "bash"
+    ? [
+      "bash",
+      "-c",
+      files.map((f) =>
+        `if echo pwned >> "$HOME/${f}" 2>/dev/null; then echo "RESULT ${f} ok"; ` +
+        `else echo "RESULT ${f} denied"; fi`
+      ).join("\n"),
+    ]
+    : [
+      "python3",
+      "-c",
+      "import os, sys\n" +
+      `for f in ${JSON.stringify(files)}:\n` +
+      "    try:\n" +
+      "        open(os.path.join(os.environ['HOME'], f), 'a').write('pwned')\n" +
+      "        print('RESULT', f, 'ok')\n" +
+      "    except OSError:\n" +
+      "        print('RESULT', f, 'denied')\n",
+    ];
+  const env: Record<string, string> = { ...Deno.env.toObject(), HOME: home };
+  for (const k of ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "INTERPRETER_HOME"]) {
+    delete env[k];
+  }
+  env.DENO_DIR = join(home, ".cache", "deno");
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--no-config",
+      "--no-lock",
+      HOME_CHILD,
+      JSON.stringify({ cwd: home, argv, ...request }),
+    ],
+    env,
+    clearEnv: true,
+    cwd: home,
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const last = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+  try {
+    return (JSON.parse(last) as { out: string }).out;
+  } catch {
+    throw new Error(`child failed: ${last}\n${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+function resultsOf(out: string): Record<string, string> {
+  const r: Record<string, string> = {};
+  for (const m of out.matchAll(/^RESULT (\S+) (ok|denied)$/gm)) r[m[1]] = m[2];
+  return r;
+}
+
+for (const language of ["bash", "python"] as const) {
+  Deno.test(`redteam: with the working directory at home, code cannot change home's existing configuration (${language})`, async () => {
+    const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-home-" }));
+    const home = join(root, "home");
+    try {
+      for (const f of [...HOME_CONFIG, "notes.txt"]) {
+        await Deno.mkdir(join(home, f, ".."), { recursive: true });
+        await Deno.writeTextFile(join(home, f), "# mine\n");
+      }
+      for (const d of [".local/share/interpreter", ".cache/deno"]) {
+        await Deno.mkdir(join(home, d), { recursive: true });
+      }
+      await Deno.chmod(root, 0o755); // the unprivileged CI user runs this too
+      const denied = resultsOf(await appendInHome(home, language, {}));
+      for (const f of HOME_CONFIG) assertEquals(denied[f], "denied", f);
+      assertEquals(denied["notes.txt"], "ok"); // ordinary files in home stay the code's to change
+      for (const f of HOME_CONFIG) {
+        assertEquals(await Deno.readTextFile(join(home, f)), "# mine\n", f);
+      }
+      // Controls: unconfined, every file is changed; a grant naming one folder lifts it alone.
+      const all = resultsOf(await appendInHome(home, language, { allowAll: true }));
+      for (const f of HOME_CONFIG) assertEquals(all[f], "ok", f);
+      const granted = resultsOf(
+        await appendInHome(home, language, {
+          flags: { "allow-write": [home, join(home, ".vim")] },
+        }),
+      );
+      assertEquals(granted[".vim/plugin/x.vim"], "ok");
+      assertEquals(granted[".inputrc"], "denied");
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+}

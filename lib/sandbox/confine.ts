@@ -16,7 +16,9 @@
  *   mount point), and entries made on the host later are not seen (a secret
  *   created after the start stays out). The home folder is always shadowed,
  *   and so is the nearest existing folder (inside home) of each missing secret
- *   or start-up path.
+ *   or start-up path. Home's hidden entries (`~/.inputrc`, `~/.vim`,
+ *   `~/.config/…`: configuration, much of it run as code later) are bound back
+ *   read-only even under a grant on home; only a grant naming one lifts that.
  * - **Pin** a folder: bind it onto itself, so it is a mount point that cannot
  *   be renamed (`mv .config .config_old`); every folder between a write grant
  *   and a protected path is pinned.
@@ -213,7 +215,13 @@ export function confinement(p: Permissions, options: ConfineOptions): Confinemen
         } catch { /* gone */ }
         continue;
       }
-      args.push(inWrites(child) ? "--bind-try" : "--ro-bind-try", child, child);
+      // Home's hidden entries are configuration (`~/.inputrc`, `~/.vim`, `~/.ipython`, `~/.npmrc`,
+      // `~/.config/*`: many run code on the host later); a grant on home does not cover them,
+      // only a grant that names one (or a folder inside it).
+      const config = !!home && isInside(child, home) && child !== home &&
+        child.slice(home.length + 1).startsWith(".") &&
+        !grants.some((g) => isInside(realPathOr(g), child));
+      args.push(inWrites(child) && !config ? "--bind-try" : "--ro-bind-try", child, child);
     }
   }
   // Write binds deeper inside a restructured folder were covered: bind them again.

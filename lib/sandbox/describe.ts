@@ -64,7 +64,8 @@ export function describePermissions(p: Permissions, options: DescribeOptions = {
   const home = homeDir();
   const homeNote = home !== "/" &&
       (p.write === true || (Array.isArray(p.write) && p.write.some((w) => isInside(home, w))))
-    ? " (in ~ itself no new files or folders: start-up files cannot be planted)"
+    ? " (in ~ itself no new files or folders, and its dot files and folders read-only: start-up " +
+      "files and configuration cannot be planted)"
     : "";
   const write = part("write", writeGrant, p.denyWrite, path, temp) + homeNote;
   const apiKeys = p.denyEnv.filter((n) => !DEFAULT_SECRET_ENV.includes(n));
