@@ -91,6 +91,26 @@ function nearestExisting(path: string): string {
 }
 
 /**
+ * The first 4 KiB of a regular file, or undefined. Code may have planted it:
+ * never a FIFO or device (a read would block), never more than a few KiB.
+ */
+function readSmallFile(path: string): string | undefined {
+  if (!lstat(path)?.isFile) return undefined;
+  try {
+    const file = Deno.openSync(path);
+    try {
+      const buf = new Uint8Array(4096);
+      const n = file.readSync(buf) ?? 0;
+      return new TextDecoder().decode(buf.subarray(0, n));
+    } finally {
+      file.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The workspace repositories' `.git` of each write grant (a folder, or a file
  * naming the real one with `gitdir:`, and that one's `commondir`), unless the
  * grant list names that `.git` itself (the opt-in: `--allow-write=.git`).
@@ -105,18 +125,12 @@ export function gitDirs(grants: readonly string[]): string[] {
     if (!info) continue;
     out.push(dotGit, realPathOr(dotGit));
     if (!info.isFile) continue;
-    let gitdir: string | undefined;
-    try {
-      const text = Deno.readTextFileSync(dotGit).slice(0, 4096);
-      gitdir = text.match(/^gitdir:\s*(.+?)\s*$/m)?.[1];
-    } catch { /* unreadable: the file itself stays protected */ }
+    const gitdir = readSmallFile(dotGit)?.match(/^gitdir:\s*(.+?)\s*$/m)?.[1];
     if (!gitdir) continue;
     const real = expandPath(gitdir, grant);
     out.push(real, realPathOr(real));
-    try {
-      const common = Deno.readTextFileSync(join(real, "commondir")).trim().slice(0, 4096);
-      if (common) out.push(realPathOr(expandPath(common, real)));
-    } catch { /* no commondir */ }
+    const common = readSmallFile(join(real, "commondir"))?.trim();
+    if (common) out.push(realPathOr(expandPath(common, real)));
   }
   return unique(out);
 }
