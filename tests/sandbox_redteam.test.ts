@@ -249,6 +249,16 @@ async function appendInHome(
       "    except OSError:\n" +
       "        print('RESULT', f, 'denied')\n",
     ];
+  return await runInHome(home, home, argv, request);
+}
+
+/** Runs `argv` in a sandbox made by a child process whose HOME is `home`; its output. */
+async function runInHome(
+  home: string,
+  cwd: string,
+  argv: string[],
+  request: Record<string, unknown>,
+): Promise<string> {
   const env: Record<string, string> = { ...Deno.env.toObject(), HOME: home };
   for (const k of ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "INTERPRETER_HOME"]) {
     delete env[k];
@@ -261,11 +271,11 @@ async function appendInHome(
       "--no-config",
       "--no-lock",
       HOME_CHILD,
-      JSON.stringify({ cwd: home, argv, ...request }),
+      JSON.stringify({ cwd, argv, ...request }),
     ],
     env,
     clearEnv: true,
-    cwd: home,
+    cwd,
     stdout: "piped",
     stderr: "piped",
     signal: AbortSignal.timeout(120_000),
@@ -317,4 +327,75 @@ for (const language of ["bash", "python"] as const) {
       await Deno.remove(root, { recursive: true });
     }
   });
+}
+
+/** Other tools' credential files the first review's secret list left readable. */
+const CREDENTIALS = [
+  ".pgpass",
+  ".my.cnf",
+  ".pypirc",
+  ".gem/credentials",
+  ".config/containers/auth.json",
+  ".vault-token",
+  ".terraform.d/credentials.tfrc.json",
+  ".s3cfg",
+  ".boto",
+  ".oci/config",
+  ".config/hub",
+  ".config/doctl/config.yaml",
+  ".config/rclone/rclone.conf",
+];
+
+for (const language of ["bash", "python"] as const) {
+  Deno.test(`redteam: stored credentials of other tools are hidden by default (${language})`, async () => {
+    const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-creds-" }));
+    const home = join(root, "home");
+    const work = join(root, "work");
+    try {
+      for (const f of CREDENTIALS) {
+        await Deno.mkdir(join(home, f, ".."), { recursive: true });
+        await Deno.writeTextFile(join(home, f), `CREDENTIAL ${f}\n`);
+      }
+      for (const d of [".local/share/interpreter", ".cache/deno"]) {
+        await Deno.mkdir(join(home, d), { recursive: true });
+      }
+      await Deno.mkdir(work);
+      await Deno.chmod(root, 0o755); // the unprivileged CI user runs this too
+      const read = (request: Record<string, unknown>) =>
+        runInHome(home, work, readEach(language, CREDENTIALS), request);
+      const hidden = await read({});
+      assert(!hidden.includes("CREDENTIAL"), hidden);
+      const results = resultsOf(hidden);
+      for (const f of CREDENTIALS) assertEquals(results[f], "denied", f);
+      // Control: unconfined code reads every one.
+      const all = await read({ allowAll: true });
+      for (const f of CREDENTIALS) assertStringIncludes(all, `CREDENTIAL ${f}`);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+}
+
+/** Code that prints each file under $HOME, with a RESULT line saying whether it could. */
+function readEach(language: "bash" | "python", files: readonly string[]): string[] {
+  return language === "bash"
+    ? [
+      "bash",
+      "-c",
+      files.map((f) =>
+        `if cat "$HOME/${f}" 2>/dev/null; then echo "RESULT ${f} ok"; ` +
+        `else echo "RESULT ${f} denied"; fi`
+      ).join("\n"),
+    ]
+    : [
+      "python3",
+      "-c",
+      "import os\n" +
+      `for f in ${JSON.stringify(files)}:\n` +
+      "    try:\n" +
+      "        print(open(os.path.join(os.environ['HOME'], f)).read(), end='')\n" +
+      "        print('RESULT', f, 'ok')\n" +
+      "    except OSError:\n" +
+      "        print('RESULT', f, 'denied')\n",
+    ];
 }
