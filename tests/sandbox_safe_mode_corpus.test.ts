@@ -107,6 +107,10 @@ export const ORDINARY: [string, string][] = [
   ],
   ["javascript", "const r = /a(b)/g;\nlet m;\nwhile ((m = r.exec(s))) console.log(m[1]);"],
   ["javascript", "new Worker(new URL('./worker.ts', import.meta.url).href, { type: 'module' });"],
+  [
+    "powershell",
+    "$files = Get-ChildItem -Path . -Filter *.txt\n$files | ForEach-Object { $_.Name }",
+  ],
   ["perl", 'my @lines = <STDIN>;\nprint scalar(@lines), "\\n";\nsystem("ls", "-la");'],
   [
     "ruby",
@@ -134,6 +138,7 @@ Deno.test("safe mode: control — the same corpus with an obfuscated line append
     typescript: "\nconst f = (globalThis as any)[name];",
     perl: "\nsystem($cmd);",
     ruby: "\nsend(name, 'x')",
+    powershell: "\nrm -rf ~",
   };
   for (const [language, code] of ORDINARY) {
     const r = scanCode(language, code + tails[language], { cwd });

@@ -71,7 +71,9 @@ const MAX_DEPTH = 4;
 /** The language family a code block's language name belongs to. */
 function family(language: string): string {
   const lang = language.trim().toLowerCase();
-  if (/^(?:shell|bash|sh|zsh|fish|dash|ksh|powershell|pwsh|cmd|bat)$/.test(lang)) return "shell";
+  if (/^(?:shell|bash|sh|zsh|fish|dash|ksh)$/.test(lang)) return "shell";
+  // Command lines of other shells: their text is read with the shell rules, not parsed as bash.
+  if (/^(?:powershell|pwsh|cmd|bat)$/.test(lang)) return "commands";
   if (/^(?:python|py|python3)$/.test(lang)) return "python";
   if (/^(?:javascript|js|typescript|ts|node|deno|jsx|tsx|mjs)$/.test(lang)) return "javascript";
   if (/^(?:perl|pl)$/.test(lang)) return "perl";
@@ -92,14 +94,14 @@ function findingsIn(language: string, code: string, cwd: string, depth: number):
   const analysis = analyze(language, code);
   const raw: TextView = { text: code, lineAt: lineFinder(code) };
   const found = [...analysis.findings];
-  const shell = language === "shell";
+  const shell = language === "shell" || language === "commands";
   const sources = shell ? [] : [raw, ...analysis.sourceViews];
-  const shellViews = shell ? analysis.shellViews : [
+  const shellViews = language === "commands" ? [raw] : shell ? analysis.shellViews : [
     ...sources.flatMap(stringViews),
     ...analysis.shellViews,
   ];
   found.push(...shellRuleFindings(combine(shellViews), cwd));
-  if (shell) found.push(...shellRuleFindings(raw, cwd, { deletes: false }));
+  if (language === "shell") found.push(...shellRuleFindings(raw, cwd, { deletes: false }));
   for (const view of sources) {
     // Deletes are read from the normalised copy when there is one (paths folded, names resolved).
     const deletes = view !== raw || analysis.sourceViews.length === 0;
