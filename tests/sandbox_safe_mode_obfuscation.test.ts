@@ -381,3 +381,34 @@ Deno.test("safe mode: code nested in code is followed, and nesting has a bound",
     "safe",
   );
 });
+
+Deno.test("safe mode: mangled code never makes the scanner throw; too large code is unsafe", () => {
+  const pieces = [...ISSUE_EXAMPLES, ...UNREADABLE].map((x) => x[1]);
+  const chars = "()[]{}'\"`$\\;|&<>#\n \t=+.,:!?*~/-_aZ09%@^";
+  let seed = 20261204;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const languages = ["shell", "python", "javascript", "typescript", "perl", "ruby", "powershell"];
+  for (let i = 0; i < 600; i++) {
+    const arr = [...pieces[rnd(pieces.length)]];
+    for (let k = 0; k < 1 + rnd(6); k++) {
+      arr.splice(rnd(arr.length + 1), rnd(2), chars[rnd(chars.length)]);
+    }
+    const code = rnd(3) === 0 ? arr.slice(0, rnd(arr.length + 1)).join("") : arr.join("");
+    const r = scanCode(languages[rnd(languages.length)], code, { cwd });
+    assert(["safe", "warning", "unsafe"].includes(r.level), code);
+  }
+  // An awk string with a raw tab (once a JSON.parse error) is read, not thrown on.
+  assertEquals(
+    scanCode("shell", "awk 'BEGIN { system(\"\trm -rf ~\") }'", { cwd }).level,
+    "unsafe",
+  );
+  // Pathological nesting just under the size limit ends (no timing asserted), over it is unsafe.
+  for (const code of ["$(".repeat(3000), "rm ".repeat(20000), "getattr(".repeat(2000)]) {
+    assert(scanCode("shell", code, { cwd }).level !== undefined);
+  }
+  const huge = scanCode("python", "x = 1\n".repeat(50_000), { cwd });
+  assertEquals(huge.level, "unsafe");
+  assert(huge.reasons[0].includes("too large for safe mode to read"), huge.reasons[0]);
+  // Control: the same kind of code, smaller, is read and safe.
+  assertEquals(scanCode("python", "x = 1\n".repeat(500), { cwd }).level, "safe");
+});

@@ -65,6 +65,9 @@ export function parseSafeMode(value: string): SafeMode {
   throw new Error(`--safe_mode must be off, ask or auto (got "${value}")`);
 }
 
+/** Code longer than this is not read (and so is unsafe): scans stay bounded in time. */
+const MAX_CODE = 256 * 1024;
+
 /** How deep code inside code (`bash -c "python3 -c '…'"`) is followed. */
 const MAX_DEPTH = 4;
 
@@ -91,7 +94,18 @@ function analyze(language: string, code: string): Analysis {
 
 /** The findings in one block of code and in the code it holds. */
 function findingsIn(language: string, code: string, cwd: string, depth: number): Finding[] {
-  const analysis = analyze(language, code);
+  let analysis: Analysis;
+  try {
+    analysis = analyze(language, code);
+  } catch (e) {
+    // Fail closed: code the scanner cannot read is not waved through.
+    const why = e instanceof Error ? e.message : String(e);
+    return [{
+      level: "unsafe",
+      reason: `could not be read by the scanner (${why.split("\n")[0]})`,
+      line: 1,
+    }];
+  }
   const raw: TextView = { text: code, lineAt: lineFinder(code) };
   const found = [...analysis.findings];
   const shell = language === "shell" || language === "commands";
@@ -133,6 +147,15 @@ function findingsIn(language: string, code: string, cwd: string, depth: number):
  */
 export function scanCode(language: string, code: string, options: ScanOptions = {}): SafetyReport {
   const cwd = resolve(options.cwd ?? Deno.cwd());
+  if (code.length > MAX_CODE) {
+    const reason = `is too large for safe mode to read (${Math.ceil(code.length / 1024)} KiB; ` +
+      `the limit is ${MAX_CODE / 1024} KiB)`;
+    return {
+      level: "unsafe",
+      reasons: [`line 1: ${reason}`],
+      findings: [{ level: "unsafe", reason, line: 1 }],
+    };
+  }
   const seen = new Set<string>();
   const findings: SafetyFinding[] = [];
   for (const f of findingsIn(family(language), code, cwd, 0)) {

@@ -27,7 +27,7 @@ const SHELL_RULES: Rule[] = [
   {
     level: "unsafe",
     test:
-      /\b(?:curl|wget|fetch)\b[^|;&\n]*\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b|\b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+)?(?:python3?|perl|ruby|node)\b/,
+      /\b(?:curl|wget|fetch)\b[^|;&\n]{0,1000}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b|\b(?:curl|wget)\b[^|;&\n]{0,1000}\|\s*(?:sudo\s+)?(?:python3?|perl|ruby|node)\b/,
     reason: "pipes a download straight into a shell (curl … | sh)",
   },
   {
@@ -42,7 +42,7 @@ const SHELL_RULES: Rule[] = [
   },
   {
     level: "unsafe",
-    test: new RegExp(String.raw`\bdd\b[^\n]*\bof=${DISK}`),
+    test: new RegExp(String.raw`\bdd\b[^\n]{0,1000}\bof=${DISK}`),
     reason: "writes to a raw disk device with dd",
   },
   {
@@ -57,7 +57,7 @@ const SHELL_RULES: Rule[] = [
   },
   {
     level: "unsafe",
-    test: /(\w+|:)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&[^}]*\}\s*;?\s*\1/,
+    test: /(?<![\w:])(\w{1,64}|:)\s*\(\)\s*\{[^}]{0,1000}\1\s*\|\s*\1\s*&[^}]{0,1000}\}\s*;?\s*\1/,
     reason: "is a fork bomb",
   },
   {
@@ -79,13 +79,13 @@ const SHELL_RULES: Rule[] = [
   {
     level: "unsafe",
     test:
-      /\bhistory\s+-[cw]\b|(?:rm|shred|truncate)\b[^\n]*\.(?:bash|zsh|python|node_repl|psql|mysql)_?history|>\s*~?\S*\.(?:bash|zsh)_history|\bunset\s+HISTFILE\b|HISTSIZE=0|\bexport\s+HISTFILE=\/dev\/null/,
+      /\bhistory\s+-[cw]\b|(?:rm|shred|truncate)\b[^\n]{0,1000}\.(?:bash|zsh|python|node_repl|psql|mysql)_?history|>\s*~?\S*\.(?:bash|zsh)_history|\bunset\s+HISTFILE\b|HISTSIZE=0|\bexport\s+HISTFILE=\/dev\/null/,
     reason: "wipes the shell history",
   },
   { level: "unsafe", test: /\bshred\b/, reason: "destroys files beyond recovery (shred)" },
   {
     level: "unsafe",
-    test: /\bfind\s+(?:\/|~|\$HOME)\S*\s[^\n]*(?:-delete\b|-exec\s+rm\b)/,
+    test: /\bfind\s+(?:\/|~|\$HOME)\S*\s[^\n]{0,1000}(?:-delete\b|-exec\s+rm\b)/,
     reason: "deletes files across the system or home with find",
   },
   {
@@ -102,7 +102,7 @@ const SHELL_RULES: Rule[] = [
   { level: "unsafe", test: /\bcrontab\s+-r\b/, reason: "deletes the crontab" },
   {
     level: "warning",
-    test: /\bgit\s+push\b[^\n]*(?:--force\b|-f\b)/,
+    test: /\bgit\s+push\b[^\n]{0,1000}(?:--force\b|-f\b)/,
     reason: "force-pushes (rewrites shared history)",
   },
   {
@@ -123,7 +123,7 @@ const SHELL_RULES: Rule[] = [
   {
     level: "warning",
     test:
-      /\b(?:printenv|env)\s*(?:$|\||>)|\becho\s+[^\n]*\$\{?\w*(?:API_KEY|TOKEN|SECRET|PASSWORD)\w*\}?/m,
+      /\b(?:printenv|env)\s*(?:$|\||>)|\becho\s+[^\n]{0,1000}\$\{?\w*(?:API_KEY|TOKEN|SECRET|PASSWORD)\w*\}?/m,
     reason: "prints the environment or secret variables",
   },
 ];
@@ -133,7 +133,7 @@ const PYTHON_RULES: Rule[] = [
   {
     level: "unsafe",
     test:
-      /while\s+True\s*:\s*(?:\n\s+)?[^\n]*\bos\.fork\(\)|for\s+[^\n]+:\s*(?:\n\s+)?[^\n]*\bos\.fork\(\)[^\n]*\n?[^\n]*os\.fork\(\)/,
+      /while\s+True\s*:\s*(?:\n\s+)?[^\n]{0,1000}\bos\.fork\(\)|for\s+[^\n]{1,1000}:\s*(?:\n\s+)?[^\n]{0,1000}\bos\.fork\(\)[^\n]{0,1000}\n?[^\n]{0,1000}os\.fork\(\)/,
     reason: "is a fork bomb (os.fork in a loop)",
   },
   {
@@ -149,7 +149,7 @@ const PYTHON_RULES: Rule[] = [
   },
   {
     level: "warning",
-    test: /\bos\.chmod\(\s*['"]\/['"]|\bos\.setuid\(|\bctypes\b[^\n]*\blibc\b/,
+    test: /\bos\.chmod\(\s*['"]\/['"]|\bos\.setuid\(|\bctypes\b[^\n]{0,1000}\blibc\b/,
     reason: "changes process or system privileges",
   },
 ];
@@ -158,7 +158,7 @@ const PYTHON_RULES: Rule[] = [
 const JS_RULES: Rule[] = [
   {
     level: "unsafe",
-    test: /while\s*\(\s*(?:true|1)\s*\)\s*\{?[^}]*\b(?:fork|spawn)\(/,
+    test: /while\s*\(\s*(?:true|1)\s*\)\s*\{?[^}]{0,1000}\b(?:fork|spawn)\(/,
     reason: "is a fork bomb (spawning in an endless loop)",
   },
   {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { decodeEscapes } from "./shell_lex.ts";
 import { stdinInterpreter } from "./sinks.ts";
 import { excerpt } from "./types.ts";
 
@@ -124,7 +125,7 @@ export function awk(
     return;
   }
   for (const m of text.matchAll(/\bsystem\s*\(\s*("(?:[^"\\]|\\.)*")?\s*([^)]*)\)/g)) {
-    if (m[1] && m[2].trim() === "") on.run(JSON.parse(m[1]));
+    if (m[1] && m[2].trim() === "") on.run(awkString(m[1]));
     else {on.flag(
         `runs a command built at run time in awk (${
           excerpt(m[0])
@@ -132,7 +133,7 @@ export function awk(
       );}
   }
   for (const m of text.matchAll(/\|\s*("(?:[^"\\]|\\.)*")|("(?:[^"\\]|\\.)*")\s*\|\s*getline/g)) {
-    const command = JSON.parse(m[1] ?? m[2]) as string;
+    const command = awkString(m[1] ?? m[2]);
     if (m[1] && stdinInterpreter(command.trim().split(/\s+/))) {
       on.flag(
         `pipes text made at run time into ${command.trim()} from awk, so what it runs cannot be checked`,
@@ -147,6 +148,11 @@ export function awk(
       }), so what it runs cannot be checked`,
     );
   }
+}
+
+/** The value of an awk string literal (with its quotes). */
+function awkString(literal: string): string {
+  return decodeEscapes(literal.slice(1, -1), true);
 }
 
 /** The last part of a path. */
