@@ -969,3 +969,60 @@ for name in ("bwrap", "sh"):
     }
   },
 });
+
+Deno.test({
+  name:
+    "paths: a socket folder that vanishes between wrap and spawn no longer fails the start; while there it is hidden (control: a plain tmpfs mask fails)",
+  ignore: !!skip,
+  async fn() {
+    const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "sbx-vanish-" }));
+    try {
+      const work = join(root, "work");
+      await Deno.mkdir(work);
+      const dirs = [join(root, "sock-a"), join(root, "sock-b")];
+      const listeners = [];
+      for (const d of dirs) {
+        await Deno.mkdir(d);
+        listeners.push(Deno.listen({ transport: "unix", path: join(d, "s.sock") }));
+      }
+      const session = await SandboxSession.open({
+        permissions: permissionsFromFlags({}, { cwd: work }),
+        cwd: work,
+      });
+      try {
+        const w = session.wrap([
+          "sh",
+          "-c",
+          `ls ${dirs[1]} >/dev/null 2>&1 && echo b-seen || echo b-hidden`,
+        ]);
+        assert(w.argv.some((a) => a === dirs[0]), "the socket folder is masked");
+        // One folder goes away before the spawn (its server ended), the other stays.
+        listeners[0].close();
+        await Deno.remove(dirs[0], { recursive: true });
+        const out = await new Deno.Command(w.argv[0], {
+          args: w.argv.slice(1),
+          env: w.env,
+          clearEnv: true,
+          cwd: work,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+        assertEquals(out.code, 0, text);
+        assertStringIncludes(text, "b-hidden");
+        // Control: the plain mask of a vanished folder fails bubblewrap's start.
+        const plain = await new Deno.Command("/usr/bin/bwrap", {
+          args: ["--ro-bind", "/", "/", "--perms", "0000", "--tmpfs", dirs[0], "true"],
+          stderr: "piped",
+        }).output();
+        assertEquals(plain.success, false);
+        assertStringIncludes(new TextDecoder().decode(plain.stderr), "Can't mkdir");
+      } finally {
+        await session.close();
+      }
+      listeners[1].close();
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});

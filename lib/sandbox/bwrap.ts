@@ -8,7 +8,7 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { Permissions } from "./permissions.ts";
 import { isInside, realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
@@ -26,6 +26,11 @@ export interface BwrapPlan {
   tmpDir: string;
   /** An empty file with mode 000, bound over denied files and programs. */
   maskFile: string;
+  /**
+   * An empty folder with mode 000 in the host-only private folder: bound over socket folders
+   * through links that make the mount skip a folder gone by then (see `gatedMask`).
+   */
+  maskDir?: string;
   /** Give the sandbox its own (empty) network namespace. */
   unshareNet: boolean;
   /** More paths to keep readable (the interpreter binary's prefix, helper scripts...). */
@@ -169,6 +174,27 @@ function exists(path: string): Deno.FileInfo | null {
   }
 }
 
+/**
+ * A mask for a folder that may vanish before bubblewrap mounts it (another
+ * program's socket folder in /tmp): a link, in the host-only private folder,
+ * whose relative target passes through that folder (`<dir>/..`) to the
+ * empty mode-000 `maskDir`. While the folder exists the link leads to the mask
+ * and `--ro-bind-try link dir` hides the folder; once it is gone the link
+ * dangles and bubblewrap skips the mount instead of failing the start.
+ */
+function gatedMask(maskDir: string, dir: string): string | undefined {
+  const real = realPathOr(dir);
+  const here = dirname(maskDir);
+  const link = join(here, `gate-${crypto.randomUUID().slice(0, 12)}`);
+  const target = `${relative(here, real)}/../${relative(dirname(real), maskDir)}`;
+  try {
+    Deno.symlinkSync(target, link);
+    return link;
+  } catch {
+    return undefined;
+  }
+}
+
 function lexists(path: string): boolean {
   try {
     Deno.lstatSync(path);
@@ -298,9 +324,12 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
   // Found last and checked again once found: a socket folder that vanishes before bubblewrap
   // mounts over it fails the start (bubblewrap has no "mask if present"), so the window between
   // the search and the spawn is kept as short as it can be.
-  for (const m of socketMasks(plan.socketRoots ?? defaultSocketRoots(), [plan.cwd, plan.tmpDir])) {
+  const masks = socketMasks(plan.socketRoots ?? defaultSocketRoots(), [plan.cwd, plan.tmpDir]);
+  for (const m of masks) {
     if (!lexists(m.path)) continue;
-    if (m.isDirectory) args.push("--perms", "0000", "--tmpfs", m.path);
+    const gate = m.isDirectory && plan.maskDir ? gatedMask(plan.maskDir, m.path) : undefined;
+    if (gate) args.push("--ro-bind-try", gate, m.path);
+    else if (m.isDirectory) args.push("--perms", "0000", "--tmpfs", m.path);
     else args.push("--ro-bind", plan.maskFile, m.path);
   }
   args.push(...confined.finish);

@@ -219,8 +219,9 @@ export class SandboxSession {
     live.add(session);
     closeAllOnUnload();
     const mask = join(privateDir, "denied");
-    Deno.writeTextFileSync(mask, "");
+    Deno.writeTextFileSync(mask, "", { createNew: true });
     Deno.chmodSync(mask, 0o000);
+    Deno.mkdirSync(join(privateDir, "denied-dir"), { mode: 0o000 });
     if (kind !== "none" && session.needsProxy) {
       const onDenied = (d: NetDenial) => session.#denials.push(d);
       const p = options.permissions;
@@ -329,6 +330,7 @@ export class SandboxSession {
       cwd: this.cwd,
       tmpDir: this.tmpDir,
       maskFile: join(this.#privateDir, "denied"),
+      maskDir: join(this.#privateDir, "denied-dir"),
       unshareNet: p.net !== true || p.denyNet.length > 0,
       extraRead,
       extraWrite,
@@ -428,6 +430,7 @@ export class SandboxSession {
     await this.#proxy?.close();
     await Deno.remove(this.tmpDir, { recursive: true }).catch(() => {});
     await Deno.chmod(join(this.#privateDir, "denied"), 0o600).catch(() => {});
+    await Deno.chmod(join(this.#privateDir, "denied-dir"), 0o700).catch(() => {});
     await Deno.remove(this.#privateDir, { recursive: true }).catch(() => {});
   }
 
@@ -437,9 +440,11 @@ export class SandboxSession {
     this.#proxy?.close().catch(() => {});
     // Only the private folder (never writable by code) holds the mask: nothing in the temp
     // folder, which code writes, is chmodded or followed.
-    try {
-      Deno.chmodSync(join(this.#privateDir, "denied"), 0o600);
-    } catch { /* not there */ }
+    for (const [mask, mode] of [["denied", 0o600], ["denied-dir", 0o700]] as const) {
+      try {
+        Deno.chmodSync(join(this.#privateDir, mask), mode);
+      } catch { /* not there */ }
+    }
     for (const dir of [this.tmpDir, this.#privateDir]) {
       try {
         Deno.removeSync(dir, { recursive: true });
