@@ -15,13 +15,29 @@
  * @module
  */
 
-import { Interpreter } from "./lib/core/interpreter.ts";
+import { Interpreter as Engine } from "./lib/core/interpreter.ts";
+import type { ServerHandle, ServerOptions } from "./lib/server/types.ts";
+
+/**
+ * The conversation engine (`lib/core`), plus {@linkcode Interpreter.server}. The method is
+ * added here, at the library's entry, so the engine itself never imports the server.
+ */
+export class Interpreter extends Engine {
+  /**
+   * Serves this interpreter over HTTP/WebSocket (`lib/server`); resolves once
+   * it listens. Each client session gets a fresh Interpreter with these settings.
+   */
+  async server(options: ServerOptions = {}): Promise<ServerHandle> {
+    // The server loads only when asked for, so it costs nothing at start-up.
+    const { serveInterpreter } = await import("./lib/server/mod.ts");
+    return await serveInterpreter(this, options);
+  }
+}
 
 export {
   DEFAULT_LOOP_BREAKERS,
   DEFAULT_LOOP_MESSAGE,
   executeTool,
-  Interpreter,
 } from "./lib/core/interpreter.ts";
 export { ChatRun } from "./lib/core/chat_run.ts";
 export {
@@ -31,7 +47,7 @@ export {
   type Approver,
   DECLINED_OUTPUT,
   UNAPPROVED_OUTPUT,
-} from "./lib/core/approval.ts";
+} from "./lib/wire/approval.ts";
 export {
   DEFAULT_SYSTEM_MESSAGE,
   type MachineFacts,
@@ -48,7 +64,7 @@ export type {
   ServerLog,
   ServerOptions,
 } from "./lib/server/types.ts";
-export type { LmcChunk, LmcMessage, LmcRole, LmcType } from "./lib/core/lmc.ts";
+export type { LmcChunk, LmcMessage, LmcRole, LmcType } from "./lib/wire/lmc.ts";
 export type { McpHttpConfig, McpServerConfig, McpStdioConfig } from "./lib/mcp/config.ts";
 export type {
   ChatOptions,

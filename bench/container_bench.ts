@@ -17,7 +17,7 @@ import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { openStore } from "../lib/store/mod.ts";
 import { containerWorkspace, startPodman } from "../tests/helpers/podman.ts";
 import { startPgCluster } from "../tests/helpers/pg_cluster.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcMessage } from "../lib/wire/lmc.ts";
 
 const quick = Deno.args.includes("--quick");
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -10,7 +10,7 @@ import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
 import { hasTmux, removeDir, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
 import { StreamText } from "./helpers/stream_text.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcMessage } from "../lib/wire/lmc.ts";
 
 const ignore = !hasTmux();
 const MAIN = new URL("../main.ts", import.meta.url).pathname;

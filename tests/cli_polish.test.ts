@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { formatUsd } from "../lib/terminal/cost.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcMessage } from "../lib/wire/lmc.ts";
 import { wrapWords } from "../lib/terminal/flags.ts";
 import { conversationFileName } from "../lib/storage/conversations.ts";
 import { cliCommand, runCli } from "./helpers/terminal_cli.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../lib/core/lmc.ts";
+import type { LmcChunk } from "../lib/wire/lmc.ts";
 import { OutputCollector, type OutputPiece } from "../lib/computer/output.ts";
 import { RunFeed } from "../lib/computer/feed.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";

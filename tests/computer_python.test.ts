@@ -10,7 +10,7 @@ import {
 } from "./helpers/computer_helpers.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 import { hostPids, PYTHON_TOKEN, SANDBOX_MODES, tokenIn } from "./helpers/session_pids.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcMessage } from "../lib/wire/lmc.ts";
 import { repoModule, runDenoChild } from "./helpers/deno_child.ts";
 
 Deno.test("python: state survives between runs; a last bare expression is shown like a REPL", async () => {

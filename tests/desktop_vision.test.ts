@@ -7,7 +7,7 @@
  */
 
 import { Interpreter } from "../lib/core/interpreter.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcMessage } from "../lib/wire/lmc.ts";
 import { decodePng, encodePng, isPng, type RgbaImage } from "../lib/desktop/png.ts";
 import { prepareImages } from "../lib/desktop/vision.ts";
 import { x11Backend } from "../lib/desktop/x11.ts";

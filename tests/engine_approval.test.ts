@@ -1,5 +1,5 @@
 /**
- * The approval protocol (lib/core/approval.ts) with the real engine, the real
+ * The approval protocol (lib/wire/approval.ts) with the real engine, the real
  * computer (sandboxed python3 and bash) and the fake model over real HTTP:
  * code that needs approval runs only when an approver says so; without one
  * it is declined, whether the turn is awaited or iterated, in the library and
@@ -9,9 +9,9 @@
 import OpenAI from "openai";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
 import { type FakeTurnSpec, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { Interpreter } from "../lib/core/interpreter.ts";
+import { Interpreter } from "../mod.ts";
 import { Computer } from "../lib/computer/mod.ts";
-import { type ApprovalRequest, DECLINED_OUTPUT, UNAPPROVED_OUTPUT } from "../lib/core/approval.ts";
+import { type ApprovalRequest, DECLINED_OUTPUT, UNAPPROVED_OUTPUT } from "../lib/wire/approval.ts";
 import { DECLINED_OUTPUT as SERVER_DECLINED } from "../lib/server/turn.ts";
 import { readSse } from "./helpers/server_client.ts";
 

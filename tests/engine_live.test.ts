@@ -10,7 +10,7 @@
 import { Computer } from "../lib/computer/mod.ts";
 import type { ComputerLike, RunOptions } from "../lib/computer/types.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
-import type { LmcChunk, LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../lib/wire/lmc.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";

@@ -7,8 +7,8 @@
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
-import type { ApprovalRequest } from "../lib/core/approval.ts";
-import type { LmcChunk } from "../lib/core/lmc.ts";
+import type { ApprovalRequest } from "../lib/wire/approval.ts";
+import type { LmcChunk } from "../lib/wire/lmc.ts";
 import type { InterpreterOptions } from "../lib/core/settings.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
 import { repoModule, runDenoChild } from "./helpers/deno_child.ts";

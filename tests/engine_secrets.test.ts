@@ -4,7 +4,7 @@ import {
   PROVIDER_KEY_ENV,
   redact,
   SECRET_ENV_PATTERNS,
-} from "../lib/core/secrets.ts";
+} from "../lib/wire/secrets.ts";
 
 Deno.test("one secret-name rule: the union of what computer, sandbox and storage counted", () => {
   const secret = [

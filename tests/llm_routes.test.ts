@@ -10,7 +10,7 @@
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { streamCompletion } from "../lib/llm/client.ts";
 import { PROVIDERS, resolveModel } from "../lib/llm/providers.ts";
-import { isSecretName, PROVIDER_KEY_ENV } from "../lib/core/secrets.ts";
+import { isSecretName, PROVIDER_KEY_ENV } from "../lib/wire/secrets.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 
 interface Route {

@@ -8,7 +8,7 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { callTurn } from "./helpers/mcp_client.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { waitUntil } from "./helpers/computer_helpers.ts";
-import { Interpreter } from "../lib/core/interpreter.ts";
+import { Interpreter } from "../mod.ts";
 
 const EVERYTHING = "npm:@modelcontextprotocol/server-everything@2026.8.31";
 

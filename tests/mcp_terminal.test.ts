@@ -7,7 +7,7 @@ import { assertEquals } from "./helpers/assert.ts";
 import { toolChunkLines } from "../lib/terminal/chat.ts";
 import { replay } from "../lib/terminal/cli.ts";
 import { Renderer } from "../lib/terminal/renderer.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcMessage } from "../lib/wire/lmc.ts";
 
 const CALL: LmcMessage = {
   role: "assistant",

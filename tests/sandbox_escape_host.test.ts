@@ -13,7 +13,7 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { collect, textOf } from "./helpers/computer_helpers.ts";
 import { Computer } from "../lib/computer/mod.ts";
 import type { ComputerOptions } from "../lib/computer/types.ts";
-import type { LmcChunk } from "../lib/core/lmc.ts";
+import type { LmcChunk } from "../lib/wire/lmc.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { imageFormat } from "../lib/computer/images.ts";

@@ -11,10 +11,10 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { textOf } from "./helpers/computer_helpers.ts";
 import { readSse } from "./helpers/server_client.ts";
 import { Computer } from "../lib/computer/mod.ts";
-import { Interpreter } from "../lib/core/interpreter.ts";
+import { Interpreter } from "../mod.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcMessage } from "../lib/wire/lmc.ts";
 
 const TOKEN = "redteam-token";
 const KEY = "sk-redteam-server-key-0123456789";

@@ -5,7 +5,7 @@
  */
 
 import { Interpreter } from "../lib/core/interpreter.ts";
-import type { LmcChunk } from "../lib/core/lmc.ts";
+import type { LmcChunk } from "../lib/wire/lmc.ts";
 import { parseSafeMode, safetyDecision, scanCode } from "../lib/sandbox/mod.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";

@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { readSse, sendCommand, sendUserMessage, TestSocket } from "./helpers/server_client.ts";
 import { type FakeTurnSpec, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { Interpreter } from "../lib/core/interpreter.ts";
+import { Interpreter } from "../mod.ts";
 import type { ServerHandle } from "../lib/server/types.ts";
 import { hostPids } from "./helpers/session_pids.ts";
 import { missingPrograms } from "./helpers/requirements.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../lib/core/lmc.ts";
+import type { LmcChunk } from "../lib/wire/lmc.ts";
 import { Renderer } from "../lib/terminal/renderer.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { MAGIC_HELP, type MagicContext, runMagic } from "../lib/terminal/magic.ts";
-import type { LmcMessage } from "../lib/core/lmc.ts";
+import type { LmcMessage } from "../lib/wire/lmc.ts";
 import { findLocalServers } from "../lib/terminal/local.ts";
 
 function context(cwd: string, messages: LmcMessage[]): MagicContext & { printed: string[] } {

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { Renderer } from "../lib/terminal/renderer.ts";
 import { stripAnsi, visibleWidth } from "../lib/terminal/ansi.ts";
-import type { LmcChunk } from "../lib/core/lmc.ts";
+import type { LmcChunk } from "../lib/wire/lmc.ts";
 
 const FIXTURE = new URL(
   "./fixtures/providers/openai__gpt-4.1-nano__markdown-text.chunks.txt",

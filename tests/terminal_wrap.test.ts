@@ -11,7 +11,7 @@ import { wrapStyled } from "../lib/terminal/wrap.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
 import { hasTmux, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
-import type { LmcChunk } from "../lib/core/lmc.ts";
+import type { LmcChunk } from "../lib/wire/lmc.ts";
 
 function render(chunks: LmcChunk[], columns: number, color = false): string[] {
   let out = "";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isSecretName, SECRET_ENV_PATTERNS } from "../core/secrets.ts";
+import { isSecretName, SECRET_ENV_PATTERNS } from "../wire/secrets.ts";
 
 export { isSecretName };
 

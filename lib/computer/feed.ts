@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../core/lmc.ts";
+import type { LmcChunk } from "../wire/lmc.ts";
 
 // Person-only output waiting for a slow consumer beyond this is dropped (with a marker).
 const USER_QUEUE_CHARS = 256 * 1024;

@@ -13,7 +13,7 @@
  */
 
 import { basename, join } from "node:path";
-import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import { privateRoot } from "../sandbox/sandbox.ts";

@@ -8,7 +8,7 @@
  */
 
 import { dirname } from "node:path";
-import type { LmcChunk } from "../core/lmc.ts";
+import type { LmcChunk } from "../wire/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { RunFeed } from "./feed.ts";
 import { FrameParser, newNonce } from "./framing.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { DesktopHostOptions } from "../desktop/host.ts";
-import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 
 /** Options for one run of code. */
@@ -72,4 +72,15 @@ export interface ComputerLike {
   stop(): Promise<void>;
   /** Ends every session and every process they started. */
   terminate(): Promise<void>;
+  /**
+   * The permissions its code runs under, when this computer confines code (setting them
+   * restarts its sessions). Absent: the engine assumes the default permissions.
+   */
+  permissions?: Permissions;
+  /** The directory code starts in, when this computer knows it (safe mode resolves paths by it). */
+  readonly cwd?: string;
+  /** Maps a language name the model used (`py`, `sh`) to one of `languages`; undefined: unknown. */
+  resolveLanguage?(name: string): string | undefined;
+  /** Characters of output kept per run, when this computer trims output (the engine sets it). */
+  maxOutput?: number;
 }

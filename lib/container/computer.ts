@@ -11,7 +11,7 @@
  */
 
 import { join } from "node:path";
-import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { FrameParser, newNonce } from "../computer/framing.ts";
 import { OutputCollector } from "../computer/output.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { isSecretName } from "../core/secrets.ts";
+import { isSecretName } from "../wire/secrets.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 
 /** Limits and identity of a session's container. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LmcChunk, LmcMessage } from "./lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 
 /** A chat turn: `await` it for the new messages, or `for await` it for chunks. */
 export class ChatRun implements PromiseLike<LmcMessage[]>, AsyncIterable<LmcChunk> {

@@ -15,23 +15,22 @@ import { modelInfo, priceOf } from "../llm/models.ts";
 import { PROVIDERS, readEnv, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../llm/types.ts";
 import { registerSecretValue } from "../sandbox/env.ts";
-import { redact } from "./secrets.ts";
+import { redact } from "../wire/secrets.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import { safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
-import type { ServerHandle, ServerOptions } from "../server/types.ts";
 import {
   type ApprovalDecision,
   type ApprovalRequest,
   checkDecision,
   DECLINED_OUTPUT,
   UNAPPROVED_OUTPUT,
-} from "./approval.ts";
+} from "../wire/approval.ts";
 import { ChatRun } from "./chat_run.ts";
 import { mcpArguments, type McpCall, McpTools } from "./mcp_tools.ts";
 import type { McpServerConfig } from "../mcp/config.ts";
 import { CodeBlockParser } from "./code_blocks.ts";
-import type { LmcChunk, LmcMessage } from "./lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type {
   ChatOptions,
   InterpreterOptions,
@@ -288,7 +287,7 @@ export class Interpreter {
    */
   get permissions(): Permissions {
     if (this.#permissions) return this.#permissions;
-    const c = this.#computer as unknown as { permissions?: Permissions; cwd?: string } | undefined;
+    const c = this.#computer;
     if (c?.permissions) return c.permissions;
     const cwd = c?.cwd ?? Deno.cwd();
     if (this.#defaults?.cwd !== cwd) {
@@ -299,7 +298,7 @@ export class Interpreter {
 
   set permissions(value: Permissions) {
     this.#permissions = value;
-    const c = this.#computer as unknown as { permissions?: Permissions } | undefined;
+    const c = this.#computer;
     if (c && "permissions" in c) c.permissions = value;
   }
 
@@ -320,16 +319,6 @@ export class Interpreter {
       () => this.#respond(message, options, (i) => from = i),
       () => this.messages.slice(from),
     );
-  }
-
-  /**
-   * Serves this interpreter over HTTP/WebSocket (`lib/server`); resolves once
-   * it listens. Each client session gets a fresh Interpreter with these settings.
-   */
-  async server(options: ServerOptions = {}): Promise<ServerHandle> {
-    // seam: server — loaded lazily so the server costs nothing at start-up (and no import cycle).
-    const { serveInterpreter } = await import("../server/mod.ts");
-    return await serveInterpreter(this, options);
   }
 
   /** Clears the conversation and usage, and ends the computer's sessions. */
@@ -604,8 +593,7 @@ export class Interpreter {
     const languages = computer.languages;
     const info = modelInfo(this.llm.model);
     // The permissions in force are the computer's (a computer given without any: the default).
-    const inForce = computer as unknown as { permissions?: Permissions; cwd?: string };
-    const permissions = inForce.permissions ?? this.permissions;
+    const permissions = computer.permissions ?? this.permissions;
     // With display access the model is shown the Computer API (lib/desktop, loaded only then).
     const computerApi = permissions.display &&
         (languages.includes("python") || languages.includes("javascript"))
@@ -614,7 +602,7 @@ export class Interpreter {
     const system = renderSystemMessage(this.systemMessage, {
       languages,
       permissions,
-      ...(inForce.cwd ? { cwd: inForce.cwd } : {}),
+      ...(computer.cwd ? { cwd: computer.cwd } : {}),
       markdownCode: !functions,
       customInstructions: this.customInstructions,
       computerApi,
@@ -909,11 +897,12 @@ export class Interpreter {
   }
 
   #resolveLanguage(computer: ComputerLike, language: string): string | undefined {
-    const resolver = (computer as unknown as { resolveLanguage?: (a: string) => unknown })
-      .resolveLanguage;
+    const resolver = computer.resolveLanguage;
     if (typeof resolver === "function") {
       try {
-        const resolved = resolver.call(computer, language);
+        // A computer of the library's user may return something else: only a string counts
+        // (or an object with a name, as Open Interpreter's language classes are).
+        const resolved: unknown = resolver.call(computer, language);
         if (typeof resolved === "string") return resolved;
         if (resolved && typeof resolved === "object" && "name" in resolved) {
           return String((resolved as { name: unknown }).name);
@@ -1015,7 +1004,7 @@ export class Interpreter {
     const safety = this.safeMode === "off" ? undefined : scanCode(
       String(message.format ?? ""),
       String(message.content ?? ""),
-      { cwd: (computer as unknown as { cwd?: string }).cwd },
+      { cwd: computer.cwd },
     );
     const decision = safety ? safetyDecision(this.safeMode, safety) : undefined;
     if (decision?.action === "refuse") {
@@ -1102,8 +1091,7 @@ export class Interpreter {
       return;
     }
 
-    const c = computer as unknown as { maxOutput?: number };
-    if (typeof c.maxOutput === "number") c.maxOutput = this.maxOutput;
+    if (typeof computer.maxOutput === "number") computer.maxOutput = this.maxOutput;
     const runOptions: RunOptions = { signal };
     if (options.onInputWait) runOptions.onInputWait = options.onInputWait;
     if (this.timeout !== undefined) runOptions.timeout = this.timeout;

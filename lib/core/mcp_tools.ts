@@ -17,9 +17,9 @@
 
 import type { ToolSpec } from "../llm/types.ts";
 import type { McpServerConfig, McpToolInfo, McpToolSource } from "../mcp/config.ts";
-import type { LmcChunk, LmcMessage } from "./lmc.ts";
-import { type ApprovalDecision, type ApprovalRequest, DECLINED_OUTPUT } from "./approval.ts";
-import { redact } from "./secrets.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
+import { type ApprovalDecision, type ApprovalRequest, DECLINED_OUTPUT } from "../wire/approval.ts";
+import { redact } from "../wire/secrets.ts";
 
 /** A model's call of an MCP tool, waiting to run. */
 export interface McpCall {

@@ -5,12 +5,14 @@
  * @module
  */
 
+import type { UsageReport, UsageTotals } from "../wire/usage.ts";
+export type { UsageReport, UsageTotals };
 import type { ComputerLike } from "../computer/types.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import type { LlmTimeouts } from "../llm/client.ts";
-import type { Approver } from "./approval.ts";
+import type { Approver } from "../wire/approval.ts";
 import type { ApiProtocol } from "../llm/providers.ts";
-import type { LmcMessage } from "./lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 import type { McpServerConfig } from "../mcp/config.ts";
 
 /** How code is checked before it runs: not at all, by asking, or automatically. */
@@ -44,30 +46,6 @@ export interface LlmSettings {
   timeouts: LlmTimeouts;
   /** Retries of rate limits / server errors before the answer starts (default 3). */
   maxRetries: number;
-}
-
-/** Token usage and cost. */
-export interface UsageTotals {
-  /** Tokens sent. */
-  promptTokens: number;
-  /** Tokens received. */
-  completionTokens: number;
-  /** Dollars, when the price is known (else undefined). */
-  cost?: number;
-  /** Number of model calls. */
-  calls: number;
-}
-
-/** The content of a `usage` chunk: this call's usage and the running total. */
-export interface UsageReport {
-  /** The model that answered. */
-  model: string;
-  /** This call. */
-  turn: UsageTotals;
-  /** All calls of this interpreter since the last reset. */
-  total: UsageTotals;
-  /** True when token counts were estimated with the tokenizer (the provider sent none). */
-  estimated: boolean;
 }
 
 /** Called after every complete message with the whole conversation (for saving it). */

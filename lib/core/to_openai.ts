@@ -9,7 +9,7 @@
  */
 
 import type { ChatMessage, ContentPart } from "../llm/types.ts";
-import type { LmcMessage } from "./lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 import { mcpToolName } from "../mcp/config.ts";
 
 /** Options of {@linkcode toOpenAIMessages}. */

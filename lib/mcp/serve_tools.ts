@@ -8,7 +8,7 @@
  */
 
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
-import { redact } from "../core/secrets.ts";
+import { redact } from "../wire/secrets.ts";
 import { type SafeMode, safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
 
 /** One piece of a tool result, in MCP's shape. */
@@ -77,10 +77,9 @@ function text(value: string, isError = false): ToolResult {
 }
 
 function resolveLanguage(computer: ComputerLike, name: string): string | undefined {
-  const resolver = (computer as unknown as { resolveLanguage?: (n: string) => unknown })
-    .resolveLanguage;
+  const resolver = computer.resolveLanguage;
   if (typeof resolver === "function") {
-    const resolved = resolver.call(computer, name);
+    const resolved: unknown = resolver.call(computer, name);
     return typeof resolved === "string" && computer.languages.includes(resolved)
       ? resolved
       : undefined;
@@ -152,7 +151,7 @@ async function runExecute(
   // Safe mode, as in the chat: `auto` refuses unsafe code; flagged code is asked about
   // (through the client when it can ask, else refused with the reasons).
   if (session.safeMode !== "off") {
-    const cwd = (computer as unknown as { cwd?: string }).cwd;
+    const cwd = computer.cwd;
     const report = scanCode(language, code, cwd ? { cwd } : {});
     const decision = safetyDecision(session.safeMode, report);
     if (decision.action === "refuse") {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { PROVIDER_KEY_ENV } from "../core/secrets.ts";
+import { PROVIDER_KEY_ENV } from "../wire/secrets.ts";
 import { configDir } from "../storage/paths.ts";
 import type { Permissions } from "./permissions.ts";
 import { expandPath } from "./paths.ts";
@@ -63,7 +63,7 @@ export const DEFAULT_SECRET_PATHS: readonly string[] = [
  * Environment variables that hold model-provider keys. They never reach
  * generated code, whatever the permissions say. Exact names (Deno's
  * `--deny-env` takes names); the sandbox also drops every variable whose name
- * `isSecretName` (lib/core/secrets.ts) says holds a secret.
+ * `isSecretName` (lib/wire/secrets.ts) says holds a secret.
  */
 export const DEFAULT_SECRET_ENV: readonly string[] = PROVIDER_KEY_ENV;
 

@@ -6,7 +6,7 @@
  */
 
 import type { Permissions } from "./permissions.ts";
-import { isSecretName } from "../core/secrets.ts";
+import { isSecretName } from "../wire/secrets.ts";
 import { DEFAULT_SECRET_ENV } from "./defaults.ts";
 
 /** Variables kept even under `--allow-env=<list>` / `--deny-env`, so programs can start. */

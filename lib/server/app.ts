@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../core/lmc.ts";
+import type { LmcChunk } from "../wire/lmc.ts";
 import { requestToken, tokensMatch } from "./auth.ts";
 import { readJsonObject } from "./body.ts";
 import { errorBody, errorResponse, HttpError, jsonResponse } from "./errors.ts";

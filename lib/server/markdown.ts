@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../core/lmc.ts";
+import type { LmcChunk } from "../wire/lmc.ts";
 import { DECLINED_OUTPUT } from "./turn.ts";
 
 /** Characters of live-only output (shown to the person, not the model) rendered per run. */

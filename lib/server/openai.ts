@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { LmcMessage } from "../core/lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 import { HttpError } from "./errors.ts";
 
 /** The id under which the interpreter lists itself in `/v1/models`. */

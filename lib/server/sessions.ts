@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { ApprovalDecision } from "../core/approval.ts";
-import type { LmcChunk } from "../core/lmc.ts";
+import type { ApprovalDecision } from "../wire/approval.ts";
+import type { LmcChunk } from "../wire/lmc.ts";
 import { HttpError } from "./errors.ts";
 import type { InterpreterFactory, InterpreterLike } from "./types.ts";
 import type { StoreLink } from "./store_link.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { LmcMessage } from "../core/lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 import type { SessionClaim, Store } from "../store/types.ts";
 import { HttpError } from "./errors.ts";
 

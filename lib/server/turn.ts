@@ -14,8 +14,8 @@
  * @module
  */
 
-import type { ApprovalDecision, Approver } from "../core/approval.ts";
-import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { ApprovalDecision, Approver } from "../wire/approval.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import { type Session, settleWithin } from "./sessions.ts";
 
 /** How a turn treats code that needs approval. */

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Approver } from "../core/approval.ts";
-import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { Approver } from "../wire/approval.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { SessionOrigin } from "./store_link.ts";
 import type { StoreLink } from "./store_link.ts";
 

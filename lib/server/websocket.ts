@@ -24,7 +24,7 @@
  * @module
  */
 
-import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import { requestToken, tokensMatch } from "./auth.ts";
 import { HttpError } from "./errors.ts";
 import type { Session, SessionRegistry } from "./sessions.ts";

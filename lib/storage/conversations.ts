@@ -9,10 +9,10 @@
  */
 
 import { basename, join } from "node:path";
-import type { LmcMessage } from "../core/lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { dataDir } from "./paths.ts";
-import { redact } from "../core/secrets.ts";
+import { redact } from "../wire/secrets.ts";
 import { knownSecrets } from "./secrets.ts";
 import { timeStamp } from "./stamp.ts";
 

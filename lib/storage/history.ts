@@ -8,7 +8,7 @@
 
 import { join } from "./path.ts";
 import { dataDir } from "./paths.ts";
-import { redact } from "../core/secrets.ts";
+import { redact } from "../wire/secrets.ts";
 import { knownSecrets } from "./secrets.ts";
 
 /** How many entries are kept. */

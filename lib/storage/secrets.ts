@@ -1,12 +1,12 @@
 /**
  * Keeps API keys out of anything written to disk: the secret values known now,
- * which `redact` (lib/core/secrets.ts) replaces by `[redacted]` before a
+ * which `redact` (lib/wire/secrets.ts) replaces by `[redacted]` before a
  * conversation or history line is saved.
  *
  * @module
  */
 
-import { isSecretName } from "../core/secrets.ts";
+import { isSecretName } from "../wire/secrets.ts";
 
 /** The secret values currently in the environment (8 characters or longer), plus `extra`. */
 export function knownSecrets(extra: (string | undefined)[] = []): string[] {

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { LmcMessage } from "../core/lmc.ts";
-import { redact } from "../core/secrets.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
+import { redact } from "../wire/secrets.ts";
 import {
   checkStoreSessionId,
   type ClaimOptions,

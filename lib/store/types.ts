@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { LmcMessage } from "../core/lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 
 /** Who holds a session now (what {@linkcode Store.claim} answers). */
 export interface SessionClaim {

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { ApprovalDecision, ApprovalRequest, Approver } from "../core/approval.ts";
-import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { ApprovalDecision, ApprovalRequest, Approver } from "../wire/approval.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { Renderer } from "./renderer.ts";
 import type { AskOptions } from "./input.ts";
 import { editInEditor } from "./editor.ts";

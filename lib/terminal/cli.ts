@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LmcChunk, LmcMessage } from "../core/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { InterpreterOptions } from "../core/settings.ts";
 import type { Interpreter } from "../core/interpreter.ts";
 import type { Permissions } from "../sandbox/permissions.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LmcMessage } from "../core/lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 
 function text(content: unknown): string {
   return typeof content === "string" ? content : JSON.stringify(content ?? "");

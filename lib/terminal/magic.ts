@@ -7,7 +7,7 @@
  */
 
 import { resolve } from "node:path";
-import type { LmcMessage } from "../core/lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 import { timeStamp } from "../storage/stamp.ts";
 import { writeFileAtomic } from "../storage/atomic.ts";
 import { conversationToMarkdown, conversationToNotebook } from "./export.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../core/lmc.ts";
+import type { LmcChunk } from "../wire/lmc.ts";
 import { CLEAR_LINE, clipEnd, makeStyle, type Style, visibleWidth } from "./ansi.ts";
 import { highlightLine } from "./highlight.ts";
 import { codeRows, MarkdownStream } from "./markdown.ts";

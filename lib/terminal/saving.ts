@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LmcMessage } from "../core/lmc.ts";
+import type { LmcMessage } from "../wire/lmc.ts";
 import type { ConversationStore } from "../storage/conversations.ts";
 
 /** Saves the conversation through a store; reports the first failure of a run of failures. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LmcMessage } from "../../lib/core/lmc.ts";
+import type { LmcMessage } from "../../lib/wire/lmc.ts";
 import { Computer } from "../../lib/computer/mod.ts";
 import type { ComputerOptions } from "../../lib/computer/types.ts";
 

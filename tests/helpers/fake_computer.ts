@@ -7,7 +7,7 @@
  */
 
 import type { ComputerLike, RunOptions } from "../../lib/computer/types.ts";
-import type { LmcChunk, LmcMessage } from "../../lib/core/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../../lib/wire/lmc.ts";
 
 /** A fake computer that records runs. */
 export class FakeComputer implements ComputerLike {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../../lib/core/lmc.ts";
+import type { LmcChunk } from "../../lib/wire/lmc.ts";
 
 /** A computer console output chunk, optionally for only the person or only the model. */
 export function outputChunk(content: string, recipient?: "user" | "assistant"): LmcChunk {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { LmcChunk, LmcMessage } from "../../lib/core/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../../lib/wire/lmc.ts";
 import { startServer } from "../../lib/server/mod.ts";
 import type {
   InterpreterLike,

@@ -7,7 +7,7 @@
 
 import type { Store } from "../../lib/store/mod.ts";
 import { assert, assertEquals, assertRejects } from "./assert.ts";
-import type { LmcMessage } from "../../lib/core/lmc.ts";
+import type { LmcMessage } from "../../lib/wire/lmc.ts";
 
 /** Runs the contract on a fresh, empty store. */
 export async function storeContract(store: Store): Promise<void> {
