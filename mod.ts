@@ -54,7 +54,7 @@ export {
   renderSystemMessage,
 } from "./lib/core/system_message.ts";
 export { toOpenAIMessages, type ToOpenAIOptions } from "./lib/core/to_openai.ts";
-export type { ChatMessage, ChatToolCall, ContentPart, ToolSpec } from "./lib/llm/types.ts";
+export type { ChatMessage, ChatToolCall, ContentPart, ToolSpec } from "./lib/wire/chat.ts";
 export type {
   InterpreterFactory,
   InterpreterLike,

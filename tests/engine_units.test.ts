@@ -9,7 +9,7 @@ import { CodeBlockParser, type FenceEvent } from "../lib/core/code_blocks.ts";
 import { parseExecuteArgs, partialExecuteArgs } from "../lib/core/tool_args.ts";
 import { toOpenAIMessages, truncateOutput } from "../lib/core/to_openai.ts";
 import { countMessageTokens, trimToFit } from "../lib/core/trim.ts";
-import type { ChatMessage } from "../lib/llm/types.ts";
+import type { ChatMessage } from "../lib/wire/chat.ts";
 import { renderSystemMessage } from "../lib/core/system_message.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 

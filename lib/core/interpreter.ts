@@ -13,7 +13,7 @@ import { type CompletionEvent, streamCompletion } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
 import { modelInfo, priceOf } from "../llm/models.ts";
 import { PROVIDERS, readEnv, resolveModel } from "../llm/providers.ts";
-import type { ChatMessage, ToolSpec } from "../llm/types.ts";
+import type { ChatMessage, ToolSpec } from "../wire/chat.ts";
 import { registerSecretValue } from "../sandbox/env.ts";
 import { redact } from "../wire/secrets.ts";
 import type { Permissions } from "../sandbox/permissions.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ToolSpec } from "../llm/types.ts";
+import type { ToolSpec } from "../wire/chat.ts";
 import type { McpServerConfig, McpToolInfo, McpToolSource } from "../mcp/config.ts";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import { type ApprovalDecision, type ApprovalRequest, DECLINED_OUTPUT } from "../wire/approval.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ChatMessage, ContentPart } from "../llm/types.ts";
+import type { ChatMessage, ContentPart } from "../wire/chat.ts";
 import type { LmcMessage } from "../wire/lmc.ts";
 import { mcpToolName } from "../mcp/config.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ChatMessage } from "../llm/types.ts";
+import type { ChatMessage } from "../wire/chat.ts";
 
 /** Counts the tokens of a text. */
 export type TokenCounter = (text: string) => number;

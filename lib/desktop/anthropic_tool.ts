@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ToolSpec } from "../llm/types.ts";
+import type { ToolSpec } from "../wire/chat.ts";
 
 /** The `anthropic-beta` header each tool version needs, by tool type. */
 const BETA: Record<string, string> = {

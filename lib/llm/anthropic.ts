@@ -12,7 +12,7 @@ import type { AssembledTurn, StreamEvent, TokenUsage, ToolCall } from "./assembl
 import { LlmError } from "./errors.ts";
 import { errorDetail, HttpFailure } from "./http.ts";
 import type { ResolvedModel } from "./providers.ts";
-import type { ChatMessage, ToolSpec } from "./types.ts";
+import type { ChatMessage, ToolSpec } from "../wire/chat.ts";
 import type { CompletionRequest, Wire } from "./wire.ts";
 
 /** A Messages API request, sent with `fetch`. */

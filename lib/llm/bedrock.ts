@@ -17,7 +17,7 @@ import { type AwsAuth, awsAuth, type AwsKeys } from "./aws_credentials.ts";
 import { LlmError } from "./errors.ts";
 import { errorDetail, HttpFailure, oneLine } from "./http.ts";
 import { bedrockApiBase, readEnv, type ResolvedModel } from "./providers.ts";
-import type { ChatMessage } from "./types.ts";
+import type { ChatMessage } from "../wire/chat.ts";
 import type { CompletionRequest, Wire } from "./wire.ts";
 
 type Block = Record<string, unknown>;

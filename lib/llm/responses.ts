@@ -16,7 +16,7 @@ import { LlmError } from "./errors.ts";
 import { oneLine, providerLabel } from "./http.ts";
 import { openaiClient, sdkFailure } from "./openai_chat.ts";
 import type { ResolvedModel } from "./providers.ts";
-import type { ChatMessage } from "./types.ts";
+import type { ChatMessage } from "../wire/chat.ts";
 import type { CompletionRequest, Wire } from "./wire.ts";
 
 type Item = Record<string, unknown>;

@@ -11,7 +11,7 @@
 
 import type { AssembledTurn, StreamEvent } from "./assembler.ts";
 import type { ApiProtocol, ResolvedModel } from "./providers.ts";
-import type { ChatMessage, ToolSpec } from "./types.ts";
+import type { ChatMessage, ToolSpec } from "../wire/chat.ts";
 
 /** Bounds on network waits, in milliseconds. */
 export interface LlmTimeouts {
