@@ -222,6 +222,12 @@ export const UNREADABLE: [string, string, string][] = [
   ],
   ["javascript", "cmds.map(require('child_process').execSync);", "passes child_process.execSync"],
   ["javascript", "eval('Deno.re' + x);", "runs JavaScript code built at run time"],
+  ["javascript", "await Deno.remove('/', { recursive: !0 });", "recursively with Deno.remove"],
+  [
+    "javascript",
+    "const o = { recursive: true };\nDeno.removeSync('/etc', o);",
+    "recursively with Deno.removeSync",
+  ],
   [
     "javascript",
     "const o = { f: Deno.remove };\no.f('/', { recursive: true });",
@@ -303,6 +309,7 @@ export const READABLE_CONTROLS: [string, string][] = [
   ["javascript", "Math.max.apply(null, [1, 2]);"],
   ["shell", "cd build && rm -rf *"],
   ["shell", "cp build/app ./app && ./app --help"],
+  ["javascript", "fs.rmSync('/tmp/x/file.txt', { recursive: false });"],
   ["javascript", "class A {\n  constructor(x) {\n    this.x = x;\n  }\n}\nnew A(1);"],
   ["ruby", "require 'fileutils'\nFileUtils.rm_rf('tmp')"],
   ["shell", "cat <<'EOF' > notes.md\n$(this is text)\nEOF"],

@@ -314,7 +314,7 @@ function apiDeletes(view: TextView, cwd: string): Finding[] {
     // Whatever object holds it (`shutil.rmtree`, `d.remove` for a `Deno` passed around).
     const recursive =
       /(?:rmtree|remove_tree|rm_rf|rm_r|remove_dir|remove_entry(?:_secure)?)$/.test(fn) ||
-      fn.startsWith("rimraf") || /recursive\s*:\s*true/.test(rest);
+      fn.startsWith("rimraf") || recursiveOptions(rest);
     if (!recursive) {
       continue;
     }
@@ -345,6 +345,18 @@ function apiDeletes(view: TextView, cwd: string): Finding[] {
     }
   }
   return found;
+}
+
+/**
+ * Whether the options after a path may ask for a recursive delete: `{ recursive: true }`, any
+ * `recursive:` that is not `false` (`!0`, `1`, a variable), `{ recursive }`, a spread, or options
+ * that are not an object literal at all.
+ */
+function recursiveOptions(rest: string): boolean {
+  const options = rest.replace(/^\s*,\s*/, "").trim();
+  if (options === "") return false;
+  if (!options.startsWith("{")) return /^[\w$.[(]/.test(options);
+  return /\brecursive\b(?!\s*:\s*false\b)|\.\.\./.test(options);
 }
 
 /** The first argument and the rest of a call whose "(" ends just before `start`. */
