@@ -54,6 +54,9 @@ export function denoDir(): string {
 
 /** This program's own source folder (the checkout holding lib/), when it runs from files. */
 function programRoot(): string | undefined {
+  // A compiled binary's files are virtual (they exist only inside it): the binary itself,
+  // Deno.execPath(), is what is kept read-only.
+  if ((Deno.build as { standalone?: boolean }).standalone) return undefined;
   const url = new URL("../../", import.meta.url);
   if (url.protocol !== "file:") return undefined;
   const root = fileURLToPath(url).replace(/\/$/, "");
