@@ -49,6 +49,18 @@ ${
 `;
 }
 
+/** The code output a turn's server-sent chunks carry, joined (chunks may split a line). */
+function outputOf(sse: string): string {
+  return sse.split("\n").filter((line) => line.startsWith("data: ")).map((line) => {
+    try {
+      const chunk = JSON.parse(line.slice(6));
+      return chunk.format === "output" && typeof chunk.content === "string" ? chunk.content : "";
+    } catch {
+      return "";
+    }
+  }).join("");
+}
+
 async function chat(base: string, session: string, message: string): Promise<string> {
   const response = await fetch(`${base}/chat?session=${session}`, {
     method: "POST",
@@ -57,7 +69,7 @@ async function chat(base: string, session: string, message: string): Promise<str
   });
   const body = await response.text();
   assertEquals(response.status, 200, body);
-  return body;
+  return outputOf(body);
 }
 
 Deno.test("two instances behind haproxy with PostgreSQL: history through the balancer; kill -9 the owner and the other reattaches, keeping Python state", async () => {

@@ -89,6 +89,13 @@ Deno.test("container: Python and shell state persist; errors, input and the code
       assertStringIncludes(error, '"<cell-', "the traceback shows the run's own code");
       assertStringIncludes(text(await c.run("python", "input('name? ')")), "no keyboard");
       assertStringIncludes(text(await c.run("ruby", "puts 1")), "does not run in container");
+      // A change of permissions restarts the box (its state is gone), as local sessions do.
+      const before = c.containerId;
+      c.permissions = { ...c.permissions, net: false };
+      const restarted = text(await c.run("python", "print('x' in dir())"));
+      assertStringIncludes(restarted, "permissions changed");
+      assertStringIncludes(restarted, "False");
+      assert(c.containerId !== before);
       // The host's environment (a secret in this process) is not passed.
       Deno.env.set("OI_TEST_SECRET_TOKEN", "do-not-leak");
       assertEquals(

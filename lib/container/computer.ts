@@ -109,6 +109,8 @@ export class ContainerComputer implements ComputerLike {
   #runIds = 0;
   #queue: Promise<void> = Promise.resolve();
   #proxy: { close(): Promise<void>; dir: string } | undefined;
+  /** The permissions the box was made with (JSON). */
+  #startedWith = "";
   #denials: NetDenial[] = [];
 
   /** A computer on the engine at `options.engine` (nothing starts until the first run). */
@@ -190,6 +192,16 @@ export class ContainerComputer implements ComputerLike {
   }
 
   async *#stream(language: string, code: string, options: RunOptions): AsyncGenerator<LmcChunk> {
+    // Permissions are fixed when a box starts: a change restarts it (its state is gone).
+    if (
+      this.#containerId && this.#startedWith &&
+      this.#startedWith !== JSON.stringify(this.permissions)
+    ) {
+      await this.#discard();
+      yield output(
+        "(the permissions changed: the session container was restarted, its state is gone)\n",
+      );
+    }
     try {
       await this.start();
     } catch (error) {
@@ -358,6 +370,8 @@ export class ContainerComputer implements ComputerLike {
         session === (this.#options.session ?? "cli") && /^[0-9a-f]{12}$/.test(info.cmd[3] ?? "")
       ) {
         this.#nonce = info.cmd[3];
+        // The server makes every session's computer with the same permissions.
+        this.#startedWith = JSON.stringify(this.permissions);
         try {
           await this.#openProxy();
           await this.#connect(id);
@@ -371,6 +385,7 @@ export class ContainerComputer implements ComputerLike {
       this.detach();
     }
     this.#nonce = newNonce();
+    this.#startedWith = JSON.stringify(this.permissions);
     const proxyDir = await this.#openProxy();
     const { spec, notes } = boxSpec({
       proxyDir,
