@@ -17,6 +17,7 @@ import { OutputCollector, type OutputPiece } from "./output.ts";
 import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
 import { codeLeader, makeSessionDir } from "../sandbox/sandbox.ts";
+import { isVanishedMount } from "../sandbox/mount_race.ts";
 import type { ChannelHandler } from "../desktop/channel.ts";
 import { finishOutput } from "./finish.ts";
 
@@ -127,6 +128,8 @@ interface RunState {
 }
 
 const READY_TIMEOUT_MS = 30_000;
+/** Starts tried when bubblewrap fails on a mount target that vanished meanwhile. */
+const START_TRIES = 3;
 const CHECK_INTERVAL_MS = 200;
 const KILL_CHILDREN_AFTER_MS = 150;
 const KILL_SESSION_AFTER_MS = 3_000;
@@ -620,7 +623,13 @@ export class Session {
       if (!this.spec.persistent || !this.#alive) {
         if (this.#child) await this.#waitExit(); // the previous process (one-shot: last run)
         this.#permissionsKey = permissionsKey;
-        const error = await this.#start(code);
+        let error = await this.#start(code);
+        // A host folder the sandbox masks (another program's socket folder) that vanished
+        // between the sandbox's search and bubblewrap's mount fails the start: bubblewrap
+        // cannot mask "if present". The masks are searched afresh on each try.
+        for (let tries = 1; error && tries < START_TRIES && isVanishedMount(error); tries++) {
+          error = await this.#start(code);
+        }
         if (error) {
           this.#note(run, error + "\n");
           run.done = true;
