@@ -65,3 +65,23 @@ Deno.test("--store without --server is refused with exit 2 and one line", async 
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("a bad --container_engine or a missing kubeconfig is refused with exit 2 and one line", async () => {
+  const home = await Deno.makeTempDir({ prefix: "oi-container-cli-" });
+  try {
+    const engine = await runCli(
+      ["--computer", "podman", "--container_engine", "ftp://x", "hello"],
+      { home },
+    );
+    assertEquals(engine.code, 2, engine.stderr);
+    assertStringIncludes(engine.stderr, "use unix:///path/to/socket or tcp://host:port");
+    const kube = await runCli(
+      ["--computer", "kubernetes", "--kubeconfig", `${home}/missing`, "hello"],
+      { home },
+    );
+    assertEquals(kube.code, 2, kube.stderr);
+    assertStringIncludes(kube.stderr, "cannot read the kubeconfig");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});

@@ -346,6 +346,11 @@ async function runChat(
   if (deployment.store) {
     throw new UsageProblem("--store is for --server (a store of sessions shared by instances)");
   }
+  if (deployment.computer && deployment.computer !== "local") {
+    const { checkDeployment } = await import("./deployment.ts");
+    const problem = await checkDeployment(profile);
+    if (problem) throw new UsageProblem(problem);
+  }
   const options: InterpreterOptions = interpreterOptionsFromProfile(profile, permissions);
   // --os: screenshots pile up; the model gets the last few (older ones become a note).
   if (flags.os === true) options.maxImages ??= 3;

@@ -29,6 +29,29 @@ function defaultEngine(kind: string): string {
   return kind === "docker" ? "unix:///var/run/docker.sock" : "unix:///run/podman/podman.sock";
 }
 
+/**
+ * Checks the deployment settings a chat uses before anything starts: the engine address, or
+ * the kubeconfig. Resolves to one line saying what is wrong, or undefined.
+ */
+export async function checkDeployment(profile: Profile): Promise<string | undefined> {
+  const d = (profile.deployment ?? {}) as Record<string, unknown>;
+  const kind = typeof d.computer === "string" ? d.computer : "local";
+  try {
+    if (kind === "kubernetes") {
+      const { loadKubeconfig } = await import("../container/kubeconfig.ts");
+      await loadKubeconfig(typeof d.kubeconfig === "string" ? d.kubeconfig : undefined);
+    } else if (kind !== "local") {
+      const { parseEngineAddress } = await import("../container/engine.ts");
+      parseEngineAddress(
+        typeof d.container_engine === "string" ? d.container_engine : defaultEngine(kind),
+      );
+    }
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
 /** Reads the profile's deployment section; opens the store when one is named. */
 export async function openDeployment(
   profile: Profile,
