@@ -7,6 +7,9 @@
 import { Browser, urlRefusal } from "../lib/desktop/browser.ts";
 import { decodePng, isPng } from "../lib/desktop/png.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
+import { missingBrowser } from "./helpers/desktop_xvfb.ts";
+
+const missing = missingBrowser();
 
 interface Servers {
   page: string;
@@ -51,7 +54,10 @@ function serve(): Servers {
   };
 }
 
-Deno.test("browser: reads a local page; requests (and WebSockets) to a host not allowed never leave", async () => {
+Deno.test({
+  name: "browser: reads a local page; requests (and WebSockets) to a host not allowed never leave",
+  ignore: missing !== "",
+}, async () => {
   const s = serve();
   const browser = new Browser({ net: { allow: [`127.0.0.1:${s.pagePort}`] } });
   try {
@@ -77,7 +83,10 @@ Deno.test("browser: reads a local page; requests (and WebSockets) to a host not 
   }
 });
 
-Deno.test("control: with the second host allowed, the page's requests reach it", async () => {
+Deno.test({
+  name: "control: with the second host allowed, the page's requests reach it",
+  ignore: missing !== "",
+}, async () => {
   const s = serve();
   const browser = new Browser({
     net: { allow: [`127.0.0.1:${s.pagePort}`, `127.0.0.1:${s.otherPort}`] },

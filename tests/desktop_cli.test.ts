@@ -9,9 +9,17 @@
 import { decodePng, isPng } from "../lib/desktop/png.ts";
 import { API_OFF_MESSAGE } from "../lib/desktop/host.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { startClient, startXvfb, waitFor, type Xvfb } from "./helpers/desktop_xvfb.ts";
+import {
+  missingDesktop,
+  startClient,
+  startXvfb,
+  waitFor,
+  type Xvfb,
+} from "./helpers/desktop_xvfb.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { runCli } from "./helpers/terminal_cli.ts";
+
+const missing = missingDesktop();
 
 const CODE = `img = computer.display.view()
 print("seen", img.width, img.height)
@@ -47,7 +55,11 @@ async function run(args: string[], { xvfb, fakeUrl }: { xvfb: Xvfb; fakeUrl: str
   }
 }
 
-Deno.test("interpreter --os -y: code sees the screen, clicks, types, copies; the model gets the screenshot", async () => {
+Deno.test({
+  name:
+    "interpreter --os -y: code sees the screen, clicks, types, copies; the model gets the screenshot",
+  ignore: missing !== "",
+}, async () => {
   const xvfb = await startXvfb();
   const xev = startClient(xvfb, ["/usr/bin/xev", "-geometry", "400x300+0+100"]);
   const box = startClient(xvfb, [
@@ -103,7 +115,10 @@ Deno.test("interpreter --os -y: code sees the screen, clicks, types, copies; the
   assertStringIncludes(keys, "(keysym 0x6b, k)");
 });
 
-Deno.test("without --os (and with --deny-display) the code is told the API is off", async () => {
+Deno.test({
+  name: "without --os (and with --deny-display) the code is told the API is off",
+  ignore: missing !== "",
+}, async () => {
   const xvfb = await startXvfb();
   const box = startClient(xvfb, ["/usr/bin/xmessage", "-buttons", "Proceed:7", "Hello"]);
   try {

@@ -14,7 +14,13 @@ import { API_OFF_MESSAGE } from "../lib/desktop/host.ts";
 import { x11Backend } from "../lib/desktop/x11.ts";
 import { decodePng } from "../lib/desktop/png.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
-import { startClient, startXvfb, waitFor, type Xvfb } from "./helpers/desktop_xvfb.ts";
+import {
+  missingDesktop,
+  startClient,
+  startXvfb,
+  waitFor,
+  type Xvfb,
+} from "./helpers/desktop_xvfb.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
 
 async function withSession(
@@ -59,7 +65,12 @@ for name, addr in (("abstract", "\\0/tmp/.X11-unix/X${n}"), ("path", "/tmp/.X11-
         s.close()
 `;
 
-Deno.test("session: with --allow-display, Python code views, clicks by label, types, copies", async () => {
+const missing = missingDesktop();
+
+Deno.test({
+  name: "session: with --allow-display, Python code views, clicks by label, types, copies",
+  ignore: missing !== "",
+}, async () => {
   await withSession(withDisplay, async (computer, xvfb) => {
     const box = startClient(xvfb, [
       "/usr/bin/xmessage",
@@ -105,7 +116,10 @@ print("clicked")`,
   });
 });
 
-Deno.test("session: without display access every call says the API is off; X unreachable", async () => {
+Deno.test({
+  name: "session: without display access every call says the API is off; X unreachable",
+  ignore: missing !== "",
+}, async () => {
   await withSession((cwd) => defaultPermissions({ cwd }), async (computer, xvfb) => {
     const out = textOf(
       await computer.run(
@@ -133,7 +147,10 @@ import os; print("socket var", os.environ.get("INTERPRETER_COMPUTER_SOCKET"))`,
   });
 });
 
-Deno.test("control: unconfined (allowAll) code reaches the X server directly", async () => {
+Deno.test({
+  name: "control: unconfined (allowAll) code reaches the X server directly",
+  ignore: missing !== "",
+}, async () => {
   await withSession(() => allowAll(), async (computer, xvfb) => {
     const reach = textOf(await computer.run("python", PY_REACH_X(xvfb.display.slice(1))));
     assertStringIncludes(reach, "abstract reached");
@@ -141,7 +158,10 @@ Deno.test("control: unconfined (allowAll) code reaches the X server directly", a
   });
 });
 
-Deno.test("library: interpreter.computer.display and mouse on the host with display access", async () => {
+Deno.test({
+  name: "library: interpreter.computer.display and mouse on the host with display access",
+  ignore: missing !== "",
+}, async () => {
   await withSession(withDisplay, async (computer) => {
     assertEquals(await computer.display.size(), [1280, 800]);
     await computer.mouse.move({ x: 10, y: 20 });
@@ -150,7 +170,10 @@ Deno.test("library: interpreter.computer.display and mouse on the host with disp
   });
 });
 
-Deno.test("session: the JavaScript session's computer (promises) with and without display access", async () => {
+Deno.test({
+  name: "session: the JavaScript session's computer (promises) with and without display access",
+  ignore: missing !== "",
+}, async () => {
   await withSession(withDisplay, async (computer) => {
     const out = textOf(
       await computer.run(

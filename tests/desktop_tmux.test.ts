@@ -6,13 +6,18 @@
  */
 
 import { assertEquals } from "./helpers/assert.ts";
-import { startClient, startXvfb } from "./helpers/desktop_xvfb.ts";
+import { missingDesktop, startClient, startXvfb } from "./helpers/desktop_xvfb.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { cliCommand } from "./helpers/terminal_cli.ts";
 import { removeDir, TmuxSession } from "./helpers/terminal_tmux.ts";
 
+const missing = missingDesktop();
+
 for (const answer of ["y", "n"]) {
-  Deno.test(`interpreter --os asks before the code clicks (answer ${answer})`, async () => {
+  Deno.test({
+    name: `interpreter --os asks before the code clicks (answer ${answer})`,
+    ignore: missing !== "",
+  }, async () => {
     const xvfb = await startXvfb();
     const box = startClient(xvfb, [
       "/usr/bin/xmessage",

@@ -113,3 +113,40 @@ export async function waitFor(
   }
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last})` : ""}`);
 }
+
+function missingFrom(label: string, paths: string[]): string {
+  const missing = paths.filter((p) => {
+    try {
+      return !Deno.statSync(p).isFile;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return "";
+  const reason = `${label}: ${missing.join(", ")} not installed`;
+  // As tests/helpers/requirements.ts: skipped locally with the reason, a failure in CI.
+  if (Deno.env.get("CI") === "true") throw new Error(`${reason}; .ci/run must install it`);
+  console.log(`${reason}: skipped`);
+  return reason;
+}
+
+/** "" when the X11 desktop test programs are installed, else why the X tests are skipped. */
+export function missingDesktop(): string {
+  return missingFrom(
+    "desktop tests",
+    ["Xvfb", "xdotool", "xclip", "tesseract", "xwd", "xmessage", "xev"].map((p) => `/usr/bin/${p}`),
+  );
+}
+
+/** "" when a headless Chromium is installed, else why the browser tests are skipped. */
+export function missingBrowser(): string {
+  const found = ["/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium"]
+    .some((p) => {
+      try {
+        return Deno.statSync(p).isFile;
+      } catch {
+        return false;
+      }
+    });
+  return found ? "" : missingFrom("browser tests", ["/usr/lib/chromium/chromium-headless-shell"]);
+}
