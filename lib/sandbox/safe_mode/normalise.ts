@@ -48,6 +48,8 @@ export function normalise(code: string, lang: Lang, structural: Structural): Nor
   // Rewrites open the way for more (`getattr(getattr(__builtins__, "__imp" + "ort__")("os"), …)`):
   // repeat until nothing changes, a few rounds at most.
   for (let round = 0; round < 4; round++) {
+    // Aliases are known before rewriting, so `g = getattr; g(os, "sys" + "tem")` resolves at once.
+    collectAliases(code, toks, env);
     const reps = foldAndResolve(code, toks, env, structural, (text, at) => {
       if (round > 0 || decoded.some((d) => d.text === text)) return;
       const line = lineAt(at);
@@ -55,15 +57,16 @@ export function normalise(code: string, lang: Lang, structural: Structural): Nor
     });
     let next = reps.length > 0 ? applyReplacements(code, toks, reps) : code;
     let nextToks = reps.length > 0 ? tokenize(next, lang) : toks;
-    collectAliases(next, nextToks, env);
+    if (reps.length > 0) collectAliases(next, nextToks, env); // `s = os.system` made by a rewrite
     const reps2 = resolveAliases(nextToks, env);
     if (reps2.length > 0) {
       next = applyReplacements(next, nextToks, reps2);
       nextToks = tokenize(next, lang);
     }
-    if (reps.length === 0 && reps2.length === 0) break;
     code = next;
     toks = nextToks;
+    // Only a rewrite can open the way for another (aliases were already known to this round).
+    if (reps.length === 0) break;
   }
   return { code, toks, env, lineAt: lineFinder(code), decoded };
 }
