@@ -186,14 +186,21 @@ export function confinement(p: Permissions, options: ConfineOptions): Confinemen
   for (const d of options.host?.shadow ?? []) {
     if (lstat(d)?.isDirectory && visible(d)) shadows.add(d);
   }
+  // Each shadow's entries, read once (a folder that cannot be listed, or is too big, is not shadowed).
+  const entries = new Map<string, Deno.DirEntry[]>();
   for (const s of [...shadows]) {
-    let count = 0;
+    const list: Deno.DirEntry[] = [];
     try {
-      for (const _ of Deno.readDirSync(s)) if (++count > SHADOW_ENTRY_LIMIT) break;
+      for (const e of Deno.readDirSync(s)) {
+        list.push(e);
+        if (list.length > SHADOW_ENTRY_LIMIT) break;
+      }
     } catch {
-      count = Infinity;
+      shadows.delete(s);
+      continue;
     }
-    if (count > SHADOW_ENTRY_LIMIT) shadows.delete(s);
+    if (list.length > SHADOW_ENTRY_LIMIT) shadows.delete(s);
+    else entries.set(s, list);
   }
 
   // Folders to pin: between the write root and each protected path or shadow.
@@ -221,7 +228,7 @@ export function confinement(p: Permissions, options: ConfineOptions): Confinemen
     }
     const mode = (lstat(dir)?.mode ?? 0o755) & 0o7777;
     args.push("--perms", mode.toString(8).padStart(4, "0"), "--tmpfs", dir);
-    for (const entry of Deno.readDirSync(dir)) {
+    for (const entry of entries.get(dir) ?? []) {
       const child = join(dir, entry.name);
       if (entry.isSymlink) {
         try {
