@@ -25,6 +25,7 @@ import {
   RUNS_STRING,
   WRAPPERS,
 } from "./shell_commands.ts";
+import { optionCommands } from "./option_commands.ts";
 import { type Command, parseShell, type Pipeline } from "./shell_parse.ts";
 import {
   assignment,
@@ -452,6 +453,20 @@ function command(c: Command, ctx: Context, line: number): CommandInfo {
     if (heredoc && (heredoc.quoted || !/[$`]/.test(heredoc.body))) info.output = heredoc.body;
     else info.files = args.filter((a) => !a.text.startsWith("-"));
   } else if (DECODERS.test(name)) info.decoder = true;
+  // Shell code given in an option (`sed '1e cmd'`, `git -c core.pager=cmd`, `tar
+  // --checkpoint-action=exec=cmd`…), and `rsync --delete`/`mv` read as the deletes they are.
+  for (const piece of optionCommands(name, args)) {
+    if (piece.code !== null) inline(piece.code, ctx, line);
+    else {
+      unsafe(
+        ctx,
+        line,
+        `runs a command given through ${piece.via} that cannot be read here (${
+          excerpt(info.shown)
+        }), so what it runs cannot be checked`,
+      );
+    }
+  }
   return info;
 }
 
