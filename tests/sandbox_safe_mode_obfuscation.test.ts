@@ -149,6 +149,8 @@ export const UNREADABLE: [string, string, string][] = [
     "passes os.system around",
   ],
   ["python", "list(map(eval, xs))", "passes eval around as a value"],
+  ["python", "import os\nclass X:\n    __del__ = os.system", "passes os.system around as a value"],
+  ["python", "import os\nself.runner = os.system", "passes os.system around as a value"],
   ["python", "import os\n[os][0].system(cmd)", "runs a command built at run time"],
   ["python", "import ctypes\nctypes.CDLL(None).system(b'rm -rf ~')", "deletes ~ recursively"],
   [
@@ -200,6 +202,7 @@ export const UNREADABLE: [string, string, string][] = [
   ],
   ["javascript", "(0, eval)(x);", "runs JavaScript code built at run time"],
   ["javascript", "[eval][0](x);", "passes eval around as a value"],
+  ["javascript", "obj.f = Deno.remove;\nobj.f('/', { recursive: true });", "passes Deno.remove"],
   [
     "javascript",
     "Reflect.apply(Deno.remove, null, ['/', { recursive: true }]);",

@@ -238,9 +238,11 @@ export function analyzeJavaScript(source: string): Analysis {
     const sink = d.name === "eval" ||
       /^Deno\.(?:remove|removeSync|run|Command|dlopen)$/.test(d.name) ||
       (childProcess && family(d.name) && d.name.includes("."));
-    if (!sink || /^[(=]$/.test(toks[d.end]?.value ?? "") || toks[first - 1]?.value === "=") {
-      continue;
-    }
+    // `const e = eval` is an alias (its uses are resolved); `obj.f = Deno.remove` is not.
+    const lhs = toks[first - 2];
+    const alias = toks[first - 1]?.value === "=" && lhs?.kind === "name" &&
+      toks[first - 3]?.value !== ".";
+    if (!sink || /^[(=]$/.test(toks[d.end]?.value ?? "") || alias) continue;
     if (/^(?:typeof|instanceof|import|from|as)$/.test(toks[first - 1]?.value ?? "")) continue;
     if (toks[first - 1]?.value === "(" && /promisify$/.test(toks[first - 2]?.value ?? "")) continue;
     if (/^[,}]$/.test(toks[d.end]?.value ?? "") && toks[first - 1]?.value === "{") continue;

@@ -256,7 +256,12 @@ function references(toks: Tok[], env: Env, c: ReturnType<typeof collector>, code
     i = d.end - 1;
     if (!sink || toks[d.end]?.value === "(") continue;
     // `s = os.system` is an alias (its uses were resolved); imports name things, they run nothing.
-    if (toks[d.end]?.value === "=" || toks[first - 1]?.value === "=") continue;
+    // An alias whose uses are resolved (`s = os.system`); not an attribute (`self.f = os.system`)
+    // nor a special method Python calls by itself (`__del__ = os.system` in a class).
+    const lhs = toks[first - 2];
+    const alias = toks[first - 1]?.value === "=" && lhs?.kind === "name" &&
+      toks[first - 3]?.value !== "." && !/^__\w+__$/.test(lhs.value);
+    if (toks[d.end]?.value === "=" || alias) continue;
     const start = code.lastIndexOf("\n", toks[d.end - 1].at) + 1;
     if (/^\s*(?:from|import)\b/.test(code.slice(start))) continue;
     flag(
