@@ -135,6 +135,7 @@ const HOME_ATTACKS = [
   "deno_cache",
   "data_swap",
   "config_plant",
+  "pip_cache",
 ] as const;
 
 const PY_HOME = `
@@ -166,6 +167,7 @@ def swap():
     os.symlink(H + "/../outside", d)
 t("data_swap", swap)
 t("config_plant", lambda: w(H + "/.config/interpreter/profiles/evil.yaml"))
+t("pip_cache", lambda: w(H + "/.cache/pip/http/planted"))
 t("write_docs", lambda: w(H + "/docs/new.txt"))
 t("append_notes", lambda: w(H + "/notes.txt", "a"))
 `;
@@ -188,6 +190,7 @@ t rename_cache mv "$H/.cache" "$H/.cache_old"
 t deno_cache w "$H/.cache/deno/npm/registry.npmjs.org/sucrase/planted.js"
 t data_swap sh -c "mv '$H/.local/share/interpreter' '$H/.local/share/interpreter_old' && ln -s '$H/../outside' '$H/.local/share/interpreter'"
 t config_plant w "$H/.config/interpreter/profiles/evil.yaml"
+t pip_cache w "$H/.cache/pip/http/planted"
 t write_docs w "$H/docs/new.txt"
 t append_notes w "$H/notes.txt"
 `;
@@ -225,6 +228,7 @@ const PLANTED = [
   ".cache_old",
   ".cache/deno/npm/registry.npmjs.org/sucrase/planted.js",
   ".cache/deno/planted.js",
+  ".cache/pip",
   ".config/interpreter/profiles",
   ".local/share/interpreter_old",
 ];

@@ -221,9 +221,18 @@ export function confinement(p: Permissions, options: ConfineOptions): Confinemen
   const args: string[] = [];
   const depth = (x: string) => x.split("/").length;
   const restructured = [...new Set([...shadows, ...pins])].sort((a, b) => depth(a) - depth(b));
+  // Home's hidden entries are configuration (`~/.inputrc`, `~/.vim`, `~/.ipython`, `~/.npmrc`,
+  // `~/.config/*`: many run code on the host later); a grant on home does not cover them,
+  // only a grant that names one (or a folder inside it).
+  const isConfig = (path: string) =>
+    !!home && isInside(path, home) && path !== home &&
+    path.slice(home.length + 1).startsWith(".") &&
+    !grants.some((g) => isInside(realPathOr(g), path));
+  const writable = (path: string) => inWrites(path) && !isConfig(path);
   for (const dir of restructured) {
     if (!shadows.has(dir)) {
-      args.push("--bind", dir, dir);
+      // A pin keeps the folder's own mode (a pinned `~/.cache` stays read-only).
+      args.push(writable(dir) ? "--bind" : "--ro-bind", dir, dir);
       continue;
     }
     const mode = (lstat(dir)?.mode ?? 0o755) & 0o7777;
@@ -236,13 +245,7 @@ export function confinement(p: Permissions, options: ConfineOptions): Confinemen
         } catch { /* gone */ }
         continue;
       }
-      // Home's hidden entries are configuration (`~/.inputrc`, `~/.vim`, `~/.ipython`, `~/.npmrc`,
-      // `~/.config/*`: many run code on the host later); a grant on home does not cover them,
-      // only a grant that names one (or a folder inside it).
-      const config = !!home && isInside(child, home) && child !== home &&
-        child.slice(home.length + 1).startsWith(".") &&
-        !grants.some((g) => isInside(realPathOr(g), child));
-      args.push(inWrites(child) && !config ? "--bind-try" : "--ro-bind-try", child, child);
+      args.push(writable(child) ? "--bind-try" : "--ro-bind-try", child, child);
     }
   }
   // Write binds deeper inside a restructured folder were covered: bind them again.
