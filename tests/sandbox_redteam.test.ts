@@ -451,3 +451,36 @@ Deno.test("redteam: safe mode auto refuses shell code hidden in other commands' 
     assertEquals(safetyDecision("auto", report).action, "run", code);
   }
 });
+
+for (const language of ["bash", "python"] as const) {
+  Deno.test(`redteam: code cannot read past conversations or the typed history (${language})`, async () => {
+    const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-convs-" }));
+    const home = join(root, "home");
+    const work = join(root, "work");
+    const data = join(home, ".local/share/interpreter");
+    const files = [
+      ".local/share/interpreter/conversations/earlier.json",
+      ".local/share/interpreter/history.jsonl",
+    ];
+    try {
+      for (const f of files) {
+        await Deno.mkdir(join(home, f, ".."), { recursive: true });
+        await Deno.writeTextFile(join(home, f), `CREDENTIAL said earlier in ${f}\n`);
+      }
+      await Deno.mkdir(join(home, ".cache/deno"), { recursive: true });
+      await Deno.mkdir(work);
+      await Deno.chmod(root, 0o755); // the unprivileged CI user runs this too
+      const read = (request: Record<string, unknown>) =>
+        runInHome(home, work, readEach(language, files), request);
+      const hidden = await read({});
+      assert(!hidden.includes("CREDENTIAL"), hidden);
+      for (const f of files) assertEquals(resultsOf(hidden)[f], "denied", f);
+      // Control: unconfined code reads both.
+      const all = await read({ allowAll: true });
+      for (const f of files) assertStringIncludes(all, `said earlier in ${f}`);
+      assert((await Deno.stat(data)).isDirectory);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+}

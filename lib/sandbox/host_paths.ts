@@ -9,8 +9,9 @@
  *   imports later, such as sucrase on the first TypeScript run) and the data
  *   folders (conversations, history, full outputs).
  * - Hidden: the config folder (profiles, keys) and every file a key was read
- *   from (`registerSecretFile`, lib/sandbox/secret_files.ts), and the
- *   profile cache in the data folder (parsed profiles, keys included).
+ *   from (`registerSecretFile`, lib/sandbox/secret_files.ts), the profile
+ *   cache in the data folder (parsed profiles, keys included), and the saved
+ *   conversations and input history (other conversations' words).
  *
  * Folders that do not exist yet are made (mode 700) before the sandbox starts,
  * so code cannot plant them first (a data folder that is a link, a Deno cache
@@ -104,7 +105,15 @@ export function hostPaths(hostDirs: readonly string[] = []): HostPaths {
       ]
         .filter(Boolean),
     ),
-    hidden: unique([config, join(data, "profile_cache.json"), ...secretFileList()]),
+    // Past conversations and typed history belong to other conversations (and, in the server,
+    // other clients): code of this one never reads them.
+    hidden: unique([
+      config,
+      join(data, "profile_cache.json"),
+      join(data, "conversations"),
+      join(data, "history.jsonl"),
+      ...secretFileList(),
+    ]),
     shadow: [realPathOr(data)],
   };
 }
