@@ -1,5 +1,5 @@
 import { Computer, resolveLanguage } from "../lib/computer/mod.ts";
-import { DEFAULT_SECRET_ENV, isSecretName, sessionEnv } from "../lib/computer/env.ts";
+import { isSecretName, SECRET_ENV_PATTERNS, sessionEnv } from "../lib/computer/env.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { collect, textOf, withComputer } from "./helpers/computer_helpers.ts";
 
@@ -83,12 +83,12 @@ Deno.test("secret variables are stripped by name pattern", () => {
   for (
     const name of ["OPENAI_API_KEY", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "INTERPRETER_API_KEY"]
   ) {
-    assert(isSecretName(name, DEFAULT_SECRET_ENV), name);
+    assert(isSecretName(name, SECRET_ENV_PATTERNS), name);
   }
   for (const name of ["PATH", "HOME", "TOKENIZER_PATH", "LANG"]) {
-    assert(!isSecretName(name, DEFAULT_SECRET_ENV), name);
+    assert(!isSecretName(name, SECRET_ENV_PATTERNS), name);
   }
-  const env = sessionEnv(DEFAULT_SECRET_ENV, {
+  const env = sessionEnv(SECRET_ENV_PATTERNS, {
     base: { PATH: "/bin", ANTHROPIC_API_KEY: "x", MY_SECRET_THING: "y", HOME: "/h" },
   });
   assertEquals(env, { PATH: "/bin", HOME: "/h" });

@@ -14,7 +14,6 @@ import {
   isAllowAll,
   permissionsFromFlags,
   permissionsFromProfile,
-  registerSecretValue,
   sandboxEnv,
   SandboxSession,
   SandboxUnavailableError,
@@ -179,8 +178,9 @@ Deno.test("sandboxEnv: API keys never pass, whatever the permissions; env lists 
   assertEquals(Object.keys(listed).sort(), ["FOO", "HOME", "PATH"]);
   assert(DEFAULT_SECRET_ENV.includes("ANTHROPIC_API_KEY"));
   // A key given by flag: any variable holding it is dropped, whatever its name.
-  registerSecretValue("flag-given-key-0123456789");
-  const custom = sandboxEnv({ PATH: "/usr/bin", MY_LLM: "flag-given-key-0123456789" }, allowAll());
+  const custom = sandboxEnv({ PATH: "/usr/bin", MY_LLM: "flag-given-key-0123456789" }, allowAll(), {
+    secretValues: ["flag-given-key-0123456789"],
+  });
   assertEquals(custom.MY_LLM, undefined);
 });
 

@@ -6,7 +6,7 @@
 
 import type { Permissions } from "../sandbox/permissions.ts";
 import { withDenialNotes } from "../sandbox/denials.ts";
-import { takeNetDenialsFor } from "../sandbox/sandbox.ts";
+import type { NetDenial } from "../sandbox/proxy.ts";
 
 /** What is known about a finished run. */
 export interface FinishedRun {
@@ -22,8 +22,8 @@ export interface FinishedRun {
   stopped?: string;
   /** The permissions the code ran under. */
   permissions: Permissions;
-  /** The pid of the session process that ran it (as spawned): its sandbox's denials only. */
-  pid?: number;
+  /** Network accesses the sandbox of the session process that ran it refused during the run. */
+  netDenials: NetDenial[];
 }
 
 /**
@@ -37,7 +37,7 @@ export function finishOutput(run: FinishedRun): string {
   // What the sandbox denied, and the flag that would allow it.
   return withDenialNotes(run.output, {
     permissions: run.permissions,
-    netDenials: takeNetDenialsFor(run.permissions, { pid: run.pid }),
+    netDenials: run.netDenials,
     code: run.code,
   });
 }

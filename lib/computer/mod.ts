@@ -19,7 +19,7 @@ import { defaultPermissions } from "../sandbox/defaults.ts";
 import { privateRoot } from "../sandbox/sandbox.ts";
 import { dataDir } from "../storage/paths.ts";
 import type { ComputerLike, ComputerOptions, RunOptions } from "./types.ts";
-import { DEFAULT_SECRET_ENV, sessionEnv } from "./env.ts";
+import { SECRET_ENV_PATTERNS, sessionEnv } from "./env.ts";
 import {
   findProgram,
   type FoundProgram,
@@ -37,7 +37,7 @@ import { DesktopHost, HOST_NAMESPACES, type HostNamespace } from "../desktop/hos
 export type { ComputerLike, ComputerOptions, RunOptions } from "./types.ts";
 export type { LanguageInfo } from "./languages.ts";
 export { LANGUAGES } from "./languages.ts";
-export { DEFAULT_SECRET_ENV } from "./env.ts";
+export { SECRET_ENV_PATTERNS } from "./env.ts";
 export { denoPermissionFlags } from "./deno_flags.ts";
 export { spawnSession } from "./spawn.ts";
 export { finishOutput } from "./finish.ts";
@@ -81,8 +81,13 @@ export class Computer implements ComputerLike {
   inputIdleTimeout: number;
   /** Working directory of new sessions. */
   cwd: string | undefined;
-  /** Variable-name patterns removed from the environment of generated code. */
+  /**
+   * Variable-name patterns removed from the environment of generated code: the default
+   * patterns ({@linkcode SECRET_ENV_PATTERNS}) plus the option's names.
+   */
   secretEnv: string[];
+  /** Secret values (API keys): a variable holding one is removed from generated code's environment. */
+  secretValues: string[];
   /** Bytes of full outputs kept on disk. */
   outputBudget: number;
   /** Bytes one run's full-output file may hold (its first part and its end are kept). */
@@ -121,7 +126,8 @@ export class Computer implements ComputerLike {
     this.inputIdleTimeout = options.inputIdleTimeout ?? DEFAULT_INPUT_IDLE_TIMEOUT;
     this.#permissions = options.permissions;
     this.cwd = options.cwd;
-    this.secretEnv = options.secretEnv ?? [...DEFAULT_SECRET_ENV];
+    this.secretEnv = [...new Set([...SECRET_ENV_PATTERNS, ...(options.secretEnv ?? [])])];
+    this.secretValues = [...(options.secretValues ?? [])];
     this.outputBudget = options.outputBudget ?? DEFAULT_OUTPUT_BUDGET;
     this.maxOutputFile = options.maxOutputFile ?? DEFAULT_OUTPUT_FILE_LIMIT;
     this.#dataDir = options.dataDir;
@@ -283,8 +289,10 @@ export class Computer implements ComputerLike {
   }
 
   #sessionEnv(): Record<string, string> {
-    const key = this.secretEnv.join("\0");
-    if (this.#env?.key !== key) this.#env = { key, env: sessionEnv(this.secretEnv) };
+    const key = [...this.secretEnv, "", ...this.secretValues].join("\0");
+    if (this.#env?.key !== key) {
+      this.#env = { key, env: sessionEnv(this.secretEnv, { secretValues: this.secretValues }) };
+    }
     return this.#env.env;
   }
 

@@ -18,6 +18,7 @@ import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./pro
 import { spawnSession } from "./spawn.ts";
 import { codeLeader, makeSessionDir } from "../sandbox/sandbox.ts";
 import { isVanishedMount } from "../sandbox/mount_race.ts";
+import type { NetDenial } from "../sandbox/proxy.ts";
 import type { ChannelHandler } from "../desktop/channel.ts";
 import { finishOutput } from "./finish.ts";
 
@@ -165,6 +166,8 @@ export class Session {
   readonly spec: SessionSpec;
   #settings: () => SessionSettings;
   #child: Deno.ChildProcess | undefined;
+  /** The network refusals of the last process's sandbox (this session's own, see finish.ts). */
+  #netDenials: (() => NetDenial[]) | undefined;
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #readerDone: Promise<void> | undefined;
   #exitStatus: Promise<Deno.CommandStatus> | undefined;
@@ -340,7 +343,7 @@ export class Session {
     const env = { ...settings.env, ...this.spec.env, INTERPRETER_SESSION: this.#token };
     let child: Deno.ChildProcess;
     try {
-      child = spawnSession(argv, {
+      const spawned = spawnSession(argv, {
         permissions: settings.permissions,
         env,
         cwd: settings.cwd,
@@ -349,6 +352,9 @@ export class Session {
         channel: settings.channel && this.#showViews(settings.channel),
         channelArgs: this.spec.channelArgs,
       });
+      child = spawned.child;
+      // Kept past the process's end: a one-shot run's process has exited when its output ends.
+      this.#netDenials = spawned.takeNetDenials;
     } catch (error) {
       return `could not start ${argv[0]}: ${(error as Error).message}`;
     }
@@ -824,7 +830,7 @@ export class Session {
       exitStatus: this.spec.persistent ? run.status : run.exited?.code,
       stopped: run.stopReason,
       permissions: run.settings.permissions,
-      pid: this.#child?.pid,
+      netDenials: this.#netDenials?.() ?? [],
     });
     if (final.startsWith(model)) {
       run.feed.output(modelRest, "assistant");

@@ -21,6 +21,7 @@
 import { join } from "node:path";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { SandboxSession } from "../sandbox/sandbox.ts";
+import type { NetDenial } from "../sandbox/proxy.ts";
 import { trustedProgram } from "../sandbox/trusted.ts";
 import { CHANNEL_ENV, type ChannelHandler, listenChannel } from "../desktop/channel.ts";
 import { SIGNATURES } from "../desktop/signatures.ts";
@@ -110,11 +111,19 @@ function startWatchdog(
   }
 }
 
+/** A session process and what its sandbox saw. */
+export interface SpawnedSession {
+  /** The process (the caller owns it). */
+  child: Deno.ChildProcess;
+  /** Network accesses its sandbox's proxy refused since the last call (also after it ended). */
+  takeNetDenials(): NetDenial[];
+}
+
 /**
  * Spawns `cmd` as a session process with piped stdin and stdout (stderr merged
  * into stdout). The caller owns the returned child.
  */
-export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.ChildProcess {
+export function spawnSession(cmd: string[], options: SpawnSessionOptions): SpawnedSession {
   // seam: sandbox — unless the permissions are allow-all, `cmd` runs inside the
   // OS sandbox (bubblewrap / sandbox-exec); with none available this throws
   // SandboxUnavailableError and nothing runs. Keep this the only place where
@@ -166,8 +175,6 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
     sandbox.closeSync();
     throw error;
   }
-  // The proxy's denials belong to the runs of this process (see finish.ts).
-  sandbox.attach(child.pid);
   // Without the sandbox nothing ends the code's own processes if this program is killed.
   const watchdog = sandbox.kind === "none" && !reaped.reaper
     ? startWatchdog(child.pid, options.env)
@@ -187,5 +194,6 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Deno.
   // A live session must not keep this program running: a script that ends without
   // terminate() exits, and its sessions are ended on `unload` (see session.ts).
   child.unref();
-  return child;
+  // The proxy's denials belong to the runs of this process (see finish.ts).
+  return { child, takeNetDenials: () => sandbox.takeNetDenials() };
 }

@@ -42,8 +42,13 @@ export interface ComputerOptions {
   cwd?: string;
   /** Where full outputs are kept (default: the program's data directory). */
   dataDir?: string;
-  /** Environment variable names never passed to generated code (API keys...). */
+  /**
+   * More environment variable names (or `*` patterns) never passed to generated code, added to
+   * the default patterns (`*KEY*`, `*TOKEN*`, `*SECRET*`, ...), never replacing them.
+   */
   secretEnv?: string[];
+  /** Secret values (API keys): a variable whose value holds one is never passed to generated code. */
+  secretValues?: string[];
   /** The Python 3 executable (default: env INTERPRETER_PYTHON, else python3 on PATH). */
   python?: string;
   /** The deno executable for JavaScript / TypeScript (default: env INTERPRETER_DENO, else this deno). */
@@ -83,4 +88,6 @@ export interface ComputerLike {
   resolveLanguage?(name: string): string | undefined;
   /** Characters of output kept per run, when this computer trims output (the engine sets it). */
   maxOutput?: number;
+  /** Secret values kept out of generated code's environment (the engine adds its API keys). */
+  secretValues?: string[];
 }

@@ -14,7 +14,6 @@ import { LlmError } from "../llm/errors.ts";
 import { modelInfo, priceOf } from "../llm/models.ts";
 import { PROVIDERS, readEnv, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../wire/chat.ts";
-import { registerSecretValue } from "../sandbox/env.ts";
 import { redact } from "../wire/secrets.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
@@ -266,7 +265,7 @@ export class Interpreter {
     this.#computer = options.computer;
     this.#dataDir = options.dataDir;
     this.#mcp = new McpTools(options.mcpServers ?? {});
-    if (this.llm.apiKey) registerSecretValue(this.llm.apiKey);
+    if (this.#computer) this.#secrets(); // a given computer is told the keys (again before each run)
   }
 
   /** The computer that runs code (made on first use when none was given; starts nothing yet). */
@@ -277,6 +276,7 @@ export class Interpreter {
 
   set computer(value: ComputerLike) {
     this.#computer = value;
+    this.#secrets(); // its code must not see this interpreter's keys (added to its own)
   }
 
   /**
@@ -346,6 +346,7 @@ export class Interpreter {
       maxOutput: this.maxOutput,
       ...(this.timeout !== undefined ? { timeout: this.timeout } : {}),
       secretEnv,
+      secretValues: this.#secrets(),
       // computer.ai asks this interpreter's model: the key stays on the host.
       desktop: { ask: (prompt, o) => this.#askModel(prompt, o.signal) },
     });
@@ -422,7 +423,9 @@ export class Interpreter {
       }
     }
     const secrets = [...values].filter((v) => v.length >= 8);
-    for (const secret of secrets) registerSecretValue(secret);
+    // The computer keeps them out of code's environment (added to a given computer's own).
+    const held = this.#computer?.secretValues;
+    if (held) { for (const secret of secrets) if (!held.includes(secret)) held.push(secret); }
     return secrets;
   }
 

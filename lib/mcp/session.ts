@@ -9,7 +9,6 @@
 import type { ComputerLike } from "../computer/types.ts";
 import { PROVIDERS, readEnv } from "../llm/providers.ts";
 import { describePermissions } from "../sandbox/describe.ts";
-import { registerSecretValue } from "../sandbox/env.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import type { SafeMode } from "../sandbox/safe_mode.ts";
 import type { ServeSession } from "./serve_tools.ts";
@@ -28,7 +27,7 @@ export interface EngineForMcp {
   llm: { apiKey?: string };
 }
 
-/** The API keys this process knows (the model's and each provider's), registered with the sandbox. */
+/** The API keys this process knows (the model's and each provider's). */
 export function knownSecrets(apiKey: string | undefined): string[] {
   const values = new Set<string>();
   if (apiKey) values.add(apiKey);
@@ -39,7 +38,6 @@ export function knownSecrets(apiKey: string | undefined): string[] {
     }
   }
   const secrets = [...values].filter((v) => v.length >= 8);
-  for (const secret of secrets) registerSecretValue(secret);
   return secrets;
 }
 

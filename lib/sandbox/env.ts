@@ -28,17 +28,6 @@ export const ESSENTIAL_ENV: readonly string[] = [
   "INTERPRETER_SESSION",
 ];
 
-const registeredSecrets = new Set<string>();
-
-/**
- * Registers a secret value (the API key the interpreter was given, even by
- * flag): from then on, any environment variable containing it is kept out of
- * generated code, whatever its name.
- */
-export function registerSecretValue(value: string): void {
-  if (value.length >= 8) registeredSecrets.add(value);
-}
-
 /** Options for {@linkcode sandboxEnv}. */
 export interface SandboxEnvOptions {
   /** More variable names to drop (the interpreter's own key variables). */
@@ -60,9 +49,7 @@ export function sandboxEnv(
   options: SandboxEnvOptions = {},
 ): Record<string, string> {
   const denied = new Set([...DEFAULT_SECRET_ENV, ...(options.secretEnv ?? [])]);
-  const values = [...(options.secretValues ?? []), ...registeredSecrets].filter((v) =>
-    v.length >= 8
-  );
+  const values = (options.secretValues ?? []).filter((v) => v.length >= 8);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (denied.has(name) || isSecretName(name) || values.some((v) => value.includes(v))) continue;

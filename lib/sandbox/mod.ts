@@ -31,7 +31,7 @@ export {
 } from "./flags.ts";
 export { permissionsFromProfile, type PermissionsFromProfileOptions } from "./profile.ts";
 export { type DescribeOptions, describePermissions } from "./describe.ts";
-export { ESSENTIAL_ENV, registerSecretValue, sandboxEnv, type SandboxEnvOptions } from "./env.ts";
+export { ESSENTIAL_ENV, sandboxEnv, type SandboxEnvOptions } from "./env.ts";
 export { denoFlags, type DenoFlagsOptions } from "./deno_flags.ts";
 export {
   childPids,
@@ -47,8 +47,6 @@ export {
   sandboxSupport,
   sandboxSupportSync,
   SandboxUnavailableError,
-  takeNetDenialsFor,
-  type TakeNetDenialsOptions,
   withDenoTmpDir,
   type WrappedCommand,
 } from "./sandbox.ts";

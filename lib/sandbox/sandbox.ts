@@ -169,7 +169,6 @@ export class SandboxSession {
   #privateDir: string;
   #proxy?: Proxy;
   #denials: NetDenial[] = [];
-  #pid?: number;
   #options: SandboxSessionOptions;
 
   private constructor(
@@ -388,16 +387,6 @@ export class SandboxSession {
   }
 
   /**
-   * Records the pid of the process spawned with {@linkcode SandboxSession.wrap}, so the
-   * denials of its runs can be found by it ({@linkcode takeNetDenialsFor}), even after
-   * the session closed (a one-shot run's process has exited by the time its output ends).
-   */
-  attach(pid: number): void {
-    this.#pid = pid;
-    byPid.set(pid, this);
-  }
-
-  /**
    * The host process-group id to signal to interrupt the sandboxed command
    * (`Deno.kill(-pgid, "SIGINT")`), given the pid of the spawned wrapper.
    * Under bubblewrap this is its namespace's init; otherwise the pid itself.
@@ -413,15 +402,9 @@ export class SandboxSession {
     return wrapperPid;
   }
 
-  /** Leaves the registries, keeping denials not taken yet for the run that caused them. */
+  /** Leaves the list of sessions to close at exit (its denials stay until taken). */
   #detach(): void {
     live.delete(this);
-    if (this.#pid === undefined || byPid.get(this.#pid) !== this) return;
-    byPid.delete(this.#pid);
-    if (this.#denials.length === 0) return;
-    closedDenials.set(this.#pid, this.takeNetDenials());
-    // A bound: denials nobody asks for (a library user's own spawns) do not pile up.
-    while (closedDenials.size > 64) closedDenials.delete(closedDenials.keys().next().value!);
   }
 
   /** Removes the temp directory and stops the proxy. */
@@ -453,12 +436,8 @@ export class SandboxSession {
   }
 }
 
-/** Sessions not closed yet, to find the proxy denials of a run. */
+/** Sessions not closed yet, closed when the program exits (their folders are removed). */
 const live = new Set<SandboxSession>();
-/** Sessions by the pid of their process ({@linkcode SandboxSession.attach}). */
-const byPid = new Map<number, SandboxSession>();
-/** Denials of sessions that closed before their run's output was finished, by pid. */
-const closedDenials = new Map<number, NetDenial[]>();
 let unloadHooked = false;
 
 /** A program that ends without closing its sessions still removes their folders. */
@@ -468,34 +447,6 @@ function closeAllOnUnload(): void {
   globalThis.addEventListener("unload", () => {
     for (const session of [...live]) session.closeSync();
   });
-}
-
-/** Options for {@linkcode takeNetDenialsFor}. */
-export interface TakeNetDenialsOptions {
-  /**
-   * The pid of the session process the run used ({@linkcode SandboxSession.attach}):
-   * only that session's denials are taken (even once it closed).
-   */
-  pid?: number;
-}
-
-/**
- * Network accesses refused (and forgotten) for the run's own session when
- * `options.pid` names its process; without a pid, for every open session that
- * runs under this very permissions object (other sessions' background
- * processes included, so callers that know the pid should pass it).
- */
-export function takeNetDenialsFor(
-  permissions: Permissions,
-  options: TakeNetDenialsOptions = {},
-): NetDenial[] {
-  if (options.pid !== undefined) {
-    const closed = closedDenials.get(options.pid) ?? [];
-    closedDenials.delete(options.pid);
-    const session = byPid.get(options.pid);
-    return [...closed, ...(session?.takeNetDenials() ?? [])];
-  }
-  return [...live].filter((s) => s.permissions === permissions).flatMap((s) => s.takeNetDenials());
 }
 
 /**
