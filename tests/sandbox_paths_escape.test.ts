@@ -1030,3 +1030,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "paths: a hidden home entry that is a link (~/.inputrc -> dotfiles/inputrc) is read-only at its target too (bash, python; control: -A)",
+  ignore: !!skip,
+  async fn() {
+    const sh =
+      `t() { name=$1; shift; if out=$("$@" 2>&1); then echo "RESULT $name ok"; else echo "RESULT $name denied $out"; fi; }
+t via_link sh -c 'echo "\\"\\\\C-x\\": \\"rm -rf ~\\\\n\\"" >> "$HOME/.inputrc"'
+t target sh -c 'echo x >> "$HOME/dotfiles/inputrc"'
+t other sh -c 'echo x >> "$HOME/dotfiles/notes"'`;
+    const py = `import os
+def t(name, path):
+    try:
+        open(path, "a").write("x\\n"); print("RESULT", name, "ok")
+    except OSError as e:
+        print("RESULT", name, "denied", e)
+H = os.environ["HOME"]
+t("via_link", H + "/.inputrc")
+t("target", H + "/dotfiles/inputrc")
+t("other", H + "/dotfiles/notes")`;
+    const runs = [["bash", "-c", sh]];
+    if (hasPython) runs.push(["python3", "-c", py]);
+    for (const argv of runs) {
+      for (const control of [false, true]) {
+        const h = await makeHome();
+        try {
+          await Deno.mkdir(join(h.home, "dotfiles"));
+          await Deno.writeTextFile(join(h.home, "dotfiles", "inputrc"), "set bell-style none\n");
+          await Deno.symlink("dotfiles/inputrc", join(h.home, ".inputrc"));
+          const { out } = await inChild(h.home, { cwd: h.home, argv, allowAll: control });
+          const r = results(out);
+          expect(r, ["via_link", "target"], control ? "ok" : "denied", out);
+          expect(r, ["other"], "ok", out);
+          if (!control) {
+            assertEquals(
+              await Deno.readTextFile(join(h.home, "dotfiles", "inputrc")),
+              "set bell-style none\n",
+            );
+          }
+        } finally {
+          await h.close();
+        }
+      }
+    }
+  },
+});

@@ -203,6 +203,25 @@ export function confinement(p: Permissions, options: ConfineOptions): Confinemen
     else entries.set(s, list);
   }
 
+  // Home's hidden entries are configuration (`~/.inputrc`, `~/.vim`, `~/.ipython`, `~/.npmrc`,
+  // `~/.config/*`: many run code on the host later); a grant on home does not cover them,
+  // only a grant that names one (or a folder inside it).
+  const isConfig = (path: string) =>
+    !!home && isInside(path, home) && path !== home &&
+    path.slice(home.length + 1).startsWith(".") &&
+    !grants.some((g) => isInside(realPathOr(g), path));
+  const writable = (path: string) => inWrites(path) && !isConfig(path);
+  // A hidden entry that is a link (`~/.inputrc -> dotfiles/inputrc`): what it leads to is
+  // configuration too, kept read-only wherever it is.
+  for (const [dir, list] of entries) {
+    for (const e of list) {
+      const child = join(dir, e.name);
+      if (!e.isSymlink || !isConfig(child)) continue;
+      const target = realPathOr(child);
+      if (target !== child && inWrites(target) && lstat(target)) readOnly.push(target);
+    }
+  }
+
   // Folders to pin: between the write root and each protected path or shadow.
   const pins = new Set<string>();
   const protectedInWrites = [
@@ -221,14 +240,6 @@ export function confinement(p: Permissions, options: ConfineOptions): Confinemen
   const args: string[] = [];
   const depth = (x: string) => x.split("/").length;
   const restructured = [...new Set([...shadows, ...pins])].sort((a, b) => depth(a) - depth(b));
-  // Home's hidden entries are configuration (`~/.inputrc`, `~/.vim`, `~/.ipython`, `~/.npmrc`,
-  // `~/.config/*`: many run code on the host later); a grant on home does not cover them,
-  // only a grant that names one (or a folder inside it).
-  const isConfig = (path: string) =>
-    !!home && isInside(path, home) && path !== home &&
-    path.slice(home.length + 1).startsWith(".") &&
-    !grants.some((g) => isInside(realPathOr(g), path));
-  const writable = (path: string) => inWrites(path) && !isConfig(path);
   for (const dir of restructured) {
     if (!shadows.has(dir)) {
       // A pin keeps the folder's own mode (a pinned `~/.cache` stays read-only).
