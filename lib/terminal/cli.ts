@@ -66,6 +66,21 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
   while (off < data.length) off += file.writeSync(data.subarray(off));
 }
 
+/** Called once when standard output's reader goes away (set by the chat: ends it as SIGPIPE would). */
+let onStdoutClosed: (() => void) | undefined;
+
+/** Writes to stdout; once its reader is gone (`| head`), output is dropped and the chat ends. */
+function writeOut(text: string): void {
+  try {
+    writeAll(Deno.stdout, text);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+    const closed = onStdoutClosed;
+    onStdoutClosed = undefined;
+    closed?.();
+  }
+}
+
 class UsageProblem extends Error {}
 
 /** The shortcut profiles merged over the chosen one by their flags (--fast, --vision, --local). */
@@ -395,7 +410,7 @@ async function runChat(
   await loadImageSupport(imageProtocol);
   const renderer = json ? undefined : new Renderer(
     {
-      write: (s) => writeAll(Deno.stdout, s),
+      write: (s) => writeOut(s),
       columns: terminalColumns,
     },
     {
@@ -413,9 +428,7 @@ async function runChat(
   }
   const io: TurnIo = {
     renderer,
-    json: json
-      ? (chunk: LmcChunk) => writeAll(Deno.stdout, JSON.stringify(chunk) + "\n")
-      : undefined,
+    json: json ? (chunk: LmcChunk) => writeOut(JSON.stringify(chunk) + "\n") : undefined,
     input: input ?? tty,
     note,
     // One-shot: an error is one stderr line (stdout keeps the answer).
@@ -436,13 +449,15 @@ async function runChat(
     if (enginePromise) await save((await enginePromise).messages);
     await endAll();
   });
+  // `interpreter -y … | head`: the reader left; stop the code and the model, save, exit 141.
+  onStdoutClosed = () => stopSignals.end(ExitCode.StdoutClosed);
   try {
     if (!interactive) {
       const missingKey = await missingKeyNote(options.llm);
       if (missingKey) {
         if (json) {
           const { errorChunk } = await import("./chat.ts");
-          writeAll(Deno.stdout, JSON.stringify(errorChunk("missing_key", missingKey)) + "\n");
+          writeOut(JSON.stringify(errorChunk("missing_key", missingKey)) + "\n");
         }
         writeAll(Deno.stderr, `interpreter: ${missingKey}\n`);
         return ExitCode.ModelError;
@@ -470,6 +485,7 @@ async function runChat(
     });
     return unsavedStatus(status, saver);
   } finally {
+    onStdoutClosed = undefined;
     await endAll();
     await stopSignals();
   }

@@ -12,6 +12,7 @@
  * | 5 | the conversation could not be saved (disk full, folder not writable); otherwise done |
  * | 129 | the terminal closed (SIGHUP: tmux window closed, ssh dropped); sessions ended, conversation saved |
  * | 130 | interrupted (Ctrl-C / SIGINT) |
+ * | 141 | standard output closed by its reader (`interpreter -y … \| head`); sessions ended, conversation saved |
  * | 143 | terminated (SIGTERM); sessions ended, conversation saved |
  *
  * @module
@@ -35,6 +36,8 @@ export const ExitCode = {
   Hangup: 129,
   /** Interrupted by Ctrl-C / SIGINT. */
   Interrupted: 130,
+  /** Standard output was closed by its reader (as SIGPIPE): cleaned up, then exited. */
+  StdoutClosed: 141,
   /** Terminated (SIGTERM): cleaned up, then exited. */
   Terminated: 143,
 } as const;
