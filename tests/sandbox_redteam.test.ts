@@ -15,6 +15,9 @@ import { Interpreter } from "../mod.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { safetyDecision, scanCode } from "../lib/sandbox/safe_mode.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
+import { safeOutput, visibleControls } from "../lib/terminal/untrusted_text.ts";
+import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { runCli } from "./helpers/terminal_cli.ts";
 import type { LmcMessage } from "../lib/wire/lmc.ts";
 
 const TOKEN = "redteam-token";
@@ -484,3 +487,63 @@ for (const language of ["bash", "python"] as const) {
     }
   });
 }
+
+const ESC = "\x1b";
+/** Shell code that shows as `# harmless` on a terminal (the line is erased and redrawn). */
+const SPOOFED_CODE = `echo REALLY-RUNS ${ESC}[2K${ESC}[1G# harmless`;
+/** Output that sets the clipboard (OSC 52), asks for a cursor report, and prints in red. */
+const HOSTILE_OUTPUT = `printf 'out\\033]52;c;cm0gLXJmIH4=\\007 \\033[6n \\033[31mred\\033[0m\\n'`;
+
+Deno.test("redteam: the model's code and the code's output cannot redraw the terminal or set the clipboard (CLI)", async () => {
+  const fake = startFakeOpenAI({
+    script: [
+      {
+        text: `Here ${ESC}]52;c;cm0gLXJmIH4=${ESC}\\ it is.`,
+        toolCalls: [{ language: "shell", code: `${SPOOFED_CODE}\n${HOSTILE_OUTPUT}` }],
+      },
+      { text: "Done." },
+    ],
+  });
+  const home = await Deno.makeTempDir({ prefix: "redteam-cli-" });
+  const work = await Deno.makeTempDir({ prefix: "redteam-cli-work-" });
+  try {
+    const r = await runCli(
+      [
+        "--api_base",
+        fake.url,
+        "--model",
+        "gpt-4o-mini",
+        "--api_key",
+        "sk-redteam-0123456789",
+        "-y",
+        "go",
+      ],
+      { home, cwd: work },
+    );
+    assertEquals(r.code, 0, r.stderr);
+    assertStringIncludes(r.stdout, "REALLY-RUNS");
+    assertStringIncludes(r.stdout, "␛[2K␛[1G# harmless"); // the trick is shown, not performed
+    assert(!r.stdout.includes(`${ESC}]52`), JSON.stringify(r.stdout));
+    assert(!r.stdout.includes(`${ESC}[2K`), JSON.stringify(r.stdout));
+    assert(!r.stdout.includes(`${ESC}[6n`), JSON.stringify(r.stdout));
+    // Control: the program really printed those sequences (the model was sent them raw).
+    const toolResult = JSON.stringify(fake.requests[1].messages);
+    assertStringIncludes(toolResult, "\\u001b]52;c;cm0gLXJmIH4=");
+  } finally {
+    await fake.close();
+    await Deno.remove(home, { recursive: true });
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("redteam: terminal text from the model and code keeps colours and nothing else", () => {
+  assertEquals(
+    safeOutput(
+      `a${ESC}[31mred${ESC}[0m${ESC}]0;title\x07${ESC}[2J${ESC}c${ESC}P1$r${ESC}\\\x07\x08b\r`,
+    ),
+    `a${ESC}[31mred${ESC}[0mb\r`,
+  );
+  assertEquals(safeOutput(`x${ESC}]52;c;cut-off-at-the-line-end`), "x");
+  assertEquals(safeOutput(`\u009b31mC1`), "31mC1");
+  assertEquals(visibleControls(`rm -rf ~\r${ESC}[2Kok\tz\n`), "rm -rf ~␍␛[2Kok\tz\n");
+});

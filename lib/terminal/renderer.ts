@@ -15,6 +15,7 @@ import { codeRows, MarkdownStream } from "./markdown.ts";
 import { wrapStyled } from "./wrap.ts";
 import { formatUsd } from "./cost.ts";
 import { type ImageProtocol, inlineImage, saveImage } from "./image.ts";
+import { safeOutput, visibleControls } from "./untrusted_text.ts";
 
 /** Where the renderer writes. */
 export interface RenderTarget {
@@ -87,6 +88,11 @@ export class Renderer {
   /** Draws one chunk. */
   chunk(chunk: LmcChunk): void {
     if (chunk.recipient === "assistant") return;
+    // The model's text and code never reach the terminal as control sequences (output: see
+    // #outputLine), so nothing can redraw what the person approves.
+    if (typeof chunk.content === "string" && chunk.type !== "console" && chunk.type !== "image") {
+      chunk = { ...chunk, content: visibleControls(chunk.content) };
+    }
     this.stopSpinner();
     if (chunk.start) {
       this.#endBlock();
@@ -196,7 +202,7 @@ export class Renderer {
     const block = this.#block;
     let partial = "";
     if (block?.kind === "console") {
-      partial = visibleLine(block.partial);
+      partial = safeOutput(visibleLine(block.partial));
       block.partial = "";
     }
     this.#activeLine = undefined;
@@ -350,7 +356,7 @@ export class Renderer {
   }
 
   #outputLine(line: string): string {
-    const shown = visibleLine(line);
+    const shown = safeOutput(visibleLine(line));
     return this.#opts.plain ? shown : this.style.gray("  ") + shown;
   }
 
