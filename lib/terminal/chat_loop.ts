@@ -216,7 +216,13 @@ export function restoreTerminal(): void {
 
 /** `text` wrapped at spaces to the terminal's width (at least 20 columns), so no word is split. */
 function wrapToTerminal(text: string): string[] {
-  return wrapWords(text, Math.max(20, terminalColumns() - 1));
+  const width = Math.max(20, terminalColumns() - 1);
+  // A two-column line (`%help`: a name, 2+ spaces, its description) continues under its description.
+  const column = /^(\S.*?\s{2,})\S/.exec(text)?.[1].length;
+  if (!column || column > width / 2) return wrapWords(text, width);
+  const [first, ...rest] = wrapWords(text, width);
+  const hanging = rest.length ? wrapWords(" ".repeat(column) + rest.join(" "), width) : [];
+  return [first, ...hanging];
 }
 
 /** The terminal's width (80 when it cannot be read). */

@@ -31,7 +31,7 @@ import type { ConversationStore } from "../storage/conversations.ts";
 import { loadHistory } from "../storage/history.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { exitOnTerminatingSignals } from "./signals.ts";
-import type { ParsedArgs } from "./flags.ts";
+import { type ParsedArgs, wrapWords } from "./flags.ts";
 import { Renderer } from "./renderer.ts";
 import type { LineInput } from "./input.ts";
 import type { TurnIo } from "./chat.ts";
@@ -424,7 +424,12 @@ async function runChat(
   // One-shot runs keep stdout for the answer: notes and errors go to stderr.
   function note(text: string): void {
     if (json || !renderer || !interactive) writeAll(Deno.stderr, text + "\n");
-    else renderer.print(renderer.style.yellow(text));
+    // Wrapped at spaces: a narrow window never splits a word of a note.
+    else {
+      const width = Math.max(20, terminalColumns() - 1);
+      const rows = text.split("\n").flatMap((line) => wrapWords(line, width));
+      renderer.print(...rows.map((row) => renderer.style.yellow(row)));
+    }
   }
   const io: TurnIo = {
     renderer,
