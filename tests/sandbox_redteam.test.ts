@@ -13,6 +13,7 @@ import { readSse } from "./helpers/server_client.ts";
 import { Computer } from "../lib/computer/mod.ts";
 import { Interpreter } from "../mod.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
+import { allowAll } from "../lib/sandbox/permissions.ts";
 import { safetyDecision, scanCode } from "../lib/sandbox/safe_mode.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
 import { safeOutput, visibleControls } from "../lib/terminal/untrusted_text.ts";
@@ -547,3 +548,46 @@ Deno.test("redteam: terminal text from the model and code keeps colours and noth
   assertEquals(safeOutput(`\u009b31mC1`), "31mC1");
   assertEquals(visibleControls(`rm -rf ~\r${ESC}[2Kok\tz\n`), "rm -rf ~␍␛[2Kok\tz\n");
 });
+
+/** Makes an AF_VSOCK socket (family 40), as Python and Perl. */
+const VSOCK: Record<string, [string, string]> = {
+  python: [
+    "python",
+    "import socket\ntry:\n    socket.socket(40, socket.SOCK_STREAM)\n    print('VSOCK-MADE')\n" +
+    "except OSError as e:\n    print('VSOCK-REFUSED', e.errno)",
+  ],
+  perl: [
+    "shell",
+    `perl -e 'if (socket(my $s, 40, 1, 0)) { print "VSOCK-MADE\\n" } else { print "VSOCK-REFUSED ", $!+0, "\\n" }'`,
+  ],
+};
+
+for (const [name, [language, code]] of Object.entries(VSOCK)) {
+  Deno.test(`redteam: code cannot open vsock sockets, which --deny-net does not reach (${name})`, async () => {
+    const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-vsock-" }));
+    const data = await Deno.makeTempDir({ prefix: "redteam-vsock-data-" });
+    const run = async (permissions: ReturnType<typeof defaultPermissions>) => {
+      const computer = new Computer({ cwd: work, dataDir: data, timeout: 30, permissions });
+      try {
+        return textOf(await computer.run(language, code));
+      } finally {
+        await computer.terminate();
+      }
+    };
+    try {
+      const denyNet = { ...defaultPermissions({ cwd: work }), net: false as const };
+      for (const permissions of [defaultPermissions({ cwd: work }), denyNet]) {
+        const out = await run(permissions);
+        assertStringIncludes(out, "VSOCK-REFUSED 1\n"); // EPERM: the filter's, not the kernel's
+        assert(!out.includes("VSOCK-MADE"), out);
+      }
+      // Control: unconfined, the kernel answers itself: a socket, or EAFNOSUPPORT (97) where it
+      // has no vsock; never the filter's EPERM.
+      const unconfined = await run(allowAll());
+      assert(/VSOCK-MADE|VSOCK-REFUSED 97/.test(unconfined), unconfined);
+    } finally {
+      await Deno.remove(work, { recursive: true });
+      await Deno.remove(data, { recursive: true });
+    }
+  });
+}

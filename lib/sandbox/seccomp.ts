@@ -8,8 +8,10 @@
  * `request_key`: keys of the user's and session keyrings are not the
  * session's), `bpf`, `perf_event_open`, `userfaultfd`, module and kexec
  * loading, `reboot`, swap, `acct`, the mount calls (old and new API),
- * `pivot_root`, `open_by_handle_at`, and `io_uring` (ENOSYS, so libraries
- * fall back to plain calls). Processes of another ABI on the same machine
+ * `pivot_root`, `open_by_handle_at`, `io_uring` (ENOSYS, so libraries
+ * fall back to plain calls), and `socket(AF_VSOCK, …)` (EPERM): vsock
+ * is not network-namespaced, so in a virtual machine it reaches the
+ * hypervisor host's services even under `--deny-net`. Processes of another ABI on the same machine
  * (i386 code on x86_64) get the same table for their numbers; x32 calls
  * and any other ABI are refused whole.
  *
@@ -22,6 +24,8 @@ export type SeccompArch = "x86_64" | "aarch64";
 // struct seccomp_data: int nr; u32 arch; u64 instruction_pointer; u64 args[6].
 const OFFSET_NR = 0;
 const OFFSET_ARCH = 4;
+/** The low 32 bits of args[0] (little-endian). */
+const OFFSET_ARG0 = 16;
 
 // Classic BPF opcodes (linux/filter.h).
 const LD_W_ABS = 0x20; // A = u32 at offset k
@@ -34,6 +38,9 @@ const RET_ALLOW = 0x7fff_0000;
 const RET_ERRNO = 0x0005_0000;
 const EPERM = 1;
 const ENOSYS = 38;
+const AF_VSOCK = 40;
+/** `socket` per ABI (i386 also has socketcall, whose arguments a filter cannot read). */
+const SOCKET = { x86_64: 41, i386: 359, generic: 198 };
 
 // AUDIT_ARCH_* values (linux/audit.h): the ABI a system call came through.
 const AUDIT_ARCH_X86_64 = 0xc000_003e;
@@ -95,17 +102,29 @@ type Insn = [code: number, jt: number, jf: number, k: number];
  * (each with its errno), allow the rest. `x32` also refuses numbers carrying
  * the x32 bit. Jumps are relative to the next instruction.
  */
-function abiBlock(numbers: [nr: number, errno: number][], x32: boolean): Insn[] {
+function abiBlock(
+  numbers: [nr: number, errno: number][],
+  options: { x32: boolean; socket: number },
+): Insn[] {
   const out: Insn[] = [[LD_W_ABS, 0, 0, OFFSET_NR]];
   // Distinct errnos, each with its own return at the end of the block.
   const errnos = [...new Set(numbers.map(([, e]) => e))];
-  const checks = numbers.length + (x32 ? 1 : 0);
-  // From check i, the return for errno j sits at: remaining checks, the allow, then j.
-  const jumpTo = (i: number, errno: number) => checks - i - 1 + 1 + errnos.indexOf(errno);
+  const checks = numbers.length + (options.x32 ? 1 : 0);
+  // The socket family check sits between the checks and the allow.
+  const family: Insn[] = [
+    [JEQ_K, 0, 3, options.socket],
+    [LD_W_ABS, 0, 0, OFFSET_ARG0],
+    [JEQ_K, 0, 1, AF_VSOCK],
+    [RET_K, 0, 0, RET_ERRNO | EPERM],
+  ];
+  // From check i, the return for errno j sits at: remaining checks, the family check, the
+  // allow, then j.
+  const jumpTo = (i: number, errno: number) =>
+    checks - i - 1 + family.length + 1 + errnos.indexOf(errno);
   let i = 0;
-  if (x32) out.push([JSET_K, jumpTo(i++, ENOSYS), 0, X32_SYSCALL_BIT]);
+  if (options.x32) out.push([JSET_K, jumpTo(i++, ENOSYS), 0, X32_SYSCALL_BIT]);
   for (const [nr, errno] of numbers) out.push([JEQ_K, jumpTo(i++, errno), 0, nr]);
-  out.push([RET_K, 0, 0, RET_ALLOW]);
+  out.push(...family, [RET_K, 0, 0, RET_ALLOW]);
   for (const e of errnos) out.push([RET_K, 0, 0, RET_ERRNO | e]);
   return out;
 }
@@ -118,14 +137,14 @@ export function seccompFilter(arch: SeccompArch): Uint8Array {
   const native = arch === "x86_64" ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_AARCH64;
   const main = abiBlock(
     REFUSED.map((r) => [arch === "x86_64" ? r.x86_64 : r.generic, r.errno]),
-    arch === "x86_64",
+    { x32: arch === "x86_64", socket: arch === "x86_64" ? SOCKET.x86_64 : SOCKET.generic },
   );
   // i386 code on x86_64 (int 0x80): same calls, its own numbers. Other ABIs (32-bit ARM on
   // aarch64): refused whole, since its numbers are not listed here.
   const compat = arch === "x86_64"
     ? abiBlock(
       REFUSED.filter((r) => r.i386 !== undefined).map((r) => [r.i386!, r.errno]),
-      false,
+      { x32: false, socket: SOCKET.i386 },
     )
     : [];
   const refuseAll: Insn = [RET_K, 0, 0, RET_ERRNO | EPERM];
