@@ -7,7 +7,7 @@
  * imports between files, and on a computed `import()` it could not read.
  *
  * Layers, lowest first (a part may import only parts of lower layers and itself):
- *   wire  <  storage, store  <  sandbox  <  desktop  <  computer, llm, mcp client, settings
+ *   wire  <  settings  <  storage, store  <  sandbox  <  desktop  <  computer, llm, mcp client
  *   <  container, profiles  <  core  <  server, mcp front  <  terminal
  */
 
@@ -19,6 +19,7 @@ const LIB = new URL("lib/", ROOT);
 /** Each part of lib/ and its layer (higher imports lower, never the reverse). */
 const LAYERS: Record<string, number> = {
   wire: 0,
+  settings: 0.5,
   storage: 1,
   store: 1,
   sandbox: 2,
@@ -26,7 +27,6 @@ const LAYERS: Record<string, number> = {
   computer: 4,
   llm: 4,
   "mcp client": 4,
-  settings: 4,
   container: 5,
   profiles: 5,
   core: 6,

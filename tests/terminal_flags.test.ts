@@ -108,6 +108,7 @@ Deno.test("flags: --help and --version load only the flag table (everything else
   assertEquals(names, [
     "deno.json",
     "lib/sandbox/split_list.ts",
+    "lib/settings/registry.ts",
     "lib/terminal/exit_codes.ts",
     "lib/terminal/flags.ts",
     "lib/terminal/invocation.ts",

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { DEFAULT_MAX_OUTPUT } from "../settings/registry.ts";
 import { basename, join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
@@ -45,7 +46,7 @@ export { finishOutput } from "./finish.ts";
 /** Default wall-clock bound per run, in seconds. */
 export const DEFAULT_TIMEOUT = 120;
 /** Default characters of output the model sees per run. */
-export const DEFAULT_MAX_OUTPUT = 2800;
+export { DEFAULT_MAX_OUTPUT };
 /** Default seconds a program may wait for input before it is stopped. */
 export const DEFAULT_INPUT_IDLE_TIMEOUT = 3;
 /** Default bytes of full outputs kept on disk. */

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { DEFAULT_MAX_OUTPUT } from "../settings/registry.ts";
 import { join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
@@ -211,7 +212,7 @@ export class ContainerComputer implements ComputerLike {
     const id = ++this.#runIds;
     const feed = new RunFeed();
     const collector = new OutputCollector({
-      maxOutput: this.#options.maxOutput ?? 2800,
+      maxOutput: this.#options.maxOutput ?? DEFAULT_MAX_OUTPUT,
       dir: join(this.#options.dataDir ?? dataDir(), "outputs"),
       label: language,
       storeBudget: 1024 ** 3,

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULT_MAX_OUTPUT, DEFAULT_MAX_TURNS } from "../settings/registry.ts";
 import { Computer } from "../computer/mod.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { type CompletionEvent, streamCompletion } from "../llm/client.ts";
@@ -201,7 +202,7 @@ export class Interpreter {
   /** Run code without asking first. */
   autoRun = false;
   /** Characters of output per run the model sees. */
-  maxOutput = 2800;
+  maxOutput = DEFAULT_MAX_OUTPUT;
   /** Images sent to the model: only the last this many (older ones become a note); undefined: all. */
   maxImages: number | undefined;
   /** Model settings. */
@@ -211,7 +212,7 @@ export class Interpreter {
   /** Stop once this many dollars were spent (undefined: no limit). */
   maxBudget: number | undefined;
   /** Most model calls per `chat()`. */
-  maxTurns = 50;
+  maxTurns = DEFAULT_MAX_TURNS;
   /** Keep going until the model says one of `loopBreakers`. */
   loop = false;
   /** Sent to keep the model going in loop mode. */
@@ -249,7 +250,7 @@ export class Interpreter {
     if (options.systemMessage !== undefined) this.systemMessage = options.systemMessage;
     this.customInstructions = options.customInstructions ?? "";
     this.autoRun = options.autoRun ?? false;
-    this.maxOutput = options.maxOutput ?? 2800;
+    this.maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
     this.maxImages = options.maxImages;
     this.safeMode = options.safeMode ?? "off";
     this.maxBudget = options.maxBudget;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { SafeMode } from "../settings/registry.ts";
 import type { UsageReport, UsageTotals } from "../wire/usage.ts";
 export type { UsageReport, UsageTotals };
 import type { ComputerLike } from "../computer/types.ts";
@@ -16,7 +17,7 @@ import type { LmcMessage } from "../wire/lmc.ts";
 import type { McpServerConfig } from "../mcp/config.ts";
 
 /** How code is checked before it runs: not at all, by asking, or automatically. */
-export type SafeMode = "off" | "ask" | "auto";
+export type { SafeMode };
 
 /** Model settings (`interpreter.llm`). */
 export interface LlmSettings {

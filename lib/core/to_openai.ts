@@ -8,6 +8,7 @@
  * @module
  */
 
+import { DEFAULT_MAX_OUTPUT } from "../settings/registry.ts";
 import type { ChatMessage, ContentPart } from "../wire/chat.ts";
 import type { LmcMessage } from "../wire/lmc.ts";
 import { mcpToolName } from "../mcp/config.ts";
@@ -57,7 +58,7 @@ export function toOpenAIMessages(
   messages: LmcMessage[],
   options: ToOpenAIOptions = {},
 ): ChatMessage[] {
-  const maxOutput = options.maxOutput ?? 2800;
+  const maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
   const out: ChatMessage[] = [];
   let pending: string[] = []; // tool call ids still waiting for a result
   const outputs = new Map<string, ChatMessage>();

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { SETTINGS } from "../settings/registry.ts";
 import { join } from "../storage/path.ts";
 import { configDir, dataDir } from "../storage/paths.ts";
 import { ProfileError, validateProfile } from "./schema.ts";
@@ -289,53 +290,25 @@ function isMapping(v: unknown): v is Profile {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Where each command-line flag lands in a profile. */
-const FLAG_TO_KEY: Record<string, string> = {
-  model: "llm.model",
-  api_base: "llm.api_base",
-  api_key: "llm.api_key",
-  api_version: "llm.api_version",
-  api_protocol: "llm.api_protocol",
-  first_byte_timeout: "llm.first_byte_timeout",
-  stall_timeout: "llm.stall_timeout",
-  vertex_project: "llm.vertex_project",
-  vertex_location: "llm.vertex_location",
-  temperature: "llm.temperature",
-  context_window: "llm.context_window",
-  max_tokens: "llm.max_tokens",
-  max_budget: "llm.max_budget",
-  llm_supports_vision: "llm.supports_vision",
-  llm_supports_functions: "llm.supports_functions",
-  auto_run: "auto_run",
-  custom_instructions: "custom_instructions",
-  system_message: "system_message",
-  max_output: "max_output",
-  timeout: "timeout",
-  max_turns: "max_turns",
-  loop: "loop",
-  safe_mode: "safe_mode",
-  offline: "offline",
-  verbose: "verbose",
-  debug: "debug",
-  plain: "plain_text_display",
-  speak_messages: "speak_messages",
-  disable_telemetry: "disable_telemetry",
-  multi_line: "multi_line",
-  computer: "deployment.computer",
-  container_engine: "deployment.container_engine",
-  kubeconfig: "deployment.kubeconfig",
-  container_image: "deployment.container_image",
-  store: "deployment.store",
-  instance_id: "deployment.instance_id",
-  lease_seconds: "deployment.lease_seconds",
-};
+/** Where each command-line flag lands in a profile (from the settings registry). */
+const FLAG_TO_KEY: readonly { flag: string; key: string; inverts: boolean }[] = SETTINGS.flatMap((
+  s,
+) =>
+  s.flag && s.key && s.flagToProfile !== false
+    ? [{ flag: s.flag.name, key: s.key, inverts: s.flag.inverts === true }]
+    : []
+);
 
 /** The settings given as flags, shaped like a profile (so they can be merged over one). */
 export function profileFromFlags(flags: Record<string, unknown>): Profile {
   const out: Profile = {};
-  for (const [flag, key] of Object.entries(FLAG_TO_KEY)) {
-    const value = flags[flag];
+  for (const { flag, key, inverts } of FLAG_TO_KEY) {
+    let value = flags[flag];
     if (value === undefined) continue;
+    if (inverts) {
+      if (value !== true) continue; // `--no_highlight_active_line` only ever turns it off
+      value = false;
+    }
     const [head, tail] = key.split(".");
     if (tail) {
       const inner = (out[head] ?? {}) as Profile;
@@ -343,7 +316,6 @@ export function profileFromFlags(flags: Record<string, unknown>): Profile {
       out[head] = inner;
     } else out[head] = value;
   }
-  if (flags.no_highlight_active_line === true) out.highlight_active_line = false;
   return out;
 }
 

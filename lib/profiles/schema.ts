@@ -7,6 +7,7 @@
  */
 
 import { mcpServersProblem } from "../mcp/config.ts";
+import { numberProblem, settingByKey, SETTINGS } from "../settings/registry.ts";
 
 /** The type of one profile value. */
 export type ValueType =
@@ -27,98 +28,20 @@ export interface Schema {
   [key: string]: ValueType;
 }
 
-/** Everything a profile may contain. */
-export const PROFILE_SCHEMA: Schema = {
-  version: "string_or_number",
-  llm: {
-    model: "string",
-    api_base: "string",
-    api_key: "string",
-    api_version: "string",
-    api_protocol: { choices: ["auto", "chat", "responses"] },
-    first_byte_timeout: "number",
-    stall_timeout: "number",
-    vertex_project: "string",
-    vertex_location: "string",
-    temperature: "number",
-    context_window: "int",
-    max_tokens: "int",
-    max_budget: "number",
-    supports_vision: "bool",
-    supports_functions: "bool",
-    execution_instructions: "string_or_bool",
-    max_output: "int",
-  },
-  auto_run: "bool",
-  custom_instructions: "string",
-  system_message: "string",
-  safe_mode: { choices: ["off", "ask", "auto"] },
-  offline: "bool",
-  verbose: "bool",
-  debug: "bool",
-  loop: "bool",
-  loop_message: "string",
-  loop_breakers: "string_list",
-  max_output: "int",
-  max_turns: "int",
-  timeout: "number",
-  disable_telemetry: "bool",
-  highlight_active_line: "bool",
-  plain_text_display: "bool",
-  multi_line: "bool",
-  speak_messages: "bool",
-  contribute_conversation: "bool",
-  conversation_history: "bool",
-  shrink_images: "bool",
-  user_message_template: "string",
-  always_apply_user_message_template: "bool",
-  code_output_template: "string",
-  empty_code_output_template: "string",
-  code_output_sender: { choices: ["user", "assistant"] },
-  computer: {
-    import_computer_api: "bool",
-    languages: "string_list",
-    timeout: "number",
-    input_idle_timeout: "number",
-    max_output: "int",
-    offline: "bool",
-    verbose: "bool",
-    emit_images: "bool",
-  },
-  permissions: {
-    allow_all: "bool",
-    allow_read: "grant",
-    allow_write: "grant",
-    allow_net: "grant",
-    allow_env: "grant",
-    allow_run: "grant",
-    secret_paths: "string_list",
-    read: "grant",
-    write: "grant",
-    net: "grant",
-    env: "grant",
-    run: "grant",
-    deny_read: "string_list",
-    deny_write: "string_list",
-    deny_net: "string_list",
-    deny_env: "string_list",
-    deny_run: "string_list",
-  },
-  // Beyond one machine (lib/container, lib/store): flags --computer, --container-engine...
-  deployment: {
-    computer: { choices: ["local", "podman", "docker", "kubernetes"] },
-    kubeconfig: "string",
-    container_engine: "string",
-    container_image: "string",
-    store: "string",
-    instance_id: "string",
-    lease_seconds: "number",
-  },
-  // MCP servers the model may use: checked by mcpServersProblem (lib/mcp/config.ts).
-  mcp_servers: "any",
-  // Used by Open Interpreter's `wtf` command; kept so shared profiles load.
-  wtf: "any",
-};
+/** Everything a profile may contain: every setting of the registry (lib/settings) that has a key. */
+export const PROFILE_SCHEMA: Schema = profileSchema();
+
+function profileSchema(): Schema {
+  const schema: Schema = {};
+  for (const setting of SETTINGS) {
+    if (!setting.key) continue;
+    const parts = setting.key.split(".");
+    let table = schema;
+    for (const part of parts.slice(0, -1)) table = (table[part] ??= {}) as Schema;
+    table[parts.at(-1)!] = setting.choices ? { choices: [...setting.choices] } : setting.type;
+  }
+  return schema;
+}
 
 /** A profile that does not match {@link PROFILE_SCHEMA}. */
 export class ProfileError extends Error {
@@ -224,6 +147,11 @@ function walk(data: Record<string, unknown>, schema: Schema, file: string, prefi
       throw new ProfileError(
         `${file}: "${path}" should be ${expected(type)}, got ${describe(value)}`,
       );
+    }
+    const setting = typeof value === "number" ? settingByKey(path) : undefined;
+    const problem = setting && numberProblem(setting, value as number);
+    if (problem) {
+      throw new ProfileError(`${file}: "${path}" should be ${problem}, got ${describe(value)}`);
     }
     if (typeof type === "object" && !("choices" in type && Array.isArray(type.choices))) {
       walk(value as Record<string, unknown>, type as Schema, file, path + ".");

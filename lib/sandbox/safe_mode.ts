@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { SafeMode } from "../settings/registry.ts";
 import { resolve } from "node:path";
 import { analyzeShell } from "./safe_mode/shell.ts";
 import { analyzePython } from "./safe_mode/python.ts";
@@ -30,7 +31,7 @@ import {
 export type SafetyLevel = "safe" | "warning" | "unsafe";
 
 /** Open Interpreter's setting: `off` (no scan), `ask` (show and ask), `auto` (refuse unsafe code). */
-export type SafeMode = "off" | "ask" | "auto";
+export type { SafeMode };
 
 /** One thing the scanner found. */
 export interface SafetyFinding {

@@ -13,18 +13,12 @@
 import { HttpError } from "./errors.ts";
 import { resolveModel } from "../llm/providers.ts";
 import type { InterpreterLike } from "./types.ts";
+import { numberProblem, type Setting, SETTINGS as REGISTRY } from "../settings/registry.ts";
 
-type Kind =
-  | "string"
-  | "number"
-  | "boolean"
-  | "string[]"
-  | "messages"
-  | "safeMode";
-
+/** A setting the server exposes: its registry declaration (lib/settings), or the conversation. */
 interface SettingSpec {
-  /** The value's kind. */
-  kind: Kind;
+  /** The registry's declaration (absent for `messages`). */
+  setting?: Setting;
   /** Whether `null` is accepted (e.g. no budget). */
   nullable?: boolean;
   /** Readable but not settable remotely. */
@@ -33,29 +27,28 @@ interface SettingSpec {
 
 /** The settings exposed by the server, by canonical (camelCase, dotted) name. */
 const SETTINGS: Record<string, SettingSpec> = {
-  messages: { kind: "messages" },
-  systemMessage: { kind: "string" },
-  customInstructions: { kind: "string" },
-  autoRun: { kind: "boolean" },
-  maxOutput: { kind: "number" },
-  safeMode: { kind: "safeMode" },
-  maxBudget: { kind: "number", nullable: true },
-  maxTurns: { kind: "number" },
-  loop: { kind: "boolean" },
-  loopMessage: { kind: "string" },
-  loopBreakers: { kind: "string[]" },
-  timeout: { kind: "number" },
-  verbose: { kind: "boolean" },
-  offline: { kind: "boolean" },
-  "llm.model": { kind: "string" },
-  "llm.temperature": { kind: "number", nullable: true },
-  "llm.contextWindow": { kind: "number", nullable: true },
-  "llm.maxTokens": { kind: "number", nullable: true },
-  "llm.supportsFunctions": { kind: "boolean", nullable: true },
-  "llm.supportsVision": { kind: "boolean", nullable: true },
-  "llm.apiVersion": { kind: "string", nullable: true },
-  "llm.apiBase": { kind: "string", nullable: true, readOnly: true },
+  messages: {},
+  ...Object.fromEntries(
+    REGISTRY.flatMap((setting) =>
+      setting.server && setting.option
+        ? [[setting.option, {
+          setting,
+          nullable: setting.server.nullable,
+          readOnly: setting.server.readOnly,
+        }]]
+        : []
+    ),
+  ),
 };
+
+/** Other names of settings (`model` for `llm.model`, `max_budget` for `maxBudget`). */
+const ALIASES: Record<string, string> = Object.fromEntries(
+  REGISTRY.flatMap((s) =>
+    s.server && s.option
+      ? [...(s.server.aliases ?? []), ...(s.key ? [s.key] : [])].map((a) => [a, s.option!])
+      : []
+  ),
+);
 
 const SECRET = new Set(["llm.apiKey", "apiKey"]);
 
@@ -65,7 +58,8 @@ function camel(part: string): string {
 
 /** The canonical name of a setting (`llm.context_window` → `llm.contextWindow`). */
 export function canonicalName(name: string): string {
-  return name.split(/[./]/).map(camel).join(".");
+  const dotted = name.replaceAll("/", ".");
+  return ALIASES[dotted] ?? dotted.split(".").map(camel).join(".");
 }
 
 function getPath(target: unknown, path: string): { found: boolean; value: unknown } {
@@ -163,7 +157,7 @@ function flatten(body: Record<string, unknown>): [string, string, unknown][] {
       canonical === "llm" && value !== null && typeof value === "object" && !Array.isArray(value)
     ) {
       for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
-        entries.push([`${key}.${sub}`, `llm.${canonicalName(sub)}`, subValue]);
+        entries.push([`${key}.${sub}`, canonicalName(`llm.${sub}`), subValue]);
       }
     } else {
       entries.push([key, canonical, value]);
@@ -180,35 +174,28 @@ function isMessage(value: unknown): boolean {
 
 function checkValue(name: string, spec: SettingSpec, value: unknown): void {
   if (value === null && spec.nullable) return;
-  let ok: boolean;
-  let expected: string;
-  switch (spec.kind) {
-    case "string":
-      ok = typeof value === "string";
-      expected = "a string";
-      break;
-    case "number":
-      ok = typeof value === "number" && Number.isFinite(value) && value >= 0;
-      expected = "a number of zero or more";
-      break;
-    case "boolean":
-      ok = typeof value === "boolean";
-      expected = "true or false";
-      break;
-    case "string[]":
-      ok = Array.isArray(value) && value.every((item) => typeof item === "string");
-      expected = "a list of strings";
-      break;
-    case "messages":
-      ok = Array.isArray(value) && value.every(isMessage);
+  const setting = spec.setting;
+  let expected: string | undefined;
+  if (!setting) {
+    if (!Array.isArray(value) || !value.every(isMessage)) {
       expected = "a list of LMC messages, each with a role and a type";
-      break;
-    case "safeMode":
-      ok = value === "off" || value === "ask" || value === "auto";
-      expected = '"off", "ask" or "auto"';
-      break;
-  }
-  if (!ok) {
+    }
+  } else if (setting.choices) {
+    if (typeof value !== "string" || !setting.choices.includes(value)) {
+      expected = setting.choices.map((c) => `"${c}"`).join(", ").replace(/, ([^,]*)$/, " or $1");
+    }
+  } else if (setting.type === "number" || setting.type === "int") {
+    expected = typeof value === "number"
+      ? numberProblem(setting, value)
+      : numberProblem(setting, NaN);
+  } else if (setting.type === "bool") {
+    if (typeof value !== "boolean") expected = "true or false";
+  } else if (setting.type === "string_list") {
+    if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+      expected = "a list of strings";
+    }
+  } else if (typeof value !== "string") expected = "a string";
+  if (expected !== undefined) {
     throw new HttpError(
       400,
       `Setting "${name}" must be ${expected}${spec.nullable ? " (or null)" : ""}.`,

@@ -10,12 +10,19 @@
  */
 
 import { splitList } from "../sandbox/split_list.ts";
+import {
+  FLAG_GROUPS,
+  numberProblem,
+  type Setting,
+  type SettingFlag,
+  SETTINGS,
+} from "../settings/registry.ts";
 import { commandName } from "./invocation.ts";
 
 /** The kind of value a flag takes. */
 export type FlagKind = "bool" | "negatable" | "string" | "number" | "int" | "grant";
 
-/** One row of the flag table. */
+/** One row of the flag table (derived from the settings registry, lib/settings). */
 export interface FlagSpec {
   /** Canonical long name in snake_case, without dashes (e.g. `api_base`). */
   name: string;
@@ -26,505 +33,47 @@ export interface FlagSpec {
   /** What value it takes. */
   kind: FlagKind;
   /** Allowed values, for string flags with a fixed set. */
-  choices?: string[];
+  choices?: readonly string[];
   /** The group it is listed under in `--help`. */
   group: string;
   /** One-line help. */
   help: string;
   /** Placeholder for the value in `--help`. */
   metavar?: string;
-  /** For number flags: the value must be above zero. */
-  positive?: boolean;
+  /** The setting it is declared by (its bounds check number values). */
+  setting: Setting;
 }
 
-/** The groups of `--help`, in order. */
-export const FLAG_GROUPS: readonly string[] = [
-  "Model",
-  "Behaviour",
-  "Permissions for generated code",
-  "Output",
-  "Profiles and conversations",
-  "Server",
-  "Other",
-];
+export { FLAG_GROUPS };
 
-/** Every flag the program accepts. */
-export const FLAGS: readonly FlagSpec[] = [
-  // Model
-  {
-    name: "model",
-    short: ["m"],
-    kind: "string",
-    group: "Model",
-    help: "language model to use",
-    metavar: "NAME",
-  },
-  {
-    name: "api_base",
-    short: ["ab"],
-    kind: "string",
-    group: "Model",
-    help: "API base URL of an OpenAI-compatible server",
-    metavar: "URL",
-  },
-  {
-    name: "api_key",
-    short: ["ak"],
-    kind: "string",
-    group: "Model",
-    help: "API key (else from the environment, e.g. OPENAI_API_KEY)",
-    metavar: "KEY",
-  },
-  {
-    name: "api_version",
-    short: ["av"],
-    kind: "string",
-    group: "Model",
-    help: "API version (Azure)",
-    metavar: "VERSION",
-  },
-  {
-    name: "api_protocol",
-    kind: "string",
-    choices: ["auto", "chat", "responses"],
-    group: "Model",
-    help: "OpenAI API: chat completions, Responses, or auto (Responses only for models " +
-      "served only there: o1-pro, o3-pro, gpt-5-pro, codex)",
-    metavar: "auto|chat|responses",
-  },
-  {
-    name: "first_byte_timeout",
-    kind: "number",
-    positive: true,
-    group: "Model",
-    help: "seconds to wait for the model's response to begin (default 60)",
-    metavar: "S",
-  },
-  {
-    name: "stall_timeout",
-    kind: "number",
-    positive: true,
-    group: "Model",
-    help: "seconds without a complete stream event before the answer is given up (default 180)",
-    metavar: "S",
-  },
-  {
-    name: "vertex_project",
-    kind: "string",
-    group: "Model",
-    help: "Google Cloud project for vertex_ai/ models (else VERTEXAI_PROJECT)",
-    metavar: "ID",
-  },
-  {
-    name: "vertex_location",
-    kind: "string",
-    group: "Model",
-    help: "Vertex AI location (else VERTEXAI_LOCATION, default us-central1)",
-    metavar: "REGION",
-  },
-  {
-    name: "temperature",
-    short: ["t"],
-    kind: "number",
-    group: "Model",
-    help: "sampling temperature",
-    metavar: "T",
-  },
-  {
-    name: "context_window",
-    short: ["cw"],
-    kind: "int",
-    group: "Model",
-    help: "context window of the model in tokens",
-    metavar: "N",
-  },
-  {
-    name: "max_tokens",
-    short: ["x"],
-    kind: "int",
-    group: "Model",
-    help: "maximum tokens per answer",
-    metavar: "N",
-  },
-  {
-    name: "max_budget",
-    short: ["b"],
-    kind: "number",
-    group: "Model",
-    help: "maximum spend for the session in USD",
-    metavar: "USD",
-  },
-  {
-    name: "llm_supports_vision",
-    short: ["lsv"],
-    kind: "negatable",
-    group: "Model",
-    help: "the model accepts images",
-  },
-  {
-    name: "llm_supports_functions",
-    short: ["lsf"],
-    kind: "negatable",
-    group: "Model",
-    help: "the model supports tool calls (if not: code in markdown blocks)",
-  },
-  {
-    name: "local",
-    short: ["l"],
-    kind: "bool",
-    group: "Model",
-    help: "use a model server on this computer (Ollama, LM Studio, llama.cpp, Jan)",
-  },
-  {
-    name: "fast",
-    short: ["f"],
-    kind: "bool",
-    group: "Model",
-    help: "use the fast profile (small model, concise answers)",
-  },
-  { name: "vision", short: ["vi"], kind: "bool", group: "Model", help: "use the vision profile" },
-  // Behaviour
-  {
-    name: "auto_run",
-    short: ["y"],
-    aliases: ["yes"],
-    kind: "bool",
-    group: "Behaviour",
-    help: "run generated code without asking",
-  },
-  {
-    name: "custom_instructions",
-    short: ["ci"],
-    kind: "string",
-    group: "Behaviour",
-    help: "text appended to the system message",
-    metavar: "TEXT",
-  },
-  {
-    name: "system_message",
-    short: ["sm"],
-    kind: "string",
-    group: "Behaviour",
-    help: "replace the base system message (not recommended)",
-    metavar: "TEXT",
-  },
-  {
-    name: "max_output",
-    short: ["xo"],
-    kind: "int",
-    group: "Behaviour",
-    help: "characters of code output the model sees per run",
-    metavar: "N",
-  },
-  {
-    name: "timeout",
-    kind: "number",
-    group: "Behaviour",
-    help: "wall-clock bound in seconds for each code run (0 = none)",
-    metavar: "SECONDS",
-  },
-  {
-    name: "max_turns",
-    kind: "int",
-    group: "Behaviour",
-    help: "stop after N model turns in one request",
-    metavar: "N",
-  },
-  {
-    name: "loop",
-    kind: "bool",
-    group: "Behaviour",
-    help: "keep going until the model says the task is done or impossible",
-  },
-  {
-    name: "safe_mode",
-    short: ["safe"],
-    kind: "string",
-    choices: ["off", "ask", "auto"],
-    group: "Behaviour",
-    help: "check code for dangerous operations before running it",
-    metavar: "off|ask|auto",
-  },
-  {
-    name: "offline",
-    short: ["o"],
-    kind: "bool",
-    group: "Behaviour",
-    help: "accepted for compatibility; nothing goes online but the model",
-  },
-  {
-    name: "disable_telemetry",
-    short: ["dt"],
-    kind: "bool",
-    group: "Behaviour",
-    help: "accepted for compatibility; there is no telemetry",
-  },
-  {
-    name: "multi_line",
-    short: ["ml"],
-    kind: "bool",
-    group: "Behaviour",
-    help: 'accepted for compatibility; use """ to start and end multi-line input',
-  },
-  // Permissions
-  {
-    name: "allow_all",
-    short: ["A"],
-    kind: "bool",
-    group: "Permissions for generated code",
-    help: "allow everything: no sandbox (API keys still kept out)",
-  },
-  {
-    name: "allow_read",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "paths code may read (no list: all but secrets)",
-    metavar: "[=PATHS]",
-  },
-  {
-    name: "allow_write",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "more paths code may write (no list: all but start-up files)",
-    metavar: "[=PATHS]",
-  },
-  {
-    name: "allow_net",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "hosts code may reach (no list: all)",
-    metavar: "[=HOSTS]",
-  },
-  {
-    name: "allow_env",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "environment variables code may see (no list: all but API keys)",
-    metavar: "[=NAMES]",
-  },
-  {
-    name: "allow_run",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "programs code may run (no list: all)",
-    metavar: "[=PROGRAMS]",
-  },
-  {
-    name: "deny_read",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "paths code may never read (no list: all)",
-    metavar: "[=PATHS]",
-  },
-  {
-    name: "deny_write",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "paths code may never write (no list: all)",
-    metavar: "[=PATHS]",
-  },
-  {
-    name: "deny_net",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "hosts code may never reach (no list: all)",
-    metavar: "[=HOSTS]",
-  },
-  {
-    name: "deny_env",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "environment variables code may never see (no list: all)",
-    metavar: "[=NAMES]",
-  },
-  {
-    name: "deny_run",
-    kind: "grant",
-    group: "Permissions for generated code",
-    help: "programs code may never run (no list: all)",
-    metavar: "[=PROGRAMS]",
-  },
-  {
-    name: "allow_display",
-    kind: "bool",
-    group: "Permissions for generated code",
-    help: "the Computer API: code may see the screen and use mouse, keyboard, clipboard",
-  },
-  {
-    name: "deny_display",
-    kind: "bool",
-    group: "Permissions for generated code",
-    help: "no Computer API (the default), even with --os or a profile",
-  },
-  // Output
-  {
-    name: "plain",
-    short: ["pl"],
-    kind: "bool",
-    group: "Output",
-    help: "plain text output: no colours, frames or spinner",
-  },
-  {
-    name: "json",
-    kind: "bool",
-    group: "Output",
-    help: "print every LMC chunk as one JSON line on stdout (and nothing else)",
-  },
-  { name: "verbose", short: ["v"], kind: "bool", group: "Output", help: "print detailed logs" },
-  {
-    name: "debug",
-    short: ["debug"],
-    kind: "bool",
-    group: "Output",
-    help: "same as --verbose (detailed logs on stderr)",
-  },
-  {
-    name: "no_highlight_active_line",
-    short: ["nhl"],
-    kind: "bool",
-    group: "Output",
-    help: "do not show the running line",
-  },
-  {
-    name: "speak_messages",
-    short: ["sp"],
-    kind: "bool",
-    group: "Output",
-    help: "accepted for compatibility; answers are not read aloud",
-  },
-  {
-    name: "stdin",
-    short: ["s"],
-    kind: "bool",
-    group: "Output",
-    help: "read the message from standard input",
-  },
-  // Profiles and conversations
-  {
-    name: "profile",
-    short: ["p"],
-    kind: "string",
-    group: "Profiles and conversations",
-    help: "profile name (in the profiles folder) or path",
-    metavar: "NAME|PATH",
-  },
-  {
-    name: "profiles",
-    kind: "bool",
-    group: "Profiles and conversations",
-    help: "print (and open, on a desktop) the profiles folder",
-  },
-  {
-    name: "reset_profile",
-    kind: "string",
-    group: "Profiles and conversations",
-    help: "restore a bundled profile (default: default.yaml)",
-    metavar: "[NAME]",
-  },
-  {
-    name: "conversations",
-    kind: "bool",
-    group: "Profiles and conversations",
-    help: "list saved conversations and resume one",
-  },
-  // Server
-  {
-    name: "server",
-    kind: "bool",
-    group: "Server",
-    help: "serve the HTTP/WebSocket API instead of chatting",
-  },
-  {
-    name: "host",
-    kind: "string",
-    group: "Server",
-    help: "server address (default 127.0.0.1)",
-    metavar: "HOST",
-  },
-  {
-    name: "port",
-    kind: "int",
-    group: "Server",
-    help: "server port (default 8000; 0 = any free port)",
-    metavar: "PORT",
-  },
-  {
-    name: "computer",
-    kind: "string",
-    group: "Server",
-    help:
-      "where code runs: local (default), podman or docker (a container per session), kubernetes",
-    metavar: "KIND",
-    choices: ["local", "podman", "docker", "kubernetes"],
-  },
-  {
-    name: "kubeconfig",
-    kind: "string",
-    group: "Server",
-    help: "kubeconfig for --computer kubernetes (default KUBECONFIG, else ~/.kube/config)",
-    metavar: "PATH",
-  },
-  {
-    name: "container_engine",
-    kind: "string",
-    group: "Server",
-    help: "container engine address: unix:///path or tcp://host:port (default DOCKER_HOST)",
-    metavar: "URL",
-  },
-  {
-    name: "container_image",
-    kind: "string",
-    group: "Server",
-    help: "session image (default interpreter-session:1; build it with deno task image)",
-    metavar: "IMAGE",
-  },
-  {
-    name: "store",
-    kind: "string",
-    group: "Server",
-    help: "conversation store shared by instances: sqlite:PATH or postgres://user@host/db",
-    metavar: "URL",
-  },
-  {
-    name: "instance_id",
-    kind: "string",
-    group: "Server",
-    help: "this server instance's name in the store (default: random)",
-    metavar: "NAME",
-  },
-  {
-    name: "lease_seconds",
-    kind: "number",
-    group: "Server",
-    help: "seconds a dead instance keeps its sessions before another takes over (default 15)",
-    metavar: "SECONDS",
-  },
-  {
-    name: "mcp",
-    kind: "bool",
-    group: "Server",
-    help: "serve MCP (tools execute, languages, reset) on stdio; with --port: Streamable HTTP",
-  },
-  {
-    name: "os",
-    kind: "bool",
-    group: "Server",
-    help:
-      "OS mode: see and drive this screen (--allow-display + the os profile); with --mcp: as tools",
-  },
-  {
-    name: "allow_remote_auto_run",
-    kind: "bool",
-    group: "Server",
-    help: "let clients turn on auto_run (code runs without approval); trusted networks only",
-  },
-  // Other
-  { name: "version", kind: "bool", group: "Other", help: "print the version and exit" },
-  { name: "help", short: ["h"], kind: "bool", group: "Other", help: "show this help and exit" },
-];
+function flagKind(setting: Setting, flag: SettingFlag): FlagKind {
+  if (flag.kind) return flag.kind;
+  if (setting.type === "bool") return flag.negatable ? "negatable" : "bool";
+  if (setting.type === "int" || setting.type === "number") return setting.type;
+  return "string";
+}
+
+/** Every flag the program accepts: the settings that have one, in the registry's order. */
+export const FLAGS: readonly FlagSpec[] = SETTINGS.flatMap((setting) => {
+  const flag = setting.flag;
+  if (!flag) return [];
+  return [{
+    name: flag.name,
+    ...(flag.short ? { short: flag.short } : {}),
+    ...(flag.aliases ? { aliases: flag.aliases } : {}),
+    kind: flagKind(setting, flag),
+    ...(setting.choices ? { choices: setting.choices } : {}),
+    group: flag.group,
+    help: flag.help,
+    ...(flag.metavar ? { metavar: flag.metavar } : {}),
+    setting,
+  }];
+});
 
 /** Flags whose value is optional (`--reset_profile` alone means the default profile). */
-const OPTIONAL_VALUE = new Set(["reset_profile"]);
+const OPTIONAL_VALUE = new Set(
+  SETTINGS.filter((s) => s.flag?.optionalValue).map((s) => s.flag!.name),
+);
 
 /** The parsed command line: flag values by canonical name, plus the message words. */
 export interface ParsedArgs {
@@ -566,13 +115,10 @@ function indexes(): [Map<string, FlagSpec>, Map<string, FlagSpec>] {
 function convert(spec: FlagSpec, raw: string, shown: string): string | number {
   if (spec.kind === "number" || spec.kind === "int") {
     const n = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(n) || (spec.kind === "int" && !Number.isInteger(n))) {
-      throw new UsageError(
-        `${shown} expects ${spec.kind === "int" ? "a whole number" : "a number"}, got "${raw}"`,
-      );
-    }
-    if (spec.positive && n <= 0) {
-      throw new UsageError(`${shown} expects a number above 0 (seconds), got "${raw}"`);
+    const problem = raw.trim() === "" ? "" : numberProblem(spec.setting, n);
+    if (problem !== undefined) {
+      const allowed = problem || numberProblem(spec.setting, NaN)!;
+      throw new UsageError(`${shown} expects ${allowed}, got "${raw}"`);
     }
     return n;
   }

@@ -7,7 +7,8 @@
 
 import type { InterpreterOptions } from "../core/settings.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
-import type { Profile } from "../profiles/mod.ts";
+import { getSetting, type Profile } from "../profiles/mod.ts";
+import { type Setting, SETTINGS } from "../settings/registry.ts";
 import type { LlmSettings } from "../core/settings.ts";
 import { resolveModel, vertexApiBase } from "../llm/providers.ts";
 
@@ -18,50 +19,62 @@ function pick<T>(v: unknown, type: TypeName): T | undefined {
   return actual === type ? (v as T) : undefined;
 }
 
-/** The engine options a profile describes (permissions are resolved by the caller). */
+/** A profile value of the setting's type (profiles are validated on load; this is the guard). */
+function valueOf(setting: Setting, value: unknown): unknown {
+  switch (setting.type) {
+    case "string":
+      return typeof value === "string" && (!setting.choices || setting.choices.includes(value))
+        ? value
+        : undefined;
+    case "number":
+    case "int":
+      return pick<number>(value, "number");
+    case "bool":
+      return pick<boolean>(value, "boolean");
+    case "string_list":
+      return Array.isArray(value) ? value : undefined;
+    default:
+      return value && typeof value === "object" ? value : undefined;
+  }
+}
+
+function setPath(target: object, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let table = target as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) {
+    table = (table[part] ??= {}) as Record<string, unknown>;
+  }
+  table[parts.at(-1)!] = value;
+}
+
+/**
+ * The engine options a profile describes (permissions are resolved by the caller): each
+ * registry setting with a profile key and an engine option, plus the few that combine keys.
+ */
 export function interpreterOptionsFromProfile(
   profile: Profile,
   permissions?: Permissions,
 ): InterpreterOptions {
+  const engine: InterpreterOptions & { llm: Partial<LlmSettings> } = { llm: {} };
+  for (const setting of SETTINGS) {
+    if (!setting.key || !setting.option) continue;
+    const value = valueOf(setting, getSetting(profile, setting.key));
+    if (value !== undefined) setPath(engine, setting.option, value);
+  }
   const llm = (profile.llm ?? {}) as Record<string, unknown>;
   const computer = (profile.computer ?? {}) as Record<string, unknown>;
-  const options: InterpreterOptions = {
-    llm: dropUndefined({
-      model: pick<string>(llm.model, "string"),
-      apiBase: pick<string>(llm.api_base, "string") ?? vertexBase(llm),
-      apiKey: pick<string>(llm.api_key, "string"),
-      apiVersion: pick<string>(llm.api_version, "string"),
-      apiProtocol: pick<"auto" | "chat" | "responses">(llm.api_protocol, "string"),
-      timeouts: llmTimeouts(llm),
-      temperature: pick<number>(llm.temperature, "number"),
-      contextWindow: pick<number>(llm.context_window, "number"),
-      maxTokens: pick<number>(llm.max_tokens, "number"),
-      supportsFunctions: pick<boolean>(llm.supports_functions, "boolean"),
-      supportsVision: pick<boolean>(llm.supports_vision, "boolean"),
-    }),
-    systemMessage: pick<string>(profile.system_message, "string"),
-    customInstructions: pick<string>(profile.custom_instructions, "string"),
-    autoRun: pick<boolean>(profile.auto_run, "boolean"),
-    maxOutput: pick<number>(profile.max_output, "number") ??
-      pick<number>(computer.max_output, "number") ?? pick<number>(llm.max_output, "number"),
-    safeMode: pick<"off" | "ask" | "auto">(profile.safe_mode, "string"),
-    maxBudget: pick<number>(llm.max_budget, "number"),
-    maxTurns: pick<number>(profile.max_turns, "number"),
-    loop: pick<boolean>(profile.loop, "boolean"),
-    loopMessage: pick<string>(profile.loop_message, "string"),
-    loopBreakers: Array.isArray(profile.loop_breakers)
-      ? profile.loop_breakers as string[]
-      : undefined,
-    timeout: pick<number>(profile.timeout, "number") ?? pick<number>(computer.timeout, "number"),
-    offline: pick<boolean>(profile.offline, "boolean"),
-    // `--debug` (Open Interpreter's developer flag) means detailed logs here.
-    verbose: profile.debug === true ? true : pick<boolean>(profile.verbose, "boolean"),
-    permissions,
-    mcpServers: profile.mcp_servers && typeof profile.mcp_servers === "object"
-      ? profile.mcp_servers as InterpreterOptions["mcpServers"]
-      : undefined,
-  };
-  return dropUndefined(options as Record<string, unknown>) as InterpreterOptions;
+  engine.llm.apiBase ??= vertexBase(llm);
+  const timeouts = llmTimeouts(llm);
+  if (timeouts) engine.llm.timeouts = timeouts;
+  // Open Interpreter also accepts these under computer: / llm:.
+  engine.maxOutput ??= pick<number>(computer.max_output, "number") ??
+    pick<number>(llm.max_output, "number");
+  engine.timeout ??= pick<number>(computer.timeout, "number");
+  // `--debug` (Open Interpreter's developer flag) means detailed logs here.
+  if (profile.debug === true) engine.verbose = true;
+  if (permissions) engine.permissions = permissions;
+  dropUndefined(engine.llm);
+  return dropUndefined(engine);
 }
 
 /** `llm.first_byte_timeout` / `llm.stall_timeout` (seconds) as the client's bounds (ms). */
@@ -83,7 +96,8 @@ function vertexBase(llm: Record<string, unknown>): string | undefined {
   return vertexApiBase(project, pick<string>(llm.vertex_location, "string"));
 }
 
-function dropUndefined<T extends Record<string, unknown>>(o: T): T {
-  for (const key of Object.keys(o)) if (o[key] === undefined) delete o[key];
+function dropUndefined<T extends object>(o: T): T {
+  const table = o as Record<string, unknown>;
+  for (const key of Object.keys(table)) if (table[key] === undefined) delete table[key];
   return o;
 }
