@@ -12,6 +12,9 @@ import { timeStamp } from "../storage/stamp.ts";
 import { writeFileAtomic } from "../storage/atomic.ts";
 import { conversationToMarkdown, conversationToNotebook } from "./export.ts";
 
+/** The largest conversation file `%load_message` reads. */
+const MAX_LOAD_BYTES = 64 * 1024 * 1024;
+
 /** What the magic commands need from the chat session. */
 export interface MagicContext {
   /** The conversation so far. */
@@ -140,6 +143,12 @@ export async function runMagic(line: string, ctx: MagicContext): Promise<void> {
       let data: unknown;
       let text: string;
       try {
+        // Code may have left a FIFO (a read that never ends) or a huge file here.
+        const info = await Deno.stat(path);
+        if (!info.isFile || info.size > MAX_LOAD_BYTES) {
+          ctx.print(`Cannot load ${path}: not a regular file of at most 64 MiB.`);
+          return;
+        }
         text = await Deno.readTextFile(path);
       } catch (e) {
         ctx.print(`Cannot load ${path}: ${readProblem(e)}`);
