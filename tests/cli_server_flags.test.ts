@@ -71,7 +71,7 @@ Deno.test("cli server: --allow-remote-auto-run lets a client switch auto_run on"
   await withServer(["--allow-remote-auto-run"], async (url, token) => {
     const r = await setAutoRun(url, token);
     assertEquals(r.status, 200);
-    assertEquals((await r.json()).settings.autoRun, true);
+    assertEquals((await r.json()).settings.auto_run, true);
   });
 });
 

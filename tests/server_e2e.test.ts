@@ -284,8 +284,8 @@ Deno.test({
     try {
       const auth = { authorization: `Bearer ${TOKEN}` };
       const settings = await (await fetch(`${server.url}/settings`, { headers: auth })).json();
-      assertEquals(settings.customInstructions, "Be terse.");
-      assertEquals(settings.maxTurns, 7);
+      assertEquals(settings.custom_instructions, "Be terse.");
+      assertEquals(settings.max_turns, 7);
       const history = await (await fetch(`${server.url}/history`, { headers: auth })).json();
       assertEquals(history.messages, []);
       assertEquals(server.hostname, "127.0.0.1");

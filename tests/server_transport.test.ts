@@ -221,7 +221,9 @@ Deno.test("settings: read, change, auto_run guarded, API key never exposed", asy
   await withServer({}, async ({ server, auth }) => {
     const all = await (await fetch(`${server.url}/settings`, { headers: auth })).json();
     assertEquals(all["llm.model"], "fake-model");
-    assertEquals(all.autoRun, false);
+    assertEquals(all.auto_run, false);
+    assertEquals(all.custom_instructions, "", "replies use Open Interpreter's snake_case names");
+    assertEquals(all.autoRun, undefined);
     assert(!JSON.stringify(all).includes("sk-secret-key"), "the API key is not listed");
 
     const llm = await (await fetch(`${server.url}/settings/llm`, { headers: auth })).json();
@@ -245,7 +247,7 @@ Deno.test("settings: read, change, auto_run guarded, API key never exposed", asy
     });
     assertEquals(changed.status, 200);
     assertEquals((await changed.json()).settings, {
-      customInstructions: "Be brief.",
+      custom_instructions: "Be brief.",
       "llm.model": "other-model",
     });
     assertEquals(

@@ -107,7 +107,8 @@ Deno.test("registry: the server exposes exactly the registry's server settings, 
     supportsVision: false,
   });
   const exposed = Object.keys(readAllSettings(interpreter as unknown as InterpreterLike)).sort();
-  const declared = SETTINGS.filter((s) => s.server).map((s) => s.option!);
+  // Replies name them by Open Interpreter's snake_case key.
+  const declared = SETTINGS.filter((s) => s.server).map((s) => s.key!);
   assert(declared.length > 15, `only ${declared.length} server settings`);
   assertEquals(exposed, ["messages", ...declared].sort());
   // Open Interpreter's snake_case names and `model` name the same settings.
@@ -116,7 +117,9 @@ Deno.test("registry: the server exposes exactly the registry's server settings, 
     { model: "gpt-4o", max_turns: 7, custom_instructions: "Be brief." },
     { allowRemoteAutoRun: false },
   );
-  assertEquals(changed, { "llm.model": "gpt-4o", maxTurns: 7, customInstructions: "Be brief." });
+  assertEquals(changed, { model: "gpt-4o", max_turns: 7, custom_instructions: "Be brief." });
+  assertEquals(interpreter.llm.model, "gpt-4o");
+  assertEquals(interpreter.customInstructions, "Be brief.");
   assertEquals(interpreter.maxTurns, 7);
   // The registry's bounds hold there too.
   let refused = "";

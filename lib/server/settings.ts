@@ -41,6 +41,11 @@ const SETTINGS: Record<string, SettingSpec> = {
   ),
 };
 
+/** The name replies use for each setting: Open Interpreter's snake_case key (`llm.context_window`). */
+const REPLY_NAME: Record<string, string> = Object.fromEntries(
+  REGISTRY.flatMap((s) => s.server && s.option && s.key ? [[s.option, s.key]] : []),
+);
+
 /** Other names of settings (`model` for `llm.model`, `max_budget` for `maxBudget`). */
 const ALIASES: Record<string, string> = Object.fromEntries(
   REGISTRY.flatMap((s) =>
@@ -119,12 +124,12 @@ function refuseKeyMove(interpreter: InterpreterLike, given: string, model: strin
   );
 }
 
-/** Every exposed setting of the interpreter with its current value. */
+/** Every exposed setting of the interpreter with its current value, by snake_case name. */
 export function readAllSettings(interpreter: InterpreterLike): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(SETTINGS)) {
     const { found, value } = getPath(interpreter, name);
-    if (found) out[name] = value;
+    if (found) out[REPLY_NAME[name] ?? name] = value;
   }
   return out;
 }
@@ -206,7 +211,7 @@ function checkValue(name: string, spec: SettingSpec, value: unknown): void {
 
 /**
  * Applies `POST /settings` to an interpreter: all the changes or none.
- * Resolves to the new values by canonical name.
+ * Resolves to the new values by the names the client used.
  */
 export function applySettings(
   interpreter: InterpreterLike,
@@ -241,9 +246,9 @@ export function applySettings(
     }
   }
   const changed: Record<string, unknown> = {};
-  for (const [, canonical, value] of entries) {
+  for (const [given, canonical, value] of entries) {
     setPath(interpreter, canonical, value);
-    changed[canonical] = getPath(interpreter, canonical).value;
+    changed[given] = getPath(interpreter, canonical).value; // by the name the client used
   }
   return changed;
 }
