@@ -656,3 +656,27 @@ Deno.test("redteam: %load_message does not wait forever on a FIFO code left in t
     await Deno.remove(work, { recursive: true });
   }
 });
+
+Deno.test("redteam: safe mode auto refuses unpickling data the code spells or decodes (python)", () => {
+  const attacks = [
+    // pickle of posix.system('rm -rf ~')
+    "import pickle, base64\npickle.loads(base64.b64decode(" +
+    "'gASVIAAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOUjAhybSAtcmYgfpSFlFKULg=='))",
+    "import pickle\npickle.loads(b'cposix\\nsystem\\n(Vrm -rf ~\\ntR.')",
+    "import pickle as p\np.loads(bytes.fromhex('63706f7369780a73797374656d0a'))",
+  ];
+  for (const code of attacks) {
+    const report = scanCode("python", code, { cwd: "/tmp/redteam-work" });
+    assertEquals(safetyDecision("auto", report).action, "refuse", code);
+  }
+  // Control: loading a pickle file, or data made at run time, runs.
+  for (
+    const code of [
+      "import pickle\nm = pickle.load(open('model.pkl', 'rb'))",
+      "import pickle\ns = pickle.dumps([1, 2])\nprint(pickle.loads(s))",
+    ]
+  ) {
+    const report = scanCode("python", code, { cwd: "/tmp/redteam-work" });
+    assertEquals(report.level, "safe", `${code}: ${report.reasons.join("; ")}`);
+  }
+});

@@ -35,6 +35,9 @@ const ARGV_CALLS = /^(?:subprocess\.(?:run|call|check_call|check_output|Popen)|p
 const DOWNLOAD_CALLS = /(?:^|\.)(?:urlretrieve|download_file|download)$/;
 const EXEC_CALLS = /^os\.(?:exec[lv]p?e?|spawn[lv]p?e?|posix_spawnp?)$/;
 const LOOKUP = /^(?:globals|locals|vars)$/;
+/** Loaders that run code the data names (a pickle's `REDUCE` calls any function). */
+const UNPICKLE =
+  /^(?:pickle|cPickle|_pickle|dill|cloudpickle|joblib|marshal)\.loads$|^pickle\.Unpickler$/;
 
 /** `getattr(X, "name")` → `X.name`; `__import__("m")` → `m`; `X.__dict__["f"]` → `X.f`. */
 function structural(toks: Tok[], i: number, env: Env, code: string): Replacement | null {
@@ -181,6 +184,17 @@ export function analyzePython(code: string): Analysis {
         ? (args[1] ? listItems(toks, args[1], env) ?? [HOLE] : [])
         : args.slice(1).map((r) => valueOf(toks, r, env));
       commandSink(c, line, shown, { argv: [program, ...rest.slice(1)] });
+    } else if (UNPICKLE.test(call.name) && first) {
+      // Unpickling runs whatever callables the data names (`os.system`…): data the code itself
+      // spells or decodes is code in another form.
+      const data = foldRange(toks, first, env);
+      if (data && !data.value.includes(HOLE)) {
+        flag(
+          c,
+          line,
+          `unpickles data written in the code (${excerpt(shown)}), which can run any command`,
+        );
+      }
     } else if (
       call.name === "codecs.decode" || call.name === "codecs.encode" ||
       call.name === "codecs.getdecoder"
