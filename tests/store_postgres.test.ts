@@ -32,3 +32,20 @@ Deno.test("store (postgres): an unreachable server fails with one clear error, b
     "cannot use the PostgreSQL store",
   );
 });
+
+Deno.test("store (postgres): instances starting at once on a new database all open it (the table is created once)", async () => {
+  const cluster = await startPgCluster();
+  try {
+    // Before the fix, concurrent CREATE TABLE IF NOT EXISTS failed with "duplicate key value
+    // violates unique constraint pg_type_typname_nsp_index" for all but one.
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => openStore(cluster.url)),
+    );
+    const failures = results.filter((r) => r.status === "rejected")
+      .map((r) => String((r as PromiseRejectedResult).reason));
+    for (const r of results) if (r.status === "fulfilled") await r.value.close();
+    assertEquals(failures, []);
+  } finally {
+    await cluster.stop();
+  }
+});

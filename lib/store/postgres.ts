@@ -49,6 +49,29 @@ CREATE TABLE IF NOT EXISTS interpreter_sessions (
   updated BIGINT NOT NULL DEFAULT 0
 )`;
 
+/** The key of the advisory lock held while the table is created (any fixed number). */
+const SCHEMA_LOCK = 0x6f69_7374; // "oist"
+
+/**
+ * Creates the table when missing. `CREATE TABLE IF NOT EXISTS` is not safe when two instances
+ * start at once (both see no table; the second fails on a unique index of the catalogue), so
+ * it runs in a transaction holding an advisory lock: one instance creates, the others wait.
+ */
+async function createSchema(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK]);
+    await client.query(SCHEMA);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /** Options of {@linkcode openPostgresStore}. */
 export interface PostgresStoreOptions {
   /** Values never written (API keys); redacted from messages. */
@@ -71,13 +94,14 @@ export async function openPostgresStore(
     connectionString: url,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     max: options.maxConnections ?? 4,
-    // A query never waits forever on a stuck server.
+    // A query never waits forever on a stuck server (its side), or on a dead link (ours).
     statement_timeout: 10000,
+    query_timeout: 15000,
   });
   // An idle client's error (the server restarted) must not crash the program.
   pool.on("error", () => {});
   try {
-    await pool.query(SCHEMA);
+    await createSchema(pool);
   } catch (error) {
     await pool.end().catch(() => {});
     throw new Error(`cannot use the PostgreSQL store: ${(error as Error).message}`);
