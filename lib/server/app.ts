@@ -156,7 +156,7 @@ async function history(context: AppContext, request: Request, url: URL): Promise
     if (session.run) throw sessionBusy(session);
     await session.discardPending();
     session.interpreter.messages = [];
-    context.registry.persist(session);
+    await context.registry.persist(session);
   }
   return jsonResponse({ session: session.id, messages: session.interpreter.messages });
 }

@@ -7,7 +7,7 @@
  */
 
 import type { ApprovalDecision } from "../wire/approval.ts";
-import type { LmcChunk } from "../wire/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import { HttpError } from "./errors.ts";
 import type { InterpreterFactory, InterpreterLike } from "./types.ts";
 import type { StoreLink } from "./store_link.ts";
@@ -69,11 +69,28 @@ export class Session {
   pending: PendingApproval | null = null;
   /** Open WebSocket connections; a session with one never expires. */
   sockets = 0;
+  readonly #saver: ((messages: LmcMessage[]) => Promise<void>) | undefined;
 
-  /** Wraps an interpreter as a session. */
-  constructor(id: string, interpreter: InterpreterLike) {
+  /**
+   * Wraps an interpreter as a session; `options.saver` writes its messages to the store
+   * (with `--store`), in order, resolving once written (see store_link.ts).
+   */
+  constructor(
+    id: string,
+    interpreter: InterpreterLike,
+    options: { saver?: (messages: LmcMessage[]) => Promise<void> } = {},
+  ) {
     this.id = id;
     this.interpreter = interpreter;
+    this.#saver = options.saver;
+  }
+
+  /**
+   * Saves the conversation as it is now to the store, when there is one; resolves once it
+   * is written (never rejects: a failed save is reported by the store link).
+   */
+  save(): Promise<void> {
+    return this.#saver?.(this.interpreter.messages) ?? Promise.resolve();
   }
 
   /** Marks the session as used now. */
@@ -194,7 +211,8 @@ export class SessionRegistry {
       const origin = link ? await link.open(id) : undefined;
       const interpreter = await this.#factory(origin);
       if (origin?.messages.length) interpreter.messages = origin.messages;
-      const session = new Session(id, interpreter);
+      const saver = link ? (messages: LmcMessage[]) => link.save(id, messages) : undefined;
+      const session = new Session(id, interpreter, { saver });
       this.#sessions.set(id, session);
       return session;
     })();
@@ -234,7 +252,9 @@ export class SessionRegistry {
         this.#runs--;
         session.touch();
         if (session.run === ticket) session.run = null;
-        this.persist(session);
+        // The turn saved after each message and at its end (turn.ts); this catches what
+        // changed after it (a paused turn dropped), and writes nothing when nothing did.
+        void this.persist(session);
         release();
       },
     };
@@ -242,9 +262,9 @@ export class SessionRegistry {
     return ticket;
   }
 
-  /** Saves a session's messages to the store, when there is one (never throws). */
-  persist(session: Session): void {
-    this.#limits.storeLink?.save(session.id, session.interpreter.messages);
+  /** Saves a session's messages to the store, when there is one; resolves once written. */
+  persist(session: Session): Promise<void> {
+    return session.save();
   }
 
   /** Ends the sessions unused for longer than the idle limit; resolves to their ids. */
@@ -270,6 +290,7 @@ export class SessionRegistry {
 
   async #end(session: Session): Promise<void> {
     await session.end();
+    await session.save();
     await this.#limits.storeLink?.release(session.id);
   }
 }

@@ -2,7 +2,12 @@
  * The server's link to a conversation store (lib/store) when it runs as one of several
  * instances (`--store`): a session is claimed (a lease in the store) before this instance
  * serves it, its messages are loaded from the store on first use and saved after every
- * turn, and its container is recorded so another instance can reattach when this one dies.
+ * complete message (the turn waits for the save, see turn.ts), and its container is recorded
+ * so another instance can reattach when this one dies.
+ *
+ * A session's saves are serialised: one write at a time per session, in order, and a save
+ * asked for while another is being written waits and writes the newest state (saves asked
+ * for meanwhile are folded into it), so a slow older write never overwrites a newer one.
  * Leases are renewed on a timer; a lease held by an instance that stopped renewing ends after
  * `leaseMs`, and a request for that session then waits (at most one lease) and takes it over.
  *
@@ -42,6 +47,8 @@ export class StoreLink {
   /** Lease length in milliseconds. */
   readonly leaseMs: number;
   #timer: ReturnType<typeof setInterval>;
+  /** Per session: the write in progress (and the one waiting behind it), see {@linkcode save}. */
+  readonly #saves = new Map<string, SaveQueue>();
 
   /** Links `store` for this instance and starts renewing its leases. */
   constructor(store: Store, options: StoreLinkOptions = {}) {
@@ -84,24 +91,76 @@ export class StoreLink {
     };
   }
 
-  /** Saves a session's messages (errors are reported, never thrown into a turn). */
-  async save(id: string, messages: LmcMessage[]): Promise<void> {
-    try {
-      await this.store.saveMessages(id, messages);
-    } catch (error) {
-      console.error(`interpreter: could not save session ${id}: ${(error as Error).message}`);
+  /**
+   * Saves a session's messages as they are now; resolves once they (or a newer state of the
+   * same session) are written. Saves of a session are written one at a time, in order; a state
+   * equal to the last one written is not written again. Errors are reported on stderr, never
+   * thrown into a turn.
+   */
+  save(id: string, messages: LmcMessage[]): Promise<void> {
+    // The state now: the caller goes on changing the array while an older save is written.
+    const text = JSON.stringify(messages);
+    let queue = this.#saves.get(id);
+    if (!queue) {
+      queue = { written: undefined, tail: Promise.resolve(), waiting: undefined };
+      this.#saves.set(id, queue);
     }
+    if (queue.waiting) {
+      // A write is already waiting for its turn: it takes this newer state.
+      queue.waiting.text = text;
+      return queue.waiting.done;
+    }
+    const entry: SaveEntry = { text, done: Promise.resolve() };
+    const owner = queue;
+    entry.done = owner.tail.then(async () => {
+      // From now on a newer state queues behind this write.
+      if (owner.waiting === entry) owner.waiting = undefined;
+      if (entry.text === owner.written) return;
+      try {
+        await this.store.saveMessages(id, JSON.parse(entry.text));
+        owner.written = entry.text;
+      } catch (error) {
+        console.error(`interpreter: could not save session ${id}: ${(error as Error).message}`);
+      }
+    });
+    owner.waiting = entry;
+    owner.tail = entry.done;
+    return entry.done;
+  }
+
+  /** Resolves once every save asked for so far has been written (or has failed). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#saves.values()].map((queue) => queue.tail));
   }
 
   /** Gives a session up (it ended here: its container is gone). */
   async release(id: string): Promise<void> {
+    const queue = this.#saves.get(id);
+    if (queue) {
+      await queue.tail;
+      if (this.#saves.get(id) === queue && !queue.waiting) this.#saves.delete(id);
+    }
     await this.store.setContainer(id, this.instance, null).catch(() => {});
     await this.store.release(id, this.instance).catch(() => {});
   }
 
-  /** Stops renewing and closes the store. */
+  /** Stops renewing, waits for the saves asked for, and closes the store. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    await this.flush();
     await this.store.close().catch(() => {});
   }
+}
+
+/** One save of a session: the state to write (replaced by newer ones until it starts). */
+interface SaveEntry {
+  text: string;
+  done: Promise<void>;
+}
+
+/** A session's saves: the last state written, the last write, the write waiting to start. */
+interface SaveQueue {
+  written: string | undefined;
+  tail: Promise<void>;
+  waiting: SaveEntry | undefined;
 }

@@ -58,6 +58,13 @@ export function completeStatus(): LmcChunk {
 /**
  * Runs one turn of a session, yielding LMC chunks; returns how it ended. The
  * caller holds the session's run slot. Errors become a `server/error` chunk.
+ *
+ * With a store, the conversation is saved after every complete message: before
+ * the turn's first chunk is passed on (the user's message), before each chunk
+ * that ends a block, and when the turn is over (after the engine's stream has
+ * ended), so the save of the turn's last message is written before the
+ * transport sends its end of turn. An owner killed mid-turn loses at most the
+ * message being written.
  */
 export async function* runTurn(
   session: Session,
@@ -120,6 +127,7 @@ export async function* runTurn(
   const aborted = abortPromise(signal);
   let handedOff = false;
   let finished = false;
+  let first = true;
   let outcome: TurnOutcome = "complete";
   // The block (start flag) still open, so a stopped turn can close it for the client.
   let open: LmcChunk | null = null;
@@ -153,6 +161,8 @@ export async function* runTurn(
       }
       if (chunk.start) open = chunk;
       else if (chunk.end) open = null;
+      if (first || chunk.end) await session.save();
+      first = false;
       yield chunk;
     }
   } catch (error) {
@@ -169,6 +179,7 @@ export async function* runTurn(
       stopCode();
       await settleWithin(iterator.return?.(), 10000);
     }
+    await session.save();
   }
 }
 

@@ -66,7 +66,7 @@ export interface ServerOptions {
   createInterpreter?: InterpreterFactory;
   /**
    * A conversation store shared by several instances (`--store`): sessions are claimed,
-   * loaded, saved after each turn and taken over from dead instances (see store_link.ts).
+   * loaded, saved after every complete message and taken over from dead instances (see store_link.ts).
    */
   storeLink?: StoreLink;
   /** Address to bind (default: INTERPRETER_HOST or 127.0.0.1). */
