@@ -9,6 +9,7 @@
 import denoConfig from "./deno.json" with { type: "json" };
 import { helpText, parseArgs, UsageError } from "./lib/terminal/flags.ts";
 import { ExitCode } from "./lib/terminal/exit_codes.ts";
+import { lazyImport } from "./lib/terminal/lazy_import.ts";
 
 /** The program's version, from deno.json. */
 export const VERSION: string = denoConfig.version;
@@ -17,7 +18,10 @@ export const VERSION: string = denoConfig.version;
 export async function main(args: string[]): Promise<number> {
   // seam: sandbox — the compiled binary re-runs itself as the in-sandbox network relay.
   if (args[0] === "__sandbox-relay") {
-    const { runRelay } = await import("./lib/sandbox/relay.ts");
+    const { runRelay } = await lazyImport<typeof import("./lib/sandbox/relay.ts")>(
+      "./lib/sandbox/relay.ts",
+      import.meta.url,
+    );
     return await runRelay(args.slice(1));
   }
   let parsed;
@@ -38,7 +42,10 @@ export async function main(args: string[]): Promise<number> {
     console.log(`interpreter ${VERSION}`);
     return ExitCode.Ok;
   }
-  const { runCli } = await import("./lib/terminal/cli.ts");
+  const { runCli } = await lazyImport<typeof import("./lib/terminal/cli.ts")>(
+    "./lib/terminal/cli.ts",
+    import.meta.url,
+  );
   return await runCli(parsed, { version: VERSION });
 }
 

@@ -31,6 +31,7 @@ import type { ConversationStore } from "../storage/conversations.ts";
 import { loadHistory } from "../storage/history.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { exitOnTerminatingSignals } from "./signals.ts";
+import { lazyImport } from "./lazy_import.ts";
 import { type ParsedArgs, wrapWords } from "./flags.ts";
 import { Renderer } from "./renderer.ts";
 import type { LineInput } from "./input.ts";
@@ -104,7 +105,10 @@ export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
     if (flags.server) return await runServer(flags, profile, permissions);
     if (flags.mcp) {
       // seam: mcp — the MCP server (and its SDK) load only with --mcp.
-      const { runMcpCli } = await import("../mcp/cli.ts");
+      const { runMcpCli } = await lazyImport<typeof import("../mcp/cli.ts")>(
+        "../mcp/cli.ts",
+        import.meta.url,
+      );
       const options = interpreterOptionsFromProfile(profile, permissions);
       nameKeySource(options, flags);
       return await runMcpCli(flags, options, meta.version);
@@ -212,7 +216,10 @@ async function runServer(
   profile: Profile,
   permissions: Permissions | undefined,
 ): Promise<number> {
-  const { startServer } = await import("../server/mod.ts");
+  const { startServer } = await lazyImport<typeof import("../server/mod.ts")>(
+    "../server/mod.ts",
+    import.meta.url,
+  );
   const { Interpreter } = await import("../core/interpreter.ts");
   const options = interpreterOptionsFromProfile(profile, permissions);
   nameKeySource(options, flags);
@@ -225,7 +232,10 @@ async function runServer(
   }
   let deployment;
   try {
-    const { openDeployment } = await import("./deployment.ts");
+    const { openDeployment } = await lazyImport<typeof import("./deployment.ts")>(
+      "./deployment.ts",
+      import.meta.url,
+    );
     deployment = await openDeployment(profile, permissions, {
       server: true,
       secrets: [options.llm?.apiKey],
@@ -362,7 +372,10 @@ async function runChat(
     throw new UsageProblem("--store is for --server (a store of sessions shared by instances)");
   }
   if (deployment.computer && deployment.computer !== "local") {
-    const { checkDeployment } = await import("./deployment.ts");
+    const { checkDeployment } = await lazyImport<typeof import("./deployment.ts")>(
+      "./deployment.ts",
+      import.meta.url,
+    );
     const problem = await checkDeployment(profile);
     if (problem) throw new UsageProblem(problem);
   }
@@ -398,7 +411,11 @@ async function runChat(
     enginePromise ??= (async () => {
       const { Interpreter } = await import("../core/interpreter.ts");
       if (deployment.computer && deployment.computer !== "local") {
-        const { openDeployment } = await import("./deployment.ts");
+        // Already loaded by checkDeployment before the prompt (see lazy_import.ts).
+        const { openDeployment } = await lazyImport<typeof import("./deployment.ts")>(
+          "./deployment.ts",
+          import.meta.url,
+        );
         const opened = await openDeployment(profile, permissions, { server: false });
         for (const line of opened.notes) note(`container: ${line}`);
         options.computer = opened.computer?.();
