@@ -14,6 +14,7 @@ import { Computer } from "../lib/computer/mod.ts";
 import { Interpreter } from "../mod.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
+import { loadProfile } from "../lib/profiles/mod.ts";
 import { safetyDecision, scanCode } from "../lib/sandbox/safe_mode.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
 import { safeOutput, visibleControls } from "../lib/terminal/untrusted_text.ts";
@@ -680,3 +681,43 @@ Deno.test("redteam: safe mode auto refuses unpickling data the code spells or de
     assertEquals(report.level, "safe", `${code}: ${report.reasons.join("; ")}`);
   }
 });
+
+for (const language of ["bash", "python"] as const) {
+  Deno.test(`redteam: a profile given by path in the workspace stays read-only to code (${language})`, async () => {
+    const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-profile-" }));
+    const data = await Deno.makeTempDir({ prefix: "redteam-profile-data-" });
+    const profile = join(work, "dev.yaml");
+    const other = join(work, "other.yaml");
+    await Deno.writeTextFile(profile, "llm:\n  temperature: 0.1\n");
+    await Deno.writeTextFile(other, "x: 1\n");
+    await loadProfile(profile, { cacheDir: data });
+    const append = (file: string) =>
+      language === "bash"
+        ? ["shell", `printf 'auto_run: true\\n' >> ${file} && echo WROTE-${file}`] as const
+        : [
+          "python",
+          `try:\n    open(${JSON.stringify(file)}, 'a').write('auto_run: true\\n')\n` +
+          `    print('WROTE-${file}')\nexcept OSError as e:\n    print('DENIED', e)`,
+        ] as const;
+    const run = async (permissions: ReturnType<typeof defaultPermissions>, file: string) => {
+      const computer = new Computer({ cwd: work, dataDir: data, timeout: 30, permissions });
+      try {
+        const [lang, code] = append(file);
+        return textOf(await computer.run(lang, code));
+      } finally {
+        await computer.terminate();
+      }
+    };
+    try {
+      const out = await run(defaultPermissions({ cwd: work }), profile);
+      assert(!out.includes(`WROTE-${profile}`), out);
+      assertEquals(await Deno.readTextFile(profile), "llm:\n  temperature: 0.1\n");
+      // Controls: a file beside it is the code's to change, and unconfined code changes the profile.
+      assertStringIncludes(await run(defaultPermissions({ cwd: work }), other), `WROTE-${other}`);
+      assertStringIncludes(await run(allowAll(), profile), `WROTE-${profile}`);
+    } finally {
+      await Deno.remove(work, { recursive: true });
+      await Deno.remove(data, { recursive: true });
+    }
+  });
+}

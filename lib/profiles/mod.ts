@@ -12,7 +12,7 @@ import { join } from "../storage/path.ts";
 import { configDir, dataDir } from "../storage/paths.ts";
 import { ProfileError, validateProfile } from "./schema.ts";
 import { BUNDLED_TEXT } from "./bundled.ts";
-import { registerSecretFile } from "../sandbox/secret_files.ts";
+import { registerSecretFile, registerSettingsFile } from "../sandbox/secret_files.ts";
 
 export { PROFILE_SCHEMA, ProfileError, validateProfile } from "./schema.ts";
 
@@ -267,10 +267,11 @@ export async function loadProfile(
 ): Promise<Profile> {
   const { path, text } = await findProfile(nameOrPath, where);
   const profile = await parseProfile(text, path, where);
-  // A file holding a key is hidden from generated code in every sandbox.
+  // A file holding a key is hidden from generated code in every sandbox; any other stays
+  // read-only there (it may sit in the workspace, and the next start trusts it).
   if (typeof (profile.llm as Record<string, unknown> | undefined)?.api_key === "string") {
     if (exists(path)) registerSecretFile(path);
-  }
+  } else if (exists(path)) registerSettingsFile(path);
   return profile;
 }
 

@@ -25,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { configDir, dataDir } from "../storage/paths.ts";
 import { realPathOr } from "./paths.ts";
 import { unique } from "./defaults.ts";
-import { secretFileList } from "./secret_files.ts";
+import { secretFileList, settingsFileList } from "./secret_files.ts";
 import { trustedProgram } from "./trusted.ts";
 
 /** The programs the host starts around sandboxed code. */
@@ -102,6 +102,7 @@ export function hostPaths(hostDirs: readonly string[] = []): HostPaths {
         root ?? "",
         ...helpers,
         ...helpers.map(realPathOr),
+        ...settingsFileList(),
       ]
         .filter(Boolean),
     ),

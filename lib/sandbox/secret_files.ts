@@ -23,3 +23,21 @@ export function registerSecretFile(path: string): void {
 export function secretFileList(): string[] {
   return [...secretFiles];
 }
+
+const settingsFiles = new Set<string>();
+
+/**
+ * Registers a file the interpreter read its settings from (a profile given by
+ * path, which may sit in the workspace): from then on every sandbox keeps it
+ * read-only, so code cannot change what the next start trusts (`auto_run`,
+ * permissions, the model's address).
+ */
+export function registerSettingsFile(path: string): void {
+  settingsFiles.add(path);
+  settingsFiles.add(realPathOr(path));
+}
+
+/** The files registered with {@linkcode registerSettingsFile}. */
+export function settingsFileList(): string[] {
+  return [...settingsFiles];
+}
