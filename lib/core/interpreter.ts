@@ -12,7 +12,7 @@ import { Computer } from "../computer/mod.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { type CompletionEvent, streamCompletion } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
-import { modelInfo, priceOf } from "../llm/models.ts";
+import { priceOf } from "../llm/models.ts";
 import { PROVIDERS, readEnv, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage, ToolSpec } from "../wire/chat.ts";
 import { redact } from "../wire/secrets.ts";
@@ -27,6 +27,7 @@ import {
   UNAPPROVED_OUTPUT,
 } from "../wire/approval.ts";
 import { ChatRun } from "./chat_run.ts";
+import { Framer } from "./framer.ts";
 import { mcpArguments, type McpCall, McpTools } from "./mcp_tools.ts";
 import type { McpServerConfig } from "../mcp/config.ts";
 import { CodeBlockParser } from "./code_blocks.ts";
@@ -40,10 +41,10 @@ import type {
   UsageReport,
   UsageTotals,
 } from "./settings.ts";
-import { DEFAULT_SYSTEM_MESSAGE, renderSystemMessage } from "./system_message.ts";
-import { toOpenAIMessages } from "./to_openai.ts";
+import { DEFAULT_SYSTEM_MESSAGE } from "./system_message.ts";
 import { parseExecuteArgs, partialExecuteArgs } from "./tool_args.ts";
-import { countMessageTokens, countTextTokens, trimToFit } from "./trim.ts";
+import { buildRequest, type ModelRequest, type RequestOptions } from "./request.ts";
+import { addUsage, emptyUsage, measureTurn } from "./usage.ts";
 
 /** Open Interpreter's loop message, sent to keep the model going in loop mode. */
 export const DEFAULT_LOOP_MESSAGE =
@@ -84,10 +85,6 @@ export function executeTool(languages: readonly string[]): ToolSpec {
   };
 }
 
-function emptyUsage(): UsageTotals {
-  return { promptTokens: 0, completionTokens: 0, cost: undefined, calls: 0 };
-}
-
 /** Code waiting to run after a model answer. */
 interface PendingCode {
   message: LmcMessage;
@@ -95,100 +92,6 @@ interface PendingCode {
   error?: string;
   /** A call of an MCP server's tool (not code). */
   mcp?: McpCall;
-}
-
-/**
- * Frames chunks into blocks with `start` / `end` flag chunks (Open
- * Interpreter's streaming format) and stores the messages they form.
- */
-class Framer {
-  #key: string | undefined;
-  #base: LmcChunk | undefined;
-  #stored: LmcMessage | undefined;
-  #owner: Interpreter;
-  #onComplete: () => Promise<LmcChunk | undefined>;
-
-  constructor(owner: Interpreter, onComplete: () => Promise<LmcChunk | undefined>) {
-    this.#owner = owner;
-    this.#onComplete = onComplete;
-  }
-
-  static ephemeral(c: LmcChunk): boolean {
-    return c.role === "server" || c.type === "confirmation" || c.type === "usage" ||
-      c.type === "review";
-  }
-
-  /** Opens a new block (closing the current one) and stores its message. */
-  async *open(base: LmcMessage, into?: LmcMessage): AsyncGenerator<LmcChunk> {
-    yield* this.close();
-    this.#key = Framer.#keyOf(base);
-    this.#base = { role: base.role, type: base.type };
-    if (base.type !== "console" && base.format !== undefined) this.#base.format = base.format;
-    if (base.toolCallId) this.#base.toolCallId = base.toolCallId;
-    // A console block holds output for both, for the person only and for the model only: its
-    // flags carry no recipient (each chunk does).
-    if (base.recipient && base.type !== "console") this.#base.recipient = base.recipient;
-    yield { ...this.#base, start: true };
-    if (into) this.#stored = into;
-    else if (base.role === "assistant" && base.type === "code") {
-      // Code is stored when its block opens, so its place in the conversation is known.
-      this.#stored = { ...base, content: base.content ?? "" };
-      this.#owner.messages.push(this.#stored);
-    } else this.#stored = undefined;
-  }
-
-  /** Yields a chunk inside the right block and stores its content. */
-  async *chunk(c: LmcChunk, into?: LmcMessage): AsyncGenerator<LmcChunk> {
-    if (Framer.ephemeral(c)) {
-      yield* this.close();
-      yield c;
-      return;
-    }
-    if (c.content === "" && c.format !== "active_line") return;
-    const key = Framer.#keyOf(c);
-    if (key !== this.#key) {
-      yield* this.open({ ...c, content: "" }, into);
-    }
-    yield c;
-    if (c.format === "active_line") return;
-    // Live output only for the person (past what the model sees) is shown, never stored.
-    if (c.type === "console" && c.recipient === "user") return;
-    const target = into ?? this.#stored;
-    if (
-      target && target.type === c.type && target.format === c.format &&
-      typeof target.content === "string" && typeof c.content === "string" && c.type !== "image"
-    ) {
-      target.content += c.content;
-    } else {
-      const message: LmcMessage = { role: c.role, type: c.type, content: c.content };
-      if (c.format !== undefined) message.format = c.format;
-      if (c.toolCallId) message.toolCallId = c.toolCallId;
-      // The model's part of console output joins the stored output message: no recipient, so a
-      // saved conversation shows (and sends) exactly the model's text.
-      if (c.recipient && c.type !== "console") message.recipient = c.recipient;
-      this.#owner.messages.push(message);
-      this.#stored = message;
-    }
-  }
-
-  /** Ends the current block, if any, and reports the completed message. */
-  async *close(): AsyncGenerator<LmcChunk> {
-    if (this.#key === undefined) return;
-    const base = this.#base!;
-    this.#key = undefined;
-    this.#base = undefined;
-    this.#stored = undefined;
-    yield { ...base, end: true };
-    const notice = await this.#onComplete();
-    if (notice) yield notice;
-  }
-
-  static #keyOf(c: LmcMessage): string {
-    const isConsole = c.type === "console";
-    const format = isConsole ? "" : c.format ?? "";
-    const recipient = isConsole ? "" : c.recipient ?? "";
-    return `${c.role}|${c.type}|${format}|${c.toolCallId ?? ""}|${recipient}`;
-  }
 }
 
 /** The conversation engine. Several instances in one process are independent. */
@@ -320,6 +223,14 @@ export class Interpreter {
       () => this.#respond(message, options, (i) => from = i),
       () => this.messages.slice(from),
     );
+  }
+
+  /**
+   * The request the next model call would send (system message, conversation, trimmed to the
+   * context window): `%tokens` counts this, so it counts the prompt that is really sent.
+   */
+  async request(options: RequestOptions = {}): Promise<ModelRequest> {
+    return await buildRequest(this, this.computer, options);
   }
 
   /** Clears the conversation and usage, and ends the computer's sessions. */
@@ -558,23 +469,6 @@ export class Interpreter {
     return out;
   }
 
-  #supportsFunctions(): boolean {
-    if (this.llm.supportsFunctions !== undefined) return this.llm.supportsFunctions;
-    const info = modelInfo(this.llm.model);
-    if (info) return info.supportsFunctions;
-    const provider = resolveModel(this.llm.model, { apiBase: this.llm.apiBase }).provider;
-    return !provider.local;
-  }
-
-  #limits(): { contextWindow: number; maxTokens: number } {
-    const info = modelInfo(this.llm.model);
-    const contextWindow = this.llm.contextWindow ?? info?.contextWindow ?? 8000;
-    let maxTokens = this.llm.maxTokens ??
-      Math.min(info?.maxOutput ?? 4096, Math.floor(contextWindow * 0.2));
-    if (maxTokens >= contextWindow) maxTokens = Math.floor(contextWindow * 0.2);
-    return { contextWindow, maxTokens };
-  }
-
   #uniqueId(id: string, taken: Set<string>): string {
     let candidate = /^[A-Za-z0-9_-]{6,}$/.test(id) && !id.startsWith("call_auto_")
       ? id
@@ -593,45 +487,14 @@ export class Interpreter {
     answer: { text: string; pending: PendingCode[] },
     signal: AbortSignal,
   ): AsyncGenerator<LmcChunk, void, undefined> {
-    const functions = this.#supportsFunctions();
     const languages = computer.languages;
-    const info = modelInfo(this.llm.model);
-    // The permissions in force are the computer's (a computer given without any: the default).
-    const permissions = computer.permissions ?? this.permissions;
-    // With display access the model is shown the Computer API (lib/desktop, loaded only then).
-    const computerApi = permissions.display &&
-        (languages.includes("python") || languages.includes("javascript"))
-      ? (await import("../desktop/signatures.ts")).describeApi()
-      : undefined;
-    const system = renderSystemMessage(this.systemMessage, {
-      languages,
-      permissions,
-      ...(computer.cwd ? { cwd: computer.cwd } : {}),
-      markdownCode: !functions,
-      customInstructions: this.customInstructions,
-      computerApi,
-    });
-    const vision = this.llm.supportsVision ?? info?.supportsVision ?? false;
-    // Images are read, capped, limited or replaced by their OCR text (lib/desktop/vision.ts).
-    const history = this.messages.some((m) => m.type === "image")
-      ? await (await import("../desktop/vision.ts")).prepareImages(this.messages, {
-        vision,
-        keepLast: this.maxImages,
-      })
-      : this.messages;
-    const chat: ChatMessage[] = [
-      { role: "system", content: system },
-      ...toOpenAIMessages(history, { vision, maxOutput: this.maxOutput }),
-    ];
-    if (loopPending) chat.push({ role: "user", content: this.loopMessage });
-    const { contextWindow, maxTokens } = this.#limits();
-    const trimmed = await trimToFit(chat, contextWindow - maxTokens - 25);
-    const anthropic = resolveModel(this.llm.model, { apiBase: this.llm.apiBase }).provider
-      .protocol === "anthropic";
+    const request = await buildRequest(this, computer, { loopPending });
+    const { functions, permissions, anthropic, maxTokens } = request;
+    const trimmed = request.messages;
     this.#debug(
-      `model ${this.llm.model}: ${trimmed.length} of ${chat.length} messages after trimming to ${
-        contextWindow - maxTokens - 25
-      } tokens, ${functions ? "tool calling" : "markdown code blocks"}`,
+      `model ${this.llm.model}: ${trimmed.length} of ${request.chat.length} messages after trimming to ${request.budget} tokens, ${
+        functions ? "tool calling" : "markdown code blocks"
+      }`,
     );
 
     const taken = new Set(
@@ -843,31 +706,10 @@ export class Interpreter {
       });
     }
 
-    // Usage: from the stream, else counted; priced where the price is known.
-    let estimated = false;
-    let turnUsage = done.usage;
-    if (!turnUsage) {
-      estimated = true;
-      const completion = done.text + done.reasoning +
-        done.toolCalls.map((c) => c.name + c.arguments).join("");
-      turnUsage = {
-        promptTokens: await countMessageTokens(trimmed),
-        completionTokens: await countTextTokens(completion),
-      };
-    }
-    const cost = turnUsage.cost ?? priceOf(this.llm.model, turnUsage);
-    const turn: UsageTotals = {
-      promptTokens: turnUsage.promptTokens,
-      completionTokens: turnUsage.completionTokens,
-      cost,
-      calls: 1,
-    };
-    this.usage = {
-      promptTokens: this.usage.promptTokens + turn.promptTokens,
-      completionTokens: this.usage.completionTokens + turn.completionTokens,
-      cost: cost === undefined ? this.usage.cost : (this.usage.cost ?? 0) + cost,
-      calls: this.usage.calls + 1,
-    };
+    // Usage: from the stream, else counted (the prompt really sent); priced where known.
+    const { turn, estimated } = await measureTurn(done, trimmed, this.llm.model);
+    const cost = turn.cost;
+    this.usage = addUsage(this.usage, turn);
     const report: UsageReport = {
       model: this.llm.model,
       turn,

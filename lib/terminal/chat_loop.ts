@@ -279,20 +279,9 @@ function infoLines(engine: Engine, ctx: LoopContext, store: ConversationStore): 
 async function tokenLines(engine: Engine, prompt: string): Promise<string[]> {
   const { priceOf } = await import("../llm/models.ts");
   const { countMessageTokens, countTextTokens } = await import("../core/trim.ts");
-  const { toOpenAIMessages } = await import("../core/to_openai.ts");
-  const { renderSystemMessage } = await import("../core/system_message.ts");
   const model = engine.llm.model;
-  const system = renderSystemMessage(engine.systemMessage, {
-    languages: engine.computer.languages,
-    permissions: engine.permissions,
-    markdownCode: engine.llm.supportsFunctions === false,
-    customInstructions: engine.customInstructions,
-  });
-  const chat = [
-    { role: "system" as const, content: system },
-    ...toOpenAIMessages(engine.messages, { maxOutput: engine.maxOutput }),
-  ];
-  const next = await countMessageTokens(chat);
+  // The request the next model call would really send (the engine builds it the same way).
+  const next = await countMessageTokens((await engine.request()).messages);
   const cost = priceOf(model, { promptTokens: next, completionTokens: 0 });
   const lines = [
     `Next request: ${
