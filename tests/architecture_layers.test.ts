@@ -49,8 +49,15 @@ const MCP_FRONT = new Set([
   "session.ts",
 ]);
 
-/** `import(` that is text, not an import: code the computer writes for the sandbox to run. */
-const NOT_IMPORTS = ["computer/js_transform.ts: const load = `await import(${from}${attrs})`;"];
+/**
+ * Computed `import(` the graph still sees: code text the computer writes for the sandbox to run,
+ * and lazyImport (start-up seams), whose every call site names its module in
+ * `typeof import("…")`, a type-only import the graph reads (tests/cli_lazy_import checks them).
+ */
+const NOT_IMPORTS = [
+  "computer/js_transform.ts: const load = `await import(${from}${attrs})`;",
+  "terminal/lazy_import.ts: return import(new URL(path, base).href);",
+];
 
 /** The part a lib file belongs to (`lib/core/x.ts` → `core`). */
 function partOf(path: string): string {
