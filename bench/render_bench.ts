@@ -13,7 +13,7 @@
  */
 
 import { Renderer } from "../lib/terminal/renderer.ts";
-import { MarkdownStream } from "../lib/terminal/markdown.ts";
+import { MarkdownStream } from "../lib/terminal/render_markdown.ts";
 import { makeStyle } from "../lib/terminal/ansi.ts";
 
 const FIXTURE = new URL(

@@ -1,4 +1,4 @@
-import { denoPermissionFlags } from "../lib/computer/mod.ts";
+import { denoFlags } from "../lib/sandbox/deno_flags.ts";
 import { prepareScript } from "../lib/computer/js_transform.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
@@ -122,10 +122,10 @@ Deno.test("javascript: runs with the session's Deno permissions", async () => {
   }
 });
 
-Deno.test("denoPermissionFlags maps permissions to deno run flags", () => {
-  assertEquals(denoPermissionFlags(allowAll()), ["--allow-all", "--no-prompt"]);
+Deno.test("denoFlags maps permissions to deno run flags", () => {
+  assertEquals(denoFlags(allowAll()), ["--allow-all", "--no-prompt"]);
   assertEquals(
-    denoPermissionFlags({
+    denoFlags({
       ...allowAll(),
       read: ["/data", "/tmp"],
       write: false,

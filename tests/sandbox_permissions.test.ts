@@ -21,7 +21,7 @@ import {
 } from "../lib/sandbox/mod.ts";
 import { hostAllowed, hostMatches } from "../lib/sandbox/hosts.ts";
 import { configDir } from "../lib/storage/paths.ts";
-import { homeDir } from "../lib/sandbox/paths.ts";
+import { homeDir } from "../lib/storage/path.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "sandbox-perm-test-" });

@@ -6,10 +6,10 @@
 
 import { Interpreter } from "../lib/core/interpreter.ts";
 import type { LmcChunk } from "../lib/wire/lmc.ts";
-import { parseSafeMode, safetyDecision, scanCode } from "../lib/sandbox/mod.ts";
+import { safetyDecision, scanCode } from "../lib/sandbox/mod.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const cwd = "/tmp/safe-mode-workspace";
 
@@ -126,7 +126,7 @@ Deno.test("scanCode sees through shell quoting, escapes, wrappers and paths in c
   }
 });
 
-Deno.test("safetyDecision and parseSafeMode", () => {
+Deno.test("safetyDecision", () => {
   const unsafe = scanCode("shell", "rm -rf ~", { cwd });
   assertEquals(safetyDecision("off", unsafe).action, "run");
   assertEquals(safetyDecision("ask", unsafe).action, "ask");
@@ -137,8 +137,6 @@ Deno.test("safetyDecision and parseSafeMode", () => {
     "Safe mode refused to run this code because it deletes ~ recursively",
   );
   assertEquals(safetyDecision("auto", scanCode("shell", "ls", { cwd })).action, "run");
-  assertEquals(parseSafeMode(" AUTO "), "auto");
-  assertThrows(() => parseSafeMode("on"), Error, "--safe_mode must be off, ask or auto");
 });
 
 async function chat(

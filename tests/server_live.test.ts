@@ -11,7 +11,7 @@ import { Computer } from "../lib/computer/mod.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
 import type { LmcChunk } from "../lib/wire/lmc.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
-import { LIVE_OUTPUT_CHARS, MarkdownRenderer } from "../lib/server/markdown.ts";
+import { LIVE_OUTPUT_CHARS, MarkdownRenderer } from "../lib/server/to_markdown.ts";
 import { startServer } from "../lib/server/mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";

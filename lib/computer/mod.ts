@@ -39,7 +39,6 @@ export type { ComputerLike, ComputerOptions, RunOptions } from "./types.ts";
 export type { LanguageInfo } from "./languages.ts";
 export { LANGUAGES } from "./languages.ts";
 export { SECRET_ENV_PATTERNS } from "./env.ts";
-export { denoPermissionFlags } from "./deno_flags.ts";
 export { spawnSession } from "./spawn.ts";
 export { finishOutput } from "./finish.ts";
 

@@ -12,7 +12,7 @@
 
 import { join } from "node:path";
 import type { Permissions } from "../sandbox/permissions.ts";
-import { denoPermissionFlags } from "./deno_flags.ts";
+import { denoFlags } from "../sandbox/deno_flags.ts";
 import { BASH_DRIVER, SH_DRIVER } from "./drivers/shell_driver.ts";
 import { PYTHON_DRIVER } from "./drivers/python_driver.ts";
 import { pythonClientSource } from "../desktop/python_client.ts";
@@ -99,7 +99,7 @@ export function denoSpec(deno: string, permissions: () => Permissions): SessionS
       const driver = join(dir, "driver.js");
       // `computer` (the Computer API's client; lib/desktop/js_client.ts) is defined first.
       createFile(driver, jsClientSource() + JS_DRIVER);
-      const flags = denoPermissionFlags(permissions());
+      const flags = denoFlags(permissions());
       // The driver evaluates code through node:inspector, which needs sys access
       // (Deno has no narrower descriptor for it).
       if (!flags.includes("--allow-all")) flags.push("--allow-sys");

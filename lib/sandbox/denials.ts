@@ -9,7 +9,8 @@
 
 import { isAllowAll, type Permissions } from "./permissions.ts";
 import type { NetDenial } from "./proxy.ts";
-import { displayPath, homeDir, isInside } from "./paths.ts";
+import { displayPath, isInside } from "./paths.ts";
+import { homeDir } from "../storage/path.ts";
 import { dirname } from "node:path";
 import { SYSTEM_READ_PATHS } from "./bwrap.ts";
 

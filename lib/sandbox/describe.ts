@@ -6,7 +6,8 @@
 
 import { isAllowAll, type Permissions } from "./permissions.ts";
 import { DEFAULT_SECRET_ENV } from "./defaults.ts";
-import { displayPath, homeDir, isInside } from "./paths.ts";
+import { displayPath, isInside } from "./paths.ts";
+import { homeDir } from "../storage/path.ts";
 
 /** Options for {@linkcode describePermissions}. */
 export interface DescribeOptions {

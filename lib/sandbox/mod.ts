@@ -36,7 +36,6 @@ export { denoFlags, type DenoFlagsOptions } from "./deno_flags.ts";
 export {
   childPids,
   codeLeader,
-  hostPid,
   isSandboxWrapper,
   NO_SANDBOX_HELP,
   RELAY_PORT,
@@ -57,7 +56,6 @@ export { type NetDenial, type Proxy, type ProxyOptions, startProxy } from "./pro
 export { runRelay } from "./relay.ts";
 export { type DenialContext, denialNotes, withDenialNotes } from "./denials.ts";
 export {
-  parseSafeMode,
   type SafeMode,
   type SafetyDecision,
   safetyDecision,

@@ -7,12 +7,7 @@
 
 // Not node:path / node:os: the permission line is drawn before the first prompt, and the
 // first node: import costs ~10 ms (see lib/storage/path.ts).
-import { homeDir as homedir, isAbsolute, join, resolve } from "../storage/path.ts";
-
-/** The home directory of the user running the interpreter. */
-export function homeDir(): string {
-  return Deno.env.get("HOME") ?? homedir();
-}
+import { homeDir, isAbsolute, join, resolve } from "../storage/path.ts";
 
 /** Expands a leading `~` and makes the path absolute against `cwd`. */
 export function expandPath(path: string, cwd: string): string {

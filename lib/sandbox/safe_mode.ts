@@ -59,13 +59,6 @@ export interface ScanOptions {
   cwd?: string;
 }
 
-/** Parses a `--safe_mode` value; throws a one-line error for anything else. */
-export function parseSafeMode(value: string): SafeMode {
-  const v = value.trim().toLowerCase();
-  if (v === "off" || v === "ask" || v === "auto") return v;
-  throw new Error(`--safe_mode must be off, ask or auto (got "${value}")`);
-}
-
 /** Code longer than this is not read (and so is unsafe): scans stay bounded in time. */
 const MAX_CODE = 256 * 1024;
 

@@ -512,24 +512,6 @@ export function childPids(pid: number): number[] {
   }
 }
 
-/**
- * The host pid of a process the sandboxed code knows as `nsPid` (its own
- * PID namespace), searched among the wrapper's descendants.
- */
-export function hostPid(wrapperPid: number, nsPid: number): number | undefined {
-  const queue = [wrapperPid];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    try {
-      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-      const ns = status.match(/^NSpid:\s+(.*)$/m)?.[1].trim().split(/\s+/).map(Number) ?? [];
-      if (ns.length > 1 && ns[ns.length - 1] === nsPid) return pid;
-    } catch { /* gone */ }
-    queue.push(...childPids(pid));
-  }
-  return undefined;
-}
-
 function resolvePrograms(p: Permissions, path?: string): Permissions {
   const dirs = pathDirs(path);
   const resolve = (names: string[]) => unique(names.flatMap((n) => programLocations(n, dirs)));

@@ -10,7 +10,7 @@ import type { LmcChunk } from "../wire/lmc.ts";
 import { requestToken, tokensMatch } from "./auth.ts";
 import { readJsonObject } from "./body.ts";
 import { errorBody, errorResponse, HttpError, jsonResponse } from "./errors.ts";
-import { MarkdownRenderer } from "./markdown.ts";
+import { MarkdownRenderer } from "./to_markdown.ts";
 import {
   completionChunk,
   completionId,

@@ -11,7 +11,7 @@
 import type { LmcChunk } from "../wire/lmc.ts";
 import { CLEAR_LINE, clipEnd, makeStyle, type Style, visibleWidth } from "./ansi.ts";
 import { highlightLine } from "./highlight.ts";
-import { codeRows, MarkdownStream } from "./markdown.ts";
+import { codeRows, MarkdownStream } from "./render_markdown.ts";
 import { wrapStyled } from "./wrap.ts";
 import { formatUsd } from "./cost.ts";
 import { type ImageProtocol, inlineImage, saveImage } from "./image.ts";
@@ -40,7 +40,7 @@ export interface RendererOptions {
 }
 
 /** Token usage of one model answer, as carried by `usage` chunks. */
-export interface UsageTotals {
+export interface RenderedUsage {
   /** Tokens sent. */
   inputTokens: number;
   /** Tokens received. */
@@ -69,7 +69,7 @@ export class Renderer {
   #spinner: { timer: ReturnType<typeof setInterval>; frame: number; label: string } | undefined;
   #activeLine: string | undefined;
   #lastCode: { lang: string; lines: string[] } | undefined;
-  #usage: UsageTotals = { inputTokens: 0, outputTokens: 0 };
+  #usage: RenderedUsage = { inputTokens: 0, outputTokens: 0 };
   #sawUsage = false;
   #atLineStart = true;
 
@@ -233,7 +233,7 @@ export class Renderer {
   }
 
   /** The usage counted since the last {@link printUsage}. */
-  get usage(): UsageTotals {
+  get usage(): RenderedUsage {
     return { ...this.#usage };
   }
 

@@ -8,7 +8,8 @@
  */
 
 import { resolve } from "node:path";
-import { homeDir, isInside } from "../paths.ts";
+import { isInside } from "../paths.ts";
+import { homeDir } from "../../storage/path.ts";
 import { type Finding, type FindingLevel, HOLE, type TextView } from "./types.ts";
 
 const DISK = String
