@@ -15,6 +15,8 @@ import { Interpreter } from "../mod.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { allowAll } from "../lib/sandbox/permissions.ts";
 import { loadProfile } from "../lib/profiles/mod.ts";
+import { MAX_OPEN } from "../lib/sandbox/proxy.ts";
+import { permissionsFromFlags } from "../lib/sandbox/flags.ts";
 import { safetyDecision, scanCode } from "../lib/sandbox/safe_mode.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
 import { safeOutput, visibleControls } from "../lib/terminal/untrusted_text.ts";
@@ -721,3 +723,39 @@ for (const language of ["bash", "python"] as const) {
     }
   });
 }
+
+Deno.test("redteam: code opening thousands of proxy connections cannot use up this program's descriptors", async () => {
+  const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-fds-" }));
+  const data = await Deno.makeTempDir({ prefix: "redteam-fds-data-" });
+  // A host list (here: every host but one) puts the session behind this program's proxy.
+  const permissions = permissionsFromFlags({ "deny-net": "example.invalid" }, {
+    cwd: work,
+    base: defaultPermissions({ cwd: work }),
+  });
+  const computer = new Computer({ cwd: work, dataDir: data, timeout: 60, permissions });
+  const fds = () => [...Deno.readDirSync("/proc/self/fd")].length;
+  try {
+    textOf(await computer.run("python", "print('ready')"));
+    const before = fds();
+    const out = textOf(
+      await computer.run(
+        "python",
+        "import socket\nheld = []\ntry:\n    for _ in range(1500):\n" +
+          "        held.append(socket.create_connection(('127.0.0.1', 3128), timeout=5))\n" +
+          "except OSError:\n    pass\nprint('OPENED', len(held))",
+      ),
+    );
+    const during = fds();
+    const opened = Number(/OPENED (\d+)/.exec(out)?.[1]);
+    // Control: the code really opened far more connections than the bound.
+    assert(opened >= MAX_OPEN + 200, out);
+    assert(
+      during - before <= MAX_OPEN + 64,
+      `this program holds ${during - before} more descriptors`,
+    );
+  } finally {
+    await computer.terminate();
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(data, { recursive: true });
+  }
+});

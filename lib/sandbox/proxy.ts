@@ -47,6 +47,8 @@ export interface Proxy {
 const HEAD_LIMIT = 64 * 1024;
 const HEAD_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 15_000;
+/** Connections (each tunnel counts its two ends) one session's proxy keeps open at once. */
+export const MAX_OPEN = 512;
 
 /** Starts the proxy. Every connection and wait in it is bounded. */
 export function startProxy(options: ProxyOptions): Proxy {
@@ -61,6 +63,12 @@ export function startProxy(options: ProxyOptions): Proxy {
   const loop = (async () => {
     for await (const conn of listener) {
       conn.unref();
+      // Each connection and tunnel holds descriptors of this program: code opening thousands
+      // would leave it none (no file, no model request). Past the bound, new ones are closed.
+      if (open.size >= MAX_OPEN) {
+        closeQuietly(conn);
+        continue;
+      }
       open.add(conn);
       const task = handle(conn, options, open).catch(() => {}).finally(() => {
         closeQuietly(conn);
