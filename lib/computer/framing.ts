@@ -25,7 +25,7 @@ const NL = 0x0a;
  * The longest record, in bytes (PIPE_BUF, the most a pipe writes atomically). A longer
  * one is not a record: it is passed through as output.
  */
-export const MAX_RECORD = 4096;
+const MAX_RECORD = 4096;
 /** Base64 characters of image data a driver puts in one `I` record. */
 export const IMAGE_PIECE = 3000;
 

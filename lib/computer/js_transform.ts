@@ -12,7 +12,7 @@ import { transform } from "npm:sucrase@3.35.1";
 import { parse } from "npm:acorn@8.15.0";
 
 /** The global function the driver defines to receive active lines. */
-export const LINE_FUNCTION = "__interpreter_line";
+const LINE_FUNCTION = "__interpreter_line";
 
 // deno-lint-ignore no-explicit-any
 type Node = any;

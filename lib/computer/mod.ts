@@ -43,13 +43,13 @@ export { spawnSession } from "./spawn.ts";
 export { finishOutput } from "./finish.ts";
 
 /** Default wall-clock bound per run, in seconds. */
-export const DEFAULT_TIMEOUT = 120;
+const DEFAULT_TIMEOUT = 120;
 /** Default characters of output the model sees per run. */
 export { DEFAULT_MAX_OUTPUT };
 /** Default seconds a program may wait for input before it is stopped. */
-export const DEFAULT_INPUT_IDLE_TIMEOUT = 3;
+const DEFAULT_INPUT_IDLE_TIMEOUT = 3;
 /** Default bytes of full outputs kept on disk. */
-export const DEFAULT_OUTPUT_BUDGET = 1024 ** 3;
+const DEFAULT_OUTPUT_BUDGET = 1024 ** 3;
 /** Default bytes of one run's full-output file (64 MiB). */
 export { DEFAULT_OUTPUT_FILE_LIMIT };
 

@@ -29,11 +29,11 @@ import { EngineBackend } from "./engine_backend.ts";
 import { type NetDenial, startProxy } from "../sandbox/proxy.ts";
 
 /** The image `deno task image` builds. */
-export const DEFAULT_IMAGE = "interpreter-session:1";
+const DEFAULT_IMAGE = "interpreter-session:1";
 /** Label every session container carries (value: the owning instance). */
-export const INSTANCE_LABEL = "io.interpreter.instance";
+const INSTANCE_LABEL = "io.interpreter.instance";
 /** Label naming the server session (or `cli`). */
-export const SESSION_LABEL = "io.interpreter.session";
+const SESSION_LABEL = "io.interpreter.session";
 
 /** Options of {@linkcode ContainerComputer}. */
 export interface ContainerComputerOptions {
@@ -81,9 +81,9 @@ const INPUT_NOTE =
   "\n(the program asked for input: container sessions have no keyboard, so it got end of file)\n";
 
 /** Milliseconds a run may take to end after an interrupt before the container is replaced. */
-export const INTERRUPT_GRACE_MS = 3000;
+const INTERRUPT_GRACE_MS = 3000;
 /** Milliseconds the driver may take to be ready in a new container. */
-export const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 30_000;
 
 /** A computer whose code runs in a container (one per computer). */
 export class ContainerComputer implements ComputerLike {

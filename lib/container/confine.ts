@@ -44,9 +44,9 @@ export interface ContainerSpecInput {
 }
 
 /** Where the proxy's folder is bound inside the box. */
-export const PROXY_MOUNT = "/run/oi-proxy";
+const PROXY_MOUNT = "/run/oi-proxy";
 /** The loopback port inside the box that the driver relays to the proxy. */
-export const PROXY_PORT = 3128;
+const PROXY_PORT = 3128;
 
 const BASE_ENV: Record<string, string> = {
   PATH: "/usr/local/bin:/usr/bin:/bin",

@@ -25,10 +25,10 @@ export interface EngineAddress {
 }
 
 /** The API version spoken (Docker 20.10 and podman 4 both serve it). */
-export const API_VERSION = "v1.41";
+const API_VERSION = "v1.41";
 
 /** Milliseconds an engine call may take before it fails (a bound, never a hang). */
-export const ENGINE_CALL_TIMEOUT_MS = 30_000;
+const ENGINE_CALL_TIMEOUT_MS = 30_000;
 
 /**
  * Parses an engine address: `unix:///path`, a bare `/path`, or `tcp://host:port`. With
@@ -68,7 +68,7 @@ export function parseEngineAddress(
 }
 
 /** An engine call that failed (its HTTP status and the engine's message). */
-export class EngineError extends Error {
+class EngineError extends Error {
   /** The HTTP status (0: no answer). */
   readonly status: number;
   /** Makes the error. */
@@ -338,7 +338,7 @@ async function* rawBody(reader: ConnReader, chunked: boolean): AsyncGenerator<Ui
  * The engine's multiplexed stream: frames of an 8-byte header (stream type, three zero
  * bytes, a big-endian 32-bit length) and the payload.
  */
-export class FrameDemuxer {
+class FrameDemuxer {
   #buf = new Uint8Array(0);
 
   /** Feeds bytes; returns the complete frames they finish. */

@@ -16,15 +16,15 @@ import { FORWARDER_CMD } from "./driver_py.ts";
 import type { KubeAccess } from "./kubeconfig.ts";
 
 /** The WebSocket subprotocol spoken for exec and attach. */
-export const K8S_CHANNEL_PROTOCOL = "v5.channel.k8s.io";
+const K8S_CHANNEL_PROTOCOL = "v5.channel.k8s.io";
 /** Milliseconds a pod may take to be running. */
-export const POD_START_TIMEOUT_MS = 120_000;
+const POD_START_TIMEOUT_MS = 120_000;
 /** Milliseconds an API call may take. */
-export const K8S_CALL_TIMEOUT_MS = 30_000;
+const K8S_CALL_TIMEOUT_MS = 30_000;
 const MANAGED_BY = "app.kubernetes.io/managed-by";
 
 /** Turns a box into a pod manifest. */
-export function podManifest(spec: BoxSpec): Record<string, unknown> {
+function podManifest(spec: BoxSpec): Record<string, unknown> {
   const [uid, gid] = spec.user.split(":").map(Number);
   return {
     apiVersion: "v1",

@@ -76,7 +76,7 @@ export function supportsFunctions(llm: LlmSettings): boolean {
 }
 
 /** The context window and the tokens kept for the answer. */
-export function requestLimits(llm: LlmSettings): { contextWindow: number; maxTokens: number } {
+function requestLimits(llm: LlmSettings): { contextWindow: number; maxTokens: number } {
   const info = modelInfo(llm.model);
   const contextWindow = llm.contextWindow ?? info?.contextWindow ?? 8000;
   let maxTokens = llm.maxTokens ??

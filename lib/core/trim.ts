@@ -15,7 +15,7 @@ export type TokenCounter = (text: string) => number;
 let counter: TokenCounter | undefined;
 
 /** Loads the tokenizer (once). */
-export async function loadTokenizer(): Promise<TokenCounter> {
+async function loadTokenizer(): Promise<TokenCounter> {
   if (!counter) {
     // A full specifier: the library must work without this repo's import map.
     const module = await import("npm:gpt-tokenizer@^4.0.0");
@@ -25,7 +25,7 @@ export async function loadTokenizer(): Promise<TokenCounter> {
 }
 
 /** Tokens of one message, with the per-message overhead of the chat format. */
-export function messageTokens(count: TokenCounter, m: ChatMessage): number {
+function messageTokens(count: TokenCounter, m: ChatMessage): number {
   let n = 4;
   if (typeof m.content === "string") n += count(m.content);
   else if (Array.isArray(m.content)) {

@@ -18,7 +18,7 @@ export interface ModelPrompt {
 export type AskModel = (prompt: ModelPrompt, options: { signal?: AbortSignal }) => Promise<string>;
 
 /** The most characters of text one ai call accepts. */
-export const MAX_AI_TEXT = 200_000;
+const MAX_AI_TEXT = 200_000;
 
 /** The ai namespace. */
 export class AiApi {

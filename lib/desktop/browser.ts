@@ -18,7 +18,7 @@ import { findProgram, MissingProgramError, TRUSTED_PROGRAM_DIRS } from "./progra
 import type { Screenshot } from "./screen.ts";
 
 /** The search page `search(query)` opens by default (`{query}` is replaced, URL-encoded). */
-export const DEFAULT_SEARCH_URL = "https://html.duckduckgo.com/html/?q={query}";
+const DEFAULT_SEARCH_URL = "https://html.duckduckgo.com/html/?q={query}";
 
 /** Options of {@link Browser}. */
 export interface BrowserOptions {
@@ -35,7 +35,7 @@ export interface BrowserOptions {
 }
 
 /** The Chromium program: the headless shell first, then the full browser. */
-export function findBrowserProgram(): string | null {
+function findBrowserProgram(): string | null {
   for (const name of ["chromium-headless-shell", "chromium"]) {
     const found = findProgram(name, ["/usr/lib/chromium"]);
     if (found) return found;

@@ -43,7 +43,7 @@ export interface Channel {
 export const CHANNEL_ENV = "INTERPRETER_COMPUTER_SOCKET";
 
 /** Checks a parsed request; returns the error line when it is not valid. */
-export function checkRequest(
+function checkRequest(
   request: unknown,
   methods: ReadonlySet<string>,
 ): string | null {

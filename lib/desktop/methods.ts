@@ -49,7 +49,7 @@ function base64(bytes: Uint8Array): string {
 }
 
 /** A screenshot as a JSON image result. */
-export function imageResult(shot: Screenshot): ImageResult {
+function imageResult(shot: Screenshot): ImageResult {
   return { $image: "base64.png", data: base64(shot.png), width: shot.width, height: shot.height };
 }
 

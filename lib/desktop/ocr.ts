@@ -11,7 +11,7 @@ import { resizeImage } from "./resize.ts";
 import { runProgram } from "./programs.ts";
 
 /** The bound of one tesseract run, in ms. */
-export const OCR_TIMEOUT_MS = 20_000;
+const OCR_TIMEOUT_MS = 20_000;
 
 /** One word tesseract read, in the pixels of the image it was given. */
 export interface OcrWord {
@@ -91,7 +91,7 @@ function normalizeWord(word: string): string {
 }
 
 /** Groups words by line, each line's words left to right. */
-export function groupLines(words: OcrWord[]): OcrWord[][] {
+function groupLines(words: OcrWord[]): OcrWord[][] {
   const lines = new Map<string, OcrWord[]>();
   for (const w of words) {
     const list = lines.get(w.line) ?? [];

@@ -19,7 +19,7 @@ export const TRUSTED_PROGRAM_DIRS: readonly string[] = [
 ];
 
 /** The default bound of one program call, in milliseconds. */
-export const DEFAULT_PROGRAM_TIMEOUT_MS = 10_000;
+const DEFAULT_PROGRAM_TIMEOUT_MS = 10_000;
 
 const resolved = new Map<string, string>();
 

@@ -9,7 +9,7 @@
 import { decodePng, encodePng, isPng, pngSize, type RgbaImage } from "./png.ts";
 
 /** The longest edge of an image sent to a model, in pixels. */
-export const MAX_IMAGE_EDGE = 1568;
+const MAX_IMAGE_EDGE = 1568;
 /** The most bytes of an image sent to a model. */
 export const MAX_IMAGE_BYTES = 3_750_000;
 /** The widest a screenshot sent to a model gets, in pixels. */

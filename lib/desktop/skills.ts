@@ -20,7 +20,7 @@ export interface Skill {
 const EXTENSIONS: Record<string, string> = { python: "py", javascript: "js" };
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** The largest skill file, in bytes. */
-export const MAX_SKILL_BYTES = 256_000;
+const MAX_SKILL_BYTES = 256_000;
 
 function describe(code: string): string {
   for (const raw of code.split("\n").slice(0, 20)) {

@@ -55,7 +55,7 @@ function base64ToBytes(text: string): Uint8Array {
 }
 
 /** The image format of some bytes by their signature, or null. */
-export function imageKind(bytes: Uint8Array): "png" | "jpeg" | "gif" | "webp" | null {
+function imageKind(bytes: Uint8Array): "png" | "jpeg" | "gif" | "webp" | null {
   if (isPng(bytes)) return "png";
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "jpeg";
   if (String.fromCharCode(...bytes.subarray(0, 4)) === "GIF8") return "gif";

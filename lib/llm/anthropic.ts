@@ -50,7 +50,7 @@ export function anthropicWire(resolved: ResolvedModel, req: CompletionRequest): 
 }
 
 /** Assembles an Anthropic Messages stream from its parsed events. */
-export class AnthropicStreamAssembler {
+class AnthropicStreamAssembler {
   #text = "";
   #reasoning = "";
   #calls: ToolCall[] = [];

@@ -51,7 +51,7 @@ function parseInput(text: string): unknown {
 }
 
 /** Builds a Converse request body from OpenAI-style messages and tools. */
-export function toConverseRequest(req: CompletionRequest): Record<string, unknown> {
+function toConverseRequest(req: CompletionRequest): Record<string, unknown> {
   const system: Block[] = [];
   const messages: { role: "user" | "assistant"; content: Block[] }[] = [];
   const add = (role: "user" | "assistant", content: Block[]) => {
@@ -116,7 +116,7 @@ const STOP_REASONS: Record<string, string> = {
 };
 
 /** Assembles a Converse stream from its decoded events (`{ eventType: payload }`). */
-export class BedrockStreamAssembler {
+class BedrockStreamAssembler {
   #text = "";
   #reasoning = "";
   #calls: ToolCall[] = [];

@@ -34,9 +34,9 @@ export type CompletionEvent =
   | { type: "done"; turn: AssembledTurn };
 
 /** Default bound from sending the request to the response headers, in ms. */
-export const DEFAULT_FIRST_BYTE_TIMEOUT = 60_000;
+const DEFAULT_FIRST_BYTE_TIMEOUT = 60_000;
 /** Default bound between two complete stream events, in ms. */
-export const DEFAULT_STALL_TIMEOUT = 180_000;
+const DEFAULT_STALL_TIMEOUT = 180_000;
 
 async function sseDecoder(): Promise<FrameDecoder> {
   const { SseParser } = await import("./sse.ts");
@@ -88,7 +88,7 @@ function positiveMs(value: number | undefined, fallback: number, name: string): 
 }
 
 /** Throws the clear error for a missing key or address, or returns the resolved model. */
-export function resolveForRequest(req: CompletionRequest): ResolvedModel {
+function resolveForRequest(req: CompletionRequest): ResolvedModel {
   const resolved = resolveModel(req.model, {
     apiBase: req.apiBase,
     apiKey: req.apiKey,

@@ -19,7 +19,7 @@ type OpenAIModule = typeof import("npm:openai@^6.49.0");
 let openaiModule: Promise<OpenAIModule> | undefined;
 
 /** Loads the `openai` package once (a full specifier: the library works without this repo's import map). */
-export function loadOpenAI(): Promise<OpenAIModule> {
+function loadOpenAI(): Promise<OpenAIModule> {
   openaiModule ??= import("npm:openai@^6.49.0");
   return openaiModule;
 }
@@ -97,7 +97,7 @@ export function sdkFailure(sdk: OpenAIModule, err: unknown): unknown {
 }
 
 /** The chat-completions request body. */
-export function chatBody(resolved: ResolvedModel, req: CompletionRequest): Record<string, unknown> {
+function chatBody(resolved: ResolvedModel, req: CompletionRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: resolved.model,
     messages: req.messages,

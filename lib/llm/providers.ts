@@ -123,14 +123,14 @@ export const PROVIDERS: Readonly<Record<string, ProviderInfo>> = {
 };
 
 /** Variables naming the Google Cloud project of Vertex AI, in order. */
-export const VERTEX_PROJECT_ENV: readonly string[] = [
+const VERTEX_PROJECT_ENV: readonly string[] = [
   "VERTEXAI_PROJECT",
   "VERTEX_PROJECT",
   "GOOGLE_CLOUD_PROJECT",
 ];
 
 /** Variables naming the Vertex AI location (region), in order; default `us-central1`. */
-export const VERTEX_LOCATION_ENV: readonly string[] = [
+const VERTEX_LOCATION_ENV: readonly string[] = [
   "VERTEXAI_LOCATION",
   "VERTEX_LOCATION",
   "GOOGLE_CLOUD_LOCATION",
@@ -155,7 +155,7 @@ export function bedrockApiBase(region: string): string {
  * True for OpenAI models served only by the Responses API (`o1-pro`,
  * `o3-pro`, `gpt-5-pro`, the codex and deep-research models).
  */
-export function responsesOnly(model: string): boolean {
+function responsesOnly(model: string): boolean {
   const m = model.toLowerCase();
   return /^(o\d+(-mini)?-pro|gpt-5(\.\d+)?-pro|codex-mini|computer-use-preview)/.test(m) ||
     /(^|-)codex(-|$)/.test(m) || /deep-research/.test(m);

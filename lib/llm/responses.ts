@@ -42,7 +42,7 @@ function text(content: ChatMessage["content"]): string {
 }
 
 /** Builds a Responses API request body from OpenAI chat messages and tools. */
-export function toResponsesRequest(
+function toResponsesRequest(
   resolved: ResolvedModel,
   req: CompletionRequest,
 ): Record<string, unknown> {
@@ -93,7 +93,7 @@ export function toResponsesRequest(
 }
 
 /** Assembles a Responses API stream from its parsed events. */
-export class ResponsesStreamAssembler {
+class ResponsesStreamAssembler {
   #text = "";
   #reasoning = "";
   #calls: ToolCall[] = [];

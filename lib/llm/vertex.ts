@@ -19,7 +19,7 @@ import { readEnv, type ResolvedModel } from "./providers.ts";
 import type { CompletionRequest, Wire } from "./wire.ts";
 
 /** Longest wait for `gcloud auth print-access-token`, in ms. */
-export const GCLOUD_TIMEOUT = 20_000;
+const GCLOUD_TIMEOUT = 20_000;
 
 /** True when `dir` is the working directory or inside it: generated code may write there. */
 function writableByCode(dir: string): boolean {

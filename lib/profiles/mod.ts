@@ -111,7 +111,7 @@ function exists(path: string): boolean {
  * profiles folder (`name`, `name.yaml`, `name.yml`, `name.json`); else a
  * bundled profile. Returns where it was found and its text.
  */
-export async function findProfile(
+async function findProfile(
   nameOrPath: string,
   where: ProfileLocation = {},
 ): Promise<{ path: string; text: string }> {

@@ -57,7 +57,7 @@ export interface BwrapPlan {
 export const PRIVATE_DIR_PREFIX = "interpreter-sandbox-";
 
 /** Places host unix sockets usually live (searched a few levels deep). */
-export function defaultSocketRoots(): string[] {
+function defaultSocketRoots(): string[] {
   const home = Deno.env.get("HOME");
   const runtime = Deno.env.get("XDG_RUNTIME_DIR");
   return unique(

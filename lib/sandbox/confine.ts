@@ -36,7 +36,7 @@ import type { HostPaths } from "./host_paths.ts";
 import { SYSTEM_READ_PATHS } from "./system_paths.ts";
 
 /** A folder with more entries than this is not shadowed (the command line would be too long). */
-export const SHADOW_ENTRY_LIMIT = 4096;
+const SHADOW_ENTRY_LIMIT = 4096;
 
 /** What {@linkcode confinement} needs. */
 export interface ConfineOptions {

@@ -131,7 +131,7 @@ export interface DefaultPermissionsOptions {
 }
 
 /** Expands the secret path list: `~`, `{config}`, relative paths. */
-export function secretPathList(paths: readonly string[], cwd: string): string[] {
+function secretPathList(paths: readonly string[], cwd: string): string[] {
   const config = configDir();
   return unique(paths.map((p) => expandPath(p.replace("{config}", config), cwd)));
 }

@@ -16,7 +16,7 @@ const ELF_HEADER = 64;
 const PROGRAM_HEADER = 56;
 
 /** Little-endian bytes of a 16-bit value. */
-export function le16(x: number): number[] {
+function le16(x: number): number[] {
   return [x & 0xff, (x >>> 8) & 0xff];
 }
 

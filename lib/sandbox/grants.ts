@@ -40,7 +40,7 @@ const DENY_KEY = {
 } as const;
 
 /** Normalises the entries of one kind: absolute paths, lower-case hosts, program names. */
-export function normalizeEntries(
+function normalizeEntries(
   kind: PermissionKind,
   items: string[],
   options: { cwd: string },
@@ -60,7 +60,7 @@ export function normalizeEntries(
 }
 
 /** Lower-cases a host and checks it looks like `host`, `host:port`, `*.domain` or `[v6]:port`. */
-export function normalizeHost(host: string): string {
+function normalizeHost(host: string): string {
   let h = host.trim().toLowerCase().replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
   // A bare IPv6 address (`::1`): the bracketed form, so a port can never be misread.
   if (/^[0-9a-f:.]+$/.test(h) && (h.match(/:/g) ?? []).length > 1) h = `[${h}]`;

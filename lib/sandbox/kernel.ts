@@ -41,10 +41,10 @@ export interface KernelSupport {
 }
 
 /** The uid and gid code runs as when the program runs as root. */
-export const UNPRIVILEGED_ID = 65534;
+const UNPRIVILEGED_ID = 65534;
 
 /** The environment variables that lead programs to a display. */
-export const DISPLAY_ENV: readonly string[] = ["DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"];
+const DISPLAY_ENV: readonly string[] = ["DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"];
 
 /** The first file descriptor the bwrap command reads a file from (the filter, the launcher). */
 const FIRST_FD = 3;
@@ -167,7 +167,7 @@ function exists(path: string): Deno.FileInfo | null {
  * Masks over what leads to a display: the X authority files, the X11 socket
  * folder, and Wayland sockets in the runtime folder.
  */
-export function displayMasks(maskFile: string): string[] {
+function displayMasks(maskFile: string): string[] {
   const args: string[] = [];
   const home = Deno.env.get("HOME");
   const files = [home && join(home, ".Xauthority"), Deno.env.get("XAUTHORITY")];

@@ -27,7 +27,7 @@ export interface SeatbeltPlan {
 }
 
 /** Quotes a string for the Seatbelt (Scheme-like) profile language. */
-export function sbString(s: string): string {
+function sbString(s: string): string {
   return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 

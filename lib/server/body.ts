@@ -16,7 +16,7 @@ function tooLarge(limit: number): HttpError {
 }
 
 /** Reads the body as text, failing with 413 past `limit` bytes. */
-export async function readBodyText(request: Request, limit: number): Promise<string> {
+async function readBodyText(request: Request, limit: number): Promise<string> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) {
     await request.body?.cancel().catch(() => {});

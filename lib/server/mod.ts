@@ -44,9 +44,9 @@ export type {
 } from "./types.ts";
 
 /** Default port, as Open Interpreter's. */
-export const DEFAULT_PORT = 8000;
+const DEFAULT_PORT = 8000;
 /** Default address: this machine only. */
-export const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_HOST = "127.0.0.1";
 
 // A setting from the environment, trimmed; empty counts as unset.
 function envReader(env: ServerOptions["env"]): (name: string) => string | undefined {

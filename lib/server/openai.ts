@@ -20,7 +20,7 @@ import type { LmcMessage } from "../wire/lmc.ts";
 import { HttpError } from "./errors.ts";
 
 /** The id under which the interpreter lists itself in `/v1/models`. */
-export const MODEL_ID = "interpreter";
+const MODEL_ID = "interpreter";
 
 /** A parsed chat-completions request. */
 export interface CompletionRequest {

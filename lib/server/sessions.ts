@@ -13,12 +13,12 @@ import type { InterpreterFactory, InterpreterLike } from "./types.ts";
 import type { StoreLink } from "./store_link.ts";
 
 /** The id used when a client names no session. */
-export const DEFAULT_SESSION = "default";
+const DEFAULT_SESSION = "default";
 
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Checks a client-supplied session id (400 when it is not a short plain name). */
-export function checkSessionId(id: string): string {
+function checkSessionId(id: string): string {
   if (!SESSION_ID.test(id)) {
     throw new HttpError(
       400,

@@ -62,7 +62,7 @@ function camel(part: string): string {
 }
 
 /** The canonical name of a setting (`llm.context_window` → `llm.contextWindow`). */
-export function canonicalName(name: string): string {
+function canonicalName(name: string): string {
   const dotted = name.replaceAll("/", ".");
   return ALIASES[dotted] ?? dotted.split(".").map(camel).join(".");
 }

@@ -18,7 +18,7 @@ export const DEFAULT_MAX_OUTPUT = 2800;
 export const DEFAULT_MAX_TURNS = 50;
 
 /** Safe mode's values: no scan, ask about flagged code, refuse unsafe code. */
-export const SAFE_MODES = ["off", "ask", "auto"] as const;
+const SAFE_MODES = ["off", "ask", "auto"] as const;
 /** How code is scanned before it runs (`--safe_mode`). */
 export type SafeMode = typeof SAFE_MODES[number];
 

@@ -27,7 +27,7 @@ export interface ConversationInfo {
 }
 
 /** The folder of saved conversations. */
-export function conversationsDir(): string {
+function conversationsDir(): string {
   return join(dataDir(), "conversations");
 }
 

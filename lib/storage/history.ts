@@ -12,10 +12,10 @@ import { redact } from "../wire/secrets.ts";
 import { knownSecrets } from "./secrets.ts";
 
 /** How many entries are kept. */
-export const HISTORY_LIMIT = 1000;
+const HISTORY_LIMIT = 1000;
 
 /** The history file. */
-export function historyPath(): string {
+function historyPath(): string {
   return join(dataDir(), "history.jsonl");
 }
 

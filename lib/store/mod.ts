@@ -19,8 +19,7 @@ export interface OpenStoreOptions {
 }
 
 /** What `--store` accepts, for error messages. */
-export const STORE_URL_HELP =
-  "--store takes sqlite:PATH (embedded) or postgres://user@host:port/database";
+const STORE_URL_HELP = "--store takes sqlite:PATH (embedded) or postgres://user@host:port/database";
 
 /** True when `value` is a store address {@linkcode openStore} understands. */
 export function isStoreUrl(value: string): boolean {

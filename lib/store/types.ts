@@ -70,7 +70,7 @@ export interface Store {
 }
 
 /** Session ids the store accepts (the server's own rule). */
-export const STORE_SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const STORE_SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Throws a clear error for a session id the server would not have accepted. */
 export function checkStoreSessionId(id: string): string {

@@ -81,7 +81,7 @@ export type Asker = {
  * returns the person's decision. `e` opens the code in the editor; `a` runs
  * this and every later block.
  */
-export async function askApproval(
+async function askApproval(
   input: Asker,
   request: ApprovalRequest,
   note: (text: string) => void,
@@ -373,7 +373,7 @@ export function errorChunk(format: string, message: string): LmcChunk {
 }
 
 /** Maps an engine error to an exit status: budget and turn limits are 4, the rest model/API errors. */
-export function classifyError(content: unknown, format?: string): TurnResult {
+function classifyError(content: unknown, format?: string): TurnResult {
   const text = typeof content === "string"
     ? content
     : content && typeof content === "object"

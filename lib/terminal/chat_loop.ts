@@ -38,16 +38,16 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
 }
 
 /** The model used when neither a profile nor a flag names one (the engine's default). */
-export const DEFAULT_MODEL = "gpt-4o";
+const DEFAULT_MODEL = "gpt-4o";
 
 /**
  * A start this slow (milliseconds from process start to the chat) means Deno
  * fetched modules first (an empty cache): see {@link coldStart}.
  */
-export const COLD_START_MS = 2000;
+const COLD_START_MS = 2000;
 
 /** How long Deno's download progress display is given to clear itself after a cold start. */
-export const PROGRESS_SETTLE_MS = 300;
+const PROGRESS_SETTLE_MS = 300;
 
 /** True when reaching the chat took long enough that Deno downloaded modules on the way. */
 function coldStart(): boolean {

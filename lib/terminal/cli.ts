@@ -146,7 +146,7 @@ async function showProfiles(): Promise<number> {
  * readable) or an unreadable default.yaml is one warning line and the bundled
  * defaults; a profile named with --profile that cannot be read is a usage error.
  */
-export async function settingsFrom(
+async function settingsFrom(
   flags: ParsedArgs["flags"],
   warn: (text: string) => void = (text) => console.error(`interpreter: warning: ${text}`),
 ): Promise<{ profile: Profile; source: string }> {

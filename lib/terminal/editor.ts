@@ -23,7 +23,7 @@ const EXTENSIONS: Record<string, string> = {
 };
 
 /** The editor command to use (may include arguments, e.g. `code --wait`). */
-export function pickEditor(): string {
+function pickEditor(): string {
   const chosen = Deno.env.get("VISUAL") || Deno.env.get("EDITOR");
   if (chosen) return chosen;
   return which("nano") ? "nano" : "vi";

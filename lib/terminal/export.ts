@@ -43,7 +43,7 @@ function sourceLines(s: string): string[] {
  * The IPython cell magic that runs code of `language` in a Python notebook
  * (`%%bash` for shell code); undefined for Python itself.
  */
-export function cellMagic(language: string): string | undefined {
+function cellMagic(language: string): string | undefined {
   const lang = language.toLowerCase();
   if (["python", "py", "python3", ""].includes(lang)) return undefined;
   if (["shell", "bash", "sh"].includes(lang)) return "%%bash";

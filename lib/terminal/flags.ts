@@ -233,7 +233,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The known long flag closest to a misspelt one (`temprature` → `temperature`), if close enough. */
-export function nearestFlag(name: string): string | undefined {
+function nearestFlag(name: string): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const known of indexes()[0].keys()) {
     const distance = editDistance(name, known);

@@ -26,7 +26,7 @@ export function detectImageProtocol(env: Record<string, string | undefined>): Im
 }
 
 /** The widest a sixel image is drawn, in pixels. */
-export const SIXEL_MAX_WIDTH = 800;
+const SIXEL_MAX_WIDTH = 800;
 
 let decodeForSixel: ((png: Uint8Array) => SixelImage) | undefined;
 

@@ -17,7 +17,7 @@ export interface LocalServer {
 }
 
 /** The servers probed, in order. */
-export const LOCAL_SERVERS: readonly { name: string; port: number }[] = [
+const LOCAL_SERVERS: readonly { name: string; port: number }[] = [
   { name: "Ollama", port: 11434 },
   { name: "LM Studio", port: 1234 },
   { name: "llama.cpp", port: 8080 },
@@ -25,7 +25,7 @@ export const LOCAL_SERVERS: readonly { name: string; port: number }[] = [
 ];
 
 /** Asks one server for its models; undefined if it does not answer in time. */
-export async function probeServer(
+async function probeServer(
   name: string,
   apiBase: string,
   timeoutMs = 400,

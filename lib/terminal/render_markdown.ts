@@ -17,7 +17,7 @@ import { highlightLine } from "./highlight.ts";
 import { wrapStyled } from "./wrap.ts";
 
 /** Renders inline Markdown (code spans, links, bold, italic) of one line. */
-export function renderInline(text: string, style: Style): string {
+function renderInline(text: string, style: Style): string {
   if (!style.enabled) return text;
   // Code spans and links become placeholders first, so the escape codes of
   // their styling are never seen by the later patterns.
@@ -192,7 +192,7 @@ export function codeRows(line: string, lang: string, style: Style, columns: numb
  * terminal is shown one record per block (`column: value` lines, wrapped at
  * spaces); without styles a table that fits stays as written.
  */
-export function renderTable(lines: string[], style: Style, width: number): string[] {
+function renderTable(lines: string[], style: Style, width: number): string[] {
   const isSeparator = (l: string) => /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/.test(l);
   const hasHeader = lines.length > 1 && isSeparator(lines[1]);
   const rows = lines.filter((l) => !isSeparator(l)).map((l) =>

@@ -30,7 +30,7 @@ export const SECRET_ENV_PATTERNS: readonly string[] = [
  * hold no secret: a tokenizer path is needed by the programs that read it.
  * A name still counts when the rest of it matches (`TOKENIZER_API_KEY`).
  */
-export const NOT_SECRET_WORDS: readonly string[] = ["TOKENIZER"];
+const NOT_SECRET_WORDS: readonly string[] = ["TOKENIZER"];
 
 /**
  * Exact names of the model providers' key variables: for places that need
@@ -79,7 +79,7 @@ export const PROVIDER_KEY_ENV: readonly string[] = [
 ];
 
 /** A glob pattern (`*` = any run of characters) as a whole-name, case-blind regular expression. */
-export function patternToRegExp(pattern: string): RegExp {
+function patternToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
   return new RegExp(`^${escaped}$`, "i");
 }

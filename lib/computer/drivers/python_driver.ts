@@ -17,7 +17,7 @@
  */
 
 /** A matplotlib backend whose `show()` hands each figure to the computer as PNG bytes. */
-export const MPL_BACKEND: string = String.raw`
+const MPL_BACKEND: string = String.raw`
 import io
 from matplotlib.backend_bases import _Backend
 from matplotlib.backends.backend_agg import _BackendAgg

@@ -177,7 +177,7 @@ function languageRules(language: string): Rule[] {
 }
 
 /** Credential paths named in a text (`~/.ssh/id_rsa`, `.aws/credentials`…). */
-export function credentialFindings(view: TextView): Finding[] {
+function credentialFindings(view: TextView): Finding[] {
   const m = view.text.match(CREDENTIALS);
   if (!m) return [];
   return [{ level: "unsafe", reason: `reads credentials (${m[1]})`, line: view.lineAt(m.index!) }];

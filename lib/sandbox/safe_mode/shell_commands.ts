@@ -68,7 +68,7 @@ export const RUNS_STRING: Record<string, string> = {
 /** Wrappers that run the command with root rights. */
 export const PRIVILEGED = new Set(["sudo", "doas", "pkexec"]);
 /** Shells. */
-export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash"]);
+const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash"]);
 /** Programs that download. */
 export const DOWNLOADERS = new Set([
   "curl",

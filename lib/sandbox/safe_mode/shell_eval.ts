@@ -75,7 +75,7 @@ export function expandWord(
 }
 
 /** Bash brace expansion (`a{b,c}d`, `{x..z}`), bounded. */
-export function braces(text: string, depth: number): string[] {
+function braces(text: string, depth: number): string[] {
   if (depth > 8) return [HOLE];
   let open = -1;
   let level = 0;
@@ -133,7 +133,7 @@ export function variable(name: string, values: Values): string | null {
 }
 
 /** What `echo …` / `printf …` with literal words prints; null for anything else. */
-export function literalOutput(code: string, values: Values): string | null {
+function literalOutput(code: string, values: Values): string | null {
   const pipelines = parseShell(code);
   if (pipelines.length !== 1 || pipelines[0].commands.length !== 1) return null;
   const command = pipelines[0].commands[0];

@@ -194,7 +194,7 @@ function annotated(code: string, toks: Tok[], i: number, lang: Lang, depth: numb
 }
 
 /** Canonical module names: `node:fs` → `fs`, `fs/promises` → `fs.promises`. */
-export function moduleName(name: string): string {
+function moduleName(name: string): string {
   return name.replace(/^(?:node|npm):/, "").replace(/@[\d.^~]+$/, "").replace(/\//g, ".");
 }
 
@@ -236,7 +236,7 @@ export const MODULES: Record<Lang, Set<string>> = {
 };
 
 /** Built-in functions that run code or reach names: an alias of one is the function itself. */
-export const SENSITIVE: Record<Lang, Set<string>> = {
+const SENSITIVE: Record<Lang, Set<string>> = {
   python: new Set([
     "eval",
     "exec",

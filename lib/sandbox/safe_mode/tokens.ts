@@ -251,7 +251,7 @@ export function tokenize(src: string, lang: Lang): Tok[] {
 }
 
 /** The value of string parts, expressions as holes. */
-export function joinParts(parts: StringPart[]): string {
+function joinParts(parts: StringPart[]): string {
   return parts.map((p) => typeof p === "string" ? p : HOLE).join("");
 }
 
