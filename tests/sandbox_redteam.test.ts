@@ -759,3 +759,85 @@ Deno.test("redteam: code opening thousands of proxy connections cannot use up th
     await Deno.remove(data, { recursive: true });
   }
 });
+
+Deno.test("redteam: the editor for `e` never runs a program code planted in an activated .venv/bin", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-editor-" }));
+  const work = join(root, "work");
+  const outside = join(root, "outside");
+  await Deno.mkdir(work);
+  await Deno.mkdir(outside);
+  const marker = join(outside, "PLANTED-RAN");
+  const computer = new Computer({
+    cwd: work,
+    timeout: 30,
+    permissions: defaultPermissions({ cwd: work }),
+  });
+  try {
+    // Generated code plants `sh` and `sed` in the workspace's virtual environment.
+    const planted = textOf(
+      await computer.run(
+        "shell",
+        "mkdir -p .venv/bin && for p in sh sed; do " +
+          `printf '#!/bin/sh\\ntouch ${marker}\\n' > .venv/bin/$p; chmod +x .venv/bin/$p; done; ` +
+          `touch ${marker} 2>/dev/null || echo CANNOT-WRITE-OUTSIDE`,
+      ),
+    );
+    assertStringIncludes(planted, "CANNOT-WRITE-OUTSIDE");
+    const child = [
+      `import { editInEditor } from ${
+        JSON.stringify(new URL("../lib/terminal/editor.ts", import.meta.url).href)
+      };`,
+      "try { console.log(await editInEditor('a = 1', 'python')); } catch (e) { console.log('EDITOR', e.message); }",
+    ].join("\n");
+    const path = `${work}/.venv/bin:/usr/bin:/bin`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", child],
+      cwd: work,
+      env: { PATH: path, EDITOR: "sed -i s/a/b/", VISUAL: "" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert(
+      !(await Deno.stat(marker).then(() => true, () => false)),
+      `a planted program ran: ${text}`,
+    );
+    // Control: a plain lookup on that PATH finds the planted program first.
+    const which = await new Deno.Command("/bin/sh", {
+      args: ["-c", "command -v sh; command -v sed"],
+      env: { PATH: path },
+      stdout: "piped",
+    }).output();
+    assertStringIncludes(new TextDecoder().decode(which.stdout), `${work}/.venv/bin/sh`);
+  } finally {
+    await computer.terminate();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("redteam: --profiles never runs an xdg-open code planted on PATH", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-opener-" }));
+  const work = join(root, "work");
+  const home = join(root, "home");
+  const marker = join(root, "PLANTED-RAN");
+  await Deno.mkdir(join(work, ".venv/bin"), { recursive: true });
+  await Deno.mkdir(home);
+  const planted = join(work, ".venv/bin/xdg-open");
+  await Deno.writeTextFile(planted, `#!/bin/sh\ntouch ${marker}\n`);
+  await Deno.chmod(planted, 0o755);
+  try {
+    const r = await runCli(["--profiles"], {
+      home,
+      cwd: work,
+      env: { PATH: `${work}/.venv/bin:/usr/bin:/bin`, DISPLAY: ":77" },
+    });
+    assertEquals(r.code, 0, r.stderr);
+    assert(!(await Deno.stat(marker).then(() => true, () => false)), "the planted xdg-open ran");
+    // Control: the planted program works when run.
+    await new Deno.Command(planted).output();
+    assert(await Deno.stat(marker).then(() => true, () => false));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -130,11 +130,15 @@ async function showProfiles(): Promise<number> {
   const desktop = Deno.build.os === "darwin" || Deno.env.get("DISPLAY") ||
     Deno.env.get("WAYLAND_DISPLAY");
   if (desktop) {
-    const opener = Deno.build.os === "darwin" ? "open" : "xdg-open";
+    // From the system folders only: PATH may hold a folder code writes (an activated .venv).
+    const { trustedProgram } = await import("../sandbox/trusted.ts");
+    const opener = trustedProgram(Deno.build.os === "darwin" ? "open" : "xdg-open");
     try {
-      const child = new Deno.Command(opener, { args: [dir], stdout: "null", stderr: "null" })
-        .spawn();
-      await child.status;
+      if (opener) {
+        const child = new Deno.Command(opener, { args: [dir], stdout: "null", stderr: "null" })
+          .spawn();
+        await child.status;
+      }
     } catch { /* no opener: the path is printed */ }
   }
   return ExitCode.Ok;

@@ -7,6 +7,8 @@
 
 import { join } from "node:path";
 import { which } from "../computer/languages.ts";
+import { isInside, realPathOr } from "../sandbox/paths.ts";
+import { trustedProgram } from "../sandbox/trusted.ts";
 
 const EXTENSIONS: Record<string, string> = {
   python: "py",
@@ -29,8 +31,30 @@ function pickEditor(): string {
   return which("nano") ? "nano" : "vi";
 }
 
-/** Opens `code` in the editor and returns the edited text (trailing newline removed). */
-export async function editInEditor(code: string, language: string): Promise<string> {
+/**
+ * PATH without the folders generated code can write (relative entries, and those inside
+ * `untrusted`: an activated `.venv/bin` in the workspace could hold a planted `nano` or `sh`,
+ * which the editor would run outside the sandbox).
+ */
+export function editorPath(
+  untrusted: readonly string[],
+  path = Deno.env.get("PATH") ?? "",
+): string {
+  const bad = untrusted.map(realPathOr);
+  return path.split(":").filter((dir) =>
+    dir.startsWith("/") && !bad.some((u) => isInside(dir, u) || isInside(realPathOr(dir), u))
+  ).join(":");
+}
+
+/**
+ * Opens `code` in the editor and returns the edited text (trailing newline removed). The
+ * editor is looked up on PATH without the working directory's folders (`untrusted`).
+ */
+export async function editInEditor(
+  code: string,
+  language: string,
+  options: { untrusted?: readonly string[] } = {},
+): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "interpreter-edit-" });
   const file = join(dir, `code.${EXTENSIONS[language.toLowerCase()] ?? "txt"}`);
   try {
@@ -39,8 +63,9 @@ export async function editInEditor(code: string, language: string): Promise<stri
     // Behind a pipe (`cat log | interpreter ...`) the editor gets the terminal itself.
     const tty = (Deno.stdin.isTerminal() ? "" : " </dev/tty") +
       (Deno.stdout.isTerminal() ? "" : " >/dev/tty");
-    const status = await new Deno.Command("sh", {
+    const status = await new Deno.Command(trustedProgram("sh") ?? "/bin/sh", {
       args: ["-c", `${pickEditor()} "$1"${tty}`, "sh", file],
+      env: { PATH: editorPath(options.untrusted ?? [Deno.cwd()]) },
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",
