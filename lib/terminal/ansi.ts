@@ -85,10 +85,56 @@ export function stripAnsi(s: string): string {
   return s.replace(ANSI_RE, "");
 }
 
-/** Columns a string takes on screen (escape codes excluded; wide CJK/emoji count 2). */
+let segmenter: Intl.Segmenter | undefined;
+
+/**
+ * The user-perceived characters (grapheme clusters) of plain text, as
+ * `Intl.Segmenter` splits them: 👍🏽, 👨‍👩‍👧, ✔️ and e + combining accent are one each.
+ */
+export function graphemes(s: string): string[] {
+  // Text with nothing that joins code points (the common case) needs no segmenter.
+  if (SIMPLE.test(s)) return [...s];
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  return Array.from(segmenter.segment(s), (part) => part.segment);
+}
+
+/**
+ * Text in which every code point is its own cluster of plain width: no marks, joiners,
+ * variation selectors, keycaps, flags, emoji or astral characters.
+ */
+const SIMPLE =
+  /^[^\p{M}\p{Emoji_Presentation}\p{Regional_Indicator}\u200d\ufe0e\ufe0f\u20e3\u{10000}-\u{10FFFF}]*$/u;
+const EMOJI_PRESENTATION = /^\p{Emoji_Presentation}/u;
+const EMOJI = /^\p{Emoji}/u;
+const REGIONAL_PAIR = /^\p{Regional_Indicator}\p{Regional_Indicator}/u;
+
+/**
+ * Columns one grapheme cluster takes, as terminals draw it: an emoji (by default, or made one
+ * by VS16 as in ✔️, with skin tones or joined by ZWJ as in 👨‍👩‍👧) and a flag take 2, wide
+ * CJK 2, controls and lone combining marks 0, the rest 1.
+ */
+export function graphemeWidth(cluster: string): number {
+  const first = cluster.codePointAt(0);
+  if (first === undefined) return 0;
+  if (cluster.length > 1) {
+    if (REGIONAL_PAIR.test(cluster) || EMOJI_PRESENTATION.test(cluster)) return 2;
+    if (EMOJI.test(cluster) && (cluster.includes("\ufe0f") || cluster.includes("\u200d"))) {
+      return first < 0x80 && !cluster.includes("\u20e3") ? charWidth(first) : 2;
+    }
+  } else if (first > 0xff && EMOJI_PRESENTATION.test(cluster)) return 2;
+  return charWidth(first);
+}
+
+/** Columns a string takes on screen (escape codes excluded; by grapheme cluster, see graphemeWidth). */
 export function visibleWidth(s: string): number {
+  const plain = stripAnsi(s);
+  if (/^[\x20-\x7e]*$/.test(plain)) return plain.length;
   let width = 0;
-  for (const ch of stripAnsi(s)) width += charWidth(ch.codePointAt(0)!);
+  if (SIMPLE.test(plain)) {
+    for (let i = 0; i < plain.length; i++) width += charWidth(plain.charCodeAt(i));
+    return width;
+  }
+  for (const cluster of graphemes(plain)) width += graphemeWidth(cluster);
   return width;
 }
 
@@ -112,7 +158,7 @@ function isWide(cp: number): boolean {
 export function clipStart(s: string, width: number): string {
   if (width <= 1) return "";
   if (visibleWidth(s) <= width) return s;
-  const chars = [...s];
+  const chars = graphemes(s);
   let out = "";
   let w = 1; // the ellipsis
   for (let i = chars.length - 1; i >= 0; i--) {
@@ -130,7 +176,7 @@ export function clipEnd(s: string, width: number): string {
   if (visibleWidth(s) <= width) return s;
   let out = "";
   let w = 1;
-  for (const ch of s) {
+  for (const ch of graphemes(s)) {
     const cw = visibleWidth(ch);
     if (w + cw > width) break;
     out += ch;

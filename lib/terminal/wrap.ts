@@ -8,7 +8,7 @@
  * @module
  */
 
-import { charWidth, visibleWidth } from "./ansi.ts";
+import { graphemes, graphemeWidth, visibleWidth } from "./ansi.ts";
 
 /** Options of {@linkcode wrapStyled}. */
 export interface WrapOptions {
@@ -87,7 +87,18 @@ function isPlain(state: SgrState): boolean {
 }
 
 // deno-lint-ignore no-control-regex
-const TOKEN_RE = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\s\S]/gu;
+const TOKEN_RE = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[^\x1b]+|\x1b/gu;
+
+/** Escape sequences (with their SGR parameters) and the grapheme clusters of the text between. */
+function* tokens(line: string): Generator<{ token: string; sgr?: string; escape: boolean }> {
+  for (const match of line.matchAll(TOKEN_RE)) {
+    if (match[0].length > 1 && match[0].charCodeAt(0) === 0x1b) {
+      yield { token: match[0], sgr: match[2] === "m" ? match[1] : undefined, escape: true };
+    } else {
+      for (const cluster of graphemes(match[0])) yield { token: cluster, escape: false };
+    }
+  }
+}
 
 /**
  * Splits one styled line into rows of at most `width` columns (the first row
@@ -122,14 +133,13 @@ export function wrapStyled(line: string, width: number, options: WrapOptions = {
     limit = Math.max(1, room - contWidth);
   };
 
-  for (const match of line.matchAll(TOKEN_RE)) {
-    const token = match[0];
-    if (token.length > 1 && token.charCodeAt(0) === 0x1b) {
-      if (match[2] === "m") applySgr(state, match[1]);
+  for (const { token, sgr, escape } of tokens(line)) {
+    if (escape) {
+      if (sgr !== undefined) applySgr(state, sgr);
       row.push(token);
       continue;
     }
-    const w = charWidth(token.codePointAt(0)!);
+    const w = graphemeWidth(token);
     if (rowWidth + w > limit && rowWidth > 0) {
       if (options.words && breakAt > 0 && token !== " ") {
         // Move the words after the last space to the next row.
