@@ -841,3 +841,57 @@ Deno.test("redteam: --profiles never runs an xdg-open code planted on PATH", asy
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("redteam: an MCP server named by command never starts a program code planted in .venv/bin", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-mcp-" }));
+  const work = join(root, "work");
+  await Deno.mkdir(work);
+  const marker = join(root, "PLANTED-RAN");
+  const computer = new Computer({
+    cwd: work,
+    timeout: 30,
+    permissions: defaultPermissions({ cwd: work }),
+  });
+  try {
+    textOf(
+      await computer.run(
+        "shell",
+        `mkdir -p .venv/bin && printf '#!/bin/sh\\ntouch ${marker}\\n' > .venv/bin/redteam-mcp && ` +
+          "chmod +x .venv/bin/redteam-mcp",
+      ),
+    );
+    const child = [
+      `import { McpClients } from ${
+        JSON.stringify(new URL("../lib/mcp/client.ts", import.meta.url).href)
+      };`,
+      "const mcp = new McpClients({ x: { command: 'redteam-mcp', startup_timeout_sec: 5 } });",
+      "console.log(JSON.stringify((await mcp.listTools()).problems));",
+      "await mcp.close();",
+    ].join("\n");
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", child],
+      cwd: work,
+      env: { PATH: `${work}/.venv/bin:/usr/bin:/bin`, HOME: Deno.env.get("HOME") ?? root },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert(
+      !(await Deno.stat(marker).then(() => true, () => false)),
+      `the planted server ran: ${text}`,
+    );
+    assertStringIncludes(text, "redteam-mcp");
+    // Control: the planted program is what a plain PATH lookup would start.
+    const which = await new Deno.Command("/bin/sh", {
+      args: ["-c", "command -v redteam-mcp"],
+      env: { PATH: `${work}/.venv/bin:/usr/bin:/bin` },
+      stdout: "piped",
+    }).output();
+    assertStringIncludes(new TextDecoder().decode(which.stdout), `${work}/.venv/bin/redteam-mcp`);
+  } finally {
+    await computer.terminate();
+    await Deno.remove(root, { recursive: true });
+  }
+});

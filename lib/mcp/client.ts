@@ -18,6 +18,7 @@ import {
   type McpToolSource,
 } from "./config.ts";
 import { loadClient } from "./sdk.ts";
+import { onPath, pathWithout } from "../sandbox/trusted.ts";
 
 type SdkClient = InstanceType<Awaited<ReturnType<typeof loadClient>>["client"]["Client"]>;
 
@@ -164,13 +165,19 @@ export class McpClients implements McpToolSource {
     if ("command" in config) {
       // The server dies with this program however it ends (kill -9 too), where setpriv exists.
       const setpriv = deathSignalLauncher();
+      // Found on PATH without the working directory's folders: a `npx` or `uvx` code planted in
+      // an activated `.venv/bin` would otherwise start here, outside the sandbox.
+      const path = pathWithout([Deno.cwd()], Deno.env.get("PATH") ?? "");
+      const command = config.command.includes("/")
+        ? config.command
+        : onPath(config.command, path) ?? config.command;
       transport = new sdk.stdio.StdioClientTransport({
-        command: setpriv ?? config.command,
+        command: setpriv ?? command,
         args: setpriv
-          ? ["--pdeathsig", "KILL", "--", config.command, ...(config.args ?? [])]
+          ? ["--pdeathsig", "KILL", "--", command, ...(config.args ?? [])]
           : config.args ?? [],
         // On top of the SDK's minimal environment (PATH, HOME, USER...): only what the profile names.
-        env: { ...sdk.stdio.getDefaultEnvironment(), ...(config.env ?? {}) },
+        env: { ...sdk.stdio.getDefaultEnvironment(), PATH: path, ...(config.env ?? {}) },
         ...(config.cwd ? { cwd: config.cwd } : {}),
         stderr: "pipe",
       });

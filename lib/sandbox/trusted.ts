@@ -7,6 +7,8 @@
  * @module
  */
 
+import { isInside, realPathOr } from "./paths.ts";
+
 /** The folders helper programs are taken from, in order (root-owned on every system). */
 export const TRUSTED_PROGRAM_DIRS: readonly string[] = [
   "/usr/bin",
@@ -37,4 +39,27 @@ export function trustedProgram(name: string): string | null {
   }
   found.set(name, path);
   return path;
+}
+
+/**
+ * `path` (a PATH value) without relative entries and without the folders inside `untrusted`
+ * (folders generated code can write: an activated `.venv/bin` in the workspace), for programs
+ * the host starts by name (the editor, MCP servers).
+ */
+export function pathWithout(untrusted: readonly string[], path: string): string {
+  const bad = untrusted.map(realPathOr);
+  return path.split(":").filter((dir) =>
+    dir.startsWith("/") && !bad.some((u) => isInside(dir, u) || isInside(realPathOr(dir), u))
+  ).join(":");
+}
+
+/** The first executable file `name` in the folders of `path`, or undefined. */
+export function onPath(name: string, path: string): string | undefined {
+  for (const dir of path.split(":")) {
+    try {
+      const info = Deno.statSync(`${dir}/${name}`);
+      if (info.isFile && (info.mode === null || (info.mode & 0o111) !== 0)) return `${dir}/${name}`;
+    } catch { /* not here */ }
+  }
+  return undefined;
 }

@@ -7,8 +7,7 @@
 
 import { join } from "node:path";
 import { which } from "../computer/languages.ts";
-import { isInside, realPathOr } from "../sandbox/paths.ts";
-import { trustedProgram } from "../sandbox/trusted.ts";
+import { pathWithout, trustedProgram } from "../sandbox/trusted.ts";
 
 const EXTENSIONS: Record<string, string> = {
   python: "py",
@@ -40,10 +39,7 @@ export function editorPath(
   untrusted: readonly string[],
   path = Deno.env.get("PATH") ?? "",
 ): string {
-  const bad = untrusted.map(realPathOr);
-  return path.split(":").filter((dir) =>
-    dir.startsWith("/") && !bad.some((u) => isInside(dir, u) || isInside(realPathOr(dir), u))
-  ).join(":");
+  return pathWithout(untrusted, path);
 }
 
 /**
