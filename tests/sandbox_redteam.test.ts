@@ -895,3 +895,22 @@ Deno.test("redteam: an MCP server named by command never starts a program code p
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test({
+  // Gap (not closed; safe mode is a warning layer, the sandbox's write grant is the boundary):
+  // deleting every file found by walking the home folder is not read as a recursive delete.
+  name:
+    "redteam gap: safe mode reads a walk over home that deletes each file as a recursive delete",
+  ignore: true,
+  fn() {
+    for (
+      const code of [
+        "import pathlib\nfor p in pathlib.Path.home().rglob('*'):\n    p.is_file() and p.unlink()",
+        "import os\nfor r, d, f in os.walk(os.environ['HOME']):\n" +
+        "    [os.remove(os.path.join(r, x)) for x in f]",
+      ]
+    ) {
+      assertEquals(scanCode("python", code, { cwd: "/tmp/redteam-work" }).level, "unsafe", code);
+    }
+  },
+});
