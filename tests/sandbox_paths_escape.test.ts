@@ -547,7 +547,7 @@ Deno.test({
       const probe = `
 import { loadProfile } from ${JSON.stringify(join(REPO, "lib", "profiles", "mod.ts"))};
 import { secretFileList } from ${JSON.stringify(join(REPO, "lib", "sandbox", "secret_files.ts"))};
-await loadProfile(Deno.args[0], { cacheDir: Deno.args[1] });
+await loadProfile(Deno.args[0]);
 console.log(JSON.stringify(secretFileList()));`;
       const listed = await new Deno.Command(Deno.execPath(), {
         args: ["eval", probe, profile, h.root],

@@ -692,7 +692,7 @@ for (const language of ["bash", "python"] as const) {
     const other = join(work, "other.yaml");
     await Deno.writeTextFile(profile, "llm:\n  temperature: 0.1\n");
     await Deno.writeTextFile(other, "x: 1\n");
-    await loadProfile(profile, { cacheDir: data });
+    await loadProfile(profile);
     const append = (file: string) =>
       language === "bash"
         ? ["shell", `printf 'auto_run: true\\n' >> ${file} && echo WROTE-${file}`] as const

@@ -9,7 +9,7 @@
 
 import { SETTINGS } from "../settings/registry.ts";
 import { join } from "../storage/path.ts";
-import { configDir, dataDir } from "../storage/paths.ts";
+import { configDir } from "../storage/paths.ts";
 import { ProfileError, validateProfile } from "./schema.ts";
 import { BUNDLED_TEXT } from "./bundled.ts";
 import { registerSecretFile, registerSettingsFile } from "../sandbox/secret_files.ts";
@@ -23,15 +23,12 @@ export type Profile = Record<string, unknown>;
 export const BUNDLED_PROFILES: readonly string[] = Object.keys(BUNDLED_TEXT);
 
 /**
- * Where profiles live and where parsed ones are cached. Defaults: the user's
- * profiles folder and the data folder (tests pass their own, since the
- * environment is shared by tests running in parallel).
+ * Where profiles live. Default: the user's profiles folder (tests pass their
+ * own, since the environment is shared by tests running in parallel).
  */
 export interface ProfileLocation {
   /** The profiles folder (default {@link profilesDir}). */
   dir?: string;
-  /** The folder of the parse cache (default `dataDir()`). */
-  cacheDir?: string;
 }
 
 /** The folder of the user's profiles. */
@@ -186,78 +183,23 @@ async function refusePythonProfile(nameOrPath: string, where: ProfileLocation): 
 
 /**
  * Parses and validates profile text; `file` names it in error messages.
- * The YAML parser (npm:yaml) is loaded only when needed: it costs tens of
- * milliseconds at start-up, so parsed profiles are cached by content hash.
+ * YAML is read with js-yaml (YAML 1.2 core schema), loaded on first use (~4 ms).
  */
-export async function parseProfile(
-  text: string,
-  file: string,
-  where: ProfileLocation = {},
-): Promise<Profile> {
-  const cacheFile = cachePath(where);
+export async function parseProfile(text: string, file: string): Promise<Profile> {
   let data: unknown;
   const isJson = file.endsWith(".json");
-  const key = hashText(text);
-  const cache = isJson || !cacheFile ? undefined : readCache(cacheFile);
-  if (cache && key in cache) data = cache[key];
-  else {
-    try {
-      data = isJson ? JSON.parse(text) : (await import("npm:yaml@^2.9.1")).parse(text);
-    } catch (e) {
-      const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-      throw new ProfileError(`${file}: not valid ${isJson ? "JSON" : "YAML"}: ${why}`);
+  try {
+    if (isJson) data = JSON.parse(text);
+    else {
+      const yaml = await import("js-yaml");
+      data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
     }
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    throw new ProfileError(`${file}: not valid ${isJson ? "JSON" : "YAML"}: ${why}`);
   }
   validateProfile(data, file);
-  if (cache && cacheFile && !(key in cache)) {
-    await writeCache(cacheFile, cache, key, data ?? null);
-  }
   return (data ?? {}) as Profile;
-}
-
-type ParsedCache = Record<string, unknown>;
-
-/** The parse cache's file; undefined when no data folder can be named (no cache then). */
-function cachePath(where: ProfileLocation): string | undefined {
-  try {
-    return join(where.cacheDir ?? dataDir(), "profile_cache.json");
-  } catch {
-    return undefined;
-  }
-}
-
-/** FNV-1a over the text (a cache key, not a security measure). */
-function hashText(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return `${(h >>> 0).toString(16)}-${text.length}`;
-}
-
-function readCache(cacheFile: string): ParsedCache {
-  try {
-    const data = JSON.parse(Deno.readTextFileSync(cacheFile));
-    return data && typeof data === "object" && !Array.isArray(data) ? data : {};
-  } catch {
-    return {};
-  }
-}
-
-async function writeCache(
-  cacheFile: string,
-  cache: ParsedCache,
-  key: string,
-  data: unknown,
-): Promise<void> {
-  const keys = Object.keys(cache);
-  // Keep the cache small: the newest 32 entries.
-  for (const old of keys.slice(0, Math.max(0, keys.length - 31))) delete cache[old];
-  cache[key] = data;
-  // Loaded here: atomic.ts uses node:path, which start-up avoids (see lib/storage/path.ts).
-  const { writeFileAtomic } = await import("../storage/atomic.ts");
-  await writeFileAtomic(cacheFile, JSON.stringify(cache)).catch(() => {});
 }
 
 /** Finds, parses and validates a profile by name or path. */
@@ -266,7 +208,7 @@ export async function loadProfile(
   where: ProfileLocation = {},
 ): Promise<Profile> {
   const { path, text } = await findProfile(nameOrPath, where);
-  const profile = await parseProfile(text, path, where);
+  const profile = await parseProfile(text, path);
   // A file holding a key is hidden from generated code in every sandbox; any other stays
   // read-only there (it may sit in the workspace, and the next start trusts it).
   if (typeof (profile.llm as Record<string, unknown> | undefined)?.api_key === "string") {
