@@ -90,6 +90,34 @@ Deno.test("kubernetes (stand-in API): a session runs code through exec/attach ov
   }
 });
 
+Deno.test("kubernetes (stand-in API): an attach that connects late (a loaded node) still gets the driver's answer", async () => {
+  const engine = await startPodman();
+  // The stand-in accepts the attach at once but attaches 2 s later: the driver's answer to a
+  // ping written at once is printed before anyone reads, as with a real attach.
+  const standin = startKubeStandIn(engine, { attachDelayMs: 2000 });
+  const dir = await Deno.makeTempDir({ prefix: "oi-k8s-" });
+  try {
+    await Deno.writeTextFile(`${dir}/config`, kubeconfig(standin.url, standin.token));
+    const c = new ContainerComputer({
+      engine: new KubeBackend(await loadKubeconfig(`${dir}/config`)),
+      cwd: dir,
+      dataDir: dir,
+      session: "late-attach",
+    });
+    try {
+      assertEquals(text(await c.run("python", "print(6 * 7)")), "42\n");
+      assertEquals(text(await c.run("python", "print(7 * 7)")), "49\n");
+    } finally {
+      await c.terminate();
+    }
+    assertEquals(standin.pods(), []);
+  } finally {
+    await standin.close();
+    await engine.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("kubeconfig: a context without a cluster, and exec plugins, are refused clearly", async () => {
   await assertRejects(
     () => parseKubeconfig("current-context: x\ncontexts: []\n"),

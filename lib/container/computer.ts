@@ -84,6 +84,12 @@ const INPUT_NOTE =
 const INTERRUPT_GRACE_MS = 3000;
 /** Milliseconds the driver may take to be ready in a new container. */
 const START_TIMEOUT_MS = 30_000;
+/**
+ * Milliseconds between pings while the driver has not answered. An attach may connect after
+ * the engine said it did (a Kubernetes attach, a loaded node): an answer printed before it
+ * reads is lost, so the ping is repeated (the driver answers each; extra answers are ignored).
+ */
+const PING_REPEAT_MS = 500;
 
 /** A computer whose code runs in a container (one per computer). */
 export class ContainerComputer implements ComputerLike {
@@ -431,9 +437,20 @@ export class ContainerComputer implements ComputerLike {
     const attach = given.output ?? await this.#backend.attach(id);
     this.#attach = attach;
     this.#pump(attach);
-    this.#forwarder = given.input ?? await this.#backend.openInput(id);
-    await this.#forwarder.write(new TextEncoder().encode(JSON.stringify({ ping: token }) + "\n"));
-    await boundedWait(promise, START_TIMEOUT_MS, "the session driver did not answer");
+    const forwarder = given.input ?? await this.#backend.openInput(id);
+    this.#forwarder = forwarder;
+    const ping = new TextEncoder().encode(JSON.stringify({ ping: token }) + "\n");
+    let answered = false;
+    const repeat = setInterval(() => {
+      if (!answered) forwarder.write(ping).catch(() => {});
+    }, PING_REPEAT_MS);
+    try {
+      await forwarder.write(ping);
+      await boundedWait(promise, START_TIMEOUT_MS, "the session driver did not answer");
+    } finally {
+      answered = true;
+      clearInterval(repeat);
+    }
   }
 
   #pump(stream: BoxOutput): void {

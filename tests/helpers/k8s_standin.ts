@@ -36,8 +36,24 @@ interface Pod {
   phase: string;
 }
 
+/** Options of {@linkcode startKubeStandIn}. */
+export interface KubeStandInOptions {
+  /** The bearer token it requires (default `standin-token`). */
+  token?: string;
+  /**
+   * Milliseconds between accepting an attach and really attaching to the container (as a
+   * loaded node would take): what the container prints meanwhile is not seen by that attach,
+   * as with a real attach. Default 0.
+   */
+  attachDelayMs?: number;
+}
+
 /** Starts the stand-in; pods run as containers on `engine`. */
-export function startKubeStandIn(engine: PodmanEngine, token = "standin-token"): KubeStandIn {
+export function startKubeStandIn(
+  engine: PodmanEngine,
+  options: KubeStandInOptions = {},
+): KubeStandIn {
+  const token = options.token ?? "standin-token";
   const pods = new Map<string, Pod>();
   const manifests: Record<string, unknown>[] = [];
   const protocols: string[] = [];
@@ -91,7 +107,7 @@ export function startKubeStandIn(engine: PodmanEngine, token = "standin-token"):
     request: Request,
     pod: Pod,
     cmd: string[],
-    withStdin: boolean,
+    options: { stdin: boolean; delayMs?: number },
   ): Response {
     if (pod.phase !== "Running") {
       return Response.json({ message: `pod ${pod.name} is ${pod.phase}` }, { status: 409 });
@@ -103,10 +119,18 @@ export function startKubeStandIn(engine: PodmanEngine, token = "standin-token"):
     }
     const { socket, response } = Deno.upgradeWebSocket(request, { protocol: "v5.channel.k8s.io" });
     socket.binaryType = "arraybuffer";
-    const child = spawn(cmd, withStdin ? "piped" : "null");
-    const writer = withStdin ? child.stdin.getWriter() : undefined;
+    const withStdin = options.stdin;
+    let closed = false;
+    const started = (async () => {
+      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      if (closed) return undefined;
+      return spawn(cmd, withStdin ? "piped" : "null");
+    })();
+    const writer = started.then((child) => withStdin ? child?.stdin.getWriter() : undefined);
     const pumps: Promise<void>[] = [];
-    socket.onopen = () => {
+    socket.onopen = async () => {
+      const child = await started;
+      if (!child) return;
       for (const [channel, readable] of [[1, child.stdout], [2, child.stderr]] as const) {
         pumps.push(
           (async () => {
@@ -129,14 +153,17 @@ export function startKubeStandIn(engine: PodmanEngine, token = "standin-token"):
         }
       });
     };
-    socket.onmessage = (event) => {
+    socket.onmessage = async (event) => {
       const data = new Uint8Array(event.data as ArrayBuffer);
-      if (data[0] === 0 && writer) writer.write(data.slice(1)).catch(() => {});
-      if (data[0] === 255 && data[1] === 0) writer?.close().catch(() => {});
+      const input = await writer;
+      if (data[0] === 0 && input) input.write(data.slice(1)).catch(() => {});
+      if (data[0] === 255 && data[1] === 0) input?.close().catch(() => {});
     };
-    socket.onclose = () => {
+    socket.onclose = async () => {
+      closed = true;
+      const child = await started;
       try {
-        child.kill("SIGKILL");
+        child?.kill("SIGKILL");
       } catch { /* ended */ }
     };
     return response;
@@ -176,7 +203,10 @@ export function startKubeStandIn(engine: PodmanEngine, token = "standin-token"):
       return Response.json(podObject(pod));
     }
     if (sub === "attach") {
-      return stream(request, pod, ["attach", "--no-stdin", pod.name], false);
+      return stream(request, pod, ["attach", "--no-stdin", pod.name], {
+        stdin: false,
+        delayMs: options.attachDelayMs,
+      });
     }
     if (sub === "exec") {
       const cmd = url.searchParams.getAll("command");
@@ -185,7 +215,7 @@ export function startKubeStandIn(engine: PodmanEngine, token = "standin-token"):
         request,
         pod,
         ["exec", ...(withStdin ? ["-i"] : []), pod.name, ...cmd],
-        withStdin,
+        { stdin: withStdin },
       );
     }
     return Response.json({ message: "method not allowed" }, { status: 405 });
