@@ -19,7 +19,7 @@ import { MAX_OPEN } from "../lib/sandbox/proxy.ts";
 import { permissionsFromFlags } from "../lib/sandbox/flags.ts";
 import { safetyDecision, scanCode } from "../lib/sandbox/safe_mode.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
-import { safeOutput, visibleControls } from "../lib/terminal/untrusted_text.ts";
+import { safeOutput, visibleCode, visibleControls } from "../lib/terminal/untrusted_text.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { runCli } from "./helpers/terminal_cli.ts";
 import type { LmcMessage } from "../lib/wire/lmc.ts";
@@ -550,6 +550,11 @@ Deno.test("redteam: terminal text from the model and code keeps colours and noth
   assertEquals(safeOutput(`x${ESC}]52;c;cut-off-at-the-line-end`), "x");
   assertEquals(safeOutput(`\u009b31mC1`), "31mC1");
   assertEquals(visibleControls(`rm -rf ~\r${ESC}[2Kok\tz\n`), "rm -rf ~␍␛[2Kok\tz\n");
+  // Trojan Source: a right-to-left override makes `rm -rf ~ # }` read backwards on bidi terminals.
+  assertEquals(
+    visibleCode("x = 1 # \u202e} ~ fr- mr\u2066"),
+    "x = 1 # <U+202E>} ~ fr- mr<U+2066>",
+  );
 });
 
 /** Makes an AF_VSOCK socket (family 40), as Python and Perl. */

@@ -15,7 +15,7 @@ import { codeRows, MarkdownStream } from "./render_markdown.ts";
 import { wrapStyled } from "./wrap.ts";
 import { formatUsd } from "./cost.ts";
 import { type ImageProtocol, inlineImage, saveImage } from "./image.ts";
-import { safeOutput, visibleControls } from "./untrusted_text.ts";
+import { safeOutput, visibleCode, visibleControls } from "./untrusted_text.ts";
 
 /** Where the renderer writes. */
 export interface RenderTarget {
@@ -91,7 +91,8 @@ export class Renderer {
     // The model's text and code never reach the terminal as control sequences (output: see
     // #outputLine), so nothing can redraw what the person approves.
     if (typeof chunk.content === "string" && chunk.type !== "console" && chunk.type !== "image") {
-      chunk = { ...chunk, content: visibleControls(chunk.content) };
+      const shown = chunk.type === "code" ? visibleCode : visibleControls;
+      chunk = { ...chunk, content: shown(chunk.content) };
     }
     this.stopSpinner();
     if (chunk.start) {

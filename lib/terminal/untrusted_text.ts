@@ -1,7 +1,8 @@
 /**
  * Text the model or generated code wrote, made safe to write to the person's
  * terminal. Raw, such text could erase or redraw what the person reads before
- * approving (`rm -rf ~\x1b[2K\x1b[1Gecho hi` shows as `echo hi`), set the
+ * approving (`rm -rf ~\x1b[2K\x1b[1Gecho hi` shows as `echo hi`; a right-to-left
+ * override reorders a line on terminals that do bidi), set the
  * clipboard (OSC 52), change the title, draw images, or make the terminal
  * answer a query into the program's input. Code and messages show every
  * control character visibly (`␛[2K`); program output keeps its colours (SGR)
@@ -30,9 +31,21 @@ function visible(ch: string): string {
   return `\\u{${code.toString(16)}}`;
 }
 
-/** Code or a message: every control character but newline and tab shown as a visible symbol. */
+/** Bidirectional formatting characters: on terminals that reorder text (VTE, Konsole) they make
+ * code read differently from what runs ("Trojan Source"). */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A message: every control character but newline and tab shown as a visible symbol. */
 export function visibleControls(text: string): string {
   return text.replace(CONTROL, visible);
+}
+
+/** Code: as {@linkcode visibleControls}, and bidirectional formatting characters as `<U+202E>`. */
+export function visibleCode(text: string): string {
+  return visibleControls(text).replace(
+    BIDI,
+    (ch) => `<U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}>`,
+  );
 }
 
 /** Program output: colours and carriage returns kept, every other control sequence dropped. */
