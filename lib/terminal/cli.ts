@@ -11,18 +11,10 @@ import type { InterpreterOptions } from "../core/settings.ts";
 import type { Interpreter } from "../core/interpreter.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import {
-  BUNDLED_PROFILES,
   ensureDefaultProfile,
-  getSetting,
-  loadProfile,
-  mergeProfiles,
-  parseProfile,
   type Profile,
   ProfileError,
-  profileFromFlags,
   profilesDir,
-  ProfileUnreadableError,
-  readBundledProfile,
   resetProfile,
 } from "../profiles/mod.ts";
 import { configDir, dataDir } from "../storage/paths.ts";
@@ -45,6 +37,8 @@ import {
   terminalColumns,
 } from "./chat_loop.ts";
 import { ConversationSaver } from "./saving.ts";
+import { nameKeySource, resolvePermissions, settingsFrom, UsageProblem } from "./startup.ts";
+import { pickConversation, pickLocal } from "./pickers.ts";
 import { detectImageProtocol, loadImageSupport } from "./image.ts";
 // Start-up: only what the first prompt needs is imported here. The line editor
 // (node:readline and node's streams), the turn loop, % commands, conversation
@@ -82,11 +76,6 @@ function writeOut(text: string): void {
   }
 }
 
-class UsageProblem extends Error {}
-
-/** The shortcut profiles merged over the chosen one by their flags (--fast, --vision, --local). */
-const SHORTCUT_PROFILES = ["fast", "vision", "local", "os"] as const;
-
 /** Runs the program for parsed flags; resolves to the exit status. */
 export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
   const flags = args.flags;
@@ -102,7 +91,10 @@ export async function runCli(args: ParsedArgs, meta: CliMeta): Promise<number> {
     }
     const { profile, source } = await settingsFrom(flags);
     const permissions = await resolvePermissions(flags, profile, source);
-    if (flags.server) return await runServer(flags, profile, permissions);
+    if (flags.server) {
+      const { runServer } = await import("./serve_cli.ts");
+      return await runServer(flags, profile, permissions);
+    }
     if (flags.mcp) {
       // seam: mcp — the MCP server (and its SDK) load only with --mcp.
       const { runMcpCli } = await lazyImport<typeof import("../mcp/cli.ts")>(
@@ -144,140 +136,6 @@ async function showProfiles(): Promise<number> {
   return ExitCode.Ok;
 }
 
-/**
- * Loads the profile (default: default.yaml), shortcut profiles, then flags on
- * top. A config folder that cannot be used (a file, a symlink loop, not
- * readable) or an unreadable default.yaml is one warning line and the bundled
- * defaults; a profile named with --profile that cannot be read is a usage error.
- */
-async function settingsFrom(
-  flags: ParsedArgs["flags"],
-  warn: (text: string) => void = (text) => console.error(`interpreter: warning: ${text}`),
-): Promise<{ profile: Profile; source: string }> {
-  const explicit = typeof flags.profile === "string";
-  const name = explicit ? String(flags.profile) : "default";
-  let problem: string | undefined;
-  try {
-    await ensureDefaultProfile();
-  } catch (e) {
-    if (e instanceof NoHomeError) throw e;
-    problem = `the config folder ${profilesDir()} cannot be used (${firstLine(e)})`;
-  }
-  const load = async (profileName: string, required: boolean): Promise<Profile> => {
-    try {
-      return await loadProfile(profileName);
-    } catch (e) {
-      const unreadable = e instanceof ProfileUnreadableError || !(e instanceof ProfileError);
-      if (required || !unreadable || !BUNDLED_PROFILES.includes(profileName)) throw e;
-      problem ??= firstLine(e);
-      return await parseProfile(
-        await readBundledProfile(profileName),
-        `(bundled) ${profileName}.yaml`,
-      );
-    }
-  };
-  let profile = await load(name, explicit);
-  for (const shortcut of SHORTCUT_PROFILES) {
-    if (flags[shortcut]) profile = mergeProfiles(profile, await load(shortcut, false));
-  }
-  if (problem) warn(`${problem}; running on the default settings`);
-  profile = mergeProfiles(profile, profileFromFlags(flags));
-  return { profile, source: name };
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
-}
-
-async function resolvePermissions(
-  flags: ParsedArgs["flags"],
-  profile: Profile,
-  source: string,
-): Promise<Permissions | undefined> {
-  // The permission modules alone, not the sandbox barrel (its runtime is not needed yet).
-  const [{ permissionsFromProfile }, { permissionsFromFlags }] = await Promise.all([
-    import("../sandbox/profile.ts"),
-    import("../sandbox/flags.ts"),
-  ]);
-  try {
-    const base = permissionsFromProfile(profile.permissions, {
-      where: `profile ${source}: permissions`,
-    });
-    const permissionFlags: Record<string, boolean | string[] | undefined> = {};
-    for (const [key, value] of Object.entries(flags)) {
-      if (/^(allow|deny)_/.test(key)) permissionFlags[key] = value as boolean | string[];
-    }
-    // --os = --allow-display + the os profile (--deny-display still wins).
-    if (flags.os === true) permissionFlags.allow_display = true;
-    return permissionsFromFlags(permissionFlags, { base });
-  } catch (e) {
-    throw new UsageProblem(e instanceof Error ? e.message : String(e));
-  }
-}
-
-async function runServer(
-  flags: ParsedArgs["flags"],
-  profile: Profile,
-  permissions: Permissions | undefined,
-): Promise<number> {
-  const { startServer } = await lazyImport<typeof import("../server/mod.ts")>(
-    "../server/mod.ts",
-    import.meta.url,
-  );
-  const { Interpreter } = await import("../core/interpreter.ts");
-  const options = interpreterOptionsFromProfile(profile, permissions);
-  nameKeySource(options, flags);
-  if (permissions?.display) console.error(`interpreter: warning: ${DISPLAY_WARNING}`);
-  if (options.autoRun) {
-    console.error(
-      "interpreter: warning: auto_run (-y) is on for the server: code from every client holding " +
-        "the token runs without asking anyone",
-    );
-  }
-  let deployment;
-  try {
-    const { openDeployment } = await lazyImport<typeof import("./deployment.ts")>(
-      "./deployment.ts",
-      import.meta.url,
-    );
-    deployment = await openDeployment(profile, permissions, {
-      server: true,
-      secrets: [options.llm?.apiKey],
-    });
-  } catch (e) {
-    throw new UsageProblem(e instanceof Error ? e.message : String(e));
-  }
-  for (const note of deployment.notes) console.error(`interpreter: container: ${note}`);
-  try {
-    const handle = await startServer({
-      hostname: typeof flags.host === "string" ? flags.host : undefined,
-      port: typeof flags.port === "number" ? flags.port : undefined,
-      // Unset: the server reads INTERPRETER_ALLOW_REMOTE_AUTO_RUN.
-      allowRemoteAutoRun: flags.allow_remote_auto_run === true ? true : undefined,
-      // Each session gets its own interpreter with the profile's settings.
-      createInterpreter: (origin) =>
-        new Interpreter({ ...options, messages: [], computer: deployment.computer?.(origin) }),
-      storeLink: deployment.storeLink,
-      handleSignals: true,
-    });
-    await handle.finished;
-  } catch (e) {
-    throw new UsageProblem(e instanceof Error ? e.message : String(e));
-  }
-  return ExitCode.Ok;
-}
-
-/** Says where a given key came from, so a rejected key's message can name it (never the key). */
-function nameKeySource(options: InterpreterOptions, flags: ParsedArgs["flags"]): void {
-  if (!options.llm?.apiKey) return;
-  // The profile, then --fast / --vision / --local merged over it (see settingsFrom).
-  const profiles = [typeof flags.profile === "string" ? flags.profile : "default"];
-  for (const shortcut of SHORTCUT_PROFILES) if (flags[shortcut]) profiles.push(shortcut);
-  options.llm.apiKeySource = typeof flags.api_key === "string"
-    ? "--api-key"
-    : `llm.api_key in profile ${profiles.join(" or ")}`;
-}
-
 async function readStdin(): Promise<string> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of Deno.stdin.readable) chunks.push(chunk);
@@ -289,27 +147,6 @@ async function readStdin(): Promise<string> {
     off += c.length;
   }
   return new TextDecoder().decode(all);
-}
-
-async function pickLocal(profile: Profile, input: LineInput | undefined): Promise<Profile> {
-  if (getSetting(profile, "llm.api_base") && getSetting(profile, "llm.model")) return profile;
-  const { findLocalServers } = await import("./local.ts");
-  const servers = await findLocalServers();
-  const choices = servers.flatMap((s) => s.models.map((m) => ({ server: s, model: m })));
-  if (choices.length === 0) {
-    throw new UsageProblem(
-      "--local found no model server on 127.0.0.1 (Ollama 11434, LM Studio 1234, llama.cpp 8080, Jan 1337); start one, or pass --api_base URL --model NAME",
-    );
-  }
-  let choice = choices[0];
-  if (input && choices.length > 1) {
-    choices.forEach((c, i) => console.log(`  ${i + 1}. ${c.model}  (${c.server.name})`));
-    const answer = await input.ask(`Model [1-${choices.length}, Enter for 1]: `);
-    const n = Number(answer || "1");
-    if (Number.isInteger(n) && n >= 1 && n <= choices.length) choice = choices[n - 1];
-  }
-  console.log(`Using ${choice.model} on ${choice.server.name} (${choice.server.apiBase})`);
-  return mergeProfiles(profile, { llm: { api_base: choice.server.apiBase, model: choice.model } });
 }
 
 async function runChat(
@@ -529,27 +366,6 @@ async function endSessions(engine: Engine): Promise<void> {
   } catch { /* nothing to end */ }
   // seam: mcp — the profile's MCP servers stop with the program.
   await engine.stopMcpServers?.().catch(() => {});
-}
-
-async function pickConversation(
-  input: LineInput,
-): Promise<{ path: string; messages: LmcMessage[] } | undefined> {
-  const { listConversations, loadConversation } = await import("../storage/conversations.ts");
-  const list = await listConversations();
-  if (list.length === 0) {
-    console.log("No saved conversations yet.");
-    return undefined;
-  }
-  const shown = list.slice(0, 30);
-  shown.forEach((c, i) => {
-    const when = c.modified.toISOString().replace("T", " ").slice(0, 16);
-    console.log(`  ${String(i + 1).padStart(2)}. ${c.title}  (${when})`);
-  });
-  const answer = await input.ask(`Resume which one? [1-${shown.length}, Enter to cancel] `);
-  const n = Number(answer);
-  if (!answer || !Number.isInteger(n) || n < 1 || n > shown.length) return undefined;
-  const path = shown[n - 1].path;
-  return { path, messages: await loadConversation(path) };
 }
 
 /** Draws a saved conversation again, as chunks. */
