@@ -21,7 +21,8 @@ import { safetyDecision, scanCode } from "../lib/sandbox/safe_mode.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
 import { safeOutput, visibleCode, visibleControls } from "../lib/terminal/untrusted_text.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { runCli } from "./helpers/terminal_cli.ts";
+import { cliCommand, runCli } from "./helpers/terminal_cli.ts";
+import { removeDir, TmuxSession } from "./helpers/terminal_tmux.ts";
 import type { LmcMessage } from "../lib/wire/lmc.ts";
 
 const TOKEN = "redteam-token";
@@ -918,4 +919,67 @@ Deno.test({
       assertEquals(scanCode("python", code, { cwd: "/tmp/redteam-work" }).level, "unsafe", code);
     }
   },
+});
+
+Deno.test("redteam: in a real terminal (tmux), neither the code shown for approval, its output nor %% output can retitle or redraw it", async () => {
+  const home = await Deno.makeTempDir({ prefix: "redteam-tmux-" });
+  const title = (t: TmuxSession) => t.command("display", "-p", "#{pane_title}");
+  // Control: this tmux takes a title from OSC 2 written by a program.
+  const control = await TmuxSession.start({
+    command: ["/bin/sh", "-c", "printf '\\033]2;CONTROL-TITLE\\007'; sleep 5"],
+    width: 80,
+    height: 10,
+  });
+  try {
+    let seen = "";
+    for (let i = 0; i < 40 && !seen.includes("CONTROL-TITLE"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await title(control);
+    }
+    assertStringIncludes(seen, "CONTROL-TITLE");
+  } finally {
+    await control.close();
+  }
+  const fake = startFakeOpenAI({
+    script: [
+      {
+        toolCalls: [{
+          language: "shell",
+          code: `${SPOOFED_CODE}\nprintf '\\033]2;OUTPUT-TITLE\\007'`,
+        }],
+      },
+      { text: "Done." },
+    ],
+  });
+  const term = await TmuxSession.start({
+    command: cliCommand([
+      "--api_base",
+      fake.url,
+      "--model",
+      "gpt-4o-mini",
+      "--api_key",
+      "sk-redteam-0123456789",
+    ]),
+    env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "" },
+    cwd: home,
+    width: 100,
+    height: 30,
+  });
+  try {
+    await term.waitFor(/^>\s*$/m);
+    await term.line("go");
+    const asked = await term.waitFor("Would you like to run this code?");
+    assertStringIncludes(asked, "echo REALLY-RUNS ␛[2K␛[1G# harmless");
+    await term.line("y");
+    await term.waitFor("Done.");
+    await term.line("%% printf '\\033]2;MAGIC-TITLE\\007'; echo magic-ran");
+    await term.waitFor("magic-ran");
+    const now = await title(term);
+    assert(!/OUTPUT-TITLE|MAGIC-TITLE/.test(now), `the pane was retitled: ${now}`);
+  } finally {
+    await term.keys("C-d").then(() => term.waitForExit(10_000)).catch(() => {});
+    await term.close();
+    await fake.close();
+    await removeDir(home);
+  }
 });

@@ -19,6 +19,7 @@ import type { LineInput } from "./input.ts";
 import { formatUsd } from "./cost.ts";
 import type { TurnIo } from "./chat.ts";
 import { commandName } from "./invocation.ts";
+import { safeOutput } from "./untrusted_text.ts";
 
 /** Shown at start whenever the Computer API is on (--os, --allow-display). */
 export const DISPLAY_WARNING =
@@ -254,7 +255,8 @@ async function runShell(engine: Engine, command: string, renderer: Renderer): Pr
   const out = await engine.computer.run("shell", command);
   for (const m of out) {
     if (m.type === "console" && m.format !== "active_line" && typeof m.content === "string") {
-      renderer.print(m.content.replace(/\n$/, ""));
+      // The session's output (a background job of the model's code may print there too).
+      renderer.print(safeOutput(m.content.replace(/\n$/, "")));
     }
   }
 }
