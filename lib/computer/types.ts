@@ -90,4 +90,8 @@ export interface ComputerLike {
   maxOutput?: number;
   /** Secret values kept out of generated code's environment (the engine adds its API keys). */
   secretValues?: string[];
+  /** The Computer API on the host, when this computer has one (display size for Claude's tool). */
+  readonly desktop?: {
+    api(): Promise<{ display: { size(): Promise<[number, number]> } }>;
+  };
 }

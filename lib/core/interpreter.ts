@@ -10,11 +10,10 @@
 import { DEFAULT_MAX_OUTPUT, DEFAULT_MAX_TURNS } from "../settings/registry.ts";
 import { Computer } from "../computer/mod.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
-import { type CompletionEvent, streamCompletion } from "../llm/client.ts";
-import { LlmError } from "../llm/errors.ts";
+import { streamCompletion } from "../llm/client.ts";
 import { priceOf } from "../llm/models.ts";
 import { PROVIDERS, readEnv, resolveModel } from "../llm/providers.ts";
-import type { ChatMessage, ToolSpec } from "../wire/chat.ts";
+import type { ChatMessage } from "../wire/chat.ts";
 import { redact } from "../wire/secrets.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
@@ -28,9 +27,8 @@ import {
 } from "../wire/approval.ts";
 import { ChatRun } from "./chat_run.ts";
 import { Framer } from "./framer.ts";
-import { mcpArguments, type McpCall, McpTools } from "./mcp_tools.ts";
+import { McpTools } from "./mcp_tools.ts";
 import type { McpServerConfig } from "../mcp/config.ts";
-import { CodeBlockParser } from "./code_blocks.ts";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type {
   ChatOptions,
@@ -38,13 +36,21 @@ import type {
   LlmSettings,
   MessageHook,
   SafeMode,
-  UsageReport,
   UsageTotals,
 } from "./settings.ts";
 import { DEFAULT_SYSTEM_MESSAGE } from "./system_message.ts";
-import { parseExecuteArgs, partialExecuteArgs } from "./tool_args.ts";
 import { buildRequest, type ModelRequest, type RequestOptions } from "./request.ts";
-import { addUsage, emptyUsage, measureTurn } from "./usage.ts";
+import { emptyUsage } from "./usage.ts";
+import {
+  callModel,
+  executeTool,
+  type ModelTurnHost,
+  NOT_CODE,
+  type PendingCode,
+  resolveLanguage,
+} from "./model_turn.ts";
+
+export { executeTool };
 
 /** Open Interpreter's loop message, sent to keep the model going in loop mode. */
 export const DEFAULT_LOOP_MESSAGE =
@@ -57,42 +63,6 @@ export const DEFAULT_LOOP_BREAKERS: readonly string[] = [
   "Let me know what you'd like to do next.",
   "Please provide more information.",
 ];
-
-/** Languages a model sometimes "runs" that are really notes. */
-const NOT_CODE = new Set(["text", "markdown", "md", "plaintext", "output", "console"]);
-
-/** The `execute` tool offered to function-calling models. */
-export function executeTool(languages: readonly string[]): ToolSpec {
-  return {
-    type: "function",
-    function: {
-      name: "execute",
-      description:
-        "Executes code on the user's machine, in the user's local environment, and returns the output.",
-      parameters: {
-        type: "object",
-        properties: {
-          language: {
-            type: "string",
-            description: "The programming language (required parameter to the `execute` function)",
-            ...(languages.length ? { enum: [...languages] } : {}),
-          },
-          code: { type: "string", description: "The code to execute (required)" },
-        },
-        required: ["language", "code"],
-      },
-    },
-  };
-}
-
-/** Code waiting to run after a model answer. */
-interface PendingCode {
-  message: LmcMessage;
-  toolCallId?: string;
-  error?: string;
-  /** A call of an MCP server's tool (not code). */
-  mcp?: McpCall;
-}
 
 /** The conversation engine. Several instances in one process are independent. */
 export class Interpreter {
@@ -417,7 +387,13 @@ export class Interpreter {
           }
           turns++;
           const answer: { text: string; pending: PendingCode[] } = { text: "", pending: [] };
-          yield* this.#callModel(computer, framer, loopPending, answer, abort.signal);
+          yield* callModel(this.#turnHost(), {
+            computer,
+            framer,
+            loopPending,
+            answer,
+            signal: abort.signal,
+          });
           loopPending = false;
           pending = answer.pending;
           if (pending.length === 0) {
@@ -457,6 +433,46 @@ export class Interpreter {
     }
   }
 
+  /** This engine as a model call sees it (live: assignments to `messages` are seen). */
+  #turnHost(): ModelTurnHost {
+    // deno-lint-ignore no-this-alias
+    const engine = this;
+    return {
+      get llm() {
+        return engine.llm;
+      },
+      get messages() {
+        return engine.messages;
+      },
+      get systemMessage() {
+        return engine.systemMessage;
+      },
+      get customInstructions() {
+        return engine.customInstructions;
+      },
+      get maxImages() {
+        return engine.maxImages;
+      },
+      get maxOutput() {
+        return engine.maxOutput;
+      },
+      get loopMessage() {
+        return engine.loopMessage;
+      },
+      get permissions() {
+        return engine.permissions;
+      },
+      get usage() {
+        return engine.usage;
+      },
+      set usage(value) {
+        engine.usage = value;
+      },
+      mcp: this.#mcp,
+      debug: (...args) => this.#debug(...args),
+    };
+  }
+
   /** Code messages at the end of the conversation that never ran. */
   #trailingCode(): PendingCode[] {
     const out: PendingCode[] = [];
@@ -467,299 +483,6 @@ export class Interpreter {
       } else break;
     }
     return out;
-  }
-
-  #uniqueId(id: string, taken: Set<string>): string {
-    let candidate = /^[A-Za-z0-9_-]{6,}$/.test(id) && !id.startsWith("call_auto_")
-      ? id
-      : `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
-    while (taken.has(candidate)) {
-      candidate = `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
-    }
-    taken.add(candidate);
-    return candidate;
-  }
-
-  async *#callModel(
-    computer: ComputerLike,
-    framer: Framer,
-    loopPending: boolean,
-    answer: { text: string; pending: PendingCode[] },
-    signal: AbortSignal,
-  ): AsyncGenerator<LmcChunk, void, undefined> {
-    const languages = computer.languages;
-    const request = await buildRequest(this, computer, { loopPending });
-    const { functions, permissions, anthropic, maxTokens } = request;
-    const trimmed = request.messages;
-    this.#debug(
-      `model ${this.llm.model}: ${trimmed.length} of ${request.chat.length} messages after trimming to ${request.budget} tokens, ${
-        functions ? "tool calling" : "markdown code blocks"
-      }`,
-    );
-
-    const taken = new Set(
-      this.messages.map((m) => m.toolCallId).filter((id): id is string => !!id),
-    );
-    const calls = new Map<number, { message?: LmcMessage; id: string; streamed: string }>();
-    const parser = functions ? undefined : new CodeBlockParser((lang) => {
-      const language = lang || "python";
-      if (NOT_CODE.has(language)) return undefined;
-      return this.#resolveLanguage(computer, language) ?? (lang ? undefined : "python");
-    });
-    let codeMessage: LmcMessage | undefined;
-    const lastMessage = () => this.messages[this.messages.length - 1];
-
-    async function* onText(text: string): AsyncGenerator<LmcChunk> {
-      answer.text += text;
-      if (!parser) {
-        yield* framer.chunk({ role: "assistant", type: "message", content: text });
-        return;
-      }
-      yield* onFence(parser.push(text));
-    }
-    async function* onFence(events: ReturnType<CodeBlockParser["push"]>): AsyncGenerator<LmcChunk> {
-      for (const e of events) {
-        if (e.type === "text") {
-          yield* framer.chunk({ role: "assistant", type: "message", content: e.text });
-        } else if (e.type === "code_start") {
-          yield* framer.open({ role: "assistant", type: "code", format: e.language, content: "" });
-          codeMessage = lastMessage();
-        } else if (e.type === "code") {
-          yield* framer.chunk(
-            { role: "assistant", type: "code", format: codeMessage!.format, content: e.text },
-            codeMessage,
-          );
-        } else {
-          answer.pending.push({ message: codeMessage! });
-          codeMessage = undefined;
-          yield* framer.close();
-        }
-      }
-    }
-
-    const tools = functions ? [executeTool(languages)] : undefined;
-    // Anthropic's native computer tool beside execute, with display access (lib/desktop).
-    const nativeComputer = tools && anthropic && permissions.display &&
-        languages.includes("python")
-      ? await this.#computerTool(computer)
-      : undefined;
-    if (nativeComputer) tools!.push(nativeComputer);
-    // seam: mcp — the profile's MCP servers start on first use; their tools sit beside execute.
-    if (tools) { for await (const c of this.#mcp.specs(tools, signal)) yield* framer.chunk(c); }
-    if (signal.aborted) return; // stopped while the servers were starting: no model call
-    let done: Extract<CompletionEvent, { type: "done" }>["turn"] | undefined;
-    try {
-      for await (
-        const event of streamCompletion({
-          model: this.llm.model,
-          messages: trimmed,
-          tools,
-          apiBase: this.llm.apiBase,
-          apiKey: this.llm.apiKey,
-          apiKeySource: this.llm.apiKeySource,
-          apiVersion: this.llm.apiVersion,
-          apiProtocol: this.llm.apiProtocol,
-          temperature: this.llm.temperature,
-          maxTokens: this.llm.maxTokens ?? (anthropic ? maxTokens : undefined),
-          signal,
-          timeouts: this.llm.timeouts,
-          maxRetries: this.llm.maxRetries,
-        })
-      ) {
-        if (event.type === "reasoning") {
-          yield* framer.chunk({ role: "assistant", type: "reasoning", content: event.text });
-        } else if (event.type === "text") {
-          yield* onText(event.text);
-        } else if (event.type === "tool_call") {
-          const state = calls.get(event.index) ??
-            { id: this.#uniqueId(event.call.id, taken), streamed: "" };
-          calls.set(event.index, state);
-          const name = event.call.name.toLowerCase();
-          if (name && name !== "execute") continue; // repaired once complete
-          const partial = partialExecuteArgs(event.call.arguments);
-          if (!partial.language || partial.code === undefined) continue;
-          if (!state.message) {
-            yield* framer.open({
-              role: "assistant",
-              type: "code",
-              format: partial.language,
-              content: "",
-              toolCallId: state.id,
-            });
-            state.message = this.messages[this.messages.length - 1];
-          }
-          if (
-            partial.code.startsWith(state.streamed) && partial.code.length > state.streamed.length
-          ) {
-            const delta = partial.code.slice(state.streamed.length);
-            state.streamed = partial.code;
-            yield* framer.chunk({
-              role: "assistant",
-              type: "code",
-              format: state.message.format,
-              content: delta,
-              toolCallId: state.id,
-            }, state.message);
-          }
-        } else if (event.type === "retry") {
-          yield {
-            role: "server",
-            type: "status",
-            format: "retry",
-            content: `${event.reason} Retrying in ${
-              Math.ceil(event.delayMs / 1000)
-            }s (attempt ${event.attempt}).`,
-          };
-        } else if (event.type === "done") {
-          done = event.turn;
-        }
-      }
-    } catch (err) {
-      if (parser) {
-        try {
-          yield* onFence(parser.end());
-        } catch { /* keep the first error */ }
-      }
-      yield* framer.close();
-      if (err instanceof LlmError && err.kind === "cancelled") return;
-      this.#debug(`model call failed: ${(err as Error)?.message ?? err}`);
-      throw err;
-    }
-    if (parser) yield* onFence(parser.end());
-    yield* framer.close();
-    if (!done) return;
-
-    // Tool calls, now complete: repair, then queue them in order.
-    done.toolCalls.forEach((call, index) => {
-      const state = calls.get(index) ?? { id: this.#uniqueId(call.id, taken), streamed: "" };
-      calls.set(index, state);
-    });
-    for (const [index, call] of done.toolCalls.entries()) {
-      const state = calls.get(index)!;
-      const mcpTool = state.message ? undefined : this.#mcp.find(call.name);
-      if (mcpTool) {
-        const parsed = mcpArguments(call.arguments, call.name);
-        const content: McpCall = {
-          server: mcpTool.server,
-          tool: mcpTool.tool,
-          arguments: parsed.ok ? parsed.value : { raw: call.arguments },
-        };
-        yield* framer.chunk({
-          role: "assistant",
-          type: "tool_call",
-          format: "mcp",
-          content,
-          toolCallId: state.id,
-        });
-        yield* framer.close();
-        answer.pending.push({
-          message: this.messages[this.messages.length - 1],
-          toolCallId: state.id,
-          ...(parsed.ok ? { mcp: content } : { error: parsed.error }),
-        });
-        continue;
-      }
-      // A native computer action becomes the equivalent Python code, approved and run as such.
-      let args = nativeComputer && call.name === "computer"
-        ? (await import("../desktop/anthropic_tool.ts")).computerActionCode(call.arguments)
-        : parseExecuteArgs(call.name || "execute", call.arguments, {
-          languages,
-          // A call missing only its closing `}` is repaired, unless the token limit cut it.
-          closeTruncated: done.finishReason !== "length",
-        });
-      if (!args.ok && done.finishReason === "length") {
-        args = {
-          ok: false,
-          error:
-            "Your answer hit the token limit in the middle of this call, so the code was cut off and not run. Send shorter code (split the work into steps).",
-        };
-      }
-      if (!state.message) {
-        const language = args.ok ? args.language : "";
-        const code = args.ok ? args.code : call.arguments;
-        yield* framer.open({
-          role: "assistant",
-          type: "code",
-          format: language,
-          content: "",
-          toolCallId: state.id,
-        });
-        state.message = this.messages[this.messages.length - 1];
-        if (code) {
-          yield* framer.chunk({
-            role: "assistant",
-            type: "code",
-            format: language,
-            content: code,
-            toolCallId: state.id,
-          }, state.message);
-        }
-        yield* framer.close();
-      } else if (args.ok) {
-        state.message.format = args.language;
-        state.message.content = args.code;
-      }
-      answer.pending.push({
-        message: state.message,
-        toolCallId: state.id,
-        error: args.ok ? undefined : args.error,
-      });
-    }
-
-    // Usage: from the stream, else counted (the prompt really sent); priced where known.
-    const { turn, estimated } = await measureTurn(done, trimmed, this.llm.model);
-    const cost = turn.cost;
-    this.usage = addUsage(this.usage, turn);
-    const report: UsageReport = {
-      model: this.llm.model,
-      turn,
-      total: { ...this.usage },
-      estimated,
-    };
-    this.#debug(
-      `usage: ${turn.promptTokens} in, ${turn.completionTokens} out${
-        estimated ? " (estimated)" : ""
-      }, cost ${
-        cost === undefined ? "unknown" : `$${cost.toFixed(6)}`
-      }; finish ${done.finishReason}`,
-    );
-    yield { role: "server", type: "usage", content: report };
-  }
-
-  /** Anthropic's computer tool for this model and screen, or undefined (not offered). */
-  async #computerTool(computer: ComputerLike): Promise<ToolSpec | undefined> {
-    const { computerToolSpec, computerToolType } = await import("../desktop/anthropic_tool.ts");
-    const type = computerToolType(this.llm.model);
-    const desktop = (computer as unknown as {
-      desktop?: { api(): Promise<{ display: { size(): Promise<[number, number]> } }> };
-    }).desktop;
-    if (!type || !desktop) return undefined;
-    try {
-      const [width, height] = await (await desktop.api()).display.size();
-      return computerToolSpec(type, { width, height });
-    } catch {
-      return undefined; // no display here: the Python API still answers with the reason
-    }
-  }
-
-  #resolveLanguage(computer: ComputerLike, language: string): string | undefined {
-    const resolver = computer.resolveLanguage;
-    if (typeof resolver === "function") {
-      try {
-        // A computer of the library's user may return something else: only a string counts
-        // (or an object with a name, as Open Interpreter's language classes are).
-        const resolved: unknown = resolver.call(computer, language);
-        if (typeof resolved === "string") return resolved;
-        if (resolved && typeof resolved === "object" && "name" in resolved) {
-          return String((resolved as { name: unknown }).name);
-        }
-        return undefined;
-      } catch {
-        return undefined;
-      }
-    }
-    const lower = language.toLowerCase();
-    return computer.languages.find((l) => l.toLowerCase() === lower);
   }
 
   /** Records `reason` as the output of code that is not run. */
@@ -919,7 +642,7 @@ export class Interpreter {
       yield* framer.close();
       return;
     }
-    const language = this.#resolveLanguage(computer, requested);
+    const language = resolveLanguage(computer, requested);
     if (!language) {
       yield* output(
         `\`${requested}\` is not a language this machine can run. Use one of: ${
