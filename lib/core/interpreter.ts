@@ -9,22 +9,13 @@
 
 import { DEFAULT_MAX_OUTPUT, DEFAULT_MAX_TURNS } from "../settings/registry.ts";
 import { Computer } from "../computer/mod.ts";
-import type { ComputerLike, RunOptions } from "../computer/types.ts";
+import type { ComputerLike } from "../computer/types.ts";
 import { streamCompletion } from "../llm/client.ts";
 import { priceOf } from "../llm/models.ts";
 import { PROVIDERS, readEnv, resolveModel } from "../llm/providers.ts";
 import type { ChatMessage } from "../wire/chat.ts";
-import { redact } from "../wire/secrets.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
-import { safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
-import {
-  type ApprovalDecision,
-  type ApprovalRequest,
-  checkDecision,
-  DECLINED_OUTPUT,
-  UNAPPROVED_OUTPUT,
-} from "../wire/approval.ts";
 import { ChatRun } from "./chat_run.ts";
 import { Framer } from "./framer.ts";
 import { McpTools } from "./mcp_tools.ts";
@@ -41,14 +32,8 @@ import type {
 import { DEFAULT_SYSTEM_MESSAGE } from "./system_message.ts";
 import { buildRequest, type ModelRequest, type RequestOptions } from "./request.ts";
 import { emptyUsage } from "./usage.ts";
-import {
-  callModel,
-  executeTool,
-  type ModelTurnHost,
-  NOT_CODE,
-  type PendingCode,
-  resolveLanguage,
-} from "./model_turn.ts";
+import { executeItem, type ExecutionHost, notRun } from "./execution.ts";
+import { callModel, executeTool, type ModelTurnHost, type PendingCode } from "./model_turn.ts";
 
 export { executeTool };
 
@@ -387,7 +372,7 @@ export class Interpreter {
           }
           turns++;
           const answer: { text: string; pending: PendingCode[] } = { text: "", pending: [] };
-          yield* callModel(this.#turnHost(), {
+          yield* callModel(this.#host(), {
             computer,
             framer,
             loopPending,
@@ -410,11 +395,14 @@ export class Interpreter {
         for (const item of pending) {
           if (abort.signal.aborted) break;
           if (declined !== undefined) {
-            yield* this.#notRun(framer, item, declined);
+            yield* notRun(framer, item, declined);
             continue;
           }
           const outcome = { declined: undefined as string | undefined };
-          yield* this.#execute(computer, framer, item, {
+          yield* executeItem(this.#host(), {
+            computer,
+            framer,
+            item,
             signal: abort.signal,
             approve: options.approve,
             onInputWait: options.onInputWait,
@@ -433,8 +421,8 @@ export class Interpreter {
     }
   }
 
-  /** This engine as a model call sees it (live: assignments to `messages` are seen). */
-  #turnHost(): ModelTurnHost {
+  /** This engine as a model call and execution see it (live: assigned fields are seen). */
+  #host(): ModelTurnHost & ExecutionHost {
     // deno-lint-ignore no-this-alias
     const engine = this;
     return {
@@ -468,8 +456,22 @@ export class Interpreter {
       set usage(value) {
         engine.usage = value;
       },
+      get autoRun() {
+        return engine.autoRun;
+      },
+      set autoRun(value) {
+        engine.autoRun = value;
+      },
+      get safeMode() {
+        return engine.safeMode;
+      },
+      get timeout() {
+        return engine.timeout;
+      },
       mcp: this.#mcp,
       debug: (...args) => this.#debug(...args),
+      secrets: () => this.#secrets(),
+      saveHook: () => this.#saveHook(),
     };
   }
 
@@ -483,239 +485,5 @@ export class Interpreter {
       } else break;
     }
     return out;
-  }
-
-  /** Records `reason` as the output of code that is not run. */
-  async *#notRun(
-    framer: Framer,
-    item: PendingCode,
-    reason: string,
-  ): AsyncGenerator<LmcChunk, void, undefined> {
-    const toolCallId = item.toolCallId;
-    yield* framer.chunk({
-      role: "computer",
-      type: "console",
-      format: "output",
-      content: reason,
-      toolCallId,
-    });
-    yield* framer.close();
-  }
-
-  /**
-   * Asks `approve` about `message` (racing the turn's abort). Without an
-   * approver the code is declined. Undefined when the turn was stopped.
-   */
-  async #decide(
-    request: ApprovalRequest,
-    options: { signal: AbortSignal; approve?: ChatOptions["approve"] },
-  ): Promise<ApprovalDecision | undefined> {
-    const { signal, approve } = options;
-    if (!approve) return { action: "decline", reason: UNAPPROVED_OUTPUT };
-    let onAbort = () => {};
-    const stopped = new Promise<undefined>((resolve) => {
-      onAbort = () => resolve(undefined);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      if (signal.aborted) return undefined;
-      const decision = await Promise.race([
-        Promise.resolve(approve(request, { signal })).then(checkDecision),
-        stopped,
-      ]);
-      return signal.aborted ? undefined : decision;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-  }
-
-  async *#execute(
-    computer: ComputerLike,
-    framer: Framer,
-    item: PendingCode,
-    options: {
-      signal: AbortSignal;
-      approve?: ChatOptions["approve"];
-      onInputWait?: ChatOptions["onInputWait"];
-      /** Set to the output recorded when the code was declined. */
-      outcome: { declined: string | undefined };
-    },
-  ): AsyncGenerator<LmcChunk, void, undefined> {
-    const { signal } = options;
-    const toolCallId = item.toolCallId;
-    const output = (content: string) =>
-      framer.chunk({ role: "computer", type: "console", format: "output", content, toolCallId });
-    if (item.error) {
-      yield* output(item.error);
-      yield* framer.close();
-      return;
-    }
-    if (item.mcp && toolCallId) {
-      yield* this.#mcp.run(item.mcp, toolCallId, {
-        autoRun: this.autoRun,
-        signal,
-        secrets: this.#secrets(),
-        chunk: (c) => framer.chunk(c),
-        close: () => framer.close(),
-        decide: (request) => this.#decide(request, options),
-        stored: item.message,
-        always: () => this.autoRun = true,
-        notRun: (reason) => {
-          options.outcome.declined = reason;
-          return this.#notRun(framer, item, reason);
-        },
-      });
-      return;
-    }
-
-    const message = item.message;
-    // seam: safe mode — scan before asking; flagged code is asked about even under autoRun.
-    const safety = this.safeMode === "off" ? undefined : scanCode(
-      String(message.format ?? ""),
-      String(message.content ?? ""),
-      { cwd: computer.cwd },
-    );
-    const decision = safety ? safetyDecision(this.safeMode, safety) : undefined;
-    if (decision?.action === "refuse") {
-      // Ephemeral, never stored: tells a display that safe mode refused (the CLI exits 3).
-      yield* framer.close();
-      yield {
-        role: "computer",
-        type: "review",
-        format: "safe_mode_refused",
-        content: decision.message,
-      };
-      yield* output(decision.message ?? "Safe mode refused to run this code.");
-      yield* framer.close();
-      return;
-    }
-    if (!this.autoRun || decision?.action === "ask") {
-      yield* framer.close();
-      const content: Record<string, unknown> = {
-        type: "code",
-        format: message.format,
-        content: message.content,
-      };
-      if (safety) {
-        content.safety = {
-          level: safety.level,
-          reasons: safety.reasons.length > 0
-            ? safety.reasons
-            : [`No issues were found in this ${message.format ?? ""} code.`],
-        };
-      }
-      const confirmation: LmcChunk = {
-        role: "computer",
-        type: "confirmation",
-        format: "execution",
-        content,
-      };
-      // Shown for display (and Open Interpreter clients); the decision comes from the approver.
-      yield confirmation;
-      if (signal.aborted) return;
-      const request: ApprovalRequest = {
-        id: toolCallId ?? `code-${this.messages.indexOf(message)}`,
-        language: String(message.format ?? ""),
-        code: String(message.content ?? ""),
-      };
-      if (content.safety) request.safety = content.safety as ApprovalRequest["safety"];
-      const decision = await this.#decide(request, options);
-      // Stopped while the person was being asked: the code must not run.
-      if (!decision || signal.aborted) return;
-      if (decision.action === "decline") {
-        options.outcome.declined = decision.reason ?? DECLINED_OUTPUT;
-        yield* this.#notRun(framer, item, options.outcome.declined);
-        return;
-      }
-      if (decision.action === "always") this.autoRun = true;
-      if (decision.action === "edit") {
-        // The stored message holds what really ran, so the model sees the edit.
-        message.content = decision.code;
-      }
-    }
-    // seam: safe mode (auto) — code is about to run here.
-
-    const code = String(message.content ?? "");
-    const requested = String(message.format ?? "");
-    if (NOT_CODE.has(requested.toLowerCase())) {
-      yield* output(`Not run: \`${requested}\` is text, not code.`);
-      yield* framer.close();
-      return;
-    }
-    const language = resolveLanguage(computer, requested);
-    if (!language) {
-      yield* output(
-        `\`${requested}\` is not a language this machine can run. Use one of: ${
-          computer.languages.join(", ")
-        }.`,
-      );
-      yield* framer.close();
-      return;
-    }
-    if (!code.trim()) {
-      yield* output(
-        "Code block was empty. Please try again, be sure to write code before executing.",
-      );
-      yield* framer.close();
-      return;
-    }
-
-    if (typeof computer.maxOutput === "number") computer.maxOutput = this.maxOutput;
-    const runOptions: RunOptions = { signal };
-    if (options.onInputWait) runOptions.onInputWait = options.onInputWait;
-    if (this.timeout !== undefined) runOptions.timeout = this.timeout;
-    let finished = false;
-    let produced = false;
-    // Known API keys are replaced in output, so they never reach the model or a saved conversation.
-    const secrets = this.#secrets();
-    const firstOutput = this.messages.length;
-    try {
-      for await (const chunk of computer.stream(language, code, runOptions)) {
-        if (chunk.start || chunk.end) continue;
-        const out: LmcChunk = {
-          role: "computer",
-          type: chunk.type,
-          content: typeof chunk.content === "string"
-            ? redact(chunk.content, secrets)
-            : chunk.content,
-        };
-        if (chunk.format !== undefined) out.format = chunk.format;
-        if (chunk.recipient) out.recipient = chunk.recipient;
-        if (toolCallId) out.toolCallId = toolCallId;
-        if (
-          out.type === "console" && out.format === "output" && out.content &&
-          out.recipient !== "user"
-        ) produced = true;
-        yield* framer.chunk(out);
-      }
-      finished = true;
-    } catch (err) {
-      finished = true;
-      if (signal.aborted) return;
-      produced = true;
-      yield* output(`Error while running the code: ${(err as Error)?.message ?? err}`);
-    } finally {
-      if (!finished) await computer.stop().catch(() => {});
-    }
-    yield* framer.close();
-    // A key split across two output chunks is only whole in the stored message: redact it there.
-    for (const m of this.messages.slice(firstOutput)) {
-      if (m.role === "computer" && typeof m.content === "string") {
-        m.content = redact(m.content, secrets);
-      }
-    }
-    if (!produced) {
-      // An empty output tells the model the code ran and printed nothing.
-      const message: LmcMessage = {
-        role: "computer",
-        type: "console",
-        format: "output",
-        content: "",
-      };
-      if (toolCallId) message.toolCallId = toolCallId;
-      this.messages.push(message);
-      const notice = await this.#saveHook();
-      if (notice) yield notice;
-    }
   }
 }
