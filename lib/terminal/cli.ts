@@ -172,7 +172,9 @@ async function runChat(
   }
   if (!interactive && message === "") {
     console.error(
-      "interpreter: no message: pass one as an argument, or pipe text on standard input",
+      flags.conversations && !stdinIsTerminal
+        ? "interpreter: --conversations asks which conversation to resume: run it in a terminal"
+        : "interpreter: no message: pass one as an argument, or pipe text on standard input",
     );
     return ExitCode.Usage;
   }
