@@ -52,7 +52,7 @@ const MCP_FRONT = new Set([
 /**
  * Computed `import(` the graph still sees: code text the computer writes for the sandbox to run,
  * and lazyImport (start-up seams), whose every call site names its module in
- * `typeof import("…")`, a type-only import the graph reads (tests/cli_lazy_import checks them).
+ * `typeof import("…")`, a type-only import the graph reads (tests/terminal_cli_lazy_import checks them).
  */
 const NOT_IMPORTS = [
   "computer/js_transform.ts: const load = `await import(${from}${attrs})`;",
@@ -190,4 +190,16 @@ Deno.test("every dynamic import in lib/ names its module literally (so the graph
     }
   }
   assertEquals(computed, []);
+});
+
+Deno.test("tests/ mirrors lib/: each test file is named after the lib folder it tests", async () => {
+  const folders = new Set<string>(["architecture"]);
+  for await (const entry of Deno.readDir(LIB)) if (entry.isDirectory) folders.add(entry.name);
+  const tests: string[] = [];
+  for await (const entry of Deno.readDir(new URL("tests/", ROOT))) {
+    if (entry.isFile && entry.name.endsWith(".test.ts")) tests.push(entry.name);
+  }
+  assert(tests.length > 50, `only ${tests.length} test files`);
+  const misnamed = tests.filter((name) => !folders.has(name.split("_")[0])).sort();
+  assertEquals(misnamed, [], `prefixes allowed: ${[...folders].sort().join(", ")}`);
 });

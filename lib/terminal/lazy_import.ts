@@ -7,7 +7,7 @@
  * is read only when used. Types stay checked: each call site names the same
  * path in `typeof import("…")` (which `deno check` follows and `deno run`
  * skips). `deno compile` cannot see these imports either: the compile task
- * `--include`s each one (tests/cli_lazy_import.test.ts keeps the call sites,
+ * `--include`s each one (tests/terminal_cli_lazy_import.test.ts keeps the call sites,
  * their types and the task in step).
  *
  * Only for modules never first loaded while the chat's prompt is on screen:

@@ -2,7 +2,7 @@
  * `cat log | interpreter "why?"` typed in a real terminal (tmux): standard
  * input is the pipe, yet approval is asked on the terminal (/dev/tty), as git
  * and sudo do. With no terminal at all, code is declined (see
- * cli_noninteractive.test.ts, which runs the program under setsid).
+ * terminal_cli_noninteractive.test.ts, which runs the program under setsid).
  */
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
