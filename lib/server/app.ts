@@ -200,8 +200,8 @@ async function settings(
 
 async function models(context: AppContext, request: Request, url: URL): Promise<Response> {
   const session = await sessionFor(context, request, url);
-  const llm = (session.interpreter as unknown as { llm?: { model?: unknown } }).llm;
-  const model = typeof llm?.model === "string" ? llm.model : undefined;
+  const given = session.interpreter.llm?.model; // a library user's engine may hold anything
+  const model = typeof given === "string" ? given : undefined;
   return jsonResponse(modelList(context.startedAt, model));
 }
 
@@ -211,11 +211,9 @@ async function* completionTurn(
   parsed: CompletionRequest,
   signal: AbortSignal,
 ): AsyncGenerator<LmcChunk> {
-  const interpreter = session.interpreter as unknown as
-    & Record<string, unknown>
-    & Session["interpreter"];
+  const interpreter = session.interpreter;
   const hasInstructions = typeof interpreter.customInstructions === "string";
-  const savedInstructions = interpreter.customInstructions as string | undefined;
+  const savedInstructions = interpreter.customInstructions;
   if (parsed.instructions && hasInstructions) {
     interpreter.customInstructions = savedInstructions
       ? `${savedInstructions}\n\n${parsed.instructions}`

@@ -50,6 +50,10 @@ export interface InterpreterLike {
   computer: ServerComputerLike;
   /** Stops the MCP servers the engine started for its profile's `mcp_servers` (lib/mcp). */
   stopMcpServers?(): Promise<void>;
+  /** The model settings, when the engine has them (`/v1/models` names the model). */
+  readonly llm?: { model?: string };
+  /** Appended to the system message (a completion's `instructions` add to it for one turn). */
+  customInstructions?: string;
 }
 
 /** Builds a fresh interpreter for a new session (`origin`: its stored state, with `--store`). */
