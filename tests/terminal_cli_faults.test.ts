@@ -74,11 +74,11 @@ Deno.test("cli faults: a one-shot error prints once (stderr), not also on stdout
       });
       assertEquals(r.code, 4, r.stderr);
       assertEquals(
-        count(r.stdout + r.stderr, "Stopped after 1 model calls"),
+        count(r.stdout + r.stderr, "Stopped after 1 model call in one turn"),
         1,
         r.stdout + r.stderr,
       );
-      assertStringIncludes(r.stderr, "interpreter: Stopped after 1 model calls");
+      assertStringIncludes(r.stderr, "interpreter: Stopped after 1 model call in one turn");
       assert(!r.stdout.includes("Error:"), r.stdout);
     });
   } finally {

@@ -37,3 +37,27 @@ Deno.test("messages: --conversations with no terminal says it needs one", async 
     assertStringIncludes(plain.stderr, "no message");
   });
 });
+
+Deno.test("messages: a reached turn or budget limit names the flag that raises it", async () => {
+  const { startFakeOpenAI } = await import("./helpers/fake_openai_server.ts");
+  const { modelArgs } = await import("./helpers/terminal_cli.ts");
+  await withTempDir("cli-messages-", async (home) => {
+    const turn = { toolCalls: [{ language: "python", code: "print(1)" }] };
+    const fake = startFakeOpenAI({ script: [turn, turn, turn] });
+    try {
+      const one = await runCli([...modelArgs(fake.url), "-y", "--max_turns", "1", "go"], { home });
+      assertEquals(one.code, 4, one.stderr);
+      assertStringIncludes(one.stderr, "Stopped after 1 model call in one turn");
+      assertStringIncludes(one.stderr, "--max_turns");
+      // gpt-4o-mini has a price: any spend reaches a budget this small.
+      const budget = await runCli(
+        [...modelArgs(fake.url), "-y", "--max_budget", "0.000001", "go"],
+        { home },
+      );
+      assertEquals(budget.code, 4, budget.stderr);
+      assertStringIncludes(budget.stderr, "--max_budget");
+    } finally {
+      await fake.close();
+    }
+  });
+});

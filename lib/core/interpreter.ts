@@ -352,8 +352,9 @@ export class Interpreter {
               role: "server",
               type: "error",
               format: "max_turns",
-              content:
-                `Stopped after ${this.maxTurns} model calls in one turn (maxTurns). Send a message to continue, or raise maxTurns.`,
+              content: `Stopped after ${this.maxTurns} model call${
+                this.maxTurns === 1 ? "" : "s"
+              } in one turn (the limit: --max_turns, maxTurns). Send a message to continue, or raise it.`,
             };
             break;
           }
@@ -366,7 +367,7 @@ export class Interpreter {
                 (this.usage.cost ?? 0).toFixed(4)
               } spent reaches the budget of $${
                 this.maxBudget.toFixed(4)
-              } (maxBudget). Raise maxBudget to continue.`,
+              } (--max_budget, maxBudget). Raise it to continue.`,
             };
             break;
           }
