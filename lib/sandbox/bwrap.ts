@@ -11,6 +11,7 @@
 import { dirname, join, relative } from "node:path";
 import type { Permissions } from "./permissions.ts";
 import { isInside, realPathOr } from "./paths.ts";
+import { kernelTree } from "./kernel_trees.ts";
 import { unique } from "./defaults.ts";
 import { confinement } from "./confine.ts";
 import { SYSTEM_READ_PATHS } from "./system_paths.ts";
@@ -253,19 +254,21 @@ export function bwrapArgs(p: Permissions, plan: BwrapPlan): string[] {
         if (Deno.lstatSync(r).isSymlink) links.push("--symlink", Deno.readLinkSync(r), r);
       } catch { /* absent */ }
     }
-    for (const r of unique(reads.map(realPathOr)).sort((a, b) => depth(a) - depth(b))) {
+    const granted = unique(reads.map(realPathOr)).filter((r) => !kernelTree(r, "read"));
+    for (const r of granted.sort((a, b) => depth(a) - depth(b))) {
       if (exists(r)) args.push(SYSTEM_READ_PATHS.includes(r) ? "--ro-bind" : bind, r, r);
     }
     args.push(...links);
   }
   args.push("--dev", "/dev", "--proc", "/proc");
 
-  // Writable places: the grants plus the session temp directory.
+  // Writable places: the grants plus the session temp directory; never the kernel's trees
+  // (a library caller's Permissions object is not checked by the flag parser).
   const writes = unique(
     [...(Array.isArray(p.write) ? p.write : []), ...(plan.extraWrite ?? []), plan.tmpDir].map(
       realPathOr,
     ),
-  );
+  ).filter((w) => !kernelTree(w, "write"));
   for (const w of writes.sort((a, b) => depth(a) - depth(b))) {
     if (exists(w)) args.push("--bind", w, w);
   }

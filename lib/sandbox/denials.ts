@@ -10,6 +10,7 @@
 import { isAllowAll, type Permissions } from "./permissions.ts";
 import type { NetDenial } from "./proxy.ts";
 import { displayPath, isInside } from "./paths.ts";
+import { kernelTree, kernelTreeRefusal } from "./kernel_trees.ts";
 import { homeDir } from "../storage/path.ts";
 import { dirname } from "node:path";
 import { SYSTEM_READ_PATHS } from "./bwrap.ts";
@@ -302,6 +303,8 @@ function fileNotes(output: string, context: DenialContext, notes: Set<string>): 
               show(protectedWrite)
             } is protected against writes (start-up files, the repository's .git, or --deny-write); only the user can lift that.`,
           );
+        } else if (kernelTree(path, "write")) {
+          notes.add(`Writing ${shown} was denied: ${kernelTreeRefusal(path, "write")}.`);
         } else if (!canWrite(path)) {
           notes.add(
             `Writing ${shown} was denied by the sandbox: code may only write in ${writeArea}. --allow-write=${

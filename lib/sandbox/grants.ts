@@ -10,6 +10,7 @@ import { allowAll, type Grant, type Permissions } from "./permissions.ts";
 import { expandPath } from "./paths.ts";
 import { unique } from "./defaults.ts";
 import { splitList } from "./split_list.ts";
+import { kernelTree, kernelTreeRefusal } from "./kernel_trees.ts";
 
 export { splitList };
 
@@ -94,6 +95,10 @@ export function applyGrantRequest(
       continue;
     }
     const items = normalizeEntries(kind, allow, { cwd });
+    if (kind === "read" || kind === "write") {
+      const kernel = items.find((item) => kernelTree(item, kind));
+      if (kernel) throw new Error(`--allow-${kind}=${kernel}: ${kernelTreeRefusal(kernel, kind)}.`);
+    }
     if (kind === "write" && Array.isArray(p.write)) p.write = unique([...p.write, ...items]);
     else p[kind] = items;
     if (kind === "read") p.denyRead = p.denyRead.filter((d) => !items.includes(d));
