@@ -983,3 +983,45 @@ Deno.test("redteam: in a real terminal (tmux), neither the code shown for approv
     await removeDir(home);
   }
 });
+
+Deno.test("redteam: folders code nests 70,000 deep neither crash this program nor stay behind", async () => {
+  const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-deep-" }));
+  const data = await Deno.makeTempDir({ prefix: "redteam-deep-data-" });
+  const computer = new Computer({
+    cwd: work,
+    dataDir: data,
+    timeout: 120,
+    permissions: defaultPermissions({ cwd: work }),
+  });
+  const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+  try {
+    // The session temp folder and the session's scratch folder (the driver's), both the code's.
+    const out = textOf(
+      await computer.run(
+        "python",
+        "import os\n" +
+          "driver = open('/proc/self/cmdline').read().split(chr(0))[2]\n" +
+          "for base in (os.environ['TMPDIR'], os.path.dirname(driver)):\n" +
+          "    os.chdir(base)\n    for _ in range(70000):\n" +
+          "        os.mkdir('d'); os.chdir('d')\n    print('DIR', base)\n",
+      ),
+    );
+    const dirs = [...out.matchAll(/DIR (\S+)/g)].map((m) => m[1]);
+    assertEquals(dirs.length, 2, out);
+    // Control: the trees are there, deeper than PATH_MAX and than a walk's descriptors.
+    for (const dir of dirs) assert(await exists(join(dir, "d")), `no tree in ${dir}`);
+    await computer.terminate();
+    for (const dir of dirs) {
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i++) {
+        gone = !(await exists(dir));
+        if (!gone) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert(gone, `${dir} was left behind`);
+    }
+  } finally {
+    await computer.terminate();
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(data, { recursive: true });
+  }
+});

@@ -21,6 +21,7 @@ import { isVanishedMount } from "../sandbox/mount_race.ts";
 import type { NetDenial } from "../sandbox/proxy.ts";
 import type { ChannelHandler } from "../desktop/channel.ts";
 import { finishOutput } from "./finish.ts";
+import { removeCodeTree, removeCodeTreeSync } from "../sandbox/remove_tree.ts";
 
 /** Settings a session reads at the start of each run (they can change between runs). */
 export interface SessionSettings {
@@ -189,13 +190,7 @@ export class Session {
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #endOnExit = (): void => {
     this.#killAll();
-    if (this.#dir) {
-      try {
-        Deno.removeSync(this.#dir, { recursive: true });
-      } catch {
-        // already gone
-      }
-    }
+    if (this.#dir) removeCodeTreeSync(this.#dir);
   };
 
   /** A session for `spec`; `settings` is read at the start of each run. */
@@ -291,7 +286,7 @@ export class Session {
     await this.#waitExit();
     this.spec.close?.();
     if (this.#dir) {
-      await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+      await removeCodeTree(this.#dir);
       this.#dir = undefined;
     }
   }
@@ -331,7 +326,7 @@ export class Session {
     // A new folder for each process, in the sandboxes' private root (no other session sees
     // it): the last one was writable by the code that ran there, so nothing in it is reused
     // (removing it follows no link).
-    if (this.#dir) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    if (this.#dir) await removeCodeTree(this.#dir);
     this.#dir = makeSessionDir(`interpreter-${this.spec.language}-`);
     this.#nonce = newNonce();
     let argv: string[];

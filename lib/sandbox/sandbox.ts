@@ -20,6 +20,7 @@ import { unique } from "./defaults.ts";
 import { confineCommand, dropDisplayEnv, kernelConfinement } from "./kernel.ts";
 import { hostPaths } from "./host_paths.ts";
 import { trustedProgram } from "./trusted.ts";
+import { removeCodeTree, removeCodeTreeSync } from "./remove_tree.ts";
 import { makeSessionDir, privateRoot } from "./private_root.ts";
 import { sessionRunner } from "./runner.ts";
 
@@ -411,7 +412,7 @@ export class SandboxSession {
   async close(): Promise<void> {
     this.#detach();
     await this.#proxy?.close();
-    await Deno.remove(this.tmpDir, { recursive: true }).catch(() => {});
+    await removeCodeTree(this.tmpDir);
     await Deno.chmod(join(this.#privateDir, "denied"), 0o600).catch(() => {});
     await Deno.chmod(join(this.#privateDir, "denied-dir"), 0o700).catch(() => {});
     await Deno.remove(this.#privateDir, { recursive: true }).catch(() => {});
@@ -428,11 +429,10 @@ export class SandboxSession {
         Deno.chmodSync(join(this.#privateDir, mask), mode);
       } catch { /* not there */ }
     }
-    for (const dir of [this.tmpDir, this.#privateDir]) {
-      try {
-        Deno.removeSync(dir, { recursive: true });
-      } catch { /* gone */ }
-    }
+    removeCodeTreeSync(this.tmpDir);
+    try {
+      Deno.removeSync(this.#privateDir, { recursive: true });
+    } catch { /* gone */ }
   }
 }
 
