@@ -10,6 +10,7 @@ import { assert, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 
 const modUrl = new URL("../mod.ts", import.meta.url).href;
+const profilesUrl = new URL("../lib/profiles/mod.ts", import.meta.url).href;
 
 Deno.test("library: chat and every language work from outside the repository's config", async () => {
   const dir = await Deno.makeTempDir({ prefix: "interpreter-outside-" });
@@ -29,6 +30,10 @@ const i = new Interpreter({
       JSON.stringify(fake.url)
     }, apiKey: "sk-test", contextWindow: 8000, maxTokens: 500 },
 });
+import { parseProfile } from ${JSON.stringify(profilesUrl)};
+// The YAML parser loads through its full npm: specifier too.
+const profile = await parseProfile("llm:\\n  model: gpt-4o\\n", "p.yaml");
+console.log("PROFILE", JSON.stringify(profile));
 const messages = await i.chat("compute 42 twice");
 console.log(JSON.stringify(messages));
 await i.computer.terminate();
@@ -51,6 +56,7 @@ await i.computer.terminate();
     assertStringIncludes(outputs.join("|"), "42");
     assert(outputs.length === 2 && outputs.every((o) => o.includes("42")), JSON.stringify(outputs));
     assertStringIncludes(stdout, "Both said 42.");
+    assertStringIncludes(stdout, 'PROFILE {"llm":{"model":"gpt-4o"}}');
   } finally {
     await fake.close();
     await Deno.remove(dir, { recursive: true });

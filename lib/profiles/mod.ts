@@ -191,7 +191,7 @@ export async function parseProfile(text: string, file: string): Promise<Profile>
   try {
     if (isJson) data = JSON.parse(text);
     else {
-      const yaml = await import("js-yaml");
+      const yaml = await import("npm:js-yaml@4.1.0");
       data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
     }
   } catch (e) {

@@ -15,11 +15,10 @@
  * Stop signals (HUP, INT, QUIT, TERM) sent to the session's process group
  * are blocked in the reaper, which is not code; the command gets its signals
  * as before (unblocked, parent-death SIGKILL). If the reaper cannot set
- * itself up (no signalfd, fork fails) it runs the command directly.
- *
- * Generated for x86_64 and aarch64; elsewhere, or where the kernel refuses a
- * step (no signalfd, no subreaper: it then exits 126 and the host's one-time
- * check fails), the session's watchdog (spawn.ts) remains.
+ * itself up (no signalfd, no subreaper) it runs nothing: it writes one line
+ * and exits 126, so the host's one-time check fails and the session's
+ * watchdog (spawn.ts) is used instead; likewise on architectures other than
+ * x86_64 and aarch64, for which it is not generated.
  *
  * @module
  */
