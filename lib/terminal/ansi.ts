@@ -139,7 +139,7 @@ export function visibleWidth(s: string): number {
 }
 
 /** Columns one code point takes: 0 for controls and combining marks, 2 for wide ones. */
-export function charWidth(cp: number): number {
+function charWidth(cp: number): number {
   if (cp < 32 || (cp >= 0x300 && cp <= 0x36f) || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)) {
     return 0;
   }

@@ -35,7 +35,7 @@ function pickEditor(): string {
  * `untrusted`: an activated `.venv/bin` in the workspace could hold a planted `nano` or `sh`,
  * which the editor would run outside the sandbox).
  */
-export function editorPath(
+function editorPath(
   untrusted: readonly string[],
   path = Deno.env.get("PATH") ?? "",
 ): string {

@@ -29,7 +29,7 @@ import type { ParsedArgs } from "./flags.ts";
 export class UsageProblem extends Error {}
 
 /** The shortcut profiles merged over the chosen one by their flags (--fast, --vision, --local). */
-export const SHORTCUT_PROFILES = ["fast", "vision", "local", "os"] as const;
+const SHORTCUT_PROFILES = ["fast", "vision", "local", "os"] as const;
 
 /**
  * Loads the profile (default: default.yaml), shortcut profiles, then flags on
