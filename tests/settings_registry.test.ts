@@ -143,6 +143,14 @@ Deno.test("registry: the defaults are the registry's", async () => {
   await computer.terminate();
   const row = SETTINGS.find((s) => s.key === "max_output")!;
   assertEquals(row.default, DEFAULT_MAX_OUTPUT);
+  // Every declared default is the engine's.
+  const withDefault = SETTINGS.filter((s) => s.default !== undefined && s.option);
+  assert(withDefault.length >= 8, `only ${withDefault.length} defaults`);
+  for (const setting of withDefault) {
+    let value: unknown = interpreter;
+    for (const part of setting.option!.split(".")) value = (value as Record<string, unknown>)[part];
+    assertEquals(value, setting.default, setting.key);
+  }
 });
 
 Deno.test("bad values exit 2 with one line naming the setting as typed and what is allowed", async () => {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { DEFAULT_MAX_OUTPUT, DEFAULT_MAX_TURNS } from "../settings/registry.ts";
+import { DEFAULT_MAX_OUTPUT, DEFAULT_MAX_TURNS, DEFAULT_SAFE_MODE } from "../settings/registry.ts";
 import { Computer } from "../computer/mod.ts";
 import type { ComputerLike } from "../computer/types.ts";
 import { streamCompletion } from "../llm/client.ts";
@@ -66,7 +66,7 @@ export class Interpreter {
   /** Model settings. */
   llm: LlmSettings;
   /** Safe mode: "off", "ask" or "auto". */
-  safeMode: SafeMode = "off";
+  safeMode: SafeMode = DEFAULT_SAFE_MODE;
   /** Stop once this many dollars were spent (undefined: no limit). */
   maxBudget: number | undefined;
   /** Most model calls per `chat()`. */
@@ -110,9 +110,9 @@ export class Interpreter {
     this.autoRun = options.autoRun ?? false;
     this.maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
     this.maxImages = options.maxImages;
-    this.safeMode = options.safeMode ?? "off";
+    this.safeMode = options.safeMode ?? DEFAULT_SAFE_MODE;
     this.maxBudget = options.maxBudget;
-    this.maxTurns = options.maxTurns ?? 50;
+    this.maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS;
     this.loop = options.loop ?? false;
     if (options.loopMessage !== undefined) this.loopMessage = options.loopMessage;
     if (options.loopBreakers !== undefined) this.loopBreakers = [...options.loopBreakers];

@@ -21,6 +21,8 @@ export const DEFAULT_MAX_TURNS = 50;
 const SAFE_MODES = ["off", "ask", "auto"] as const;
 /** How code is scanned before it runs (`--safe_mode`). */
 export type SafeMode = typeof SAFE_MODES[number];
+/** Safe mode unless set: no scan (Open Interpreter's default). */
+export const DEFAULT_SAFE_MODE: SafeMode = "off";
 
 /** The kinds of value a setting holds. */
 export type SettingType =
@@ -437,7 +439,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "safe_mode",
     type: "string",
     choices: SAFE_MODES,
-    default: "off",
+    default: DEFAULT_SAFE_MODE,
     option: "safeMode",
     server: {},
     flag: {
