@@ -62,8 +62,9 @@ export interface TurnIo {
   /**
    * Reads a line for a program waiting for input, with its prompt (the
    * interactive chat only); undefined: nobody can answer, the wait is stopped.
+   * `onInterrupt` is called on Ctrl-C (the terminal is in raw mode: a key).
    */
-  readProgramInput?(prompt: string): Promise<string | undefined>;
+  readProgramInput?(prompt: string, onInterrupt?: () => void): Promise<string | undefined>;
 }
 
 /**
@@ -199,7 +200,8 @@ export async function runTurn(
         stream: true,
         signal: controller.signal,
         approve,
-        onInputWait: io.readProgramInput ? () => answerProgram(io) : undefined,
+        // Ctrl-C at the program's prompt stops the turn, as Ctrl-C while the code runs.
+        onInputWait: io.readProgramInput ? () => answerProgram(io, onSigint) : undefined,
       });
       next = undefined;
       const it = stream[Symbol.asyncIterator]();
@@ -301,9 +303,9 @@ async function drainBounded(it: AsyncIterator<LmcChunk>, ms: number): Promise<vo
 }
 
 /** A program waits for input: the person types the line, with the program's prompt shown. */
-async function answerProgram(io: TurnIo): Promise<string | undefined> {
+async function answerProgram(io: TurnIo, interrupt: () => void): Promise<string | undefined> {
   const prompt = io.renderer?.takePartialOutput() ?? "";
-  const answer = await io.readProgramInput!(prompt);
+  const answer = await io.readProgramInput!(prompt, interrupt);
   io.renderer?.startSpinner("Running…");
   return answer;
 }

@@ -110,7 +110,7 @@ export async function interactiveLoop(
   const input = await loadInput();
   io.input = input;
   // A program waiting for input (`input()`, `read`) asks the person here (not in one-shot runs).
-  io.readProgramInput = (prompt) => input.line(prompt);
+  io.readProgramInput = (prompt, onInterrupt) => input.line(prompt, { onInterrupt });
   const { runTurn } = await import("./chat.ts");
   const store = await ctx.getStore();
   let verbose = ctx.profile.verbose === true;

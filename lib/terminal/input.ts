@@ -48,10 +48,12 @@ export class LineInput {
 
   /**
    * Reads one line for a running program (its `input()` prompt as the
-   * question), as typed (not trimmed, no history); undefined on Ctrl-C / Ctrl-D.
+   * question), as typed (not trimmed, no history); undefined on Ctrl-C / Ctrl-D
+   * (Ctrl-C also calls `onInterrupt`).
    */
-  async line(prompt: string): Promise<string | undefined> {
+  async line(prompt: string, options: AskOptions = {}): Promise<string | undefined> {
     const r = await this.#readLines(prompt, false);
+    if (r.kind === "interrupt") options.onInterrupt?.();
     return r.kind === "line" ? r.text : undefined;
   }
 
