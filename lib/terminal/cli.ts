@@ -376,6 +376,10 @@ export function replay(
   renderer: Renderer,
   toolLines?: (m: LmcMessage) => string[] | undefined,
 ): void {
+  // Code whose call has no output recorded was not run (declined, or Ctrl-C at the question).
+  const answered = new Set(
+    messages.filter((m) => m.role === "computer" && m.toolCallId).map((m) => m.toolCallId),
+  );
   for (const m of messages) {
     const lines = toolLines?.(m);
     if (lines) {
@@ -390,6 +394,9 @@ export function replay(
     renderer.chunk({ ...base, start: true });
     renderer.chunk(m);
     renderer.chunk({ ...base, end: true });
+    if (m.type === "code" && m.toolCallId && !answered.has(m.toolCallId)) {
+      renderer.print(renderer.style.gray("  (not run)"));
+    }
   }
   renderer.finish();
 }
