@@ -26,8 +26,6 @@ const NL = 0x0a;
  * one is not a record: it is passed through as output.
  */
 const MAX_RECORD = 4096;
-/** Base64 characters of image data a driver puts in one `I` record. */
-export const IMAGE_PIECE = 3000;
 
 /** What a FrameParser calls. */
 export interface FrameHandlers {

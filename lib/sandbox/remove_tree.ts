@@ -12,7 +12,7 @@
 import { trustedProgram } from "./trusted.ts";
 
 /** How long {@linkcode removeCodeTree} waits for `rm` (a huge tree keeps being removed after). */
-export const REMOVE_WAIT_MS = 10_000;
+const REMOVE_WAIT_MS = 10_000;
 
 function exists(dir: string): boolean {
   try {

@@ -21,11 +21,6 @@ export interface OpenStoreOptions {
 /** What `--store` accepts, for error messages. */
 const STORE_URL_HELP = "--store takes sqlite:PATH (embedded) or postgres://user@host:port/database";
 
-/** True when `value` is a store address {@linkcode openStore} understands. */
-export function isStoreUrl(value: string): boolean {
-  return /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(value) || /\.(db|sqlite3?)$/.test(value);
-}
-
 /** Opens the store at `url` (throws with {@linkcode STORE_URL_HELP} for anything else). */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (/^postgres(ql)?:\/\//.test(url)) {

@@ -8,7 +8,7 @@
  */
 
 import type { Folded } from "./fold.ts";
-import { type Analysis, excerpt, HOLE, type TextView } from "./types.ts";
+import { type Analysis, excerpt, HOLE } from "./types.ts";
 
 /** The findings, views and nested code an analyser collects. */
 export interface Collector extends Analysis {
@@ -84,11 +84,6 @@ export function codeSink(
     );
   }
   c.nested.push({ language, code: code.value, line });
-}
-
-/** A decoded string (base64, reversed, rot13…) as a view for the shell and credential rules. */
-export function decodedView(text: string, line: number): TextView {
-  return { text, lineAt: () => line };
 }
 
 /** The language a bare shell or interpreter reads from its stdin (`sh`, `bash -s`, `python3 -`), or null. */

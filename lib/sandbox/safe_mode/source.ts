@@ -10,7 +10,7 @@
  */
 
 import { argRanges, dotted, type Env, foldExpr, listItems, skipBalanced } from "./fold.ts";
-import { type Lang, type Tok, tokenize } from "./tokens.ts";
+import type { Lang, Tok } from "./tokens.ts";
 
 /** Code that rebinds variables in ways no scanner follows: tracked values are not trusted. */
 const UNTRUSTED: Record<Lang, RegExp> = {
@@ -410,11 +410,6 @@ export function literal(value: string, lang: Lang): string {
   const text = value; // holes stay holes: a sink given this literal still sees what is unknown
   if (lang === "perl") return `'${text.replace(/[\\']/g, "\\$&").replace(/\n/g, " ")}'`;
   return JSON.stringify(text);
-}
-
-/** Re-tokenizes rewritten code. */
-export function retokenize(code: string, lang: Lang): Tok[] {
-  return tokenize(code, lang);
 }
 
 /** Each call `name(…)` at a dotted name not preceded by `.`: its name, bracket and arguments. */
