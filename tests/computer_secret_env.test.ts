@@ -28,12 +28,14 @@ Deno.test("the engine adds its provider's key names to the computer's patterns (
     OPENAI_API_KEY: "sk-not-real-openai-123456",
     STRUCTURE_VISIBLE_MARK: "visible",
   };
-  for (const [name, value] of Object.entries(names)) Deno.env.set(name, value);
   const interpreter = new Interpreter({
     permissions: allowAll(),
     llm: { model: "gpt-4o-mini", apiKey: KEY_A },
   });
   const computer = interpreter.computer as Computer;
+  // The variables go in through the computer's base environment, never through Deno.env
+  // (tests run side by side in one process).
+  computer.env = { ...Deno.env.toObject(), ...names };
   try {
     // The computer's own filter, before any sandbox filter: the default patterns are kept.
     for (const name of ["GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "OPENAI_API_KEY"]) {
@@ -49,14 +51,20 @@ Deno.test("the engine adds its provider's key names to the computer's patterns (
     }
   } finally {
     await interpreter.reset();
-    for (const name of Object.keys(names)) Deno.env.delete(name);
   }
 });
 
 Deno.test("API key values are held per computer: a variable holding this engine's key never reaches its code; another engine's computer is not told", async () => {
-  Deno.env.set("STRUCTURE_HOLDS_A", `prefix-${KEY_A}`);
-  Deno.env.set("STRUCTURE_HOLDS_B", `prefix-${KEY_B}`);
-  const given = new Computer({ permissions: allowAll(), secretValues: ["own-value-0123456789"] });
+  const env = {
+    ...Deno.env.toObject(),
+    STRUCTURE_HOLDS_A: `prefix-${KEY_A}`,
+    STRUCTURE_HOLDS_B: `prefix-${KEY_B}`,
+  };
+  const given = new Computer({
+    permissions: allowAll(),
+    secretValues: ["own-value-0123456789"],
+    env,
+  });
   const a = new Interpreter({
     permissions: allowAll(),
     llm: { model: "gpt-4o-mini", apiKey: KEY_A },
@@ -67,6 +75,7 @@ Deno.test("API key values are held per computer: a variable holding this engine'
     llm: { model: "gpt-4o-mini", apiKey: KEY_B },
   });
   const bComputer = b.computer as Computer;
+  bComputer.env = env;
   try {
     // The engine's secrets are added to a computer it was given, not put in place of its own.
     const aSeen = await namesSeen(given);
@@ -82,7 +91,5 @@ Deno.test("API key values are held per computer: a variable holding this engine'
   } finally {
     await given.terminate();
     await b.reset();
-    Deno.env.delete("STRUCTURE_HOLDS_A");
-    Deno.env.delete("STRUCTURE_HOLDS_B");
   }
 });

@@ -75,7 +75,10 @@ async function exists(engine: PodmanEngine, id: string): Promise<boolean> {
 
 Deno.test("container: Python and shell state persist; errors, input and the code's uid", async () => {
   await withEngine(async (engine, work, data) => {
-    const c = computer(engine, work, data, defaultPermissions({ cwd: work }));
+    // The host's environment holds a secret (given as the computer's host environment, never
+    // through Deno.env: tests run side by side in one process).
+    const hostEnv = { ...Deno.env.toObject(), OI_TEST_SECRET_TOKEN: "do-not-leak" };
+    const c = computer(engine, work, data, defaultPermissions({ cwd: work }), { hostEnv });
     try {
       assertEquals(text(await c.run("python", "x = 41\nx + 1")), "42\n");
       assertEquals(text(await c.run("python", "import os\nprint(x, os.getuid())")), "41 1000\n");
@@ -96,15 +99,13 @@ Deno.test("container: Python and shell state persist; errors, input and the code
       assertStringIncludes(restarted, "permissions changed");
       assertStringIncludes(restarted, "False");
       assert(c.containerId !== before);
-      // The host's environment (a secret in this process) is not passed.
-      Deno.env.set("OI_TEST_SECRET_TOKEN", "do-not-leak");
+      // The host's environment (a secret in it) is not passed.
       assertEquals(
         text(await c.run("python", "import os\nprint(sorted(os.environ))")).includes("OI_TEST"),
         false,
       );
     } finally {
       await c.terminate();
-      Deno.env.delete("OI_TEST_SECRET_TOKEN");
     }
   });
 });

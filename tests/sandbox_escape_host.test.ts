@@ -328,22 +328,21 @@ for (const mode of MODES) {
       await withPlace(async (place) => {
         const target = join(place.outside, "target.txt");
         await Deno.writeTextFile(target, "ORIGINAL");
-        Deno.env.set("T", target);
+        // The attack's variables go in through the computer's base environment (never Deno.env).
+        const env = { ...Deno.env.toObject(), T: target };
         if (!mode.sandboxed) {
           // Control: the code itself can write through its link (so the links reach the target).
-          Deno.env.set("WRITE", "1");
-          const control = computerFor(place, mode.sandboxed);
+          const control = computerFor(place, mode.sandboxed, { env: { ...env, WRITE: "1" } });
           try {
             const text = textOf(await control.run(attack.language, attack.plant));
             assertStringIncludes(text, `LINK ${target}`);
             assertEquals(await Deno.readTextFile(target), "written through the link");
           } finally {
-            Deno.env.delete("WRITE");
             await control.terminate();
           }
           await Deno.writeTextFile(target, "ORIGINAL");
         }
-        const computer = computerFor(place, mode.sandboxed);
+        const computer = computerFor(place, mode.sandboxed, { env });
         try {
           const text = textOf(await computer.run(attack.language, attack.plant));
           assertStringIncludes(text, `LINK ${target}`, "the link points at the target");
@@ -352,8 +351,6 @@ for (const mode of MODES) {
           }
           assertEquals(await Deno.readTextFile(target), "ORIGINAL", "the host wrote nothing there");
         } finally {
-          Deno.env.delete("T");
-          Deno.env.delete("WRITE");
           await computer.terminate();
         }
       });

@@ -343,13 +343,12 @@ Deno.test({
     );
     const x = await startXvfb();
     const n = x.display.slice(1);
-    const saved = Deno.env.get("XAUTHORITY");
     try {
       await withFixture(async (fx) => {
         const xauth = join(fx.outside, "Xauthority");
         await Deno.writeTextFile(xauth, "MIT-MAGIC-COOKIE-OF-THE-TEST\n");
-        // The session hides the X authority file this program's environment names.
-        Deno.env.set("XAUTHORITY", xauth);
+        // The session hides the X authority file its environment names (given to the session,
+        // never through Deno.env: tests run side by side in one process).
         const env = { DISPLAY: x.display, XAUTHORITY: xauth };
         for (const sandboxed of [true, false]) {
           const p = sandboxed ? fixturePermissions(fx) : allowAll();
@@ -367,8 +366,6 @@ Deno.test({
         }
       });
     } finally {
-      if (saved === undefined) Deno.env.delete("XAUTHORITY");
-      else Deno.env.set("XAUTHORITY", saved);
       await x.stop();
     }
   },

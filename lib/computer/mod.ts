@@ -88,6 +88,11 @@ export class Computer implements ComputerLike {
   secretEnv: string[];
   /** Secret values (API keys): a variable holding one is removed from generated code's environment. */
   secretValues: string[];
+  /**
+   * The environment new sessions start from before filtering (undefined: this process's).
+   * Set it before a session starts; running sessions keep theirs.
+   */
+  env: Record<string, string> | undefined;
   /** Bytes of full outputs kept on disk. */
   outputBudget: number;
   /** Bytes one run's full-output file may hold (its first part and its end are kept). */
@@ -99,7 +104,7 @@ export class Computer implements ComputerLike {
   #deno: string | undefined;
   #sessions = new Map<string, Session>();
   #available: string[] | undefined;
-  #env: { key: string; env: Record<string, string> } | undefined;
+  #env: { key: string; base?: Record<string, string>; env: Record<string, string> } | undefined;
   /** The Computer API (display, mouse, keyboard...), on with display access (`--allow-display`). */
   readonly desktop: DesktopHost;
   /** The screen: `await computer.display.view()` (off without display access). */
@@ -128,6 +133,7 @@ export class Computer implements ComputerLike {
     this.cwd = options.cwd;
     this.secretEnv = [...new Set([...SECRET_ENV_PATTERNS, ...(options.secretEnv ?? [])])];
     this.secretValues = [...(options.secretValues ?? [])];
+    this.env = options.env;
     this.outputBudget = options.outputBudget ?? DEFAULT_OUTPUT_BUDGET;
     this.maxOutputFile = options.maxOutputFile ?? DEFAULT_OUTPUT_FILE_LIMIT;
     this.#dataDir = options.dataDir;
@@ -290,8 +296,10 @@ export class Computer implements ComputerLike {
 
   #sessionEnv(): Record<string, string> {
     const key = [...this.secretEnv, "", ...this.secretValues].join("\0");
-    if (this.#env?.key !== key) {
-      this.#env = { key, env: sessionEnv(this.secretEnv, { secretValues: this.secretValues }) };
+    if (this.#env?.key !== key || this.#env.base !== this.env) {
+      const base = this.env;
+      const env = sessionEnv(this.secretEnv, { base, secretValues: this.secretValues });
+      this.#env = { key, base, env };
     }
     return this.#env.env;
   }

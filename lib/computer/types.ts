@@ -49,6 +49,12 @@ export interface ComputerOptions {
   secretEnv?: string[];
   /** Secret values (API keys): a variable whose value holds one is never passed to generated code. */
   secretValues?: string[];
+  /**
+   * The environment sessions start from, before secrets are filtered out (default: this
+   * process's). Lets a library user or a test hand code variables
+   * without changing `Deno.env`, which every other part of the process shares.
+   */
+  env?: Record<string, string>;
   /** The Python 3 executable (default: env INTERPRETER_PYTHON, else python3 on PATH). */
   python?: string;
   /** The deno executable for JavaScript / TypeScript (default: env INTERPRETER_DENO, else this deno). */

@@ -50,6 +50,11 @@ export interface ContainerComputerOptions {
   cwd?: string;
   /** Variables given to the container explicitly (nothing else of the host's is passed). */
   env?: Record<string, string>;
+  /**
+   * The host environment that `--allow-env=<list>` picks named variables from (default: this
+   * process's); nothing else of it reaches the container.
+   */
+  hostEnv?: Record<string, string>;
   /** Default bound per run in seconds (default 120; 0 = none). */
   timeout?: number;
   /** Characters of output the model sees per run (default 2800). */
@@ -400,7 +405,7 @@ export class ContainerComputer implements ComputerLike {
       permissions: this.permissions,
       cwd: this.cwd,
       env: this.#options.env,
-      hostEnv: Deno.env.toObject(),
+      hostEnv: this.#options.hostEnv ?? Deno.env.toObject(),
       cmd: ["/usr/bin/python3", "-c", CONTAINER_DRIVER, this.#nonce],
       labels: {
         [INSTANCE_LABEL]: this.#options.instance ?? "cli",

@@ -62,6 +62,11 @@ export interface KernelOptions {
   maskFile: string;
   /** Display access granted (default false): keeps the display variables and sockets. */
   display?: boolean;
+  /**
+   * The X authority file the session's environment names, hidden like the one this
+   * program's `XAUTHORITY` and `~/.Xauthority` name (without display access).
+   */
+  xauthority?: string;
   /** What to use (default: {@linkcode kernelSupportSync}). */
   support?: KernelSupport;
   /**
@@ -120,7 +125,7 @@ export function kernelConfinement(options: KernelOptions): KernelPlan {
     launcher = `${options.privateDir}.landlock-launch`;
     args.push("--perms", "0555", "--ro-bind-data", String(FIRST_FD + files.length - 1), launcher);
   }
-  if (!options.display) args.push(...displayMasks(options.maskFile));
+  if (!options.display) args.push(...displayMasks(options.maskFile, options.xauthority));
   return { bwrapArgs: args, files, launcher };
 }
 
@@ -167,11 +172,11 @@ function exists(path: string): Deno.FileInfo | null {
  * Masks over what leads to a display: the X authority files, the X11 socket
  * folder, and Wayland sockets in the runtime folder.
  */
-function displayMasks(maskFile: string): string[] {
+function displayMasks(maskFile: string, xauthority?: string): string[] {
   const args: string[] = [];
   const home = Deno.env.get("HOME");
-  const files = [home && join(home, ".Xauthority"), Deno.env.get("XAUTHORITY")];
-  for (const f of files) {
+  const files = [home && join(home, ".Xauthority"), Deno.env.get("XAUTHORITY"), xauthority];
+  for (const f of new Set(files)) {
     if (f && f.startsWith("/") && exists(f)?.isFile) args.push("--ro-bind", maskFile, f);
   }
   if (exists("/tmp/.X11-unix")?.isDirectory) {

@@ -345,17 +345,25 @@ export class SandboxSession {
         [trustedProgram("bwrap") ?? "/usr/bin/bwrap", ...args],
         command,
         childEnv,
+        // The X authority file the session's own environment names is hidden too.
+        env.XAUTHORITY,
       ),
       env: childEnv,
     };
   }
 
   /** The bwrap command with the kernel-level confinement (see kernel.ts). */
-  #confine(bwrap: string[], command: string[], env: Record<string, string>): string[] {
+  #confine(
+    bwrap: string[],
+    command: string[],
+    env: Record<string, string>,
+    xauthority?: string,
+  ): string[] {
     const plan = kernelConfinement({
       privateDir: this.#privateDir,
       maskFile: join(this.#privateDir, "denied"),
       display: this.#options.display,
+      ...(xauthority ? { xauthority } : {}),
       rootBound: this.permissions.read === true,
     });
     // The launcher execs without a PATH search: name the program by its path.
