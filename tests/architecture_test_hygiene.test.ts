@@ -3,7 +3,7 @@
  * test that sets or deletes an environment variable changes it for every test
  * running beside it (a sandboxed session started meanwhile sees another display
  * set-up, another key). No file under tests/ calls `Deno.env.set` or
- * `Deno.env.delete`: a value goes in through an option (a computer's `env`, a
+ * `Deno.env.delete`, or assigns or deletes a `process.env` entry: a value goes in through an option (a computer's `env`, a
  * container computer's `hostEnv`, a session's `wrap(argv, env)`) or a child
  * process's `env:` (tests/helpers/deno_child.ts).
  */
@@ -12,8 +12,19 @@ import { assertEquals } from "./helpers/assert.ts";
 
 const TESTS = new URL("./", import.meta.url);
 
-/** A call that changes this process's environment (spacing and line breaks allowed). */
-const CHANGES_ENV = /\bDeno\s*\.\s*env\s*\.\s*(set|delete)\s*\(/g;
+/**
+ * A call that changes this process's environment (spacing and line breaks allowed): Deno's
+ * `set` / `delete`, or an assignment to or `delete` of a `process.env` entry (node:process).
+ */
+const CHANGES_ENV = new RegExp(
+  [
+    /\bDeno\s*\.\s*env\s*\.\s*(set|delete)\s*\(/.source,
+    /\bprocess\s*\.\s*env\s*(\.\s*\w+|\[[^\]]*\])\s*(=(?!=)|\?\?=|\|\|=)/.source,
+    /\bdelete\s+process\s*\.\s*env\b/.source,
+    /\bObject\s*\.\s*assign\s*\(\s*process\s*\.\s*env\b/.source,
+  ].join("|"),
+  "g",
+);
 
 /** `line: text` of each call in `source` that changes this process's environment. */
 function envChanges(source: string): string[] {
@@ -43,7 +54,16 @@ Deno.test("test hygiene: the scan finds a call that changes Deno.env (control)",
   const method = ["se", "t"].join(""); // not spelled out, so this file passes its own scan
   const sample = `const a = 1;\nDeno.env.${method}("X", "1");\nDeno.env\n  .delete("X");\n`;
   assertEquals(envChanges(sample), [`2: Deno.env.${method}("X", "1");`, "3: Deno.env"]);
-  assertEquals(envChanges('Deno.env.get("X"); Deno.env.toObject();'), []);
+  const env = ["process", "env"].join("."); // not spelled out either
+  const node = [
+    `${env}.X = "1";`,
+    `${env}["X"] ??= "1";`,
+    `delete ${env}.X;`,
+    `Object.assign(${env}, { X: 1 });`,
+  ];
+  assertEquals(envChanges(node.join("\n")), node.map((line, i) => `${i + 1}: ${line}`));
+  const reads = 'Deno.env.get("X"); Deno.env.toObject(); if (process.env.X === "1") {}';
+  assertEquals(envChanges(reads), []);
 });
 
 Deno.test("test hygiene: no file under tests/ sets or deletes a variable of this process's environment", async () => {
