@@ -12,7 +12,7 @@
  * @module
  */
 
-import { DEFAULT_MAX_OUTPUT } from "../settings/registry.ts";
+import { DEFAULT_MAX_OUTPUT, DEFAULT_RUN_TIMEOUT } from "../settings/registry.ts";
 import { basename, join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
@@ -43,7 +43,7 @@ export { spawnSession } from "./spawn.ts";
 export { finishOutput } from "./finish.ts";
 
 /** Default wall-clock bound per run, in seconds. */
-const DEFAULT_TIMEOUT = 120;
+const DEFAULT_TIMEOUT = DEFAULT_RUN_TIMEOUT;
 /** Default characters of output the model sees per run. */
 export { DEFAULT_MAX_OUTPUT };
 /** Default seconds a program may wait for input before it is stopped. */

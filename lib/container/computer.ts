@@ -10,7 +10,7 @@
  * @module
  */
 
-import { DEFAULT_MAX_OUTPUT } from "../settings/registry.ts";
+import { DEFAULT_MAX_OUTPUT, DEFAULT_RUN_TIMEOUT } from "../settings/registry.ts";
 import { join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
@@ -233,7 +233,7 @@ export class ContainerComputer implements ComputerLike {
     const run: ActiveRun = { id, lines: code.split("\n").length, feed, collector, end, ended };
     this.#run = run;
     this.#denials = [];
-    const timeoutS = options.timeout ?? this.#options.timeout ?? 120;
+    const timeoutS = options.timeout ?? this.#options.timeout ?? DEFAULT_RUN_TIMEOUT;
     let stopNote = "";
     const interrupt = (note: string) => {
       if (stopNote) return;

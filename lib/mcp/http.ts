@@ -10,6 +10,7 @@
 
 import { generateToken, isLoopback, requestToken, tokensMatch } from "../server/auth.ts";
 import { loadHttpServerTransport } from "./sdk.ts";
+import { mcpSetting, numberDefault, stringDefault } from "../settings/registry.ts";
 import { createMcpServer, type McpServeSettings, type SdkServer } from "./serve.ts";
 import type { ServeSession, ServeTool } from "./serve_tools.ts";
 
@@ -64,17 +65,21 @@ function jsonError(status: number, message: string): Response {
 
 /** Starts the endpoint; resolves once it listens. */
 export async function startMcpHttp(options: McpHttpOptions): Promise<McpHttpHandle> {
-  const hostname = options.hostname ?? "127.0.0.1";
-  const configured = options.token?.trim() || Deno.env.get("INTERPRETER_API_KEY")?.trim();
+  const hostname = options.hostname ?? stringDefault(mcpSetting("hostname"));
+  const tokenEnv = mcpSetting("token").env;
+  const configured = options.token?.trim() || (tokenEnv && Deno.env.get(tokenEnv)?.trim());
   if (!configured && !isLoopback(hostname)) {
     throw new Error(
-      `Refusing to listen on ${hostname} without an access token: set INTERPRETER_API_KEY, or listen on 127.0.0.1.`,
+      `Refusing to listen on ${hostname} without an access token: set ${tokenEnv}, or listen on 127.0.0.1.`,
     );
   }
   const token = configured || generateToken();
   const log = options.log ?? ((line: string) => console.error(line));
-  const maxSessions = options.maxSessions ?? 16;
-  const idleMs = Math.max(1, options.sessionIdleSeconds ?? 1800) * 1000;
+  const maxSessions = options.maxSessions ?? numberDefault(mcpSetting("maxSessions"));
+  const idleMs = Math.max(
+    1,
+    options.sessionIdleSeconds ?? numberDefault(mcpSetting("sessionIdleSeconds")),
+  ) * 1000;
   const { WebStandardStreamableHTTPServerTransport } = await loadHttpServerTransport();
   const sessions = new Map<string, Live>();
 

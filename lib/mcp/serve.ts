@@ -8,6 +8,7 @@
  */
 
 import { loadServer } from "./sdk.ts";
+import { mcpSetting, numberDefault } from "../settings/registry.ts";
 import type { ServeTool, ToolCallContext, ToolResult } from "./serve_tools.ts";
 
 /** Settings of the served MCP endpoint. */
@@ -19,7 +20,9 @@ export interface McpServeSettings {
 }
 
 /** Default bound, in seconds, on a safe-mode question asked through the client. */
-export const DEFAULT_ELICITATION_TIMEOUT = 300;
+export const DEFAULT_ELICITATION_TIMEOUT: number = numberDefault(
+  mcpSetting("elicitationTimeout"),
+);
 
 /** An SDK server with our tools; connect it to a transport. */
 export type SdkServer = InstanceType<

@@ -32,6 +32,7 @@ import { SessionRegistry, settleWithin } from "./sessions.ts";
 import { templateFactory } from "./template.ts";
 import { startFront } from "./front.ts";
 import type { ServerHandle, ServerOptions } from "./types.ts";
+import { numberDefault, serverSetting, type Setting, stringDefault } from "../settings/registry.ts";
 
 export type {
   InterpreterFactory,
@@ -43,25 +44,39 @@ export type {
   ServerOptions,
 } from "./types.ts";
 
-/** Default port, as Open Interpreter's. */
-const DEFAULT_PORT = 8000;
-/** Default address: this machine only. */
-const DEFAULT_HOST = "127.0.0.1";
+/** The settings of the server itself (lib/settings/registry.ts declares each once). */
+const HOST = serverSetting("hostname");
+const PORT = serverSetting("port");
+const API_KEY = serverSetting("apiKey");
+const ALLOW_REMOTE_AUTO_RUN = serverSetting("allowRemoteAutoRun");
+const HEADER_TIMEOUT = serverSetting("headerTimeoutSeconds");
 
-// A setting from the environment, trimmed; empty counts as unset.
-function envReader(env: ServerOptions["env"]): (name: string) => string | undefined {
-  return (name) => env?.(name)?.trim() || undefined;
+/** The number option `name` of startServer, else its declared default. */
+type NumberOption =
+  | "maxBodyBytes"
+  | "maxConcurrentRuns"
+  | "maxSessions"
+  | "sessionIdleSeconds"
+  | "authTimeoutSeconds";
+function numberOption(options: ServerOptions, name: NumberOption): number {
+  return options[name] ?? numberDefault(serverSetting(name));
+}
+
+/** Reads a setting's environment variable, trimmed; empty counts as unset. */
+type EnvValue = (setting: Setting) => string | undefined;
+function envReader(env: ServerOptions["env"]): EnvValue {
+  return (setting) => (setting.env && env?.(setting.env)?.trim()) || undefined;
 }
 
 function choosePort(
   option: number | undefined,
-  envValue: (name: string) => string | undefined,
+  envValue: EnvValue,
 ): number {
-  const raw = option ?? envValue("INTERPRETER_PORT") ?? DEFAULT_PORT;
+  const raw = option ?? envValue(PORT) ?? numberDefault(PORT);
   const port = typeof raw === "number" ? raw : Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(
-      `Invalid port "${raw}": use a whole number from 0 to 65535 (--port or INTERPRETER_PORT).`,
+      `Invalid port "${raw}": use a whole number from 0 to 65535 (--port or ${PORT.env}).`,
     );
   }
   return port;
@@ -87,12 +102,12 @@ export function startServer(options: ServerOptions = {}): Promise<ServerHandle> 
 
 function listen(options: ServerOptions): ServerHandle {
   const envValue = envReader(options.env ?? readEnv);
-  const hostname = options.hostname ?? envValue("INTERPRETER_HOST") ?? DEFAULT_HOST;
+  const hostname = options.hostname ?? envValue(HOST) ?? stringDefault(HOST);
   const port = choosePort(options.port, envValue);
-  const configured = options.apiKey?.trim() || envValue("INTERPRETER_API_KEY");
+  const configured = options.apiKey?.trim() || envValue(API_KEY);
   if (!configured && !isLoopback(hostname)) {
     throw new Error(
-      `Refusing to listen on ${hostname} without an access token: set INTERPRETER_API_KEY, or listen on 127.0.0.1.`,
+      `Refusing to listen on ${hostname} without an access token: set ${API_KEY.env}, or listen on 127.0.0.1.`,
     );
   }
   const token = configured ?? generateToken();
@@ -105,20 +120,20 @@ function listen(options: ServerOptions): ServerHandle {
       "startServer needs options.createInterpreter; from the library, call interpreter.server() instead.",
     );
   }
-  const idleMs = Math.max(1, options.sessionIdleSeconds ?? 1800) * 1000;
+  const idleMs = Math.max(1, numberOption(options, "sessionIdleSeconds")) * 1000;
   const registry = new SessionRegistry(factory, {
-    maxSessions: options.maxSessions ?? 64,
-    maxConcurrentRuns: options.maxConcurrentRuns ?? 8,
+    maxSessions: numberOption(options, "maxSessions"),
+    maxConcurrentRuns: numberOption(options, "maxConcurrentRuns"),
     idleMs,
     storeLink: options.storeLink,
   });
   const context: AppContext = {
     registry,
     token,
-    maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
+    maxBodyBytes: numberOption(options, "maxBodyBytes"),
     allowRemoteAutoRun: options.allowRemoteAutoRun ??
-      /^(1|true|yes)$/i.test(envValue("INTERPRETER_ALLOW_REMOTE_AUTO_RUN") ?? ""),
-    authTimeoutMs: (options.authTimeoutSeconds ?? 10) * 1000,
+      /^(1|true|yes)$/i.test(envValue(ALLOW_REMOTE_AUTO_RUN) ?? ""),
+    authTimeoutMs: numberOption(options, "authTimeoutSeconds") * 1000,
     sockets: new Set(),
     closing: false,
     startedAt: Math.floor(Date.now() / 1000),
@@ -132,7 +147,7 @@ function listen(options: ServerOptions): ServerHandle {
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       throw new Error(
-        `Port ${port} on ${hostname} is already in use: choose another with --port or INTERPRETER_PORT.`,
+        `Port ${port} on ${hostname} is already in use: choose another with --port or ${PORT.env}.`,
       );
     }
     if (error instanceof Deno.errors.AddrNotAvailable) {
@@ -144,7 +159,8 @@ function listen(options: ServerOptions): ServerHandle {
   }
   const inner = innerServer(createHandler(context));
   const headerTimeoutMs = 1000 *
-    (options.headerTimeoutSeconds ?? seconds(envValue("INTERPRETER_HEADER_TIMEOUT")) ?? 10);
+    (options.headerTimeoutSeconds ?? seconds(envValue(HEADER_TIMEOUT)) ??
+      numberDefault(HEADER_TIMEOUT));
   const front = startFront(listener, {
     headerTimeoutMs,
     maxHeaderBytes: 64 * 1024,

@@ -17,6 +17,10 @@
 import type { LmcMessage } from "../wire/lmc.ts";
 import type { SessionClaim, Store } from "../store/types.ts";
 import { HttpError } from "./errors.ts";
+import { numberDefault, settingByKey } from "../settings/registry.ts";
+
+/** Seconds a lease lasts unless set (`--lease_seconds`), from the registry. */
+const LEASE_SECONDS = numberDefault(settingByKey("deployment.lease_seconds")!);
 
 /** Options of {@linkcode StoreLink}. */
 export interface StoreLinkOptions {
@@ -54,7 +58,7 @@ export class StoreLink {
   constructor(store: Store, options: StoreLinkOptions = {}) {
     this.store = store;
     this.instance = options.instance ?? `instance-${crypto.randomUUID().slice(0, 8)}`;
-    this.leaseMs = Math.max(1000, options.leaseMs ?? 15_000);
+    this.leaseMs = Math.max(1000, options.leaseMs ?? LEASE_SECONDS * 1000);
     this.#timer = setInterval(() => {
       this.store.renewAll(this.instance, { leaseMs: this.leaseMs }).catch(() => {});
     }, Math.floor(this.leaseMs / 3));

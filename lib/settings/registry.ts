@@ -2,11 +2,13 @@
  * Every setting, declared once: its value type and bounds, its profile key
  * (Open Interpreter's snake_case YAML key), its command-line flag (long name,
  * two-letter short forms, aliases, help text and group), the name the server
- * exposes and its default. The flag table (lib/terminal/flags.ts), profile
+ * exposes, its default, the environment variable that sets it and the
+ * `startServer()` / MCP front option it is. The flag table (lib/terminal/flags.ts), profile
  * validation (lib/profiles/schema.ts), flags-to-profile mapping
  * (lib/profiles/mod.ts), the server's settable list (lib/server/settings.ts) and
  * the engine's defaults (lib/core) all derive from {@linkcode SETTINGS}.
  *
+ * One concept, one table: the file stays whole however long it grows.
  * Pure data, imports nothing: `--help` and `--version` load it at start-up.
  *
  * @module
@@ -14,6 +16,8 @@
 
 /** Characters of a run's output the model sees (head + tail). */
 export const DEFAULT_MAX_OUTPUT = 2800;
+/** Seconds one code run may take, wall clock (0 = no bound); the computer's default. */
+export const DEFAULT_RUN_TIMEOUT = 120;
 /** Model turns per request before the engine stops. */
 export const DEFAULT_MAX_TURNS = 50;
 
@@ -94,6 +98,12 @@ export interface Setting {
   flagToProfile?: false;
   /** Present when the server lets clients read (and change) it. */
   server?: SettingServer;
+  /** The environment variable read when neither the option nor the flag is given. */
+  env?: string;
+  /** The option of `startServer()` (lib/server) it sets, for a setting of the server itself. */
+  serverOption?: string;
+  /** The option of the MCP front (lib/mcp: `startMcpHttp()`, `serveMcp()`) it sets. */
+  mcpOption?: string;
 }
 
 /**
@@ -748,6 +758,10 @@ export const SETTINGS: readonly Setting[] = [
       help: "server address (default 127.0.0.1)",
       metavar: "HOST",
     },
+    default: "127.0.0.1",
+    env: "INTERPRETER_HOST",
+    serverOption: "hostname",
+    mcpOption: "hostname",
   },
   {
     type: "int",
@@ -759,6 +773,9 @@ export const SETTINGS: readonly Setting[] = [
       help: "server port (default 8000; 0 = any free port)",
       metavar: "PORT",
     },
+    default: 8000,
+    env: "INTERPRETER_PORT",
+    serverOption: "port",
   },
   {
     key: "deployment.computer",
@@ -832,6 +849,7 @@ export const SETTINGS: readonly Setting[] = [
       help: "seconds a dead instance keeps its sessions before another takes over (default 15)",
       metavar: "SECONDS",
     },
+    default: 15,
   },
   {
     type: "bool",
@@ -857,12 +875,46 @@ export const SETTINGS: readonly Setting[] = [
       group: "Server",
       help: "let clients turn on auto_run (code runs without approval); trusted networks only",
     },
+    default: false,
+    env: "INTERPRETER_ALLOW_REMOTE_AUTO_RUN",
+    serverOption: "allowRemoteAutoRun",
   },
   { type: "bool", flag: { name: "version", group: "Other", help: "print the version and exit" } },
   {
     type: "bool",
     flag: { name: "help", short: ["h"], group: "Other", help: "show this help and exit" },
   },
+  // The server's and the MCP front's own settings: options of startServer() / startMcpHttp().
+  // The access token: the option, else the variable, else a random one printed once.
+  { type: "string", env: "INTERPRETER_API_KEY", serverOption: "apiKey", mcpOption: "token" },
+  // A connection sends its complete request headers within this many seconds, else 408.
+  {
+    type: "number",
+    above: 0,
+    default: 10,
+    env: "INTERPRETER_HEADER_TIMEOUT",
+    serverOption: "headerTimeoutSeconds",
+  },
+  // Seconds a WebSocket client has to send `{"auth": token}`.
+  { type: "number", above: 0, default: 10, serverOption: "authTimeoutSeconds" },
+  // Seconds a session may stay unused before it and its code sessions end.
+  {
+    type: "number",
+    above: 0,
+    default: 1800,
+    serverOption: "sessionIdleSeconds",
+    mcpOption: "sessionIdleSeconds",
+  },
+  // Sessions the server keeps at once.
+  { type: "int", min: 1, default: 64, serverOption: "maxSessions" },
+  // MCP sessions the MCP HTTP front keeps at once (more get 503).
+  { type: "int", min: 1, default: 16, mcpOption: "maxSessions" },
+  // Chat turns running at once across all sessions.
+  { type: "int", min: 1, default: 8, serverOption: "maxConcurrentRuns" },
+  // The largest request body (and WebSocket message) in bytes: 8 MiB.
+  { type: "int", min: 1, default: 8 * 1024 * 1024, serverOption: "maxBodyBytes" },
+  // Seconds MCP serving waits for the person's answer to a safe-mode question.
+  { type: "number", above: 0, default: 300, mcpOption: "elicitationTimeout" },
   // Profile keys without a flag.
   { key: "version", type: "string_or_number" },
   { key: "llm.execution_instructions", type: "string_or_bool" },
@@ -894,6 +946,40 @@ export const SETTINGS: readonly Setting[] = [
   { key: "mcp_servers", option: "mcpServers", type: "any" },
   { key: "wtf", type: "any" },
 ];
+
+/** The setting behind `startServer()`'s option `name` (throws when none declares it). */
+export function serverSetting(name: string): Setting {
+  const setting = SETTINGS.find((s) => s.serverOption === name);
+  if (!setting) throw new Error(`No setting declares the server option ${name}.`);
+  return setting;
+}
+
+/** The setting behind the MCP front's option `name` (throws when none declares it). */
+export function mcpSetting(name: string): Setting {
+  const setting = SETTINGS.find((s) => s.mcpOption === name);
+  if (!setting) throw new Error(`No setting declares the MCP option ${name}.`);
+  return setting;
+}
+
+/** A setting's declared default as a number (throws when it declares none). */
+export function numberDefault(setting: Setting): number {
+  if (typeof setting.default !== "number") {
+    throw new Error(
+      `The setting ${setting.serverOption ?? setting.key} declares no number default.`,
+    );
+  }
+  return setting.default;
+}
+
+/** A setting's declared default as a string (throws when it declares none). */
+export function stringDefault(setting: Setting): string {
+  if (typeof setting.default !== "string") {
+    throw new Error(
+      `The setting ${setting.serverOption ?? setting.key} declares no string default.`,
+    );
+  }
+  return setting.default;
+}
 
 /** The setting with this profile key, if any. */
 export function settingByKey(key: string): Setting | undefined {
