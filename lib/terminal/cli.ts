@@ -204,6 +204,7 @@ async function runChat(
       return ExitCode.Usage;
     }
     const picked = await pickConversation(input);
+    if (picked === "interrupted") return ExitCode.Interrupted;
     if (!picked) return ExitCode.Ok;
     resumed = picked.messages;
     resumedPath = picked.path;

@@ -32,10 +32,14 @@ export async function pickLocal(profile: Profile, input: LineInput | undefined):
   return mergeProfiles(profile, { llm: { api_base: choice.server.apiBase, model: choice.model } });
 }
 
-/** Lists the saved conversations and asks which to resume (undefined: none). */
+/**
+ * Lists the saved conversations and asks which to resume (undefined: none,
+ * "interrupted": Ctrl-C). An answer that is not one of the numbers is said and
+ * asked again (at most 5 times).
+ */
 export async function pickConversation(
   input: LineInput,
-): Promise<{ path: string; messages: LmcMessage[] } | undefined> {
+): Promise<{ path: string; messages: LmcMessage[] } | "interrupted" | undefined> {
   const { listConversations, loadConversation } = await import("../storage/conversations.ts");
   const list = await listConversations();
   if (list.length === 0) {
@@ -47,9 +51,19 @@ export async function pickConversation(
     const when = c.modified.toISOString().replace("T", " ").slice(0, 16);
     console.log(`  ${String(i + 1).padStart(2)}. ${c.title}  (${when})`);
   });
-  const answer = await input.ask(`Resume which one? [1-${shown.length}, Enter to cancel] `);
-  const n = Number(answer);
-  if (!answer || !Number.isInteger(n) || n < 1 || n > shown.length) return undefined;
-  const path = shown[n - 1].path;
-  return { path, messages: await loadConversation(path) };
+  for (let tries = 0; tries < 5; tries++) {
+    let interrupted = false;
+    const answer = await input.ask(`Resume which one? [1-${shown.length}, Enter to cancel] `, {
+      onInterrupt: () => interrupted = true,
+    });
+    if (interrupted) return "interrupted";
+    if (!answer) return undefined;
+    const n = Number(answer);
+    if (Number.isInteger(n) && n >= 1 && n <= shown.length) {
+      const path = shown[n - 1].path;
+      return { path, messages: await loadConversation(path) };
+    }
+    console.log(`No conversation "${answer}": type a number from 1 to ${shown.length}.`);
+  }
+  return undefined;
 }
