@@ -7,21 +7,10 @@
  */
 
 import { mcpServersProblem } from "../mcp/config.ts";
-import { numberProblem, settingByKey, SETTINGS } from "../settings/registry.ts";
+import { numberProblem, settingByKey, SETTINGS, type SettingType } from "../settings/registry.ts";
 
 /** The type of one profile value. */
-export type ValueType =
-  | "string"
-  | "bool"
-  | "number"
-  | "int"
-  | "string_list"
-  | "grant"
-  | "string_or_bool"
-  | "string_or_number"
-  | "any"
-  | { choices: string[] }
-  | Schema;
+export type ValueType = SettingType | { choices: string[] } | Schema;
 
 /** A table of keys and their types. */
 export interface Schema {
