@@ -7,6 +7,7 @@
 import { ContainerComputer } from "../lib/container/computer.ts";
 import { parseEngineAddress } from "../lib/container/engine.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
+import { relayConnection } from "../lib/sandbox/relay.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
 import { assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
 
@@ -76,27 +77,7 @@ function tlsFront(socketPath: string, dir: string): { port: number; close(): voi
     key: Deno.readTextFileSync(`${dir}/server.key`),
   });
   (async () => {
-    for await (const conn of listener) {
-      (async () => {
-        let upstream: Deno.UnixConn | undefined;
-        try {
-          upstream = await Deno.connect({ transport: "unix", path: socketPath });
-          await Promise.allSettled([
-            conn.readable.pipeTo(upstream.writable),
-            upstream.readable.pipeTo(conn.writable),
-          ]);
-        } catch {
-          /* a refused handshake */
-        } finally {
-          try {
-            conn.close();
-          } catch { /* closed */ }
-          try {
-            upstream?.close();
-          } catch { /* closed */ }
-        }
-      })();
-    }
+    for await (const conn of listener) relayConnection(conn, socketPath);
   })().catch(() => {});
   return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
 }

@@ -13,7 +13,12 @@
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 
-async function relayConnection(conn: Deno.Conn, socketPath: string): Promise<void> {
+/**
+ * Pipes one accepted connection both ways to the unix socket at `socketPath`
+ * until either side ends, then closes both; a socket that refuses (the proxy is
+ * gone) drops the connection.
+ */
+export async function relayConnection(conn: Deno.Conn, socketPath: string): Promise<void> {
   let upstream: Deno.UnixConn | undefined;
   try {
     upstream = await Deno.connect({ transport: "unix", path: socketPath });
@@ -22,7 +27,7 @@ async function relayConnection(conn: Deno.Conn, socketPath: string): Promise<voi
       upstream.readable.pipeTo(conn.writable),
     ]);
   } catch {
-    // The proxy is gone (session ending): drop the connection.
+    // The proxy is gone (session ending) or the handshake failed: drop the connection.
   } finally {
     try {
       conn.close();
