@@ -131,17 +131,37 @@ export function decodeEscapes(text: string, printf = false): string {
   );
 }
 
+/** A bracketed group: its brackets, and whether a backtick inside it opens a substitution to skip. */
+interface Group {
+  open: string;
+  close: string;
+  backticks: boolean;
+}
+
+const PAREN: Group = { open: "(", close: ")", backticks: true };
+const BRACE: Group = { open: "{", close: "}", backticks: false };
+
 /** The index of the `)` closing a `(` that ends just before `i` (or the end of `src`). */
 function closeParen(src: string, i: number): number {
+  return closeGroup(src, i, PAREN);
+}
+
+/** The index of the `}` closing a `{` that ends just before `i` (or the end of `src`). */
+function closeBrace(src: string, i: number): number {
+  return closeGroup(src, i, BRACE);
+}
+
+/** The index of the bracket closing `group` opened just before `i`, past quotes and nested ones. */
+function closeGroup(src: string, i: number, group: Group): number {
   let depth = 1;
   while (i < src.length) {
     const c = src[i];
     if (c === "\\") i += 2;
     else if (c === "'") i = src.indexOf("'", i + 1) < 0 ? src.length : src.indexOf("'", i + 1) + 1;
     else if (c === '"') i = closeDouble(src, i + 1) + 1;
-    else if (c === "`") i = closeBacktick(src, i + 1) + 1;
-    else if (c === "(") depth++, i++;
-    else if (c === ")") {
+    else if (c === "`" && group.backticks) i = closeBacktick(src, i + 1) + 1;
+    else if (c === group.open) depth++, i++;
+    else if (c === group.close) {
       if (--depth === 0) return i;
       i++;
     } else i++;
@@ -162,22 +182,6 @@ function closeDouble(src: string, i: number): number {
 function closeBacktick(src: string, i: number): number {
   while (i < src.length && src[i] !== "`") i += src[i] === "\\" ? 2 : 1;
   return Math.min(i, src.length);
-}
-
-function closeBrace(src: string, i: number): number {
-  let depth = 1;
-  while (i < src.length) {
-    const c = src[i];
-    if (c === "\\") i += 2;
-    else if (c === "'") i = src.indexOf("'", i + 1) < 0 ? src.length : src.indexOf("'", i + 1) + 1;
-    else if (c === '"') i = closeDouble(src, i + 1) + 1;
-    else if (c === "{") depth++, i++;
-    else if (c === "}") {
-      if (--depth === 0) return i;
-      i++;
-    } else i++;
-  }
-  return src.length;
 }
 
 /**
