@@ -78,6 +78,17 @@ function x86Code(dataOffset: number): number[] {
   };
   const movEax = (n: number) => op(0xb8, ...le32(n));
   const syscall = () => op(0x0f, 0x05);
+  /** write(2, message, length), then exit_group(status). */
+  const die = (message: number, length: number, status: number) => {
+    movEax(1);
+    op(0xbf, ...le32(2));
+    leaData(LEA_RSI, message);
+    op(0xba, ...le32(length));
+    syscall();
+    movEax(231);
+    op(0xbf, ...le32(status));
+    syscall();
+  };
   const LEA_RSI = [0x48, 0x8d, 0x35];
   const LEA_RDI = [0x48, 0x8d, 0x3d];
   const STATUS = 0x80; // [rsp + 128]: wait4's status; [rsp]: a signalfd record;
@@ -241,23 +252,9 @@ function x86Code(dataOffset: number): number[] {
   op(0x48, 0x8d, 0x54, 0xcb, 0x10); // lea rdx, [rbx + rcx*8 + 16]  (envp)
   movEax(59); // execve(argv[1], &argv[1], envp)
   syscall();
-  movEax(1); // write(2, FAIL, len)
-  op(0xbf, ...le32(2));
-  leaData(LEA_RSI, d.fail);
-  op(0xba, ...le32(FAIL.length));
-  syscall();
-  movEax(231); // exit_group(127)
-  op(0xbf, ...le32(127));
-  syscall();
+  die(d.fail, FAIL.length, 127);
   at("setupFail"); // no signalfd or no subreaper: refuse (the host then uses its watchdog)
-  movEax(1); // write(2, SETUP_FAIL, len)
-  op(0xbf, ...le32(2));
-  leaData(LEA_RSI, d.setupFail);
-  op(0xba, ...le32(SETUP_FAIL.length));
-  syscall();
-  movEax(231); // exit_group(126)
-  op(0xbf, ...le32(126));
-  syscall();
+  die(d.setupFail, SETUP_FAIL.length, 126);
 
   for (const f of fixups) code.splice(f.at, 4, ...le32(labels[f.label] - (f.at + 4)));
   return code;
@@ -270,6 +267,17 @@ function a64Code(dataOffset: number): number[] {
   const op = (...w: number[]) => p.op(...w);
   const sys = (nr: number) => op(A64.movz(8, nr));
   const svc = () => op(A64.svc());
+  /** write(2, message, length), then exit_group(status). */
+  const die = (message: number, length: number, status: number) => {
+    sys(64);
+    op(A64.movz(0, 2));
+    p.data(dataOffset, message, (o) => A64.adr(1, o));
+    op(A64.movz(2, length));
+    svc();
+    sys(94);
+    op(A64.movz(0, status));
+    svc();
+  };
   const STATUS = 128;
   const BUF = 256;
   // x19 argv base, x20 signalfd, x21 command pid, x22 its status, x23 fd, x24 bytes read,
@@ -397,23 +405,9 @@ function a64Code(dataOffset: number): number[] {
   op(A64.ldr(9, 19, 0), A64.addImm(1, 19, 16), A64.ldr(0, 1, 0), A64.addLsl(2, 1, 9, 3));
   sys(221); // execve(argv[1], &argv[1], envp)
   svc();
-  sys(64); // write(2, FAIL, len)
-  op(A64.movz(0, 2));
-  p.data(dataOffset, d.fail, (o) => A64.adr(1, o));
-  op(A64.movz(2, FAIL.length));
-  svc();
-  sys(94);
-  op(A64.movz(0, 127));
-  svc();
+  die(d.fail, FAIL.length, 127);
   p.label("setupFail");
-  sys(64);
-  op(A64.movz(0, 2));
-  p.data(dataOffset, d.setupFail, (o) => A64.adr(1, o));
-  op(A64.movz(2, SETUP_FAIL.length));
-  svc();
-  sys(94);
-  op(A64.movz(0, 126));
-  svc();
+  die(d.setupFail, SETUP_FAIL.length, 126);
   return p.bytes();
 }
 
