@@ -8,7 +8,13 @@
  * @module
  */
 
-import type { AssembledTurn, StreamEvent, TokenUsage, ToolCall } from "./assembler.ts";
+import {
+  type AssembledTurn,
+  finishedCalls,
+  type StreamEvent,
+  type TokenUsage,
+  type ToolCall,
+} from "./assembler.ts";
 import { LlmError } from "./errors.ts";
 import { errorDetail, HttpFailure } from "./http.ts";
 import type { ResolvedModel } from "./providers.ts";
@@ -151,7 +157,7 @@ class AnthropicStreamAssembler {
     return {
       text: this.#text,
       reasoning: this.#reasoning,
-      toolCalls: this.#calls.map((c) => ({ ...c, arguments: c.arguments || "{}" })),
+      toolCalls: finishedCalls(this.#calls),
       finishReason: this.#finish,
       usage: this.#sawUsage ? { ...this.#usage } : undefined,
     };

@@ -54,6 +54,14 @@ export interface AssembledTurn {
 }
 
 /**
+ * Copies of the streamed `calls` for the finished turn: a call whose arguments
+ * never came (a tool with no parameters) gets `{}`, the empty JSON object.
+ */
+export function finishedCalls(calls: ToolCall[]): ToolCall[] {
+  return calls.map((c) => ({ ...c, arguments: c.arguments || "{}" }));
+}
+
+/**
  * Separates `<think>...</think>` at the start of an answer from the answer
  * itself (another tag name may be given: Amazon Nova writes `<thinking>`).
  */

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type AssembledTurn, type StreamEvent, ThinkSplitter } from "./assembler.ts";
+import { type AssembledTurn, finishedCalls, type StreamEvent, ThinkSplitter } from "./assembler.ts";
 import type { TokenUsage, ToolCall } from "./assembler.ts";
 import { type AwsAuth, awsAuth, type AwsKeys } from "./aws_credentials.ts";
 import { LlmError } from "./errors.ts";
@@ -184,7 +184,7 @@ class BedrockStreamAssembler {
     return {
       text: this.#text,
       reasoning: this.#reasoning,
-      toolCalls: this.#calls.map((c) => ({ ...c, arguments: c.arguments || "{}" })),
+      toolCalls: finishedCalls(this.#calls),
       finishReason: this.#finish,
       usage: this.#usage,
     };

@@ -11,7 +11,13 @@
  * @module
  */
 
-import type { AssembledTurn, StreamEvent, TokenUsage, ToolCall } from "./assembler.ts";
+import {
+  type AssembledTurn,
+  finishedCalls,
+  type StreamEvent,
+  type TokenUsage,
+  type ToolCall,
+} from "./assembler.ts";
 import { LlmError } from "./errors.ts";
 import { oneLine, providerLabel } from "./http.ts";
 import { openaiClient, sdkFailure } from "./openai_chat.ts";
@@ -178,7 +184,7 @@ class ResponsesStreamAssembler {
     return {
       text: this.#text,
       reasoning: this.#reasoning,
-      toolCalls: this.#calls.map((c) => ({ ...c, arguments: c.arguments || "{}" })),
+      toolCalls: finishedCalls(this.#calls),
       finishReason: this.#finish,
       usage: this.#usage,
     };
