@@ -57,7 +57,10 @@ Deno.test("python: active lines are streamed, then null", async () => {
     const firstOutput = chunks.findIndex((c) => c.format === "output");
     assertEquals(chunks[firstOutput - 1].content, 3);
     assert(lines.length > 0, "the list checked below is not empty");
-    assert(lines.every((l) => l === null || (l >= 1 && l <= 4)), JSON.stringify(lines));
+    assert(
+      lines.every((l) => l === null || (typeof l === "number" && l >= 1 && l <= 4)),
+      JSON.stringify(lines),
+    );
     assertEquals(chunks[chunks.length - 1].format, "active_line");
     assertEquals(chunks[chunks.length - 1].content, null);
     const output = chunks.filter((c) => c.format === "output").map((c) => c.content).join("");
@@ -199,7 +202,7 @@ Deno.test({
       const image = messages.find((m) => m.type === "image");
       assert(image, JSON.stringify(messages).slice(0, 300));
       assertEquals(image.format, "base64.png");
-      assertMatch(image.content, /^iVBORw0KGgo/); // PNG signature
+      assertMatch(String(image.content), /^iVBORw0KGgo/); // PNG signature
       assertEquals(textOf(messages), "after\n");
     });
   },

@@ -357,9 +357,14 @@ Deno.test("engine: maxBudget stops once the priced usage reaches it", async () =
   await withFake([costly, costly], { maxBudget: 0.1 }, async (it, fake) => {
     const chunks = await collect(it.chat("spend", { stream: true }));
     assertEquals(fake.requests.length, 1);
-    const usage = chunks.find((c) => c.type === "usage")!.content;
+    const chunk = chunks.find((c) => c.type === "usage");
+    assert(chunk?.type === "usage" && chunk.content, "a usage chunk");
+    const usage = chunk.content;
     assertEquals(usage.turn.promptTokens, 100_000);
-    assert(Math.abs(usage.turn.cost - (0.25 + 0.1)) < 1e-9, "gpt-4o price: $2.5 + $10 per M");
+    assert(
+      Math.abs((usage.turn.cost ?? NaN) - (0.25 + 0.1)) < 1e-9,
+      "gpt-4o price: $2.5 + $10 per M",
+    );
     assert(chunks.some((c) => c.format === "max_budget"));
     assertEquals(it.usage.calls, 1);
   });
@@ -370,7 +375,9 @@ Deno.test("engine: usage is counted with the tokenizer when the stream has none"
     llm: { model: "openai/some-unknown-model" },
   }, async (it) => {
     const chunks = await collect(it.chat("hi", { stream: true }));
-    const report = chunks.find((c) => c.type === "usage")!.content;
+    const chunk = chunks.find((c) => c.type === "usage");
+    assert(chunk?.type === "usage" && chunk.content, "a usage chunk");
+    const report = chunk.content;
     assertEquals(report.estimated, true);
     assert(report.turn.promptTokens > 20, "system message and question were counted");
     assert(report.turn.completionTokens >= 4 && report.turn.completionTokens <= 8);

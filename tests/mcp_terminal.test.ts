@@ -7,7 +7,7 @@ import { assertEquals } from "./helpers/assert.ts";
 import { toolChunkLines } from "../lib/terminal/chat.ts";
 import { replay } from "../lib/terminal/cli.ts";
 import { Renderer } from "../lib/terminal/renderer.ts";
-import type { LmcMessage } from "../lib/wire/lmc.ts";
+import type { LmcMessage, McpToolResult } from "../lib/wire/lmc.ts";
 
 const CALL: LmcMessage = {
   role: "assistant",
@@ -16,11 +16,17 @@ const CALL: LmcMessage = {
   content: { server: "files", tool: "read_text_file", arguments: { path: "/tmp/a" } },
   toolCallId: "call_1",
 };
+const RESULT_CONTENT: McpToolResult = {
+  server: "files",
+  tool: "read_text_file",
+  text: "line one\nline two",
+  isError: false,
+};
 const RESULT: LmcMessage = {
   role: "computer",
   type: "tool_result",
   format: "mcp",
-  content: { server: "files", tool: "read_text_file", text: "line one\nline two", isError: false },
+  content: RESULT_CONTENT,
   toolCallId: "call_1",
 };
 
@@ -33,7 +39,7 @@ Deno.test("mcp terminal: a call and its result as lines; errors say so; other ch
   );
   assertEquals(toolChunkLines({ ...CALL, start: true }), []);
   assertEquals(toolChunkLines({ role: "assistant", type: "message", content: "hi" }), undefined);
-  const long = { ...RESULT, content: { ...RESULT.content, text: "x\n".repeat(30).trim() } };
+  const long = { ...RESULT, content: { ...RESULT_CONTENT, text: "x\n".repeat(30).trim() } };
   const lines = toolChunkLines(long)!;
   assertEquals(lines.length, 21);
   assertEquals(lines[20], "… (10 more lines)");

@@ -169,9 +169,14 @@ async function chat(
 
 Deno.test("engine: ask + autoRun (-y) still asks for flagged code, with the reasons", async () => {
   const { confirmation, computer } = await chat("ask", true, "rm -rf ~", false);
-  assert(confirmation, "a confirmation chunk is emitted even with autoRun");
-  assertEquals(confirmation.content.safety.level, "unsafe");
-  assertStringIncludes(confirmation.content.safety.reasons.join(" "), "deletes ~ recursively");
+  assert(
+    confirmation?.type === "confirmation",
+    "a confirmation chunk is emitted even with autoRun",
+  );
+  const content = confirmation.content;
+  assert(content?.type === "code" && content.safety, "the confirmation shows code and its scan");
+  assertEquals(content.safety.level, "unsafe");
+  assertStringIncludes(content.safety.reasons.join(" "), "deletes ~ recursively");
   assertEquals(computer.runs.length, 0, "declined code does not run");
 });
 
@@ -183,7 +188,8 @@ Deno.test("engine: ask + autoRun runs clean code without asking", async () => {
 
 Deno.test("engine: ask without autoRun shows the scan result in the usual prompt", async () => {
   const { confirmation, computer } = await chat("ask", false, "ls -la", true);
-  assertEquals(confirmation?.content.safety.level, "safe");
+  const content = confirmation?.type === "confirmation" ? confirmation.content : undefined;
+  assertEquals(content?.type === "code" ? content.safety?.level : undefined, "safe");
   assertEquals(computer.runs.length, 1);
 });
 

@@ -98,7 +98,12 @@ Deno.test("render: headings, lists, tables, links, code frames with language, di
     {
       role: "server",
       type: "usage",
-      content: { turn: { promptTokens: 10, completionTokens: 5, cost: 0.001, calls: 1 } },
+      content: {
+        model: "gpt-4o",
+        turn: { promptTokens: 10, completionTokens: 5, cost: 0.001, calls: 1 },
+        total: { promptTokens: 10, completionTokens: 5, cost: 0.001, calls: 1 },
+        estimated: false,
+      },
     },
   ], { color: true, live: false });
   const visible = stripAnsi(out);
@@ -142,7 +147,12 @@ Deno.test("render: the running line is shown on the live row", () => {
   r.chunk({
     role: "server",
     type: "usage",
-    content: { turn: { promptTokens: 1200, completionTokens: 5, calls: 1 } },
+    content: {
+      model: "gpt-4o",
+      turn: { promptTokens: 1200, completionTokens: 5, calls: 1 },
+      total: { promptTokens: 1200, completionTokens: 5, calls: 1 },
+      estimated: false,
+    },
   });
   r.finish();
   r.printUsage();

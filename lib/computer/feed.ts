@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../wire/lmc.ts";
+import { type LmcChunk, textOf } from "../wire/lmc.ts";
 
 // Person-only output waiting for a slow consumer beyond this is dropped (with a marker).
 const USER_QUEUE_CHARS = 256 * 1024;
@@ -30,11 +30,11 @@ export class RunFeed {
   /** Adds a chunk (merging output, replacing a pending active line). */
   push(chunk: LmcChunk): void {
     if (this.#ended) return;
-    if (chunk.recipient === "user" && chunk.format === "output") {
+    if (chunk.type === "console" && chunk.recipient === "user" && chunk.format === "output") {
       // Live output only for the person: dropped while the consumer is far behind.
       if (this.#userChars > USER_QUEUE_CHARS) {
         this.#userDropped = true;
-        this.#keepDroppedEnd(chunk.content);
+        this.#keepDroppedEnd(textOf(chunk));
         return;
       }
       if (this.#userDropped) {
@@ -42,16 +42,16 @@ export class RunFeed {
         this.#userDropped = false;
         this.#droppedEnd = "";
         this.#droppedCut = false;
-        chunk = { ...chunk, content: DROPPED + chunk.content };
+        chunk = { ...chunk, content: DROPPED + textOf(chunk) };
       }
-      this.#userChars += chunk.content.length;
+      this.#userChars += textOf(chunk).length;
     } else if (chunk.type === "console" && chunk.format === "output") this.#showDroppedEnd();
     const last = this.#queue[this.#queue.length - 1];
     if (last && last.type === "console" && chunk.type === "console") {
       if (
         last.format === "output" && chunk.format === "output" && last.recipient === chunk.recipient
       ) {
-        last.content += chunk.content;
+        last.content = textOf(last) + textOf(chunk);
         return;
       }
       if (last.format === "active_line" && chunk.format === "active_line") {
@@ -124,8 +124,8 @@ export class RunFeed {
     while (true) {
       while (this.#queue.length) {
         const chunk = this.#queue.shift()!;
-        if (chunk.recipient === "user" && chunk.format === "output") {
-          this.#userChars -= chunk.content.length;
+        if (chunk.type === "console" && chunk.recipient === "user" && chunk.format === "output") {
+          this.#userChars -= textOf(chunk).length;
         }
         yield chunk;
       }

@@ -14,7 +14,7 @@
 
 import { DEFAULT_MAX_OUTPUT, DEFAULT_RUN_TIMEOUT } from "../settings/registry.ts";
 import { basename, join } from "node:path";
-import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
+import { type LmcChunk, type LmcMessage, messageOf, textOf } from "../wire/lmc.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import { privateRoot } from "../sandbox/sandbox.ts";
@@ -201,14 +201,9 @@ export class Computer implements ComputerLike {
       if (chunk.format === "active_line" || chunk.recipient === "user") continue;
       const last = messages[messages.length - 1];
       if (chunk.type === "console" && last?.type === "console" && last.format === chunk.format) {
-        last.content += chunk.content;
+        last.content = textOf(last) + textOf(chunk);
       } else {
-        messages.push({
-          role: chunk.role,
-          type: chunk.type,
-          format: chunk.format,
-          content: chunk.content,
-        });
+        messages.push(messageOf(chunk));
       }
     }
     return messages;

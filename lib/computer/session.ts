@@ -497,7 +497,10 @@ export class Session {
       const result = await handler(method, call);
       const image = result as { $image?: string; data?: unknown } | null;
       const run = this.#run;
-      if (method === "display.view" && image?.$image === "base64.png" && run && !run.done) {
+      if (
+        method === "display.view" && image?.$image === "base64.png" &&
+        typeof image.data === "string" && run && !run.done
+      ) {
         run.feed.push({
           role: "computer",
           type: "image",

@@ -12,7 +12,7 @@
 
 import { DEFAULT_MAX_OUTPUT, DEFAULT_RUN_TIMEOUT } from "../settings/registry.ts";
 import { join } from "node:path";
-import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
+import { type LmcChunk, type LmcMessage, messageOf, textOf } from "../wire/lmc.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { FrameParser, newNonce } from "../computer/framing.ts";
 import { OutputCollector } from "../computer/output.ts";
@@ -161,14 +161,9 @@ export class ContainerComputer implements ComputerLike {
       if (chunk.format === "active_line" || chunk.recipient === "user") continue;
       const last = messages[messages.length - 1];
       if (chunk.type === "console" && last?.type === "console" && last.format === chunk.format) {
-        last.content += chunk.content;
+        last.content = textOf(last) + textOf(chunk);
       } else {
-        messages.push({
-          role: chunk.role,
-          type: chunk.type,
-          format: chunk.format,
-          content: chunk.content,
-        });
+        messages.push(messageOf(chunk));
       }
     }
     return messages;

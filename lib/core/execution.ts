@@ -15,7 +15,7 @@ import {
   DECLINED_OUTPUT,
   UNAPPROVED_OUTPUT,
 } from "../wire/approval.ts";
-import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
+import type { ConfirmationContent, LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import { redact } from "../wire/secrets.ts";
 import type { Framer } from "./framer.ts";
 import type { McpTools } from "./mcp_tools.ts";
@@ -162,10 +162,10 @@ export async function* executeItem(
   }
   if (!host.autoRun || decision?.action === "ask") {
     yield* framer.close();
-    const content: Record<string, unknown> = {
+    const content: ConfirmationContent = {
       type: "code",
       format: message.format,
-      content: message.content,
+      content: typeof message.content === "string" ? message.content : undefined,
     };
     if (safety) {
       content.safety = {
@@ -189,7 +189,7 @@ export async function* executeItem(
       language: String(message.format ?? ""),
       code: String(message.content ?? ""),
     };
-    if (content.safety) request.safety = content.safety as ApprovalRequest["safety"];
+    if (content.safety) request.safety = content.safety;
     const decision = await decide(request, options);
     // Stopped while the person was being asked: the code must not run.
     if (!decision || signal.aborted) return;
@@ -243,11 +243,11 @@ export async function* executeItem(
   try {
     for await (const chunk of computer.stream(language, code, runOptions)) {
       if (chunk.start || chunk.end) continue;
-      const out: LmcChunk = {
-        role: "computer",
-        type: chunk.type,
-        content: typeof chunk.content === "string" ? redact(chunk.content, secrets) : chunk.content,
-      };
+      // The chunk's type and content (typed together); text content redacted.
+      const { start: _s, end: _e, role: _r, format: _f, recipient: _p, toolCallId: _t, ...body } =
+        chunk;
+      if (typeof body.content === "string") body.content = redact(body.content, secrets);
+      const out: LmcChunk = { role: "computer", ...body };
       if (chunk.format !== undefined) out.format = chunk.format;
       if (chunk.recipient) out.recipient = chunk.recipient;
       if (toolCallId) out.toolCallId = toolCallId;

@@ -41,13 +41,14 @@ export class Framer {
   async *open(base: LmcMessage, into?: LmcMessage): AsyncGenerator<LmcChunk> {
     yield* this.close();
     this.#key = Framer.#keyOf(base);
-    this.#base = { role: base.role, type: base.type };
-    if (base.type !== "console" && base.format !== undefined) this.#base.format = base.format;
-    if (base.toolCallId) this.#base.toolCallId = base.toolCallId;
+    const head: LmcChunk = { role: base.role, type: base.type };
+    if (base.type !== "console" && base.format !== undefined) head.format = base.format;
+    if (base.toolCallId) head.toolCallId = base.toolCallId;
     // A console block holds output for both, for the person only and for the model only: its
     // flags carry no recipient (each chunk does).
-    if (base.recipient && base.type !== "console") this.#base.recipient = base.recipient;
-    yield { ...this.#base, start: true };
+    if (base.recipient && base.type !== "console") head.recipient = base.recipient;
+    this.#base = head;
+    yield { ...head, start: true };
     if (into) this.#stored = into;
     else if (base.role === "assistant" && base.type === "code") {
       // Code is stored when its block opens, so its place in the conversation is known.
@@ -66,7 +67,8 @@ export class Framer {
     if (c.content === "" && c.format !== "active_line") return;
     const key = Framer.#keyOf(c);
     if (key !== this.#key) {
-      yield* this.open({ ...c, content: "" }, into);
+      const { content: _content, ...head } = c;
+      yield* this.open(head, into);
     }
     yield c;
     if (c.format === "active_line") return;
@@ -79,7 +81,9 @@ export class Framer {
     ) {
       target.content += c.content;
     } else {
-      const message: LmcMessage = { role: c.role, type: c.type, content: c.content };
+      // Its role, type and content (typed together), then the fields it has.
+      const { start: _s, end: _e, format: _f, toolCallId: _t, recipient: _r, ...body } = c;
+      const message: LmcMessage = body;
       if (c.format !== undefined) message.format = c.format;
       if (c.toolCallId) message.toolCallId = c.toolCallId;
       // The model's part of console output joins the stored output message: no recipient, so a

@@ -24,7 +24,7 @@
  * @module
  */
 
-import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
+import type { LmcMessage, LmcTextType } from "../wire/lmc.ts";
 import { requestToken, tokensMatch } from "./auth.ts";
 import { HttpError } from "./errors.ts";
 import type { Session, SessionRegistry } from "./sessions.ts";
@@ -42,6 +42,49 @@ export interface SocketContext {
   sockets: Set<WebSocket>;
   /** Largest message (one frame, or all frames of one batch) in bytes. */
   maxBodyBytes: number;
+}
+
+/** The kinds of message a client sends: each holds text. */
+const CLIENT_TYPES: readonly (LmcTextType | "console")[] = [
+  "message",
+  "code",
+  "console",
+  "image",
+  "file",
+  "reasoning",
+  "review",
+  "command",
+  "status",
+  "error",
+];
+
+/** A client's LMC chunk, read field by field from its frame (nothing else is kept). */
+interface ClientChunk {
+  role: unknown;
+  type?: LmcTextType | "console";
+  format?: string;
+  content?: string;
+  start: boolean;
+  end: boolean;
+}
+
+/** A frame as a {@linkcode ClientChunk}, or what is wrong with it. */
+function clientChunk(object: Record<string, unknown>): ClientChunk | string {
+  const type = CLIENT_TYPES.find((t) => t === object.type);
+  if (object.type !== undefined && object.type !== "" && !type) {
+    return `A chunk's "type" is one of ${CLIENT_TYPES.join(", ")}.`;
+  }
+  if ("content" in object && typeof object.content !== "string") {
+    return 'A chunk\'s "content" is text: send images as base64 or a path, and files as a path.';
+  }
+  return {
+    role: object.role,
+    type,
+    format: typeof object.format === "string" ? object.format : undefined,
+    content: typeof object.content === "string" ? object.content : undefined,
+    start: Boolean(object.start),
+    end: Boolean(object.end),
+  };
 }
 
 interface Batch {
@@ -193,10 +236,15 @@ class LmcSocket {
       return;
     }
     if (!this.#session) return;
-    await this.#onChunk(object as unknown as LmcChunk);
+    const chunk = clientChunk(object);
+    if (typeof chunk === "string") {
+      this.#send(serverError(chunk));
+      return;
+    }
+    await this.#onChunk(chunk);
   }
 
-  async #onChunk(chunk: LmcChunk): Promise<void> {
+  async #onChunk(chunk: ClientChunk): Promise<void> {
     if (chunk.role !== "user") {
       this.#send(serverError('Clients send chunks with "role": "user".'));
       return;
@@ -227,7 +275,7 @@ class LmcSocket {
       if (!batch.dropped) await this.#dispatch(batch.messages);
       return;
     }
-    if (!("content" in chunk) || !chunk.type) {
+    if (chunk.content === undefined || !chunk.type) {
       this.#send(serverError('A content chunk needs a "type" and a "content".'));
       return;
     }
@@ -276,7 +324,9 @@ class LmcSocket {
   async #dispatch(messages: LmcMessage[]): Promise<void> {
     const session = this.#session!;
     const cleaned = messages.map((message) => {
-      const copy: LmcMessage = { role: "user", type: message.type, content: message.content };
+      // Role, type and content (typed together); the format when it has one.
+      const { recipient: _r, toolCallId: _t, format: _f, ...body } = message;
+      const copy: LmcMessage = { ...body, role: "user" };
       if (message.format) copy.format = message.format;
       return copy;
     });

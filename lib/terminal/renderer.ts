@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { LmcChunk } from "../wire/lmc.ts";
+import { isTextMessage, type LmcChunk } from "../wire/lmc.ts";
 import { CLEAR_LINE, clipEnd, makeStyle, type Style, visibleWidth } from "./ansi.ts";
 import { highlightLine } from "./highlight.ts";
 import { codeRows, MarkdownStream } from "./render_markdown.ts";
@@ -90,7 +90,7 @@ export class Renderer {
     if (chunk.recipient === "assistant") return;
     // The model's text and code never reach the terminal as control sequences (output: see
     // #outputLine), so nothing can redraw what the person approves.
-    if (typeof chunk.content === "string" && chunk.type !== "console" && chunk.type !== "image") {
+    if (isTextMessage(chunk) && typeof chunk.content === "string" && chunk.type !== "image") {
       const shown = chunk.type === "code" ? visibleCode : visibleControls;
       chunk = { ...chunk, content: shown(chunk.content) };
     }
