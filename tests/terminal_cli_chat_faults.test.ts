@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
+import { cliCommand, modelArgs, startCliInTmux } from "./helpers/terminal_cli.ts";
 import { hasTmux, removeDir, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
 import { StreamText } from "./helpers/stream_text.ts";
 import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
@@ -268,13 +268,10 @@ Deno.test({
     await withTempDir("cf-cold-", async (home) => {
       const denoDir = `${home}/deno-dir`; // empty: Deno downloads every module first
       const raw = `${home}/pane.raw`;
-      const term = await TmuxSession.start({
-        command: cliCommand(["--api_base", "http://127.0.0.1:9/v1", "--model", "cold-model"]),
-        env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "1", DENO_DIR: denoDir },
-        cwd: home,
-        width: 100,
-        height: 30,
-      });
+      const term = await startCliInTmux(
+        ["--api_base", "http://127.0.0.1:9/v1", "--model", "cold-model"],
+        { home, env: { DENO_DIR: denoDir }, height: 30 },
+      );
       try {
         await term.command("pipe-pane", "-o", "-t", "main", `cat >> '${raw}'`);
         const screen = await term.waitFor(/^>\s*$/m, { timeoutMs: 180_000 });

@@ -7,8 +7,8 @@
  */
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
-import { hasTmux, removeDir, TmuxSession } from "./helpers/terminal_tmux.ts";
+import { modelArgs, startCliInTmux } from "./helpers/terminal_cli.ts";
+import { hasTmux, removeDir, type TmuxSession } from "./helpers/terminal_tmux.ts";
 
 const TMUX = hasTmux();
 if (!TMUX) console.log("input-interrupt tests skipped: tmux is not installed");
@@ -25,13 +25,7 @@ async function chat(
 ): Promise<void> {
   const home = await Deno.realPath(await Deno.makeTempDir({ prefix: "cli-input-int-" }));
   const fake = startFakeOpenAI({ script });
-  const term = await TmuxSession.start({
-    command: cliCommand(modelArgs(fake.url)),
-    env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "1" },
-    cwd: home,
-    width: 100,
-    height: 40,
-  });
+  const term = await startCliInTmux(modelArgs(fake.url), { home, height: 40 });
   try {
     await term.waitFor(/^>\s*$/m, { timeoutMs: 60_000 });
     await fn(term, fake);

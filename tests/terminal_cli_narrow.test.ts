@@ -6,8 +6,8 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
-import { hasTmux, removeDir, TmuxSession } from "./helpers/terminal_tmux.ts";
+import { modelArgs, startCliInTmux } from "./helpers/terminal_cli.ts";
+import { hasTmux, removeDir } from "./helpers/terminal_tmux.ts";
 
 const TMUX = hasTmux();
 if (!TMUX) console.log("narrow-terminal tests skipped: tmux is not installed");
@@ -15,21 +15,6 @@ if (!TMUX) console.log("narrow-terminal tests skipped: tmux is not installed");
 const WIDTH = 60;
 /** Where `%help` descriptions start (the names' column is 24 wide). */
 const DESCRIPTION_COLUMN = 24;
-
-/**
- * Ctrl-D at the chat prompt, until the program exits: a key sent while the
- * turn is still winding down (before the line editor reads again) can be lost.
- */
-async function exitWithCtrlD(term: TmuxSession): Promise<number> {
-  for (let i = 0;; i++) {
-    await term.keys("C-d");
-    try {
-      return await term.waitForExit(i < 4 ? 5_000 : 30_000);
-    } catch (e) {
-      if (i >= 4) throw e;
-    }
-  }
-}
 
 Deno.test({
   name: "narrow chat: %help wraps under its descriptions; the approval hint wraps at spaces",
@@ -40,13 +25,7 @@ Deno.test({
     const fake = startFakeOpenAI({
       script: [{ toolCalls: [{ language: "python", code: "print(1)" }] }, { text: "ok" }],
     });
-    const term = await TmuxSession.start({
-      command: cliCommand(modelArgs(fake.url)),
-      env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "1" },
-      cwd: home,
-      width: WIDTH,
-      height: 60,
-    });
+    const term = await startCliInTmux(modelArgs(fake.url), { home, width: WIDTH, height: 60 });
     try {
       await term.waitFor(/^>\s*$/m, { timeoutMs: 60_000 });
       await term.line("%help");
@@ -80,7 +59,7 @@ Deno.test({
       );
       await term.line("n");
       await term.waitFor(/^ok\n[\s\S]*^>\s*$/m);
-      assertEquals(await exitWithCtrlD(term), 0);
+      assertEquals(await term.exitWithCtrlD(), 0);
     } finally {
       await term.close();
       await fake.close();

@@ -6,26 +6,11 @@
  */
 import { assertEquals } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand, modelArgs, runCli } from "./helpers/terminal_cli.ts";
-import { hasTmux, removeDir, TmuxSession } from "./helpers/terminal_tmux.ts";
+import { modelArgs, runCli, startCliInTmux } from "./helpers/terminal_cli.ts";
+import { hasTmux, removeDir, type TmuxSession } from "./helpers/terminal_tmux.ts";
 
 const TMUX = hasTmux();
 if (!TMUX) console.log("conversation picker tests skipped: tmux is not installed");
-
-/**
- * Ctrl-D at the chat prompt, until the program exits: a key sent while the
- * turn is still winding down (before the line editor reads again) can be lost.
- */
-async function exitWithCtrlD(term: TmuxSession): Promise<number> {
-  for (let i = 0;; i++) {
-    await term.keys("C-d");
-    try {
-      return await term.waitForExit(i < 4 ? 5_000 : 30_000);
-    } catch (e) {
-      if (i >= 4) throw e;
-    }
-  }
-}
 
 Deno.test({
   name: "pick: a wrong number is said and asked again; Ctrl-C exits 130; a right one resumes",
@@ -35,13 +20,7 @@ Deno.test({
     const home = await Deno.realPath(await Deno.makeTempDir({ prefix: "cli-pick-" }));
     const fake = startFakeOpenAI({ script: [{ text: "first answer" }, { text: "second answer" }] });
     const start = () =>
-      TmuxSession.start({
-        command: cliCommand([...modelArgs(fake.url), "--conversations"]),
-        env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "1" },
-        cwd: home,
-        width: 100,
-        height: 30,
-      });
+      startCliInTmux([...modelArgs(fake.url), "--conversations"], { home, height: 30 });
     let term: TmuxSession | undefined;
     try {
       for (const words of ["alpha question", "beta question"]) {
@@ -62,7 +41,7 @@ Deno.test({
       await term.waitFor("Resume which one?", { timeoutMs: 60_000 });
       await term.line("2");
       await term.waitFor(/> alpha question[\s\S]*first answer[\s\S]*^>\s*$/m);
-      assertEquals(await exitWithCtrlD(term), 0);
+      assertEquals(await term.exitWithCtrlD(), 0);
     } finally {
       await term?.close();
       await fake.close();

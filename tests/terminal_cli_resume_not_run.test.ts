@@ -6,8 +6,8 @@
  */
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
-import { hasTmux, removeDir, TmuxSession } from "./helpers/terminal_tmux.ts";
+import { modelArgs, startCliInTmux } from "./helpers/terminal_cli.ts";
+import { hasTmux, removeDir } from "./helpers/terminal_tmux.ts";
 
 const TMUX = hasTmux();
 if (!TMUX) console.log("resume tests skipped: tmux is not installed");
@@ -15,21 +15,6 @@ const hasPython = await new Deno.Command("python3", { args: ["-c", "1"] }).outpu
   (o) => o.success,
   () => false,
 );
-
-/**
- * Ctrl-D at the chat prompt, until the program exits: a key sent while the
- * turn is still winding down (before the line editor reads again) can be lost.
- */
-async function exitWithCtrlD(term: TmuxSession): Promise<number> {
-  for (let i = 0;; i++) {
-    await term.keys("C-d");
-    try {
-      return await term.waitForExit(i < 4 ? 5_000 : 30_000);
-    } catch (e) {
-      if (i >= 4) throw e;
-    }
-  }
-}
 
 Deno.test({
   name: "resume: code stopped at the approval question is shown as not run",
@@ -45,13 +30,7 @@ Deno.test({
       ],
     });
     const start = (args: string[]) =>
-      TmuxSession.start({
-        command: cliCommand([...modelArgs(fake.url), ...args]),
-        env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "1" },
-        cwd: home,
-        width: 100,
-        height: 40,
-      });
+      startCliInTmux([...modelArgs(fake.url), ...args], { home, height: 40 });
     let term = await start([]);
     try {
       await term.waitFor(/^>\s*$/m, { timeoutMs: 60_000 });
@@ -63,7 +42,7 @@ Deno.test({
       await term.waitFor("(y/n/e/a)", { count: 2 });
       await term.keys("C-c");
       await term.waitFor(/\(interrupted\)\n>\s*$/m);
-      assertEquals(await exitWithCtrlD(term), 0);
+      assertEquals(await term.exitWithCtrlD(), 0);
       await term.close();
 
       term = await start(["--conversations"]);

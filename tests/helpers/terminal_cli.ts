@@ -5,6 +5,8 @@
  * @module
  */
 
+import { TmuxSession } from "./terminal_tmux.ts";
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const SETSID = ["/usr/bin/setsid", "/bin/setsid"].find((p) => {
   try {
@@ -27,6 +29,25 @@ export interface CliRun {
 /** The argv that starts the program (for tmux). */
 export function cliCommand(args: string[]): string[] {
   return [Deno.execPath(), "run", "-A", MAIN, ...args];
+}
+
+/**
+ * Starts the program with `args` in tmux the way a person chats with it: its
+ * own INTERPRETER_HOME (also its working folder), TERM=xterm-256color, NO_COLOR
+ * (`env` adds to these), a `width` x `height` pane (default 100 x 30).
+ */
+export function startCliInTmux(
+  args: string[],
+  options: { home: string; env?: Record<string, string>; width?: number; height?: number },
+): Promise<TmuxSession> {
+  const { home, env, width, height } = options;
+  return TmuxSession.start({
+    command: cliCommand(args),
+    env: { INTERPRETER_HOME: home, TERM: "xterm-256color", NO_COLOR: "1", ...env },
+    cwd: home,
+    width,
+    height,
+  });
 }
 
 /** The flags that point the program at a (fake) model server with a test key. */

@@ -122,6 +122,22 @@ export class TmuxSession {
     return Number(/^\[exit (\d+)\]$/m.exec(screen)![1]);
   }
 
+  /**
+   * Ctrl-D at the chat prompt until the program exits, and its exit status: a
+   * key sent while a turn is still winding down (before the line editor reads
+   * again) can be lost. Five tries, the last waiting 30 s.
+   */
+  async exitWithCtrlD(): Promise<number> {
+    for (let i = 0;; i++) {
+      await this.keys("C-d");
+      try {
+        return await this.waitForExit(i < 4 ? 5_000 : 30_000);
+      } catch (e) {
+        if (i >= 4) throw e;
+      }
+    }
+  }
+
   /** Sends keys by tmux name (`Enter`, `C-c`, `C-d`, `Up`...). */
   async keys(...keys: string[]): Promise<void> {
     await this.#tmux("send-keys", "-t", "main", ...keys);
