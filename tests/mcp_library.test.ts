@@ -7,19 +7,7 @@
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { repoModule, runDenoChild } from "./helpers/deno_child.ts";
 import { waitUntil } from "./helpers/computer_helpers.ts";
-
-function processesWithEnv(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      if (Deno.readTextFileSync(`/proc/${entry.name}/environ`).includes(marker)) {
-        pids.push(Number(entry.name));
-      }
-    } catch { /* gone */ }
-  }
-  return pids;
-}
+import { processesWithEnv } from "./helpers/mcp_client.ts";
 
 Deno.test("mcp library: a script using an MCP tool ends by itself; its server goes with it", async () => {
   const marker = `mcp-lib-marker-${crypto.randomUUID()}`;

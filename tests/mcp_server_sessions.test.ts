@@ -5,25 +5,12 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { callTurn } from "./helpers/mcp_client.ts";
+import { callTurn, processesWithEnv } from "./helpers/mcp_client.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { waitUntil } from "./helpers/computer_helpers.ts";
 import { Interpreter } from "../mod.ts";
 
 const EVERYTHING = "npm:@modelcontextprotocol/server-everything@2026.8.31";
-
-function processesWithEnv(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      if (Deno.readTextFileSync(`/proc/${entry.name}/environ`).includes(marker)) {
-        pids.push(Number(entry.name));
-      }
-    } catch { /* gone */ }
-  }
-  return pids;
-}
 
 Deno.test("mcp + server: a session's MCP servers stop when the session ends", async () => {
   const marker = `mcp-session-marker-${crypto.randomUUID()}`;

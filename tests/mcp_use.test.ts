@@ -11,7 +11,7 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
 import { waitUntil } from "./helpers/computer_helpers.ts";
-import { callTurn, processesWith } from "./helpers/mcp_client.ts";
+import { callTurn, processesWith, processesWithEnv } from "./helpers/mcp_client.ts";
 
 const EVERYTHING = "npm:@modelcontextprotocol/server-everything@2026.8.31";
 const FILESYSTEM = "npm:@modelcontextprotocol/server-filesystem@2026.8.31";
@@ -308,20 +308,6 @@ Deno.test("mcp use: a bad mcp_servers entry is one line and exit status 2", asyn
     await Deno.remove(home, { recursive: true });
   }
 });
-
-/** Pids of processes whose environment holds `marker`. */
-function processesWithEnv(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      if (Deno.readTextFileSync(`/proc/${entry.name}/environ`).includes(marker)) {
-        pids.push(Number(entry.name));
-      }
-    } catch { /* gone */ }
-  }
-  return pids;
-}
 
 Deno.test("mcp use: a server dies with the program even when the program is killed (kill -9)", async () => {
   const marker = `${2000 + Math.floor(Math.random() * 7000)}.${Date.now() % 100000}`;

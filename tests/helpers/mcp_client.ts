@@ -191,6 +191,20 @@ export function processesWith(marker: string): number[] {
   return pids;
 }
 
+/** Pids of processes whose environment holds `marker` (zombies included). */
+export function processesWithEnv(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${entry.name}/environ`).includes(marker)) {
+        pids.push(Number(entry.name));
+      }
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
 /** A model turn that calls `name` with `args` (an OpenAI stream body). */
 export function callTurn(name: string, args: unknown, id = "call_mcp_test_1"): { sse: string } {
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
