@@ -2,7 +2,7 @@
  * Container benchmark (issue 15): a container session's start (first `print(1)`) against
  * bubblewrap's, side by side; the warm round trip of `print(1)` in a container session;
  * the memory of an idle container session (PSS and RSS of every host process in the
- * container's cgroup, four idle sessions side by side); and one store upsert of a ~9 KB
+ * container's cgroup and of its slirp4netns, four idle sessions side by side); and one store upsert of a ~9 KB
  * conversation in a local PostgreSQL. Needs root, podman, runc, the session image (built
  * when missing) and PostgreSQL (a throwaway cluster is started).
  *
@@ -13,6 +13,7 @@
 
 import { Computer } from "../lib/computer/mod.ts";
 import { ContainerComputer } from "../lib/container/computer.ts";
+import { EngineClient, parseEngineAddress } from "../lib/container/engine.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { openStore } from "../lib/store/mod.ts";
 import { containerWorkspace, startPodman } from "../tests/helpers/podman.ts";
@@ -22,14 +23,19 @@ import type { LmcMessage } from "../lib/wire/lmc.ts";
 const quick = Deno.args.includes("--quick");
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Resident and proportional memory (kB) of every host process in a container's cgroup. */
-function memoryOfCgroup(containerId: string): { rss: number; pss: number } {
+/**
+ * Resident and proportional memory (kB) of every host process of a session: those in the
+ * container's cgroup, and its network's slirp4netns (named by the box's network namespace).
+ */
+function memoryOfSession(containerId: string, netns: string): { rss: number; pss: number } {
   let rss = 0;
   let pss = 0;
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     try {
-      if (!Deno.readTextFileSync(`/proc/${entry.name}/cgroup`).includes(containerId)) continue;
+      const ours = Deno.readTextFileSync(`/proc/${entry.name}/cgroup`).includes(containerId) ||
+        (netns !== "" && Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).includes(netns));
+      if (!ours) continue;
       const rollup = Deno.readTextFileSync(`/proc/${entry.name}/smaps_rollup`);
       rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
       pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
@@ -115,7 +121,15 @@ try {
     idle.push(more);
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const memory = idle.map((s) => memoryOfCgroup(s.containerId!));
+  const inspector = new EngineClient(parseEngineAddress(engine.address));
+  const memory: { rss: number; pss: number }[] = [];
+  for (const s of idle) {
+    const info = await inspector.call("GET", `/containers/${s.containerId}/json`) as {
+      NetworkSettings?: { SandboxKey?: string };
+    };
+    memory.push(memoryOfSession(s.containerId!, info.NetworkSettings?.SandboxKey ?? ""));
+  }
+  inspector.close();
   const rss = median(memory.map((m) => m.rss)) / 1024;
   const pss = median(memory.map((m) => m.pss)) / 1024;
   console.log(

@@ -178,8 +178,15 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
   };
 }
 
-/** The Engine API create body of a box (Docker and podman). */
-export function engineCreateBody(spec: BoxSpec): Record<string, unknown> {
+/**
+ * The Engine API create body of a box (Docker and podman). `networkMode` is the mode of a
+ * box with the network on (`bridge`, or podman's `slirp4netns`: a network namespace of the
+ * box's own either way, never the host's); a box without the network gets `none`.
+ */
+export function engineCreateBody(
+  spec: BoxSpec,
+  networkMode: "bridge" | "slirp4netns" = "bridge",
+): Record<string, unknown> {
   return {
     Image: spec.image,
     Cmd: spec.cmd,
@@ -193,7 +200,7 @@ export function engineCreateBody(spec: BoxSpec): Record<string, unknown> {
     Tty: false,
     NetworkDisabled: !spec.network,
     HostConfig: {
-      NetworkMode: spec.network ? "bridge" : "none",
+      NetworkMode: spec.network ? networkMode : "none",
       ReadonlyRootfs: true,
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],

@@ -9,6 +9,23 @@ import { type BoxSpec, engineCreateBody } from "./confine.ts";
 import { FORWARDER_CMD } from "./driver_py.ts";
 import { type EngineAddress, EngineClient, type HijackedStream } from "./engine.ts";
 
+/** A box's network mode when its network is on. */
+type NetworkMode = "bridge" | "slirp4netns";
+
+/**
+ * The network mode per engine address, found once: podman's `slirp4netns` (a user-mode
+ * network stack for the box's own namespace, host loopback refused) sets up in a fraction
+ * of the time of a bridge (veth, address and firewall rules per box); Docker has no such
+ * mode, so it keeps `bridge`.
+ */
+const networkModes = new Map<string, Promise<NetworkMode>>();
+
+function addressKey(address: EngineAddress): string {
+  return address.transport === "unix"
+    ? `unix:${address.path}`
+    : `tcp:${address.hostname}:${address.port}`;
+}
+
 async function* payloads(stream: HijackedStream): AsyncGenerator<Uint8Array> {
   for await (const frame of stream.frames) yield frame.data;
 }
@@ -22,18 +39,51 @@ export class EngineBackend implements SessionBackend {
   /** True for an engine on a unix socket (this machine). */
   readonly localHost: boolean;
   readonly #engine: EngineClient;
+  readonly #key: string;
 
   /** A backend on the engine at `address`. */
   constructor(address: EngineAddress) {
     this.#engine = new EngineClient(address);
     this.localHost = address.transport === "unix";
+    this.#key = addressKey(address);
+  }
+
+  /** The mode for a box with the network on (asked of the engine once per address). */
+  #networkMode(): Promise<NetworkMode> {
+    let mode = networkModes.get(this.#key);
+    if (!mode) {
+      mode = this.#engine.call("GET", "/version").then(
+        (version) => {
+          const components = (version as { Components?: { Name?: string }[] } | null)
+            ?.Components ?? [];
+          return components.some((c) => /podman/i.test(c.Name ?? ""))
+            ? "slirp4netns" as const
+            : "bridge" as const;
+        },
+        () => "bridge" as const,
+      );
+      networkModes.set(this.#key, mode);
+    }
+    return mode;
   }
 
   async launch(spec: BoxSpec): Promise<LaunchedBox> {
+    const mode = spec.network ? await this.#networkMode() : "bridge";
+    try {
+      return await this.#launch(spec, mode);
+    } catch (error) {
+      if (mode !== "slirp4netns" || !/slirp4netns/i.test((error as Error).message)) throw error;
+      // A podman without slirp4netns: the bridge from now on.
+      networkModes.set(this.#key, Promise.resolve("bridge"));
+      return await this.#launch(spec, "bridge");
+    }
+  }
+
+  async #launch(spec: BoxSpec, mode: NetworkMode): Promise<LaunchedBox> {
     // The container's stdin is open and attached with its output in one connection, made
     // before the start (nothing is missed, and no exec is needed for the first host).
     const body = {
-      ...engineCreateBody(spec),
+      ...engineCreateBody(spec, mode),
       OpenStdin: true,
       StdinOnce: false,
       AttachStdin: true,
