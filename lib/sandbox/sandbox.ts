@@ -24,97 +24,25 @@ import { removeCodeTree, removeCodeTreeSync } from "./remove_tree.ts";
 import { makeSessionDir, privateRoot } from "./private_root.ts";
 import { sessionRunner } from "./runner.ts";
 
+import { writeReaper } from "./reaper.ts";
+import {
+  type SandboxKind,
+  type SandboxSupport,
+  sandboxSupportSync,
+  SandboxUnavailableError,
+} from "./support.ts";
+import { childPids } from "./code_leader.ts";
+
 export { makeSessionDir, privateRoot, sessionRunner };
-import { REAPER_NAME, writeReaper } from "./reaper.ts";
-
-/** Which OS sandbox confines sessions. */
-export type SandboxKind = "none" | "bwrap" | "seatbelt";
-
-/** The OS sandbox this machine offers. */
-export interface SandboxSupport {
-  /** `none` when no sandbox works here. */
-  kind: SandboxKind;
-  /** Why there is none. */
-  reason?: string;
-}
-
-/** The one-line fix shown when no sandbox is available. */
-export const NO_SANDBOX_HELP =
-  "install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap), or pass -A / --allow-all to run code unconfined";
-
-/** Thrown when code would have to run unconfined under limited permissions. */
-export class SandboxUnavailableError extends Error {
-  /** Creates the error; `reason` says why the sandbox does not work. */
-  constructor(reason: string) {
-    super(
-      `Code not run: no OS sandbox to enforce the permissions (${reason}). To fix: ${NO_SANDBOX_HELP}.`,
-    );
-    this.name = "SandboxUnavailableError";
-  }
-}
-
-let support: SandboxSupport | undefined;
-
-function probeBwrap(): SandboxSupport {
-  const bwrap = trustedProgram("bwrap");
-  if (!bwrap) {
-    return {
-      kind: "none",
-      reason: "bubblewrap (bwrap) is not installed in a system folder (/usr/bin, /bin...)",
-    };
-  }
-  try {
-    const out = new Deno.Command(bwrap, {
-      args: [
-        "--ro-bind",
-        "/",
-        "/",
-        "--unshare-pid",
-        "--unshare-net",
-        "--cap-drop",
-        "ALL",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "true",
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).outputSync();
-    if (out.success) return { kind: "bwrap" };
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n")[0];
-    return { kind: "none", reason: `bubblewrap cannot create namespaces here: ${err}` };
-  } catch (e) {
-    return {
-      kind: "none",
-      reason: e instanceof Deno.errors.NotFound
-        ? "bubblewrap (bwrap) is not installed"
-        : `bwrap failed: ${(e as Error).message}`,
-    };
-  }
-}
-
-/** Finds (once, synchronously) which OS sandbox works on this machine. */
-export function sandboxSupportSync(): SandboxSupport {
-  if (support) return support;
-  if (Deno.build.os === "linux") support = probeBwrap();
-  else if (Deno.build.os === "darwin") {
-    try {
-      Deno.statSync("/usr/bin/sandbox-exec");
-      support = { kind: "seatbelt" };
-    } catch {
-      support = { kind: "none", reason: "/usr/bin/sandbox-exec is missing" };
-    }
-  } else support = { kind: "none", reason: `no OS sandbox is supported on ${Deno.build.os}` };
-  return support;
-}
-
-/** Finds (once) which OS sandbox works on this machine. */
-export function sandboxSupport(): Promise<SandboxSupport> {
-  return Promise.resolve(sandboxSupportSync());
-}
+export {
+  NO_SANDBOX_HELP,
+  type SandboxKind,
+  type SandboxSupport,
+  sandboxSupport,
+  sandboxSupportSync,
+  SandboxUnavailableError,
+} from "./support.ts";
+export { childPids, codeLeader, isSandboxWrapper } from "./code_leader.ts";
 
 /** Options for {@linkcode SandboxSession.open}. */
 export interface SandboxSessionOptions {
@@ -458,21 +386,6 @@ function closeAllOnUnload(): void {
 }
 
 /**
- * The first process under the sandbox wrappers (bubblewrap, the network
- * relay) started from `pid`: the session's own interpreter, which is the one
- * to interrupt. `pid` itself when it is not a wrapper or nothing runs yet.
- */
-export function codeLeader(pid: number): number {
-  let current = pid;
-  for (let depth = 0; depth < 4 && isSandboxWrapper(current); depth++) {
-    const kids = childPids(current);
-    if (kids.length === 0) return current;
-    current = kids[0];
-  }
-  return current;
-}
-
-/**
  * For a `deno run` command, grants the session temp directory in its
  * `--allow-read` / `--allow-write` lists (Deno enforces its own flags, and
  * the temp directory is only known once the session exists).
@@ -493,31 +406,6 @@ export function withDenoTmpDir(argv: string[], tmpDir: string): string[] {
     }
   }
   return out;
-}
-
-/**
- * True when `pid` is sandbox machinery (bubblewrap, or the in-sandbox network
- * relay), not code: interrupting it would end the whole sandboxed session.
- */
-export function isSandboxWrapper(pid: number): boolean {
-  try {
-    const comm = Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
-    if (comm === "bwrap" || comm === REAPER_NAME) return true;
-    const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
-    return cmdline.includes("\0__sandbox-relay\0") || /\/sandbox\/relay\.ts\0/.test(cmdline);
-  } catch {
-    return false;
-  }
-}
-
-/** The pids of a process's children (Linux). */
-export function childPids(pid: number): number[] {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
-      .filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 function resolvePrograms(p: Permissions, path?: string): Permissions {
