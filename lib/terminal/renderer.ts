@@ -13,7 +13,7 @@ import { CLEAR_LINE, clipEnd, makeStyle, type Style, visibleWidth } from "./ansi
 import { highlightLine } from "./highlight.ts";
 import { codeRows, MarkdownStream } from "./render_markdown.ts";
 import { wrapStyled } from "./wrap.ts";
-import { formatUsd } from "./cost.ts";
+import { addUsage, type RenderedUsage, usageCounts, usageLine } from "./rendered_usage.ts";
 import { type ImageProtocol, inlineImage, saveImage } from "./image.ts";
 import { safeOutput, visibleCode, visibleControls } from "./untrusted_text.ts";
 
@@ -37,16 +37,6 @@ export interface RendererOptions {
   highlightActiveLine?: boolean;
   /** Draw images inline with this protocol (default "none": save them and show the path). */
   images?: ImageProtocol;
-}
-
-/** Token usage of one model answer, as carried by `usage` chunks. */
-export interface RenderedUsage {
-  /** Tokens sent. */
-  inputTokens: number;
-  /** Tokens received. */
-  outputTokens: number;
-  /** Estimated cost in USD, when known. */
-  cost?: number;
 }
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -218,11 +208,7 @@ export class Renderer {
   /** Prints the tokens and cost of the answer just finished, then resets the count. */
   printUsage(): void {
     if (!this.#sawUsage) return;
-    const u = this.#usage;
-    let text = `${u.inputTokens.toLocaleString("en-US")} tokens in, ` +
-      `${u.outputTokens.toLocaleString("en-US")} out`;
-    if (u.cost !== undefined) text += `, ${formatUsd(u.cost)}`;
-    this.#commit([this.style.gray(`  ${text}`)]);
+    this.#commit([this.style.gray(`  ${usageLine(this.#usage)}`)]);
     this.#usage = { inputTokens: 0, outputTokens: 0 };
     this.#sawUsage = false;
   }
@@ -374,27 +360,10 @@ export class Renderer {
   }
 
   #addUsage(content: unknown): void {
-    if (!content || typeof content !== "object") return;
-    // The engine's usage report carries this call under `turn`; plain counts are accepted too.
-    const report = content as Record<string, unknown>;
-    const c = (report.turn && typeof report.turn === "object" ? report.turn : report) as Record<
-      string,
-      unknown
-    >;
-    const num = (...keys: string[]) => {
-      for (const k of keys) if (typeof c[k] === "number") return c[k] as number;
-      return 0;
-    };
+    const counts = usageCounts(content);
+    if (!counts) return;
     this.#sawUsage = true;
-    this.#usage.inputTokens += num("input_tokens", "prompt_tokens", "inputTokens", "promptTokens");
-    this.#usage.outputTokens += num(
-      "output_tokens",
-      "completion_tokens",
-      "outputTokens",
-      "completionTokens",
-    );
-    const cost = c.cost ?? c.cost_usd ?? c.costUsd;
-    if (typeof cost === "number") this.#usage.cost = (this.#usage.cost ?? 0) + cost;
+    this.#usage = addUsage(this.#usage, counts);
   }
 
   /** The text of the live row: the spinner, the open line, or the running line. */
