@@ -12,7 +12,7 @@ import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { x11Backend } from "../lib/desktop/x11.ts";
 import { computerActionCode, computerToolType } from "../lib/desktop/anthropic_tool.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { missingDesktop, startClient, startXvfb, waitFor } from "./helpers/desktop_xvfb.ts";
+import { missingDesktop, startChoiceBox, startXvfb, waitFor } from "./helpers/desktop_xvfb.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 
 const missing = missingDesktop();
@@ -55,12 +55,7 @@ Deno.test({
   ignore: missing !== "",
 }, async () => {
   const xvfb = await startXvfb();
-  const box = startClient(xvfb, [
-    "/usr/bin/xmessage",
-    "-buttons",
-    "Proceed:7,Cancel:3",
-    "Please choose what to do next",
-  ]);
+  const box = startChoiceBox(xvfb);
   const cwd = await Deno.makeTempDir();
   const computer = new Computer({
     cwd,

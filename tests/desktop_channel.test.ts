@@ -11,7 +11,7 @@ import { API_OFF_MESSAGE, pythonClientSource } from "../lib/desktop/python_clien
 import { serveComputerApi } from "../lib/desktop/serve.ts";
 import { CHANNEL_ENV } from "../lib/desktop/channel.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { startClient, startXvfb, waitFor } from "./helpers/desktop_xvfb.ts";
+import { startChoiceBox, startXvfb, waitFor } from "./helpers/desktop_xvfb.ts";
 
 /** Runs `script` in python3 after the client source; returns stdout (throws on failure). */
 async function python(
@@ -46,12 +46,7 @@ Deno.test("channel: the Python client views, clicks by label, types, uses the cl
   const xvfb = await startXvfb();
   const api = new ComputerApi({ backend: x11Backend({ display: xvfb.display }) });
   const channel = await serveComputerApi(api);
-  const box = startClient(xvfb, [
-    "/usr/bin/xmessage",
-    "-buttons",
-    "Proceed:7,Cancel:3",
-    "Please choose what to do next",
-  ]);
+  const box = startChoiceBox(xvfb);
   try {
     await waitFor(async () => (await api.display.get_text()).includes("choose"), "xmessage");
     const out = await python(

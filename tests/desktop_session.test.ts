@@ -16,7 +16,7 @@ import { decodePng } from "../lib/desktop/png.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
 import {
   missingDesktop,
-  startClient,
+  startChoiceBox,
   startXvfb,
   waitFor,
   type Xvfb,
@@ -72,12 +72,7 @@ Deno.test({
   ignore: missing !== "",
 }, async () => {
   await withSession(withDisplay, async (computer, xvfb) => {
-    const box = startClient(xvfb, [
-      "/usr/bin/xmessage",
-      "-buttons",
-      "Proceed:7,Cancel:3",
-      "Please choose what to do next",
-    ]);
+    const box = startChoiceBox(xvfb);
     try {
       await waitFor(
         async () => String(await computer.display.get_text()).includes("choose"),

@@ -6,7 +6,7 @@
  */
 
 import { assertEquals } from "./helpers/assert.ts";
-import { missingDesktop, startClient, startXvfb } from "./helpers/desktop_xvfb.ts";
+import { missingDesktop, startChoiceBox, startXvfb } from "./helpers/desktop_xvfb.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { cliCommand } from "./helpers/terminal_cli.ts";
 import { removeDir, TmuxSession } from "./helpers/terminal_tmux.ts";
@@ -19,12 +19,7 @@ for (const answer of ["y", "n"]) {
     ignore: missing !== "",
   }, async () => {
     const xvfb = await startXvfb();
-    const box = startClient(xvfb, [
-      "/usr/bin/xmessage",
-      "-buttons",
-      "Proceed:7,Cancel:3",
-      "Please choose what to do next",
-    ]);
+    const box = startChoiceBox(xvfb);
     const fake = startFakeOpenAI({
       script: [
         { toolCalls: [{ language: "python", code: 'computer.mouse.click("Proceed")' }] },

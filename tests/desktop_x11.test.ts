@@ -11,6 +11,7 @@ import { x11Backend } from "../lib/desktop/x11.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./helpers/assert.ts";
 import {
   missingDesktop,
+  startChoiceBox,
   startClient,
   startXvfb,
   waitFor,
@@ -65,12 +66,7 @@ Deno.test({
   ignore: missing !== "",
 }, async () => {
   await withDesktop([1280, 800], async (api, xvfb) => {
-    const box = startClient(xvfb, [
-      "/usr/bin/xmessage",
-      "-buttons",
-      "Proceed:7,Cancel:3",
-      "Please choose what to do next",
-    ]);
+    const box = startChoiceBox(xvfb);
     try {
       await waitForText(api, "choose");
       await api.mouse.click("Proceed");
@@ -86,12 +82,7 @@ Deno.test({
   ignore: missing !== "",
 }, async () => {
   await withDesktop([1280, 800], async (api, xvfb) => {
-    const box = startClient(xvfb, [
-      "/usr/bin/xmessage",
-      "-buttons",
-      "Proceed:7,Cancel:3",
-      "Please choose what to do next",
-    ]);
+    const box = startChoiceBox(xvfb);
     try {
       await waitForText(api, "choose");
       await api.mouse.click("Cancel");

@@ -93,6 +93,19 @@ export function startClient(xvfb: Xvfb, argv: string[]): XClient {
 }
 
 /**
+ * Starts xmessage on `xvfb` asking "Please choose what to do next" with two buttons: Proceed
+ * (exit status 7) and Cancel (exit status 3); the status proves which one was clicked.
+ */
+export function startChoiceBox(xvfb: Xvfb): XClient {
+  return startClient(xvfb, [
+    "/usr/bin/xmessage",
+    "-buttons",
+    "Proceed:7,Cancel:3",
+    "Please choose what to do next",
+  ]);
+}
+
+/**
  * Waits (bounded, `timeoutMs`) until `check` resolves true; polls every 50 ms. A check that
  * throws counts as not yet (the last error is reported if time runs out).
  */
