@@ -18,7 +18,8 @@ import { loadProfile } from "../lib/profiles/mod.ts";
 import { MAX_OPEN } from "../lib/sandbox/proxy.ts";
 import { permissionsFromFlags } from "../lib/sandbox/flags.ts";
 import { safetyDecision, scanCode } from "../lib/sandbox/safe_mode.ts";
-import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
+import { runMagic } from "../lib/terminal/magic.ts";
+import { magicContext } from "./helpers/magic_context.ts";
 import { safeOutput, visibleCode, visibleControls } from "../lib/terminal/untrusted_text.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { cliCommand, runCli } from "./helpers/terminal_cli.ts";
@@ -130,26 +131,6 @@ Deno.test("redteam control: the sandboxed listener receives the key when the mod
     }
   });
 });
-
-function magicContext(cwd: string, messages: LmcMessage[]): MagicContext {
-  const ctx: MagicContext = {
-    messages,
-    setMessages(m: LmcMessage[]) {
-      ctx.messages = m;
-    },
-    reset: () => Promise.resolve(),
-    print: () => {},
-    autoRun: false,
-    setAutoRun() {},
-    verbose: false,
-    setVerbose() {},
-    runShell: () => Promise.resolve(),
-    info: () => Promise.resolve([]),
-    tokens: () => Promise.resolve([]),
-    cwd,
-  };
-  return ctx;
-}
 
 const EXPORTS = [
   { magic: "%save_message", file: "messages.json" },

@@ -9,8 +9,8 @@ import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts"
 import { cliCommand, modelArgs, startCliInTmux } from "./helpers/terminal_cli.ts";
 import { hasTmux, removeDir, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
 import { StreamText } from "./helpers/stream_text.ts";
-import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
-import type { LmcMessage } from "../lib/wire/lmc.ts";
+import { runMagic } from "../lib/terminal/magic.ts";
+import { magicContext } from "./helpers/magic_context.ts";
 
 const ignore = !hasTmux();
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -169,28 +169,6 @@ Deno.test({
     });
   },
 });
-
-function magicContext(cwd: string, messages: LmcMessage[]): MagicContext & { printed: string[] } {
-  const printed: string[] = [];
-  const ctx = {
-    printed,
-    messages,
-    setMessages(m: LmcMessage[]) {
-      ctx.messages = m;
-    },
-    reset: () => Promise.resolve(),
-    print: (...lines: string[]) => void printed.push(...lines),
-    autoRun: false,
-    setAutoRun() {},
-    verbose: false,
-    setVerbose() {},
-    runShell: () => Promise.resolve(),
-    info: () => Promise.resolve([]),
-    tokens: () => Promise.resolve([]),
-    cwd,
-  };
-  return ctx;
-}
 
 Deno.test("magic: %load_message of a missing or broken file is one plain line", async () => {
   await withTempDir("cf-load-", async (dir) => {

@@ -7,7 +7,8 @@
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { formatUsd } from "../lib/terminal/cost.ts";
-import { type MagicContext, runMagic } from "../lib/terminal/magic.ts";
+import { runMagic } from "../lib/terminal/magic.ts";
+import { magicContext } from "./helpers/magic_context.ts";
 import type { LmcMessage } from "../lib/wire/lmc.ts";
 import { wrapWords } from "../lib/terminal/flags.ts";
 import { conversationFileName } from "../lib/storage/conversations.ts";
@@ -33,41 +34,23 @@ Deno.test("polish: wrapping breaks at spaces, never inside a word", () => {
   for (const line of lines) assert(line.length <= 30, line);
 });
 
-function magicContext(cwd: string, messages: LmcMessage[], conversationPath?: string) {
-  const printed: string[] = [];
-  const ctx: MagicContext = {
-    messages,
-    setMessages() {},
-    reset: () => Promise.resolve(),
-    print: (...lines: string[]) => void printed.push(...lines),
-    autoRun: false,
-    setAutoRun() {},
-    verbose: false,
-    setVerbose() {},
-    runShell: () => Promise.resolve(),
-    info: () => Promise.resolve([]),
-    tokens: () => Promise.resolve([]),
-    conversationPath,
-    cwd,
-  };
-  return { ctx, printed };
-}
-
 Deno.test("polish: %jupyter and %markdown share the conversation's name; nothing to export when empty", async () => {
   const dir = await Deno.makeTempDir({ prefix: "interpreter-polish-" });
   try {
     const empty = magicContext(dir, []);
-    await runMagic("%jupyter", empty.ctx);
-    await runMagic("%markdown", empty.ctx);
+    await runMagic("%jupyter", empty);
+    await runMagic("%markdown", empty);
     assertEquals(empty.printed, [
       "Nothing to export yet: the conversation is empty.",
       "Nothing to export yet: the conversation is empty.",
     ]);
     assertEquals([...Deno.readDirSync(dir)].length, 0);
     const messages: LmcMessage[] = [{ role: "user", type: "message", content: "hi" }];
-    const full = magicContext(dir, messages, "/somewhere/hi__2026-01-01_10-00-00.json");
-    await runMagic("%jupyter", full.ctx);
-    await runMagic("%markdown", full.ctx);
+    const full = magicContext(dir, messages, {
+      conversationPath: "/somewhere/hi__2026-01-01_10-00-00.json",
+    });
+    await runMagic("%jupyter", full);
+    await runMagic("%markdown", full);
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assertEquals(names, ["hi__2026-01-01_10-00-00.ipynb", "hi__2026-01-01_10-00-00.md"]);
   } finally {
