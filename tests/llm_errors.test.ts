@@ -10,6 +10,7 @@ import { LlmError } from "../lib/llm/errors.ts";
 import { Interpreter } from "../lib/core/interpreter.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { oneLine, streamCall } from "./helpers/llm_stream.ts";
 
 async function collect(
   script: FakeTurn[],
@@ -17,30 +18,18 @@ async function collect(
   serverOptions: { apiKey?: string } = {},
 ): Promise<{ events: CompletionEvent[]; error?: LlmError; requests: number }> {
   const fake = startFakeOpenAI({ script, ...serverOptions });
-  const events: CompletionEvent[] = [];
   try {
-    for await (
-      const ev of streamCompletion({
-        model: "openai/gpt-4o",
-        messages: [{ role: "user", content: "hi" }],
-        apiBase: fake.url,
-        apiKey: "sk-test-key-123456",
-        ...extra,
-      })
-    ) events.push(ev);
-    return { events, requests: fake.requests.length };
-  } catch (err) {
-    if (!(err instanceof LlmError)) throw err;
-    return { events, error: err, requests: fake.requests.length };
+    const call = await streamCall({
+      model: "openai/gpt-4o",
+      messages: [{ role: "user", content: "hi" }],
+      apiBase: fake.url,
+      apiKey: "sk-test-key-123456",
+      ...extra,
+    });
+    return { ...call, requests: fake.requests.length };
   } finally {
     await fake.close();
   }
-}
-
-function oneLine(error: LlmError | undefined): string {
-  assert(error, "an LlmError was thrown");
-  assert(!error.message.includes("\n"), "the message is one line");
-  return error.message;
 }
 
 Deno.test("llm errors: a missing key names the variable to set", async () => {

@@ -9,11 +9,12 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { type CompletionEvent, streamCompletion } from "../lib/llm/client.ts";
+import type { CompletionEvent } from "../lib/llm/client.ts";
 import type { AssembledTurn } from "../lib/llm/assembler.ts";
 import { LlmError } from "../lib/llm/errors.ts";
 import { EventStreamSplitter } from "../lib/llm/eventstream.ts";
 import { type FakeTurn, FIXTURES_DIR, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { oneLine, streamCall } from "./helpers/llm_stream.ts";
 import { SignatureV4 } from "npm:@smithy/signature-v4@5.7.5";
 import { Sha256 } from "npm:@aws-crypto/sha256-js@5.2.0";
 import { EventStreamCodec } from "npm:@smithy/eventstream-codec@4.5.2";
@@ -38,41 +39,30 @@ async function run(
   request: { model: string; env?: Record<string, string>; apiKey?: string; apiBase?: boolean },
 ): Promise<Run> {
   const fake = startFakeOpenAI({ script });
-  const events: CompletionEvent[] = [];
   const env = request.env ?? {};
   try {
-    for await (
-      const ev of streamCompletion({
-        model: request.model,
-        messages: [{ role: "user", content: "What is the temperature of the capital of France?" }],
-        tools: [{
-          type: "function",
-          function: {
-            name: "get_temperature",
-            description: "Get the temperature in a city.",
-            parameters: { type: "object", properties: { city: { type: "string" } } },
-          },
-        }],
-        apiBase: request.apiBase === false ? undefined : fake.url,
-        apiKey: request.apiKey,
-        env: (n) => env[n],
-        maxRetries: 0,
-      })
-    ) events.push(ev);
-    const done = events.find((e) => e.type === "done");
-    return { events, turn: done?.type === "done" ? done.turn : undefined, fake };
-  } catch (err) {
-    if (!(err instanceof LlmError)) throw err;
-    return { events, error: err, fake };
+    const call = await streamCall({
+      model: request.model,
+      messages: [{ role: "user", content: "What is the temperature of the capital of France?" }],
+      tools: [{
+        type: "function",
+        function: {
+          name: "get_temperature",
+          description: "Get the temperature in a city.",
+          parameters: { type: "object", properties: { city: { type: "string" } } },
+        },
+      }],
+      apiBase: request.apiBase === false ? undefined : fake.url,
+      apiKey: request.apiKey,
+      env: (n) => env[n],
+      maxRetries: 0,
+    });
+    if (call.error) return { ...call, fake };
+    const done = call.events.find((e) => e.type === "done");
+    return { ...call, turn: done?.type === "done" ? done.turn : undefined, fake };
   } finally {
     await fake.close();
   }
-}
-
-function oneLine(error: LlmError | undefined): string {
-  assert(error, "an LlmError was thrown");
-  assert(!error.message.includes("\n"), "the message is one line");
-  return error.message;
 }
 
 function streamed(events: CompletionEvent[], type: "text" | "reasoning"): string {

@@ -7,10 +7,11 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { type CompletionEvent, streamCompletion } from "../lib/llm/client.ts";
-import { LlmError } from "../lib/llm/errors.ts";
+import type { CompletionEvent, streamCompletion } from "../lib/llm/client.ts";
+import type { LlmError } from "../lib/llm/errors.ts";
 import { SseParser } from "../lib/llm/sse.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { streamCall } from "./helpers/llm_stream.ts";
 import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
 import { interpreterOptionsFromProfile } from "../lib/terminal/settings.ts";
 
@@ -19,23 +20,17 @@ async function collect(
   extra: Partial<Parameters<typeof streamCompletion>[0]> = {},
 ): Promise<{ events: CompletionEvent[]; error?: LlmError; ms: number }> {
   const fake = startFakeOpenAI({ script });
-  const events: CompletionEvent[] = [];
   const t0 = Date.now();
   try {
-    for await (
-      const ev of streamCompletion({
-        model: "openai/gpt-4o",
-        messages: [{ role: "user", content: "hi" }],
-        apiBase: fake.url,
-        apiKey: "sk-test-key-123456",
-        maxRetries: 0,
-        ...extra,
-      })
-    ) events.push(ev);
-    return { events, ms: Date.now() - t0 };
-  } catch (err) {
-    if (!(err instanceof LlmError)) throw err;
-    return { events, error: err, ms: Date.now() - t0 };
+    const call = await streamCall({
+      model: "openai/gpt-4o",
+      messages: [{ role: "user", content: "hi" }],
+      apiBase: fake.url,
+      apiKey: "sk-test-key-123456",
+      maxRetries: 0,
+      ...extra,
+    });
+    return { ...call, ms: Date.now() - t0 };
   } finally {
     await fake.close();
   }
