@@ -9,40 +9,20 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "./hel
 import { Interpreter } from "../lib/core/interpreter.ts";
 import type { ApprovalRequest } from "../lib/wire/approval.ts";
 import type { LmcChunk } from "../lib/wire/lmc.ts";
-import type { InterpreterOptions } from "../lib/core/settings.ts";
 import { FakeComputer } from "./helpers/fake_computer.ts";
 import { repoModule, runDenoChild } from "./helpers/deno_child.ts";
 import { collect } from "./helpers/lmc_chunks.ts";
+import { withFakeModel } from "./helpers/fake_engine.ts";
 import { type FakeOpenAI, type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 
 type Msg = { role: string; content?: unknown; tool_calls?: unknown[]; tool_call_id?: string };
-
-async function withFake(
-  script: FakeTurn[],
-  options: Partial<InterpreterOptions> & { computer?: FakeComputer },
-  body: (it: Interpreter, fake: FakeOpenAI, computer: FakeComputer) => Promise<void>,
-): Promise<void> {
-  const fake = startFakeOpenAI({ script });
-  const computer = options.computer ?? new FakeComputer();
-  const interpreter = new Interpreter({
-    autoRun: true,
-    ...options,
-    computer,
-    llm: { model: "gpt-4o", apiBase: fake.url, apiKey: "sk-engine-test-key", ...options.llm },
-  });
-  try {
-    await body(interpreter, fake, computer);
-  } finally {
-    await fake.close();
-  }
-}
 
 function sent(fake: FakeOpenAI, turn: number): Msg[] {
   return fake.requests[turn].messages as Msg[];
 }
 
 Deno.test("engine: chunks are framed with start/end flags exactly as Open Interpreter's", async () => {
-  await withFake(
+  await withFakeModel(
     [
       { toolCalls: [{ language: "python", code: "34 / 24" }] },
       { text: "The result is 1.4167." },
@@ -84,7 +64,7 @@ Deno.test("engine: chunks are framed with start/end flags exactly as Open Interp
 });
 
 Deno.test("engine: the model reads the output in the next request, tied by tool call id", async () => {
-  await withFake(
+  await withFakeModel(
     [
       { toolCalls: [{ language: "python", code: "print(6 * 7)", id: "call_abc123" }] },
       { text: "It is 42." },
@@ -139,7 +119,7 @@ Deno.test("engine: the model reads the output in the next request, tied by tool 
 });
 
 Deno.test("engine: the system message states OS, shell, cwd, date, languages and permissions", async () => {
-  await withFake([{ text: "hi" }], {}, async (it, fake) => {
+  await withFakeModel([{ text: "hi" }], {}, async (it, fake) => {
     await it.chat("hello");
     const system = String(sent(fake, 0)[0].content);
     assertStringIncludes(system, Deno.build.os);
@@ -153,7 +133,7 @@ Deno.test("engine: the system message states OS, shell, cwd, date, languages and
 });
 
 Deno.test("engine: an edit decision runs the edited code and stores it", async () => {
-  await withFake(
+  await withFakeModel(
     [
       { toolCalls: [{ language: "python", code: "print('original')", id: "call_e1" }] },
       { text: "ok" },
@@ -179,7 +159,7 @@ Deno.test("engine: an edit decision runs the edited code and stores it", async (
 });
 
 Deno.test("engine: breaking out at the confirmation runs nothing; the next turn says it did not run", async () => {
-  await withFake(
+  await withFakeModel(
     [
       { toolCalls: [{ language: "shell", code: "rm -rf build" }] },
       { text: "Understood, I will not." },
@@ -203,7 +183,7 @@ Deno.test("engine: breaking out at the confirmation runs nothing; the next turn 
 });
 
 Deno.test("engine: parallel calls all run, in order, each answered with its own id", async () => {
-  await withFake(
+  await withFakeModel(
     [
       {
         toolCalls: [
@@ -254,7 +234,7 @@ Deno.test("engine: a recorded parallel-call stream (two calls in one chunk, no i
     `data: ${
       JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })
     }\n\ndata: [DONE]\n\n`;
-  await withFake([{ sse }, { text: "done" }], {}, async (it, _fake, computer) => {
+  await withFakeModel([{ sse }, { text: "done" }], {}, async (it, _fake, computer) => {
     await it.chat("go");
     assertEquals(computer.runs.map((r) => [r.language, r.code]), [["python", "1+1"], [
       "shell",
@@ -268,7 +248,7 @@ Deno.test("engine: markdown mode runs every fenced block in order, language and 
     'First:\n```python\nprint("python")\n```\nThen:\n```bash\necho "python bash"\n```\n' +
     "An example output, not run:\n```output\n42\n```\nDone.";
   for (const pieces of [1, 7, answer.length]) {
-    await withFake([{ text: answer, pieces }, { text: "Both ran." }], {
+    await withFakeModel([{ text: answer, pieces }, { text: "Both ran." }], {
       llm: { model: "ollama/llama3.1", supportsFunctions: false },
     }, async (it, fake, computer) => {
       await it.chat("go");
@@ -294,22 +274,26 @@ Deno.test("engine: markdown mode runs every fenced block in order, language and 
 });
 
 Deno.test("engine: a recorded markdown answer (fence split across tokens) runs its python block", async () => {
-  await withFake([{ fixture: "openai__gpt-4o__python-codeblock-text.jsonl" }, { text: "ok" }], {
-    llm: { model: "openai/gpt-4o", supportsFunctions: false },
-  }, async (it, _fake, computer) => {
-    await it.chat("show me");
-    assertEquals(computer.runs.length, 1);
-    assertEquals(computer.runs[0].language, "python");
-    assert(
-      computer.runs[0].code.startsWith("import pandas as pd\nimport matplotlib.pyplot as plt\n"),
-    );
-    assert(computer.runs[0].code.endsWith("plt.ylabel('Total Revenue')\nplt.show()"));
-    assert(!computer.runs[0].code.includes("```"));
-  });
+  await withFakeModel(
+    [{ fixture: "openai__gpt-4o__python-codeblock-text.jsonl" }, { text: "ok" }],
+    {
+      llm: { model: "openai/gpt-4o", supportsFunctions: false },
+    },
+    async (it, _fake, computer) => {
+      await it.chat("show me");
+      assertEquals(computer.runs.length, 1);
+      assertEquals(computer.runs[0].language, "python");
+      assert(
+        computer.runs[0].code.startsWith("import pandas as pd\nimport matplotlib.pyplot as plt\n"),
+      );
+      assert(computer.runs[0].code.endsWith("plt.ylabel('Total Revenue')\nplt.show()"));
+      assert(!computer.runs[0].code.includes("```"));
+    },
+  );
 });
 
 Deno.test("engine: reasoning is its own chunk type, stored apart, never sent back or run", async () => {
-  await withFake(
+  await withFakeModel(
     [
       { fixture: "together__deepseek-r1__think-tags-in-content.sse" },
     ],
@@ -328,7 +312,7 @@ Deno.test("engine: reasoning is its own chunk type, stored apart, never sent bac
       assertEquals(computer.runs.length, 0);
     },
   );
-  await withFake([{ text: "Hi.", reasoning: "secret plan" }, { text: "Again." }], {}, async (
+  await withFakeModel([{ text: "Hi.", reasoning: "secret plan" }, { text: "Again." }], {}, async (
     it,
     fake,
   ) => {
@@ -340,13 +324,17 @@ Deno.test("engine: reasoning is its own chunk type, stored apart, never sent bac
 
 Deno.test("engine: maxTurns stops a runaway loop with a clear message", async () => {
   const again: FakeTurn = { toolCalls: [{ language: "python", code: "print(1)" }] };
-  await withFake([again, again, again, again], { maxTurns: 2 }, async (it, _fake, computer) => {
-    const chunks = await collect(it.chat("loop forever", { stream: true }));
-    assertEquals(computer.runs.length, 2);
-    const stop = chunks.find((c) => c.format === "max_turns");
-    assert(stop);
-    assertStringIncludes(String(stop.content), "maxTurns");
-  });
+  await withFakeModel(
+    [again, again, again, again],
+    { maxTurns: 2 },
+    async (it, _fake, computer) => {
+      const chunks = await collect(it.chat("loop forever", { stream: true }));
+      assertEquals(computer.runs.length, 2);
+      const stop = chunks.find((c) => c.format === "max_turns");
+      assert(stop);
+      assertStringIncludes(String(stop.content), "maxTurns");
+    },
+  );
 });
 
 Deno.test("engine: maxBudget stops once the priced usage reaches it", async () => {
@@ -354,7 +342,7 @@ Deno.test("engine: maxBudget stops once the priced usage reaches it", async () =
     toolCalls: [{ language: "python", code: "print(1)" }],
     usage: { prompt_tokens: 100_000, completion_tokens: 10_000 },
   };
-  await withFake([costly, costly], { maxBudget: 0.1 }, async (it, fake) => {
+  await withFakeModel([costly, costly], { maxBudget: 0.1 }, async (it, fake) => {
     const chunks = await collect(it.chat("spend", { stream: true }));
     assertEquals(fake.requests.length, 1);
     const chunk = chunks.find((c) => c.type === "usage");
@@ -371,7 +359,7 @@ Deno.test("engine: maxBudget stops once the priced usage reaches it", async () =
 });
 
 Deno.test("engine: usage is counted with the tokenizer when the stream has none", async () => {
-  await withFake([{ text: "Hello there, general.", usage: null }], {
+  await withFakeModel([{ text: "Hello there, general.", usage: null }], {
     llm: { model: "openai/some-unknown-model" },
   }, async (it) => {
     const chunks = await collect(it.chat("hi", { stream: true }));
@@ -386,7 +374,7 @@ Deno.test("engine: usage is counted with the tokenizer when the stream has none"
 });
 
 Deno.test("engine: loop mode keeps going until a loop breaker", async () => {
-  await withFake(
+  await withFakeModel(
     [
       { text: "I started." },
       { text: "Still working." },
@@ -404,7 +392,7 @@ Deno.test("engine: loop mode keeps going until a loop breaker", async () => {
 
 Deno.test("engine: onMessage runs after every complete message; keys never reach messages", async () => {
   const snapshots: number[] = [];
-  await withFake([
+  await withFakeModel([
     { toolCalls: [{ language: "shell", code: "echo $OPENAI_API_KEY" }] },
     { text: "Printed." },
   ], {
@@ -421,7 +409,7 @@ Deno.test("engine: onMessage runs after every complete message; keys never reach
 });
 
 Deno.test("engine: messages can be cleared and assigned to restore a conversation", async () => {
-  await withFake([{ text: "Welcome back." }], {}, async (it, fake) => {
+  await withFakeModel([{ text: "Welcome back." }], {}, async (it, fake) => {
     it.messages = [
       { role: "user", type: "message", content: "my name is Ada" },
       { role: "assistant", type: "message", content: "Hello Ada." },
@@ -467,7 +455,7 @@ Deno.test("engine: two interpreters in one process are independent", async () =>
 });
 
 Deno.test("engine: one interpreter refuses a second concurrent chat", async () => {
-  await withFake([{ text: "first" }, { text: "second" }], {}, async (it) => {
+  await withFakeModel([{ text: "first" }, { text: "second" }], {}, async (it) => {
     const iterator = it.chat("one", { stream: true })[Symbol.asyncIterator]();
     await iterator.next();
     await assertRejects(() => it.chat("two").then(() => {}), Error);
@@ -490,7 +478,7 @@ Deno.test("engine: broken tool arguments are repaired when unambiguous, else sen
     }\n\ndata: ${
       JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })
     }\n\ndata: [DONE]\n\n`;
-  await withFake(
+  await withFakeModel(
     [
       { sse: raw("execute", '{"language": "python", "code": "x = 1\nprint(x)"}') }, // raw newline
       { sse: raw("python", "print('bare')") }, // tool named after the language, bare code
@@ -515,7 +503,7 @@ Deno.test("engine: broken tool arguments are repaired when unambiguous, else sen
 });
 
 Deno.test("engine: chat() without a message runs trailing code that never ran", async () => {
-  await withFake([{ text: "It printed hi." }], {}, async (it, _fake, computer) => {
+  await withFakeModel([{ text: "It printed hi." }], {}, async (it, _fake, computer) => {
     it.messages = [
       { role: "user", type: "message", content: "say hi" },
       { role: "assistant", type: "code", format: "python", content: "print('hi')" },
@@ -527,7 +515,7 @@ Deno.test("engine: chat() without a message runs trailing code that never ran", 
 });
 
 Deno.test("engine: the conversation is trimmed to the context window, oldest turns first", async () => {
-  await withFake([{ text: "short" }], {
+  await withFakeModel([{ text: "short" }], {
     llm: { model: "openai/tiny", contextWindow: 1200, maxTokens: 200 },
   }, async (it, fake) => {
     const filler = "lorem ipsum dolor sit amet ".repeat(60); // ~360 tokens
@@ -564,7 +552,7 @@ Deno.test("engine: aborting the signal stops the model call without an error", a
 });
 
 Deno.test("engine: aborting during a run stops it and the loop; no further model calls", async () => {
-  await withFake(
+  await withFakeModel(
     [
       { toolCalls: [{ language: "python", code: "while True: pass" }] },
       { text: "should never be asked" },
@@ -586,7 +574,7 @@ Deno.test("engine: aborting during a run stops it and the loop; no further model
 });
 
 Deno.test("engine: breaking out of the stream mid-run stops the computer", async () => {
-  await withFake(
+  await withFakeModel(
     [
       { toolCalls: [{ language: "python", code: "while True: pass" }] },
     ],
@@ -661,7 +649,7 @@ Deno.test("engine: a call missing its final } in an answer that ended normally i
     `{"language": "python", "code": "print('repaired')"`,
     "tool_calls",
   );
-  await withFake([{ sse }, { text: "done" }], {}, async (it, _fake, computer) => {
+  await withFakeModel([{ sse }, { text: "done" }], {}, async (it, _fake, computer) => {
     await it.chat("go");
     assertEquals(computer.runs.map((r) => [r.language, r.code]), [["python", "print('repaired')"]]);
   });
@@ -673,7 +661,7 @@ Deno.test("engine: the same call missing its } but cut by the token limit is not
     `{"language": "python", "code": "print('repaired')"`,
     "length",
   );
-  await withFake([{ sse }, { text: "I will split it." }], {}, async (it, fake, computer) => {
+  await withFakeModel([{ sse }, { text: "I will split it." }], {}, async (it, fake, computer) => {
     await it.chat("go");
     assertEquals(computer.runs.length, 0);
     const tool = sent(fake, 1).find((m) => m.role === "tool");
@@ -691,7 +679,7 @@ Deno.test("engine: a call cut off by the token limit is not run and the model is
     `data: ${
       JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: "length" }] })
     }\n\ndata: [DONE]\n\n`;
-  await withFake([{ sse }, { text: "I will split it." }], {}, async (it, fake, computer) => {
+  await withFakeModel([{ sse }, { text: "I will split it." }], {}, async (it, fake, computer) => {
     await it.chat("write a lot");
     assertEquals(computer.runs.length, 0);
     const tool = sent(fake, 1).find((m) => m.role === "tool");

@@ -9,9 +9,7 @@
  */
 
 import { assert, assertEquals } from "./helpers/assert.ts";
-import { Interpreter } from "../lib/core/interpreter.ts";
-import { FakeComputer } from "./helpers/fake_computer.ts";
-import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { withFakeModel } from "./helpers/fake_engine.ts";
 import { EventStreamCodec } from "npm:@smithy/eventstream-codec@4.5.2";
 import { fromUtf8, toUtf8 } from "npm:@smithy/util-utf8@4.5.2";
 
@@ -58,16 +56,9 @@ const responsesTextTurn = responsesStream([
 ]);
 
 Deno.test("responses: the engine runs a Responses function call and sends its output back", async () => {
-  const fake = startFakeOpenAI({
-    script: [{ sse: responsesToolTurn }, { sse: responsesTextTurn }],
-  });
-  try {
-    const computer = new FakeComputer();
-    const it = new Interpreter({
-      autoRun: true,
-      computer,
-      llm: { model: "openai/o3-pro", apiBase: fake.url, apiKey: "sk-test-0123456789" },
-    });
+  const script = [{ sse: responsesToolTurn }, { sse: responsesTextTurn }];
+  const llm = { model: "openai/o3-pro", apiKey: "sk-test-0123456789" };
+  await withFakeModel(script, { llm }, async (it, fake, computer) => {
     const added = await it.chat("6 times 7?");
     assertEquals(computer.runs.map((r) => [r.language, r.code]), [["python", "print(6 * 7)"]]);
     assertEquals(added.map((m) => m.type), ["reasoning", "code", "console", "message"]);
@@ -82,9 +73,7 @@ Deno.test("responses: the engine runs a Responses function call and sends its ou
     assertEquals(output.call_id, call.call_id);
     assertEquals(output.output, "ran python: print(6 * 7)\n");
     assert(typeof fake.requests[0].instructions === "string", "the system message is instructions");
-  } finally {
-    await fake.close();
-  }
+  });
 });
 
 function bedrockStream(events: Record<string, unknown>[]): Uint8Array {
@@ -137,21 +126,13 @@ Deno.test("bedrock: the engine runs a Converse toolUse and answers with a toolRe
     { messageStop: { stopReason: "end_turn" } },
     { metadata: { usage: { inputTokens: 90, outputTokens: 5, totalTokens: 95 } } },
   ]);
-  const fake = startFakeOpenAI({
-    script: [{ binary: toolTurn, chunkSize: 50 }, { binary: textTurn }],
-  });
-  try {
-    const computer = new FakeComputer();
-    const it = new Interpreter({
-      autoRun: true,
-      computer,
-      // A Bedrock API key (bearer): no process environment is changed by this test.
-      llm: {
-        model: "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0",
-        apiBase: fake.url,
-        apiKey: "bedrock-api-key-0123456789",
-      },
-    });
+  const script = [{ binary: toolTurn, chunkSize: 50 }, { binary: textTurn }];
+  // A Bedrock API key (bearer): no process environment is changed by this test.
+  const llm = {
+    model: "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0",
+    apiKey: "bedrock-api-key-0123456789",
+  };
+  await withFakeModel(script, { llm }, async (it, fake, computer) => {
     const added = await it.chat("6 times 7?");
     assertEquals(computer.runs.map((r) => [r.language, r.code]), [["python", "print(6 * 7)"]]);
     assertEquals(added.map((m) => m.type), ["reasoning", "code", "console", "message"]);
@@ -176,9 +157,7 @@ Deno.test("bedrock: the engine runs a Converse toolUse and answers with a toolRe
     });
     assertEquals(it.usage.promptTokens, 140);
     assertEquals(fake.headers[0].get("authorization"), "Bearer bedrock-api-key-0123456789");
-  } finally {
-    await fake.close();
-  }
+  });
 });
 
 type Block = Record<string, unknown>;

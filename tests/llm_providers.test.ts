@@ -5,9 +5,8 @@
  */
 
 import { assert, assertEquals } from "./helpers/assert.ts";
-import { Interpreter } from "../lib/core/interpreter.ts";
 import { streamCompletion } from "../lib/llm/client.ts";
-import { FakeComputer } from "./helpers/fake_computer.ts";
+import { withFakeModel } from "./helpers/fake_engine.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 
 function anthropicStream(events: Record<string, unknown>[]): string {
@@ -56,18 +55,9 @@ const textTurn = anthropicStream([
 ]);
 
 Deno.test("anthropic: the engine runs a streamed tool_use and answers with a tool_result", async () => {
-  const fake = startFakeOpenAI({ script: [{ sse: toolUseTurn }, { sse: textTurn }] });
-  try {
-    const computer = new FakeComputer();
-    const it = new Interpreter({
-      autoRun: true,
-      computer,
-      llm: {
-        model: "anthropic/claude-sonnet-4-20250514",
-        apiBase: fake.url,
-        apiKey: "sk-ant-test",
-      },
-    });
+  const script = [{ sse: toolUseTurn }, { sse: textTurn }];
+  const llm = { model: "anthropic/claude-sonnet-4-20250514", apiKey: "sk-ant-test" };
+  await withFakeModel(script, { llm }, async (it, fake, computer) => {
     const added = await it.chat("2 to the 10th?");
     assertEquals(computer.runs.map((r) => [r.language, r.code]), [["python", "print(2 ** 10)"]]);
     assertEquals(added.map((m) => m.type), ["reasoning", "code", "console", "message"]);
@@ -101,9 +91,7 @@ Deno.test("anthropic: the engine runs a streamed tool_use and answers with a too
     });
     assertEquals(it.usage.promptTokens, 140);
     assertEquals(it.usage.completionTokens, 35);
-  } finally {
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("azure: deployment URL, api-version and api-key header", async () => {
