@@ -75,8 +75,12 @@ async function startSteps(address: string, mode: string, rounds: number): Promis
       const t3 = performance.now();
       for await (const _ of stream.frames) break;
       const t4 = performance.now();
+      // Removed while still attached: closing first ends its stdin, and podman refuses to
+      // remove a box caught exiting (retried once).
+      await client.call("DELETE", `/containers/${Id}?force=1`).catch(() =>
+        client.call("DELETE", `/containers/${Id}?force=1`)
+      ).catch(() => {});
       stream.close();
-      await client.call("DELETE", `/containers/${Id}?force=1`).catch(() => {});
       steps.push([t1 - t0, t2 - t1, t3 - t2, t4 - t3]);
     }
   } finally {
