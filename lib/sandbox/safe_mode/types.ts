@@ -57,16 +57,19 @@ export const HOLE = "\u{F8FF}";
 export function lineFinder(text: string, firstLine = 1): (index: number) => number {
   const starts = [0];
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return (index: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return firstLine + lo;
-  };
+  return (index: number) => firstLine + lastAtOrBefore(starts, index);
+}
+
+/** The position of the last of the ascending `starts` (the first is 0) at or before `index`. */
+function lastAtOrBefore(starts: number[], index: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** A short excerpt of code for a reason, in backticks: one line, at most 40 characters. */
@@ -90,13 +93,7 @@ export function combine(views: TextView[]): TextView {
   }
   const text = kept.map((v) => v.text).join("\n");
   const lineAt = (index: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= index) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtOrBefore(starts, index);
     return kept[lo]?.lineAt(index - starts[lo]) ?? 1;
   };
   return { text, lineAt };
