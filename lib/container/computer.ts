@@ -21,57 +21,20 @@ import { resolveLanguage } from "../computer/languages.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { dataDir } from "../storage/paths.ts";
-import { boxSpec, type ContainerLimits } from "./confine.ts";
+import { boxSpec } from "./confine.ts";
 import { CONTAINER_DRIVER } from "./driver_py.ts";
-import { type EngineAddress, parseEngineAddress } from "./engine.ts";
+import { parseEngineAddress } from "./engine.ts";
 import type { BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
 import { EngineBackend } from "./engine_backend.ts";
 import { type NetDenial, startProxy } from "../sandbox/proxy.ts";
+import {
+  type ContainerComputerOptions,
+  DEFAULT_IMAGE,
+  INSTANCE_LABEL,
+  SESSION_LABEL,
+} from "./options.ts";
 
-/** The image `deno task image` builds. */
-const DEFAULT_IMAGE = "interpreter-session:1";
-/** Label every session container carries (value: the owning instance). */
-const INSTANCE_LABEL = "io.interpreter.instance";
-/** Label naming the server session (or `cli`). */
-const SESSION_LABEL = "io.interpreter.session";
-
-/** Options of {@linkcode ContainerComputer}. */
-export interface ContainerComputerOptions {
-  /**
-   * Where boxes run: an engine address (`unix:///run/podman/podman.sock`, `tcp://host:2376`,
-   * or a parsed one), or a backend (Kubernetes: k8s.ts).
-   */
-  engine: string | EngineAddress | SessionBackend;
-  /** The image (default {@linkcode DEFAULT_IMAGE}). */
-  image?: string;
-  /** Permissions, mapped to container options (default: the sandbox's defaults for `cwd`). */
-  permissions?: Permissions;
-  /** Working directory (bound into the container when granted). */
-  cwd?: string;
-  /** Variables given to the container explicitly (nothing else of the host's is passed). */
-  env?: Record<string, string>;
-  /**
-   * The host environment that `--allow-env=<list>` picks named variables from (default: this
-   * process's); nothing else of it reaches the container.
-   */
-  hostEnv?: Record<string, string>;
-  /** Default bound per run in seconds (default 120; 0 = none). */
-  timeout?: number;
-  /** Characters of output the model sees per run (default 2800). */
-  maxOutput?: number;
-  /** Where full outputs are kept (default: the program's data folder). */
-  dataDir?: string;
-  /** This server instance (a label on the container; default `cli`). */
-  instance?: string;
-  /** The server session this computer belongs to (a label; default `cli`). */
-  session?: string;
-  /** An existing container to reattach to (its driver and state are kept). */
-  container?: string;
-  /** Called with the container's id once it runs (the store records it). */
-  onContainer?: (id: string) => void | Promise<void>;
-  /** Limits of the container. */
-  limits?: ContainerLimits;
-}
+export type { ContainerComputerOptions } from "./options.ts";
 
 interface ActiveRun {
   id: number;
