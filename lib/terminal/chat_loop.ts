@@ -20,6 +20,7 @@ import { formatUsd } from "./cost.ts";
 import type { TurnIo } from "./chat.ts";
 import { commandName } from "./invocation.ts";
 import { safeOutput } from "./untrusted_text.ts";
+import { writeAll } from "./write_all.ts";
 
 /** Shown at start whenever the Computer API is on (--os, --allow-display). */
 export const DISPLAY_WARNING =
@@ -29,14 +30,6 @@ export const DISPLAY_WARNING =
 
 /** The engine, as a type only (the module itself is loaded on demand). */
 type Engine = Interpreter;
-
-const encoder = new TextEncoder();
-
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
-  const data = encoder.encode(text);
-  let off = 0;
-  while (off < data.length) off += file.writeSync(data.subarray(off));
-}
 
 /** The model used when neither a profile nor a flag names one (the engine's default). */
 const DEFAULT_MODEL = "gpt-4o";

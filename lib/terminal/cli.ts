@@ -40,6 +40,7 @@ import { ConversationSaver } from "./saving.ts";
 import { nameKeySource, resolvePermissions, settingsFrom, UsageProblem } from "./startup.ts";
 import { pickConversation, pickLocal } from "./pickers.ts";
 import { detectImageProtocol, loadImageSupport } from "./image.ts";
+import { writeAll } from "./write_all.ts";
 // Start-up: only what the first prompt needs is imported here. The line editor
 // (node:readline and node's streams), the turn loop, % commands, conversation
 // storage, the sandbox runtime and the engine load on demand (see runChat).
@@ -52,14 +53,6 @@ export interface CliMeta {
 
 /** The engine, as a type only (the module itself is loaded on demand). */
 type Engine = Interpreter;
-
-const encoder = new TextEncoder();
-
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
-  const data = encoder.encode(text);
-  let off = 0;
-  while (off < data.length) off += file.writeSync(data.subarray(off));
-}
 
 /** Called once when standard output's reader goes away (set by the chat: ends it as SIGPIPE would). */
 let onStdoutClosed: (() => void) | undefined;
