@@ -9,6 +9,25 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "./hel
 import { execute, httpProgram, processesWith, stdioClient } from "./helpers/mcp_client.ts";
 import { pythonWithMatplotlib, waitUntil } from "./helpers/computer_helpers.ts";
 
+/** Runs the program with `args` in a new empty INTERPRETER_HOME (removed after), only PATH set. */
+async function runWithNewHome(args: string[]): Promise<{ code: number; stderr: string }> {
+  const home = await Deno.makeTempDir({ prefix: "mcp-home-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", ...args],
+      env: { INTERPRETER_HOME: home, PATH: Deno.env.get("PATH") ?? "" },
+      clearEnv: true,
+      cwd: new URL("..", import.meta.url).pathname,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
 const INIT = {
   jsonrpc: "2.0",
   id: 1,
@@ -76,22 +95,9 @@ Deno.test("mcp http: the token is required; with it, state is kept per session",
 });
 
 Deno.test("mcp http: refuses a non-loopback address without a configured token", async () => {
-  const home = await Deno.makeTempDir({ prefix: "mcp-home-" });
-  try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts", "--mcp", "--port", "0", "--host", "0.0.0.0"],
-      env: { INTERPRETER_HOME: home, PATH: Deno.env.get("PATH") ?? "" },
-      clearEnv: true,
-      cwd: new URL("..", import.meta.url).pathname,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(out.code, 2);
-    assertStringIncludes(new TextDecoder().decode(out.stderr), "without an access token");
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
+  const out = await runWithNewHome(["--mcp", "--port", "0", "--host", "0.0.0.0"]);
+  assertEquals(out.code, 2);
+  assertStringIncludes(out.stderr, "without an access token");
 });
 
 Deno.test("mcp: permission flags apply to served code (control without the flag)", async () => {
@@ -185,24 +191,11 @@ Deno.test("mcp http: a plot comes back as an image; cancelling a run leaves no p
 });
 
 Deno.test("mcp: --host without --port is one line and exit status 2", async () => {
-  const home = await Deno.makeTempDir({ prefix: "mcp-home-" });
-  try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts", "--mcp", "--host", "127.0.0.1"],
-      env: { INTERPRETER_HOME: home, PATH: Deno.env.get("PATH") ?? "" },
-      clearEnv: true,
-      cwd: new URL("..", import.meta.url).pathname,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(out.code, 2);
-    const err = new TextDecoder().decode(out.stderr).trim();
-    assertEquals(err.split("\n").length, 1, err);
-    assertStringIncludes(err, "--port");
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
+  const out = await runWithNewHome(["--mcp", "--host", "127.0.0.1"]);
+  assertEquals(out.code, 2);
+  const err = out.stderr.trim();
+  assertEquals(err.split("\n").length, 1, err);
+  assertStringIncludes(err, "--port");
 });
 
 Deno.test("mcp http (library): sessions are bounded; a session over the limit gets 503", async () => {
