@@ -20,6 +20,7 @@ import { isVanishedMount } from "../sandbox/mount_race.ts";
 import type { NetDenial } from "../sandbox/proxy.ts";
 import type { ChannelHandler } from "../desktop/channel.ts";
 import { finishOutput } from "./finish.ts";
+import { StdinWriter } from "./stdin_writer.ts";
 import { removeCodeTree, removeCodeTreeSync } from "../sandbox/remove_tree.ts";
 
 import type { RunState, SendOptions, SessionRunOptions, SessionSettings } from "./session_types.ts";
@@ -103,7 +104,7 @@ export class Session {
   #token = crypto.randomUUID();
   #stdinLink: string | undefined;
   /** seam: input — a writer on the code's stdin FIFO, opened when the driver is ready. */
-  #stdinWriter: Deno.FsFile | undefined;
+  readonly #stdin = new StdinWriter();
   #ready: (() => void) | undefined;
   #run: RunState | undefined;
   #orphan: Uint8Array[] = [];
@@ -337,7 +338,7 @@ export class Session {
     // seam: sandbox — the driver's own stdin, under the sandbox wrappers.
     this.#stdinLink = this.spec.stdinPath?.(this.#dir!) ??
       stdinLinkOf(codeLeader(child.pid)) ?? this.#stdinLink;
-    this.#openStdinWriter();
+    this.#stdin.openAt(this.spec.stdinPath?.(this.#dir!));
     this.#takeOrphan();
     return undefined;
   }
@@ -477,7 +478,7 @@ export class Session {
   }
 
   async #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): Promise<void> {
-    if (child === this.#child) this.#closeStdinWriter();
+    if (child === this.#child) this.#stdin.close();
     if (this.#child !== child) return;
     this.#alive = false;
     // Give the reader a moment to deliver the last bytes.
@@ -627,7 +628,7 @@ export class Session {
     }
     run.waitingSince ??= now;
     // seam: input — someone can answer: ask them instead of stopping the program.
-    if (run.onInputWait && this.#stdinWriter) {
+    if (run.onInputWait && this.#stdin.isOpen) {
       const answeredRecently = run.answeredAt !== undefined && run.lastOutput < run.answeredAt &&
         !run.waitingMarker && now - run.answeredAt < 1000;
       if (!run.asking && !answeredRecently) this.#askForInput(run);
@@ -655,7 +656,7 @@ export class Session {
         this.interrupt("stopped: the program was waiting for input, and none was given.");
         return;
       }
-      if (!(await this.#writeStdin(answer + "\n"))) {
+      if (!(await this.#stdin.write(answer + "\n"))) {
         this.interrupt("stopped: the answer could not be passed to the program.");
         return;
       }
@@ -669,50 +670,6 @@ export class Session {
   }
 
   /** Writes to the code's standard input, bounded (a full pipe must not hang the host). */
-  async #writeStdin(text: string): Promise<boolean> {
-    const writer = this.#stdinWriter;
-    if (!writer) return false;
-    const data = new TextEncoder().encode(text);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const written = (async () => {
-      let off = 0;
-      while (off < data.length) off += await writer.write(data.subarray(off));
-      return true;
-    })().catch(() => false);
-    const late = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), 2000));
-    const ok = await Promise.race([written, late]);
-    clearTimeout(timer);
-    return ok;
-  }
-
-  /**
-   * Opens a writer on the session's stdin FIFO right after the driver is ready
-   * (before any code ran in this process, so the path is the driver's own); it
-   * must be a FIFO both by path and once open. Later answers go through this
-   * descriptor, never through the path again.
-   */
-  #openStdinWriter(): void {
-    this.#closeStdinWriter();
-    const path = this.spec.stdinPath?.(this.#dir!);
-    if (!path) return;
-    try {
-      if (!Deno.lstatSync(path).isFifo) return;
-      const file = Deno.openSync(path, { write: true });
-      if (!file.statSync().isFifo) {
-        file.close();
-        return;
-      }
-      this.#stdinWriter = file;
-    } catch { /* no writer: waits are stopped as before */ }
-  }
-
-  #closeStdinWriter(): void {
-    try {
-      this.#stdinWriter?.close();
-    } catch { /* already closed */ }
-    this.#stdinWriter = undefined;
-  }
-
   #complete(run: RunState): void {
     const notes: string[] = [...run.imageNotes];
     if (run.stopReason) notes.push(run.stopReason);
