@@ -240,6 +240,17 @@ function backtick(src: string, i: number, quoted: boolean): [Part, number] {
   return [{ kind: "sub", code, raw: src.slice(i, end + 1), quoted }, end + 1];
 }
 
+/**
+ * The part starting at `i` when it is an expansion (`$…`), a backtick
+ * substitution or a hole, with the index after it; undefined for plain text.
+ */
+function specialPart(src: string, i: number, quoted: boolean): [Part, number] | undefined {
+  if (src[i] === "$") return expansion(src, i, quoted);
+  if (src[i] === "`") return backtick(src, i, quoted);
+  if (src[i] === HOLE) return [{ kind: "hole", raw: "…" }, i + 1];
+  return undefined;
+}
+
 /** Reads one word starting at `i`; returns it and the index after it. */
 function readWord(src: string, i: number): [Word, number] {
   const start = i;
@@ -277,37 +288,27 @@ function readWord(src: string, i: number): [Word, number] {
         if (d === "\\" && /[$`"\\\n]/.test(src[i + 1] ?? "")) {
           if (src[i + 1] !== "\n") lit(src[i + 1]);
           i += 2;
-        } else if (d === "$") {
-          const [part, next] = expansion(src, i, true);
-          parts.push(part);
-          i = next;
-        } else if (d === "`") {
-          const [part, next] = backtick(src, i, true);
-          parts.push(part);
-          i = next;
-        } else if (d === HOLE) {
-          parts.push({ kind: "hole", raw: "…" });
-          i++;
         } else {
-          lit(d);
-          i++;
+          const special = specialPart(src, i, true);
+          if (special) {
+            parts.push(special[0]);
+            i = special[1];
+          } else {
+            lit(d);
+            i++;
+          }
         }
       }
       i = end + 1;
-    } else if (c === "$") {
-      const [part, next] = expansion(src, i, false);
-      parts.push(part);
-      i = next;
-    } else if (c === "`") {
-      const [part, next] = backtick(src, i, false);
-      parts.push(part);
-      i = next;
-    } else if (c === HOLE) {
-      parts.push({ kind: "hole", raw: "…" });
-      i++;
     } else {
-      lit(c);
-      i++;
+      const special = specialPart(src, i, false);
+      if (special) {
+        parts.push(special[0]);
+        i = special[1];
+      } else {
+        lit(c);
+        i++;
+      }
     }
   }
   i = Math.min(i, src.length);
