@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { LmcChunk } from "../wire/lmc.ts";
+
 /** The largest image a run may hand over, in bytes (10 MiB). */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
@@ -156,4 +158,57 @@ function isWebp(bytes: Uint8Array): boolean {
     if (at > bytes.length) return false;
   }
   return !first && at === bytes.length;
+}
+
+/** Where a run collects an image that arrives in base64 pieces (`I` records). */
+export interface ImageReceiver {
+  /** Base64 pieces of the image being received, and their length; undefined: none. */
+  image: { pieces: string[]; length: number } | undefined;
+  /** Notes about images that were refused (shown once, at the end). */
+  imageNotes: Set<string>;
+  /** Where the finished image chunk goes. */
+  feed: { push(chunk: LmcChunk): void };
+}
+
+/**
+ * Takes one piece of an image (`""` ends it): pieces must be base64 and the
+ * image at most {@linkcode MAX_IMAGE_BYTES}; the finished image is pushed only
+ * when it is a complete PNG, JPEG, GIF or WebP file, else a note says why not.
+ */
+export function receiveImagePiece(run: ImageReceiver, piece: string): void {
+  if (piece !== "") {
+    if (!/^[A-Za-z0-9+/=]+$/.test(piece)) {
+      run.image = undefined;
+      run.imageNotes.add("[an image was left out: its data was not base64]");
+      return;
+    }
+    run.image ??= { pieces: [], length: 0 };
+    run.image.length += piece.length;
+    if (run.image.length > Math.ceil(MAX_IMAGE_BYTES / 3) * 4) {
+      run.image = undefined;
+      run.imageNotes.add(
+        `[an image was left out: it is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MiB]`,
+      );
+      return;
+    }
+    run.image.pieces.push(piece);
+    return;
+  }
+  const image = run.image;
+  run.image = undefined;
+  if (!image) return;
+  const content = image.pieces.join("");
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
+  } catch {
+    run.imageNotes.add("[an image was left out: its data was not base64]");
+    return;
+  }
+  const format = imageFormat(bytes);
+  if (!format) {
+    run.imageNotes.add("[an image was left out: it is not a complete PNG, JPEG, GIF or WebP]");
+    return;
+  }
+  run.feed.push({ role: "computer", type: "image", format: `base64.${format}`, content });
 }

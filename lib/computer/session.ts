@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import type { LmcChunk } from "../wire/lmc.ts";
 import { RunFeed } from "./feed.ts";
 import { FrameParser, newNonce } from "./framing.ts";
-import { imageFormat, MAX_IMAGE_BYTES } from "./images.ts";
+import { receiveImagePiece } from "./images.ts";
 import { OutputCollector, type OutputPiece } from "./output.ts";
 import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
@@ -403,7 +403,8 @@ export class Session {
         if (run && !run.done && payload === "") run.waitingMarker = true;
         return;
       case "I":
-        if (run && !run.done) this.#imagePiece(run, payload);
+        // A piece of an image's base64 (`I<piece>`), or its end (a bare `I`).
+        if (run && !run.done) receiveImagePiece(run, payload);
         return;
       case "E": {
         // Only the end of this run: a late or stray one must not end a later run.
@@ -436,45 +437,6 @@ export class Session {
       }
       return result;
     };
-  }
-
-  /** A piece of an image's base64 (`I<piece>`), or its end (a bare `I`). */
-  #imagePiece(run: RunState, piece: string): void {
-    if (piece !== "") {
-      if (!/^[A-Za-z0-9+/=]+$/.test(piece)) {
-        run.image = undefined;
-        run.imageNotes.add("[an image was left out: its data was not base64]");
-        return;
-      }
-      run.image ??= { pieces: [], length: 0 };
-      run.image.length += piece.length;
-      if (run.image.length > Math.ceil(MAX_IMAGE_BYTES / 3) * 4) {
-        run.image = undefined;
-        run.imageNotes.add(
-          `[an image was left out: it is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MiB]`,
-        );
-        return;
-      }
-      run.image.pieces.push(piece);
-      return;
-    }
-    const image = run.image;
-    run.image = undefined;
-    if (!image) return;
-    const content = image.pieces.join("");
-    let bytes: Uint8Array;
-    try {
-      bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
-    } catch {
-      run.imageNotes.add("[an image was left out: its data was not base64]");
-      return;
-    }
-    const format = imageFormat(bytes);
-    if (!format) {
-      run.imageNotes.add("[an image was left out: it is not a complete PNG, JPEG, GIF or WebP]");
-      return;
-    }
-    run.feed.push({ role: "computer", type: "image", format: `base64.${format}`, content });
   }
 
   async #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): Promise<void> {
