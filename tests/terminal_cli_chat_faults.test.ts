@@ -240,39 +240,6 @@ Deno.test("magic: %jupyter writes shell code as cells that run in IPython", asyn
 });
 
 Deno.test({
-  name: "chat: first run with an empty Deno cache: the hints and the prompt are drawn intact",
-  ignore,
-  fn: async () => {
-    await withTempDir("cf-cold-", async (home) => {
-      const denoDir = `${home}/deno-dir`; // empty: Deno downloads every module first
-      const raw = `${home}/pane.raw`;
-      const term = await startCliInTmux(
-        ["--api_base", "http://127.0.0.1:9/v1", "--model", "cold-model"],
-        { home, env: { DENO_DIR: denoDir }, height: 30 },
-      );
-      try {
-        await term.command("pipe-pane", "-o", "-t", "main", `cat >> '${raw}'`);
-        const screen = await term.waitFor(/^>\s*$/m, { timeoutMs: 180_000 });
-        // A moment for any late progress display to do its damage.
-        await new Promise((r) => setTimeout(r, 1500));
-        const after = await term.capture();
-        for (const shown of [screen, after]) {
-          assertStringIncludes(shown, "Model set to cold-model");
-          assertStringIncludes(shown, "Code runs only after you approve it");
-          assert(/^>\s*$/m.test(shown), `the prompt is there:\n${shown}`);
-        }
-        // Nothing of Deno's progress display comes after the program's first line.
-        const bytes = await Deno.readTextFile(raw);
-        const ours = bytes.slice(bytes.indexOf("Model set to"));
-        assert(!/Download|Initialize/.test(ours), `progress after the notes: ${ours}`);
-      } finally {
-        await term.close();
-      }
-    });
-  },
-});
-
-Deno.test({
   name: "chat: input() and read offer the prompt to the person and pass the answer on",
   ignore,
   fn: () =>

@@ -16,10 +16,10 @@ import { hasTmux, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
 
 const ignore = !hasTmux();
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const CLI = new URL("../lib/terminal/cli.ts", import.meta.url).pathname;
-/** Each tarball answer waits this long: ~40 packages, fetched about one at a time. */
-const TARBALL_DELAY_MS = 250;
-/** Bound on reaching the prompt with the slow registry (about 15 s here). */
+const REPO = new URL("..", import.meta.url).pathname;
+/** Each tarball answer waits this long (with the lockfile Deno fetches them all at once). */
+const TARBALL_DELAY_MS = 1000;
+/** Bound on reaching the prompt with the slow registry (about 6 s here). */
 const PROMPT_TIMEOUT_MS = 45_000;
 
 /** What a cold start showed: the screen at the prompt, a moment later, and the raw bytes. */
@@ -28,14 +28,15 @@ interface ColdRun {
   raw: string;
 }
 
-/** Makes sure the host cache holds what the program loads (a no-op when it is warm). */
+/** Makes sure the host cache holds every package of the lockfile (a no-op when it is warm). */
 async function warmHostCache(): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["cache", "--quiet", MAIN, CLI],
+    args: ["install", "--frozen", "--quiet"],
+    cwd: REPO,
     stdout: "null",
     stderr: "piped",
   }).output();
-  assert(out.success, `deno cache failed: ${new TextDecoder().decode(out.stderr)}`);
+  assert(out.success, `deno install failed: ${new TextDecoder().decode(out.stderr)}`);
 }
 
 /**
@@ -116,11 +117,17 @@ Deno.test({
     });
     try {
       await withTempDir("cold-cache-", async (home) => {
+        // As a person runs it (with the lockfile), the hashes those of the repacked tarballs.
+        const lock = `${home}/deno.lock`;
+        await Deno.writeTextFile(
+          lock,
+          await registry.rewriteLockfile(await Deno.readTextFile(`${REPO}deno.lock`)),
+        );
         const run = await coldRun(registry, [
           Deno.execPath(),
           "run",
           "-A",
-          "--no-lock", // the lockfile pins npmjs.org's tarball hashes; these are repacked
+          `--lock=${lock}`,
           MAIN,
           "--api_base",
           "http://127.0.0.1:9/v1",
@@ -128,7 +135,7 @@ Deno.test({
           "cold-model",
         ], { home });
         // The cold path was taken: packages came from the slow registry, with progress shown.
-        assert(registry.requests.some((p) => p.startsWith("/-/tarball/openai/")), "openai fetched");
+        assert(registry.requests.some((p) => p.startsWith("/openai/-/")), "openai fetched");
         const before = run.raw.slice(0, run.raw.indexOf("Model set to"));
         assertStringIncludes(before, "Download");
         assert(damage(run, "cold-model").length === 0, damage(run, "cold-model").join("\n"));
@@ -165,7 +172,7 @@ Deno.test({
           [Deno.execPath(), "run", "-A", "--no-lock", script],
           { home, doneFile: `${home}/loaded` },
         );
-        assert(registry.requests.includes("/-/tarball/acorn/8.15.0.tgz"), "acorn fetched late");
+        assert(registry.requests.includes("/acorn/-/acorn-8.15.0.tgz"), "acorn fetched late");
         const found = damage(run, "control-model");
         assert(found.some((f) => f.startsWith("progress after")), found.join("\n"));
       });

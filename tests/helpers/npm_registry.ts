@@ -10,7 +10,9 @@
  * (packuments at once), so Deno's download progress stays on screen as long
  * as a test needs. Listens on 127.0.0.1 only. Point Deno at it with
  * `NPM_CONFIG_REGISTRY=<url>` and an empty `DENO_DIR`, and run with
- * `--no-lock` (the lockfile pins the registry's own tarball hashes).
+ * `--lock=<a copy from rewriteLockfile>` (the repository's lockfile pins
+ * npmjs.org's tarball hashes; with a lockfile Deno fetches every locked
+ * package at once, by npm's tarball paths, which are served too) or `--no-lock`.
  *
  * @module
  */
@@ -21,6 +23,11 @@ export interface NpmRegistry {
   url: string;
   /** Every path asked for, in order. */
   requests: string[];
+  /**
+   * `lockText` (a deno.lock) with each npm package's integrity replaced by
+   * that of the tarball served here (so Deno can run with the lockfile).
+   */
+  rewriteLockfile(lockText: string): Promise<string>;
   /** Stops the server (waits for it). */
   close(): Promise<void>;
 }
@@ -97,6 +104,9 @@ export async function startNpmRegistry(
   let base = "";
 
   const tarball = (name: string, version: string): Promise<Uint8Array> => {
+    if (!/^(@[\w.-]+\/)?\w[\w.-]*$/.test(name) || !/^\w[\w.+-]*$/.test(version)) {
+      return Promise.reject(new Error(`not a package: ${name}@${version}`));
+    }
     const key = `${name}@${version}`;
     let packed = tarballs.get(key);
     if (!packed) {
@@ -123,7 +133,7 @@ export async function startNpmRegistry(
       if (!await isDir(`${cache}/${name}/${version}`)) continue; // only what is cached
       const data = await tarball(name, version);
       info.dist = {
-        tarball: `${base}-/tarball/${encodeURIComponent(name)}/${version}.tgz`,
+        tarball: `${base}${name}/-/${name.split("/").at(-1)}-${version}.tgz`,
         integrity: `sha512-${base64(await digest("SHA-512", data))}`,
         shasum: hex(await digest("SHA-1", data)),
       };
@@ -143,9 +153,12 @@ export async function startNpmRegistry(
   }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
     requests.push(path);
-    const m = /^\/-\/tarball\/(.+)\/([^/]+)\.tgz$/.exec(path);
+    // npm's layout, which Deno also uses when a lockfile names the version:
+    // /<name>/-/<name without scope>-<version>.tgz
+    const m = /^\/((?:@[^/]+\/)?([^/]+))\/-\/([^/]+)\.tgz$/.exec(path);
     if (!m) return await packument(path.slice(1));
-    const data = await tarball(m[1], m[2]).catch(() => undefined);
+    const version = m[3].startsWith(`${m[2]}-`) ? m[3].slice(m[2].length + 1) : "";
+    const data = version ? await tarball(m[1], version).catch(() => undefined) : undefined;
     if (!data) return new Response("not found", { status: 404 });
     await new Promise<void>((resolve) => {
       const id = setTimeout(() => {
@@ -159,9 +172,20 @@ export async function startNpmRegistry(
     });
   });
   base = `http://127.0.0.1:${server.addr.port}/`;
+  const rewriteLockfile = async (lockText: string): Promise<string> => {
+    const lock = JSON.parse(lockText) as { npm?: Record<string, { integrity?: string }> };
+    for (const [key, entry] of Object.entries(lock.npm ?? {})) {
+      const at = key.indexOf("@", 1); // `name@version`, peer suffixes after `_`
+      const version = key.slice(at + 1).split("_")[0];
+      const data = await tarball(key.slice(0, at), version).catch(() => undefined);
+      if (data) entry.integrity = `sha512-${base64(await digest("SHA-512", data))}`;
+    }
+    return JSON.stringify(lock, null, 2);
+  };
   return {
     url: base,
     requests,
+    rewriteLockfile,
     close: async () => {
       for (const [id, resolve] of waits) {
         clearTimeout(id);
