@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { type FakeTurn, startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { cliCommand, modelArgs, startCliInTmux } from "./helpers/terminal_cli.ts";
+import { cliCommand, modelArgs } from "./helpers/terminal_cli.ts";
 import { hasTmux, removeDir, TmuxSession, withTempDir } from "./helpers/terminal_tmux.ts";
 import { StreamText } from "./helpers/stream_text.ts";
 import { runMagic } from "../lib/terminal/magic.ts";
