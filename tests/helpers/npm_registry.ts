@@ -4,7 +4,7 @@
  * holds (`<DENO_DIR>/npm/registry.npmjs.org/<name>/`): each package's cached
  * packument (`registry.json`, cut down to the versions whose files are
  * cached), and each version's extracted folder repacked on request into a
- * `.tgz` under `package/` (GNU tar, sorted, fixed times, `gzip -n`, so the
+ * `.tgz` under `package/` (GNU tar, sorted, fixed times, `gzip -n -1`, so the
  * same bytes every time), with `dist.tarball`, `dist.integrity` and
  * `dist.shasum` rewritten to match. Tarballs are answered after `tarballDelayMs`
  * (packuments at once), so Deno's download progress stays on screen as long
@@ -64,7 +64,7 @@ async function pack(dir: string): Promise<Uint8Array> {
       "--numeric-owner",
       "--transform=s,^\\.,package,",
       "-I",
-      "gzip -n",
+      "gzip -n -1", // fast: the bytes only need to be the same each time
       "-cf",
       "-",
       ".",
@@ -174,12 +174,18 @@ export async function startNpmRegistry(
   base = `http://127.0.0.1:${server.addr.port}/`;
   const rewriteLockfile = async (lockText: string): Promise<string> => {
     const lock = JSON.parse(lockText) as { npm?: Record<string, { integrity?: string }> };
-    for (const [key, entry] of Object.entries(lock.npm ?? {})) {
-      const at = key.indexOf("@", 1); // `name@version`, peer suffixes after `_`
-      const version = key.slice(at + 1).split("_")[0];
-      const data = await tarball(key.slice(0, at), version).catch(() => undefined);
-      if (data) entry.integrity = `sha512-${base64(await digest("SHA-512", data))}`;
-    }
+    const entries = Object.entries(lock.npm ?? {});
+    // A few packs at a time (each is a tar and a gzip process).
+    const work = async (): Promise<void> => {
+      for (let next = entries.pop(); next; next = entries.pop()) {
+        const [key, entry] = next;
+        const at = key.indexOf("@", 1); // `name@version`, peer suffixes after `_`
+        const version = key.slice(at + 1).split("_")[0];
+        const data = await tarball(key.slice(0, at), version).catch(() => undefined);
+        if (data) entry.integrity = `sha512-${base64(await digest("SHA-512", data))}`;
+      }
+    };
+    await Promise.all([work(), work(), work(), work()]);
     return JSON.stringify(lock, null, 2);
   };
   return {
