@@ -14,7 +14,8 @@
 
 import { DEFAULT_MAX_OUTPUT, DEFAULT_RUN_TIMEOUT } from "../settings/registry.ts";
 import { basename, join } from "node:path";
-import { type LmcChunk, type LmcMessage, messageOf, textOf } from "../wire/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
+import { collectRun } from "./collect.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import { privateRoot } from "../sandbox/sandbox.ts";
@@ -194,19 +195,8 @@ export class Computer implements ComputerLike {
   }
 
   /** Runs code and resolves to the messages it produced (output and images, no active lines). */
-  async run(language: string, code: string, options: RunOptions = {}): Promise<LmcMessage[]> {
-    const messages: LmcMessage[] = [];
-    for await (const chunk of this.stream(language, code, options)) {
-      // Live output only for the person is not part of the result (it is the model's text).
-      if (chunk.format === "active_line" || chunk.recipient === "user") continue;
-      const last = messages[messages.length - 1];
-      if (chunk.type === "console" && last?.type === "console" && last.format === chunk.format) {
-        last.content = textOf(last) + textOf(chunk);
-      } else {
-        messages.push(messageOf(chunk));
-      }
-    }
-    return messages;
+  run(language: string, code: string, options: RunOptions = {}): Promise<LmcMessage[]> {
+    return collectRun(this.stream(language, code, options));
   }
 
   /**

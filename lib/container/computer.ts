@@ -12,7 +12,8 @@
 
 import { DEFAULT_MAX_OUTPUT, DEFAULT_RUN_TIMEOUT } from "../settings/registry.ts";
 import { join } from "node:path";
-import { type LmcChunk, type LmcMessage, messageOf, textOf } from "../wire/lmc.ts";
+import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
+import { collectRun } from "../computer/collect.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { FrameParser, newNonce } from "../computer/framing.ts";
 import { OutputCollector } from "../computer/output.ts";
@@ -118,18 +119,8 @@ export class ContainerComputer implements ComputerLike {
   }
 
   /** Runs code and resolves to its messages (no active lines). */
-  async run(language: string, code: string, options: RunOptions = {}): Promise<LmcMessage[]> {
-    const messages: LmcMessage[] = [];
-    for await (const chunk of this.stream(language, code, options)) {
-      if (chunk.format === "active_line" || chunk.recipient === "user") continue;
-      const last = messages[messages.length - 1];
-      if (chunk.type === "console" && last?.type === "console" && last.format === chunk.format) {
-        last.content = textOf(last) + textOf(chunk);
-      } else {
-        messages.push(messageOf(chunk));
-      }
-    }
-    return messages;
+  run(language: string, code: string, options: RunOptions = {}): Promise<LmcMessage[]> {
+    return collectRun(this.stream(language, code, options));
   }
 
   /** Runs code in the container and yields LMC chunks as they happen. */
