@@ -42,14 +42,15 @@ class SlowStore {
     const inner = this.inner;
     return {
       kind: "sqlite",
-      saveMessages: async (id, messages) => {
+      saveMessages: async (id, messages, options) => {
         const snapshot = JSON.parse(JSON.stringify(messages)) as LmcMessage[];
         const ms = this.#delay(++this.#calls);
         this.inFlight++;
         try {
           await new Promise((resolve) => setTimeout(resolve, ms));
-          await inner.saveMessages(id, snapshot);
-          this.written.push(snapshot);
+          const written = await inner.saveMessages(id, snapshot, options);
+          if (written) this.written.push(snapshot);
+          return written;
         } finally {
           this.inFlight--;
         }

@@ -15,7 +15,7 @@ Deno.test("store (postgres): the same contract against a real PostgreSQL server"
     }
     // A second connection (another instance) sees the same rows.
     const other = await openStore(cluster.url);
-    assertEquals((await other.loadMessages("s1"))?.length, 2);
+    assertEquals((await other.loadMessages("s1"))?.length, 3);
     await other.close();
   } finally {
     await cluster.stop();

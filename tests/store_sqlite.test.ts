@@ -11,7 +11,7 @@ Deno.test("store (sqlite): messages, leases, takeover, release, one winner of a 
     await store.close();
     // The file keeps everything across a reopen.
     const reopened = new SqliteStore(`${dir}/store.db`);
-    assertEquals((await reopened.loadMessages("s1"))?.length, 2);
+    assertEquals((await reopened.loadMessages("s1"))?.length, 3);
     await reopened.close();
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -84,6 +84,12 @@ export interface ComputerLike {
   /** Ends every session and every process they started. */
   terminate(): Promise<void>;
   /**
+   * Lets go of the sessions without ending them, when they outlive this program (a
+   * container another server instance reattaches to); afterwards this computer touches them
+   * no more. Absent: sessions cannot outlive the computer.
+   */
+  detach?(): void;
+  /**
    * The permissions its code runs under, when this computer confines code (setting them
    * restarts its sessions). Absent: the engine assumes the default permissions.
    */

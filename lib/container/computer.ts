@@ -82,7 +82,11 @@ export class ContainerComputer implements ComputerLike {
   #ready: { token: string; resolve: () => void; promise: Promise<void> } | undefined;
   #starting: Promise<void> | undefined;
   #run: ActiveRun | undefined;
-  #runIds = 0;
+  /**
+   * Run numbers start at a random point: after a takeover, a run the old owner started may
+   * still end in the box, and its end record must not match a run of this computer.
+   */
+  #runIds = Math.floor(Math.random() * 2 ** 40);
   #queue: Promise<void> = Promise.resolve();
   #proxy: { close(): Promise<void>; dir: string } | undefined;
   /** The permissions the box was made with (JSON). */
@@ -269,12 +273,17 @@ export class ContainerComputer implements ComputerLike {
     if (this.#ownsBackend) this.#backend.close();
   }
 
-  /** Lets go of the container without removing it (another instance reattaches to it). */
+  /**
+   * Lets go of the container without removing it (another instance reattaches to it): a run
+   * in progress ends here, and this computer no longer reaches the container (no interrupt).
+   */
   detach(): void {
     this.#attach?.close();
     this.#forwarder?.close();
     this.#attach = this.#forwarder = undefined;
     this.#starting = undefined;
+    this.#containerId = undefined;
+    this.#run?.end(137);
     this.#proxy?.close().catch(() => {});
     this.#proxy = undefined;
   }

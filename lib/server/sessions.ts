@@ -115,6 +115,25 @@ export class Session {
     await settleWithin(run.done, 10000);
   }
 
+  /**
+   * Lets the session go without ending its code sessions: another instance took it over and
+   * carries on with them (a computer that can be detached is; any other is ended, as nothing
+   * else can use it). The turn running here is stopped after that, so it reaches no code.
+   */
+  async letGo(): Promise<void> {
+    let computer;
+    try {
+      computer = this.interpreter.computer;
+    } catch {
+      computer = undefined; // never made: nothing to let go of
+    }
+    if (computer?.detach) computer.detach();
+    else if (computer) await settleWithin(computer.terminate(), 10000);
+    await this.stopRun();
+    await this.discardPending();
+    await settleWithin(this.interpreter.stopMcpServers?.() ?? Promise.resolve(), 10000);
+  }
+
   /** Stops everything and ends the code sessions. */
   async end(): Promise<void> {
     await this.stopRun();
@@ -173,6 +192,7 @@ export class SessionRegistry {
   constructor(factory: InterpreterFactory, limits: RegistryLimits) {
     this.#factory = factory;
     this.#limits = limits;
+    limits.storeLink?.onLost((id) => void this.#letGo(id));
   }
 
   /** Turns running now. */
@@ -288,7 +308,21 @@ export class SessionRegistry {
     await Promise.all(sessions.map((session) => this.#end(session)));
   }
 
+  /** Drops a session another instance took over (its container is that instance's now). */
+  async #letGo(id: string): Promise<void> {
+    const session = this.#sessions.get(id);
+    if (!session) return;
+    this.#sessions.delete(id);
+    await session.letGo();
+  }
+
   async #end(session: Session): Promise<void> {
+    const link = this.#limits.storeLink;
+    if (link && !(await link.holds(session.id))) {
+      // Taken over meanwhile: ending it here would remove the container the holder uses.
+      await session.letGo();
+      return;
+    }
     await session.end();
     await session.save();
     await this.#limits.storeLink?.release(session.id);

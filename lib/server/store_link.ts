@@ -53,6 +53,9 @@ export class StoreLink {
   #timer: ReturnType<typeof setInterval>;
   /** Per session: the write in progress (and the one waiting behind it), see {@linkcode save}. */
   readonly #saves = new Map<string, SaveQueue>();
+  #lostListener: ((id: string) => void) | undefined;
+  /** Sessions taken over by another instance: nothing of them is written from here. */
+  readonly #lostIds = new Set<string>();
 
   /** Links `store` for this instance and starts renewing its leases. */
   constructor(store: Store, options: StoreLinkOptions = {}) {
@@ -84,6 +87,7 @@ export class StoreLink {
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    this.#lostIds.delete(id);
     const messages = await this.store.loadMessages(id) ?? [];
     return {
       id,
@@ -119,10 +123,14 @@ export class StoreLink {
     entry.done = owner.tail.then(async () => {
       // From now on a newer state queues behind this write.
       if (owner.waiting === entry) owner.waiting = undefined;
-      if (entry.text === owner.written) return;
+      if (entry.text === owner.written || this.#lostIds.has(id)) return;
       try {
-        await this.store.saveMessages(id, JSON.parse(entry.text));
-        owner.written = entry.text;
+        // Fenced: written only while this instance holds the session.
+        const written = await this.store.saveMessages(id, JSON.parse(entry.text), {
+          owner: this.instance,
+        });
+        if (written) owner.written = entry.text;
+        else this.#lost(id);
       } catch (error) {
         console.error(`interpreter: could not save session ${id}: ${(error as Error).message}`);
       }
@@ -130,6 +138,37 @@ export class StoreLink {
     owner.waiting = entry;
     owner.tail = entry.done;
     return entry.done;
+  }
+
+  /**
+   * Sets what is called when a save finds that another instance holds the session now (this
+   * instance stalled past its lease and the session was taken over): the listener lets go of
+   * the session here without touching its container, which the other instance uses.
+   */
+  onLost(listener: (id: string) => void): void {
+    this.#lostListener = listener;
+  }
+
+  /** A fenced save was refused: only a takeover changes a held session's owner. */
+  #lost(id: string): void {
+    this.#lostIds.add(id);
+    console.error(
+      `interpreter: session ${id} was taken over by another instance after this one missed its lease; this instance lets it go (its messages since then were not saved)`,
+    );
+    this.#lostListener?.(id);
+  }
+
+  /**
+   * True when this instance holds the session now (renewing its lease, or taking it again
+   * when it ended and nobody took it over). A session taken over must not be ended here: its
+   * container belongs to the instance that holds it.
+   */
+  async holds(id: string): Promise<boolean> {
+    try {
+      return (await this.store.claim(id, this.instance, { leaseMs: this.leaseMs })).granted;
+    } catch {
+      return false; // unknown: never remove what another instance may be using
+    }
   }
 
   /** Resolves once every save asked for so far has been written (or has failed). */

@@ -30,6 +30,8 @@ export interface ServerComputerLike {
   stop(): Promise<void>;
   /** Ends every code session and every process they started. */
   terminate(): Promise<void>;
+  /** Lets go of code sessions that outlive this instance (a container), without ending them. */
+  detach?(): void;
 }
 
 /**

@@ -9,7 +9,7 @@
 import { SqliteStore } from "./sqlite.ts";
 import type { Store } from "./types.ts";
 
-export type { ClaimOptions, SessionClaim, Store, StoredSessionInfo } from "./types.ts";
+export type { ClaimOptions, SaveOptions, SessionClaim, Store, StoredSessionInfo } from "./types.ts";
 export { SqliteStore } from "./sqlite.ts";
 
 /** Options of {@linkcode openStore}. */

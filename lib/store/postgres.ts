@@ -12,6 +12,7 @@ import {
   checkStoreSessionId,
   type ClaimOptions,
   parseMessages,
+  type SaveOptions,
   type SessionClaim,
   type Store,
   type StoredSessionInfo,
@@ -119,14 +120,28 @@ class PostgresStore implements Store {
     this.#secrets = secrets;
   }
 
-  async saveMessages(sessionId: string, messages: LmcMessage[]): Promise<void> {
+  async saveMessages(
+    sessionId: string,
+    messages: LmcMessage[],
+    options: SaveOptions = {},
+  ): Promise<boolean> {
     checkStoreSessionId(sessionId);
     const text = redact(JSON.stringify(messages), this.#secrets);
+    if (options.owner !== undefined) {
+      // The row lock of the UPDATE orders it with a takeover's claim: a write after it misses.
+      const fenced = await this.#pool.query(
+        `UPDATE interpreter_sessions SET messages = $2, updated = ${NOW_MS}
+         WHERE id = $1 AND owner = $3`,
+        [sessionId, text, options.owner],
+      );
+      return fenced.rowCount === 1;
+    }
     await this.#pool.query(
       `INSERT INTO interpreter_sessions (id, messages, updated) VALUES ($1, $2, ${NOW_MS})
        ON CONFLICT (id) DO UPDATE SET messages = excluded.messages, updated = excluded.updated`,
       [sessionId, text],
     );
+    return true;
   }
 
   async loadMessages(sessionId: string): Promise<LmcMessage[] | undefined> {

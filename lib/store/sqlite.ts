@@ -13,6 +13,7 @@ import {
   checkStoreSessionId,
   type ClaimOptions,
   parseMessages,
+  type SaveOptions,
   type SessionClaim,
   type Store,
   type StoredSessionInfo,
@@ -47,20 +48,31 @@ export class SqliteStore implements Store {
   /** Opens (creating when missing) the database file at `path` (`:memory:` for none). */
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.#db = new DatabaseSync(path);
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
+    // The wait first: switching to WAL takes a lock another process may hold at that moment.
+    this.#db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;");
     this.#db.exec(SCHEMA);
     this.#secrets = options.secrets ?? [];
     this.#now = options.now ?? Date.now;
   }
 
-  saveMessages(sessionId: string, messages: LmcMessage[]): Promise<void> {
+  saveMessages(
+    sessionId: string,
+    messages: LmcMessage[],
+    options: SaveOptions = {},
+  ): Promise<boolean> {
     checkStoreSessionId(sessionId);
     const text = redact(JSON.stringify(messages), this.#secrets);
+    if (options.owner !== undefined) {
+      const fenced = this.#db.prepare(
+        "UPDATE interpreter_sessions SET messages = ?, updated = ? WHERE id = ? AND owner = ?",
+      ).run(text, this.#now(), sessionId, options.owner);
+      return Promise.resolve(Number(fenced.changes) === 1);
+    }
     this.#db.prepare(
       `INSERT INTO interpreter_sessions (id, messages, updated) VALUES (?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET messages = excluded.messages, updated = excluded.updated`,
     ).run(sessionId, text, this.#now());
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 
   loadMessages(sessionId: string): Promise<LmcMessage[] | undefined> {

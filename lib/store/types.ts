@@ -42,12 +42,25 @@ export interface ClaimOptions {
   leaseMs: number;
 }
 
+/** Options of {@linkcode Store.saveMessages}. */
+export interface SaveOptions {
+  /**
+   * A fenced write: written only while this instance holds the session, so an instance that
+   * lost its lease (it stalled, and another took the session over) cannot overwrite the
+   * newer history. Without it the write always happens (single-instance use).
+   */
+  owner?: string;
+}
+
 /** What every store backend does. */
 export interface Store {
   /** `sqlite` or `postgres`. */
   readonly kind: string;
-  /** Replaces the messages of a session (created when missing). Secrets are redacted first. */
-  saveMessages(sessionId: string, messages: LmcMessage[]): Promise<void>;
+  /**
+   * Replaces the messages of a session (created when missing, unless fenced). Secrets are
+   * redacted first. Resolves to false, writing nothing, when `options.owner` no longer holds it.
+   */
+  saveMessages(sessionId: string, messages: LmcMessage[], options?: SaveOptions): Promise<boolean>;
   /** The messages of a session, or undefined when the store has none. */
   loadMessages(sessionId: string): Promise<LmcMessage[] | undefined>;
   /** The stored sessions, most recently saved first. */

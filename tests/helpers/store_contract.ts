@@ -45,6 +45,13 @@ export async function storeContract(store: Store): Promise<void> {
   );
   assert(!(await store.setContainer("s1", "instance-a", null)));
   assertEquals((await store.loadMessages("s1"))?.length, 2, "messages survive a takeover");
+  // Fenced saves: A (it stalled, it did not die) can no longer write; B, the holder, can.
+  const stale: LmcMessage[] = [{ role: "user", type: "message", content: "stale from A" }];
+  assertEquals(await store.saveMessages("s1", stale, { owner: "instance-a" }), false);
+  assertEquals((await store.loadMessages("s1"))?.length, 2, "A's stale write was refused");
+  const newer: LmcMessage[] = [...more, { role: "user", type: "message", content: "from B" }];
+  assertEquals(await store.saveMessages("s1", newer, { owner: "instance-b" }), true);
+  assertEquals((await store.loadMessages("s1"))?.at(-1)?.content, "from B");
 
   // Release: anyone may claim it, with no takeover.
   await store.release("s1", "instance-b");
