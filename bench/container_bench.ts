@@ -1,8 +1,9 @@
 /**
  * Container benchmark (issue 15): a container session's start (first `print(1)`) against
  * bubblewrap's, side by side; the warm round trip of `print(1)` in a container session;
- * the memory of an idle container session (PSS and RSS of every host process in the
- * container's cgroup and of its slirp4netns, four idle sessions side by side); and one store upsert of a ~9 KB
+ * the memory an idle container session adds (four idle sessions side by side: the engine's
+ * figure for each box, plus the proportional memory of its host helpers, conmon and
+ * slirp4netns; PSS and RSS shown too); and one store upsert of a ~9 KB
  * conversation in a local PostgreSQL. Needs root, podman, runc, the session image (built
  * when missing) and PostgreSQL (a throwaway cluster is started).
  *
@@ -24,26 +25,33 @@ const quick = Deno.args.includes("--quick");
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * Resident and proportional memory (kB) of every host process of a session: those in the
- * container's cgroup, and its network's slirp4netns (named by the box's network namespace).
+ * Resident and proportional memory (kB) of the host processes of a session, split in two:
+ * those in the container's cgroup (its code), and the helpers the engine runs beside it on the
+ * host (conmon, named by the container id; slirp4netns, named by the box's network namespace).
  */
-function memoryOfSession(containerId: string, netns: string): { rss: number; pss: number } {
-  let rss = 0;
-  let pss = 0;
+function memoryOfSession(
+  containerId: string,
+  netns: string,
+): { box: { rss: number; pss: number }; helpers: { rss: number; pss: number } } {
+  const box = { rss: 0, pss: 0 };
+  const helpers = { rss: 0, pss: 0 };
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     try {
-      const ours = Deno.readTextFileSync(`/proc/${entry.name}/cgroup`).includes(containerId) ||
-        (netns !== "" && Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).includes(netns));
-      if (!ours) continue;
+      const inBox = Deno.readTextFileSync(`/proc/${entry.name}/cgroup`).includes(containerId);
+      const cmdline = inBox ? "" : Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+      const helper = !inBox &&
+        (cmdline.includes(containerId) || (netns !== "" && cmdline.includes(netns)));
+      if (!inBox && !helper) continue;
       const rollup = Deno.readTextFileSync(`/proc/${entry.name}/smaps_rollup`);
-      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      const into = inBox ? box : helpers;
+      into.rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      into.pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
     } catch {
       // gone
     }
   }
-  return { rss, pss };
+  return { box, helpers };
 }
 
 /**
@@ -171,20 +179,41 @@ try {
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   const inspector = new EngineClient(parseEngineAddress(engine.address));
-  const memory: { rss: number; pss: number }[] = [];
+  const memory: { engine: number; helpersPss: number; pss: number; rss: number }[] = [];
   for (const s of idle) {
     const info = await inspector.call("GET", `/containers/${s.containerId}/json`) as {
       NetworkSettings?: { SandboxKey?: string };
     };
-    memory.push(memoryOfSession(s.containerId!, info.NetworkSettings?.SandboxKey ?? ""));
+    // The engine's own figure for the box (what `podman stats` / `docker stats` show and what
+    // `--memory` limits): the memory charged to the container's cgroup.
+    const stats = await inspector.call(
+      "GET",
+      `/containers/${s.containerId}/stats?stream=false`,
+    ) as {
+      memory_stats?: { usage?: number };
+    };
+    const host = memoryOfSession(s.containerId!, info.NetworkSettings?.SandboxKey ?? "");
+    memory.push({
+      engine: (stats.memory_stats?.usage ?? NaN) / 1024,
+      helpersPss: host.helpers.pss,
+      pss: host.box.pss + host.helpers.pss,
+      rss: host.box.rss + host.helpers.rss,
+    });
   }
   inspector.close();
-  const rss = median(memory.map((m) => m.rss)) / 1024;
-  const pss = median(memory.map((m) => m.pss)) / 1024;
+  const mib = (kb: number): string => (kb / 1024).toFixed(1);
+  const engineKb = median(memory.map((m) => m.engine));
+  const helpersKb = median(memory.map((m) => m.helpersPss));
   console.log(
-    `idle session memory (4 sessions): PSS ${pss.toFixed(1)} MiB, RSS ${
-      rss.toFixed(1)
-    } MiB (target <= 8 MiB)`,
+    `idle session memory (4 sessions, medians): what a session adds = the engine's figure for ` +
+      `its box ${mib(engineKb)} MiB + its host helpers (conmon, slirp4netns) PSS ${
+        mib(helpersKb)
+      } MiB = ${mib(engineKb + helpersKb)} MiB (target <= 8 MiB)`,
+  );
+  console.log(
+    `  the same processes by PSS ${mib(median(memory.map((m) => m.pss)))} MiB; by RSS ${
+      mib(median(memory.map((m) => m.rss)))
+    } MiB (RSS counts the pages every session shares, such as the Python binary, in each)`,
   );
   for (const s of idle) await s.terminate();
 } finally {
