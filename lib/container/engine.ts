@@ -112,6 +112,12 @@ export class EngineClient {
     }
   }
 
+  /** The engine's address as a person writes it (for messages). */
+  #where(): string {
+    const a = this.address;
+    return a.transport === "unix" ? `unix://${a.path}` : `tcp://${a.hostname}:${a.port}`;
+  }
+
   /** Calls `method path` with a JSON body; resolves to the parsed JSON answer (or null). */
   async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const signal = AbortSignal.timeout(ENGINE_CALL_TIMEOUT_MS);
@@ -125,7 +131,15 @@ export class EngineClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw new EngineError(0, `container engine unreachable: ${(error as Error).message}`);
+      if (signal.aborted) {
+        throw new EngineError(0, `the container engine at ${this.#where()} did not answer in time`);
+      }
+      throw new EngineError(
+        0,
+        `the container engine at ${this.#where()} is unreachable (${
+          (error as Error).message
+        }): start it (podman: podman system service --time=0 ${this.#where()}; Docker: dockerd) or point --container_engine or DOCKER_HOST at it`,
+      );
     }
     const text = await response.text();
     if (!response.ok) {

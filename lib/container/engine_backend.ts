@@ -88,7 +88,14 @@ export class EngineBackend implements SessionBackend {
       StdinOnce: false,
       AttachStdin: true,
     };
-    const created = await this.#engine.call("POST", "/containers/create", body) as { Id: string };
+    const created = await this.#engine.call("POST", "/containers/create", body).catch((error) => {
+      if ((error as { status?: number }).status === 404 && /image/i.test(error.message)) {
+        throw new Error(
+          `the image ${spec.image} is not on the container engine: build it with \`deno task image\` (or name another with --container_image)`,
+        );
+      }
+      throw error;
+    }) as { Id: string };
     let stream: HijackedStream | undefined;
     try {
       stream = await this.#engine.hijack(
