@@ -293,3 +293,23 @@ Deno.test("to OpenAI: images from parallel calls follow all tool results as a us
   ]);
   assertEquals(messages[5], { role: "user", content: "thanks" });
 });
+
+Deno.test("to OpenAI: an image's data URL names its real type (GIF and WebP are not sent as PNG)", () => {
+  const urls = toOpenAIMessages([
+    { role: "user", type: "message", content: "look" },
+    { role: "user", type: "image", format: "base64.gif", content: "R0lG" },
+    { role: "user", type: "image", format: "base64.webp", content: "UklG" },
+    { role: "user", type: "image", format: "base64.jpeg", content: "/9j/" },
+    { role: "user", type: "image", format: "base64.png", content: "iVBO" },
+  ], { vision: true }).flatMap((m) =>
+    Array.isArray(m.content)
+      ? m.content.flatMap((p) => p.type === "image_url" ? [p.image_url.url] : [])
+      : []
+  );
+  assertEquals(urls, [
+    "data:image/gif;base64,R0lG",
+    "data:image/webp;base64,UklG",
+    "data:image/jpeg;base64,/9j/",
+    "data:image/png;base64,iVBO",
+  ]);
+});

@@ -189,7 +189,7 @@ export class McpTools {
       yield* context.chunk({
         role: "computer",
         type: "image",
-        format: image.mimeType.includes("jpeg") ? "base64.jpeg" : "base64.png",
+        format: `base64.${/^image\/(png|jpeg|gif|webp)$/i.exec(image.mimeType)?.[1] ?? "png"}`,
         content: image.data,
         toolCallId,
       });

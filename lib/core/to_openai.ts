@@ -10,7 +10,7 @@
 
 import { DEFAULT_MAX_OUTPUT } from "../settings/registry.ts";
 import type { ChatMessage, ContentPart } from "../wire/chat.ts";
-import type { LmcMessage } from "../wire/lmc.ts";
+import { imageMimeType, type LmcMessage } from "../wire/lmc.ts";
 import { mcpToolName } from "../mcp/config.ts";
 
 /** Options of {@linkcode toOpenAIMessages}. */
@@ -49,8 +49,7 @@ function codeOutputMessage(output: string): string {
 function imageUrl(m: LmcMessage): string {
   const format = m.format ?? "base64.png";
   if (format === "path" || format === "url") return String(m.content);
-  const mime = format.includes("jpeg") || format.includes("jpg") ? "image/jpeg" : "image/png";
-  return `data:${mime};base64,${m.content}`;
+  return `data:${imageMimeType(format)};base64,${m.content}`;
 }
 
 /** Converts LMC messages to OpenAI chat messages (without the system message). */

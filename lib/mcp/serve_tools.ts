@@ -9,6 +9,7 @@
 
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { redact } from "../wire/secrets.ts";
+import { imageMimeType } from "../wire/lmc.ts";
 import { type SafeMode, safetyDecision, scanCode } from "../sandbox/safe_mode.ts";
 
 /** One piece of a tool result, in MCP's shape. */
@@ -203,10 +204,7 @@ async function runExecute(
       } else if (chunk.type === "image" && typeof chunk.content === "string") {
         const format = String(chunk.format ?? "base64.png");
         if (format.startsWith("base64")) {
-          const mimeType = format.includes("jpeg") || format.includes("jpg")
-            ? "image/jpeg"
-            : "image/png";
-          images.push({ type: "image", data: chunk.content, mimeType });
+          images.push({ type: "image", data: chunk.content, mimeType: imageMimeType(format) });
         } else {
           output += `\n[image: ${chunk.content}]\n`;
         }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LmcMessage } from "../wire/lmc.ts";
+import { imageMimeType, type LmcMessage } from "../wire/lmc.ts";
 
 function text(content: unknown): string {
   return typeof content === "string" ? content : JSON.stringify(content ?? "");
@@ -114,7 +114,7 @@ export function conversationToNotebook(messages: LmcMessage[]): string {
       m.type === "image" && m.role === "computer" && String(m.format).startsWith("base64")
     ) {
       const last = cells[cells.length - 1];
-      const mime = String(m.format).includes("jpeg") ? "image/jpeg" : "image/png";
+      const mime = imageMimeType(String(m.format));
       if (last?.cell_type === "code") {
         last.outputs.push({
           output_type: "display_data",

@@ -154,3 +154,14 @@ const TEXT_TYPES: ReadonlySet<string> = new Set<LmcTextType>([
   "status",
   "error",
 ]);
+
+/**
+ * The MIME type of an image message's bytes from its `format` (`base64.png`, `base64.jpeg`,
+ * `base64.gif`, `base64.webp`; anything else is taken as PNG, the default format).
+ */
+export function imageMimeType(format: string | undefined): string {
+  const kind = String(format ?? "").replace(/^base64\./, "").toLowerCase();
+  if (kind === "jpeg" || kind === "jpg") return "image/jpeg";
+  if (kind === "gif" || kind === "webp") return `image/${kind}`;
+  return "image/png";
+}
