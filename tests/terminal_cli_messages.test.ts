@@ -56,6 +56,9 @@ Deno.test("messages: a reached turn or budget limit names the flag that raises i
       );
       assertEquals(budget.code, 4, budget.stderr);
       assertStringIncludes(budget.stderr, "--max_budget");
+      // A tiny budget is shown as itself, never as $0.0000.
+      assertStringIncludes(budget.stderr, "the budget of $0.000001 ");
+      assert(!budget.stderr.includes("$0.0000 "), budget.stderr);
     } finally {
       await fake.close();
     }

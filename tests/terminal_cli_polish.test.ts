@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { formatUsd } from "../lib/terminal/cost.ts";
+import { formatUsd } from "../lib/wire/usage.ts";
 import { runMagic } from "../lib/terminal/magic.ts";
 import { magicContext } from "./helpers/magic_context.ts";
 import type { LmcMessage } from "../lib/wire/lmc.ts";

@@ -32,6 +32,7 @@ import type {
 import { DEFAULT_SYSTEM_MESSAGE } from "./system_message.ts";
 import { buildRequest, type ModelRequest, type RequestOptions } from "./request.ts";
 import { emptyUsage } from "./usage.ts";
+import { formatUsd } from "../wire/usage.ts";
 import { executeItem, type ExecutionHost, notRun } from "./execution.ts";
 import { callModel, executeTool, type ModelTurnHost, type PendingCode } from "./model_turn.ts";
 
@@ -363,10 +364,8 @@ export class Interpreter {
               role: "server",
               type: "error",
               format: "max_budget",
-              content: `Stopped: $${
-                (this.usage.cost ?? 0).toFixed(4)
-              } spent reaches the budget of $${
-                this.maxBudget.toFixed(4)
+              content: `Stopped: ${formatUsd(this.usage.cost ?? 0)} spent reaches the budget of ${
+                formatUsd(this.maxBudget)
               } (--max_budget, maxBudget). Raise it to continue.`,
             };
             break;

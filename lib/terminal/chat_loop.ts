@@ -16,7 +16,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { wrapWords } from "./flags.ts";
 import type { Renderer } from "./renderer.ts";
 import type { LineInput } from "./input.ts";
-import { formatUsd } from "./cost.ts";
+import { formatUsd } from "../wire/usage.ts";
 import type { TurnIo } from "./chat.ts";
 import { commandName } from "./invocation.ts";
 import { safeOutput } from "./untrusted_text.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { formatUsd } from "./cost.ts";
+import { formatUsd } from "../wire/usage.ts";
 
 /** Token usage of one model answer, as carried by `usage` chunks. */
 export interface RenderedUsage {
