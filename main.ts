@@ -49,6 +49,33 @@ export async function main(args: string[]): Promise<number> {
   return await runCli(parsed, { version: VERSION });
 }
 
+/**
+ * The one line for a failure to load the program's own modules (the first run downloads its
+ * npm packages into Deno's cache), or undefined for any other error (a bug: its stack is kept).
+ */
+export function moduleLoadProblem(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  if (
+    !/^(Failed caching npm package|Failed to load|Import '[^']*' failed|Module not found)/.test(
+      message,
+    )
+  ) {
+    return undefined;
+  }
+  return `interpreter: could not load its modules: ${
+    message.split("\n")[0]
+  }. The first run downloads its npm packages into Deno's cache: check the network, or the registry named by NPM_CONFIG_REGISTRY.`;
+}
+
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  let status: number;
+  try {
+    status = await main(Deno.args);
+  } catch (error) {
+    const line = moduleLoadProblem(error);
+    if (!line) throw error;
+    console.error(line);
+    status = ExitCode.NotLoaded;
+  }
+  Deno.exit(status);
 }

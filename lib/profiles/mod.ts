@@ -188,12 +188,11 @@ async function refusePythonProfile(nameOrPath: string, where: ProfileLocation): 
 export async function parseProfile(text: string, file: string): Promise<Profile> {
   let data: unknown;
   const isJson = file.endsWith(".json");
+  // Loading the parser is not parsing: a failure there (an empty, offline Deno cache) must not
+  // be reported as a fault of the person's file.
+  const yaml = isJson ? undefined : await import("npm:js-yaml@4.1.0");
   try {
-    if (isJson) data = JSON.parse(text);
-    else {
-      const yaml = await import("npm:js-yaml@4.1.0");
-      data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
-    }
+    data = yaml ? yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file }) : JSON.parse(text);
   } catch (e) {
     const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
     throw new ProfileError(`${file}: not valid ${isJson ? "JSON" : "YAML"}: ${why}`);

@@ -10,6 +10,7 @@
  * | 3 | code declined: the model wanted to run code and it was not approved |
  * | 4 | a limit was reached: `--max_budget` or `--max_turns` |
  * | 5 | the conversation could not be saved (disk full, folder not writable); otherwise done |
+ * | 6 | the program's own modules could not be loaded (first run without its npm registry) |
  * | 129 | the terminal closed (SIGHUP: tmux window closed, ssh dropped); sessions ended, conversation saved |
  * | 130 | interrupted (Ctrl-C / SIGINT) |
  * | 141 | standard output closed by its reader (`interpreter -y … \| head`); sessions ended, conversation saved |
@@ -32,6 +33,8 @@ export const ExitCode = {
   Limit: 4,
   /** Done, but the last save of the conversation failed: it is not (fully) on disk. */
   NotSaved: 5,
+  /** The program's npm packages could not be downloaded or loaded. */
+  NotLoaded: 6,
   /** The terminal closed (SIGHUP): cleaned up, then exited. */
   Hangup: 129,
   /** Interrupted by Ctrl-C / SIGINT. */
