@@ -66,7 +66,7 @@ async function startSteps(address: string, mode: string, rounds: number): Promis
     for (let i = 0; i < rounds; i++) {
       const t0 = performance.now();
       const { Id } = await client.call("POST", "/containers/create", {
-        Image: "interpreter-session:1",
+        Image: "interpreter-session:2",
         Cmd: ["/usr/bin/python3", "-c", "import sys; print('up', flush=True); sys.stdin.read()"],
         User: "1000:1000",
         OpenStdin: true,

@@ -56,6 +56,9 @@ Deno.test("kubernetes (stand-in API): a session runs code through exec/attach ov
       assertEquals(text(await c.run("python", "x = 6\nx * 7")), "42\n");
       assertEquals(text(await c.run("python", "print(x + 1)")), "7\n");
       assertEquals(text(await c.run("shell", "echo from bash $((2 + 3))")), "from bash 5\n");
+      // JavaScript: the same driver starts the pod's deno and keeps its state.
+      assertEquals(text(await c.run("javascript", "let k = 5;\nk * 2")), "10\n");
+      assertEquals(text(await c.run("typescript", "const m: number = k + 1;\nm")), "6\n");
       const stopped = text(
         await c.run("python", "import time\nwhile True: time.sleep(0.1)", { timeout: 2 }),
       );

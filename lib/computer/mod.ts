@@ -33,6 +33,7 @@ import {
 } from "./languages.ts";
 import { Session, type SessionSettings } from "./session.ts";
 import { DEFAULT_OUTPUT_FILE_LIMIT } from "./output_file.ts";
+import { saveHtml } from "./html.ts";
 import { denoSpec, oneShotSpec, pythonSpec, shellSpec } from "./specs.ts";
 import { DesktopHost, HOST_NAMESPACES, type HostNamespace } from "../desktop/host.ts";
 
@@ -374,16 +375,7 @@ export class Computer implements ComputerLike {
   }
 
   async *#html(code: string): AsyncGenerator<LmcChunk> {
-    const dir = join(this.#dataDir ?? dataDir(), "html");
-    await Deno.mkdir(dir, { recursive: true });
-    if ((await Deno.lstat(dir)).isSymlink) {
-      yield output(`The HTML was not saved: ${dir} is a symbolic link.\n`);
-      return;
-    }
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const path = join(dir, `${stamp}-${crypto.randomUUID().slice(0, 8)}.html`);
-    await Deno.writeTextFile(path, code, { createNew: true });
-    yield output(`HTML saved to ${path} (open it in a browser to see it).\n`);
+    yield output(await saveHtml(code, this.#dataDir ?? dataDir()));
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * `ContainerComputer`: a computer (the engine's `ComputerLike`) whose sessions live in one
  * container per computer, on a container engine that already exists (podman or Docker,
- * through the Engine API). Python and shell sessions keep their state across runs inside
- * the container; output and the driver's records come over an attach of the container's
+ * through the Engine API). Python, shell and JavaScript/TypeScript sessions keep their state
+ * across runs inside the container (JavaScript in a deno the driver starts on the first
+ * JavaScript run); one-shot languages (perl...) run there when the image has their program;
+ * HTML is saved host-side, as the local computer does (lib/computer/html.ts); output and the driver's records come over an attach of the container's
  * standard output; code goes in through a forwarder exec into the driver's named pipe
  * (see driver_py.ts), so another server instance can reattach to the same container and
  * keep its state. The host reads only records and output from the container, as data.
@@ -18,12 +20,14 @@ import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { FrameParser, newNonce } from "../computer/framing.ts";
 import { OutputCollector } from "../computer/output.ts";
 import { RunFeed } from "../computer/feed.ts";
-import { resolveLanguage } from "../computer/languages.ts";
+import { type LanguageInfo, languageInfo, LANGUAGES } from "../computer/languages.ts";
+import { saveHtml } from "../computer/html.ts";
+import { JS_DRIVER } from "../computer/drivers/js_driver.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { dataDir } from "../storage/paths.ts";
 import { boxSpec } from "./confine.ts";
-import { CONTAINER_DRIVER } from "./driver_py.ts";
+import { CONTAINER_DRIVER, LANGUAGES_PART } from "./driver_py.ts";
 import { parseEngineAddress } from "./engine.ts";
 import type { BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
 import { EngineBackend } from "./engine_backend.ts";
@@ -49,6 +53,14 @@ interface ActiveRun {
 const INPUT_NOTE =
   "\n(the program asked for input: container sessions have no keyboard, so it got end of file)\n";
 
+/** Programs the bundled image (image.sh) has, assumed until the box's driver says what it has. */
+const IMAGE_PROGRAMS = ["deno", "perl"];
+/** Programs the driver is asked about: deno (JavaScript, TypeScript) and the one-shot ones. */
+const PROGRAMS = [
+  "deno",
+  ...LANGUAGES.filter((l) => l.kind === "oneshot").map((l) => l.program!),
+];
+
 /** Milliseconds a run may take to end after an interrupt before the container is replaced. */
 const INTERRUPT_GRACE_MS = 3000;
 /** Milliseconds the driver may take to be ready in a new container. */
@@ -62,8 +74,6 @@ const PING_REPEAT_MS = 500;
 
 /** A computer whose code runs in a container (one per computer). */
 export class ContainerComputer implements ComputerLike {
-  /** The languages a session container runs. */
-  readonly languages: string[] = ["python", "shell"];
   /** The permissions in force (mapped to container options when the container starts). */
   permissions: Permissions;
   /** The working directory. */
@@ -92,6 +102,8 @@ export class ContainerComputer implements ComputerLike {
   /** The permissions the box was made with (JSON). */
   #startedWith = "";
   #denials: NetDenial[] = [];
+  /** The programs the box's driver found (undefined until it answered). */
+  #programs: Set<string> | undefined;
 
   /** A computer on the engine at `options.engine` (nothing starts until the first run). */
   constructor(options: ContainerComputerOptions) {
@@ -106,6 +118,27 @@ export class ContainerComputer implements ComputerLike {
     this.cwd = options.cwd ?? Deno.cwd();
     this.permissions = options.permissions ?? defaultPermissions({ cwd: this.cwd });
     this.#containerId = options.container;
+  }
+
+  /**
+   * The languages the session container runs: python, shell and html always, JavaScript and
+   * TypeScript when the image has deno, a one-shot language when it has its program. Until
+   * the box's driver has answered, those of the bundled image (image.sh).
+   */
+  get languages(): string[] {
+    const programs = this.#programs ?? new Set(IMAGE_PROGRAMS);
+    return LANGUAGES.filter((l) => this.#hasProgramFor(l, programs)).map((l) => l.name);
+  }
+
+  /** The canonical name of a language or alias (`js` -> `javascript`), or undefined. */
+  resolveLanguage(name: string): string | undefined {
+    return languageInfo(name)?.name;
+  }
+
+  #hasProgramFor(info: LanguageInfo, programs: Set<string>): boolean {
+    if (info.kind === "deno") return programs.has("deno");
+    if (info.kind === "oneshot") return programs.has(info.program!);
+    return true;
   }
 
   /** The session's container id, once started or reattached. */
@@ -133,15 +166,20 @@ export class ContainerComputer implements ComputerLike {
     code: string,
     options: RunOptions = {},
   ): AsyncGenerator<LmcChunk> {
-    const name = resolveLanguage(language);
-    if (name !== "python" && name !== "shell") {
+    const info = languageInfo(language);
+    if (!info) {
       yield output(
-        `\`${language}\` does not run in container sessions. Use one of: python, shell.\n`,
+        `\`${language}\` does not run in container sessions. ` +
+          `Use one of: ${this.languages.join(", ")}.\n`,
       );
       return;
     }
     if (typeof code !== "string" || code.trim() === "") {
       yield output("Code block was empty. Please write code before running it.\n");
+      return;
+    }
+    if (info.kind === "html") {
+      yield output(await saveHtml(code, this.#options.dataDir ?? dataDir()));
       return;
     }
     // One run at a time per container.
@@ -150,13 +188,17 @@ export class ContainerComputer implements ComputerLike {
     this.#queue = new Promise<void>((resolve) => (release = resolve));
     await previous;
     try {
-      yield* this.#stream(name, code, options);
+      yield* this.#stream(info, code, options);
     } finally {
       release();
     }
   }
 
-  async *#stream(language: string, code: string, options: RunOptions): AsyncGenerator<LmcChunk> {
+  async *#stream(
+    info: LanguageInfo,
+    code: string,
+    options: RunOptions,
+  ): AsyncGenerator<LmcChunk> {
     // Permissions are fixed when a box starts: a change restarts it (its state is gone).
     if (
       this.#containerId && this.#startedWith &&
@@ -173,6 +215,19 @@ export class ContainerComputer implements ComputerLike {
       yield output(`The session container could not start: ${(error as Error).message}\n`);
       return;
     }
+    const programs = this.#programs ?? new Set(IMAGE_PROGRAMS);
+    if (!this.#hasProgramFor(info, programs)) {
+      yield output(missingProgram(info, this.languages));
+      return;
+    }
+    let command: Record<string, unknown>;
+    try {
+      command = await this.#command(info, code);
+    } catch (error) {
+      yield output(`The code could not be prepared: ${(error as Error).message}\n`);
+      return;
+    }
+    const language = info.name;
     const id = ++this.#runIds;
     const feed = new RunFeed();
     const collector = new OutputCollector({
@@ -226,7 +281,7 @@ export class ContainerComputer implements ComputerLike {
       feed.push({ role: "computer", type: "console", format: "active_line", content: null });
       feed.end();
     });
-    const line = JSON.stringify({ id, language, code }) + "\n";
+    const line = JSON.stringify({ id, ...command }) + "\n";
     try {
       await this.#forwarder!.write(new TextEncoder().encode(line));
     } catch (error) {
@@ -240,6 +295,27 @@ export class ContainerComputer implements ComputerLike {
     } finally {
       if (!finished) interrupt(""); // the consumer stopped reading: stop the run
     }
+  }
+
+  /** The driver's command for a run of `code` (without its id). */
+  async #command(info: LanguageInfo, code: string): Promise<Record<string, unknown>> {
+    if (info.kind === "deno") {
+      // Loaded on first use (sucrase, acorn), as for the local Deno session: the same
+      // transform (TypeScript types stripped, imports made dynamic, active-line marks).
+      const { prepareScript } = await import("../computer/js_transform.ts");
+      const prepared = prepareScript(code, { typescript: info.name === "typescript" });
+      return { language: "javascript", driver: JS_DRIVER, part: LANGUAGES_PART, ...prepared };
+    }
+    if (info.kind === "oneshot") {
+      return {
+        language: "oneshot",
+        program: info.program,
+        extension: info.extension,
+        part: LANGUAGES_PART,
+        code,
+      };
+    }
+    return { language: info.name, code };
   }
 
   async #interrupt(run: ActiveRun): Promise<void> {
@@ -402,7 +478,9 @@ export class ContainerComputer implements ComputerLike {
     this.#pump(attach);
     const forwarder = given.input ?? await this.#backend.openInput(id);
     this.#forwarder = forwarder;
-    const ping = new TextEncoder().encode(JSON.stringify({ ping: token }) + "\n");
+    const ping = new TextEncoder().encode(
+      JSON.stringify({ ping: token, programs: PROGRAMS }) + "\n",
+    );
     let answered = false;
     const repeat = setInterval(() => {
       if (!answered) forwarder.write(ping).catch(() => {});
@@ -439,6 +517,11 @@ export class ContainerComputer implements ComputerLike {
       if (payload === this.#ready?.token) this.#ready.resolve();
       return;
     }
+    if (kind === "A") {
+      // What the box has (code could forge this: it only decides which runs are sent).
+      this.#programs = new Set(payload.split(" ").filter((name) => PROGRAMS.includes(name)));
+      return;
+    }
     if (!run) return;
     if (kind === "L") {
       const n = Number(payload);
@@ -454,6 +537,14 @@ export class ContainerComputer implements ComputerLike {
       if (rid === run.id) run.end(Number.isInteger(status) ? status : 1);
     }
   }
+}
+
+/** The one line for a language whose program the session image lacks. */
+function missingProgram(info: LanguageInfo, languages: string[]): string {
+  const program = info.kind === "deno" ? "deno" : info.program;
+  return `\`${info.name}\` does not run in container sessions with this image: it has no ` +
+    `${program}. Add it to the image (lib/container/image.sh, then \`deno task image\`) or ` +
+    `use one of: ${languages.join(", ")}.\n`;
 }
 
 function output(content: string): LmcChunk {

@@ -55,6 +55,9 @@ const BASE_ENV: Record<string, string> = {
   PYTHONUNBUFFERED: "1",
   PYTHONDONTWRITEBYTECODE: "1",
   TERM: "dumb",
+  // Deno (JavaScript sessions) keeps its cache in the box's /tmp, a tmpfs: the root is read-only.
+  DENO_DIR: "/tmp/.deno",
+  DENO_NO_UPDATE_CHECK: "1",
 };
 
 function grantPaths(grant: boolean | string[], cwd: string): string[] {

@@ -7,15 +7,25 @@
  * driver's records, `\x1e<nonce><kind><payload>\n`, see lib/computer/framing.ts) goes to the
  * container's standard output, which the host reads through an attach.
  *
- * A command is one line of JSON: `{"id": N, "language": "python" | "shell", "code": "..."}`.
- * Python runs in one `__main__` namespace (a trailing expression is shown like a REPL); shell
- * code is sourced by one persistent bash (cwd, variables and functions kept). Records: `R`
- * ready, `P<token>` the answer to a `{"ping": token}` line (a host that attached knows the
- * pipe works), `L<n>` active line (Python, throttled), `W` code asked for input (there is none:
- * `input()` raises EOFError), `E<id> <status>` end of a run. SIGINT (the engine's kill API)
- * interrupts the run: Python gets KeyboardInterrupt, the shell's run returns 130, and every
- * other process the run started is killed. Everything here is inside the sandbox: the host
- * reads only these records, as data.
+ * A command is one line of JSON: `{"id": N, "language": "python" | "shell", "code": "..."}`,
+ * `{"id": N, "language": "javascript", "code" | "error": "...", "driver": "..."}` (code the host
+ * already turned into JavaScript, and the source of the local computer's Deno driver,
+ * lib/computer/drivers/js_driver.ts), or `{"id": N, "language": "oneshot", "program": "perl",
+ * "extension": "pl", "code": "..."}`. Python runs in one `__main__` namespace (a trailing
+ * expression is shown like a REPL); shell code is sourced by one persistent bash (cwd,
+ * variables and functions kept); JavaScript goes to one `deno` started on the first JavaScript
+ * run (nothing of it runs before: an idle session stays small), which keeps its variables
+ * across runs, writes its own output and records to the box's output, and tells this driver
+ * each run's end over a pipe; a one-shot language runs `program file` once per run. Records:
+ * `R` ready, `P<token>` the answer to a `{"ping": token, "programs": [...]}` line (a host that
+ * attached knows the pipe works), preceded by `A<names>`, the programs of that list found on
+ * the box's PATH; `L<n>` active line (Python, throttled; JavaScript), `W` code asked for input
+ * (there is none: `input()` raises EOFError, `prompt()` gets null), `E<id> <status>` end of a
+ * run. SIGINT (the engine's kill API) interrupts the run: Python gets KeyboardInterrupt, the
+ * shell's run returns 130, a one-shot program is killed, and every other process the run
+ * started is killed; a busy JavaScript cannot be interrupted, so its deno is killed and the
+ * next JavaScript run starts a new one (as the local computer does). Everything here is
+ * inside the sandbox: the host reads only these records, as data.
  *
  * @module
  */
@@ -176,7 +186,8 @@ def run_python(rid, code):
         return 0
     except KeyboardInterrupt:
         sys.settrace(None)
-        kill_run_processes({SHELL.pid} if SHELL else set())
+        # The shell's and deno's sessions stay (their state is not this run's).
+        kill_run_processes({p.pid for p in (SHELL, DENO and DENO[0]) if p})
         print("KeyboardInterrupt")
         return 130
     except SystemExit as e:
@@ -222,6 +233,25 @@ def run_shell(rid, code):
         return int(line)
     except ValueError:
         return 1
+def find_program(name):
+    if not isinstance(name, str) or not name or "/" in name:
+        return None
+    for d in os.environ.get("PATH", "").split(":"):
+        path = os.path.join(d, name)
+        if d.startswith("/") and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+def find_programs(names):
+    return [n for n in (names if isinstance(names, list) else [])[:32]
+            if find_program(n) and all(c.isalnum() or c in "._-" for c in n)]
+DENO = None  # [process, command pipe (write end), done pipe (read end)]
+PART = []
+def load_part(cmd):
+    # The code for JavaScript and one-shot languages comes with their commands and is
+    # compiled on the first one: an idle session holds none of it.
+    if not PART:
+        exec(compile(str(cmd.get("part", "")), "<oi-languages>", "exec"), globals())
+        PART.append(True)
 def main():
     record("R")
     buf = b""
@@ -238,6 +268,7 @@ def main():
             try:
                 cmd = json.loads(line)
                 if "ping" in cmd:
+                    record("A", " ".join(find_programs(cmd.get("programs"))))
                     record("P", str(cmd["ping"])[:64])
                     continue
                 rid = int(cmd["id"])
@@ -248,6 +279,12 @@ def main():
             try:
                 if cmd.get("language") == "shell":
                     status = run_shell(rid, cmd.get("code", ""))
+                elif cmd.get("language") == "javascript":
+                    load_part(cmd)
+                    status = run_deno(rid, cmd)
+                elif cmd.get("language") == "oneshot":
+                    load_part(cmd)
+                    status = run_oneshot(rid, cmd)
                 else:
                     status = run_python(rid, cmd.get("code", ""))
             except KeyboardInterrupt:
@@ -263,6 +300,126 @@ def on_interrupt(sig, frame):
 signal.signal(signal.SIGINT, on_interrupt)
 signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
 main()
+`;
+
+/**
+ * The driver's code for JavaScript (a deno it starts and relays to) and one-shot languages,
+ * sent as `part` with each of their commands and compiled on the first: an idle session (only
+ * Python and shell) holds none of it.
+ */
+export const LANGUAGES_PART = String.raw`
+def end_tree(proc):
+    for pid in descendants(proc.pid) + [proc.pid]:
+        try: os.kill(pid, signal.SIGKILL)
+        except Exception: pass
+    try: proc.wait()
+    except BaseException: pass
+def deno_session(source):
+    global DENO
+    if DENO and DENO[0].poll() is None:
+        return DENO
+    import subprocess
+    if DENO:
+        for fd in DENO[1:]:
+            try: os.close(fd)
+            except OSError: pass
+    DENO = None
+    program = find_program("deno")
+    if program is None:
+        return None
+    folder = "/run/oi/deno"
+    os.makedirs(folder, exist_ok=True)
+    driver = os.path.join(folder, "driver.js")
+    with open(driver, "w") as f:
+        f.write(source)
+    cmd_r, cmd_w = os.pipe()
+    done_r, done_w = os.pipe()
+    env = dict(os.environ, NO_COLOR="1", DENO_NO_UPDATE_CHECK="1")
+    try:
+        proc = subprocess.Popen([program, "run", "--quiet", "-A", driver, NONCE,
+            "/dev/fd/%d" % cmd_r, "/dev/fd/%d" % done_w], stdin=subprocess.DEVNULL,
+            pass_fds=(cmd_r, done_w), start_new_session=True, env=env)
+    finally:
+        os.close(cmd_r); os.close(done_w)
+    DENO = [proc, cmd_w, done_r]
+    return DENO
+def read_done(fd, proc):
+    import select
+    line = b""
+    while not line.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            if proc.poll() is not None:
+                return None
+            continue
+        data = os.read(fd, 256)
+        if not data:
+            return None
+        line += data
+    return line
+def run_deno(rid, cmd):
+    global DENO
+    session = None
+    try:
+        session = deno_session(str(cmd.get("driver", "")))
+        if session is None:
+            print("JavaScript and TypeScript need deno in the session image "
+                  "(/usr/local/bin/deno): rebuild the image with 'deno task image'.")
+            return 127
+        proc, cmd_w, done_r = session
+        line = {"id": rid}
+        if "error" in cmd:
+            line["error"] = str(cmd["error"])
+        else:
+            line["code"] = str(cmd.get("code", ""))
+        data = (json.dumps(line) + "\n").encode()
+        while data:
+            data = data[os.write(cmd_w, data):]
+        done = read_done(done_r, proc)
+        if done is None:
+            end_tree(proc)
+            code = proc.returncode
+            print("The JavaScript session ended (%s); the next run starts a new one, so its "
+                  "variables are gone." % ("exit code %d" % code if code >= 0 else "signal %d" % -code))
+            return 1
+        try:
+            return int(done.split()[1])
+        except Exception:
+            return 1
+    except KeyboardInterrupt:
+        if DENO:
+            end_tree(DENO[0])
+        print("KeyboardInterrupt: a busy JavaScript cannot be interrupted, so its session was "
+              "ended; the next JavaScript run starts a new one (its variables are gone).")
+        return 130
+def run_oneshot(rid, cmd):
+    name = cmd.get("program")
+    program = find_program(name)
+    if program is None:
+        print("%s is not in the session image: add its Debian package to the image "
+              "(lib/container/image.sh) and rebuild it with 'deno task image'." % name)
+        return 127
+    ext = "".join(c for c in str(cmd.get("extension", "txt")) if c.isalnum())[:8]
+    path = "/run/oi/cell-%d.%s" % (rid, ext)
+    with open(path, "w") as f:
+        f.write(str(cmd.get("code", "")))
+    proc = None
+    try:
+        import subprocess
+        proc = subprocess.Popen([program, path], stdin=subprocess.DEVNULL,
+            start_new_session=True)
+        status = proc.wait()
+        if status != 0:
+            print("[exit status %d]" % status)
+        return status
+    except KeyboardInterrupt:
+        if proc:
+            end_tree(proc)
+        print("KeyboardInterrupt")
+        return 130
+    finally:
+        try: os.remove(path)
+        except OSError: pass
 `;
 
 /** The command that writes stdin into the driver's pipe (one per attached host). */

@@ -1,20 +1,30 @@
 #!/bin/sh
-# Builds the session image without any registry: a minimal Debian (debootstrap, with python3)
-# imported into the container engine. Cached: the root file system is built once per machine
-# in $INTERPRETER_IMAGE_CACHE (default /var/cache/interpreter-image) and imported only when the
-# engine does not have the image yet. Usage: image.sh [IMAGE] (default interpreter-session:1).
-# Needs root, debootstrap and podman (or docker: ENGINE=docker).
+# Builds the session image without any registry: a minimal Debian (debootstrap, with python3;
+# perl comes with minbase) plus the deno that builds it (/usr/local/bin/deno, for JavaScript
+# and TypeScript sessions), imported into the container engine. Cached: the root file system is
+# built once per machine and recipe in $INTERPRETER_IMAGE_CACHE (default
+# /var/cache/interpreter-image; rootfs-2.tar for this recipe) and imported only when the engine
+# does not have the image yet. Usage: image.sh [IMAGE] (default interpreter-session:2).
+# Needs root, debootstrap, deno (DENO=path, else the one on PATH) and podman (or docker:
+# ENGINE=docker). More languages: add their Debian packages to --include (e.g. ruby, php-cli,
+# lua5.4, r-base-core), bump the recipe number (image tag and cache file) and rebuild.
 set -eu
-image="${1:-interpreter-session:1}"
+image="${1:-interpreter-session:2}"
 cache="${INTERPRETER_IMAGE_CACHE:-/var/cache/interpreter-image}"
 engine="${ENGINE:-podman}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+rootfs="$cache/rootfs-2.tar"
 if "$engine" image exists "$image" 2>/dev/null; then
   echo "image $image present"
   exit 0
 fi
 mkdir -p "$cache"
-if [ ! -f "$cache/rootfs.tar" ]; then
+if [ ! -f "$rootfs" ]; then
+  deno="${DENO:-$(command -v deno || true)}"
+  if [ -z "$deno" ] || [ ! -x "$deno" ]; then
+    echo "deno was not found: put it on PATH or set DENO to its path" >&2
+    exit 1
+  fi
   tmp="$(mktemp -d "$cache/build-XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
   debootstrap --variant=minbase --include=python3 bookworm "$tmp/root" "$mirror" >"$tmp/log" 2>&1 ||
@@ -22,8 +32,9 @@ if [ ! -f "$cache/rootfs.tar" ]; then
   # An unprivileged user for the code (uid 1000), no package caches.
   chroot "$tmp/root" /usr/sbin/useradd -u 1000 -m -s /bin/bash code
   rm -rf "$tmp/root/var/cache/apt/archives"/*.deb "$tmp/root/var/lib/apt/lists"/*
+  install -m 0755 "$deno" "$tmp/root/usr/local/bin/deno"
   tar -C "$tmp/root" -cf "$tmp/rootfs.tar" .
-  mv "$tmp/rootfs.tar" "$cache/rootfs.tar"
+  mv "$tmp/rootfs.tar" "$rootfs"
 fi
-"$engine" import "$cache/rootfs.tar" "$image" >/dev/null
-echo "image $image imported from $cache/rootfs.tar"
+"$engine" import "$rootfs" "$image" >/dev/null
+echo "image $image imported from $rootfs"

@@ -11,7 +11,7 @@ import type { Permissions } from "../sandbox/permissions.ts";
 import type { ContainerLimits } from "./confine.ts";
 
 /** The image `deno task image` builds. */
-export const DEFAULT_IMAGE = "interpreter-session:1";
+export const DEFAULT_IMAGE = "interpreter-session:2";
 /** Label every session container carries (value: the owning instance). */
 export const INSTANCE_LABEL = "io.interpreter.instance";
 /** Label naming the server session (or `cli`). */

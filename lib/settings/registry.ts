@@ -815,7 +815,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: {
       name: "container_image",
       group: "Server",
-      help: "session image (default interpreter-session:1; build it with deno task image)",
+      help: "session image (default interpreter-session:2; build it with deno task image)",
       metavar: "IMAGE",
     },
   },

@@ -27,7 +27,7 @@ runtime = "runc"
 `;
 
 /** The image the tests use. */
-export const TEST_IMAGE = "interpreter-session:1";
+export const TEST_IMAGE = "interpreter-session:2";
 
 const root = new URL("../..", import.meta.url).pathname;
 

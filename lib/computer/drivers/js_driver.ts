@@ -10,6 +10,13 @@
  * stdin is only read between runs, so code that reads stdin during a run
  * simply waits (and is detected and stopped).
  *
+ * In a container session (lib/container/driver_py.ts starts it as
+ * `driver.js NONCE COMMANDS DONE`), commands come from the pipe `COMMANDS`
+ * instead and each run's end (`<id> <status>`) goes to the pipe `DONE`, for
+ * the container's driver to report: there is nobody to type, so the code's
+ * stdin is empty, and `prompt()`, `confirm()`, `alert()` and
+ * `Deno.stdin.read()` write a `W` record and get end of file at once.
+ *
  * Records are written to fd 1 directly (node:fs), so `Deno.stdout.close()` in
  * user code does not lose them; when code closed fds 1 and 2 themselves
  * (`fs.closeSync(1)`), nothing can reach the output any more and the driver
@@ -24,6 +31,7 @@ import { Session } from "node:inspector";
 import { writeSync } from "node:fs";
 
 const NONCE = Deno.args[0];
+const [COMMANDS, DONE] = Deno.args.slice(1);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -61,6 +69,20 @@ Object.defineProperty(globalThis, "__interpreter_line", {
   },
   enumerable: false,
 });
+
+if (COMMANDS) {
+  // A container session: code asking for input is told there is none (see the module doc).
+  const none = (message, answer) => {
+    if (message !== undefined) write(String(message) + " ");
+    emit("W");
+    return answer;
+  };
+  globalThis.prompt = (message) => none(message, null);
+  globalThis.confirm = (message) => none(message, false);
+  globalThis.alert = (message) => none(message, undefined);
+  Object.defineProperty(Deno.stdin, "read", { value: () => Promise.resolve(none(undefined, null)) });
+  Object.defineProperty(Deno.stdin, "readSync", { value: () => none(undefined, null) });
+}
 
 globalThis.addEventListener("unhandledrejection", (event) => {
   event.preventDefault();
@@ -127,6 +149,8 @@ async function run(code) {
 
 let buffered = "";
 const chunk = new Uint8Array(65536);
+const commands = COMMANDS ? await Deno.open(COMMANDS) : Deno.stdin;
+const done = DONE ? Deno.openSync(DONE, { write: true }) : undefined;
 
 async function readLine() {
   while (true) {
@@ -136,7 +160,7 @@ async function readLine() {
       buffered = buffered.slice(nl + 1);
       return line;
     }
-    const n = await Deno.stdin.read(chunk);
+    const n = await commands.read(chunk);
     if (n === null) return null;
     buffered += decoder.decode(chunk.subarray(0, n), { stream: true });
   }
@@ -156,7 +180,11 @@ while (true) {
   } catch (error) {
     console.error(error);
   }
-  emit("E", id + " " + status);
+  if (done) {
+    const bytes = encoder.encode(id + " " + status + "\n");
+    let offset = 0;
+    while (offset < bytes.length) offset += done.writeSync(bytes.subarray(offset));
+  } else emit("E", id + " " + status);
 }
 Deno.exit(0);
 `;
