@@ -54,6 +54,8 @@ async function rawPost(url: string, headers: Record<string, string>): Promise<Re
 Deno.test("mcp http: the token is required; with it, state is kept per session", async () => {
   const program = await httpProgram();
   try {
+    // What the sessions' code may touch is said at start (stdio says it on its first line).
+    assertStringIncludes(program.startup, "MCP sessions' code runs under: Permissions: read all");
     // Refused without the token, with a wrong one, and on any path.
     const attempts: Record<string, string>[] = [{}, { authorization: "Bearer wrong" }, {
       "x-api-key": "wrong",

@@ -40,6 +40,8 @@ Deno.test("interpreter --server prints a token, requires it, and stops on SIGTER
     const url = /listening on (http:\/\/\S+)/.exec(text)![1];
     const token = /shown once\): (\S+)/.exec(text)![1];
     assertMatch(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    // What generated code may touch is said at start, as in the chat.
+    assertMatch(text, /sessions' code runs under: Permissions: read all except ~\/\.ssh/);
 
     assertEquals(await (await fetch(`${url}/heartbeat`)).json(), { status: "alive" });
     const denied = await fetch(`${url}/history`);

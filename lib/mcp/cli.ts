@@ -34,6 +34,14 @@ export async function runMcpCli(
   // --os: the Computer API as tools (lib/desktop loads only then).
   const os = flags.os === true ? await import("./os_tools.ts") : undefined;
   const engines = new WeakMap<ServeSession, InstanceType<typeof Interpreter>>();
+  if (typeof flags.port === "number") {
+    // Over stdio the server's first line says it; over HTTP it is said here, before listening.
+    const { describePermissions } = await import("../sandbox/describe.ts");
+    const probe = new Interpreter({ ...options, messages: [] });
+    console.error(
+      `interpreter: MCP sessions' code runs under: ${describePermissions(probe.permissions)}`,
+    );
+  }
   try {
     await runMcpServer({
       version,

@@ -48,6 +48,11 @@ export async function runServer(
   } catch (e) {
     throw new UsageProblem(e instanceof Error ? e.message : String(e));
   }
+  const { describePermissions } = await import("../sandbox/describe.ts");
+  const probe = new Interpreter({ ...options, messages: [] });
+  console.error(
+    `interpreter: sessions' code runs under: ${describePermissions(probe.permissions)}`,
+  );
   for (const note of deployment.notes) console.error(`interpreter: container: ${note}`);
   try {
     const handle = await startServer({

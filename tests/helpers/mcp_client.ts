@@ -94,6 +94,8 @@ export interface McpHttpProgram {
   url: string;
   /** The token the program was started with. */
   token: string;
+  /** What the program printed on standard error up to its listening line. */
+  startup: string;
   /** Connects an SDK client with `token` (default: the right one). */
   connect(token?: string, elicit?: "accept" | "decline"): Promise<Client>;
   /** Stops the program (SIGTERM, then bounded wait) and removes its home; clients first unless `keepClients`. */
@@ -121,6 +123,7 @@ export async function httpProgram(options: McpClientOptions = {}): Promise<McpHt
   return {
     url,
     token,
+    startup: text,
     connect: async (given = token, elicit) => {
       const client = newClient(elicit);
       const transport = new StreamableHTTPClientTransport(new URL(url), {
