@@ -105,8 +105,8 @@ export class DesktopHost {
         if (typeof method !== "string" || method === "then") return undefined;
         return async (...args: unknown[]) => {
           const api = await this.api();
-          const ns = (api as unknown as Record<string, Record<string, unknown>>)[name];
-          const fn = ns?.[method];
+          const ns: object | undefined = api[name];
+          const fn: unknown = ns === undefined ? undefined : Reflect.get(ns, method);
           if (typeof fn !== "function") throw new Error(`computer.${name} has no method ${method}`);
           return await fn.apply(ns, args);
         };

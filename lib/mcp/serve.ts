@@ -129,7 +129,7 @@ export async function createMcpServer(
           isError: true,
         };
       }
-      return result as unknown as Record<string, unknown>;
+      return { ...result };
     },
   );
   return server;

@@ -18,19 +18,22 @@ import {
   type StoredSessionInfo,
 } from "./types.ts";
 
-/** The part of npm:pg's query result used here (typed locally: @types/pg drags in Node's globals). */
-interface QueryResult {
-  rows: Record<string, unknown>[];
+/**
+ * The part of npm:pg's query result used here (typed locally: @types/pg drags in Node's
+ * globals). `R` is the shape of a row the query selects.
+ */
+interface QueryResult<R = Record<string, unknown>> {
+  rows: R[];
   rowCount: number | null;
 }
 /** The part of a pooled npm:pg client used here. */
 interface PoolClient {
-  query(text: string, values?: unknown[]): Promise<QueryResult>;
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
   release(): void;
 }
 /** The part of npm:pg's Pool used here. */
 interface Pool {
-  query(text: string, values?: unknown[]): Promise<QueryResult>;
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
   connect(): Promise<PoolClient>;
   end(): Promise<void>;
   on(event: "error", listener: (error: Error) => void): void;
@@ -145,11 +148,11 @@ class PostgresStore implements Store {
   }
 
   async loadMessages(sessionId: string): Promise<LmcMessage[] | undefined> {
-    const result = await this.#pool.query(
+    const result = await this.#pool.query<{ messages: string }>(
       "SELECT messages FROM interpreter_sessions WHERE id = $1",
       [sessionId],
     );
-    const row = result.rows[0] as unknown as { messages: string } | undefined;
+    const row = result.rows[0];
     return row ? parseMessages(row.messages, sessionId) : undefined;
   }
 
@@ -175,11 +178,11 @@ class PostgresStore implements Store {
          ON CONFLICT (id) DO NOTHING`,
         [sessionId],
       );
-      const before = (await client.query(
+      const before = (await client.query<{ owner: string | null; expired: boolean }>(
         `SELECT owner, lease_until < ${NOW_MS} AS expired FROM interpreter_sessions
          WHERE id = $1 FOR UPDATE`,
         [sessionId],
-      )).rows[0] as unknown as { owner: string | null; expired: boolean };
+      )).rows[0];
       const free = before.owner === null || before.owner === instance || before.expired;
       if (free) {
         await client.query(
@@ -188,14 +191,14 @@ class PostgresStore implements Store {
           [sessionId, instance, Math.round(options.leaseMs)],
         );
       }
-      const row = (await client.query(
-        "SELECT owner, lease_until, container FROM interpreter_sessions WHERE id = $1",
-        [sessionId],
-      )).rows[0] as unknown as {
+      const row = (await client.query<{
         owner: string | null;
         lease_until: string;
         container: string | null;
-      };
+      }>(
+        "SELECT owner, lease_until, container FROM interpreter_sessions WHERE id = $1",
+        [sessionId],
+      )).rows[0];
       await client.query("COMMIT");
       return {
         granted: free,

@@ -85,8 +85,13 @@ export class SqliteStore implements Store {
   listSessions(): Promise<StoredSessionInfo[]> {
     const rows = this.#db.prepare(
       "SELECT id, owner, container, updated FROM interpreter_sessions ORDER BY updated DESC",
-    ).all() as unknown as StoredSessionInfo[];
-    return Promise.resolve(rows.map((r) => ({ ...r, updated: Number(r.updated) })));
+    ).all();
+    return Promise.resolve(rows.map((r) => ({
+      id: String(r.id),
+      owner: r.owner === null ? null : String(r.owner),
+      container: r.container === null ? null : String(r.container),
+      updated: Number(r.updated),
+    })));
   }
 
   claim(sessionId: string, instance: string, options: ClaimOptions): Promise<SessionClaim> {
