@@ -170,6 +170,26 @@ Deno.test("container languages: perl runs inside the box, ruby gives one clear l
       // What the box's driver found: deno and perl, not ruby.
       assertEquals(c.languages, ["python", "shell", "javascript", "typescript", "html", "perl"]);
       assertEquals(text(await c.run("perl", "exit 4")), "[exit status 4]\n");
+      // The run timeout and stop() end a one-shot program (its process too); the box lives on.
+      const spin = "$| = 1; print qq(spin\\n); 1 while 1;";
+      const spun = text(await c.run("perl", spin, { timeout: 1 }));
+      assertStringIncludes(spun, "spin\n");
+      assertStringIncludes(spun, "stopped: the run took longer than 1 s");
+      let spinning!: () => void;
+      const seen = new Promise<void>((resolve) => (spinning = resolve));
+      const run = (async () => {
+        for await (const chunk of c.stream("perl", spin, { timeout: 0 })) {
+          if (chunk.format === "output" && String(chunk.content).includes("spin")) spinning();
+        }
+      })();
+      await seen;
+      const during = await engine.podman("top", c.containerId!, "args");
+      assertStringIncludes(during, "perl /run/oi/cell-", "the control: the run's process is seen");
+      await c.stop();
+      await run;
+      const left = await engine.podman("top", c.containerId!, "args");
+      assert(!left.includes("perl /run/oi/cell-"), `the perl run survived:\n${left}`);
+      assertEquals(text(await c.run("perl", "print 6 * 7")), "42");
       const ruby = text(await c.run("ruby", "puts 1"));
       assertEquals(ruby.trim().split("\n").length, 1, ruby);
       assertStringIncludes(ruby, "has no ruby");

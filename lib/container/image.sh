@@ -20,8 +20,9 @@ if "$engine" image exists "$image" 2>/dev/null; then
 fi
 mkdir -p "$cache"
 if [ ! -f "$rootfs" ]; then
-  deno="${DENO:-$(command -v deno || true)}"
-  if [ -z "$deno" ] || [ ! -x "$deno" ]; then
+  # The deno binary itself (a package manager's `deno` on PATH may be a wrapper script).
+  deno="${DENO:-$(deno eval 'console.log(Deno.execPath())' 2>/dev/null || true)}"
+  if [ -z "$deno" ] || [ ! -x "$deno" ] || ! "$deno" --version >/dev/null 2>&1; then
     echo "deno was not found: put it on PATH or set DENO to its path" >&2
     exit 1
   fi

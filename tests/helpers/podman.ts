@@ -46,7 +46,8 @@ export async function startPodman(): Promise<PodmanEngine> {
   };
   const build = await new Deno.Command(`${root}lib/container/image.sh`, {
     args: [TEST_IMAGE],
-    env,
+    // The image gets this deno (JavaScript sessions in the box).
+    env: { ...env, DENO: Deno.execPath() },
     stdout: "piped",
     stderr: "piped",
   }).output();
