@@ -3,18 +3,22 @@
 # perl comes with minbase) plus the deno that builds it (/usr/local/bin/deno, for JavaScript
 # and TypeScript sessions), imported into the container engine. Cached: the root file system is
 # built once per machine and recipe in $INTERPRETER_IMAGE_CACHE (default
-# /var/cache/interpreter-image; rootfs-2.tar for this recipe) and imported only when the engine
-# does not have the image yet. Usage: image.sh [IMAGE] (default interpreter-session:2).
+# /var/cache/interpreter-image; rootfs-<tag version>.tar) and imported only when the engine
+# does not have the image yet. Usage: image.sh [IMAGE] (default: DEFAULT_IMAGE in options.ts,
+# the one place the tag is written; its version is the recipe number of the cache file).
 # Needs root, debootstrap, deno (DENO=path, else the one on PATH) and podman (or docker:
-# ENGINE=docker). More languages: add their Debian packages to --include (e.g. ruby, php-cli,
-# lua5.4, r-base-core), bump the recipe number (image tag and cache file) and rebuild.
+# ENGINE=docker, with DOCKER_HOST for an engine not on /var/run/docker.sock). More languages:
+# add their Debian packages to --include (e.g. ruby, php-cli, lua5.4, r-base-core), bump the
+# tag in options.ts and rebuild.
 set -eu
-image="${1:-interpreter-session:2}"
+default="$(sed -n 's/^export const DEFAULT_IMAGE = "\(.*\)";$/\1/p' "$(dirname "$0")/options.ts")"
+[ -n "$default" ] || { echo "DEFAULT_IMAGE was not found in $(dirname "$0")/options.ts" >&2; exit 1; }
+image="${1:-$default}"
 cache="${INTERPRETER_IMAGE_CACHE:-/var/cache/interpreter-image}"
 engine="${ENGINE:-podman}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-rootfs="$cache/rootfs-2.tar"
-if "$engine" image exists "$image" 2>/dev/null; then
+rootfs="$cache/rootfs-${default##*:}.tar"
+if "$engine" image inspect "$image" >/dev/null 2>&1; then
   echo "image $image present"
   exit 0
 fi

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { DEFAULT_IMAGE } from "../../lib/container/options.ts";
+
 /** A running engine. */
 export interface PodmanEngine {
   /** `unix:///…/podman.sock`. */
@@ -26,8 +28,8 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 runtime = "runc"
 `;
 
-/** The image the tests use. */
-export const TEST_IMAGE = "interpreter-session:2";
+/** The image the tests use (the program's default, lib/container/options.ts). */
+export const TEST_IMAGE = DEFAULT_IMAGE;
 
 const root = new URL("../..", import.meta.url).pathname;
 

@@ -1,0 +1,422 @@
+/**
+ * Sessions in containers on a real Docker Engine (Debian's dockerd 20.10, a private daemon
+ * per test file: tests/helpers/docker.ts): state across runs, denials inside the box each
+ * with its control, interrupts that stop the run's processes, reattaching from a second
+ * computer (Docker keeps a container's stdin open after an attach ends, unlike podman),
+ * removal on terminate, the engine's socket out of reach, and the CLI's `--computer docker`.
+ */
+import { ContainerComputer } from "../lib/container/computer.ts";
+import { defaultPermissions } from "../lib/sandbox/defaults.ts";
+import { permissionsFromFlags } from "../lib/sandbox/flags.ts";
+import type { Permissions } from "../lib/sandbox/permissions.ts";
+import { type DockerEngine, startDocker } from "./helpers/docker.ts";
+import { containerWorkspace } from "./helpers/podman.ts";
+import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
+import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
+
+/** Python that lists every unix socket under `top` (not /proc or /sys). */
+const findSockets = (top = "/"): string =>
+  `import os, stat
+found = []
+for top, dirs, files in os.walk(${JSON.stringify(top)}):
+    if top.startswith(("/proc", "/sys")):
+        dirs[:] = []
+        continue
+    for name in files:
+        try:
+            if stat.S_ISSOCK(os.lstat(os.path.join(top, name)).st_mode):
+                found.append(os.path.join(top, name))
+        except OSError:
+            pass
+print("sockets:", sorted(found))`;
+
+function text(messages: { content?: unknown }[]): string {
+  return messages.map((m) => String(m.content ?? "")).join("");
+}
+
+function computer(
+  engine: DockerEngine,
+  work: string,
+  data: string,
+  permissions: Permissions,
+  extra: Partial<ConstructorParameters<typeof ContainerComputer>[0]> = {},
+): ContainerComputer {
+  return new ContainerComputer({
+    engine: engine.address,
+    cwd: work,
+    dataDir: data,
+    permissions,
+    instance: "test",
+    ...extra,
+  });
+}
+
+async function exists(engine: DockerEngine, id: string): Promise<boolean> {
+  return await engine.call("GET", `/containers/${id}/json`).then(() => true, () => false);
+}
+
+Deno.test("docker: sessions in containers on a real Docker Engine", async (t) => {
+  const engine = await startDocker();
+  const work = await containerWorkspace();
+  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
+  const defaults = () => defaultPermissions({ cwd: work });
+  try {
+    assertMatch(engine.version, /^20\.10\./);
+
+    await t.step(
+      "Python and shell state persist; the code's uid; no engine socket inside",
+      async () => {
+        const hostEnv = { ...Deno.env.toObject(), OI_TEST_SECRET_TOKEN: "do-not-leak" };
+        const c = computer(engine, work, data, defaults(), { hostEnv });
+        try {
+          assertEquals(text(await c.run("python", "x = 41\nx + 1")), "42\n");
+          assertEquals(
+            text(await c.run("python", "import os\nprint(x, os.getuid())")),
+            "41 1000\n",
+          );
+          // The code runs in this engine's container (its host name is the id's start).
+          assertEquals(
+            text(await c.run("python", "import socket\nprint(socket.gethostname())")),
+            `${c.containerId!.slice(0, 12)}\n`,
+          );
+          assertEquals(text(await c.run("shell", "y=7; cd /tmp; echo set")), "set\n");
+          assertEquals(text(await c.run("sh", "echo $y $(pwd) $(id -u)")), "7 /tmp 1000\n");
+          const error = text(await c.run("python", "1/0"));
+          assertStringIncludes(error, "ZeroDivisionError");
+          // No socket at all in the box, the engine's neither (the next computer is the control).
+          assertEquals(text(await c.run("python", findSockets())), "sockets: []\n");
+          assertEquals(
+            text(
+              await c.run(
+                "python",
+                `import os\nprint(os.path.exists(${JSON.stringify(engine.dir)}))`,
+              ),
+            ),
+            "False\n",
+          );
+          assertEquals(
+            text(await c.run("python", "import os\nprint(sorted(os.environ))")).includes("OI_TEST"),
+            false,
+          );
+        } finally {
+          await c.terminate();
+        }
+      },
+    );
+
+    await t.step(
+      "the engine's socket is out of reach even for root in the box; bound in, it answers",
+      async () => {
+        // Root in the box (no capabilities): file modes would not stop it, only the mount does.
+        const ping = `import socket
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(${JSON.stringify(`${engine.dir}/docker.sock`)})
+    s.sendall(b"GET /_ping HTTP/1.0\\r\\n\\r\\n")
+    print("engine:", s.recv(4096).decode().split("\\r\\n")[0])
+except OSError as e:
+    print(type(e).__name__, e.errno)`;
+        const root = { limits: { user: "0:0" } };
+        const c = computer(engine, work, data, defaults(), root);
+        try {
+          assertEquals(text(await c.run("python", "import os\nprint(os.getuid())")), "0\n");
+          assertEquals(text(await c.run("python", findSockets())), "sockets: []\n");
+          assertEquals(text(await c.run("python", ping)), "FileNotFoundError 2\n");
+        } finally {
+          await c.terminate();
+        }
+        // The control: the engine's folder granted for reading, the same code finds and uses it.
+        const control = computer(
+          engine,
+          work,
+          data,
+          { ...defaults(), read: [work, engine.dir] },
+          root,
+        );
+        try {
+          assertStringIncludes(
+            text(await control.run("python", findSockets(engine.dir))),
+            `${engine.dir}/docker.sock`,
+          );
+          assertEquals(text(await control.run("python", ping)), "engine: HTTP/1.0 200 OK\n");
+        } finally {
+          await control.terminate();
+        }
+      },
+    );
+
+    await t.step(
+      "a denied write fails inside the container; the write grant is the control",
+      async () => {
+        const code = `open(${JSON.stringify(work + "/made.txt")}, "w").write("x")\nprint("wrote")`;
+        const readOnly = { ...defaults(), write: [] as string[], read: [work] };
+        const denied = computer(engine, work, data, readOnly);
+        try {
+          assertMatch(text(await denied.run("python", code)), /Read-only file system/);
+          assert(!(await Deno.stat(`${work}/made.txt`).then(() => true, () => false)));
+        } finally {
+          await denied.terminate();
+        }
+        const granted = computer(engine, work, data, { ...readOnly, write: [work] });
+        try {
+          assertEquals(text(await granted.run("python", code)), "wrote\n");
+          assertEquals(await Deno.readTextFile(`${work}/made.txt`), "x");
+        } finally {
+          await granted.terminate();
+          await Deno.remove(`${work}/made.txt`).catch(() => {});
+        }
+      },
+    );
+
+    await t.step(
+      "--deny-net: no network inside; with the network on (the bridge) a host listener answers",
+      async () => {
+        // A listener on the bridge's host address: only a box on the bridge can reach it.
+        const listener = Deno.listen({ hostname: engine.gateway, port: 0 });
+        const served = (async () => {
+          for await (const conn of listener) {
+            await conn.write(new TextEncoder().encode("hello from the host\n")).catch(() => {});
+            conn.close();
+          }
+        })();
+        const code = `import socket
+s = socket.socket(); s.settimeout(5)
+try:
+    s.connect((${JSON.stringify(engine.gateway)}, ${listener.addr.port}))
+    print("got", s.recv(100).decode().strip())
+except OSError as e:
+    print(type(e).__name__, e.errno)`;
+        try {
+          const off = computer(
+            engine,
+            work,
+            data,
+            permissionsFromFlags({ "allow-all": true, "deny-net": true }, { cwd: work }),
+          );
+          try {
+            assertEquals(text(await off.run("python", code)), "OSError 101\n"); // ENETUNREACH
+          } finally {
+            await off.terminate();
+          }
+          const on = computer(
+            engine,
+            work,
+            data,
+            permissionsFromFlags({ "allow-all": true }, {
+              cwd: work,
+            }),
+          );
+          try {
+            assertEquals(text(await on.run("python", code)), "got hello from the host\n");
+            const info = await engine.call("GET", `/containers/${on.containerId}/json`) as {
+              HostConfig: { NetworkMode: string };
+            };
+            assertEquals(info.HostConfig.NetworkMode, "bridge");
+          } finally {
+            await on.terminate();
+          }
+        } finally {
+          listener.close();
+          await served.catch(() => {});
+        }
+      },
+    );
+
+    await t.step(
+      "with a host list only the listed host is reachable, through the proxy bound in",
+      async () => {
+        const serve = (body: string) =>
+          Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response(body));
+        const allowed = serve("hello from the listed host");
+        const other = serve("this must not be reached");
+        const fetchCode = (port: number) =>
+          `import urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen("http://127.0.0.1:${port}/", timeout=10).read().decode())
+except urllib.error.HTTPError as e:
+    print("refused", e.code)`;
+        const c = computer(engine, work, data, {
+          ...defaults(),
+          net: [`127.0.0.1:${allowed.addr.port}`],
+        });
+        try {
+          assertEquals(
+            text(await c.run("python", fetchCode(allowed.addr.port))),
+            "hello from the listed host\n",
+          );
+          const refused = text(await c.run("python", fetchCode(other.addr.port)));
+          assertStringIncludes(refused, "refused 403");
+          assertStringIncludes(refused, `--allow-net=127.0.0.1:${other.addr.port}`);
+          assertEquals(
+            text(await c.run("python", findSockets())),
+            "sockets: ['/run/oi-proxy/proxy.sock']\n",
+          );
+        } finally {
+          await c.terminate();
+          await allowed.shutdown();
+          await other.shutdown();
+        }
+      },
+    );
+
+    await t.step(
+      "an interrupted long run stops every process it started; state stays",
+      async () => {
+        const c = computer(engine, work, data, defaults());
+        try {
+          await c.run("python", "kept = 'yes'");
+          const out = text(
+            await c.run(
+              "python",
+              "import subprocess, time\nsubprocess.Popen(['sleep', '1000'])\nwhile True: time.sleep(0.1)",
+              { timeout: 2 },
+            ),
+          );
+          assertStringIncludes(out, "KeyboardInterrupt");
+          assertStringIncludes(out, "stopped: the run took longer than 2 s");
+          const ps = await engine.processes(c.containerId!);
+          assert(ps.some((p) => p.includes("python3")), `docker top lists the driver:\n${ps}`);
+          assert(
+            !ps.some((p) => p.includes("sleep 1000")),
+            `the sleep survived:\n${ps.join("\n")}`,
+          );
+          assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
+          const sh = text(await c.run("shell", "sleep 999 & sleep 998", { timeout: 2 }));
+          assertStringIncludes(sh, "stopped");
+          const after = await engine.processes(c.containerId!);
+          assert(!after.some((p) => /sleep 99[89]/.test(p)), `a shell job survived:\n${after}`);
+          // stop() from outside (what the server's /stop does).
+          const running = c.run("python", "import time\nwhile True: time.sleep(0.05)", {
+            timeout: 0,
+          });
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await c.stop();
+          assertStringIncludes(text(await running), "KeyboardInterrupt");
+          assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
+        } finally {
+          await c.terminate();
+        }
+      },
+    );
+
+    await t.step(
+      "second and third computers reattach and keep state; terminate removes the box",
+      async () => {
+        const first = computer(engine, work, data, defaults(), { session: "s1" });
+        await first.run("python", "counter = 10");
+        const id = first.containerId!;
+        first.detach(); // the instance goes away without removing the container
+        // Docker keeps the container's stdin open after the first host's attach ends: the
+        // driver is still there, reading its named pipe.
+        const info = await engine.call("GET", `/containers/${id}/json`) as {
+          State: { Running: boolean };
+          Config: { OpenStdin: boolean; StdinOnce: boolean };
+        };
+        assert(info.State.Running && info.Config.OpenStdin && !info.Config.StdinOnce);
+        const second = computer(engine, work, data, defaults(), { session: "s1", container: id });
+        assertEquals(text(await second.run("python", "counter += 1\ncounter")), "11\n");
+        assertEquals(second.containerId, id);
+        second.detach();
+        const third = computer(engine, work, data, defaults(), { session: "s1", container: id });
+        try {
+          assertEquals(text(await third.run("python", "counter += 1\ncounter")), "12\n");
+          assertEquals(third.containerId, id);
+          // The detached hosts' input execs ended with their connections: one forwarder left.
+          const ps = await engine.processes(id);
+          assertEquals(ps.filter((p) => p.startsWith("cat")).length, 1, ps.join("\n"));
+        } finally {
+          await third.terminate();
+        }
+        assert(!(await exists(engine, id)), "terminate removed the container");
+        // A container of another session is not reattached: a fresh one starts.
+        const kept = computer(engine, work, data, defaults(), { session: "s2" });
+        await kept.run("python", "print(1)");
+        const keptId = kept.containerId!;
+        kept.detach();
+        const other = computer(engine, work, data, defaults(), {
+          session: "s3",
+          container: keptId,
+        });
+        try {
+          assertEquals(text(await other.run("python", "print('fresh')")), "fresh\n");
+          assert(other.containerId !== keptId);
+        } finally {
+          await other.terminate();
+        }
+      },
+    );
+
+    await t.step(
+      "the CLI: --computer docker runs the model's code in a box, removed at exit",
+      async () => {
+        // The box's host name is the start of its container id; the engine's events name the box.
+        const code = "import socket\nprint('host:', socket.gethostname())";
+        const script = () => [{ toolCalls: [{ language: "python", code }] }, { text: "Done." }];
+        const fake = startFakeOpenAI({ script: [...script(), ...script()] });
+        const home = await Deno.makeTempDir({ prefix: "oi-container-cli-" });
+        const created = async (since: number): Promise<{ id: string; instance?: string }[]> => {
+          const filters = encodeURIComponent(
+            JSON.stringify({ type: ["container"], event: ["create"] }),
+          );
+          const until = Math.ceil(Date.now() / 1000) + 1;
+          const answer = await engine.call(
+            "GET",
+            `/events?since=${since}&until=${until}&filters=${filters}`,
+          );
+          const lines = answer === null
+            ? []
+            : typeof answer === "string"
+            ? answer.trim().split("\n")
+            : [JSON.stringify(answer)];
+          return lines.filter((l) => l.trim()).map((l) => JSON.parse(l)).map((e) => ({
+            id: e.id ?? e.Actor?.ID,
+            instance: e.Actor?.Attributes?.["io.interpreter.instance"],
+          }));
+        };
+        try {
+          const since = Math.floor(Date.now() / 1000) - 1;
+          const inBox = await runCli([
+            ...modelArgs(fake.url),
+            "-y",
+            "--computer",
+            "docker",
+            "--container_engine",
+            engine.address,
+            "check where you run",
+          ], { home, cwd: work, timeoutMs: 120_000 });
+          assertEquals(inBox.code, 0, inBox.stderr);
+          const host = /host: (\S+)/.exec(inBox.stdout)?.[1] ?? "";
+          const boxes = (await created(since)).filter((e) => e.instance === "cli");
+          assertEquals(boxes.length, 1, JSON.stringify(boxes));
+          assert(host.length === 12 && boxes[0].id.startsWith(host), `${host} / ${boxes[0].id}`);
+          const left = await engine.call(
+            "GET",
+            `/containers/json?all=1&filters=${
+              encodeURIComponent(JSON.stringify({ label: ["io.interpreter.instance=cli"] }))
+            }`,
+          ) as unknown[];
+          assertEquals(left.length, 0, "the chat's container was removed at exit");
+          // The control: the same code on this machine (bubblewrap) runs in no box of the engine.
+          const localSince = Math.floor(Date.now() / 1000);
+          const local = await runCli([...modelArgs(fake.url), "-y", "check where you run"], {
+            home,
+            cwd: home,
+            timeoutMs: 120_000,
+          });
+          assertEquals(local.code, 0, local.stderr);
+          const localHost = /host: (\S+)/.exec(local.stdout)?.[1] ?? "";
+          assert(localHost && localHost !== host, local.stdout);
+          assertEquals(await created(localSince), []);
+        } finally {
+          await fake.close();
+          await Deno.remove(home, { recursive: true }).catch(() => {});
+        }
+      },
+    );
+  } finally {
+    await engine.stop();
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+    await Deno.remove(data, { recursive: true }).catch(() => {});
+  }
+});
