@@ -200,7 +200,12 @@ export async function startDocker(): Promise<DockerEngine> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const version = (await client.call("GET", "/version") as { Version: string }).Version;
-    const env = { ...Deno.env.toObject(), ENGINE: "docker", DOCKER_HOST: address };
+    const env = {
+      ...Deno.env.toObject(),
+      ENGINE: "docker",
+      DOCKER_HOST: address,
+      DENO: Deno.execPath(),
+    };
     await run(`${root}lib/container/image.sh`, [TEST_IMAGE], {
       env,
       signal: AbortSignal.timeout(IMAGE_BUILD_MS),
