@@ -884,11 +884,9 @@ Deno.test("redteam: an MCP server named by command never starts a program code p
 });
 
 Deno.test({
-  // Gap (not closed; safe mode is a warning layer, the sandbox's write grant is the boundary):
-  // deleting every file found by walking the home folder is not read as a recursive delete.
-  name:
-    "redteam gap: safe mode reads a walk over home that deletes each file as a recursive delete",
-  ignore: true,
+  // Was a gap: deleting every file found by walking the home folder is now read as a
+  // recursive delete (rules.ts walkedDeletes; more cases in sandbox_safe_mode_walks).
+  name: "redteam: safe mode reads a walk over home that deletes each file as a recursive delete",
   fn() {
     for (
       const code of [

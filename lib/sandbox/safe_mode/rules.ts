@@ -217,7 +217,7 @@ export function sourceRuleFindings(
     if (m) found.push({ level: rule.level, reason: rule.reason, line: view.lineAt(m.index!) });
   }
   const deletes = options.deletes !== false && /^(?:python|javascript|perl|ruby)$/.test(language);
-  if (deletes) found.push(...apiDeletes(view, cwd));
+  if (deletes) found.push(...apiDeletes(view, cwd), ...walkedDeletes(view, cwd));
   return [...found, ...credentialFindings(view)];
 }
 
@@ -346,6 +346,110 @@ function apiDeletes(view: TextView, cwd: string): Finding[] {
     }
   }
   return found;
+}
+
+/** `~` as the APIs spell it: `os.path.expanduser("~")`, `Path.home()`, `os.homedir()`, $HOME. */
+const HOME_EXPRESSION =
+  /^(?:os\.path\.expanduser\(\s*['"]~['"]\s*\)|(?:pathlib\.)?Path\.home\(\)|os\.homedir\(\)|homedir\(\)|Deno\.env\.get\(\s*['"]HOME['"]\s*\)!?|os\.environ\[\s*['"]HOME['"]\s*\]|os\.environ\.get\(\s*['"]HOME['"]\s*\)|os\.getenv\(\s*['"]HOME['"]\s*\)|process\.env\.HOME!?|ENV\[\s*['"]HOME['"]\s*\]|\$ENV\{\s*['"]?HOME['"]?\s*\})$/;
+
+/**
+ * The folder an expression names, when it can be read statically: a literal, `~` in any of its
+ * API spellings, or a name assigned one of those once (`home = os.path.expanduser("~")`).
+ * Undefined when computed.
+ */
+function folderOf(expression: string, code: string, cwd: string): string | undefined {
+  let a = expression.trim().replace(/^(?:pathlib\.)?Path\((.*)\)$/, "$1").trim();
+  const named = /^[A-Za-z_$][\w$]*$/.test(a)
+    ? code.match(new RegExp(`(?:^|[\\s;])(?:(?:const|let|var|my)\\s+)?\\$?${a}\\s*=\\s*([^\\n;]+)`))
+    : null;
+  if (named) a = named[1].trim().replace(/^(?:pathlib\.)?Path\((.*)\)$/, "$1").trim();
+  if (HOME_EXPRESSION.test(a)) return homeDir();
+  const inner = a.match(/^os\.path\.expanduser\(\s*['"]([^'"]+)['"]\s*\)$/);
+  const lit = inner ? [inner[0], inner[1]] : a.match(/^(?:[rf]?)['"`]([^'"`]*)['"`]$/);
+  if (!lit) return undefined;
+  // A pattern walks the folder before its first wildcard (`~/**/*` walks `~`).
+  const folder = lit[1].replace(/(?:^|\/)[^/]*[*?[].*$/, "") ||
+    (lit[1].startsWith("/") ? "/" : ".");
+  return expandTarget(folder, cwd) ?? undefined;
+}
+
+/**
+ * Deletes of every entry a walk or a listing finds: `os.walk(~)` (or `listdir`, `scandir`,
+ * `glob`, `Path.rglob`/`iterdir`, `fs.readdirSync`, `Deno.readDir`, Ruby's `Dir`, Perl's
+ * `File::Find`) together with a delete of a computed path (`os.remove`, `unlink`, `rmSync`,
+ * `Deno.remove`...). Unsafe when the walked folder is outside the workspace; a warning when it
+ * cannot be read statically; nothing when it is inside the workspace.
+ */
+function walkedDeletes(view: TextView, cwd: string): Finding[] {
+  const code = view.text;
+  // A delete of a path that is not one fixed literal (`p.unlink()` deletes what `p` holds).
+  const deletes =
+    /\b(?:os\.(?:remove|unlink|rmdir)|\.unlink(?:Sync)?|\.rmdir(?:Sync)?|\.rm(?:Sync)?|Deno\.remove(?:Sync)?|File\.(?:delete|unlink)|FileUtils\.rm(?:_f|_r|_rf)?|unlink)\s*\(/g;
+  let deleted: { name: string; at: number } | undefined;
+  for (const d of code.matchAll(deletes)) {
+    const [arg] = callArguments(code, d.index! + d[0].length);
+    const a = arg.trim();
+    if (a === "" || a.includes(HOLE) || !/^[rf]?(['"`])[^'"`]*\1$/.test(a)) {
+      deleted = { name: d[0].replace(/\s*\($/, "").replace(/^\./, ""), at: d.index! };
+      break;
+    }
+  }
+  if (!deleted) return [];
+  const walks =
+    /\b(?:os\.(?:walk|listdir|scandir)|glob\.i?glob|fs\.(?:readdirSync|readdir|promises\.readdir)|readdirSync|Deno\.readDir(?:Sync)?|walkSync|Dir\.(?:glob|children|entries|each_child|\[\])|find)\s*\(|\.(?:rglob|glob|iterdir|walk)\s*\(/g;
+  for (const m of code.matchAll(walks)) {
+    if (m.index! > deleted.at) continue; // a walk after the delete does not feed it
+    // The walked folder: the call's first argument, or the object before `.rglob(` / `.iterdir(`.
+    let folder: string | undefined;
+    let shown: string;
+    if (m[0].startsWith(".")) {
+      let from = m.index!;
+      let depth = 0;
+      while (from > 0) {
+        const c = code[from - 1];
+        if (c === ")") depth++;
+        else if (c === "(") {
+          if (depth === 0) break;
+          depth--;
+        } else if (depth === 0 && !/[\w$.'"~\/]/.test(c)) break;
+        from--;
+      }
+      shown = code.slice(from, m.index!);
+      folder = folderOf(shown, code, cwd);
+    } else {
+      const [arg] = callArguments(code, m.index! + m[0].length);
+      shown = arg.trim();
+      const first = shown.replace(/^\\&wanted\s*,\s*|^sub\s*\{[^}]*\}\s*,\s*/, "");
+      folder = folderOf(first, code, cwd);
+    }
+    const line = view.lineAt(m.index!);
+    if (folder === undefined) {
+      if (shown === "" || /^\s*\)/.test(shown)) continue; // walks the working directory
+      return [{
+        level: "warning",
+        reason: `deletes entries it finds under a computed folder (${
+          shown.replaceAll(HOLE, "…").slice(0, 60)
+        }): check where it points`,
+        line,
+      }];
+    }
+    if (!isInside(folder, cwd)) {
+      return [{
+        level: deleteLevel(folder, cwd),
+        reason: `deletes the entries it walks under ${
+          displayFolder(folder)
+        } (${deleted.name}, outside the workspace)`,
+        line,
+      }];
+    }
+  }
+  return [];
+}
+
+/** A folder as a person reads it (`~/…` under home). */
+function displayFolder(path: string): string {
+  const home = homeDir();
+  return path === home ? "~" : path.startsWith(home + "/") ? "~" + path.slice(home.length) : path;
 }
 
 /**
