@@ -134,11 +134,18 @@ export class EngineClient {
       if (signal.aborted) {
         throw new EngineError(0, `the container engine at ${this.#where()} did not answer in time`);
       }
+      // fetch says only "fetch failed"; the reason (refused, TLS handshake…) is its cause.
+      const reason = (error as Error & { cause?: Error }).cause?.message ??
+        (error as Error).message;
+      if (this.address.tls && /tls|certificate|handshake/i.test(reason)) {
+        throw new EngineError(
+          0,
+          `TLS with the container engine at ${this.#where()} failed (${reason}): check the certificates in DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)`,
+        );
+      }
       throw new EngineError(
         0,
-        `the container engine at ${this.#where()} is unreachable (${
-          (error as Error).message
-        }): start it (podman: podman system service --time=0 ${this.#where()}; Docker: dockerd) or point --container_engine or DOCKER_HOST at it`,
+        `the container engine at ${this.#where()} is unreachable (${reason}): start it (podman: podman system service --time=0 ${this.#where()}; Docker: dockerd) or point --container_engine or DOCKER_HOST at it`,
       );
     }
     const text = await response.text();

@@ -34,6 +34,12 @@ export interface DockerEngine {
   dir: string;
   /** The bridge's address on the host: a box with the network on reaches the host here. */
   gateway: string;
+  /**
+   * With `tls`: `tcp://127.0.0.1:PORT`, where dockerd also listens with `--tlsverify` (a
+   * client must show a certificate of the test CA), and the client's folder in the docker
+   * CLI's layout (`DOCKER_CERT_PATH`: ca.pem, cert.pem, key.pem).
+   */
+  tls?: { address: string; certPath: string };
   /** The engine's version (`/version`). */
   version: string;
   /** Calls the Engine API (JSON in and out). */
@@ -103,8 +109,90 @@ async function unmountUnder(dir: string): Promise<void> {
   for (const point of mounts) await run("umount", ["-l", point]).catch(() => {});
 }
 
-/** Starts a private dockerd and imports the session image into it. */
-export async function startDocker(): Promise<DockerEngine> {
+async function openssl(dir: string, ...args: string[]): Promise<void> {
+  await run("openssl", args, { cwd: dir });
+}
+
+/**
+ * A throwaway CA (ca.pem), a server certificate for 127.0.0.1 (server.pem, server.key) and a
+ * client certificate (client/cert.pem, client/key.pem, with client/ca.pem), all signed by it.
+ */
+async function certificates(dir: string): Promise<void> {
+  const sign = async (name: string, subject: string, ext: string) => {
+    await openssl(
+      dir,
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      subject,
+    );
+    await Deno.writeTextFile(`${dir}/${name}.ext`, ext);
+    await openssl(
+      dir,
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${name}.pem`,
+      "-days",
+      "1",
+      "-extfile",
+      `${name}.ext`,
+    );
+  };
+  await openssl(
+    dir,
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=test docker CA",
+  );
+  await sign(
+    "server",
+    "/CN=127.0.0.1",
+    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+  );
+  await sign("client", "/CN=test client", "extendedKeyUsage=clientAuth\n");
+  await Deno.mkdir(`${dir}/client`);
+  await Deno.copyFile(`${dir}/ca.pem`, `${dir}/client/ca.pem`);
+  await Deno.copyFile(`${dir}/client.pem`, `${dir}/client/cert.pem`);
+  await Deno.copyFile(`${dir}/client.key`, `${dir}/client/key.pem`);
+}
+
+/** A TCP port free on 127.0.0.1 now. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/**
+ * Starts a private dockerd and imports the session image into it; with `tls`, dockerd also
+ * listens on a loopback TCP port with mutual TLS.
+ */
+export async function startDocker(options: { tls?: boolean } = {}): Promise<DockerEngine> {
   const dir = await Deno.makeTempDir({ prefix: "oi-docker-" });
   const suffix = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
   const bridge = `oi-d${suffix}`;
@@ -158,6 +246,22 @@ export async function startDocker(): Promise<DockerEngine> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
+    let tls: DockerEngine["tls"];
+    const tlsArgs: string[] = [];
+    if (options.tls) {
+      const certs = `${dir}/certs`;
+      await Deno.mkdir(certs);
+      await certificates(certs);
+      const port = freePort();
+      tls = { address: `tcp://127.0.0.1:${port}`, certPath: `${certs}/client` };
+      tlsArgs.push(
+        `--host=tcp://127.0.0.1:${port}`,
+        "--tlsverify",
+        `--tlscacert=${certs}/ca.pem`,
+        `--tlscert=${certs}/server.pem`,
+        `--tlskey=${certs}/server.key`,
+      );
+    }
     // dockerd takes the subnet from the bridge's address (`--bip` cannot go with `--bridge`).
     await run("ip", ["address", "add", `${gateway}/24`, "dev", bridge]);
     await run("ip", ["link", "set", bridge, "up"]);
@@ -175,6 +279,7 @@ export async function startDocker(): Promise<DockerEngine> {
         "--iptables=false",
         "--ip-masq=false",
         "--log-level=warn",
+        ...tlsArgs,
       ],
       env: { OI_DOCKERD_LOG: `${dir}/dockerd.log` },
       clearEnv: false,
@@ -217,6 +322,7 @@ export async function startDocker(): Promise<DockerEngine> {
       address,
       dir,
       gateway,
+      tls,
       version,
       call: (method, path, body) => engine.call(method, path, body),
       processes: async (id) => {
