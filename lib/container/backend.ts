@@ -33,6 +33,18 @@ export interface BoxInfo {
   cmd: string[];
   /** The box's labels. */
   labels: Record<string, string>;
+  /** The box's name, when the backend has names the host can set (the Engine API). */
+  name?: string;
+}
+
+/** A box found by label (stale spares, see pool.ts). */
+export interface ListedBox {
+  /** Its id. */
+  id: string;
+  /** Its name (without the Engine API's leading slash). */
+  name: string;
+  /** Its labels. */
+  labels: Record<string, string>;
 }
 
 /** A box just launched. */
@@ -68,6 +80,13 @@ export interface SessionBackend {
   inspect(id: string): Promise<BoxInfo | null>;
   /** Removes the box and everything in it. */
   remove(id: string): Promise<void>;
+  /**
+   * Renames the box (host-written, through the engine; the box cannot change it): how a
+   * pre-started box is claimed for a session (pool.ts). Backends without it get no pool.
+   */
+  claim?(id: string, name: string): Promise<void>;
+  /** Boxes carrying the label `key` (any value). */
+  list?(key: string): Promise<ListedBox[]>;
   /** Releases connections. */
   close(): void;
 }

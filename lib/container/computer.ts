@@ -26,18 +26,14 @@ import { JS_DRIVER } from "../computer/drivers/js_driver.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { dataDir } from "../storage/paths.ts";
-import { boxSpec } from "./confine.ts";
 import { CONTAINER_DRIVER, LANGUAGES_PART } from "./driver_py.ts";
 import { parseEngineAddress } from "./engine.ts";
 import type { BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
 import { EngineBackend } from "./engine_backend.ts";
 import { type NetDenial, startProxy } from "../sandbox/proxy.ts";
-import {
-  type ContainerComputerOptions,
-  DEFAULT_IMAGE,
-  INSTANCE_LABEL,
-  SESSION_LABEL,
-} from "./options.ts";
+import { type ContainerComputerOptions, INSTANCE_LABEL, SESSION_LABEL } from "./options.ts";
+import { boxBelongsTo, type BoxPool } from "./pool.ts";
+import { needsProxy, sessionBox } from "./session_box.ts";
 
 export type { ContainerComputerOptions } from "./options.ts";
 
@@ -84,12 +80,13 @@ export class ContainerComputer implements ComputerLike {
   readonly #backend: SessionBackend;
   /** True when this computer made its backend (and so closes it). */
   readonly #ownsBackend: boolean;
+  readonly #pool: BoxPool | undefined;
   #containerId: string | undefined;
   #nonce = "";
   #attach: BoxOutput | undefined;
   #forwarder: BoxInput | undefined;
   #parser: FrameParser | undefined;
-  #ready: { token: string; resolve: () => void; promise: Promise<void> } | undefined;
+  #ready: { token: string; resolve: () => void } | undefined;
   #starting: Promise<void> | undefined;
   #run: ActiveRun | undefined;
   /**
@@ -108,13 +105,21 @@ export class ContainerComputer implements ComputerLike {
   /** A computer on the engine at `options.engine` (nothing starts until the first run). */
   constructor(options: ContainerComputerOptions) {
     this.#options = options;
+    this.#pool = options.pool;
     const engine = options.engine;
-    this.#ownsBackend = typeof engine === "string" || !("launch" in engine);
-    this.#backend = typeof engine === "string"
-      ? new EngineBackend(parseEngineAddress(engine, Deno.env.toObject()))
-      : "launch" in engine
-      ? engine
-      : new EngineBackend(engine);
+    if (this.#pool) {
+      this.#ownsBackend = false; // the pool's owner closes it
+      this.#backend = this.#pool.backend;
+    } else if (engine === undefined) {
+      throw new TypeError("ContainerComputer needs options.engine (or options.pool)");
+    } else {
+      this.#ownsBackend = typeof engine === "string" || !("launch" in engine);
+      this.#backend = typeof engine === "string"
+        ? new EngineBackend(parseEngineAddress(engine, Deno.env.toObject()))
+        : "launch" in engine
+        ? engine
+        : new EngineBackend(engine);
+    }
     this.cwd = options.cwd ?? Deno.cwd();
     this.permissions = options.permissions ?? defaultPermissions({ cwd: this.cwd });
     this.#containerId = options.container;
@@ -343,8 +348,9 @@ export class ContainerComputer implements ComputerLike {
     await run.ended;
   }
 
-  /** Removes the container and every process in it. */
+  /** Removes the container and every process in it (after a start under way, bounded). */
   async terminate(): Promise<void> {
+    await this.#starting?.catch(() => {});
     await this.#discard();
     if (this.#ownsBackend) this.#backend.close();
   }
@@ -374,20 +380,13 @@ export class ContainerComputer implements ComputerLike {
     if (proxyDir) await Deno.remove(proxyDir, { recursive: true }).catch(() => {});
   }
 
-  /** True when the permissions limit the network to host lists (the proxy's job). */
-  #needsProxy(): boolean {
-    const p = this.permissions;
-    if (p.net === true) return p.denyNet.length > 0;
-    return Array.isArray(p.net) && p.net.length > 0;
-  }
-
   /**
    * Starts this box's network proxy on a socket in a folder of the data folder named by the
    * box's nonce (the same path when another instance on this machine reattaches). The
    * folder is bound read-only into the box: code can connect to the socket, never replace it.
    */
   async #openProxy(): Promise<string | undefined> {
-    if (!this.#needsProxy() || !this.#backend.localHost) return undefined;
+    if (!needsProxy(this.permissions) || !this.#backend.localHost) return undefined;
     const dir = join(this.#options.dataDir ?? dataDir(), "proxy", this.#nonce);
     await Deno.mkdir(dir, { recursive: true, mode: 0o755 });
     await Deno.chmod(dir, 0o755);
@@ -407,13 +406,15 @@ export class ContainerComputer implements ComputerLike {
 
   async #start(): Promise<void> {
     let id = this.#containerId;
+    const session = this.#options.session ?? "cli";
     if (id) {
-      // Reattach: the box must be running this driver for this session.
+      // Reattach: the box must be this session's (its label, or a pooled box claimed for
+      // it), running this driver. A box that is not this session's is left alone.
       const info = await this.#backend.inspect(id).catch(() => null);
-      const session = info?.labels[SESSION_LABEL];
+      const ours = info !== null && await boxBelongsTo(info, session);
       if (
-        info?.running && info.cmd[2] === CONTAINER_DRIVER &&
-        session === (this.#options.session ?? "cli") && /^[0-9a-f]{12}$/.test(info.cmd[3] ?? "")
+        ours && info.running && info.cmd[2] === CONTAINER_DRIVER &&
+        /^[0-9a-f]{12}$/.test(info.cmd[3] ?? "")
       ) {
         this.#nonce = info.cmd[3];
         // The server makes every session's computer with the same permissions.
@@ -426,28 +427,20 @@ export class ContainerComputer implements ComputerLike {
           // not usable: a new box below
         }
       }
-      if (info) await this.#backend.remove(id);
+      if (ours) await this.#backend.remove(id);
       id = this.#containerId = undefined;
       this.detach();
     }
-    this.#nonce = newNonce();
     this.#startedWith = JSON.stringify(this.permissions);
+    if (await this.#startPooled(session)) return;
+    this.#nonce = newNonce();
     const proxyDir = await this.#openProxy();
-    const { spec, notes } = boxSpec({
-      proxyDir,
-      image: this.#options.image ?? DEFAULT_IMAGE,
-      permissions: this.permissions,
-      cwd: this.cwd,
-      env: this.#options.env,
-      hostEnv: this.#options.hostEnv ?? Deno.env.toObject(),
-      cmd: ["/usr/bin/python3", "-c", CONTAINER_DRIVER, this.#nonce],
-      labels: {
-        [INSTANCE_LABEL]: this.#options.instance ?? "cli",
-        [SESSION_LABEL]: this.#options.session ?? "cli",
-      },
-      limits: this.#options.limits,
+    const box = this.#shape(proxyDir);
+    const spec = box.build(this.#nonce, {
+      [INSTANCE_LABEL]: this.#options.instance ?? "cli",
+      [SESSION_LABEL]: session,
     });
-    this.notes.splice(0, this.notes.length, ...notes, ...this.#backend.notes);
+    this.notes.splice(0, this.notes.length, ...box.notes, ...this.#backend.notes);
     const launched = await this.#backend.launch(spec);
     this.#containerId = launched.id;
     try {
@@ -459,12 +452,50 @@ export class ContainerComputer implements ComputerLike {
     await this.#options.onContainer?.(launched.id);
   }
 
+  /** The shape of this computer's box now. */
+  #shape(proxyDir?: string): ReturnType<typeof sessionBox> {
+    return sessionBox({
+      proxyDir,
+      image: this.#options.image,
+      permissions: this.permissions,
+      cwd: this.cwd,
+      env: this.#options.env,
+      hostEnv: this.#options.hostEnv ?? Deno.env.toObject(),
+      limits: this.#options.limits,
+    });
+  }
+
+  /**
+   * Takes a pre-started box of this computer's shape from the pool, claims it for the
+   * session while connecting, and records it. False (nothing left behind) when there is no
+   * pool, no ready box, the box needs the network proxy, or the box fails.
+   */
+  async #startPooled(session: string): Promise<boolean> {
+    if (!this.#pool || (needsProxy(this.permissions) && this.#backend.localHost)) return false;
+    const box = this.#shape();
+    const taken = this.#pool.take(box, session);
+    if (!taken) return false;
+    this.notes.splice(0, this.notes.length, ...box.notes, ...this.#backend.notes);
+    this.#nonce = taken.nonce;
+    this.#containerId = taken.id;
+    try {
+      await Promise.all([this.#connect(taken.id, taken), taken.claimed]);
+    } catch {
+      await this.#discard();
+      return false;
+    }
+    await this.#options.onContainer?.(taken.id);
+    return true;
+  }
+
   /** Attaches to the box's output, opens the input, and checks the driver answers. */
   async #connect(id: string, given: { output?: BoxOutput; input?: BoxInput } = {}): Promise<void> {
     const token = crypto.randomUUID().slice(0, 8);
     let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    this.#ready = { token, resolve, promise };
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((ok, fail) => (resolve = ok, reject = fail));
+    promise.catch(() => {}); // awaited below; an end before the wait is not unhandled
+    this.#ready = { token, resolve };
     this.#parser = new FrameParser(this.#nonce, {
       onOutput: (bytes) => {
         const run = this.#run;
@@ -475,7 +506,7 @@ export class ContainerComputer implements ComputerLike {
     });
     const attach = given.output ?? await this.#backend.attach(id);
     this.#attach = attach;
-    this.#pump(attach);
+    this.#pump(attach, () => reject(new Error("the session box ended before its driver answered")));
     const forwarder = given.input ?? await this.#backend.openInput(id);
     this.#forwarder = forwarder;
     const ping = new TextEncoder().encode(
@@ -494,13 +525,14 @@ export class ContainerComputer implements ComputerLike {
     }
   }
 
-  #pump(stream: BoxOutput): void {
+  #pump(stream: BoxOutput, ended: () => void): void {
     (async () => {
       try {
         for await (const bytes of stream.chunks) this.#parser?.push(bytes);
       } catch {
         // the connection ended
       }
+      ended();
       if (this.#attach === stream) {
         // The box's output ended: the driver is gone.
         this.#parser?.flush();

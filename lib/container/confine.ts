@@ -89,6 +89,8 @@ function mountable(path: string): boolean {
 
 /** What a session's box (container or pod) is made of, whatever runs it. */
 export interface BoxSpec {
+  /** A name for the box (the Engine API; default: the engine's). */
+  name?: string;
   /** The image. */
   image: string;
   /** The driver's command. */

@@ -4,7 +4,14 @@
  * @module
  */
 
-import type { BoxInfo, BoxInput, BoxOutput, LaunchedBox, SessionBackend } from "./backend.ts";
+import type {
+  BoxInfo,
+  BoxInput,
+  BoxOutput,
+  LaunchedBox,
+  ListedBox,
+  SessionBackend,
+} from "./backend.ts";
 import { type BoxSpec, engineCreateBody } from "./confine.ts";
 import { FORWARDER_CMD } from "./driver_py.ts";
 import { type EngineAddress, EngineClient, type HijackedStream } from "./engine.ts";
@@ -88,14 +95,17 @@ export class EngineBackend implements SessionBackend {
       StdinOnce: false,
       AttachStdin: true,
     };
-    const created = await this.#engine.call("POST", "/containers/create", body).catch((error) => {
-      if ((error as { status?: number }).status === 404 && /image/i.test(error.message)) {
-        throw new Error(
-          `the image ${spec.image} is not on the container engine: build it with \`deno task image\` (or name another with --container_image)`,
-        );
-      }
-      throw error;
-    }) as { Id: string };
+    const query = spec.name ? `?name=${encodeURIComponent(spec.name)}` : "";
+    const created = await this.#engine.call("POST", `/containers/create${query}`, body).catch(
+      (error) => {
+        if ((error as { status?: number }).status === 404 && /image/i.test(error.message)) {
+          throw new Error(
+            `the image ${spec.image} is not on the container engine: build it with \`deno task image\` (or name another with --container_image)`,
+          );
+        }
+        throw error;
+      },
+    ) as { Id: string };
     let stream: HijackedStream | undefined;
     try {
       stream = await this.#engine.hijack(
@@ -148,6 +158,7 @@ export class EngineBackend implements SessionBackend {
   async inspect(id: string): Promise<BoxInfo | null> {
     const info = await this.#engine.call("GET", `/containers/${id}/json`).catch(() => null) as
       | {
+        Name?: string;
         State?: { Running?: boolean };
         Config?: { Cmd?: string[]; Labels?: Record<string, string> };
       }
@@ -157,7 +168,24 @@ export class EngineBackend implements SessionBackend {
       running: info.State?.Running === true,
       cmd: info.Config?.Cmd ?? [],
       labels: info.Config?.Labels ?? {},
+      name: (info.Name ?? "").replace(/^\//, ""),
     };
+  }
+
+  async claim(id: string, name: string): Promise<void> {
+    await this.#engine.call("POST", `/containers/${id}/rename?name=${encodeURIComponent(name)}`);
+  }
+
+  async list(key: string): Promise<ListedBox[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [key] }));
+    const found = await this.#engine.call("GET", `/containers/json?all=1&filters=${filters}`) as
+      | { Id?: string; Names?: string[]; Labels?: Record<string, string> }[]
+      | null;
+    return (found ?? []).map((c) => ({
+      id: c.Id ?? "",
+      name: (c.Names?.[0] ?? "").replace(/^\//, ""),
+      labels: c.Labels ?? {},
+    })).filter((c) => c.id !== "");
   }
 
   async remove(id: string): Promise<void> {

@@ -9,6 +9,7 @@ import type { EngineAddress } from "./engine.ts";
 import type { SessionBackend } from "./backend.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import type { ContainerLimits } from "./confine.ts";
+import type { BoxPool } from "./pool.ts";
 
 /** The image `deno task image` builds. */
 export const DEFAULT_IMAGE = "interpreter-session:2";
@@ -16,14 +17,25 @@ export const DEFAULT_IMAGE = "interpreter-session:2";
 export const INSTANCE_LABEL = "io.interpreter.instance";
 /** Label naming the server session (or `cli`). */
 export const SESSION_LABEL = "io.interpreter.session";
+/**
+ * Label a pre-started (spare) box carries instead of {@linkcode SESSION_LABEL} (value: the
+ * pool's owner, `host/pid`; see pool.ts).
+ */
+export const POOL_LABEL = "io.interpreter.pool";
 
 /** Options of `ContainerComputer` (computer.ts). */
 export interface ContainerComputerOptions {
   /**
    * Where boxes run: an engine address (`unix:///run/podman/podman.sock`, `tcp://host:2376`,
-   * or a parsed one), or a backend (Kubernetes: k8s.ts).
+   * or a parsed one), or a backend (Kubernetes: k8s.ts). Unset with `pool`: the pool's.
    */
-  engine: string | EngineAddress | SessionBackend;
+  engine?: string | EngineAddress | SessionBackend;
+  /**
+   * Pre-started boxes to take one from (pool.ts): the computer then uses the pool's backend
+   * (the pool's owner closes it). Boxes that need the network proxy (host lists) never
+   * come from a pool.
+   */
+  pool?: BoxPool;
   /** The image (default {@linkcode DEFAULT_IMAGE}). */
   image?: string;
   /** Permissions, mapped to container options (default: the sandbox's defaults for `cwd`). */

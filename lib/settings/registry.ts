@@ -820,6 +820,20 @@ export const SETTINGS: readonly Setting[] = [
     },
   },
   {
+    key: "deployment.container_pool",
+    type: "int",
+    min: 0,
+    max: 32,
+    flag: {
+      name: "container_pool",
+      group: "Server",
+      help:
+        "pre-started session containers kept per box configuration (server; the CLI starts its own early); 0 = off",
+      metavar: "N",
+    },
+    default: 2,
+  },
+  {
     key: "deployment.store",
     type: "string",
     flag: {

@@ -20,6 +20,8 @@ export interface Deployment {
   storeLink?: StoreLink;
   /** Start-up lines: what the permission flags mean in a container. */
   notes: string[];
+  /** Removes what the deployment started itself (the server's pre-started boxes). */
+  close?: () => Promise<void>;
 }
 
 /** The default engine address of a kind (when neither the flag nor DOCKER_HOST says). */
@@ -102,9 +104,29 @@ export async function openDeployment(
   }).notes;
   const image = typeof d.container_image === "string" ? d.container_image : undefined;
   const instance = out.storeLink?.instance ?? (options.server ? "server" : "cli");
-  out.computer = (origin) =>
-    new ContainerComputer({
-      engine,
+  const { numberDefault, settingByKey } = await import("../settings/registry.ts");
+  const poolSize = typeof d.container_pool === "number"
+    ? d.container_pool
+    : numberDefault(settingByKey("deployment.container_pool")!);
+  // The server keeps pre-started boxes (pool.ts) on the Engine API; a chat (one session)
+  // starts its own box in the background at start-up instead.
+  let pool: import("../container/pool.ts").BoxPool | undefined;
+  if (options.server && poolSize > 0 && typeof engine === "string") {
+    const { BoxPool } = await import("../container/pool.ts");
+    const { EngineBackend } = await import("../container/engine_backend.ts");
+    const { needsProxy, sessionBox } = await import("../container/session_box.ts");
+    const backend = new EngineBackend(parseEngineAddress(engine, Deno.env.toObject()));
+    const made = new BoxPool(backend, { size: poolSize, instance, ownsBackend: true });
+    pool = made;
+    out.close = () => made.close();
+    if (!needsProxy(perms)) {
+      made.prime(sessionBox({ image, permissions: perms, cwd, hostEnv: Deno.env.toObject() }));
+    }
+  }
+  out.computer = (origin) => {
+    const computer = new ContainerComputer({
+      engine: pool ? undefined : engine,
+      pool,
       image,
       permissions: perms,
       cwd,
@@ -113,5 +135,8 @@ export async function openDeployment(
       container: origin?.container ?? undefined,
       onContainer: origin?.onContainer,
     });
+    if (!options.server && poolSize > 0) computer.start().catch(() => {}); // a run reports it
+    return computer;
+  };
   return out;
 }

@@ -69,6 +69,8 @@ export async function runServer(
     await handle.finished;
   } catch (e) {
     throw new UsageProblem(e instanceof Error ? e.message : String(e));
+  } finally {
+    await deployment.close?.(); // the pre-started session boxes
   }
   return ExitCode.Ok;
 }
