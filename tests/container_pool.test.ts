@@ -15,9 +15,11 @@ import type { Permissions } from "../lib/sandbox/permissions.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
 import { StreamText } from "./helpers/stream_text.ts";
+import { modelArgs } from "./helpers/terminal_cli.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const INSTANCE = "pooltest";
+const MINE = `io.interpreter.instance=${INSTANCE}`;
 const HOST_ENV = { PATH: "/usr/bin:/bin" };
 
 function text(messages: { content?: unknown }[]): string {
@@ -95,10 +97,26 @@ async function untilReady(pool: BoxPool, count: number): Promise<string[]> {
   return pool.readyIds;
 }
 
-/** Full ids of the engine's containers carrying `label` (`key` or `key=value`). */
-async function containers(engine: PodmanEngine, label: string): Promise<string[]> {
-  const out = await engine.podman("ps", "-a", "-q", "--no-trunc", "--filter", `label=${label}`);
-  return out.split("\n").filter(Boolean);
+/**
+ * Full ids of the containers carrying every label (`key` or `key=value`); with `mount`, only
+ * those with that folder bound (the engine's storage is shared with other tests).
+ */
+async function containers(
+  engine: PodmanEngine,
+  labels: string[],
+  mount?: string,
+): Promise<string[]> {
+  const out = await engine.podman(
+    "ps",
+    "-a",
+    "--no-trunc",
+    ...labels.flatMap((label) => ["--filter", `label=${label}`]),
+    "--format",
+    "{{.ID}} {{.Mounts}}",
+  );
+  return out.split("\n").filter(Boolean).filter((line) =>
+    mount === undefined || line.includes(mount)
+  ).map((line) => line.split(" ")[0]);
 }
 
 async function nameOf(engine: PodmanEngine, id: string): Promise<string> {
@@ -133,7 +151,7 @@ Deno.test("pool: a session takes a box started before its run; a second session 
       const taken = [first.containerId!, second.containerId!];
       await first.terminate();
       await second.terminate();
-      const left = await containers(f.engine, `io.interpreter.instance=${INSTANCE}`);
+      const left = await containers(f.engine, [MINE]);
       assert(taken.every((id) => !left.includes(id)), "terminate removed the sessions' boxes");
     } finally {
       await first.terminate();
@@ -141,7 +159,7 @@ Deno.test("pool: a session takes a box started before its run; a second session 
       await pool.close();
     }
     assertEquals(
-      await containers(f.engine, `io.interpreter.instance=${INSTANCE}`),
+      await containers(f.engine, [MINE]),
       [],
       "no box is left: sessions' boxes removed on terminate, spares on close",
     );
@@ -153,16 +171,16 @@ Deno.test("pool: close removes the spares, also one whose launch is under way", 
     const pool = newPool(f, 1);
     pool.prime(shapeOf(f));
     await untilReady(pool, 1);
-    assertEquals((await containers(f.engine, "io.interpreter.pool")).length, 1);
+    assertEquals((await containers(f.engine, [MINE, "io.interpreter.pool"])).length, 1);
     // A second shape starts a launch: once the engine has its box, close() runs (usually
     // before that spare is ready: it must wait for the launch and remove what it made).
     pool.prime(shapeOf(f, { ...f.permissions, write: false }));
     for (let i = 0; i < 1200; i++) {
-      if ((await containers(f.engine, "io.interpreter.pool")).length === 2) break;
+      if ((await containers(f.engine, [MINE, "io.interpreter.pool"])).length === 2) break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await pool.close();
-    assertEquals(await containers(f.engine, "io.interpreter.pool"), [], "no spare is left");
+    assertEquals(await containers(f.engine, [MINE, "io.interpreter.pool"]), [], "no spare is left");
     // Closed: nothing more is taken or started.
     assertEquals(pool.take(shapeOf(f), "s1"), undefined);
   });
@@ -191,7 +209,7 @@ Deno.test("pool: a session with other permissions never takes another configurat
       await control.terminate();
       await pool.close();
     }
-    assertEquals(await containers(f.engine, `io.interpreter.instance=${INSTANCE}`), []);
+    assertEquals(await containers(f.engine, [MINE]), []);
   });
 });
 
@@ -236,7 +254,7 @@ Deno.test("pool: a claimed box reattaches for its session; an untaken spare or a
       for (const c of computers) await c.terminate();
       await pool.close();
     }
-    assertEquals(await containers(f.engine, `io.interpreter.instance=${INSTANCE}`), []);
+    assertEquals(await containers(f.engine, [MINE]), []);
   });
 });
 
@@ -283,7 +301,7 @@ Deno.test("pool: spares of a killed process are swept by the next pool on this h
       await err.rest().catch(() => "");
     }
     assertEquals(
-      (await containers(f.engine, "io.interpreter.pool")).sort(),
+      (await containers(f.engine, [MINE, "io.interpreter.pool"])).sort(),
       [claimed, stale].sort(),
       "the killed process left its spare and its claimed box",
     );
@@ -291,7 +309,7 @@ Deno.test("pool: spares of a killed process are swept by the next pool on this h
     try {
       pool.prime(shapeOf(f));
       const [fresh] = await untilReady(pool, 1);
-      const left = await containers(f.engine, "io.interpreter.pool");
+      const left = await containers(f.engine, [MINE, "io.interpreter.pool"]);
       assert(!left.includes(stale), "the dead process's spare was removed");
       assert(left.includes(claimed), "a claimed box (a session's) is never swept");
       assert(left.includes(fresh));
@@ -299,7 +317,7 @@ Deno.test("pool: spares of a killed process are swept by the next pool on this h
       await pool.close();
       await f.engine.podman("rm", "-f", claimed).catch(() => "");
     }
-    assertEquals(await containers(f.engine, "io.interpreter.pool"), []);
+    assertEquals(await containers(f.engine, [MINE, "io.interpreter.pool"]), []);
   });
 });
 
@@ -347,7 +365,7 @@ Deno.test("pool: an interpreter --server session runs in a pre-started box; stop
       await stderr.until((t) => /listening on http:\/\//.test(t), 60_000);
       let spares: string[] = [];
       for (let i = 0; i < 1200 && spares.length < 2; i++) {
-        spares = await containers(f.engine, "io.interpreter.instance=server");
+        spares = await containers(f.engine, ["io.interpreter.instance=server"], f.work);
         if (spares.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       assertEquals(spares.length, 2, "two spares before any session");
@@ -364,7 +382,7 @@ Deno.test("pool: an interpreter --server session runs in a pre-started box; stop
       child.kill("SIGTERM");
       assertEquals((await child.status).code, 0);
       assertEquals(
-        await containers(f.engine, "io.interpreter.instance=server"),
+        await containers(f.engine, ["io.interpreter.instance=server"], f.work),
         [],
         "the session's box and the spares were removed",
       );
@@ -374,9 +392,89 @@ Deno.test("pool: an interpreter --server session runs in a pre-started box; stop
       } catch { /* gone */ }
       await child.status;
       await stderr.rest().catch(() => "");
-      const left = await containers(f.engine, "io.interpreter.instance=server").catch(() => []);
+      const left = await containers(f.engine, ["io.interpreter.instance=server"], f.work).catch(
+        () => [],
+      );
       if (left.length) await f.engine.podman("rm", "-f", ...left).catch(() => {});
       await fake.close();
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+    }
+  });
+});
+
+/** Waits (bounded) until `check` holds; false when it never did. */
+async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+Deno.test("pool: the CLI starts its container in the background before any code is asked for (not with --container_pool 0); removed at exit", async () => {
+  await withEngine(async (f) => {
+    const home = await Deno.makeTempDir({ prefix: "oi-pool-cli-" });
+    // The model never finishes its answer: no code is ever asked for.
+    const fake = startFakeOpenAI({
+      script: [{ trickle: "data: {", everyMs: 200 }, { trickle: "data: {", everyMs: 200 }],
+    });
+    const cliBoxes = () => containers(f.engine, ["io.interpreter.instance=cli"], f.work);
+    try {
+      for (const pool of ["2", "0"]) {
+        const child = new Deno.Command("setsid", {
+          args: [
+            Deno.execPath(),
+            "run",
+            "-A",
+            new URL("../main.ts", import.meta.url).pathname,
+            ...modelArgs(fake.url),
+            "-y",
+            "--computer",
+            "podman",
+            "--container_engine",
+            f.engine.address,
+            "--container_pool",
+            pool,
+            "say hello",
+          ],
+          cwd: f.work,
+          env: { INTERPRETER_HOME: home, NO_COLOR: "1" },
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        const stderr = new StreamText(child.stderr);
+        const asked = fake.requests.length + 1;
+        try {
+          assert(
+            await eventually(() => Promise.resolve(fake.requests.length >= asked), 60_000),
+            "the model was asked",
+          );
+          const started = await eventually(
+            async () => (await cliBoxes()).length === 1,
+            pool === "0" ? 3000 : 60_000, // the control: long enough for a start to show
+          );
+          assertEquals(
+            started,
+            pool !== "0",
+            `a box started while the model answered (pool ${pool})`,
+          );
+          child.kill("SIGTERM");
+          await child.status;
+          assertEquals(await cliBoxes(), [], "the chat's box was removed at exit");
+        } finally {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+          await child.status;
+          await stderr.rest().catch(() => "");
+        }
+      }
+    } finally {
+      await fake.close();
+      const left = await cliBoxes().catch(() => []);
+      if (left.length) await f.engine.podman("rm", "-f", ...left).catch(() => {});
       await Deno.remove(home, { recursive: true }).catch(() => {});
     }
   });
