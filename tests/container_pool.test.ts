@@ -119,6 +119,14 @@ async function containers(
   ).map((line) => line.split(" ")[0]);
 }
 
+/** The code output of a turn's server-sent chunks, joined (chunks split lines). */
+function outputOf(sse: string): string {
+  return sse.split("\n").filter((line) => line.startsWith("data: ")).map((line) => {
+    const chunk = JSON.parse(line.slice(6));
+    return chunk.format === "output" && typeof chunk.content === "string" ? chunk.content : "";
+  }).join("");
+}
+
 async function nameOf(engine: PodmanEngine, id: string): Promise<string> {
   return (await engine.podman("inspect", "--format", "{{.Name}}", id)).trim();
 }
@@ -376,7 +384,7 @@ Deno.test("pool: an interpreter --server session runs in a pre-started box; stop
       });
       const body = await response.text();
       assertEquals(response.status, 200, body);
-      assertStringIncludes(body, "in box 42");
+      assertStringIncludes(outputOf(body), "in box 42");
       const names = await Promise.all(spares.map((id) => nameOf(f.engine, id)));
       assertEquals(names.filter((n) => n.startsWith("oi-s-")).length, 1, names.join(" "));
       child.kill("SIGTERM");
