@@ -90,3 +90,31 @@ export interface SessionBackend {
   /** Releases connections. */
   close(): void;
 }
+
+/** A box's shape: its spec for a nonce and labels (session_box.ts). */
+export interface BoxShape {
+  /** The spec of a box running the driver with `nonce`, carrying `labels`. */
+  build(nonce: string, labels: Record<string, string>): BoxSpec;
+}
+
+/** A pre-started box taken for a session (pool.ts). */
+export interface TakenBox {
+  /** The box's id. */
+  id: string;
+  /** The driver's nonce (made on the host when the box was created). */
+  nonce: string;
+  /** The box's output, from where the pool stopped reading. */
+  output: BoxOutput;
+  /** The driver's input. */
+  input: BoxInput;
+  /** Settles once the box is claimed for the session (rejects when it could not be). */
+  claimed: Promise<void>;
+}
+
+/** Where a computer takes pre-started boxes from (pool.ts's `BoxPool`). */
+export interface SparePool {
+  /** The backend the boxes run on (the computer uses it too). */
+  readonly backend: SessionBackend;
+  /** A ready box of `shape` claimed for `session`, or undefined (the computer makes its own). */
+  take(shape: BoxShape, session: string): TakenBox | undefined;
+}

@@ -28,7 +28,7 @@ import type { Permissions } from "../sandbox/permissions.ts";
 import { dataDir } from "../storage/paths.ts";
 import { CONTAINER_DRIVER, LANGUAGES_PART } from "./driver_py.ts";
 import { parseEngineAddress } from "./engine.ts";
-import type { BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
+import type { BoxInput, BoxOutput, SessionBackend, SparePool } from "./backend.ts";
 import { EngineBackend } from "./engine_backend.ts";
 import { type NetDenial, startProxy } from "../sandbox/proxy.ts";
 import { type ContainerComputerOptions, INSTANCE_LABEL, SESSION_LABEL } from "./options.ts";
@@ -80,7 +80,7 @@ export class ContainerComputer implements ComputerLike {
   readonly #backend: SessionBackend;
   /** True when this computer made its backend (and so closes it). */
   readonly #ownsBackend: boolean;
-  readonly #pool: BoxPool | undefined;
+  readonly #pool: SparePool | undefined;
   #containerId: string | undefined;
   #nonce = "";
   #attach: BoxOutput | undefined;

@@ -6,10 +6,9 @@
  */
 
 import type { EngineAddress } from "./engine.ts";
-import type { SessionBackend } from "./backend.ts";
+import type { SessionBackend, SparePool } from "./backend.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import type { ContainerLimits } from "./confine.ts";
-import type { BoxPool } from "./pool.ts";
 
 /** The image `deno task image` builds. */
 export const DEFAULT_IMAGE = "interpreter-session:2";
@@ -35,7 +34,7 @@ export interface ContainerComputerOptions {
    * (the pool's owner closes it). Boxes that need the network proxy (host lists) never
    * come from a pool.
    */
-  pool?: BoxPool;
+  pool?: SparePool;
   /** The image (default {@linkcode DEFAULT_IMAGE}). */
   image?: string;
   /** Permissions, mapped to container options (default: the sandbox's defaults for `cwd`). */

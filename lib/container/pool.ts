@@ -25,10 +25,17 @@
  * @module
  */
 
-import type { BoxInfo, BoxInput, BoxOutput, SessionBackend } from "./backend.ts";
+import type {
+  BoxInfo,
+  BoxInput,
+  BoxOutput,
+  BoxShape,
+  SessionBackend,
+  SparePool,
+  TakenBox,
+} from "./backend.ts";
 import { FrameParser, newNonce } from "../computer/framing.ts";
 import { INSTANCE_LABEL, POOL_LABEL, SESSION_LABEL } from "./options.ts";
-import type { SessionBox } from "./session_box.ts";
 
 /** Shapes kept at most (a session whose permissions change needs a new one). */
 export const MAX_SHAPES = 4;
@@ -42,20 +49,6 @@ const CLOSE_WAIT_MS = 40_000;
 const SPARE_PREFIX = "oi-spare-";
 /** Name prefix of a box claimed for a session. */
 const CLAIM_PREFIX = "oi-s-";
-
-/** A spare taken for a session. */
-export interface TakenBox {
-  /** The box's id. */
-  id: string;
-  /** The driver's nonce (made on the host when the spare was created). */
-  nonce: string;
-  /** The box's output, from where the pool stopped reading. */
-  output: BoxOutput;
-  /** The driver's input. */
-  input: BoxInput;
-  /** Settles once the box is claimed for the session (rejects when it could not be). */
-  claimed: Promise<void>;
-}
 
 /** Options of {@linkcode BoxPool}. */
 export interface BoxPoolOptions {
@@ -79,7 +72,7 @@ interface Held {
 
 interface Shelf {
   key: string;
-  shape: SessionBox;
+  shape: BoxShape;
   ready: Held[];
   filling: boolean;
   failures: number;
@@ -146,7 +139,7 @@ async function within<T>(promise: Promise<T>, ms: number, message: string): Prom
 }
 
 /** Pre-started session boxes on one backend (one engine), per box shape. */
-export class BoxPool {
+export class BoxPool implements SparePool {
   /** Where the spares run (a computer taking from this pool uses it too). */
   readonly backend: SessionBackend;
   /** Spares kept ready per shape. */
@@ -188,7 +181,7 @@ export class BoxPool {
   }
 
   /** Starts filling the pool for `shape` in the background. */
-  prime(shape: SessionBox): void {
+  prime(shape: BoxShape): void {
     if (!this.enabled) return;
     this.#fill(this.#shelf(shape));
   }
@@ -198,7 +191,7 @@ export class BoxPool {
    * starts its own box) and refills in the background. The claim runs while the caller
    * connects; the caller awaits `claimed` before recording the box.
    */
-  take(shape: SessionBox, session: string): TakenBox | undefined {
+  take(shape: BoxShape, session: string): TakenBox | undefined {
     if (!this.enabled) return undefined;
     const shelf = this.#shelf(shape);
     const held = shelf.ready.shift();
@@ -233,7 +226,7 @@ export class BoxPool {
     if (this.#ownsBackend) this.backend.close();
   }
 
-  #shelf(shape: SessionBox): Shelf {
+  #shelf(shape: BoxShape): Shelf {
     const key = JSON.stringify(shape.build("", {}));
     let shelf = this.#shelves.get(key);
     if (!shelf) {
@@ -280,7 +273,7 @@ export class BoxPool {
   /** Counts a failure and tries again after a growing delay (quietly). */
   #retry(shelf: Shelf): void {
     shelf.failures++;
-    if (this.#closed || shelf.failures >= MAX_FAILURES) return;
+    if (this.#closed || shelf.failures >= MAX_FAILURES || shelf.timer !== undefined) return;
     const delay = Math.min(60_000, 500 * 2 ** shelf.failures);
     const timer = setTimeout(() => {
       shelf.timer = undefined;

@@ -8,7 +8,8 @@
  */
 
 import type { Permissions } from "../sandbox/permissions.ts";
-import { type BoxSpec, boxSpec, type ContainerLimits } from "./confine.ts";
+import type { BoxShape } from "./backend.ts";
+import { boxSpec, type ContainerLimits } from "./confine.ts";
 import { CONTAINER_DRIVER } from "./driver_py.ts";
 import { DEFAULT_IMAGE } from "./options.ts";
 
@@ -37,11 +38,9 @@ export function needsProxy(p: Permissions): boolean {
 }
 
 /** A session box's shape: its notes, and its spec for a nonce and labels. */
-export interface SessionBox {
+export interface SessionBox extends BoxShape {
   /** What the flags mean in this box (for the start-up note). */
   notes: string[];
-  /** The spec of a box running the driver with `nonce`, carrying `labels`. */
-  build(nonce: string, labels: Record<string, string>): BoxSpec;
 }
 
 /** The shape of the box for `input`. */
