@@ -32,7 +32,7 @@ import type { BoxInput, BoxOutput, SessionBackend, SparePool } from "./backend.t
 import { EngineBackend } from "./engine_backend.ts";
 import { type NetDenial, startProxy } from "../sandbox/proxy.ts";
 import { type ContainerComputerOptions, INSTANCE_LABEL, SESSION_LABEL } from "./options.ts";
-import { boxBelongsTo, type BoxPool } from "./pool.ts";
+import { boxBelongsTo } from "./pool.ts";
 import { needsProxy, sessionBox } from "./session_box.ts";
 
 export type { ContainerComputerOptions } from "./options.ts";
