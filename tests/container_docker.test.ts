@@ -105,6 +105,22 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
       },
     );
 
+    await t.step("an image Docker lacks says how to build it for Docker", async () => {
+      const c = computer(engine, work, data, defaults(), {
+        image: "interpreter-session:no-such-tag",
+      });
+      try {
+        const out = text(await c.run("python", "print(1)"));
+        assertStringIncludes(
+          out,
+          "the image interpreter-session:no-such-tag is not on the container engine",
+        );
+        assertStringIncludes(out, "ENGINE=docker deno task image");
+      } finally {
+        await c.terminate();
+      }
+    });
+
     await t.step(
       "the engine's socket is out of reach even for root in the box; bound in, it answers",
       async () => {
@@ -293,6 +309,31 @@ except urllib.error.HTTPError as e:
           await new Promise((resolve) => setTimeout(resolve, 500));
           await c.stop();
           assertStringIncludes(text(await running), "KeyboardInterrupt");
+          assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
+        } finally {
+          await c.terminate();
+        }
+      },
+    );
+
+    await t.step(
+      "JavaScript and TypeScript live in the box's deno; a busy loop is stopped; perl runs inside",
+      async () => {
+        const c = computer(engine, work, data, defaults());
+        try {
+          await c.run("python", "kept = 'yes'");
+          assertEquals(text(await c.run("javascript", "let count = 40;\ncount += 1;")), "41\n");
+          assertEquals(text(await c.run("javascript", "Deno.uid()")), "1000\n");
+          const ts = "interface P { n: number }\nconst p: P = { n: count as number };\np.n * 2";
+          assertEquals(text(await c.run("typescript", ts)), "82\n");
+          const ps = await engine.processes(c.containerId!);
+          assert(ps.some((p) => p.includes("/usr/local/bin/deno run")), ps.join("\n"));
+          const stopped = text(await c.run("javascript", "while (true) {}", { timeout: 2 }));
+          assertStringIncludes(stopped, "stopped: the run took longer than 2 s");
+          const after = await engine.processes(c.containerId!);
+          assert(!after.some((p) => p.includes("deno run")), `the busy deno survived:\n${after}`);
+          assertEquals(text(await c.run("js", "6 * 7")), "42\n");
+          assertEquals(text(await c.run("perl", 'print "perl ", $<, "\\n";')), "perl 1000\n");
           assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
         } finally {
           await c.terminate();

@@ -100,7 +100,7 @@ export class EngineBackend implements SessionBackend {
       (error) => {
         if ((error as { status?: number }).status === 404 && /image/i.test(error.message)) {
           throw new Error(
-            `the image ${spec.image} is not on the container engine: build it with \`deno task image\` (or name another with --container_image)`,
+            `the image ${spec.image} is not on the container engine: build it with \`deno task image\` (Docker: \`ENGINE=docker deno task image\`, DOCKER_HOST set when it is not /var/run/docker.sock), or name another with --container_image`,
           );
         }
         throw error;
