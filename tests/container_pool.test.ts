@@ -8,10 +8,11 @@
 import { ContainerComputer } from "../lib/container/computer.ts";
 import { parseEngineAddress } from "../lib/container/engine.ts";
 import { EngineBackend } from "../lib/container/engine_backend.ts";
-import { BoxPool } from "../lib/container/pool.ts";
+import { BoxPool, MAX_FAILURES } from "../lib/container/pool.ts";
 import { sessionBox } from "../lib/container/session_box.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import type { Permissions } from "../lib/sandbox/permissions.ts";
+import type { SessionBackend } from "../lib/container/backend.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
 import { StreamText } from "./helpers/stream_text.ts";
@@ -486,4 +487,62 @@ Deno.test("pool: the CLI starts its container in the background before any code 
       await Deno.remove(home, { recursive: true }).catch(() => {});
     }
   });
+});
+
+Deno.test("pool: refills that fail are quiet and bounded; a take tries once more; sessions start their own box", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "oi-pool-noengine-" });
+  // A real Engine API backend on a socket nothing listens on, with its launches counted.
+  const real = new EngineBackend(parseEngineAddress(`unix://${dir}/missing.sock`));
+  let launches = 0;
+  const counted: SessionBackend = {
+    kind: real.kind,
+    notes: real.notes,
+    localHost: real.localHost,
+    launch: (spec) => (launches++, real.launch(spec)),
+    attach: (id) => real.attach(id),
+    openInput: (id) => real.openInput(id),
+    interrupt: (id) => real.interrupt(id),
+    inspect: (id) => real.inspect(id),
+    remove: (id) => real.remove(id),
+    claim: (id, name) => real.claim(id, name),
+    list: (key) => real.list(key),
+    close: () => real.close(),
+  };
+  const pool = new BoxPool(counted, { size: 2, instance: INSTANCE, retryMs: 5 });
+  const work = await Deno.makeTempDir({ prefix: "oi-pool-noengine-work-" });
+  const permissions = { ...defaultPermissions({ cwd: work }), net: false };
+  const shape = sessionBox({ permissions, cwd: work, hostEnv: HOST_ENV });
+  try {
+    pool.prime(shape); // never throws
+    // Waits (bounded) for `count` launches, then a while more: none may follow.
+    const settled = async (count: number) => {
+      assert(await eventually(() => Promise.resolve(launches >= count), 30_000), `${launches}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    };
+    await settled(MAX_FAILURES);
+    assertEquals(launches, MAX_FAILURES, "retried, then stopped");
+    const c = new ContainerComputer({
+      pool,
+      cwd: work,
+      permissions,
+      hostEnv: HOST_ENV,
+      dataDir: dir,
+      session: "s1",
+    });
+    // No spare: the session starts its own box, and says why it could not.
+    assertStringIncludes(
+      text(await c.run("python", "print(1)")),
+      "The session container could not start",
+    );
+    await settled(MAX_FAILURES + 2);
+    // The take tried one more refill, and the session's own start was one more launch.
+    assertEquals(launches, MAX_FAILURES + 2);
+    assertEquals(pool.readyCount, 0);
+    await c.terminate();
+  } finally {
+    await pool.close();
+    real.close();
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(work, { recursive: true });
+  }
 });

@@ -106,20 +106,14 @@ export class ContainerComputer implements ComputerLike {
   constructor(options: ContainerComputerOptions) {
     this.#options = options;
     this.#pool = options.pool;
-    const engine = options.engine;
-    if (this.#pool) {
-      this.#ownsBackend = false; // the pool's owner closes it
-      this.#backend = this.#pool.backend;
-    } else if (engine === undefined) {
-      throw new TypeError("ContainerComputer needs options.engine (or options.pool)");
-    } else {
-      this.#ownsBackend = typeof engine === "string" || !("launch" in engine);
-      this.#backend = typeof engine === "string"
-        ? new EngineBackend(parseEngineAddress(engine, Deno.env.toObject()))
-        : "launch" in engine
-        ? engine
-        : new EngineBackend(engine);
-    }
+    const engine = this.#pool?.backend ?? options.engine; // a pool's owner closes its backend
+    if (engine === undefined) throw new TypeError("ContainerComputer needs options.engine or pool");
+    this.#ownsBackend = !this.#pool && (typeof engine === "string" || !("launch" in engine));
+    this.#backend = typeof engine === "string"
+      ? new EngineBackend(parseEngineAddress(engine, Deno.env.toObject()))
+      : "launch" in engine
+      ? engine
+      : new EngineBackend(engine);
     this.cwd = options.cwd ?? Deno.cwd();
     this.permissions = options.permissions ?? defaultPermissions({ cwd: this.cwd });
     this.#containerId = options.container;

@@ -58,6 +58,8 @@ export interface BoxPoolOptions {
   instance?: string;
   /** True: `close()` closes the backend too. */
   ownsBackend?: boolean;
+  /** Milliseconds before the first retry of a failed refill; doubles each time (default 1000). */
+  retryMs?: number;
 }
 
 interface Held {
@@ -146,6 +148,7 @@ export class BoxPool implements SparePool {
   readonly size: number;
   readonly #instance: string;
   readonly #ownsBackend: boolean;
+  readonly #retryMs: number;
   readonly #host = hostName();
   readonly #owner: string;
   readonly #shelves = new Map<string, Shelf>();
@@ -160,6 +163,7 @@ export class BoxPool implements SparePool {
     this.size = Math.max(0, Math.floor(options.size));
     this.#instance = options.instance ?? "cli";
     this.#ownsBackend = options.ownsBackend ?? false;
+    this.#retryMs = options.retryMs ?? 1000;
     this.#owner = `${this.#host}/${Deno.pid}`;
   }
 
@@ -274,7 +278,7 @@ export class BoxPool implements SparePool {
   #retry(shelf: Shelf): void {
     shelf.failures++;
     if (this.#closed || shelf.failures >= MAX_FAILURES || shelf.timer !== undefined) return;
-    const delay = Math.min(60_000, 500 * 2 ** shelf.failures);
+    const delay = Math.min(60_000, this.#retryMs * 2 ** (shelf.failures - 1));
     const timer = setTimeout(() => {
       shelf.timer = undefined;
       this.#fill(shelf);
