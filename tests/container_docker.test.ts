@@ -1,7 +1,7 @@
 /**
  * Sessions in containers on a real Docker Engine (Debian's dockerd 20.10, a private daemon
  * per test file: tests/helpers/docker.ts): state across runs, denials inside the box each
- * with its control, interrupts that stop the run's processes, reattaching from a second
+ * with its control (the network: off, the bridge, the host's loopback and abstract sockets), interrupts that stop the run's processes, reattaching from a second
  * computer (Docker keeps a container's stdin open after an attach ends, unlike podman),
  * removal on terminate, the engine's socket out of reach, and the CLI's `--computer docker`.
  */
@@ -9,7 +9,7 @@ import { ContainerComputer } from "../lib/container/computer.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { permissionsFromFlags } from "../lib/sandbox/flags.ts";
 import type { Permissions } from "../lib/sandbox/permissions.ts";
-import { type DockerEngine, startDocker } from "./helpers/docker.ts";
+import { type DockerEngine, startDocker, TEST_IMAGE } from "./helpers/docker.ts";
 import { containerWorkspace } from "./helpers/podman.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
@@ -235,6 +235,80 @@ except OSError as e:
         } finally {
           listener.close();
           await served.catch(() => {});
+        }
+      },
+    );
+
+    await t.step(
+      "network on (the bridge): the host's loopback and abstract sockets stay out of reach; control: the host's network",
+      async () => {
+        const abstract = `oi-docker-net-${crypto.randomUUID()}`;
+        // A host process listening on 127.0.0.1 (TCP) and on an abstract unix socket.
+        const host = new Deno.Command("python3", {
+          args: [
+            "-c",
+            `import socket, threading
+t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen(16)
+a = socket.socket(socket.AF_UNIX); a.bind("\\0${abstract}"); a.listen(16)
+def serve(s):
+    while True:
+        c, _ = s.accept(); c.close()
+threading.Thread(target=serve, args=(a,), daemon=True).start()
+print(t.getsockname()[1], flush=True)
+serve(t)`,
+          ],
+          stdout: "piped",
+        }).spawn();
+        const reader = host.stdout.getReader();
+        const port = Number(new TextDecoder().decode((await reader.read()).value).trim());
+        reader.releaseLock();
+        const probe = `import socket
+def attempt(label, family, address):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(3)
+    try:
+        s.connect(address)
+        print(label, "reached", flush=True)
+    except OSError as e:
+        print(label, "blocked", type(e).__name__, flush=True)
+    finally:
+        s.close()
+attempt("tcp-lo", socket.AF_INET, ("127.0.0.1", ${port}))
+attempt("abstract", socket.AF_UNIX, "\\0${abstract}")
+routes = open("/proc/net/route").read().splitlines()[1:]
+print("default-route", any(r.split()[1] == "00000000" for r in routes), flush=True)`;
+        try {
+          const on = computer(engine, work, data, defaults());
+          try {
+            const out = text(await on.run("python", probe));
+            assertStringIncludes(out, "default-route True"); // the network is on
+            assertStringIncludes(out, "tcp-lo blocked");
+            assertStringIncludes(out, "abstract blocked");
+          } finally {
+            await on.terminate();
+          }
+          // The control: the same probe in a box on the host's network reaches both.
+          const created = await engine.call("POST", "/containers/create", {
+            Image: TEST_IMAGE,
+            Cmd: ["/usr/bin/python3", "-c", probe],
+            User: "1000:1000",
+            HostConfig: { NetworkMode: "host", ReadonlyRootfs: true, CapDrop: ["ALL"] },
+          }) as { Id: string };
+          try {
+            await engine.call("POST", `/containers/${created.Id}/start`);
+            await engine.call("POST", `/containers/${created.Id}/wait`);
+            const logs = String(
+              await engine.call("GET", `/containers/${created.Id}/logs?stdout=1&stderr=1`),
+            );
+            assertStringIncludes(logs, "tcp-lo reached");
+            assertStringIncludes(logs, "abstract reached");
+          } finally {
+            await engine.call("DELETE", `/containers/${created.Id}?force=1`).catch(() => {});
+          }
+        } finally {
+          host.kill();
+          await host.status;
+          await host.stdout.cancel().catch(() => {});
         }
       },
     );
