@@ -218,6 +218,9 @@ export function engineCreateBody(
       ],
       Tmpfs: { "/tmp": "rw,size=512m,mode=1777", "/run/oi": "rw,size=64m,mode=1777" },
       AutoRemove: false,
+      // No engine log: Docker's json-file (podman's k8s-file) would keep every session's output
+      // on the engine's disk, unbounded; the host reads it through the attach only.
+      LogConfig: { Type: "none", Config: {} },
     },
   };
 }
