@@ -2,7 +2,9 @@
  * Pre-started boxes and the server on a real Docker Engine (a private dockerd:
  * tests/helpers/docker.ts): a pooled spare is claimed by a host-side rename through Docker's
  * API and reattaches only for its session (another session's computer, or an untaken spare,
- * is refused); `interpreter --server --computer docker` runs a session's code in a
+ * is refused); an instance killed with SIGKILL (holding the attach that fed the box's stdin,
+ * which Docker keeps open) leaves its box to another that reattaches with the state kept;
+ * `interpreter --server --computer docker` runs a session's code in a
  * pre-started box and removes every box when it stops.
  */
 import { ContainerComputer } from "../lib/container/computer.ts";
@@ -118,6 +120,69 @@ Deno.test("docker: pooled boxes and the server on a real Docker Engine", async (
       }
       assertEquals(await containers(engine, "io.interpreter.instance=pooltest"), []);
     });
+
+    await t.step(
+      "an instance killed with SIGKILL leaves its box; another reattaches and keeps state",
+      async () => {
+        const script = `${data}/instance.ts`;
+        await Deno.writeTextFile(
+          script,
+          `import { ContainerComputer } from "${new URL(
+            "../lib/container/computer.ts",
+            import.meta.url,
+          )}";
+import { defaultPermissions } from "${new URL("../lib/sandbox/defaults.ts", import.meta.url)}";
+const [address, cwd, data] = Deno.args;
+const c = new ContainerComputer({ engine: address, cwd, dataDir: data, session: "k1",
+  instance: "killed", permissions: { ...defaultPermissions({ cwd }), net: false }, hostEnv: {} });
+const out = await c.run("python", "v = 5\\nprint('set', v)");
+console.log("ready " + c.containerId + " " + out.map((m) => m.content).join("").trim());
+await new Promise(() => {});
+`,
+        );
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", script, engine.address, work, data],
+          stdout: "piped",
+          stderr: "null",
+        }).spawn();
+        const stdout = new StreamText(child.stdout);
+        let id = "";
+        try {
+          const line = await stdout.until((s) => /ready \S+ set 5/.test(s), 60_000);
+          id = /ready (\S+)/.exec(line)![1];
+          // The instance dies holding the attach that fed the box's stdin.
+          child.kill("SIGKILL");
+          await child.status;
+          await stdout.rest().catch(() => "");
+          const info = await engine.call("GET", `/containers/${id}/json`) as {
+            State: { Running: boolean };
+          };
+          assert(info.State.Running, "the box outlived its instance");
+          const next = new ContainerComputer({
+            engine: engine.address,
+            cwd: work,
+            dataDir: data,
+            session: "k1",
+            instance: "other",
+            container: id,
+            permissions,
+            hostEnv: HOST_ENV,
+          });
+          try {
+            assertEquals(text(await next.run("python", "v += 1\nprint('kept', v)")), "kept 6\n");
+            assertEquals(next.containerId, id);
+          } finally {
+            await next.terminate();
+          }
+        } finally {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+          await child.status;
+          if (id) await engine.call("DELETE", `/containers/${id}?force=1`).catch(() => {});
+        }
+      },
+    );
 
     await t.step(
       "interpreter --server --computer docker: a session runs in a pre-started box; stop removes every box",
