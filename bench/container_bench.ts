@@ -17,6 +17,7 @@ import { Computer } from "../lib/computer/mod.ts";
 import { ContainerComputer } from "../lib/container/computer.ts";
 import { EngineClient, parseEngineAddress } from "../lib/container/engine.ts";
 import { EngineBackend } from "../lib/container/engine_backend.ts";
+import { DEFAULT_IMAGE } from "../lib/container/options.ts";
 import { BoxPool } from "../lib/container/pool.ts";
 import { sessionBox } from "../lib/container/session_box.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
@@ -70,7 +71,7 @@ async function startSteps(address: string, mode: string, rounds: number): Promis
     for (let i = 0; i < rounds; i++) {
       const t0 = performance.now();
       const { Id } = await client.call("POST", "/containers/create", {
-        Image: "interpreter-session:2",
+        Image: DEFAULT_IMAGE,
         Cmd: ["/usr/bin/python3", "-c", "import sys; print('up', flush=True); sys.stdin.read()"],
         User: "1000:1000",
         OpenStdin: true,
