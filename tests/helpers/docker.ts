@@ -180,6 +180,20 @@ async function certificates(dir: string): Promise<void> {
   await Deno.copyFile(`${dir}/client.key`, `${dir}/client/key.pem`);
 }
 
+/**
+ * The gateway of a /24 in 172.29-31.x.0 that no interface of this machine uses now (engines
+ * of test files running side by side each get their own).
+ */
+async function freeSubnetGateway(): Promise<string> {
+  const used = await run("ip", ["-o", "-4", "address", "show"]);
+  for (let i = 0; i < 100; i++) {
+    const [a, b] = crypto.getRandomValues(new Uint8Array(2));
+    const prefix = `172.${29 + (a % 3)}.${b}.`;
+    if (!used.includes(` ${prefix}`)) return `${prefix}1`;
+  }
+  throw new Error("no free 172.29-31.x.0/24 subnet for the test dockerd's bridge");
+}
+
 /** A TCP port free on 127.0.0.1 now. */
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -196,8 +210,7 @@ export async function startDocker(options: { tls?: boolean } = {}): Promise<Dock
   const dir = await Deno.makeTempDir({ prefix: "oi-docker-" });
   const suffix = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
   const bridge = `oi-d${suffix}`;
-  const subnet = 16 + (parseInt(suffix.slice(0, 2), 16) % 200);
-  const gateway = `172.29.${subnet}.1`;
+  const gateway = await freeSubnetGateway();
   const socket = `${dir}/docker.sock`;
   await Deno.writeTextFile(`${dir}/daemon.json`, "{}\n");
   await run("ip", ["link", "add", "name", bridge, "type", "bridge"]);
