@@ -6,6 +6,7 @@
  * removal on terminate, the engine's socket out of reach, and the CLI's `--computer docker`.
  */
 import { ContainerComputer } from "../lib/container/computer.ts";
+import { EngineClient, parseEngineAddress } from "../lib/container/engine.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { permissionsFromFlags } from "../lib/sandbox/flags.ts";
 import type { Permissions } from "../lib/sandbox/permissions.ts";
@@ -120,6 +121,28 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
         await c.terminate();
       }
     });
+
+    await t.step(
+      "an attach or exec the engine refuses names its reason, not raw JSON",
+      async () => {
+        const client = new EngineClient(parseEngineAddress(engine.address));
+        try {
+          const attach = await client.hijack("/containers/nope/attach?stream=1&stdout=1").then(
+            () => "",
+            (e: Error) => e.message,
+          );
+          assertStringIncludes(attach, "404 Not Found No such container: nope");
+          const exec = await client.hijack("/exec/nope/start", { Detach: false, Tty: false }).then(
+            () => "",
+            (e: Error) => e.message,
+          );
+          assertStringIncludes(exec, "404 Not Found No such exec instance: nope");
+          assert(!exec.includes("{"), exec);
+        } finally {
+          client.close();
+        }
+      },
+    );
 
     await t.step(
       "the engine's socket is out of reach even for root in the box; bound in, it answers",

@@ -190,8 +190,13 @@ export class EngineClient {
     if (status !== 101 && status !== 200) {
       const rest = await withTimeout(reader.readSome(), 2000, "engine error").catch(() => null);
       conn.close();
-      const text = rest ? new TextDecoder().decode(rest) : "";
-      throw new EngineError(status, `POST ${path}: ${head.split("\r\n")[0]} ${text.trim()}`);
+      let text = rest ? new TextDecoder().decode(rest).trim() : "";
+      try {
+        text = JSON.parse(text).message ?? text; // Docker answers some of these in JSON
+      } catch {
+        // plain text
+      }
+      throw new EngineError(status, `POST ${path}: ${head.split("\r\n")[0]} ${text}`);
     }
     const chunked = /\r\ntransfer-encoding:\s*chunked/i.test(head);
     let closed = false;
