@@ -209,6 +209,43 @@ except OSError as e:
     );
 
     await t.step(
+      "a --deny-write inside a mounted folder is said not to hold in the box (and it does not)",
+      async () => {
+        // The default permissions deny writes to <cwd>/.git; the box mounts <cwd> whole.
+        await Deno.mkdir(`${work}/.git`);
+        await Deno.chown(`${work}/.git`, 1000, 1000);
+        const c = computer(engine, work, data, defaults());
+        try {
+          const code = `open(${
+            JSON.stringify(`${work}/.git/planted`)
+          }, "w").write("x")\nprint("wrote")`;
+          assertEquals(text(await c.run("python", code)), "wrote\n");
+          assert(
+            c.notes.some((n) =>
+              n.startsWith("not enforced in a container") && n.includes(`${work}/.git`)
+            ),
+            c.notes.join("; "),
+          );
+        } finally {
+          await c.terminate();
+          await Deno.remove(`${work}/.git`, { recursive: true });
+        }
+        // The control: with the folder mounted read-only nothing is said, and the write fails.
+        const readOnly = computer(engine, work, data, { ...defaults(), write: [], read: [work] });
+        try {
+          const code = `open(${JSON.stringify(`${work}/made`)}, "w").write("x")`;
+          assertStringIncludes(text(await readOnly.run("python", code)), "Read-only file system");
+          assert(
+            !readOnly.notes.some((n) => n.startsWith("not enforced")),
+            readOnly.notes.join("; "),
+          );
+        } finally {
+          await readOnly.terminate();
+        }
+      },
+    );
+
+    await t.step(
       "--deny-net: no network inside; with the network on (the bridge) a host listener answers",
       async () => {
         // A listener on the bridge's host address: only a box on the bridge can reach it.

@@ -132,6 +132,22 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
   if (skipped.length) notes.push(`not mounted (system or session folders): ${skipped.join(", ")}`);
   const rw = writes.filter(mountable);
   const ro = reads.filter(mountable);
+  // A folder is mounted whole: a denial inside it does not hold in the box (said, not hidden).
+  const under = (path: string, folders: string[]) =>
+    folders.some((f) => path === f || path.startsWith(`${f}/`));
+  const unenforced = [
+    ...new Set([
+      ...p.denyWrite.filter((d) => under(d, rw)),
+      ...p.denyRead.filter((d) => under(d, [...rw, ...ro])),
+    ]),
+  ];
+  if (unenforced.length) {
+    notes.push(
+      `not enforced in a container (inside a mounted folder): --deny-write/--deny-read of ${
+        unenforced.join(", ")
+      }`,
+    );
+  }
   if (p.write === true) notes.push("write: only the working directory is mounted, read-write");
   if (p.read === true) notes.push("read: only what is mounted (the image and granted folders)");
   const fullNet = p.net === true && p.denyNet.length === 0;
