@@ -8,7 +8,7 @@
 import { ContainerComputer } from "../lib/container/computer.ts";
 import { parseEngineAddress } from "../lib/container/engine.ts";
 import { EngineBackend } from "../lib/container/engine_backend.ts";
-import { BoxPool, MAX_FAILURES } from "../lib/container/pool.ts";
+import { BoxPool, MAX_FAILURES, MAX_SHAPES } from "../lib/container/pool.ts";
 import { sessionBox } from "../lib/container/session_box.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import type { Permissions } from "../lib/sandbox/permissions.ts";
@@ -545,4 +545,51 @@ Deno.test("pool: refills that fail are quiet and bounded; a take tries once more
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(work, { recursive: true });
   }
+});
+
+Deno.test("pool: at most MAX_SHAPES configurations are kept; the least used one's spare is removed", async () => {
+  await withEngine(async (f) => {
+    const pool = newPool(f, 1);
+    const shapes = Array.from(
+      { length: MAX_SHAPES + 1 },
+      (_, i) =>
+        sessionBox({
+          permissions: f.permissions,
+          cwd: f.work,
+          hostEnv: HOST_ENV,
+          env: { SHAPE: `${i}` },
+        }),
+    );
+    try {
+      for (const shape of shapes.slice(0, MAX_SHAPES)) pool.prime(shape);
+      const first = await untilReady(pool, MAX_SHAPES);
+      // One more configuration: the least used (the first primed) gives way.
+      pool.prime(shapes[MAX_SHAPES]);
+      const dropped = first.find((id) => !pool.readyIds.includes(id));
+      assert(dropped, "a spare was dropped at once");
+      await untilReady(pool, MAX_SHAPES);
+      assert(
+        await eventually(
+          async () => !(await containers(f.engine, [MINE])).includes(dropped),
+          30_000,
+        ),
+        "the dropped spare was removed",
+      );
+      // The newest configuration has its spare: a session of it takes one.
+      const c = computer(f, { pool, session: "newest", env: { SHAPE: `${MAX_SHAPES}` } });
+      const before = pool.readyIds;
+      try {
+        assertStringIncludes(
+          text(await c.run("python", "import os\nprint('shape', os.environ['SHAPE'])")),
+          `shape ${MAX_SHAPES}`,
+        );
+        assert(before.includes(c.containerId!), "taken from the newest configuration's spare");
+      } finally {
+        await c.terminate();
+      }
+    } finally {
+      await pool.close();
+    }
+    assertEquals(await containers(f.engine, [MINE]), []);
+  });
 });

@@ -236,14 +236,15 @@ export class BoxPool implements SparePool {
     if (!shelf) {
       shelf = { key, shape, ready: [], filling: false, failures: 0, used: 0 };
       this.#shelves.set(key, shelf);
-      if (this.#shelves.size > MAX_SHAPES) {
-        const oldest = [...this.#shelves.values()].reduce((a, b) => (a.used <= b.used ? a : b));
-        this.#shelves.delete(oldest.key);
-        clearTimeout(oldest.timer);
-        for (const held of oldest.ready.splice(0)) this.#discard(held);
-      }
     }
     shelf.used = ++this.#clock;
+    if (this.#shelves.size > MAX_SHAPES) {
+      // The least used shape goes (never this one: it was just used).
+      const oldest = [...this.#shelves.values()].reduce((a, b) => (a.used <= b.used ? a : b));
+      this.#shelves.delete(oldest.key);
+      clearTimeout(oldest.timer);
+      for (const held of oldest.ready.splice(0)) this.#discard(held);
+    }
     return shelf;
   }
 
