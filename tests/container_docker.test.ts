@@ -123,6 +123,26 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
     });
 
     await t.step(
+      "a granted folder that does not exist: Docker refuses the box and creates nothing",
+      async () => {
+        const missing = `${work}-missing/deeper`;
+        const c = computer(engine, work, data, { ...defaults(), write: [work, missing] });
+        try {
+          const out = text(await c.run("python", "print(1)"));
+          assertStringIncludes(out, "could not start");
+          assertStringIncludes(out, `bind source path does not exist: ${missing}`);
+          assertEquals(
+            await Deno.stat(`${work}-missing`).then(() => "created", () => "absent"),
+            "absent",
+          );
+        } finally {
+          await c.terminate();
+          await Deno.remove(`${work}-missing`, { recursive: true }).catch(() => {});
+        }
+      },
+    );
+
+    await t.step(
       "an attach or exec the engine refuses names its reason, not raw JSON",
       async () => {
         const client = new EngineClient(parseEngineAddress(engine.address));

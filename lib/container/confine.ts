@@ -199,6 +199,10 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
   };
 }
 
+function bind(source: string, target: string, readOnly: boolean): Record<string, unknown> {
+  return { Type: "bind", Source: source, Target: target, ReadOnly: readOnly };
+}
+
 /**
  * The Engine API create body of a box (Docker and podman). `networkMode` is the mode of a
  * box with the network on (`bridge`, or podman's `slirp4netns`: a network namespace of the
@@ -227,10 +231,12 @@ export function engineCreateBody(
       SecurityOpt: ["no-new-privileges"],
       PidsLimit: spec.pidsLimit,
       Memory: spec.memory,
-      Binds: [
-        ...spec.writes.map((w) => `${w}:${w}:rw`),
-        ...spec.reads.map((r) => `${r}:${r}:ro`),
-        ...(spec.proxyDir ? [`${spec.proxyDir}:${PROXY_MOUNT}:ro`] : []),
+      // Mounts, not Binds: for a Binds source that does not exist, Docker and podman create
+      // the folder on the engine's machine, owned by root; a bind mount is refused instead.
+      Mounts: [
+        ...spec.writes.map((w) => bind(w, w, false)),
+        ...spec.reads.map((r) => bind(r, r, true)),
+        ...(spec.proxyDir ? [bind(spec.proxyDir, PROXY_MOUNT, true)] : []),
       ],
       Tmpfs: { "/tmp": "rw,size=512m,mode=1777", "/run/oi": "rw,size=64m,mode=1777" },
       AutoRemove: false,
