@@ -70,8 +70,12 @@ async function tail(path: string, lines = 15): Promise<string> {
   return text.trim().split("\n").slice(-lines).join("\n");
 }
 
-/** The processes whose parent chain leads to `pid`, or whose command line names `dir`. */
-function processesOf(pid: number, dir: string): number[] {
+/**
+ * The processes whose command line names `dir`, and those whose parent chain leads to one of
+ * them or to `pid` (when given: a dockerd that has exited and been reaped is not, its pid may
+ * be another process's by now).
+ */
+function processesOf(pid: number | undefined, dir: string): number[] {
   const parents = new Map<number, number>();
   const named: number[] = [];
   for (const entry of Deno.readDirSync("/proc")) {
@@ -86,7 +90,7 @@ function processesOf(pid: number, dir: string): number[] {
       // gone
     }
   }
-  const found = new Set<number>([pid, ...named]);
+  const found = new Set<number>(pid === undefined ? named : [pid, ...named]);
   let grew = true;
   while (grew) {
     grew = false;
@@ -245,7 +249,7 @@ export async function startDocker(options: { tls?: boolean } = {}): Promise<Dock
       ]);
       clearTimeout(timer);
       // What is left of its tree (containerd, shims) is killed; so is dockerd if it hung.
-      for (const pid of processesOf(child.pid, dir)) {
+      for (const pid of processesOf(exited ? undefined : child.pid, dir)) {
         try {
           Deno.kill(pid, "SIGKILL");
         } catch {
