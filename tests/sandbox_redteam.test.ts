@@ -582,39 +582,6 @@ for (const [name, [language, code]] of Object.entries(VSOCK)) {
   });
 }
 
-Deno.test({
-  // Gap (not closed): a session has no bound on processes, memory or its private /dev/shm and
-  // temp folder. RLIMIT_NPROC is not enforced for a uid-0 user namespace (bubblewrap run as
-  // root), and counts all of a user's processes otherwise; a real bound needs a cgroup per session
-  // (pids.max, memory.max), which bubblewrap cannot make without a delegated cgroup or systemd.
-  // docs/architecture.md lists it under Limits.
-  name: "redteam gap: a session cannot start thousands of processes (fork bomb)",
-  ignore: true,
-  async fn() {
-    const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-pids-" }));
-    const computer = new Computer({
-      cwd: work,
-      timeout: 60,
-      permissions: defaultPermissions({ cwd: work }),
-    });
-    try {
-      const out = textOf(
-        await computer.run(
-          "python",
-          "import os, time\nn = 0\ntry:\n    for _ in range(3000):\n" +
-            "        if os.fork() == 0:\n            time.sleep(20)\n            os._exit(0)\n" +
-            "        n += 1\nexcept OSError:\n    pass\nprint('STARTED', n)",
-        ),
-      );
-      const started = Number(/STARTED (\d+)/.exec(out)?.[1]);
-      assert(started < 3000, `a session started ${started} processes`);
-    } finally {
-      await computer.terminate();
-      await Deno.remove(work, { recursive: true });
-    }
-  },
-});
-
 Deno.test("redteam: %load_message does not wait forever on a FIFO code left in the workspace", async () => {
   const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "redteam-fifo-" }));
   const computer = new Computer({

@@ -12,7 +12,11 @@
  * @module
  */
 
-import { DEFAULT_MAX_OUTPUT, DEFAULT_RUN_TIMEOUT } from "../settings/registry.ts";
+import {
+  DEFAULT_MAX_OUTPUT,
+  DEFAULT_MAX_PROCESSES,
+  DEFAULT_RUN_TIMEOUT,
+} from "../settings/registry.ts";
 import { basename, join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import { collectRun } from "./collect.ts";
@@ -99,6 +103,8 @@ export class Computer implements ComputerLike {
   outputBudget: number;
   /** Bytes one run's full-output file may hold (its first part and its end are kept). */
   maxOutputFile: number;
+  /** Processes and threads one session may hold at once (0: no bound); for new sessions. */
+  maxProcesses: number;
   #permissions: Permissions | undefined;
   #defaults: { cwd: string; permissions: Permissions } | undefined;
   #dataDir: string | undefined;
@@ -138,6 +144,7 @@ export class Computer implements ComputerLike {
     this.env = options.env;
     this.outputBudget = options.outputBudget ?? DEFAULT_OUTPUT_BUDGET;
     this.maxOutputFile = options.maxOutputFile ?? DEFAULT_OUTPUT_FILE_LIMIT;
+    this.maxProcesses = options.maxProcesses ?? DEFAULT_MAX_PROCESSES;
     this.#dataDir = options.dataDir;
     this.desktop = new DesktopHost(() => this.permissions, {
       skillsDir: () => join(this.#dataDir ?? dataDir(), "skills"),
@@ -277,6 +284,7 @@ export class Computer implements ComputerLike {
         ? this.maxOutputFile
         : DEFAULT_OUTPUT_FILE_LIMIT,
       channel: this.desktop.on ? this.desktop.handler : undefined,
+      maxProcesses: orDefault(this.maxProcesses, DEFAULT_MAX_PROCESSES),
     };
   }
 

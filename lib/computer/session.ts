@@ -272,6 +272,7 @@ export class Session {
         dataDir: dirname(settings.outputDir),
         channel: settings.channel && this.#showViews(settings.channel),
         channelArgs: this.spec.channelArgs,
+        maxProcesses: settings.maxProcesses,
       });
       child = spawned.child;
       // Kept past the process's end: a one-shot run's process has exited when its output ends.

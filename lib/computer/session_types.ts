@@ -32,6 +32,8 @@ export interface SessionSettings {
   storeBudget: number;
   /** Bytes one run's full-output file may hold (default 64 MiB). */
   fileLimit?: number;
+  /** Processes one session may hold at once (default 1024; 0: no bound). */
+  maxProcesses?: number;
 }
 
 /** What a driver is told with the code of a run. */

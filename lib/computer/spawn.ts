@@ -48,6 +48,8 @@ export interface SpawnSessionOptions {
   channel?: ChannelHandler;
   /** Adjusts the command for the channel's socket path (the Deno session's permission flags). */
   channelArgs?: (cmd: string[], socketPath: string) => string[];
+  /** Processes the session may hold at once (default 1024; 0: no bound). */
+  maxProcesses?: number;
 }
 
 /** A system program (`setsid`, `setpriv`, `sh`) from the system folders, never through PATH. */
@@ -136,6 +138,7 @@ export function spawnSession(cmd: string[], options: SpawnSessionOptions): Spawn
       ? [join(options.dataDir, "outputs"), join(options.dataDir, "html")]
       : [],
     bindPrivateDir: !!options.channel,
+    maxProcesses: options.maxProcesses,
   });
   let wrapped;
   let channel: { close(): Promise<void> } | undefined;

@@ -67,6 +67,11 @@ export interface ComputerOptions {
    * how many bytes were left out between them; the model's note says so too.
    */
   maxOutputFile?: number;
+  /**
+   * Processes and threads one session may hold at once (default 1024; 0 = no bound): a fork
+   * bomb stops inside its session (see lib/sandbox/process_limit.ts).
+   */
+  maxProcesses?: number;
   /** The Computer API's model, skills folder, search page (used with display access). */
   desktop?: DesktopHostOptions;
 }

@@ -80,6 +80,8 @@ export class Interpreter {
   loopBreakers: string[] = [...DEFAULT_LOOP_BREAKERS];
   /** Wall-clock bound per code run in seconds (undefined: the computer's default; 0: none). */
   timeout: number | undefined;
+  /** Processes one code session may hold (undefined: the computer's default; 0: none). */
+  readonly maxProcesses: number | undefined;
   /** No network use other than the model. */
   offline = false;
   /** Print debugging information to stderr. */
@@ -118,6 +120,7 @@ export class Interpreter {
     if (options.loopMessage !== undefined) this.loopMessage = options.loopMessage;
     if (options.loopBreakers !== undefined) this.loopBreakers = [...options.loopBreakers];
     this.timeout = options.timeout;
+    this.maxProcesses = options.maxProcesses;
     this.offline = options.offline ?? false;
     this.verbose = options.verbose ?? false;
     this.onMessage = options.onMessage;
@@ -213,6 +216,7 @@ export class Interpreter {
       ...(this.#dataDir !== undefined ? { dataDir: this.#dataDir } : {}),
       maxOutput: this.maxOutput,
       ...(this.timeout !== undefined ? { timeout: this.timeout } : {}),
+      ...(this.maxProcesses !== undefined ? { maxProcesses: this.maxProcesses } : {}),
       secretEnv,
       secretValues: this.#secrets(),
       // computer.ai asks this interpreter's model: the key stays on the host.

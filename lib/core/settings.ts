@@ -97,6 +97,8 @@ export interface InterpreterOptions {
   loopBreakers?: string[];
   /** Wall-clock bound per code run in seconds (default: the computer's; 0 = none). */
   timeout?: number;
+  /** Processes and threads one code session may hold at once (default 1024; 0 = no bound). */
+  maxProcesses?: number;
   /** No network use other than the model itself. */
   offline?: boolean;
   /** Print debugging information to stderr. */

@@ -85,6 +85,8 @@ export interface KernelPlan {
   files: string[];
   /** The launcher's path inside the sandbox, when Landlock is applied. */
   launcher?: string;
+  /** A cgroup's `cgroup.procs` the command joins before bubblewrap starts (process_limit.ts). */
+  cgroupProcs?: string;
 }
 
 /**
@@ -146,12 +148,24 @@ export function confineCommand(
     ...(plan.launcher ? [plan.launcher] : []),
     ...command,
   ];
-  if (plan.files.length === 0) return inner;
+  if (plan.files.length === 0 && !plan.cgroupProcs) return inner;
   const names = plan.files.map((_, i) => `f${i}`);
-  const script =
-    `${names.map((n, i) => `${n}=$${i + 1}`).join(" ")}; shift ${plan.files.length}; ` +
-    `exec "$@" ${names.map((n, i) => `${FIRST_FD + i}<"$${n}"`).join(" ")}`;
-  return ["/bin/sh", "-c", script, "sh", ...plan.files, ...inner];
+  // The shell joins the session's cgroup first: bubblewrap and all it starts are counted.
+  const steps = plan.cgroupProcs ? ["cg=$1", "shift", `echo $$ > "$cg" 2>/dev/null`] : [];
+  if (names.length > 0) {
+    steps.push(names.map((n, i) => `${n}=$${i + 1}`).join(" "), `shift ${names.length}`);
+  }
+  steps.push(`exec "$@" ${names.map((n, i) => `${FIRST_FD + i}<"$${n}"`).join(" ")}`.trimEnd());
+  const script = steps.join("; ");
+  return [
+    "/bin/sh",
+    "-c",
+    script,
+    "sh",
+    ...(plan.cgroupProcs ? [plan.cgroupProcs] : []),
+    ...plan.files,
+    ...inner,
+  ];
 }
 
 /** Drops the display variables from `env` (in place) unless `display` is granted. */

@@ -12,6 +12,8 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAllowAll, type Permissions } from "./permissions.ts";
 import { bwrapArgs, pathDirs, programLocations } from "./bwrap.ts";
+import { type ProcessLimit, processLimit, releaseProcessLimit } from "./process_limit.ts";
+import { DEFAULT_MAX_PROCESSES } from "../settings/registry.ts";
 import { seatbeltProfile } from "./seatbelt.ts";
 import { sandboxEnv } from "./env.ts";
 import { type NetDenial, type Proxy, startProxy } from "./proxy.ts";
@@ -72,6 +74,8 @@ export interface SandboxSessionOptions {
    * there (the Computer API channel, `--allow-display`) can be reached. The X server never is.
    */
   bindPrivateDir?: boolean;
+  /** Processes one wrapped command may hold at once (default 1024; 0: no bound). */
+  maxProcesses?: number;
 }
 
 /** A command ready to spawn. */
@@ -99,6 +103,10 @@ export class SandboxSession {
   #proxy?: Proxy;
   #denials: NetDenial[] = [];
   #options: SandboxSessionOptions;
+  /** The process bounds of the commands wrapped so far (their cgroups go at close). */
+  #limits: ProcessLimit[] = [];
+  /** Why the process bound does not hold for this session, when it does not. */
+  processNote: string | undefined;
 
   private constructor(
     options: SandboxSessionOptions,
@@ -264,7 +272,10 @@ export class SandboxSession {
       extraWrite,
       socketDir: this.#proxy || this.#options.bindPrivateDir ? this.#privateDir : undefined,
       privateRoot: dirname(this.#privateDir),
-      keepPrograms: [...(runner?.keep ?? []), command[0]],
+      // prlimit runs first inside (process_limit.ts): a run list must not hide it.
+      keepPrograms: [...(runner?.keep ?? []), command[0], trustedProgram("prlimit") ?? ""].filter(
+        Boolean,
+      ),
       path: env.PATH,
       host: hostPaths(this.#options.hostDirs),
     });
@@ -299,7 +310,14 @@ export class SandboxSession {
       const found = programLocations(command[0], pathDirs(env.PATH))[0];
       if (found) command = [found, ...command.slice(1)];
     }
-    return confineCommand(bwrap, command, plan);
+    const limit = processLimit(
+      this.#options.maxProcesses ?? DEFAULT_MAX_PROCESSES,
+      crypto.randomUUID().slice(0, 12),
+    );
+    this.#limits.push(limit);
+    this.processNote = limit.unbounded;
+    if (limit.cgroupProcs) plan.cgroupProcs = limit.cgroupProcs;
+    return confineCommand(bwrap, [...limit.prefix, ...command], plan);
   }
 
   /**
@@ -347,6 +365,7 @@ export class SandboxSession {
   /** Removes the temp directory and stops the proxy. */
   async close(): Promise<void> {
     this.#detach();
+    for (const limit of this.#limits.splice(0)) releaseProcessLimit(limit);
     await this.#proxy?.close();
     await removeCodeTree(this.tmpDir);
     await Deno.chmod(join(this.#privateDir, "denied"), 0o600).catch(() => {});
@@ -357,6 +376,7 @@ export class SandboxSession {
   /** {@linkcode SandboxSession.close} without waiting (the proxy finishes closing in the background). */
   closeSync(): void {
     this.#detach();
+    for (const limit of this.#limits.splice(0)) releaseProcessLimit(limit);
     this.#proxy?.close().catch(() => {});
     // Only the private folder (never writable by code) holds the mask: nothing in the temp
     // folder, which code writes, is chmodded or followed.

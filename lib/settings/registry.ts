@@ -18,6 +18,11 @@
 export const DEFAULT_MAX_OUTPUT = 2800;
 /** Seconds one code run may take, wall clock (0 = no bound); the computer's default. */
 export const DEFAULT_RUN_TIMEOUT = 120;
+/**
+ * Processes (threads count) one sandboxed session may hold at once (0 = no bound): far above
+ * what real work starts (a build, a browser), low enough that a fork bomb stays in its session.
+ */
+export const DEFAULT_MAX_PROCESSES = 1024;
 /** Model turns per request before the engine stops. */
 export const DEFAULT_MAX_TURNS = 50;
 
@@ -417,6 +422,19 @@ export const SETTINGS: readonly Setting[] = [
       group: "Behaviour",
       help: "wall-clock bound in seconds for each code run (0 = none)",
       metavar: "SECONDS",
+    },
+  },
+  {
+    key: "max_processes",
+    type: "int",
+    min: 0,
+    option: "maxProcesses",
+    flag: {
+      name: "max_processes",
+      group: "Behaviour",
+      help:
+        `processes and threads one code session may hold at once (default ${DEFAULT_MAX_PROCESSES}; 0 = no bound)`,
+      metavar: "N",
     },
   },
   {

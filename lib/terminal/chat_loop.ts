@@ -8,7 +8,8 @@
 
 import type { InterpreterOptions } from "../core/settings.ts";
 import type { Interpreter } from "../core/interpreter.ts";
-import type { Permissions } from "../sandbox/permissions.ts";
+import { isAllowAll, type Permissions } from "../sandbox/permissions.ts";
+import { DEFAULT_MAX_PROCESSES } from "../settings/registry.ts";
 import { getSetting, type Profile, profilesDir } from "../profiles/mod.ts";
 import type { ConversationStore } from "../storage/conversations.ts";
 import { appendHistory } from "../storage/history.ts";
@@ -95,6 +96,12 @@ export async function interactiveLoop(
     const { kernelStartupNote } = await import("../sandbox/kernel.ts");
     const kernel = kernelStartupNote(ctx.permissions); // e.g. abstract sockets open (Linux < 6.12)
     if (kernel) say(kernel, s.yellow);
+    if (!isAllowAll(ctx.permissions)) {
+      const { processLimitNote } = await import("../sandbox/process_limit.ts");
+      const max = getSetting(ctx.profile, "max_processes");
+      const note = processLimitNote(typeof max === "number" ? max : DEFAULT_MAX_PROCESSES);
+      if (note) say(note, s.yellow);
+    }
   }
   const missingKey = await missingKeyNote(ctx.llm);
   if (missingKey) say(missingKey, s.yellow);

@@ -335,6 +335,7 @@ export function helpText(): string {
     "",
     "Exit statuses: 0 done, 1 model or API error, 2 bad usage, 3 code declined,",
     "4 budget or turn limit reached, 5 done but the conversation was not saved,",
+    "6 its npm packages could not be downloaded (first run offline),",
     "129 terminal closed (SIGHUP), 130 interrupted, 141 output closed (| head),",
     "143 terminated (SIGTERM); on 129, 141 and 143 code stops and the chat is saved.",
   );
