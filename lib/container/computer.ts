@@ -456,6 +456,7 @@ export class ContainerComputer implements ComputerLike {
       env: this.#options.env,
       hostEnv: this.#options.hostEnv ?? Deno.env.toObject(),
       limits: this.#options.limits,
+      localPaths: this.#backend.localHost,
     });
   }
 

@@ -10,6 +10,7 @@
 
 import { isSecretName } from "../wire/secrets.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
+import { type ProtectedPath, protectInside } from "./protect.ts";
 
 /** Limits and identity of a session's container. */
 export interface ContainerLimits {
@@ -41,6 +42,11 @@ export interface ContainerSpecInput {
   limits?: ContainerLimits;
   /** The host folder of the network proxy's socket (host lists; a local engine only). */
   proxyDir?: string;
+  /**
+   * True when the engine runs on this machine, so host paths can be checked: denials inside
+   * mounted folders are then mounted over (protect.ts); otherwise the note lists them.
+   */
+  localPaths?: boolean;
 }
 
 /** Where the proxy's folder is bound inside the box. */
@@ -107,6 +113,9 @@ export interface BoxSpec {
   writes: string[];
   /** Host folders bound read-only at the same path. */
   reads: string[];
+  /** Denied paths inside those folders, mounted over themselves (read-only or hidden). */
+  protected: ProtectedPath[];
+
   /** True: the engine's default network; false: none. */
   network: boolean;
   /**
@@ -132,10 +141,11 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
   if (skipped.length) notes.push(`not mounted (system or session folders): ${skipped.join(", ")}`);
   const rw = writes.filter(mountable);
   const ro = reads.filter(mountable);
-  // A folder is mounted whole: a denial inside it does not hold in the box (said, not hidden).
+  // A folder is mounted whole: a denial inside it is mounted over (a local engine), or said.
   const under = (path: string, folders: string[]) =>
     folders.some((f) => path === f || path.startsWith(`${f}/`));
-  const unenforced = [
+  const protection = input.localPaths ? protectInside(p, { rw, ro }) : undefined;
+  const unenforced = protection?.unenforced ?? [
     ...new Set([
       ...p.denyWrite.filter((d) => under(d, rw)),
       ...p.denyRead.filter((d) => under(d, [...rw, ...ro])),
@@ -143,9 +153,9 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
   ];
   if (unenforced.length) {
     notes.push(
-      `not enforced in a container (inside a mounted folder): --deny-write/--deny-read of ${
-        unenforced.join(", ")
-      }`,
+      `not enforced in a container (inside a mounted folder${
+        protection ? ", not there yet" : ""
+      }): --deny-write/--deny-read of ${unenforced.join(", ")}`,
     );
   }
   if (p.write === true) notes.push("write: only the working directory is mounted, read-write");
@@ -190,6 +200,8 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
       labels: input.labels,
       writes: rw,
       reads: ro,
+      protected: protection?.paths ?? [],
+
       network: fullNet,
       proxyDir: listed ? input.proxyDir : undefined,
       pidsLimit: limits.pidsLimit ?? 256,
@@ -201,6 +213,28 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
 
 function bind(source: string, target: string, readOnly: boolean): Record<string, unknown> {
   return { Type: "bind", Source: source, Target: target, ReadOnly: readOnly };
+}
+
+/**
+ * The engine volume that hides denied folders: made empty by the engine on first use, only
+ * ever mounted read-only and without copying anything into it, so it stays empty.
+ */
+const EMPTY_VOLUME = "interpreter-empty";
+
+/**
+ * A denied path mounted over itself: read-only, or hidden behind `/dev/null` (a file) or the
+ * empty volume (a folder).
+ */
+function protectMount(p: ProtectedPath): Record<string, unknown> {
+  if (p.mode === "read-only") return bind(p.path, p.path, true);
+  if (p.kind === "file") return bind("/dev/null", p.path, true);
+  return {
+    Type: "volume",
+    Source: EMPTY_VOLUME,
+    Target: p.path,
+    ReadOnly: true,
+    VolumeOptions: { NoCopy: true },
+  };
 }
 
 /**
@@ -236,6 +270,8 @@ export function engineCreateBody(
       Mounts: [
         ...spec.writes.map((w) => bind(w, w, false)),
         ...spec.reads.map((r) => bind(r, r, true)),
+        // After the folders holding them (the engine mounts parents first).
+        ...spec.protected.map(protectMount),
         ...(spec.proxyDir ? [bind(spec.proxyDir, PROXY_MOUNT, true)] : []),
       ],
       Tmpfs: { "/tmp": "rw,size=512m,mode=1777", "/run/oi": "rw,size=64m,mode=1777" },

@@ -29,6 +29,11 @@ export interface SessionBoxInput {
   limits?: ContainerLimits;
   /** The network proxy's folder (host lists; never for a pooled box). */
   proxyDir?: string;
+  /**
+   * The engine runs on this machine (default true), so denials inside mounted folders are
+   * checked and mounted over (protect.ts); false for a remote engine or Kubernetes.
+   */
+  localPaths?: boolean;
 }
 
 /** True when the permissions limit the network to host lists (the proxy's job). */
@@ -56,6 +61,7 @@ export function sessionBox(input: SessionBoxInput): SessionBox {
       cmd: ["/usr/bin/python3", "-c", CONTAINER_DRIVER, nonce],
       labels,
       limits: input.limits,
+      localPaths: input.localPaths ?? true,
     });
   return { notes: make("", {}).notes, build: (nonce, labels) => make(nonce, labels).spec };
 }

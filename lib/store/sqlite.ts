@@ -37,6 +37,9 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
+/** Tries at opening a file another process is opening too (about 75 ms apart: ~7 s). */
+const OPEN_ATTEMPTS = 100;
+
 /** The SQLite backend of {@linkcode Store}. */
 export class SqliteStore implements Store {
   /** Always `sqlite`. */
@@ -48,9 +51,21 @@ export class SqliteStore implements Store {
   /** Opens (creating when missing) the database file at `path` (`:memory:` for none). */
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.#db = new DatabaseSync(path);
-    // The wait first: switching to WAL takes a lock another process may hold at that moment.
-    this.#db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;");
-    this.#db.exec(SCHEMA);
+    this.#db.exec("PRAGMA busy_timeout = 5000;");
+    // Two instances opening one new file at once: switching to WAL and creating the table can
+    // meet the other's lock with SQLITE_BUSY at once (SQLite skips its wait where waiting could
+    // deadlock), so that step is retried, bounded.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let attempt = 1;; attempt++) {
+      try {
+        this.#db.exec("PRAGMA journal_mode = WAL;");
+        this.#db.exec(SCHEMA);
+        break;
+      } catch (error) {
+        if (attempt >= OPEN_ATTEMPTS || !/locked|busy/i.test((error as Error).message)) throw error;
+        Atomics.wait(pause, 0, 0, 50 + Math.floor(Math.random() * 50));
+      }
+    }
     this.#secrets = options.secrets ?? [];
     this.#now = options.now ?? Date.now;
   }

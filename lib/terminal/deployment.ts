@@ -95,12 +95,15 @@ export async function openDeployment(
   }
   const cwd = Deno.cwd();
   const perms = permissions ?? defaultPermissions({ cwd });
+  // An engine on this machine: denials inside mounted folders are mounted over (protect.ts).
+  const localPaths = typeof engine === "string" && parseEngineAddress(engine).transport === "unix";
   out.notes = boxSpec({
     image: "",
     permissions: perms,
     cwd,
     cmd: [],
     labels: {},
+    localPaths,
   }).notes;
   const image = typeof d.container_image === "string" ? d.container_image : undefined;
   const instance = out.storeLink?.instance ?? (options.server ? "server" : "cli");
@@ -120,7 +123,15 @@ export async function openDeployment(
     pool = made;
     out.close = () => made.close();
     if (!needsProxy(perms)) {
-      made.prime(sessionBox({ image, permissions: perms, cwd, hostEnv: Deno.env.toObject() }));
+      made.prime(
+        sessionBox({
+          image,
+          permissions: perms,
+          cwd,
+          hostEnv: Deno.env.toObject(),
+          localPaths,
+        }),
+      );
     }
   }
   out.computer = (origin) => {

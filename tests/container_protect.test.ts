@@ -1,0 +1,121 @@
+/**
+ * Denials inside a mounted folder hold in the box (lib/container/protect.ts, real podman):
+ * the default write denial of `<cwd>/.git` (a planted hook would run on the host later) and a
+ * read denial of a secret inside the working directory, each with its control (the same code
+ * with the path granted). A link on the way to a denied path refuses the box with one line;
+ * a denied path that does not exist yet is named in the start-up note.
+ */
+import { ContainerComputer } from "../lib/container/computer.ts";
+import { defaultPermissions } from "../lib/sandbox/defaults.ts";
+import type { Permissions } from "../lib/sandbox/permissions.ts";
+import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+
+function text(messages: { content?: unknown }[]): string {
+  return messages.map((m) => String(m.content ?? "")).join("");
+}
+
+function computer(
+  engine: PodmanEngine,
+  work: string,
+  data: string,
+  permissions: Permissions,
+): ContainerComputer {
+  return new ContainerComputer({
+    engine: engine.address,
+    cwd: work,
+    dataDir: data,
+    permissions,
+    instance: "protect-test",
+  });
+}
+
+async function run(c: ContainerComputer, code: string): Promise<string> {
+  try {
+    return text(await c.run("python", code));
+  } finally {
+    await c.terminate();
+  }
+}
+
+Deno.test("container: denials inside the mounted working folder hold in the box; granting is the control", async (t) => {
+  const engine = await startPodman();
+  const work = await containerWorkspace();
+  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
+  const defaults = () => defaultPermissions({ cwd: work });
+  try {
+    await Deno.mkdir(`${work}/.git/hooks`, { recursive: true });
+    await Deno.chown(`${work}/.git`, 1000, 1000);
+    await Deno.chown(`${work}/.git/hooks`, 1000, 1000);
+    const hook = `${work}/.git/hooks/pre-commit`;
+    const plant = `open(${JSON.stringify(hook)}, "w").write("#!/bin/sh\\necho pwned\\n")
+print("planted")`;
+
+    await t.step("the default write denial of .git: a hook cannot be planted", async () => {
+      const c = computer(engine, work, data, defaults());
+      assert(defaults().denyWrite.includes(`${work}/.git`), "the default denies .git");
+      assertStringIncludes(await run(c, plant), "Read-only file system");
+      assert(!(await Deno.stat(hook).then(() => true, () => false)), "no hook on the host");
+      assert(!c.notes.some((n) => n.startsWith("not enforced")), c.notes.join("; "));
+      // Control: with .git granted (no longer denied), the same code plants it.
+      const granted = {
+        ...defaults(),
+        denyWrite: defaults().denyWrite.filter((d) => !d.endsWith("/.git")),
+      };
+      assertEquals(await run(computer(engine, work, data, granted), plant), "planted\n");
+      assertStringIncludes(await Deno.readTextFile(hook), "pwned");
+      await Deno.remove(hook);
+    });
+
+    await t.step("a read denial inside the folder: a file and a folder are hidden", async () => {
+      await Deno.writeTextFile(`${work}/token.txt`, "TOKEN-123");
+      await Deno.mkdir(`${work}/keys`);
+      await Deno.writeTextFile(`${work}/keys/id`, "KEY-456");
+      const code = `for p in ("token.txt", "keys/id"):
+    try:
+        print(p, repr(open(p).read()))
+    except OSError as e:
+        print(p, type(e).__name__)`;
+      const denied = {
+        ...defaults(),
+        denyRead: [...defaults().denyRead, `${work}/token.txt`, `${work}/keys`],
+      };
+      const out = await run(computer(engine, work, data, denied), code);
+      assert(!out.includes("TOKEN-123") && !out.includes("KEY-456"), out);
+      assertStringIncludes(out, "token.txt ''");
+      assertStringIncludes(out, "keys/id FileNotFoundError");
+      // Writing into the hidden folder fails too (its empty stand-in is not the code's).
+      const write = `open("keys/new", "w").write("x")`;
+      assertStringIncludes(await run(computer(engine, work, data, denied), write), "Error");
+      assert(!(await Deno.stat(`${work}/keys/new`).then(() => true, () => false)));
+      // Control: without the denial both are read.
+      const control = await run(computer(engine, work, data, defaults()), code);
+      assertStringIncludes(control, "TOKEN-123");
+      assertStringIncludes(control, "KEY-456");
+    });
+
+    await t.step("a link on the way to a denied path refuses the box with one line", async () => {
+      await Deno.remove(`${work}/.git`, { recursive: true });
+      await Deno.symlink("/etc", `${work}/.git`);
+      const c = computer(engine, work, data, defaults());
+      const out = await run(c, "print('ran')");
+      assert(!out.includes("ran\n"), out);
+      assertStringIncludes(out, `${work}/.git is a symbolic link inside a mounted folder`);
+      assertStringIncludes(out, "remove the link, or grant the path");
+      await Deno.remove(`${work}/.git`);
+    });
+
+    await t.step("a denied path that does not exist yet is named in the note", async () => {
+      const c = computer(engine, work, data, defaults());
+      assertEquals(await run(c, "print('ok')"), "ok\n");
+      assert(
+        c.notes.some((n) => n.startsWith("not enforced") && n.includes(`${work}/.git`)),
+        c.notes.join("; "),
+      );
+    });
+  } finally {
+    await engine.stop();
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+    await Deno.remove(data, { recursive: true }).catch(() => {});
+  }
+});
