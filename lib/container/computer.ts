@@ -39,6 +39,8 @@ export type { ContainerComputerOptions } from "./options.ts";
 
 interface ActiveRun {
   id: number;
+  /** True once the box said this run started (`S`): output before it is an earlier run's. */
+  started: boolean;
   lines: number;
   feed: RunFeed;
   collector: OutputCollector;
@@ -237,7 +239,15 @@ export class ContainerComputer implements ComputerLike {
     });
     let end!: (status: number) => void;
     const ended = new Promise<number>((resolve) => (end = resolve));
-    const run: ActiveRun = { id, lines: code.split("\n").length, feed, collector, end, ended };
+    const run: ActiveRun = {
+      id,
+      started: false,
+      lines: code.split("\n").length,
+      feed,
+      collector,
+      end,
+      ended,
+    };
     this.#run = run;
     this.#denials = [];
     const timeoutS = options.timeout ?? this.#options.timeout ?? DEFAULT_RUN_TIMEOUT;
@@ -494,7 +504,7 @@ export class ContainerComputer implements ComputerLike {
     this.#parser = new FrameParser(this.#nonce, {
       onOutput: (bytes) => {
         const run = this.#run;
-        if (!run) return;
+        if (!run?.started) return;
         for (const piece of run.collector.push(bytes)) run.feed.output(piece.text, piece.recipient);
       },
       onRecord: (kind, payload) => this.#record(kind, payload),
@@ -550,6 +560,11 @@ export class ContainerComputer implements ComputerLike {
       return;
     }
     if (!run) return;
+    if (kind === "S") {
+      if (Number(payload) === run.id) run.started = true;
+      return;
+    }
+    if (!run.started) return; // an earlier run's (another instance's, before a takeover)
     if (kind === "L") {
       const n = Number(payload);
       if (Number.isInteger(n) && n >= 1 && n <= run.lines) {

@@ -18,10 +18,11 @@
  * across runs, writes its own output and records to the box's output, and tells this driver
  * each run's end over a pipe; a one-shot language runs `program file` once per run. Records:
  * `R` ready, `P<token>` the answer to a `{"ping": token, "programs": [...]}` line (a host that
- * attached knows the pipe works), preceded by `A<names>`, the programs of that list found on
+ * attached knows the pipe works; answered by a reader thread at once, even while a run goes
+ * on, so another instance can take a session over mid-run; runs queue behind), preceded by `A<names>`, the programs of that list found on
  * the box's PATH; `L<n>` active line (Python, throttled; JavaScript), `W` code asked for input
- * (there is none: `input()` raises EOFError, `prompt()` gets null), `E<id> <status>` end of a
- * run. SIGINT (the engine's kill API) interrupts the run: Python gets KeyboardInterrupt, the
+ * (there is none: `input()` raises EOFError, `prompt()` gets null), `S<id>` a run starts (its
+ * output follows; what came before is an earlier run's), `E<id> <status>` end of a run. SIGINT (the engine's kill API) interrupts the run: Python gets KeyboardInterrupt, the
  * shell's run returns 130, a one-shot program is killed, and every other process the run
  * started is killed; a busy JavaScript cannot be interrupted, so its deno is killed and the
  * next JavaScript run starts a new one (as the local computer does). Everything here is
@@ -252,14 +253,20 @@ def load_part(cmd):
     if not PART:
         exec(compile(str(cmd.get("part", "")), "<oi-languages>", "exec"), globals())
         PART.append(True)
-def main():
-    record("R")
+QUEUE = []
+QUEUE_LOCK = _thread.allocate_lock()
+# Held while the queue is empty: the reader releases it when it queues a command.
+QUEUE_READY = _thread.allocate_lock()
+QUEUE_READY.acquire()
+def read_commands():
+    # Its own thread: a ping is answered while a run goes on, so a host that reattaches (a
+    # takeover during a long run) connects at once; runs are queued for the main thread.
     buf = b""
     while True:
         try:
-            chunk = CMD.read(65536)
-        except KeyboardInterrupt:
-            continue
+            chunk = os.read(CMD.fileno(), 65536)
+        except OSError:
+            chunk = b""
         if not chunk:
             time.sleep(0.05); continue
         buf += chunk
@@ -271,28 +278,50 @@ def main():
                     record("A", " ".join(find_programs(cmd.get("programs"))))
                     record("P", str(cmd["ping"])[:64])
                     continue
-                rid = int(cmd["id"])
+                int(cmd["id"])
             except Exception:
                 continue
-            status = 1
-            RUNNING[0] = True
+            with QUEUE_LOCK:
+                QUEUE.append(cmd)
             try:
-                if cmd.get("language") == "shell":
-                    status = run_shell(rid, cmd.get("code", ""))
-                elif cmd.get("language") == "javascript":
-                    load_part(cmd)
-                    status = run_deno(rid, cmd)
-                elif cmd.get("language") == "oneshot":
-                    load_part(cmd)
-                    status = run_oneshot(rid, cmd)
-                else:
-                    status = run_python(rid, cmd.get("code", ""))
-            except KeyboardInterrupt:
-                status = 130
-            finally:
-                RUNNING[0] = False
-            sys.stdout.flush(); sys.stderr.flush()
-            record("E", "%d %d" % (rid, status))
+                QUEUE_READY.release()
+            except RuntimeError:
+                pass  # already released: the main thread will find the queue non-empty
+def next_command():
+    while True:
+        with QUEUE_LOCK:
+            if QUEUE:
+                return QUEUE.pop(0)
+        try:
+            QUEUE_READY.acquire()
+        except KeyboardInterrupt:
+            pass
+def main():
+    record("R")
+    _thread.start_new_thread(read_commands, ())
+    while True:
+        cmd = next_command()
+        rid = int(cmd["id"])
+        status = 1
+        record("S", str(rid))  # what is printed from here on is this run's
+        RUNNING[0] = True
+        try:
+            if cmd.get("language") == "shell":
+                status = run_shell(rid, cmd.get("code", ""))
+            elif cmd.get("language") == "javascript":
+                load_part(cmd)
+                status = run_deno(rid, cmd)
+            elif cmd.get("language") == "oneshot":
+                load_part(cmd)
+                status = run_oneshot(rid, cmd)
+            else:
+                status = run_python(rid, cmd.get("code", ""))
+        except KeyboardInterrupt:
+            status = 130
+        finally:
+            RUNNING[0] = False
+        sys.stdout.flush(); sys.stderr.flush()
+        record("E", "%d %d" % (rid, status))
 RUNNING = [False]
 def on_interrupt(sig, frame):
     if RUNNING[0]:
