@@ -14,6 +14,7 @@ import type {
 } from "./backend.ts";
 import { type BoxSpec, engineCreateBody } from "./confine.ts";
 import { FORWARDER_CMD } from "./driver_py.ts";
+import { refuseEngineSocket } from "./protect.ts";
 import { type EngineAddress, EngineClient, type HijackedStream } from "./engine.ts";
 
 /** A box's network mode when its network is on. */
@@ -47,12 +48,14 @@ export class EngineBackend implements SessionBackend {
   readonly localHost: boolean;
   readonly #engine: EngineClient;
   readonly #key: string;
+  readonly #socket: string | undefined;
 
   /** A backend on the engine at `address`. */
   constructor(address: EngineAddress) {
     this.#engine = new EngineClient(address);
     this.localHost = address.transport === "unix";
     this.#key = addressKey(address);
+    this.#socket = address.transport === "unix" ? address.path : undefined;
   }
 
   /** The mode for a box with the network on (asked of the engine once per address). */
@@ -75,6 +78,14 @@ export class EngineBackend implements SessionBackend {
   }
 
   async launch(spec: BoxSpec): Promise<LaunchedBox> {
+    // The engine's socket never reaches a box, whatever folder is granted.
+    if (this.#socket) {
+      refuseEngineSocket(this.#socket, [
+        ...spec.writes,
+        ...spec.reads,
+        ...(spec.proxyDir ? [spec.proxyDir] : []),
+      ]);
+    }
     const mode = spec.network ? await this.#networkMode() : "bridge";
     try {
       return await this.#launch(spec, mode);

@@ -102,3 +102,30 @@ export function protectInside(p: Permissions, mounts: { rw: string[]; ro: string
   for (const path of p.denyWrite) consider(path, "read-only", mounts.rw);
   return { paths, unenforced: [...new Set(unenforced)] };
 }
+
+function realOrSelf(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Throws {@linkcode ProtectionError} when the engine's socket (`socket`, on this machine) is
+ * one of `sources` (host paths bound into a box) or inside one, links resolved as the engine
+ * resolves them (`/var/run` is `/run`): a unix socket connects even on a read-only mount,
+ * and the engine is root here.
+ */
+export function refuseEngineSocket(socket: string, sources: string[]): void {
+  const real = realOrSelf(socket);
+  for (const source of sources) {
+    const folder = realOrSelf(source);
+    if (real === folder || real.startsWith(folder === "/" ? "/" : `${folder}/`)) {
+      throw new ProtectionError(
+        `the container engine's socket ${socket} is inside ${source}, so code in the box could ` +
+          `drive the engine (root on this machine): grant a folder that does not hold it`,
+      );
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * An attacker's review of the container computer (lib/container, real podman). Each escape
+ * test has its control: the same attack where it must work, proving the test would see it.
+ *
+ * - A read or write grant of a folder holding the engine's socket (directly, or through a
+ *   link such as `/var/run` -> `/run`) would bind the socket into the box: a unix socket on a
+ *   read-only mount still connects, and the engine is root on this machine. Such a box is
+ *   refused; the control is a socket of the test's own in a granted folder, reached from
+ *   the box.
+ */
+import { join } from "node:path";
+import { ContainerComputer } from "../lib/container/computer.ts";
+import { defaultPermissions } from "../lib/sandbox/defaults.ts";
+import type { Permissions } from "../lib/sandbox/permissions.ts";
+import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
+import { assert, assertStringIncludes } from "./helpers/assert.ts";
+
+function text(messages: { content?: unknown }[]): string {
+  return messages.map((m) => String(m.content ?? "")).join("");
+}
+
+async function run(
+  engine: PodmanEngine,
+  options: { work: string; data: string; permissions: Permissions },
+  code: string,
+): Promise<string> {
+  const c = new ContainerComputer({
+    engine: engine.address,
+    cwd: options.work,
+    dataDir: options.data,
+    permissions: options.permissions,
+    instance: "redteam-test",
+  });
+  try {
+    return text(await c.run("python", code));
+  } finally {
+    await c.terminate();
+  }
+}
+
+/** Python that sends `GET /_ping` to a unix socket and prints the answer's first line. */
+function ping(socket: string): string {
+  return `import socket
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(${JSON.stringify(socket)})
+    s.sendall(b"GET /_ping HTTP/1.0\\r\\nHost: d\\r\\n\\r\\n")
+    print("ANSWER", s.recv(200).split(b"\\r\\n")[0].decode())
+except OSError as e:
+    print("REFUSED", type(e).__name__)`;
+}
+
+/** A unix socket of the test's own answering one line (the control's target). */
+function decoy(path: string): { close(): void } {
+  const listener = Deno.listen({ transport: "unix", path });
+  (async () => {
+    for await (const conn of listener) {
+      await conn.read(new Uint8Array(512)).catch(() => null);
+      await conn.write(new TextEncoder().encode("HTTP/1.0 200 DECOY\r\n\r\n")).catch(() => {});
+      conn.close();
+    }
+  })().catch(() => {});
+  return { close: () => listener.close() };
+}
+
+Deno.test("container redteam: the engine's socket never reaches a box, whatever is granted", async (t) => {
+  const engine = await startPodman();
+  const work = await containerWorkspace();
+  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
+  const socket = engine.address.replace(/^unix:\/\//, "");
+  const socketDir = socket.slice(0, socket.lastIndexOf("/"));
+  // The box's user may open it (as with a `chmod 666`, or a group the box shares): the
+  // grant is then all that stands between the box and the engine.
+  await Deno.chmod(socketDir, 0o755);
+  await Deno.chmod(socket, 0o666);
+  const decoyDir = await Deno.makeTempDir({ prefix: "oi-decoy-" });
+  await Deno.chmod(decoyDir, 0o755);
+  const server = decoy(join(decoyDir, "decoy.sock"));
+  await Deno.chmod(join(decoyDir, "decoy.sock"), 0o666);
+  const link = `${decoyDir}-link`;
+  await Deno.symlink(socketDir, link);
+  const granted = (read: string[], write: string[] = [work]): Permissions => ({
+    ...defaultPermissions({ cwd: work }),
+    read,
+    write,
+  });
+  try {
+    await t.step(
+      "control: a socket in a read-only granted folder is reached from the box",
+      async () => {
+        const out = await run(
+          engine,
+          { work, data, permissions: granted([decoyDir]) },
+          ping(join(decoyDir, "decoy.sock")),
+        );
+        assertStringIncludes(out, "ANSWER HTTP/1.0 200 DECOY");
+      },
+    );
+
+    await t.step("a read grant of the engine socket's folder refuses the box", async () => {
+      const out = await run(
+        engine,
+        { work, data, permissions: granted([socketDir]) },
+        ping(socket),
+      );
+      assert(!out.includes("ANSWER"), `the box reached the engine: ${out}`);
+      assertStringIncludes(out, "could not start");
+      assertStringIncludes(out, "the container engine's socket");
+    });
+
+    await t.step("a write grant of it, or a link to it, refuses the box too", async () => {
+      for (const permissions of [granted([], [work, socketDir]), granted([link])]) {
+        const out = await run(engine, { work, data, permissions }, ping(socket));
+        assert(!out.includes("ANSWER"), `the box reached the engine: ${out}`);
+        assertStringIncludes(out, "the container engine's socket");
+      }
+    });
+  } finally {
+    server.close();
+    await engine.stop();
+    for (const path of [work, data, decoyDir, link]) {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    }
+  }
+});
