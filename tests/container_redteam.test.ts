@@ -7,6 +7,11 @@
  *   read-only mount still connects, and the engine is root on this machine. Such a box is
  *   refused; the control is a socket of the test's own in a granted folder, reached from
  *   the box.
+ * - The interpreter's own files (its data folder: other conversations, the profile cache, the
+ *   full outputs and the proxy's folder the host writes into; Deno's cache; the program) are
+ *   kept read-only or hidden in a bubblewrap session whatever the grants. A box mounting a
+ *   folder that holds them (a working directory of home) must not read or change them
+ *   either; the control is the same code on a sibling folder that is not the program's.
  */
 import { join } from "node:path";
 import { ContainerComputer } from "../lib/container/computer.ts";
@@ -121,5 +126,55 @@ Deno.test("container redteam: the engine's socket never reaches a box, whatever 
     for (const path of [work, data, decoyDir, link]) {
       await Deno.remove(path, { recursive: true }).catch(() => {});
     }
+  }
+});
+
+Deno.test("container redteam: the interpreter's data folder inside a mounted folder is not the box's", async () => {
+  const engine = await startPodman();
+  const work = await containerWorkspace();
+  // The data folder inside the working directory, owned by the box's user: a home working
+  // directory of a person whose uid is the box's (Docker run by a member of its group).
+  const data = join(work, ".local-share-interpreter");
+  const sibling = join(work, "project");
+  try {
+    for (const dir of [data, join(data, "conversations"), sibling]) {
+      await Deno.mkdir(dir, { recursive: true });
+      await Deno.chown(dir, 1000, 1000);
+    }
+    await Deno.writeTextFile(join(data, "conversations", "other.json"), "OTHER-CHAT-WORDS");
+    await Deno.writeTextFile(join(sibling, "notes.json"), "PROJECT-WORDS");
+    const attack = (folder: string, file: string) =>
+      `import os
+try:
+    print("READ", open(${JSON.stringify(folder)} + "/" + ${JSON.stringify(file)}).read())
+except OSError as e:
+    print("NOREAD", type(e).__name__)
+try:
+    open(${JSON.stringify(folder)} + "/profile_cache.json", "w").write("{}")
+    print("WROTE")
+except OSError as e:
+    print("NOWRITE", type(e).__name__)`;
+    const permissions = defaultPermissions({ cwd: work });
+    const out = await run(
+      engine,
+      { work, data, permissions },
+      attack(data, "conversations/other.json"),
+    );
+    assert(!out.includes("OTHER-CHAT-WORDS"), `the box read another conversation: ${out}`);
+    assert(!out.includes("WROTE"), `the box wrote into the data folder: ${out}`);
+    // The box ran (the attack was tried): both were refused inside it.
+    assertStringIncludes(out, "NOREAD FileNotFoundError");
+    assertStringIncludes(out, "NOWRITE");
+    assert(
+      !(await Deno.stat(join(data, "profile_cache.json")).then(() => true, () => false)),
+      "a forged profile cache on the host",
+    );
+    // Control: the same code on a folder that is not the program's reads and writes.
+    const control = await run(engine, { work, data, permissions }, attack(sibling, "notes.json"));
+    assertStringIncludes(control, "READ PROJECT-WORDS");
+    assertStringIncludes(control, "WROTE");
+  } finally {
+    await engine.stop();
+    await Deno.remove(work, { recursive: true }).catch(() => {});
   }
 });

@@ -467,6 +467,7 @@ export class ContainerComputer implements ComputerLike {
       hostEnv: this.#options.hostEnv ?? Deno.env.toObject(),
       limits: this.#options.limits,
       localPaths: this.#backend.localHost,
+      dataDir: this.#options.dataDir ?? dataDir(),
     });
   }
 

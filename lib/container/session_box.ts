@@ -8,6 +8,7 @@
  */
 
 import type { Permissions } from "../sandbox/permissions.ts";
+import { hostPaths } from "../sandbox/host_paths.ts";
 import type { BoxShape } from "./backend.ts";
 import { boxSpec, type ContainerLimits } from "./confine.ts";
 import { CONTAINER_DRIVER } from "./driver_py.ts";
@@ -34,6 +35,37 @@ export interface SessionBoxInput {
    * checked and mounted over (protect.ts); false for a remote engine or Kubernetes.
    */
   localPaths?: boolean;
+  /**
+   * The computer's data folder (outputs, pages, the proxy's folders). With a local engine it
+   * is hidden in the box, with the program's other files (lib/sandbox/host_paths.ts): its
+   * own files are read-only, the data and config folders and key files hidden.
+   */
+  dataDir?: string;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `p` with the interpreter's own files denied as in a bubblewrap session (whatever the
+ * grants): a mounted folder holding them gets them mounted over (protect.ts). The data
+ * folders are hidden whole: the host writes there (outputs, proxy sockets) and reads there
+ * (profile cache, conversations), and nothing in them is the box's.
+ */
+function guardHostPaths(p: Permissions, data: string): Permissions {
+  const host = hostPaths([data]);
+  const hidden = [...host.hidden, ...host.shadow, data];
+  return {
+    ...p,
+    denyRead: [...new Set([...p.denyRead, ...hidden])],
+    denyWrite: [...new Set([...p.denyWrite, ...host.readOnly.filter(exists)])],
+  };
 }
 
 /** True when the permissions limit the network to host lists (the proxy's job). */
@@ -50,18 +82,22 @@ export interface SessionBox extends BoxShape {
 
 /** The shape of the box for `input`. */
 export function sessionBox(input: SessionBoxInput): SessionBox {
+  const local = input.localPaths ?? true;
+  const permissions = local && input.dataDir
+    ? guardHostPaths(input.permissions, input.dataDir)
+    : input.permissions;
   const make = (nonce: string, labels: Record<string, string>) =>
     boxSpec({
       proxyDir: input.proxyDir,
       image: input.image ?? DEFAULT_IMAGE,
-      permissions: input.permissions,
+      permissions,
       cwd: input.cwd,
       env: input.env,
       hostEnv: input.hostEnv,
       cmd: ["/usr/bin/python3", "-c", CONTAINER_DRIVER, nonce],
       labels,
       limits: input.limits,
-      localPaths: input.localPaths ?? true,
+      localPaths: local,
     });
   return { notes: make("", {}).notes, build: (nonce, labels) => make(nonce, labels).spec };
 }
