@@ -12,13 +12,17 @@
  *   kept read-only or hidden in a bubblewrap session whatever the grants. A box mounting a
  *   folder that holds them (a working directory of home) must not read or change them
  *   either; the control is the same code on a sibling folder that is not the program's.
+ * - A grant nested in a write grant (`--allow-write=<cwd> --allow-read=<cwd>/sub/ssl`): code
+ *   of one box renames `sub` away and puts a link there; the engine (root) follows it when it
+ *   mounts the next box (a new session, a pool's refill), which then reads a host folder
+ *   nobody granted. A link on the way refuses the box; the control reads a real folder there.
  */
 import { join } from "node:path";
 import { ContainerComputer } from "../lib/container/computer.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import type { Permissions } from "../lib/sandbox/permissions.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
-import { assert, assertStringIncludes } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 function text(messages: { content?: unknown }[]): string {
   return messages.map((m) => String(m.content ?? "")).join("");
@@ -176,5 +180,49 @@ except OSError as e:
   } finally {
     await engine.stop();
     await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("container redteam: a link planted on the way to a nested grant refuses the next box", async () => {
+  const engine = await startPodman();
+  const work = await containerWorkspace();
+  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
+  // A host folder nobody granted, holding a folder of the granted name.
+  const outside = await Deno.makeTempDir({ prefix: "oi-outside-" });
+  try {
+    await Deno.mkdir(join(outside, "ssl"), { recursive: true });
+    await Deno.writeTextFile(join(outside, "ssl", "key.txt"), "HOST-ONLY-KEY");
+    await Deno.chmod(outside, 0o755);
+    await Deno.mkdir(join(work, "sub", "ssl"), { recursive: true });
+    await Deno.writeTextFile(join(work, "sub", "ssl", "key.txt"), "GRANTED-KEY");
+    await Deno.chown(join(work, "sub"), 1000, 1000);
+    const permissions: Permissions = {
+      ...defaultPermissions({ cwd: work }),
+      write: [work],
+      read: [join(work, "sub", "ssl")],
+    };
+    const options = { work, data, permissions };
+    const read = `try:
+    print("READ", open(${JSON.stringify(join(work, "sub", "ssl", "key.txt"))}).read())
+except OSError as e:
+    print("NOREAD", type(e).__name__)`;
+    // Control: the granted folder is read from a box.
+    assertStringIncludes(await run(engine, options, read), "READ GRANTED-KEY");
+    // The first box plants the link (its own folder, renamed: the mount point moves with it).
+    const plant = `import os
+os.rename(${JSON.stringify(join(work, "sub"))}, ${JSON.stringify(join(work, "old"))})
+os.symlink(${JSON.stringify(outside)}, ${JSON.stringify(join(work, "sub"))})
+print("planted")`;
+    assertStringIncludes(await run(engine, options, plant), "planted");
+    assertEquals(await Deno.readLink(join(work, "sub")), outside);
+    // The next box must not mount the host folder the link names.
+    const out = await run(engine, options, read);
+    assert(!out.includes("HOST-ONLY-KEY"), `the box read a folder nobody granted: ${out}`);
+    assertStringIncludes(out, `${join(work, "sub")} is a symbolic link`);
+  } finally {
+    await engine.stop();
+    for (const path of [work, data, outside]) {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    }
   }
 });

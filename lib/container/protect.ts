@@ -79,10 +79,40 @@ function inspect(path: string, folder: string): "missing" | "dir" | "file" {
 }
 
 /**
+ * Throws {@linkcode ProtectionError} when a step from a folder mounted read-write down to a
+ * folder mounted inside it is a link: code of an earlier box could have renamed the real
+ * one away and planted it, and the engine (root) would mount what it names.
+ */
+function refuseLinkedMounts(mounts: { rw: string[]; ro: string[] }): void {
+  for (const inner of [...mounts.rw, ...mounts.ro]) {
+    for (const outer of mounts.rw.filter((f) => under(inner, f))) {
+      let at = outer;
+      for (const step of inner.slice(outer.length + 1).split("/").filter(Boolean)) {
+        at = join(at, step);
+        let link = false;
+        try {
+          link = Deno.lstatSync(at).isSymlink;
+        } catch {
+          break; // missing: the engine refuses a bind mount of it
+        }
+        if (link) {
+          throw new ProtectionError(
+            `${at} is a symbolic link inside a mounted folder, so the grant of ${inner} cannot ` +
+              `be mounted safely in a container: remove the link, or grant another path`,
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
  * The denied paths inside the folders mounted read-write (`rw`) and read-only (`ro`), for an
- * engine on this machine. Throws {@linkcode ProtectionError} when a link stands in the way.
+ * engine on this machine. Throws {@linkcode ProtectionError} when a link stands in the way
+ * (to a denied path, or to a folder mounted inside one mounted read-write).
  */
 export function protectInside(p: Permissions, mounts: { rw: string[]; ro: string[] }): Protection {
+  refuseLinkedMounts(mounts);
   const paths: ProtectedPath[] = [];
   const unenforced: string[] = [];
   const mountOf = (path: string, folders: string[]) =>
