@@ -107,8 +107,29 @@ function removePending(): void {
 let swept = false;
 
 /**
- * Where root makes session groups: v2 when its root delegates `pids`, else v1's `pids`
- * hierarchy; undefined when neither is writable. Empty groups left by an earlier run (killed
+ * This program's own group in v1's `pids` hierarchy (where its session groups go, so a
+ * bound an administrator set on it, such as a service's `TasksMax`, still holds for code):
+ * the `pids` line of /proc/self/cgroup, when that folder lists this process; else the
+ * hierarchy's root (a cgroup namespace's view that does not match the mount).
+ */
+function ownV1Group(): string {
+  try {
+    const line = Deno.readTextFileSync("/proc/self/cgroup").split("\n")
+      .find((l) => /^\d+:pids:/.test(l));
+    const relative = line?.split(":").slice(2).join(":") ?? "/";
+    if (relative === "/" || relative.split("/").includes("..")) return V1_PIDS;
+    const group = join(V1_PIDS, relative);
+    const procs = Deno.readTextFileSync(join(group, "cgroup.procs")).split("\n");
+    return procs.includes(String(Deno.pid)) ? group : V1_PIDS;
+  } catch {
+    return V1_PIDS;
+  }
+}
+
+/**
+ * Where root makes session groups: v2 when its root delegates `pids` (at the root: a group
+ * holding this process cannot hold groups with controllers), else this program's own group
+ * in v1's `pids` hierarchy; undefined when neither is writable. Empty groups left by an earlier run (killed
  * before it could remove them) are removed the first time.
  */
 function cgroupParent(): string | undefined {
@@ -119,7 +140,7 @@ function cgroupParent(): string | undefined {
   } catch { /* not v2 */ }
   if (!parent) {
     try {
-      if (Deno.statSync(join(V1_PIDS, "cgroup.procs")).isFile) parent = V1_PIDS;
+      if (Deno.statSync(join(V1_PIDS, "cgroup.procs")).isFile) parent = ownV1Group();
     } catch { /* no v1 pids hierarchy */ }
   }
   if (parent && !swept) {
