@@ -17,6 +17,7 @@ import { type DockerEngine, startDocker } from "./helpers/docker.ts";
 import { containerWorkspace } from "./helpers/podman.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { StreamText } from "./helpers/stream_text.ts";
+import { startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const HOST_ENV = { PATH: "/usr/bin:/bin" };
@@ -193,42 +194,15 @@ await new Promise(() => {});
           }],
         });
         const home = await Deno.makeTempDir({ prefix: "oi-docker-server-" });
-        const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-        const port = (listener.addr as Deno.NetAddr).port;
-        listener.close();
-        const child = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            new URL("../main.ts", import.meta.url).pathname,
-            "--server",
-            "--port",
-            String(port),
-            "-y",
-            "--api_base",
-            fake.url,
-            "--api_key",
-            "sk-test",
-            "--model",
-            "gpt-4o",
-            "--computer",
-            "docker",
-            "--container_engine",
-            engine.address,
-            "--container_pool",
-            "2",
-          ],
+        const { child, stderr, port } = startServerInstance({
+          modelUrl: fake.url,
+          computer: "docker",
+          engine: engine.address,
           cwd: work,
-          env: {
-            INTERPRETER_HOME: home,
-            INTERPRETER_API_KEY: "docker-token",
-            INTERPRETER_HOST: "",
-          },
-          stdin: "null",
-          stdout: "null",
-          stderr: "piped",
-        }).spawn();
-        const stderr = new StreamText(child.stderr);
+          token: "docker-token",
+          home,
+          flags: ["--container_pool", "2"],
+        });
         const mine = "io.interpreter.instance=server";
         try {
           await stderr.until((s) => /listening on http:\/\//.test(s), 60_000);

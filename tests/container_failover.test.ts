@@ -9,18 +9,11 @@ import { openStore } from "../lib/store/mod.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { startPgCluster } from "./helpers/pg_cluster.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
-import { StreamText } from "./helpers/stream_text.ts";
+import type { StreamText } from "./helpers/stream_text.ts";
+import { freePort, startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const TOKEN = "failover-test-token";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** The haproxy configuration the README documents, with the two instances' ports. */
 export function haproxyConfig(front: number, backends: [string, number][]): string {
@@ -93,39 +86,15 @@ Deno.test("two instances behind haproxy with PostgreSQL: history through the bal
     for (const [name, port] of ports) {
       const home = await Deno.makeTempDir({ prefix: `oi-instance-${name}-` });
       homes.push(home);
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          MAIN,
-          "--server",
-          "--port",
-          String(port),
-          "-y",
-          "--api_base",
-          fake.url,
-          "--api_key",
-          "sk-test",
-          "--model",
-          "gpt-4o",
-          "--computer",
-          "podman",
-          "--container_engine",
-          engine.address,
-          "--store",
-          cluster.url,
-          "--instance_id",
-          name,
-          "--lease_seconds",
-          "3",
-        ],
+      const { child, stderr } = startServerInstance({
+        modelUrl: fake.url,
+        computer: "podman",
+        engine: engine.address,
         cwd: work,
-        env: { INTERPRETER_HOME: home, INTERPRETER_API_KEY: TOKEN, INTERPRETER_HOST: "" },
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const stderr = new StreamText(child.stderr);
+        token: TOKEN,
+        home,
+        flags: ["--store", cluster.url, "--instance_id", name, "--lease_seconds", "3"],
+      }, port);
       children.set(name, { child, stderr });
     }
     for (const { stderr } of children.values()) {

@@ -16,6 +16,7 @@ import type { SessionBackend } from "../lib/container/backend.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
 import { StreamText } from "./helpers/stream_text.ts";
+import { startServerInstance } from "./helpers/server_instance.ts";
 import { modelArgs } from "./helpers/terminal_cli.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
@@ -338,38 +339,15 @@ Deno.test("pool: an interpreter --server session runs in a pre-started box; stop
       }],
     });
     const home = await Deno.makeTempDir({ prefix: "oi-pool-home-" });
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (listener.addr as Deno.NetAddr).port;
-    listener.close();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../main.ts", import.meta.url).pathname,
-        "--server",
-        "--port",
-        String(port),
-        "-y",
-        "--api_base",
-        fake.url,
-        "--api_key",
-        "sk-test",
-        "--model",
-        "gpt-4o",
-        "--computer",
-        "podman",
-        "--container_engine",
-        f.engine.address,
-        "--container_pool",
-        "2",
-      ],
+    const { child, stderr, port } = startServerInstance({
+      modelUrl: fake.url,
+      computer: "podman",
+      engine: f.engine.address,
       cwd: f.work,
-      env: { INTERPRETER_HOME: home, INTERPRETER_API_KEY: "pool-token", INTERPRETER_HOST: "" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const stderr = new StreamText(child.stderr);
+      token: "pool-token",
+      home,
+      flags: ["--container_pool", "2"],
+    });
     try {
       await stderr.until((t) => /listening on http:\/\//.test(t), 60_000);
       let spares: string[] = [];

@@ -9,18 +9,11 @@
 import { openStore } from "../lib/store/mod.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
-import { StreamText } from "./helpers/stream_text.ts";
+import type { StreamText } from "./helpers/stream_text.ts";
+import { freePort, startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const TOKEN = "stalled-owner-token";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** The code output of a turn's server-sent chunks, joined. */
 function outputOf(sse: string): string {
@@ -69,39 +62,16 @@ Deno.test("a stalled owner that wakes after a takeover neither removes the conta
       await Deno.mkdir(home);
       const port = freePort();
       ports.set(name, port);
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          MAIN,
-          "--server",
-          "--port",
-          String(port),
-          "-y",
-          "--api_base",
-          fake.url,
-          "--api_key",
-          "sk-test",
-          "--model",
-          "gpt-4o",
-          "--computer",
-          "podman",
-          "--container_engine",
-          engine.address,
-          "--store",
-          storeUrl,
-          "--instance_id",
-          name,
-          "--lease_seconds",
-          "2",
-        ],
+      const { child, stderr } = startServerInstance({
+        modelUrl: fake.url,
+        computer: "podman",
+        engine: engine.address,
         cwd: work,
-        env: { INTERPRETER_HOME: home, INTERPRETER_API_KEY: TOKEN, INTERPRETER_HOST: "" },
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      children.set(name, { child, stderr: new StreamText(child.stderr) });
+        token: TOKEN,
+        home,
+        flags: ["--store", storeUrl, "--instance_id", name, "--lease_seconds", "2"],
+      }, port);
+      children.set(name, { child, stderr });
     }
     for (const { stderr } of children.values()) {
       await stderr.until((t) => /listening on http:\/\//.test(t), 60_000);

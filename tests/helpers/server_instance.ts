@@ -1,0 +1,96 @@
+/**
+ * A real `interpreter --server` process for the deployment tests: auto-run on, the fake model
+ * server, code in containers on a given engine, optionally a store and an instance id, its own
+ * home folder. Its standard error is read as text (the listening line, notes, warnings).
+ *
+ * @module
+ */
+
+import { StreamText } from "./stream_text.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** How to start one instance. */
+export interface ServerInstanceOptions {
+  /** The fake model server's URL. */
+  modelUrl: string;
+  /** `podman` or `docker`. */
+  computer: "podman" | "docker";
+  /** The engine's address (`unix:///…`). */
+  engine: string;
+  /** The working directory (bound into the boxes). */
+  cwd: string;
+  /** The server's token (INTERPRETER_API_KEY). */
+  token: string;
+  /** Its home folder (INTERPRETER_HOME; made by the caller, removed by the caller). */
+  home: string;
+  /** More flags (`--store`, `--instance_id`, `--lease_seconds`, `--container_pool` …). */
+  flags?: string[];
+}
+
+/** A running instance. */
+export interface ServerInstance {
+  /** The process. */
+  child: Deno.ChildProcess;
+  /** Its standard error. */
+  stderr: StreamText;
+  /** Its port on 127.0.0.1. */
+  port: number;
+  /** Resolves once it listens (bounded: 60 s). */
+  listening(): Promise<void>;
+}
+
+/** A port free now on 127.0.0.1. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Starts an instance on a free port (`port` to choose it). */
+export function startServerInstance(
+  options: ServerInstanceOptions,
+  port: number = freePort(),
+): ServerInstance {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "--server",
+      "--port",
+      String(port),
+      "-y",
+      "--api_base",
+      options.modelUrl,
+      "--api_key",
+      "sk-test",
+      "--model",
+      "gpt-4o",
+      "--computer",
+      options.computer,
+      "--container_engine",
+      options.engine,
+      ...(options.flags ?? []),
+    ],
+    cwd: options.cwd,
+    env: {
+      INTERPRETER_HOME: options.home,
+      INTERPRETER_API_KEY: options.token,
+      INTERPRETER_HOST: "",
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new StreamText(child.stderr);
+  return {
+    child,
+    stderr,
+    port,
+    listening: async () => {
+      await stderr.until((t) => /listening on http:\/\//.test(t), 60_000);
+    },
+  };
+}
