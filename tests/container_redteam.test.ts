@@ -16,6 +16,10 @@
  *   of one box renames `sub` away and puts a link there; the engine (root) follows it when it
  *   mounts the next box (a new session, a pool's refill), which then reads a host folder
  *   nobody granted. A link on the way refuses the box; the control reads a real folder there.
+ * - Open gap (ignored test): a write-denied path that does not exist yet inside a mounted
+ *   folder (`<cwd>/.git` in a folder that is not a repository; `~/.local/bin`, `~/.bash_login`
+ *   under a home working directory) can be made by the box: the engine cannot mount over a
+ *   missing path without making it on the host as root. The start-up note names each one.
  */
 import { join } from "node:path";
 import { ContainerComputer } from "../lib/container/computer.ts";
@@ -225,4 +229,42 @@ print("planted")`;
       await Deno.remove(path, { recursive: true }).catch(() => {});
     }
   }
+});
+
+Deno.test({
+  name: "container redteam (gap: a missing denied <cwd>/.git can be made by the box)",
+  // Needs a design decision (see the module's note): the engine would make the mount point
+  // on the host, as root; bubblewrap sessions shadow the folder instead.
+  ignore: true,
+  async fn() {
+    const engine = await startPodman();
+    const work = await containerWorkspace();
+    const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
+    const plant = `import os
+try:
+    os.makedirs(".git")
+    open(".git/config", "w").write("[core]\\n\\tfsmonitor = touch /tmp/pwned\\n")
+    print("PLANTED")
+except OSError as e:
+    print("REFUSED", type(e).__name__)`;
+    try {
+      const permissions = defaultPermissions({ cwd: work });
+      const out = await run(engine, { work, data, permissions }, plant);
+      assertStringIncludes(out, "REFUSED");
+      assert(!(await Deno.stat(join(work, ".git")).then(() => true, () => false)));
+      // Control: with .git granted the same code plants the repository's configuration.
+      const granted = {
+        ...permissions,
+        denyWrite: permissions.denyWrite.filter((d) => !d.endsWith("/.git")),
+      };
+      assertStringIncludes(
+        await run(engine, { work, data, permissions: granted }, plant),
+        "PLANTED",
+      );
+    } finally {
+      await engine.stop();
+      await Deno.remove(work, { recursive: true }).catch(() => {});
+      await Deno.remove(data, { recursive: true }).catch(() => {});
+    }
+  },
 });
