@@ -185,8 +185,9 @@ except OSError as e:
         } finally {
           await c.terminate();
         }
-        // The control: the engine's folder granted for reading, the same code finds and uses it.
-        const control = computer(
+        // The engine's folder granted for reading is refused (a socket connects on a read-only
+        // mount). The control: a socket of the test's own in a granted folder is found and used.
+        const refused = computer(
           engine,
           work,
           data,
@@ -195,12 +196,47 @@ except OSError as e:
         );
         try {
           assertStringIncludes(
-            text(await control.run("python", findSockets(engine.dir))),
-            `${engine.dir}/docker.sock`,
+            text(await refused.run("python", ping)),
+            "the container engine's socket",
           );
-          assertEquals(text(await control.run("python", ping)), "engine: HTTP/1.0 200 OK\n");
+        } finally {
+          await refused.terminate();
+        }
+        const decoyDir = await Deno.makeTempDir({ prefix: "oi-decoy-" });
+        await Deno.chmod(decoyDir, 0o755);
+        const decoy = Deno.listen({ transport: "unix", path: `${decoyDir}/docker.sock` });
+        (async () => {
+          for await (const conn of decoy) {
+            await conn.read(new Uint8Array(512)).catch(() => null);
+            await conn.write(new TextEncoder().encode("HTTP/1.0 200 OK\r\n\r\n")).catch(() => {});
+            conn.close();
+          }
+        })().catch(() => {});
+        const control = computer(
+          engine,
+          work,
+          data,
+          { ...defaults(), read: [work, decoyDir] },
+          root,
+        );
+        try {
+          assertStringIncludes(
+            text(await control.run("python", findSockets(decoyDir))),
+            `${decoyDir}/docker.sock`,
+          );
+          assertEquals(
+            text(
+              await control.run(
+                "python",
+                ping.replace(`${engine.dir}/docker.sock`, `${decoyDir}/docker.sock`),
+              ),
+            ),
+            "engine: HTTP/1.0 200 OK\n",
+          );
         } finally {
           await control.terminate();
+          decoy.close();
+          await Deno.remove(decoyDir, { recursive: true }).catch(() => {});
         }
       },
     );

@@ -16,6 +16,10 @@
  *   of one box renames `sub` away and puts a link there; the engine (root) follows it when it
  *   mounts the next box (a new session, a pool's refill), which then reads a host folder
  *   nobody granted. A link on the way refuses the box; the control reads a real folder there.
+ * - A grant inside (or equal to) a denied path: a bubblewrap session mounts the denial over
+ *   the grant (a write grant of `<cwd>/.git/hooks` stays read-only; a write grant of a
+ *   read-denied `~/.ssh` stays hidden). A box must not mount the grant over the denial either;
+ *   the control is the same grant with the denial lifted.
  * - Open gap (ignored test): a write-denied path that does not exist yet inside a mounted
  *   folder (`<cwd>/.git` in a folder that is not a repository; `~/.local/bin`, `~/.bash_login`
  *   under a home working directory) can be made by the box: the engine cannot mount over a
@@ -226,6 +230,67 @@ print("planted")`;
   } finally {
     await engine.stop();
     for (const path of [work, data, outside]) {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    }
+  }
+});
+
+Deno.test("container redteam: a grant inside a denied path does not lift the denial in the box", async () => {
+  const engine = await startPodman();
+  const work = await containerWorkspace();
+  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
+  const secret = await Deno.makeTempDir({ prefix: "oi-secret-" });
+  try {
+    await Deno.mkdir(join(work, ".git", "hooks"), { recursive: true });
+    await Deno.chown(join(work, ".git", "hooks"), 1000, 1000);
+    await Deno.writeTextFile(join(secret, "id_key"), "PRIVATE-KEY");
+    await Deno.chmod(secret, 0o755);
+    const defaults = defaultPermissions({ cwd: work });
+    const hooks = join(work, ".git", "hooks");
+    const plant = `try:
+    open(${JSON.stringify(join(hooks, "pre-commit"))}, "w").write("echo pwned")
+    print("PLANTED")
+except OSError as e:
+    print("REFUSED", type(e).__name__)`;
+    // A write grant of .git/hooks while .git stays denied.
+    const hooksGranted = { ...defaults, write: [work, hooks] };
+    assert(defaults.denyWrite.includes(join(work, ".git")));
+    const out = await run(engine, { work, data, permissions: hooksGranted }, plant);
+    assertStringIncludes(out, "REFUSED");
+    assert(!(await Deno.stat(join(hooks, "pre-commit")).then(() => true, () => false)));
+    // A write grant of the denied .git itself, beside the working folder: read-only too.
+    const gitGranted = { ...defaults, write: [work, join(work, ".git")] };
+    assertStringIncludes(
+      await run(engine, { work, data, permissions: gitGranted }, plant),
+      "REFUSED",
+    );
+    // A write grant of a read-denied folder.
+    const read = `try:
+    print("READ", open(${JSON.stringify(join(secret, "id_key"))}).read())
+except OSError as e:
+    print("NOREAD", type(e).__name__)`;
+    const secretGranted = {
+      ...defaults,
+      write: [work, secret],
+      denyRead: [...defaults.denyRead, secret],
+    };
+    const hidden = await run(engine, { work, data, permissions: secretGranted }, read);
+    assert(!hidden.includes("PRIVATE-KEY"), `the box read a denied folder: ${hidden}`);
+    assertStringIncludes(hidden, "NOREAD");
+    // Controls: with the denials lifted, the same grants work.
+    const lifted = {
+      ...hooksGranted,
+      denyWrite: defaults.denyWrite.filter((d) => d !== join(work, ".git")),
+    };
+    assertStringIncludes(await run(engine, { work, data, permissions: lifted }, plant), "PLANTED");
+    const readable = { ...defaults, write: [work, secret] };
+    assertStringIncludes(
+      await run(engine, { work, data, permissions: readable }, read),
+      "READ PRIVATE-KEY",
+    );
+  } finally {
+    await engine.stop();
+    for (const path of [work, data, secret]) {
       await Deno.remove(path, { recursive: true }).catch(() => {});
     }
   }

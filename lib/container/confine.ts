@@ -133,9 +133,16 @@ export interface BoxSpec {
 export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: string[] } {
   const p = input.permissions;
   const notes: string[] = [];
-  const writes = grantPaths(p.write, input.cwd).filter((w) => !p.denyWrite.includes(w));
-  const reads = grantPaths(p.read, input.cwd).filter((r) =>
-    !writes.includes(r) && !p.denyRead.includes(r)
+  // A grant at or inside a denied path keeps the denial, as in a bubblewrap session (which
+  // mounts the denial over it): a write-denied one is mounted read-only, a read-denied one
+  // not at all.
+  const within = (path: string, denied: string[]) =>
+    denied.some((d) => path === d || path.startsWith(d === "/" ? "/" : `${d}/`));
+  const granted = grantPaths(p.write, input.cwd).filter((w) => !within(w, p.denyRead));
+  const writes = granted.filter((w) => !within(w, p.denyWrite));
+  const demoted = p.read === false ? [] : granted.filter((w) => within(w, p.denyWrite));
+  const reads = [...new Set([...grantPaths(p.read, input.cwd), ...demoted])].filter((r) =>
+    !writes.includes(r) && !within(r, p.denyRead)
   );
   const skipped = [...writes, ...reads].filter((path) => !mountable(path));
   if (skipped.length) notes.push(`not mounted (system or session folders): ${skipped.join(", ")}`);

@@ -118,7 +118,8 @@ export function protectInside(p: Permissions, mounts: { rw: string[]; ro: string
   const mountOf = (path: string, folders: string[]) =>
     folders.filter((f) => under(path, f)).sort((a, b) => b.length - a.length)[0];
   const consider = (path: string, mode: ProtectedPath["mode"], folders: string[]) => {
-    if (paths.some((q) => q.path === path)) return;
+    // Already a mount of its own (a write grant of a write-denied path is read-only).
+    if (paths.some((q) => q.path === path) || [...mounts.rw, ...mounts.ro].includes(path)) return;
     const folder = mountOf(path, folders);
     if (!folder) return;
     const kind = inspect(path, folder);
