@@ -15,6 +15,7 @@ import { containerWorkspace } from "./helpers/podman.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
+import { textOf } from "./helpers/computer_helpers.ts";
 
 /** Python that lists every unix socket under `top` (not /proc or /sys). */
 const findSockets = (top = "/"): string =>
@@ -31,10 +32,6 @@ for top, dirs, files in os.walk(${JSON.stringify(top)}):
         except OSError:
             pass
 print("sockets:", sorted(found))`;
-
-function text(messages: { content?: unknown }[]): string {
-  return messages.map((m) => String(m.content ?? "")).join("");
-}
 
 function computer(
   engine: DockerEngine,
@@ -71,24 +68,24 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
         const hostEnv = { ...Deno.env.toObject(), OI_TEST_SECRET_TOKEN: "do-not-leak" };
         const c = computer(engine, work, data, defaults(), { hostEnv });
         try {
-          assertEquals(text(await c.run("python", "x = 41\nx + 1")), "42\n");
+          assertEquals(textOf(await c.run("python", "x = 41\nx + 1")), "42\n");
           assertEquals(
-            text(await c.run("python", "import os\nprint(x, os.getuid())")),
+            textOf(await c.run("python", "import os\nprint(x, os.getuid())")),
             "41 1000\n",
           );
           // The code runs in this engine's container (its host name is the id's start).
           assertEquals(
-            text(await c.run("python", "import socket\nprint(socket.gethostname())")),
+            textOf(await c.run("python", "import socket\nprint(socket.gethostname())")),
             `${c.containerId!.slice(0, 12)}\n`,
           );
-          assertEquals(text(await c.run("shell", "y=7; cd /tmp; echo set")), "set\n");
-          assertEquals(text(await c.run("sh", "echo $y $(pwd) $(id -u)")), "7 /tmp 1000\n");
-          const error = text(await c.run("python", "1/0"));
+          assertEquals(textOf(await c.run("shell", "y=7; cd /tmp; echo set")), "set\n");
+          assertEquals(textOf(await c.run("sh", "echo $y $(pwd) $(id -u)")), "7 /tmp 1000\n");
+          const error = textOf(await c.run("python", "1/0"));
           assertStringIncludes(error, "ZeroDivisionError");
           // No socket at all in the box, the engine's neither (the next computer is the control).
-          assertEquals(text(await c.run("python", findSockets())), "sockets: []\n");
+          assertEquals(textOf(await c.run("python", findSockets())), "sockets: []\n");
           assertEquals(
-            text(
+            textOf(
               await c.run(
                 "python",
                 `import os\nprint(os.path.exists(${JSON.stringify(engine.dir)}))`,
@@ -97,7 +94,9 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
             "False\n",
           );
           assertEquals(
-            text(await c.run("python", "import os\nprint(sorted(os.environ))")).includes("OI_TEST"),
+            textOf(await c.run("python", "import os\nprint(sorted(os.environ))")).includes(
+              "OI_TEST",
+            ),
             false,
           );
         } finally {
@@ -111,7 +110,7 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
         image: "interpreter-session:no-such-tag",
       });
       try {
-        const out = text(await c.run("python", "print(1)"));
+        const out = textOf(await c.run("python", "print(1)"));
         assertStringIncludes(
           out,
           "the image interpreter-session:no-such-tag is not on the container engine",
@@ -128,7 +127,7 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
         const missing = `${work}-missing/deeper`;
         const c = computer(engine, work, data, { ...defaults(), write: [work, missing] });
         try {
-          const out = text(await c.run("python", "print(1)"));
+          const out = textOf(await c.run("python", "print(1)"));
           assertStringIncludes(out, "could not start");
           assertStringIncludes(out, `bind source path does not exist: ${missing}`);
           assertEquals(
@@ -179,9 +178,9 @@ except OSError as e:
         const root = { limits: { user: "0:0" } };
         const c = computer(engine, work, data, defaults(), root);
         try {
-          assertEquals(text(await c.run("python", "import os\nprint(os.getuid())")), "0\n");
-          assertEquals(text(await c.run("python", findSockets())), "sockets: []\n");
-          assertEquals(text(await c.run("python", ping)), "FileNotFoundError 2\n");
+          assertEquals(textOf(await c.run("python", "import os\nprint(os.getuid())")), "0\n");
+          assertEquals(textOf(await c.run("python", findSockets())), "sockets: []\n");
+          assertEquals(textOf(await c.run("python", ping)), "FileNotFoundError 2\n");
         } finally {
           await c.terminate();
         }
@@ -196,7 +195,7 @@ except OSError as e:
         );
         try {
           assertStringIncludes(
-            text(await refused.run("python", ping)),
+            textOf(await refused.run("python", ping)),
             "the container engine's socket",
           );
         } finally {
@@ -221,11 +220,11 @@ except OSError as e:
         );
         try {
           assertStringIncludes(
-            text(await control.run("python", findSockets(decoyDir))),
+            textOf(await control.run("python", findSockets(decoyDir))),
             `${decoyDir}/docker.sock`,
           );
           assertEquals(
-            text(
+            textOf(
               await control.run(
                 "python",
                 ping.replace(`${engine.dir}/docker.sock`, `${decoyDir}/docker.sock`),
@@ -248,14 +247,14 @@ except OSError as e:
         const readOnly = { ...defaults(), write: [] as string[], read: [work] };
         const denied = computer(engine, work, data, readOnly);
         try {
-          assertMatch(text(await denied.run("python", code)), /Read-only file system/);
+          assertMatch(textOf(await denied.run("python", code)), /Read-only file system/);
           assert(!(await Deno.stat(`${work}/made.txt`).then(() => true, () => false)));
         } finally {
           await denied.terminate();
         }
         const granted = computer(engine, work, data, { ...readOnly, write: [work] });
         try {
-          assertEquals(text(await granted.run("python", code)), "wrote\n");
+          assertEquals(textOf(await granted.run("python", code)), "wrote\n");
           assertEquals(await Deno.readTextFile(`${work}/made.txt`), "x");
         } finally {
           await granted.terminate();
@@ -276,7 +275,7 @@ except OSError as e:
           JSON.stringify(`${work}/.git/planted`)
         }, "w").write("x")\nprint("wrote")`;
         try {
-          assertStringIncludes(text(await c.run("python", code)), "Read-only file system");
+          assertStringIncludes(textOf(await c.run("python", code)), "Read-only file system");
           assert(!(await Deno.stat(`${work}/.git/planted`).then(() => true, () => false)));
           assert(!c.notes.some((n) => n.startsWith("not enforced")), c.notes.join("; "));
         } finally {
@@ -288,7 +287,7 @@ except OSError as e:
           denyWrite: defaults().denyWrite.filter((d) => d !== `${work}/.git`),
         });
         try {
-          assertEquals(text(await granted.run("python", code)), "wrote\n");
+          assertEquals(textOf(await granted.run("python", code)), "wrote\n");
         } finally {
           await granted.terminate();
           await Deno.remove(`${work}/.git`, { recursive: true });
@@ -297,7 +296,7 @@ except OSError as e:
         const readOnly = computer(engine, work, data, { ...defaults(), write: [], read: [work] });
         try {
           const code = `open(${JSON.stringify(`${work}/made`)}, "w").write("x")`;
-          assertStringIncludes(text(await readOnly.run("python", code)), "Read-only file system");
+          assertStringIncludes(textOf(await readOnly.run("python", code)), "Read-only file system");
           assert(
             !readOnly.notes.some((n) => n.startsWith("not enforced")),
             readOnly.notes.join("; "),
@@ -334,7 +333,7 @@ except OSError as e:
             permissionsFromFlags({ "allow-all": true, "deny-net": true }, { cwd: work }),
           );
           try {
-            assertEquals(text(await off.run("python", code)), "OSError 101\n"); // ENETUNREACH
+            assertEquals(textOf(await off.run("python", code)), "OSError 101\n"); // ENETUNREACH
           } finally {
             await off.terminate();
           }
@@ -347,7 +346,7 @@ except OSError as e:
             }),
           );
           try {
-            assertEquals(text(await on.run("python", code)), "got hello from the host\n");
+            assertEquals(textOf(await on.run("python", code)), "got hello from the host\n");
             const info = await engine.call("GET", `/containers/${on.containerId}/json`) as {
               HostConfig: { NetworkMode: string };
             };
@@ -403,7 +402,7 @@ print("default-route", any(r.split()[1] == "00000000" for r in routes), flush=Tr
         try {
           const on = computer(engine, work, data, defaults());
           try {
-            const out = text(await on.run("python", probe));
+            const out = textOf(await on.run("python", probe));
             assertStringIncludes(out, "default-route True"); // the network is on
             assertStringIncludes(out, "tcp-lo blocked");
             assertStringIncludes(out, "abstract blocked");
@@ -455,14 +454,14 @@ except urllib.error.HTTPError as e:
         });
         try {
           assertEquals(
-            text(await c.run("python", fetchCode(allowed.addr.port))),
+            textOf(await c.run("python", fetchCode(allowed.addr.port))),
             "hello from the listed host\n",
           );
-          const refused = text(await c.run("python", fetchCode(other.addr.port)));
+          const refused = textOf(await c.run("python", fetchCode(other.addr.port)));
           assertStringIncludes(refused, "refused 403");
           assertStringIncludes(refused, `--allow-net=127.0.0.1:${other.addr.port}`);
           assertEquals(
-            text(await c.run("python", findSockets())),
+            textOf(await c.run("python", findSockets())),
             "sockets: ['/run/oi-proxy/proxy.sock']\n",
           );
         } finally {
@@ -479,7 +478,7 @@ except urllib.error.HTTPError as e:
         const c = computer(engine, work, data, defaults());
         try {
           await c.run("python", "kept = 'yes'");
-          const out = text(
+          const out = textOf(
             await c.run(
               "python",
               "import subprocess, time\nsubprocess.Popen(['sleep', '1000'])\nwhile True: time.sleep(0.1)",
@@ -494,8 +493,8 @@ except urllib.error.HTTPError as e:
             !ps.some((p) => p.includes("sleep 1000")),
             `the sleep survived:\n${ps.join("\n")}`,
           );
-          assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
-          const sh = text(await c.run("shell", "sleep 999 & sleep 998", { timeout: 2 }));
+          assertEquals(textOf(await c.run("python", "print(kept)")), "yes\n");
+          const sh = textOf(await c.run("shell", "sleep 999 & sleep 998", { timeout: 2 }));
           assertStringIncludes(sh, "stopped");
           const after = await engine.processes(c.containerId!);
           assert(!after.some((p) => /sleep 99[89]/.test(p)), `a shell job survived:\n${after}`);
@@ -505,8 +504,8 @@ except urllib.error.HTTPError as e:
           });
           await new Promise((resolve) => setTimeout(resolve, 500));
           await c.stop();
-          assertStringIncludes(text(await running), "KeyboardInterrupt");
-          assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
+          assertStringIncludes(textOf(await running), "KeyboardInterrupt");
+          assertEquals(textOf(await c.run("python", "print(kept)")), "yes\n");
         } finally {
           await c.terminate();
         }
@@ -519,19 +518,19 @@ except urllib.error.HTTPError as e:
         const c = computer(engine, work, data, defaults());
         try {
           await c.run("python", "kept = 'yes'");
-          assertEquals(text(await c.run("javascript", "let count = 40;\ncount += 1;")), "41\n");
-          assertEquals(text(await c.run("javascript", "Deno.uid()")), "1000\n");
+          assertEquals(textOf(await c.run("javascript", "let count = 40;\ncount += 1;")), "41\n");
+          assertEquals(textOf(await c.run("javascript", "Deno.uid()")), "1000\n");
           const ts = "interface P { n: number }\nconst p: P = { n: count as number };\np.n * 2";
-          assertEquals(text(await c.run("typescript", ts)), "82\n");
+          assertEquals(textOf(await c.run("typescript", ts)), "82\n");
           const ps = await engine.processes(c.containerId!);
           assert(ps.some((p) => p.includes("/usr/local/bin/deno run")), ps.join("\n"));
-          const stopped = text(await c.run("javascript", "while (true) {}", { timeout: 2 }));
+          const stopped = textOf(await c.run("javascript", "while (true) {}", { timeout: 2 }));
           assertStringIncludes(stopped, "stopped: the run took longer than 2 s");
           const after = await engine.processes(c.containerId!);
           assert(!after.some((p) => p.includes("deno run")), `the busy deno survived:\n${after}`);
-          assertEquals(text(await c.run("js", "6 * 7")), "42\n");
-          assertEquals(text(await c.run("perl", 'print "perl ", $<, "\\n";')), "perl 1000\n");
-          assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
+          assertEquals(textOf(await c.run("js", "6 * 7")), "42\n");
+          assertEquals(textOf(await c.run("perl", 'print "perl ", $<, "\\n";')), "perl 1000\n");
+          assertEquals(textOf(await c.run("python", "print(kept)")), "yes\n");
         } finally {
           await c.terminate();
         }
@@ -553,12 +552,12 @@ except urllib.error.HTTPError as e:
         };
         assert(info.State.Running && info.Config.OpenStdin && !info.Config.StdinOnce);
         const second = computer(engine, work, data, defaults(), { session: "s1", container: id });
-        assertEquals(text(await second.run("python", "counter += 1\ncounter")), "11\n");
+        assertEquals(textOf(await second.run("python", "counter += 1\ncounter")), "11\n");
         assertEquals(second.containerId, id);
         second.detach();
         const third = computer(engine, work, data, defaults(), { session: "s1", container: id });
         try {
-          assertEquals(text(await third.run("python", "counter += 1\ncounter")), "12\n");
+          assertEquals(textOf(await third.run("python", "counter += 1\ncounter")), "12\n");
           assertEquals(third.containerId, id);
           // The detached hosts' input execs ended with their connections: one forwarder left.
           const ps = await engine.processes(id);
@@ -577,7 +576,7 @@ except urllib.error.HTTPError as e:
           container: keptId,
         });
         try {
-          assertEquals(text(await other.run("python", "print('fresh')")), "fresh\n");
+          assertEquals(textOf(await other.run("python", "print('fresh')")), "fresh\n");
           assert(other.containerId !== keptId);
         } finally {
           await other.terminate();

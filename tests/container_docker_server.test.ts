@@ -17,14 +17,11 @@ import { type DockerEngine, startDocker } from "./helpers/docker.ts";
 import { containerWorkspace } from "./helpers/podman.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { StreamText } from "./helpers/stream_text.ts";
-import { startServerInstance } from "./helpers/server_instance.ts";
+import { outputOf, startServerInstance } from "./helpers/server_instance.ts";
+import { textOf } from "./helpers/computer_helpers.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const HOST_ENV = { PATH: "/usr/bin:/bin" };
-
-function text(messages: { content?: unknown }[]): string {
-  return messages.map((m) => String(m.content ?? "")).join("");
-}
 
 /** Ids and names of the containers carrying `label` (`key=value`). */
 async function containers(
@@ -40,13 +37,6 @@ async function containers(
 }
 
 /** The code output of a turn's server-sent chunks, joined (chunks split lines). */
-function outputOf(sse: string): string {
-  return sse.split("\n").filter((line) => line.startsWith("data: ")).map((line) => {
-    const chunk = JSON.parse(line.slice(6));
-    return chunk.format === "output" && typeof chunk.content === "string" ? chunk.content : "";
-  }).join("");
-}
-
 async function until<T>(get: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   let value = await get();
   for (let i = 0; i < 1200 && !done(value); i++) {
@@ -87,7 +77,7 @@ Deno.test("docker: pooled boxes and the server on a real Docker Engine", async (
         assertEquals(spares.length, 2, "two spares ready");
         const first = make({ pool, session: "s1" });
         computers.push(first);
-        assertStringIncludes(text(await first.run("python", "x = 7\nprint('set', x)")), "set 7");
+        assertStringIncludes(textOf(await first.run("python", "x = 7\nprint('set', x)")), "set 7");
         const box = first.containerId!;
         assert(spares.includes(box), "the session took a pre-started box");
         const named = (await containers(engine, "io.interpreter.instance=pooltest"))
@@ -99,21 +89,21 @@ Deno.test("docker: pooled boxes and the server on a real Docker Engine", async (
         const other = make({ engine: engine.address, session: "s2", container: box });
         computers.push(other);
         assertStringIncludes(
-          text(await other.run("python", "print('other', globals().get('x'))")),
+          textOf(await other.run("python", "print('other', globals().get('x'))")),
           "other None",
         );
         assert(other.containerId !== box);
         const stranger = make({ engine: engine.address, session: "s1", container: spare });
         computers.push(stranger);
         assertStringIncludes(
-          text(await stranger.run("python", "print('stranger', globals().get('x'))")),
+          textOf(await stranger.run("python", "print('stranger', globals().get('x'))")),
           "stranger None",
         );
         assert(stranger.containerId !== spare);
         // The control: s1 reattaches to its claimed box and finds its state.
         const again = make({ engine: engine.address, session: "s1", container: box });
         computers.push(again);
-        assertStringIncludes(text(await again.run("python", "print('kept', x)")), "kept 7");
+        assertStringIncludes(textOf(await again.run("python", "print('kept', x)")), "kept 7");
         assertEquals(again.containerId, box);
       } finally {
         for (const c of computers) await c.terminate();
@@ -170,7 +160,7 @@ await new Promise(() => {});
             hostEnv: HOST_ENV,
           });
           try {
-            assertEquals(text(await next.run("python", "v += 1\nprint('kept', v)")), "kept 6\n");
+            assertEquals(textOf(await next.run("python", "v += 1\nprint('kept', v)")), "kept 6\n");
             assertEquals(next.containerId, id);
           } finally {
             await next.terminate();

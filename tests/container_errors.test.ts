@@ -7,10 +7,7 @@ import { ContainerComputer } from "../lib/container/computer.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { containerWorkspace, startPodman, TEST_IMAGE } from "./helpers/podman.ts";
 import { assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-
-function text(messages: { content?: unknown }[]): string {
-  return messages.map((m) => String(m.content ?? "")).join("");
-}
+import { textOf } from "./helpers/computer_helpers.ts";
 
 Deno.test("container: an engine that is not running is named, with how to start it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "oi-container-noengine-" });
@@ -21,7 +18,7 @@ Deno.test("container: an engine that is not running is named, with how to start 
     permissions: defaultPermissions({ cwd: dir }),
   });
   try {
-    const out = text(await c.run("python", "print(1)"));
+    const out = textOf(await c.run("python", "print(1)"));
     assertStringIncludes(out, `the container engine at unix://${dir}/podman.sock is unreachable`);
     assertStringIncludes(out, "podman system service --time=0");
     assertStringIncludes(out, "--container_engine or DOCKER_HOST");
@@ -47,12 +44,12 @@ Deno.test("container: an image the engine lacks says how to build it; the built 
   const missing = make("interpreter-session:no-such-tag");
   const built = make(TEST_IMAGE);
   try {
-    const out = text(await missing.run("python", "print(1)"));
+    const out = textOf(await missing.run("python", "print(1)"));
     assertStringIncludes(
       out,
       "the image interpreter-session:no-such-tag is not on the container engine: build it with `deno task image`",
     );
-    assertEquals(text(await built.run("python", "print(1)")), "1\n");
+    assertEquals(textOf(await built.run("python", "print(1)")), "1\n");
   } finally {
     await missing.terminate();
     await built.terminate();

@@ -10,7 +10,7 @@ import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { startPgCluster } from "./helpers/pg_cluster.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
 import type { StreamText } from "./helpers/stream_text.ts";
-import { freePort, startServerInstance } from "./helpers/server_instance.ts";
+import { freePort, outputOf, startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const TOKEN = "failover-test-token";
@@ -40,18 +40,6 @@ ${
     ).join("\n")
   }
 `;
-}
-
-/** The code output a turn's server-sent chunks carry, joined (chunks may split a line). */
-function outputOf(sse: string): string {
-  return sse.split("\n").filter((line) => line.startsWith("data: ")).map((line) => {
-    try {
-      const chunk = JSON.parse(line.slice(6));
-      return chunk.format === "output" && typeof chunk.content === "string" ? chunk.content : "";
-    } catch {
-      return "";
-    }
-  }).join("");
 }
 
 async function chat(base: string, session: string, message: string): Promise<string> {

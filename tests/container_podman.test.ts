@@ -9,6 +9,7 @@ import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { allowAll, type Permissions } from "../lib/sandbox/permissions.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
+import { textOf } from "./helpers/computer_helpers.ts";
 
 /** Python that lists every unix socket in the box's file system (not /proc or /sys). */
 const FIND_SOCKETS = `import os, stat
@@ -24,10 +25,6 @@ for top, dirs, files in os.walk("/"):
         except OSError:
             pass
 print("sockets:", sorted(found))`;
-
-function text(messages: { content?: unknown }[]): string {
-  return messages.map((m) => String(m.content ?? "")).join("");
-}
 
 async function withEngine(
   fn: (engine: PodmanEngine, work: string, data: string) => Promise<void>,
@@ -80,28 +77,28 @@ Deno.test("container: Python and shell state persist; errors, input and the code
     const hostEnv = { ...Deno.env.toObject(), OI_TEST_SECRET_TOKEN: "do-not-leak" };
     const c = computer(engine, work, data, defaultPermissions({ cwd: work }), { hostEnv });
     try {
-      assertEquals(text(await c.run("python", "x = 41\nx + 1")), "42\n");
-      assertEquals(text(await c.run("python", "import os\nprint(x, os.getuid())")), "41 1000\n");
+      assertEquals(textOf(await c.run("python", "x = 41\nx + 1")), "42\n");
+      assertEquals(textOf(await c.run("python", "import os\nprint(x, os.getuid())")), "41 1000\n");
       // No engine socket (nor any other) is reachable in the box; the host-list test below is
       // the control (it finds the proxy's socket it binds in).
-      assertEquals(text(await c.run("python", FIND_SOCKETS)), "sockets: []\n");
-      assertEquals(text(await c.run("shell", "y=7; cd /tmp; echo set")), "set\n");
-      assertEquals(text(await c.run("sh", "echo $y $(pwd)")), "7 /tmp\n");
-      const error = text(await c.run("python", "1/0"));
+      assertEquals(textOf(await c.run("python", FIND_SOCKETS)), "sockets: []\n");
+      assertEquals(textOf(await c.run("shell", "y=7; cd /tmp; echo set")), "set\n");
+      assertEquals(textOf(await c.run("sh", "echo $y $(pwd)")), "7 /tmp\n");
+      const error = textOf(await c.run("python", "1/0"));
       assertStringIncludes(error, "ZeroDivisionError");
       assertStringIncludes(error, '"<cell-', "the traceback shows the run's own code");
-      assertStringIncludes(text(await c.run("python", "input('name? ')")), "no keyboard");
-      assertStringIncludes(text(await c.run("ruby", "puts 1")), "does not run in container");
+      assertStringIncludes(textOf(await c.run("python", "input('name? ')")), "no keyboard");
+      assertStringIncludes(textOf(await c.run("ruby", "puts 1")), "does not run in container");
       // A change of permissions restarts the box (its state is gone), as local sessions do.
       const before = c.containerId;
       c.permissions = { ...c.permissions, net: false };
-      const restarted = text(await c.run("python", "print('x' in dir())"));
+      const restarted = textOf(await c.run("python", "print('x' in dir())"));
       assertStringIncludes(restarted, "permissions changed");
       assertStringIncludes(restarted, "False");
       assert(c.containerId !== before);
       // The host's environment (a secret in it) is not passed.
       assertEquals(
-        text(await c.run("python", "import os\nprint(sorted(os.environ))")).includes("OI_TEST"),
+        textOf(await c.run("python", "import os\nprint(sorted(os.environ))")).includes("OI_TEST"),
         false,
       );
     } finally {
@@ -116,14 +113,14 @@ Deno.test("container: a denied write fails inside the container; the write grant
     const readOnly = { ...defaultPermissions({ cwd: work }), write: [] as string[], read: [work] };
     const denied = computer(engine, work, data, readOnly);
     try {
-      assertMatch(text(await denied.run("python", code)), /Read-only file system/);
+      assertMatch(textOf(await denied.run("python", code)), /Read-only file system/);
       assert(!(await Deno.stat(`${work}/made.txt`).then(() => true, () => false)));
     } finally {
       await denied.terminate();
     }
     const granted = computer(engine, work, data, { ...readOnly, write: [work] });
     try {
-      assertEquals(text(await granted.run("python", code)), "wrote\n");
+      assertEquals(textOf(await granted.run("python", code)), "wrote\n");
       assertEquals(await Deno.readTextFile(`${work}/made.txt`), "x");
     } finally {
       await granted.terminate();
@@ -142,13 +139,13 @@ except OSError as e:
     print(type(e).__name__, e.errno)`;
     const off = computer(engine, work, data, { ...defaultPermissions({ cwd: work }), net: false });
     try {
-      assertStringIncludes(text(await off.run("python", code)), "101"); // ENETUNREACH
+      assertStringIncludes(textOf(await off.run("python", code)), "101"); // ENETUNREACH
     } finally {
       await off.terminate();
     }
     const on = computer(engine, work, data, { ...allowAll(), read: [work], write: [work] });
     try {
-      const result = text(await on.run("python", code));
+      const result = textOf(await on.run("python", code));
       assert(/ConnectionRefusedError 111|connected/.test(result), result);
     } finally {
       await on.terminate();
@@ -162,7 +159,7 @@ Deno.test("container: an interrupted long run stops every process it started; st
     try {
       await c.run("python", "kept = 'yes'");
       const started = Date.now();
-      const out = text(
+      const out = textOf(
         await c.run(
           "python",
           "import subprocess, time\nsubprocess.Popen(['sleep', '1000'])\nwhile True: time.sleep(0.1)",
@@ -174,9 +171,9 @@ Deno.test("container: an interrupted long run stops every process it started; st
       assert(Date.now() - started < 20_000);
       const ps = await engine.podman("top", c.containerId!, "args");
       assert(!ps.includes("sleep 1000"), `the sleep survived:\n${ps}`);
-      assertEquals(text(await c.run("python", "print(kept)")), "yes\n");
+      assertEquals(textOf(await c.run("python", "print(kept)")), "yes\n");
       // The shell: a foreground and a background job both end with the interrupt.
-      const sh = text(await c.run("shell", "sleep 999 & sleep 998", { timeout: 2 }));
+      const sh = textOf(await c.run("shell", "sleep 999 & sleep 998", { timeout: 2 }));
       assertStringIncludes(sh, "stopped");
       const after = await engine.podman("top", c.containerId!, "args");
       assert(!/sleep 99[89]/.test(after), `a shell job survived:\n${after}`);
@@ -184,7 +181,7 @@ Deno.test("container: an interrupted long run stops every process it started; st
       const run = c.run("python", "import time\nwhile True: time.sleep(0.05)", { timeout: 0 });
       await new Promise((resolve) => setTimeout(resolve, 500));
       await c.stop();
-      assertStringIncludes(text(await run), "KeyboardInterrupt");
+      assertStringIncludes(textOf(await run), "KeyboardInterrupt");
     } finally {
       await c.terminate();
     }
@@ -204,7 +201,7 @@ Deno.test("container: a second computer reattaches to the container and keeps Py
       container: id,
     });
     try {
-      assertEquals(text(await second.run("python", "counter += 1\ncounter")), "11\n");
+      assertEquals(textOf(await second.run("python", "counter += 1\ncounter")), "11\n");
       assertEquals(second.containerId, id);
     } finally {
       await second.terminate();
@@ -216,7 +213,7 @@ Deno.test("container: a second computer reattaches to the container and keeps Py
       container: id,
     });
     try {
-      assertStringIncludes(text(await other.run("python", "print('fresh')")), "fresh");
+      assertStringIncludes(textOf(await other.run("python", "print('fresh')")), "fresh");
       assert(other.containerId !== id);
     } finally {
       await other.terminate();
@@ -244,14 +241,14 @@ except urllib.error.HTTPError as e:
       try {
         // The control: the listed host answers through the proxy.
         assertEquals(
-          text(await c.run("python", fetchCode(allowed.addr.port))),
+          textOf(await c.run("python", fetchCode(allowed.addr.port))),
           "hello from the listed host\n",
         );
-        const refused = text(await c.run("python", fetchCode(other.addr.port)));
+        const refused = textOf(await c.run("python", fetchCode(other.addr.port)));
         assertStringIncludes(refused, "refused 403");
         assertStringIncludes(refused, `--allow-net=127.0.0.1:${other.addr.port}`);
         // Around the proxy there is no network at all.
-        const direct = text(
+        const direct = textOf(
           await c.run(
             "python",
             `import socket\ns = socket.socket(); s.settimeout(5)
@@ -264,7 +261,7 @@ except OSError as e:
         assertEquals(direct, "errno 101\n");
         assert(c.notes.some((n) => n.includes("only the listed hosts")), c.notes.join("; "));
         assertEquals(
-          text(await c.run("python", FIND_SOCKETS)),
+          textOf(await c.run("python", FIND_SOCKETS)),
           "sockets: ['/run/oi-proxy/proxy.sock']\n",
         );
       } finally {

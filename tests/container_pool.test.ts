@@ -16,17 +16,14 @@ import type { SessionBackend } from "../lib/container/backend.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
 import { StreamText } from "./helpers/stream_text.ts";
-import { startServerInstance } from "./helpers/server_instance.ts";
+import { outputOf, startServerInstance } from "./helpers/server_instance.ts";
 import { modelArgs } from "./helpers/terminal_cli.ts";
+import { textOf } from "./helpers/computer_helpers.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const INSTANCE = "pooltest";
 const MINE = `io.interpreter.instance=${INSTANCE}`;
 const HOST_ENV = { PATH: "/usr/bin:/bin" };
-
-function text(messages: { content?: unknown }[]): string {
-  return messages.map((m) => String(m.content ?? "")).join("");
-}
 
 interface Fixture {
   engine: PodmanEngine;
@@ -122,13 +119,6 @@ async function containers(
 }
 
 /** The code output of a turn's server-sent chunks, joined (chunks split lines). */
-function outputOf(sse: string): string {
-  return sse.split("\n").filter((line) => line.startsWith("data: ")).map((line) => {
-    const chunk = JSON.parse(line.slice(6));
-    return chunk.format === "output" && typeof chunk.content === "string" ? chunk.content : "";
-  }).join("");
-}
-
 async function nameOf(engine: PodmanEngine, id: string): Promise<string> {
   return (await engine.podman("inspect", "--format", "{{.Name}}", id)).trim();
 }
@@ -141,12 +131,12 @@ Deno.test("pool: a session takes a box started before its run; a second session 
     const first = computer(f, { pool, session: "s1" });
     const second = computer(f, { pool, session: "s2" });
     try {
-      assertStringIncludes(text(await first.run("python", "x = 41\nprint('one', x)")), "one 41");
+      assertStringIncludes(textOf(await first.run("python", "x = 41\nprint('one', x)")), "one 41");
       assert(spares.includes(first.containerId!), "the first session took a pre-started box");
       // The control: the same session keeps its state.
-      assertStringIncludes(text(await first.run("python", "print('again', x + 1)")), "again 42");
+      assertStringIncludes(textOf(await first.run("python", "print('again', x + 1)")), "again 42");
       assertStringIncludes(
-        text(await second.run("python", "print('seen', globals().get('x'))")),
+        textOf(await second.run("python", "print('seen', globals().get('x'))")),
         "seen None",
       );
       assert(spares.includes(second.containerId!), "the second session took a pre-started box");
@@ -206,13 +196,13 @@ Deno.test("pool: a session with other permissions never takes another configurat
     const control = computer(f, { pool, session: "rw" });
     const write = `open(${JSON.stringify(`${f.work}/probe`)}, "w").write("x")\nprint("wrote")`;
     try {
-      const out = text(await denied.run("python", write));
+      const out = textOf(await denied.run("python", write));
       assert(!spares.includes(denied.containerId!), "not taken from the other pool");
       assert(!out.includes("wrote"), `the write went through:\n${out}`);
       assert(/Read-only file system|Permission denied|No such file/.test(out), out);
       assert(pool.readyIds.includes(spares[0]), "the other configuration's spare is still there");
       // The control: the configuration the spare was made for takes it, and may write.
-      assertStringIncludes(text(await control.run("python", write)), "wrote");
+      assertStringIncludes(textOf(await control.run("python", write)), "wrote");
       assert(spares.includes(control.containerId!), "the matching session took the spare");
     } finally {
       await denied.terminate();
@@ -231,7 +221,7 @@ Deno.test("pool: a claimed box reattaches for its session; an untaken spare or a
     const first = computer(f, { pool, session: "s1" });
     const computers: ContainerComputer[] = [first];
     try {
-      assertStringIncludes(text(await first.run("python", "x = 7\nprint('set', x)")), "set 7");
+      assertStringIncludes(textOf(await first.run("python", "x = 7\nprint('set', x)")), "set 7");
       const box = first.containerId!;
       first.detach(); // the instance goes away; the store recorded `box` for s1
       const spare = pool.readyIds[0];
@@ -241,7 +231,7 @@ Deno.test("pool: a claimed box reattaches for its session; an untaken spare or a
       const other = computer(f, { engine: f.engine.address, session: "s2", container: box });
       computers.push(other);
       assertStringIncludes(
-        text(await other.run("python", "print('other', globals().get('x'))")),
+        textOf(await other.run("python", "print('other', globals().get('x'))")),
         "other None",
       );
       assert(other.containerId !== box, "s2 did not take s1's box");
@@ -249,7 +239,7 @@ Deno.test("pool: a claimed box reattaches for its session; an untaken spare or a
       const stranger = computer(f, { engine: f.engine.address, session: "s1", container: spare });
       computers.push(stranger);
       assertStringIncludes(
-        text(await stranger.run("python", "print('stranger', globals().get('x'))")),
+        textOf(await stranger.run("python", "print('stranger', globals().get('x'))")),
         "stranger None",
       );
       assert(stranger.containerId !== spare, "the untaken spare was refused");
@@ -258,7 +248,7 @@ Deno.test("pool: a claimed box reattaches for its session; an untaken spare or a
       // The control: s1 reattaches to its claimed box and finds its state.
       const again = computer(f, { engine: f.engine.address, session: "s1", container: box });
       computers.push(again);
-      assertStringIncludes(text(await again.run("python", "print('kept', x)")), "kept 7");
+      assertStringIncludes(textOf(await again.run("python", "print('kept', x)")), "kept 7");
       assertEquals(again.containerId, box);
     } finally {
       for (const c of computers) await c.terminate();
@@ -509,7 +499,7 @@ Deno.test("pool: refills that fail are quiet and bounded; a take tries once more
     });
     // No spare: the session starts its own box, and says why it could not.
     assertStringIncludes(
-      text(await c.run("python", "print(1)")),
+      textOf(await c.run("python", "print(1)")),
       "The session container could not start",
     );
     await settled(MAX_FAILURES + 2);
@@ -558,7 +548,7 @@ Deno.test("pool: at most MAX_SHAPES configurations are kept; the least used one'
       const before = pool.readyIds;
       try {
         assertStringIncludes(
-          text(await c.run("python", "import os\nprint('shape', os.environ['SHAPE'])")),
+          textOf(await c.run("python", "import os\nprint('shape', os.environ['SHAPE'])")),
           `shape ${MAX_SHAPES}`,
         );
         assert(before.includes(c.containerId!), "taken from the newest configuration's spare");

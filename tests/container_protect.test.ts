@@ -10,10 +10,7 @@ import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import type { Permissions } from "../lib/sandbox/permissions.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-
-function text(messages: { content?: unknown }[]): string {
-  return messages.map((m) => String(m.content ?? "")).join("");
-}
+import { textOf } from "./helpers/computer_helpers.ts";
 
 function computer(
   engine: PodmanEngine,
@@ -32,7 +29,7 @@ function computer(
 
 async function run(c: ContainerComputer, code: string): Promise<string> {
   try {
-    return text(await c.run("python", code));
+    return textOf(await c.run("python", code));
   } finally {
     await c.terminate();
   }

@@ -10,22 +10,10 @@ import { openStore } from "../lib/store/mod.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
 import type { StreamText } from "./helpers/stream_text.ts";
-import { freePort, startServerInstance } from "./helpers/server_instance.ts";
+import { freePort, outputOf, startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const TOKEN = "stalled-owner-token";
-
-/** The code output of a turn's server-sent chunks, joined. */
-function outputOf(sse: string): string {
-  return sse.split("\n").filter((line) => line.startsWith("data: ")).map((line) => {
-    try {
-      const chunk = JSON.parse(line.slice(6));
-      return chunk.format === "output" && typeof chunk.content === "string" ? chunk.content : "";
-    } catch {
-      return "";
-    }
-  }).join("");
-}
 
 async function chat(port: number, message: string): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/chat?session=team-2`, {

@@ -8,10 +8,7 @@ import { ContainerComputer } from "../lib/container/computer.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
-
-function text(messages: { content?: unknown }[]): string {
-  return messages.map((m) => String(m.content ?? "")).join("");
-}
+import { textOf } from "./helpers/computer_helpers.ts";
 
 Deno.test("container: a takeover during a long run connects at once, keeps the box and its state", async () => {
   const engine = await startPodman();
@@ -48,7 +45,7 @@ Deno.test("container: a takeover during a long run connects at once, keeps the b
     assert(!during, "the new computer waited for the old run to end before connecting");
     assertEquals(second.containerId, id, "the same box");
     // Its own run queues behind the old one and sees its result.
-    assertEquals(text(await second.run("python", "print(x)")), "42\n");
+    assertEquals(textOf(await second.run("python", "print(x)")), "42\n");
     assert(await Deno.stat(marker).then(() => true, () => false));
   } finally {
     await second?.terminate();

@@ -94,3 +94,15 @@ export function startServerInstance(
     },
   };
 }
+
+/** The code output a turn's server-sent chunks carry, joined (chunks may split a line). */
+export function outputOf(sse: string): string {
+  return sse.split("\n").filter((line) => line.startsWith("data: ")).map((line) => {
+    try {
+      const chunk = JSON.parse(line.slice(6));
+      return chunk.format === "output" && typeof chunk.content === "string" ? chunk.content : "";
+    } catch {
+      return "";
+    }
+  }).join("");
+}
