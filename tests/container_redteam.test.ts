@@ -20,6 +20,10 @@
  *   the grant (a write grant of `<cwd>/.git/hooks` stays read-only; a write grant of a
  *   read-denied `~/.ssh` stays hidden). A box must not mount the grant over the denial either;
  *   the control is the same grant with the denial lifted.
+ * - A pool's sweep removes spares of this host whose owner's pid is gone. An instance in
+ *   another pid namespace on the same host (containers sharing the host's name) does not see
+ *   this one's pid, and must not take its live spares for stale ones. The control is the
+ *   pool test's own (tests/container_pool: a killed process's spare is swept).
  * - Open gap (ignored test): a write-denied path that does not exist yet inside a mounted
  *   folder (`<cwd>/.git` in a folder that is not a repository; `~/.local/bin`, `~/.bash_login`
  *   under a home working directory) can be made by the box: the engine cannot mount over a
@@ -27,6 +31,10 @@
  */
 import { join } from "node:path";
 import { ContainerComputer } from "../lib/container/computer.ts";
+import { parseEngineAddress } from "../lib/container/engine.ts";
+import { EngineBackend } from "../lib/container/engine_backend.ts";
+import { BoxPool } from "../lib/container/pool.ts";
+import { sessionBox } from "../lib/container/session_box.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import type { Permissions } from "../lib/sandbox/permissions.ts";
 import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
@@ -293,6 +301,73 @@ except OSError as e:
     for (const path of [work, data, secret]) {
       await Deno.remove(path, { recursive: true }).catch(() => {});
     }
+  }
+});
+
+const SWEEPER = `
+import { parseEngineAddress } from "${new URL("../lib/container/engine.ts", import.meta.url)}";
+import { EngineBackend } from "${new URL("../lib/container/engine_backend.ts", import.meta.url)}";
+import { BoxPool } from "${new URL("../lib/container/pool.ts", import.meta.url)}";
+import { sessionBox } from "${new URL("../lib/container/session_box.ts", import.meta.url)}";
+import { defaultPermissions } from "${new URL("../lib/sandbox/defaults.ts", import.meta.url)}";
+const [address, cwd, data] = Deno.args;
+const pool = new BoxPool(new EngineBackend(parseEngineAddress(address)), { size: 1, instance: "redteam-sweeper" });
+const shape = sessionBox({ permissions: { ...defaultPermissions({ cwd }), net: false }, cwd, hostEnv: {}, dataDir: data });
+pool.prime(shape);
+while (pool.readyCount < 1) await new Promise((r) => setTimeout(r, 50));
+console.log("swept, pid " + Deno.pid);
+await pool.close();
+`;
+
+Deno.test("container redteam: a pool in another pid namespace of this host never sweeps live spares", async () => {
+  const engine = await startPodman();
+  const work = await containerWorkspace();
+  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
+  const pool = new BoxPool(new EngineBackend(parseEngineAddress(engine.address)), {
+    size: 1,
+    instance: "redteam-owner",
+    ownsBackend: true,
+  });
+  const shape = sessionBox({
+    permissions: { ...defaultPermissions({ cwd: work }), net: false },
+    cwd: work,
+    hostEnv: {},
+    dataDir: data,
+  });
+  try {
+    pool.prime(shape);
+    for (let i = 0; i < 600 && pool.readyCount < 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [spare] = pool.readyIds;
+    assert(spare, "a spare is ready");
+    const script = join(data, "sweeper.ts");
+    await Deno.writeTextFile(script, SWEEPER);
+    const out = await new Deno.Command("unshare", {
+      args: [
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        Deno.execPath(),
+        "run",
+        "-A",
+        script,
+        engine.address,
+        work,
+        data,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    // The sweeper ran in its own pid namespace, where this process's pid is not seen.
+    assert(/swept, pid \d+/.test(said), said);
+    const names = await engine.podman("ps", "-a", "--format", "{{.ID}}", "--no-trunc");
+    assert(names.includes(spare), "the live pool's spare was removed by another pool's sweep");
+  } finally {
+    await pool.close();
+    await engine.stop();
+    for (const path of [work, data]) await Deno.remove(path, { recursive: true }).catch(() => {});
   }
 });
 

@@ -18,7 +18,7 @@ export const INSTANCE_LABEL = "io.interpreter.instance";
 export const SESSION_LABEL = "io.interpreter.session";
 /**
  * Label a pre-started (spare) box carries instead of {@linkcode SESSION_LABEL} (value: the
- * pool's owner, `host/pid`; see pool.ts).
+ * pool's owner, `host@pidns/pid`; see pool.ts).
  */
 export const POOL_LABEL = "io.interpreter.pool";
 

@@ -10,7 +10,8 @@
  * - A spare serves one session and never comes back; nothing is ever reused. A spare that
  *   prints anything or ends while waiting is removed.
  * - The nonce is made here, on the host, when the spare is created.
- * - Labels are fixed at create: a spare carries {@linkcode POOL_LABEL} (its owner, `host/pid`)
+ * - Labels are fixed at create: a spare carries {@linkcode POOL_LABEL} (its owner,
+ *   `host@pidns/pid`)
  *   and the instance label, no session. Taking it renames it (host-written, through the
  *   engine: the box cannot rename itself) to a name made from a hash of the session, which
  *   {@linkcode boxBelongsTo} checks when another computer reattaches. An untaken spare, or a
@@ -120,11 +121,20 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * This host's name and pid namespace (`name@pid:[inode]`): a pid means something only in its
+ * own namespace, so instances in other ones (containers sharing the host's name) never take
+ * this one's live spares for stale ones.
+ */
 function hostName(): string {
+  let name = "localhost";
   try {
-    return Deno.hostname();
+    name = Deno.hostname();
+  } catch { /* unnamed */ }
+  try {
+    return `${name}@${Deno.readLinkSync("/proc/self/ns/pid")}`;
   } catch {
-    return "localhost";
+    return name;
   }
 }
 
