@@ -7,8 +7,15 @@
  * group must sit inside the program's own group, so that bound still holds for code. Were it
  * made at the hierarchy's root, a fork bomb would leave the administrator's bound behind.
  * The control: outside the administrator's group, the same bomb starts every process.
+ *
+ * Code inside a bounded session tries to leave the bound first: raise its process limit
+ * (setrlimit), write itself into the root pids group, or into any group it can find; then
+ * forks. The bound holds. The control: the same code in a session with no bound starts every
+ * process, and the sandboxed code did try (each attempt's error is printed).
  */
 import { join } from "node:path";
+import { Computer } from "../lib/computer/mod.ts";
+import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { repoModule } from "./helpers/deno_child.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 
@@ -112,3 +119,63 @@ function isV1(): boolean {
     }
   }
 }
+
+const LEAVE_THEN_BOMB = `import os, resource, glob
+try:
+    resource.setrlimit(resource.RLIMIT_NPROC, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    print("RAISED")
+except (OSError, ValueError) as e:
+    print("setrlimit refused", type(e).__name__)
+for procs in ["/sys/fs/cgroup/pids/cgroup.procs", "/sys/fs/cgroup/cgroup.procs"] + glob.glob("/sys/fs/cgroup/*/cgroup.procs"):
+    try:
+        open(procs, "w").write(str(os.getpid()))
+        print("MOVED", procs)
+    except OSError as e:
+        print("move refused", procs, type(e).__name__)
+r, w = os.pipe()
+n = 0
+try:
+    for _ in range(${FORKS}):
+        if os.fork() == 0:
+            os.close(w)
+            os.read(r, 1)
+            os._exit(0)
+        n += 1
+except OSError:
+    pass
+os.close(w)
+try:
+    while True:
+        os.wait()
+except ChildProcessError:
+    pass
+print("STARTED", n)`;
+
+async function bombIn(maxProcesses: number): Promise<string> {
+  const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "oi-pids-rt-" }));
+  const computer = new Computer({
+    cwd: work,
+    timeout: 60,
+    maxProcesses,
+    permissions: defaultPermissions({ cwd: work }),
+  });
+  try {
+    const out = await computer.run("python", LEAVE_THEN_BOMB);
+    return out.map((m) => String(m.content ?? "")).join("");
+  } finally {
+    await computer.terminate();
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+Deno.test("sandbox redteam: code cannot raise or leave its session's process bound", async () => {
+  const out = await bombIn(32);
+  assert(!out.includes("RAISED"), out);
+  assert(!out.includes("MOVED"), out);
+  assert(out.includes("setrlimit refused") || Deno.uid() === 0, out); // root: prlimit has no hold
+  const n = Number(/STARTED (\d+)/.exec(out)?.[1]);
+  assert(n >= 0 && n < 32, `started ${n} processes under a bound of 32: ${out}`);
+  // Control: with no bound, the same code starts every process.
+  const free = await bombIn(0);
+  assertEquals(Number(/STARTED (\d+)/.exec(free)?.[1]), FORKS, free);
+});
