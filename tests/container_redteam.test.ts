@@ -24,6 +24,11 @@
  *   another pid namespace on the same host (containers sharing the host's name) does not see
  *   this one's pid, and must not take its live spares for stale ones. The control is the
  *   pool test's own (tests/container_pool: a killed process's spare is swept).
+ * - The empty volume hiding denied folders stays empty: podman 4.3 ignores the Engine API's
+ *   `NoCopy` in `Mounts` and fills a new volume with the image's files at its first mount
+ *   point. The create body the program makes (with a fresh volume name, so the shared one is
+ *   never touched) leaves a new volume empty; the control, the same body in the `Mounts` form,
+ *   fills it.
  * - Open gap (ignored test): a write-denied path that does not exist yet inside a mounted
  *   folder (`<cwd>/.git` in a folder that is not a repository; `~/.local/bin`, `~/.bash_login`
  *   under a home working directory) can be made by the box: the engine cannot mount over a
@@ -31,13 +36,19 @@
  */
 import { join } from "node:path";
 import { ContainerComputer } from "../lib/container/computer.ts";
+import { engineCreateBody } from "../lib/container/confine.ts";
 import { parseEngineAddress } from "../lib/container/engine.ts";
 import { EngineBackend } from "../lib/container/engine_backend.ts";
 import { BoxPool } from "../lib/container/pool.ts";
 import { sessionBox } from "../lib/container/session_box.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import type { Permissions } from "../lib/sandbox/permissions.ts";
-import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
+import {
+  containerWorkspace,
+  type PodmanEngine,
+  startPodman,
+  TEST_IMAGE,
+} from "./helpers/podman.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 function text(messages: { content?: unknown }[]): string {
@@ -368,6 +379,89 @@ Deno.test("container redteam: a pool in another pid namespace of this host never
     await pool.close();
     await engine.stop();
     for (const path of [work, data]) await Deno.remove(path, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("container redteam: the volume hiding denied folders gets nothing from the image", async () => {
+  const engine = await startPodman();
+  const client = Deno.createHttpClient({
+    proxy: { transport: "unix", path: engine.address.replace(/^unix:\/\//, "") },
+  });
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`http://engine/v1.41${path}`, {
+      method,
+      client,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    assert(response.ok, `${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  const volumes: string[] = [];
+  /** Runs a box hiding /usr/share/doc (the image has files there); what the volume holds. */
+  const filled = async (form: "program" | "mounts"): Promise<string> => {
+    const volume = `oi-redteam-empty-${crypto.randomUUID().slice(0, 8)}`;
+    volumes.push(volume);
+    const body = engineCreateBody({
+      image: TEST_IMAGE,
+      cmd: ["/bin/true"],
+      env: {},
+      user: "1000:1000",
+      workdir: "/tmp",
+      labels: {},
+      writes: [],
+      reads: [],
+      protected: [{ path: "/usr/share/doc", mode: "hidden", kind: "dir" }],
+      network: false,
+      pidsLimit: 64,
+      memory: 256 * 1024 * 1024,
+    });
+    const host = body.HostConfig as Record<string, unknown>;
+    const json = JSON.stringify(host).replaceAll("interpreter-empty", volume);
+    const fresh = JSON.parse(json) as Record<string, unknown>;
+    if (form === "mounts") {
+      // The same hiding mount in the Engine API's Mounts form, NoCopy set.
+      delete fresh.Binds;
+      fresh.Mounts = [{
+        Type: "volume",
+        Source: volume,
+        Target: "/usr/share/doc",
+        ReadOnly: true,
+        VolumeOptions: { NoCopy: true },
+      }];
+    }
+    assert(json.includes(volume), `the body hides with the empty volume: ${json}`);
+    const created = await call("POST", "/containers/create", { ...body, HostConfig: fresh }) as {
+      Id: string;
+    };
+    try {
+      await call("POST", `/containers/${created.Id}/start`);
+      await call("POST", `/containers/${created.Id}/wait`);
+    } finally {
+      await call("DELETE", `/containers/${created.Id}?force=1`);
+    }
+    return await engine.podman(
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "-v",
+      `${volume}:/v:ro`,
+      TEST_IMAGE,
+      "/bin/sh",
+      "-c",
+      "ls -A /v",
+    );
+  };
+  try {
+    assertEquals(await filled("program"), "", "the program's body leaves the volume empty");
+    // Control: the Mounts form copies the image's files in.
+    assert((await filled("mounts")).trim() !== "", "the Mounts form filled the volume");
+  } finally {
+    for (const volume of volumes) await engine.podman("volume", "rm", "-f", volume).catch(() => "");
+    client.close();
+    await engine.stop();
   }
 });
 

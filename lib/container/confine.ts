@@ -224,9 +224,16 @@ function bind(source: string, target: string, readOnly: boolean): Record<string,
 
 /**
  * The engine volume that hides denied folders: made empty by the engine on first use, only
- * ever mounted read-only and without copying anything into it, so it stays empty.
+ * ever mounted read-only and without copying anything into it, so it stays empty. It is
+ * named in `Binds` with `nocopy`: podman 4.3 ignores `NoCopy` in `Mounts` and would fill a
+ * new volume with the image's files at its first mount point.
  */
 const EMPTY_VOLUME = "interpreter-empty";
+
+/** True when a hidden folder is named in `Binds` (its syntax cannot hold `:` or `,`). */
+function hiddenByBind(p: ProtectedPath): boolean {
+  return p.mode === "hidden" && p.kind === "dir" && !/[:,]/.test(p.path);
+}
 
 /**
  * A denied path mounted over itself: read-only, or hidden behind `/dev/null` (a file) or the
@@ -278,9 +285,11 @@ export function engineCreateBody(
         ...spec.writes.map((w) => bind(w, w, false)),
         ...spec.reads.map((r) => bind(r, r, true)),
         // After the folders holding them (the engine mounts parents first).
-        ...spec.protected.map(protectMount),
+        ...spec.protected.filter((p) => !hiddenByBind(p)).map(protectMount),
         ...(spec.proxyDir ? [bind(spec.proxyDir, PROXY_MOUNT, true)] : []),
       ],
+      // Engines order every mount by its target, Binds and Mounts alike (parents first).
+      Binds: spec.protected.filter(hiddenByBind).map((p) => `${EMPTY_VOLUME}:${p.path}:ro,nocopy`),
       Tmpfs: { "/tmp": "rw,size=512m,mode=1777", "/run/oi": "rw,size=64m,mode=1777" },
       AutoRemove: false,
       // No engine log: Docker's json-file (podman's k8s-file) would keep every session's output
