@@ -268,7 +268,8 @@ except OSError as e:
       async () => {
         // The default permissions deny writes to <cwd>/.git; the box mounts <cwd> whole and
         // .git again, read-only (protect.ts; more cases in container_protect on podman).
-        await Deno.mkdir(`${work}/.git`);
+        // (Earlier boxes made it empty: a missing denied .git is made so it can be mounted.)
+        await Deno.mkdir(`${work}/.git`, { recursive: true });
         await Deno.chown(`${work}/.git`, 1000, 1000);
         const c = computer(engine, work, data, defaults());
         const code = `open(${

@@ -2,8 +2,9 @@
  * Denials inside a mounted folder hold in the box (lib/container/protect.ts, real podman):
  * the default write denial of `<cwd>/.git` (a planted hook would run on the host later) and a
  * read denial of a secret inside the working directory, each with its control (the same code
- * with the path granted). A link on the way to a denied path refuses the box with one line;
- * a denied path that does not exist yet is named in the start-up note.
+ * with the path granted). A link on the way to a denied path refuses the box with one line; a
+ * missing `.git` is made empty (git ignores it) and read-only; any other missing write denial
+ * refuses the box.
  */
 import { ContainerComputer } from "../lib/container/computer.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
@@ -102,14 +103,40 @@ print("planted")`;
       await Deno.remove(`${work}/.git`);
     });
 
-    await t.step("a denied path that does not exist yet is named in the note", async () => {
-      const c = computer(engine, work, data, defaults());
-      assertEquals(await run(c, "print('ok')"), "ok\n");
-      assert(
-        c.notes.some((n) => n.startsWith("not enforced") && n.includes(`${work}/.git`)),
-        c.notes.join("; "),
-      );
-    });
+    await t.step(
+      "a missing .git is made empty and read-only; another missing denial refuses the box",
+      async () => {
+        // A folder that is not a repository: the box must not make one (a .git/config whose
+        // fsmonitor the host's next `git status` would run).
+        const plant = `import os
+try:
+    os.makedirs(".git", exist_ok=True)
+    open(".git/config", "w").write("[core]\\n\\tfsmonitor = touch /tmp/pwned\\n")
+    print("PLANTED")
+except OSError as e:
+    print("REFUSED", type(e).__name__)`;
+        assertStringIncludes(await run(computer(engine, work, data, defaults()), plant), "REFUSED");
+        assertEquals([...Deno.readDirSync(`${work}/.git`)], [], "an empty .git, which git ignores");
+        const git = await new Deno.Command("git", { args: ["status"], cwd: work, stderr: "piped" })
+          .output();
+        assertStringIncludes(new TextDecoder().decode(git.stderr), "not a git repository");
+        // Control: with .git not denied (and the empty one gone), the same code makes it.
+        await Deno.remove(`${work}/.git`);
+        const granted = {
+          ...defaults(),
+          denyWrite: defaults().denyWrite.filter((d) => !d.endsWith("/.git")),
+        };
+        assertStringIncludes(await run(computer(engine, work, data, granted), plant), "PLANTED");
+        await Deno.remove(`${work}/.git`, { recursive: true });
+        // Any other missing write denial refuses the box, with what to do.
+        const missing = { ...defaults(), denyWrite: [...defaults().denyWrite, `${work}/.profile`] };
+        const out = await run(computer(engine, work, data, missing), "print('ran')");
+        assert(!out.includes("ran\n"), out);
+        assertStringIncludes(out, `${work}/.profile is write-denied but not there yet`);
+        assertStringIncludes(out, `--allow-write=${work}/.profile`);
+        assert(!(await Deno.stat(`${work}/.profile`).then(() => true, () => false)));
+      },
+    );
   } finally {
     await engine.stop();
     await Deno.remove(work, { recursive: true }).catch(() => {});

@@ -29,10 +29,9 @@
  *   point. The create body the program makes (with a fresh volume name, so the shared one is
  *   never touched) leaves a new volume empty; the control, the same body in the `Mounts` form,
  *   fills it.
- * - Open gap (ignored test): a write-denied path that does not exist yet inside a mounted
- *   folder (`<cwd>/.git` in a folder that is not a repository; `~/.local/bin`, `~/.bash_login`
- *   under a home working directory) can be made by the box: the engine cannot mount over a
- *   missing path without making it on the host as root. The start-up note names each one.
+ * - A write-denied path that does not exist yet inside a mounted folder (`<cwd>/.git` in a
+ *   folder that is not a repository) could be made by the box; now a missing `.git` is made
+ *   empty and mounted read-only, and any other missing denial refuses the box.
  */
 import { join } from "node:path";
 import { ContainerComputer } from "../lib/container/computer.ts";
@@ -466,10 +465,9 @@ Deno.test("container redteam: the volume hiding denied folders gets nothing from
 });
 
 Deno.test({
-  name: "container redteam (gap: a missing denied <cwd>/.git can be made by the box)",
-  // Needs a design decision (see the module's note): the engine would make the mount point
-  // on the host, as root; bubblewrap sessions shadow the folder instead.
-  ignore: true,
+  // Was a gap: a missing write-denied .git is now made empty (git ignores it) and mounted
+  // read-only (protect.ts); container_protect covers the other missing denials.
+  name: "container redteam: a missing denied <cwd>/.git cannot be made by the box",
   async fn() {
     const engine = await startPodman();
     const work = await containerWorkspace();
@@ -485,7 +483,8 @@ except OSError as e:
       const permissions = defaultPermissions({ cwd: work });
       const out = await run(engine, { work, data, permissions }, plant);
       assertStringIncludes(out, "REFUSED");
-      assert(!(await Deno.stat(join(work, ".git")).then(() => true, () => false)));
+      assertEquals([...Deno.readDirSync(join(work, ".git"))], [], "only the empty stand-in");
+      await Deno.remove(join(work, ".git")); // the control's box makes its own
       // Control: with .git granted the same code plants the repository's configuration.
       const granted = {
         ...permissions,

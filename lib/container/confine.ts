@@ -152,7 +152,7 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
   const under = (path: string, folders: string[]) =>
     folders.some((f) => path === f || path.startsWith(`${f}/`));
   const protection = input.localPaths ? protectInside(p, { rw, ro }) : undefined;
-  const unenforced = protection?.unenforced ?? [
+  const unenforced = protection ? [] : [
     ...new Set([
       ...p.denyWrite.filter((d) => under(d, rw)),
       ...p.denyRead.filter((d) => under(d, [...rw, ...ro])),
@@ -160,9 +160,8 @@ export function boxSpec(input: ContainerSpecInput): { spec: BoxSpec; notes: stri
   ];
   if (unenforced.length) {
     notes.push(
-      `not enforced in a container (inside a mounted folder${
-        protection ? ", not there yet" : ""
-      }): --deny-write/--deny-read of ${unenforced.join(", ")}`,
+      `not enforced in a container on a remote engine (inside a mounted folder): ` +
+        `--deny-write/--deny-read of ${unenforced.join(", ")}`,
     );
   }
   if (p.write === true) notes.push("write: only the working directory is mounted, read-write");

@@ -9,15 +9,16 @@
  *
  * The engine (root) follows links in a mount's source, so every step from the mounted folder
  * down to the path is checked first: a link there, which code could have planted, refuses
- * the box with one line. A path that does not exist yet cannot be mounted over (the engine
- * would create it on the host, as root): it stays unenforced, and the start-up note says so.
+ * the box with one line. A write-denied path that does not exist yet cannot be mounted over
+ * (the engine would make it on the host, as root): a missing `.git` is made here, empty (git
+ * ignores it), and any other refuses the box with one line saying what to do.
  * (A link planted between this check and the engine's mount, by code of another session that
  * may write the same folder, is not caught: bubblewrap sessions pin paths, engines cannot.)
  *
  * @module
  */
 
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Permissions } from "../sandbox/permissions.ts";
 
 /** A path inside a mounted folder, mounted over itself. */
@@ -34,8 +35,6 @@ export interface ProtectedPath {
 export interface Protection {
   /** The paths to mount over themselves. */
   paths: ProtectedPath[];
-  /** Denied paths inside a mount that cannot be protected (they do not exist yet). */
-  unenforced: string[];
 }
 
 /** A denial inside a mounted folder that cannot be honoured safely: the box must not start. */
@@ -114,7 +113,6 @@ function refuseLinkedMounts(mounts: { rw: string[]; ro: string[] }): void {
 export function protectInside(p: Permissions, mounts: { rw: string[]; ro: string[] }): Protection {
   refuseLinkedMounts(mounts);
   const paths: ProtectedPath[] = [];
-  const unenforced: string[] = [];
   const mountOf = (path: string, folders: string[]) =>
     folders.filter((f) => under(path, f)).sort((a, b) => b.length - a.length)[0];
   const consider = (path: string, mode: ProtectedPath["mode"], folders: string[]) => {
@@ -122,16 +120,37 @@ export function protectInside(p: Permissions, mounts: { rw: string[]; ro: string
     if (paths.some((q) => q.path === path) || [...mounts.rw, ...mounts.ro].includes(path)) return;
     const folder = mountOf(path, folders);
     if (!folder) return;
-    const kind = inspect(path, folder);
-    // A missing read denial has nothing to read; a missing write denial can be created.
-    if (kind === "missing") {
-      if (mode === "read-only") unenforced.push(path);
-    } else paths.push({ path, mode, kind });
+    let kind = inspect(path, folder);
+    // A missing read denial has nothing to read; a missing write denial could be made by the
+    // box (a `.git/config` whose fsmonitor the host's next `git status` runs, a login file).
+    if (kind === "missing" && mode === "read-only") kind = makeStandIn(path, folder);
+    if (kind !== "missing") paths.push({ path, mode, kind });
   };
   // Hidden first: a path denied both ways is hidden.
   for (const path of p.denyRead) consider(path, "hidden", [...mounts.rw, ...mounts.ro]);
   for (const path of p.denyWrite) consider(path, "read-only", mounts.rw);
-  return { paths, unenforced: [...new Set(unenforced)] };
+  return { paths };
+}
+
+/**
+ * A write-denied `.git` that is not there yet is made here, empty, so it can be mounted
+ * read-only: git ignores an empty `.git` (no HEAD: not a repository) and `git init` fills it.
+ * Any other missing write-denied path refuses the box: an empty stand-in could change what
+ * runs (an empty `~/.bash_profile` hides `~/.profile`). `mkdir` makes only the last step and
+ * follows no link; what stands there afterwards is checked again.
+ */
+function makeStandIn(path: string, folder: string): "dir" {
+  if (basename(path) === ".git") {
+    try {
+      Deno.mkdirSync(path, { mode: 0o755 });
+    } catch { /* its parent is missing, or something appeared: checked below */ }
+    if (inspect(path, folder) === "dir") return "dir";
+  }
+  throw new ProtectionError(
+    `${path} is write-denied but not there yet, inside the write grant ${folder}: code in a ` +
+      `container could make it, and it would be used on this machine later. Create it, start ` +
+      `in another folder, or lift the denial (--allow-write=${path})`,
+  );
 }
 
 function realOrSelf(path: string): string {
