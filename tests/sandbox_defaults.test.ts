@@ -94,3 +94,10 @@ Deno.test("defaults: the system message states the permissions in force", async 
     await fake.close();
   }
 });
+
+Deno.test("defaults: the whole ~/.docker is a secret (registry logins and the engine's TLS client key)", () => {
+  const home = Deno.env.get("HOME") ?? "";
+  const denied = defaultPermissions({ cwd: "/tmp" }).denyRead;
+  assert(denied.includes(`${home}/.docker`), denied.join(" "));
+  assert(!denied.includes(`${home}/.docker/config.json`), "the folder, not one file of it");
+});

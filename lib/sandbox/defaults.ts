@@ -22,7 +22,7 @@ export const DEFAULT_SECRET_PATHS: readonly string[] = [
   "~/.gnupg",
   "~/.netrc",
   "~/.git-credentials",
-  "~/.docker/config.json",
+  "~/.docker", // config.json (registry logins) and the engine's TLS client key (key.pem)
   "~/.kube",
   "~/.azure",
   "~/.config/gcloud",

@@ -21,13 +21,20 @@ export interface OpenStoreOptions {
 /** What `--store` accepts, for error messages. */
 const STORE_URL_HELP = "--store takes sqlite:PATH (embedded) or postgres://user@host:port/database";
 
+/** The file of an embedded store's address (`sqlite:PATH`, `x.db`), or undefined. */
+export function storeFilePath(url: string): string | undefined {
+  if (url.startsWith("sqlite:")) return url.slice(7);
+  if (/^postgres(ql)?:\/\//.test(url)) return undefined;
+  return /\.(db|sqlite3?)$/.test(url) ? url : undefined;
+}
+
 /** Opens the store at `url` (throws with {@linkcode STORE_URL_HELP} for anything else). */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { openPostgresStore } = await import("./postgres.ts");
     return await openPostgresStore(url, { secrets: options.secrets });
   }
-  if (url.startsWith("sqlite:")) return new SqliteStore(url.slice(7), options);
-  if (/\.(db|sqlite3?)$/.test(url)) return new SqliteStore(url, options);
+  const file = storeFilePath(url);
+  if (file !== undefined) return new SqliteStore(file, options);
   throw new Error(`${STORE_URL_HELP} (got ${JSON.stringify(url)})`);
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import type { Profile } from "../profiles/mod.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import type { ComputerLike } from "../computer/types.ts";
@@ -65,10 +66,17 @@ export async function openDeployment(
   const out: Deployment = { notes: [] };
   if (typeof d.store === "string" && d.store) {
     if (!options.server) throw new Error("--store is for --server (a shared store of sessions)");
-    const { openStore } = await import("../store/mod.ts");
+    const { openStore, storeFilePath } = await import("../store/mod.ts");
     const { StoreLink } = await import("../server/store_link.ts");
     const { knownSecrets } = await import("../storage/secrets.ts");
     const store = await openStore(d.store, { secrets: knownSecrets(options.secrets ?? []) });
+    // Every session's history and the leases: no code reads or forges them, wherever the file is
+    // (in the working directory too). SQLite's -wal and -shm files hold the same.
+    const file = storeFilePath(d.store);
+    if (file) {
+      const { registerSecretFile } = await import("../sandbox/secret_files.ts");
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) registerSecretFile(resolve(path));
+    }
     const lease = typeof d.lease_seconds === "number" ? d.lease_seconds * 1000 : undefined;
     out.storeLink = new StoreLink(store, {
       instance: typeof d.instance_id === "string" ? d.instance_id : undefined,

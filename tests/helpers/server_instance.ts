@@ -1,7 +1,7 @@
 /**
  * A real `interpreter --server` process for the deployment tests: auto-run on, the fake model
- * server, code in containers on a given engine, optionally a store and an instance id, its own
- * home folder. Its standard error is read as text (the listening line, notes, warnings).
+ * server, code in containers on a given engine (or on this machine), optionally a store and an
+ * instance id, its own home folder. Its standard error is read as text (the listening line, notes, warnings).
  *
  * @module
  */
@@ -14,10 +14,10 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 export interface ServerInstanceOptions {
   /** The fake model server's URL. */
   modelUrl: string;
-  /** `podman` or `docker`. */
-  computer: "podman" | "docker";
-  /** The engine's address (`unix:///…`). */
-  engine: string;
+  /** `podman` or `docker`, or `local` (bubblewrap on this machine). */
+  computer: "podman" | "docker" | "local";
+  /** The engine's address (`unix:///…`; not for `local`). */
+  engine?: string;
   /** The working directory (bound into the boxes). */
   cwd: string;
   /** The server's token (INTERPRETER_API_KEY). */
@@ -68,10 +68,9 @@ export function startServerInstance(
       "sk-test",
       "--model",
       "gpt-4o",
-      "--computer",
-      options.computer,
-      "--container_engine",
-      options.engine,
+      ...(options.computer === "local"
+        ? []
+        : ["--computer", options.computer, "--container_engine", options.engine ?? ""]),
       ...(options.flags ?? []),
     ],
     cwd: options.cwd,
