@@ -7,9 +7,12 @@
  *   own processes only (never the person's other programs), and code cannot raise it: it
  *   holds no capability outside its namespace.
  * - Run as root: the kernel does not apply RLIMIT_NPROC to processes that are root outside,
- *   so the session goes into a cgroup of its own with `pids.max` (cgroup v2, or v1's `pids`
- *   hierarchy), created by the host and removed when the session closes. Where no cgroup can
- *   be made (a read-only cgroupfs), {@linkcode ProcessLimit.unbounded} says so.
+ *   so the session goes into a cgroup of its own with `pids.max`, created by the host and
+ *   removed when the session closes: under this program's own group in v1's `pids` hierarchy,
+ *   or, on cgroup v2, only when this program sits at the root of its cgroup namespace (a group
+ *   made beside a service's own would leave the service's limits). Where none can be made (a
+ *   read-only cgroupfs, a v2 service), {@linkcode ProcessLimit.unbounded} says so, and so does
+ *   the chat's start-up note.
  *
  * @module
  */
@@ -45,7 +48,14 @@ export function processLimit(max: number, unique: string): ProcessLimit {
     return prlimit ? { prefix } : { prefix, unbounded: "prlimit (util-linux) is missing" };
   }
   const parent = cgroupParent();
-  if (!parent) return { prefix, unbounded: "no writable pids cgroup to bound it as root" };
+  if (!parent) {
+    return {
+      prefix,
+      unbounded:
+        "run as root, it needs a writable pids cgroup it may make groups in (cgroup v2: only " +
+        "at the root of this program's cgroup namespace)",
+    };
+  }
   const dir = join(parent, `${GROUP_PREFIX}${unique}`);
   try {
     Deno.mkdirSync(dir);
@@ -132,11 +142,24 @@ function ownV1Group(): string {
  * in v1's `pids` hierarchy; undefined when neither is writable. Empty groups left by an earlier run (killed
  * before it could remove them) are removed the first time.
  */
+/** This program's group in the unified hierarchy (`0::/path` of /proc/self/cgroup). */
+function ownV2Group(): string | undefined {
+  const line = Deno.readTextFileSync("/proc/self/cgroup").split("\n").find((l) =>
+    l.startsWith("0::")
+  );
+  return line?.slice(3);
+}
+
 function cgroupParent(): string | undefined {
   let parent: string | undefined;
   try {
     const controllers = Deno.readTextFileSync(join(V2_ROOT, "cgroup.subtree_control"));
-    if (/\bpids\b/.test(controllers)) parent = V2_ROOT;
+    // Only when this program itself is at the root of what it sees (a container's own cgroup
+    // namespace, a plain root login): a group made there takes nothing out of a limit set on
+    // this program. Run in a group of its own (a systemd service), a session group would have
+    // to be a sibling outside the service's memory.max and TasksMax: none is made then, and the
+    // start-up note says the bound does not hold.
+    if (/\bpids\b/.test(controllers) && ownV2Group() === "/") parent = V2_ROOT;
   } catch { /* not v2 */ }
   if (!parent) {
     try {
