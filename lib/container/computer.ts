@@ -4,10 +4,11 @@
  * through the Engine API). Python, shell and JavaScript/TypeScript sessions keep their state
  * across runs inside the container (JavaScript in a deno the driver starts on the first
  * JavaScript run); one-shot languages (perl...) run there when the image has their program;
- * HTML is saved host-side, as the local computer does (lib/computer/html.ts); output and the driver's records come over an attach of the container's
- * standard output; code goes in through a forwarder exec into the driver's named pipe
- * (see driver_py.ts), so another server instance can reattach to the same container and
- * keep its state. The host reads only records and output from the container, as data.
+ * HTML is saved host-side, as the local computer does (lib/computer/html.ts). Output and the
+ * driver's records come over an attach of the container's standard output; code goes in
+ * through a forwarder exec into the driver's named pipe (see driver_py.ts), so another server
+ * instance can reattach to the same container and keep its state. The host reads only records
+ * and output from the container, as data; a run's side of them is box_run.ts.
  *
  * @module
  */
@@ -18,15 +19,21 @@ import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import { collectRun } from "../computer/collect.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { FrameParser, newNonce } from "../computer/framing.ts";
-import { OutputCollector } from "../computer/output.ts";
-import { RunFeed } from "../computer/feed.ts";
 import { type LanguageInfo, languageInfo, LANGUAGES } from "../computer/languages.ts";
 import { saveHtml } from "../computer/html.ts";
-import { JS_DRIVER } from "../computer/drivers/js_driver.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { dataDir } from "../storage/paths.ts";
-import { CONTAINER_DRIVER, LANGUAGES_PART } from "./driver_py.ts";
+import { CONTAINER_DRIVER } from "./driver_py.ts";
+import {
+  type ActiveRun,
+  applyRunRecord,
+  finishRun,
+  missingProgram,
+  newRun,
+  output,
+  runCommand,
+} from "./box_run.ts";
 import { parseEngineAddress } from "./engine.ts";
 import type { BoxInput, BoxOutput, SessionBackend, SparePool } from "./backend.ts";
 import { EngineBackend } from "./engine_backend.ts";
@@ -36,20 +43,6 @@ import { boxBelongsTo } from "./pool.ts";
 import { needsProxy, sessionBox } from "./session_box.ts";
 
 export type { ContainerComputerOptions } from "./options.ts";
-
-interface ActiveRun {
-  id: number;
-  /** True once the box said this run started (`S`): output before it is an earlier run's. */
-  started: boolean;
-  lines: number;
-  feed: RunFeed;
-  collector: OutputCollector;
-  end: (status: number) => void;
-  ended: Promise<number>;
-}
-
-const INPUT_NOTE =
-  "\n(the program asked for input: container sessions have no keyboard, so it got end of file)\n";
 
 /** Programs the bundled image (image.sh) has, assumed until the box's driver says what it has. */
 const IMAGE_PROGRAMS = ["deno", "perl"];
@@ -223,31 +216,18 @@ export class ContainerComputer implements ComputerLike {
     }
     let command: Record<string, unknown>;
     try {
-      command = await this.#command(info, code);
+      command = await runCommand(info, code);
     } catch (error) {
       yield output(`The code could not be prepared: ${(error as Error).message}\n`);
       return;
     }
-    const language = info.name;
     const id = ++this.#runIds;
-    const feed = new RunFeed();
-    const collector = new OutputCollector({
+    const run = newRun(id, code, {
       maxOutput: this.#options.maxOutput ?? DEFAULT_MAX_OUTPUT,
       dir: join(this.#options.dataDir ?? dataDir(), "outputs"),
-      label: language,
-      storeBudget: 1024 ** 3,
+      label: info.name,
     });
-    let end!: (status: number) => void;
-    const ended = new Promise<number>((resolve) => (end = resolve));
-    const run: ActiveRun = {
-      id,
-      started: false,
-      lines: code.split("\n").length,
-      feed,
-      collector,
-      end,
-      ended,
-    };
+    const { feed, end, ended } = run;
     this.#run = run;
     this.#denials = [];
     const timeoutS = options.timeout ?? this.#options.timeout ?? DEFAULT_RUN_TIMEOUT;
@@ -270,25 +250,7 @@ export class ContainerComputer implements ComputerLike {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
       if (this.#run === run) this.#run = undefined;
-      const denied = [...new Map(this.#denials.map((d) => [d.target, d])).values()];
-      this.#denials = [];
-      const deniedNote = denied.map((d) =>
-        `\nnetwork: ${d.target} was refused by the permissions (allow it with ${d.flag})`
-      ).join("") + (denied.length ? "\n" : "");
-      if (stopNote || deniedNote) {
-        const text = stopNote + deniedNote;
-        for (const piece of collector.push(new TextEncoder().encode(text))) {
-          feed.output(piece.text, piece.recipient);
-        }
-      }
-      for (const piece of collector.end()) {
-        feed.output(piece.text, piece.recipient);
-      }
-      if (status === 137 && !stopNote) {
-        feed.output("\nThe session container stopped; its state is gone.\n");
-      }
-      feed.push({ role: "computer", type: "console", format: "active_line", content: null });
-      feed.end();
+      finishRun(run, { status, stopNote, denials: this.#denials.splice(0) });
     });
     const line = JSON.stringify({ id, ...command }) + "\n";
     try {
@@ -304,27 +266,6 @@ export class ContainerComputer implements ComputerLike {
     } finally {
       if (!finished) interrupt(""); // the consumer stopped reading: stop the run
     }
-  }
-
-  /** The driver's command for a run of `code` (without its id). */
-  async #command(info: LanguageInfo, code: string): Promise<Record<string, unknown>> {
-    if (info.kind === "deno") {
-      // Loaded on first use (sucrase, acorn), as for the local Deno session: the same
-      // transform (TypeScript types stripped, imports made dynamic, active-line marks).
-      const { prepareScript } = await import("../computer/js_transform.ts");
-      const prepared = prepareScript(code, { typescript: info.name === "typescript" });
-      return { language: "javascript", driver: JS_DRIVER, part: LANGUAGES_PART, ...prepared };
-    }
-    if (info.kind === "oneshot") {
-      return {
-        language: "oneshot",
-        program: info.program,
-        extension: info.extension,
-        part: LANGUAGES_PART,
-        code,
-      };
-    }
-    return { language: info.name, code };
   }
 
   async #interrupt(run: ActiveRun): Promise<void> {
@@ -560,38 +501,8 @@ export class ContainerComputer implements ComputerLike {
       this.#programs = new Set(payload.split(" ").filter((name) => PROGRAMS.includes(name)));
       return;
     }
-    if (!run) return;
-    if (kind === "S") {
-      if (Number(payload) === run.id) run.started = true;
-      return;
-    }
-    if (!run.started) return; // an earlier run's (another instance's, before a takeover)
-    if (kind === "L") {
-      const n = Number(payload);
-      if (Number.isInteger(n) && n >= 1 && n <= run.lines) {
-        run.feed.push({ role: "computer", type: "console", format: "active_line", content: n });
-      }
-    } else if (kind === "W") {
-      for (const piece of run.collector.push(new TextEncoder().encode(INPUT_NOTE))) {
-        run.feed.output(piece.text, piece.recipient);
-      }
-    } else if (kind === "E") {
-      const [rid, status] = payload.split(" ").map(Number);
-      if (rid === run.id) run.end(Number.isInteger(status) ? status : 1);
-    }
+    if (run) applyRunRecord(run, kind, payload);
   }
-}
-
-/** The one line for a language whose program the session image lacks. */
-function missingProgram(info: LanguageInfo, languages: string[]): string {
-  const program = info.kind === "deno" ? "deno" : info.program;
-  return `\`${info.name}\` does not run in container sessions with this image: it has no ` +
-    `${program}. Add it to the image (lib/container/image.sh, then \`deno task image\`) or ` +
-    `use one of: ${languages.join(", ")}.\n`;
-}
-
-function output(content: string): LmcChunk {
-  return { role: "computer", type: "console", format: "output", content };
 }
 
 async function boundedWait(promise: Promise<void>, ms: number, message: string): Promise<void> {
