@@ -11,16 +11,16 @@ import { dirname } from "node:path";
 import type { LmcChunk } from "../wire/lmc.ts";
 import { RunFeed } from "./feed.ts";
 import { FrameParser, newNonce } from "./framing.ts";
-import { receiveImagePiece } from "./images.ts";
 import { OutputCollector, type OutputPiece } from "./output.ts";
 import { sessionProcesses, signalAll, stdinLinkOf, waitingForInput } from "./procs.ts";
 import { spawnSession } from "./spawn.ts";
 import { codeLeader, makeSessionDir } from "../sandbox/sandbox.ts";
 import { isVanishedMount } from "../sandbox/mount_race.ts";
 import type { NetDenial } from "../sandbox/proxy.ts";
-import type { ChannelHandler } from "../desktop/channel.ts";
-import { finishOutput } from "./finish.ts";
 import { StdinWriter } from "./stdin_writer.ts";
+import { watchForInput } from "./input_watch.ts";
+import { completeRun, showPieces } from "./run_end.ts";
+import { applyRunRecord, withViewsShown } from "./run_records.ts";
 import { removeCodeTree, removeCodeTreeSync } from "../sandbox/remove_tree.ts";
 
 import type { RunState, SendOptions, SessionRunOptions, SessionSettings } from "./session_types.ts";
@@ -58,7 +58,6 @@ export interface SessionSpec {
 const READY_TIMEOUT_MS = 30_000;
 /** Starts tried when bubblewrap fails on a mount target that vanished meanwhile. */
 const START_TRIES = 3;
-const CHECK_INTERVAL_MS = 200;
 const KILL_CHILDREN_AFTER_MS = 150;
 const KILL_SESSION_AFTER_MS = 3_000;
 
@@ -270,7 +269,7 @@ export class Session {
         cwd: settings.cwd,
         dir: this.#dir,
         dataDir: dirname(settings.outputDir),
-        channel: settings.channel && this.#showViews(settings.channel),
+        channel: settings.channel && withViewsShown(settings.channel, () => this.#run),
         channelArgs: this.spec.channelArgs,
         maxProcesses: settings.maxProcesses,
       });
@@ -365,12 +364,7 @@ export class Session {
   }
 
   #show(run: RunState, pieces: readonly OutputPiece[]): void {
-    run.lastOutput = performance.now();
-    for (const piece of pieces) {
-      if (!piece.text) continue;
-      if (!piece.recipient) run.shown += piece.text;
-      run.feed.output(piece.text, piece.recipient);
-    }
+    showPieces(run, pieces);
   }
 
   #note(run: RunState, text: string): void {
@@ -383,61 +377,12 @@ export class Session {
    */
   #onRecord(kind: string, payload: string): void {
     const run = this.#run;
-    switch (kind) {
-      case "R":
-        if (payload === "") this.#ready?.();
-        return;
-      case "L": {
-        const line = /^[1-9]\d{0,8}$/.test(payload) ? Number(payload) : 0;
-        if (run && !run.done && line <= run.lines && line > 0) {
-          run.waitingMarker = false;
-          run.feed.push({
-            role: "computer",
-            type: "console",
-            format: "active_line",
-            content: line,
-          });
-        }
-        return;
-      }
-      case "W":
-        if (run && !run.done && payload === "") run.waitingMarker = true;
-        return;
-      case "I":
-        // A piece of an image's base64 (`I<piece>`), or its end (a bare `I`).
-        if (run && !run.done) receiveImagePiece(run, payload);
-        return;
-      case "E": {
-        // Only the end of this run: a late or stray one must not end a later run.
-        const match = /^(\d{1,15}) (-?\d{1,9})$/.exec(payload);
-        if (run && !run.done && this.spec.persistent && match && Number(match[1]) === run.id) {
-          run.status = Number(match[2]);
-          this.#finishRun(run);
-        }
-        return;
-      }
+    if (kind === "R") {
+      if (payload === "") this.#ready?.();
+    } else if (run && !run.done && applyRunRecord(run, kind, payload, this.spec.persistent)) {
+      // Only this run's end counts (a late or stray one must not end a later run).
+      this.#finishRun(run);
     }
-  }
-
-  /** The Computer API's `display.view()` screenshots also join the running code's output. */
-  #showViews(handler: ChannelHandler): ChannelHandler {
-    return async (method, call) => {
-      const result = await handler(method, call);
-      const image = result as { $image?: string; data?: unknown } | null;
-      const run = this.#run;
-      if (
-        method === "display.view" && image?.$image === "base64.png" &&
-        typeof image.data === "string" && run && !run.done
-      ) {
-        run.feed.push({
-          role: "computer",
-          type: "image",
-          format: "base64.png",
-          content: image.data,
-        });
-      }
-      return result;
-    };
   }
 
   async #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): Promise<void> {
@@ -550,7 +495,12 @@ export class Session {
       }
       if (options.signal?.aborted) onAbort();
       options.signal?.addEventListener("abort", onAbort);
-      this.#scheduleCheck(run);
+      watchForInput(run, {
+        pid: () => this.pid,
+        isWaitingForInput: () => this.isWaitingForInput(),
+        stdin: this.#stdin,
+        interrupt: (reason) => this.interrupt(reason),
+      });
       if (this.spec.persistent) {
         try {
           await this.spec.send!(this, code, { id: run.id, variant: options.variant });
@@ -569,120 +519,9 @@ export class Session {
     }
   }
 
-  #scheduleCheck(run: RunState): void {
-    run.timers.push(setTimeout(() => {
-      if (run.done) return;
-      this.#check(run);
-      this.#scheduleCheck(run);
-    }, CHECK_INTERVAL_MS));
-  }
-
-  #check(run: RunState): void {
-    const now = performance.now();
-    const leader = this.pid;
-    if (leader === undefined || run.stopReason) return;
-    let waiting = run.waitingMarker;
-    if (!waiting && now - run.lastOutput >= CHECK_INTERVAL_MS) {
-      waiting = this.isWaitingForInput();
-    }
-    if (!waiting) {
-      run.waitingSince = undefined;
-      return;
-    }
-    run.waitingSince ??= now;
-    // seam: input — someone can answer: ask them instead of stopping the program.
-    if (run.onInputWait && this.#stdin.isOpen) {
-      const answeredRecently = run.answeredAt !== undefined && run.lastOutput < run.answeredAt &&
-        !run.waitingMarker && now - run.answeredAt < 1000;
-      if (!run.asking && !answeredRecently) this.#askForInput(run);
-      return;
-    }
-    if (now - run.waitingSince >= run.settings.inputIdleTimeout * 1000) {
-      this.interrupt(
-        "stopped: the program was waiting for input, and nobody can type here. " +
-          "Give the input in the code instead (arguments, a here-document, a pipe, or a variable).",
-      );
-    }
-  }
-
-  /**
-   * Asks `onInputWait` for a line and writes it to the program's standard
-   * input (through the writer opened before any code ran, never by path).
-   * No answer (Ctrl-C, Ctrl-D) stops the run.
-   */
-  #askForInput(run: RunState): void {
-    run.asking = true;
-    run.waitingMarker = false;
-    run.onInputWait!().then(async (answer) => {
-      if (run.done || run.stopReason) return;
-      if (answer === undefined) {
-        this.interrupt("stopped: the program was waiting for input, and none was given.");
-        return;
-      }
-      if (!(await this.#stdin.write(answer + "\n"))) {
-        this.interrupt("stopped: the answer could not be passed to the program.");
-        return;
-      }
-      run.answeredAt = performance.now();
-      run.waitingSince = undefined;
-    }).catch(() => {
-      if (!run.done) {
-        this.interrupt("stopped: the program was waiting for input, and none was given.");
-      }
-    }).finally(() => run.asking = false);
-  }
-
-  /** Writes to the code's standard input, bounded (a full pipe must not hang the host). */
+  /** Ends a run's output with its notes (see run_end.ts). */
   #complete(run: RunState): void {
-    const notes: string[] = [...run.imageNotes];
-    if (run.stopReason) notes.push(run.stopReason);
-    if (run.exited && this.spec.persistent) {
-      notes.push(
-        `The ${this.spec.language} session ended` +
-          (run.exited.signal ? ` (${run.exited.signal})` : ` (exit code ${run.exited.code})`) +
-          "; the next run starts a new one, so its variables and state are gone.",
-      );
-    } else if (run.stopReason && this.spec.persistent && this.spec.interruptible) {
-      notes.push(`The ${this.spec.language} session is still running and keeps its state.`);
-    }
-    if (!run.stopReason) {
-      const status = this.spec.persistent ? run.status : run.exited?.code;
-      if (this.spec.language === "shell" || !this.spec.persistent) {
-        if (status !== undefined && status !== 0) notes.push(`[exit status ${status}]`);
-      }
-    }
-    // The person's last live pieces first, then the rest of the model's text (which the person
-    // watched live), then the notes, which both see.
-    let modelRest = "";
-    for (const piece of run.collector.end()) {
-      if (piece.recipient === "user") this.#show(run, [piece]);
-      else modelRest += piece.text;
-    }
-    const model = run.shown + modelRest;
-    let tail = modelRest;
-    if (notes.length) {
-      const sep = model.length && !model.endsWith("\n") ? "\n" : "";
-      tail += sep + notes.join("\n") + "\n";
-    }
-    const full = run.shown + tail;
-    // seam: sandbox — the final text passes through finishOutput (see finish.ts).
-    const final = finishOutput({
-      language: this.spec.language,
-      code: run.code,
-      output: full,
-      exitStatus: this.spec.persistent ? run.status : run.exited?.code,
-      stopped: run.stopReason,
-      permissions: run.settings.permissions,
-      netDenials: this.#netDenials?.() ?? [],
-    });
-    if (final.startsWith(model)) {
-      run.feed.output(modelRest, "assistant");
-      run.feed.output(final.slice(model.length));
-    } else if (final.startsWith(run.shown)) {
-      run.feed.output(final.slice(run.shown.length), modelRest ? "assistant" : undefined);
-    } else run.feed.output("\n" + final);
-    run.feed.push({ role: "computer", type: "console", format: "active_line", content: null });
-    run.feed.end();
+    completeRun(run, { spec: this.spec, netDenials: this.#netDenials?.() ?? [] });
   }
 }
 
