@@ -5,17 +5,16 @@
  * computer (Docker keeps a container's stdin open after an attach ends, unlike podman),
  * removal on terminate, the engine's socket out of reach, and the CLI's `--computer docker`.
  */
-import { ContainerComputer } from "../lib/container/computer.ts";
 import { EngineClient, parseEngineAddress } from "../lib/container/engine.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { permissionsFromFlags } from "../lib/sandbox/flags.ts";
-import type { Permissions } from "../lib/sandbox/permissions.ts";
 import { type DockerEngine, startDocker, TEST_IMAGE } from "./helpers/docker.ts";
 import { containerWorkspace } from "./helpers/podman.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
+import { testComputer } from "./helpers/container_computer.ts";
 
 /** Python that lists every unix socket under `top` (not /proc or /sys). */
 const findSockets = (top = "/"): string =>
@@ -33,23 +32,6 @@ for top, dirs, files in os.walk(${JSON.stringify(top)}):
             pass
 print("sockets:", sorted(found))`;
 
-function computer(
-  engine: DockerEngine,
-  work: string,
-  data: string,
-  permissions: Permissions,
-  extra: Partial<ConstructorParameters<typeof ContainerComputer>[0]> = {},
-): ContainerComputer {
-  return new ContainerComputer({
-    engine: engine.address,
-    cwd: work,
-    dataDir: data,
-    permissions,
-    instance: "test",
-    ...extra,
-  });
-}
-
 async function exists(engine: DockerEngine, id: string): Promise<boolean> {
   return await engine.call("GET", `/containers/${id}/json`).then(() => true, () => false);
 }
@@ -66,7 +48,7 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
       "Python and shell state persist; the code's uid; no engine socket inside",
       async () => {
         const hostEnv = { ...Deno.env.toObject(), OI_TEST_SECRET_TOKEN: "do-not-leak" };
-        const c = computer(engine, work, data, defaults(), { hostEnv });
+        const c = testComputer(engine, work, data, defaults(), { hostEnv });
         try {
           assertEquals(textOf(await c.run("python", "x = 41\nx + 1")), "42\n");
           assertEquals(
@@ -106,7 +88,7 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
     );
 
     await t.step("an image Docker lacks says how to build it for Docker", async () => {
-      const c = computer(engine, work, data, defaults(), {
+      const c = testComputer(engine, work, data, defaults(), {
         image: "interpreter-session:no-such-tag",
       });
       try {
@@ -125,7 +107,7 @@ Deno.test("docker: sessions in containers on a real Docker Engine", async (t) =>
       "a granted folder that does not exist: Docker refuses the box and creates nothing",
       async () => {
         const missing = `${work}-missing/deeper`;
-        const c = computer(engine, work, data, { ...defaults(), write: [work, missing] });
+        const c = testComputer(engine, work, data, { ...defaults(), write: [work, missing] });
         try {
           const out = textOf(await c.run("python", "print(1)"));
           assertStringIncludes(out, "could not start");
@@ -176,7 +158,7 @@ try:
 except OSError as e:
     print(type(e).__name__, e.errno)`;
         const root = { limits: { user: "0:0" } };
-        const c = computer(engine, work, data, defaults(), root);
+        const c = testComputer(engine, work, data, defaults(), root);
         try {
           assertEquals(textOf(await c.run("python", "import os\nprint(os.getuid())")), "0\n");
           assertEquals(textOf(await c.run("python", findSockets())), "sockets: []\n");
@@ -186,7 +168,7 @@ except OSError as e:
         }
         // The engine's folder granted for reading is refused (a socket connects on a read-only
         // mount). The control: a socket of the test's own in a granted folder is found and used.
-        const refused = computer(
+        const refused = testComputer(
           engine,
           work,
           data,
@@ -211,7 +193,7 @@ except OSError as e:
             conn.close();
           }
         })().catch(() => {});
-        const control = computer(
+        const control = testComputer(
           engine,
           work,
           data,
@@ -245,14 +227,14 @@ except OSError as e:
       async () => {
         const code = `open(${JSON.stringify(work + "/made.txt")}, "w").write("x")\nprint("wrote")`;
         const readOnly = { ...defaults(), write: [] as string[], read: [work] };
-        const denied = computer(engine, work, data, readOnly);
+        const denied = testComputer(engine, work, data, readOnly);
         try {
           assertMatch(textOf(await denied.run("python", code)), /Read-only file system/);
           assert(!(await Deno.stat(`${work}/made.txt`).then(() => true, () => false)));
         } finally {
           await denied.terminate();
         }
-        const granted = computer(engine, work, data, { ...readOnly, write: [work] });
+        const granted = testComputer(engine, work, data, { ...readOnly, write: [work] });
         try {
           assertEquals(textOf(await granted.run("python", code)), "wrote\n");
           assertEquals(await Deno.readTextFile(`${work}/made.txt`), "x");
@@ -271,7 +253,7 @@ except OSError as e:
         // (Earlier boxes made it empty: a missing denied .git is made so it can be mounted.)
         await Deno.mkdir(`${work}/.git`, { recursive: true });
         await Deno.chown(`${work}/.git`, 1000, 1000);
-        const c = computer(engine, work, data, defaults());
+        const c = testComputer(engine, work, data, defaults());
         const code = `open(${
           JSON.stringify(`${work}/.git/planted`)
         }, "w").write("x")\nprint("wrote")`;
@@ -283,7 +265,7 @@ except OSError as e:
           await c.terminate();
         }
         // Control: with .git no longer denied, the same code writes there.
-        const granted = computer(engine, work, data, {
+        const granted = testComputer(engine, work, data, {
           ...defaults(),
           denyWrite: defaults().denyWrite.filter((d) => d !== `${work}/.git`),
         });
@@ -294,7 +276,11 @@ except OSError as e:
           await Deno.remove(`${work}/.git`, { recursive: true });
         }
         // The control: with the folder mounted read-only nothing is said, and the write fails.
-        const readOnly = computer(engine, work, data, { ...defaults(), write: [], read: [work] });
+        const readOnly = testComputer(engine, work, data, {
+          ...defaults(),
+          write: [],
+          read: [work],
+        });
         try {
           const code = `open(${JSON.stringify(`${work}/made`)}, "w").write("x")`;
           assertStringIncludes(textOf(await readOnly.run("python", code)), "Read-only file system");
@@ -327,7 +313,7 @@ try:
 except OSError as e:
     print(type(e).__name__, e.errno)`;
         try {
-          const off = computer(
+          const off = testComputer(
             engine,
             work,
             data,
@@ -338,7 +324,7 @@ except OSError as e:
           } finally {
             await off.terminate();
           }
-          const on = computer(
+          const on = testComputer(
             engine,
             work,
             data,
@@ -401,7 +387,7 @@ attempt("abstract", socket.AF_UNIX, "\\0${abstract}")
 routes = open("/proc/net/route").read().splitlines()[1:]
 print("default-route", any(r.split()[1] == "00000000" for r in routes), flush=True)`;
         try {
-          const on = computer(engine, work, data, defaults());
+          const on = testComputer(engine, work, data, defaults());
           try {
             const out = textOf(await on.run("python", probe));
             assertStringIncludes(out, "default-route True"); // the network is on
@@ -449,7 +435,7 @@ try:
     print(urllib.request.urlopen("http://127.0.0.1:${port}/", timeout=10).read().decode())
 except urllib.error.HTTPError as e:
     print("refused", e.code)`;
-        const c = computer(engine, work, data, {
+        const c = testComputer(engine, work, data, {
           ...defaults(),
           net: [`127.0.0.1:${allowed.addr.port}`],
         });
@@ -476,7 +462,7 @@ except urllib.error.HTTPError as e:
     await t.step(
       "an interrupted long run stops every process it started; state stays",
       async () => {
-        const c = computer(engine, work, data, defaults());
+        const c = testComputer(engine, work, data, defaults());
         try {
           await c.run("python", "kept = 'yes'");
           const out = textOf(
@@ -516,7 +502,7 @@ except urllib.error.HTTPError as e:
     await t.step(
       "JavaScript and TypeScript live in the box's deno; a busy loop is stopped; perl runs inside",
       async () => {
-        const c = computer(engine, work, data, defaults());
+        const c = testComputer(engine, work, data, defaults());
         try {
           await c.run("python", "kept = 'yes'");
           assertEquals(textOf(await c.run("javascript", "let count = 40;\ncount += 1;")), "41\n");
@@ -541,7 +527,7 @@ except urllib.error.HTTPError as e:
     await t.step(
       "second and third computers reattach and keep state; terminate removes the box",
       async () => {
-        const first = computer(engine, work, data, defaults(), { session: "s1" });
+        const first = testComputer(engine, work, data, defaults(), { session: "s1" });
         await first.run("python", "counter = 10");
         const id = first.containerId!;
         first.detach(); // the instance goes away without removing the container
@@ -552,11 +538,17 @@ except urllib.error.HTTPError as e:
           Config: { OpenStdin: boolean; StdinOnce: boolean };
         };
         assert(info.State.Running && info.Config.OpenStdin && !info.Config.StdinOnce);
-        const second = computer(engine, work, data, defaults(), { session: "s1", container: id });
+        const second = testComputer(engine, work, data, defaults(), {
+          session: "s1",
+          container: id,
+        });
         assertEquals(textOf(await second.run("python", "counter += 1\ncounter")), "11\n");
         assertEquals(second.containerId, id);
         second.detach();
-        const third = computer(engine, work, data, defaults(), { session: "s1", container: id });
+        const third = testComputer(engine, work, data, defaults(), {
+          session: "s1",
+          container: id,
+        });
         try {
           assertEquals(textOf(await third.run("python", "counter += 1\ncounter")), "12\n");
           assertEquals(third.containerId, id);
@@ -568,11 +560,11 @@ except urllib.error.HTTPError as e:
         }
         assert(!(await exists(engine, id)), "terminate removed the container");
         // A container of another session is not reattached: a fresh one starts.
-        const kept = computer(engine, work, data, defaults(), { session: "s2" });
+        const kept = testComputer(engine, work, data, defaults(), { session: "s2" });
         await kept.run("python", "print(1)");
         const keptId = kept.containerId!;
         kept.detach();
-        const other = computer(engine, work, data, defaults(), {
+        const other = testComputer(engine, work, data, defaults(), {
           session: "s3",
           container: keptId,
         });

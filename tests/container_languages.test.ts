@@ -6,43 +6,12 @@
  * HTML saved host-side, and a denied write from JavaScript failing inside the box with its
  * control (the same write with the grant).
  */
-import { ContainerComputer } from "../lib/container/computer.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
-import type { Permissions } from "../lib/sandbox/permissions.ts";
 import type { LmcChunk } from "../lib/wire/lmc.ts";
-import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
+import { containerWorkspace } from "./helpers/podman.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
-
-async function withEngine(
-  fn: (engine: PodmanEngine, work: string, data: string) => Promise<void>,
-): Promise<void> {
-  const engine = await startPodman();
-  const work = await containerWorkspace();
-  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
-  try {
-    await fn(engine, work, data);
-  } finally {
-    await engine.stop();
-    await Deno.remove(work, { recursive: true }).catch(() => {});
-    await Deno.remove(data, { recursive: true }).catch(() => {});
-  }
-}
-
-function computer(
-  engine: PodmanEngine,
-  work: string,
-  data: string,
-  permissions: Permissions = defaultPermissions({ cwd: work }),
-): ContainerComputer {
-  return new ContainerComputer({
-    engine: engine.address,
-    cwd: work,
-    dataDir: data,
-    permissions,
-    instance: "test",
-  });
-}
+import { testComputer, withPodman } from "./helpers/container_computer.ts";
 
 async function chunksOf(stream: AsyncIterable<LmcChunk>): Promise<LmcChunk[]> {
   const chunks: LmcChunk[] = [];
@@ -51,8 +20,8 @@ async function chunksOf(stream: AsyncIterable<LmcChunk>): Promise<LmcChunk[]> {
 }
 
 Deno.test("container languages: JavaScript and TypeScript keep state in the box's deno", async () => {
-  await withEngine(async (engine, work, data) => {
-    const c = computer(engine, work, data);
+  await withPodman(async (engine, work, data) => {
+    const c = testComputer(engine, work, data);
     try {
       // Nothing of deno runs until the first JavaScript run: an idle session stays small.
       assertEquals(textOf(await c.run("python", "x = 1\nprint('py')")), "py\n");
@@ -105,8 +74,8 @@ Deno.test("container languages: JavaScript and TypeScript keep state in the box'
 });
 
 Deno.test("container languages: a busy JavaScript loop is stopped by stop() and the run timeout; the session survives", async () => {
-  await withEngine(async (engine, work, data) => {
-    const c = computer(engine, work, data);
+  await withPodman(async (engine, work, data) => {
+    const c = testComputer(engine, work, data);
     try {
       await c.run("python", "kept = 'yes'");
       const chunks: LmcChunk[] = [];
@@ -147,8 +116,8 @@ Deno.test("container languages: a busy JavaScript loop is stopped by stop() and 
 });
 
 Deno.test("container languages: perl runs inside the box, ruby gives one clear line, HTML is saved host-side", async () => {
-  await withEngine(async (engine, work, data) => {
-    const c = computer(engine, work, data);
+  await withPodman(async (engine, work, data) => {
+    const c = testComputer(engine, work, data);
     try {
       // Before the box answered: the bundled image's languages.
       assertEquals(c.languages, ["python", "shell", "javascript", "typescript", "html", "perl"]);
@@ -208,12 +177,12 @@ Deno.test("container languages: perl runs inside the box, ruby gives one clear l
 });
 
 Deno.test("container languages: a denied write from JavaScript fails inside the box; the grant is the control", async () => {
-  await withEngine(async (engine, work, data) => {
+  await withPodman(async (engine, work, data) => {
     const other = await containerWorkspace();
     const target = `${other}/made.txt`;
     const code = `Deno.writeTextFileSync(${JSON.stringify(target)}, "x");\nconsole.log("wrote");`;
     try {
-      const denied = computer(engine, work, data);
+      const denied = testComputer(engine, work, data);
       try {
         const out = textOf(await denied.run("javascript", code));
         assertMatch(out, /NotFound|Read-only file system|PermissionDenied/);
@@ -223,7 +192,7 @@ Deno.test("container languages: a denied write from JavaScript fails inside the 
         await denied.terminate();
       }
       const permissions = defaultPermissions({ cwd: work });
-      const granted = computer(engine, work, data, {
+      const granted = testComputer(engine, work, data, {
         ...permissions,
         write: [work, other],
       });

@@ -3,13 +3,13 @@
  * the container each with its control, interrupts that stop the container's processes,
  * reattaching from a second computer, and removal on terminate.
  */
-import { ContainerComputer } from "../lib/container/computer.ts";
 import { EngineClient, parseEngineAddress } from "../lib/container/engine.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
-import { allowAll, type Permissions } from "../lib/sandbox/permissions.ts";
-import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
+import { allowAll } from "../lib/sandbox/permissions.ts";
+import type { PodmanEngine } from "./helpers/podman.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
+import { testComputer, withPodman } from "./helpers/container_computer.ts";
 
 /** Python that lists every unix socket in the box's file system (not /proc or /sys). */
 const FIND_SOCKETS = `import os, stat
@@ -26,38 +26,6 @@ for top, dirs, files in os.walk("/"):
             pass
 print("sockets:", sorted(found))`;
 
-async function withEngine(
-  fn: (engine: PodmanEngine, work: string, data: string) => Promise<void>,
-): Promise<void> {
-  const engine = await startPodman();
-  const work = await containerWorkspace();
-  const data = await Deno.makeTempDir({ prefix: "oi-container-data-" });
-  try {
-    await fn(engine, work, data);
-  } finally {
-    await engine.stop();
-    await Deno.remove(work, { recursive: true }).catch(() => {});
-    await Deno.remove(data, { recursive: true }).catch(() => {});
-  }
-}
-
-function computer(
-  engine: PodmanEngine,
-  work: string,
-  data: string,
-  permissions: Permissions,
-  extra: Partial<ConstructorParameters<typeof ContainerComputer>[0]> = {},
-): ContainerComputer {
-  return new ContainerComputer({
-    engine: engine.address,
-    cwd: work,
-    dataDir: data,
-    permissions,
-    instance: "test",
-    ...extra,
-  });
-}
-
 async function exists(engine: PodmanEngine, id: string): Promise<boolean> {
   const client = new EngineClient(parseEngineAddress(engine.address));
   try {
@@ -71,11 +39,11 @@ async function exists(engine: PodmanEngine, id: string): Promise<boolean> {
 }
 
 Deno.test("container: Python and shell state persist; errors, input and the code's uid", async () => {
-  await withEngine(async (engine, work, data) => {
+  await withPodman(async (engine, work, data) => {
     // The host's environment holds a secret (given as the computer's host environment, never
     // through Deno.env: tests run side by side in one process).
     const hostEnv = { ...Deno.env.toObject(), OI_TEST_SECRET_TOKEN: "do-not-leak" };
-    const c = computer(engine, work, data, defaultPermissions({ cwd: work }), { hostEnv });
+    const c = testComputer(engine, work, data, defaultPermissions({ cwd: work }), { hostEnv });
     try {
       assertEquals(textOf(await c.run("python", "x = 41\nx + 1")), "42\n");
       assertEquals(textOf(await c.run("python", "import os\nprint(x, os.getuid())")), "41 1000\n");
@@ -108,17 +76,17 @@ Deno.test("container: Python and shell state persist; errors, input and the code
 });
 
 Deno.test("container: a denied write fails inside the container; the write grant is the control", async () => {
-  await withEngine(async (engine, work, data) => {
+  await withPodman(async (engine, work, data) => {
     const code = `open(${JSON.stringify(work + "/made.txt")}, "w").write("x")\nprint("wrote")`;
     const readOnly = { ...defaultPermissions({ cwd: work }), write: [] as string[], read: [work] };
-    const denied = computer(engine, work, data, readOnly);
+    const denied = testComputer(engine, work, data, readOnly);
     try {
       assertMatch(textOf(await denied.run("python", code)), /Read-only file system/);
       assert(!(await Deno.stat(`${work}/made.txt`).then(() => true, () => false)));
     } finally {
       await denied.terminate();
     }
-    const granted = computer(engine, work, data, { ...readOnly, write: [work] });
+    const granted = testComputer(engine, work, data, { ...readOnly, write: [work] });
     try {
       assertEquals(textOf(await granted.run("python", code)), "wrote\n");
       assertEquals(await Deno.readTextFile(`${work}/made.txt`), "x");
@@ -129,7 +97,7 @@ Deno.test("container: a denied write fails inside the container; the write grant
 });
 
 Deno.test("container: a denied network connection fails inside; with the network on it reaches the host", async () => {
-  await withEngine(async (engine, work, data) => {
+  await withPodman(async (engine, work, data) => {
     // The podman bridge's gateway is the host: port 9 has no listener, so "refused" proves
     // the packet reached the host's stack; without a network it is unreachable.
     const code = `import socket\ns = socket.socket(); s.settimeout(5)
@@ -137,13 +105,16 @@ try:
     s.connect(("10.88.0.1", 9)); print("connected")
 except OSError as e:
     print(type(e).__name__, e.errno)`;
-    const off = computer(engine, work, data, { ...defaultPermissions({ cwd: work }), net: false });
+    const off = testComputer(engine, work, data, {
+      ...defaultPermissions({ cwd: work }),
+      net: false,
+    });
     try {
       assertStringIncludes(textOf(await off.run("python", code)), "101"); // ENETUNREACH
     } finally {
       await off.terminate();
     }
-    const on = computer(engine, work, data, { ...allowAll(), read: [work], write: [work] });
+    const on = testComputer(engine, work, data, { ...allowAll(), read: [work], write: [work] });
     try {
       const result = textOf(await on.run("python", code));
       assert(/ConnectionRefusedError 111|connected/.test(result), result);
@@ -154,8 +125,8 @@ except OSError as e:
 });
 
 Deno.test("container: an interrupted long run stops every process it started; state stays", async () => {
-  await withEngine(async (engine, work, data) => {
-    const c = computer(engine, work, data, defaultPermissions({ cwd: work }));
+  await withPodman(async (engine, work, data) => {
+    const c = testComputer(engine, work, data, defaultPermissions({ cwd: work }));
     try {
       await c.run("python", "kept = 'yes'");
       const started = Date.now();
@@ -189,14 +160,14 @@ Deno.test("container: an interrupted long run stops every process it started; st
 });
 
 Deno.test("container: a second computer reattaches to the container and keeps Python state; terminate removes it", async () => {
-  await withEngine(async (engine, work, data) => {
-    const first = computer(engine, work, data, defaultPermissions({ cwd: work }), {
+  await withPodman(async (engine, work, data) => {
+    const first = testComputer(engine, work, data, defaultPermissions({ cwd: work }), {
       session: "s1",
     });
     await first.run("python", "counter = 10");
     const id = first.containerId!;
     first.detach(); // the instance goes away without removing the container
-    const second = computer(engine, work, data, defaultPermissions({ cwd: work }), {
+    const second = testComputer(engine, work, data, defaultPermissions({ cwd: work }), {
       session: "s1",
       container: id,
     });
@@ -208,7 +179,7 @@ Deno.test("container: a second computer reattaches to the container and keeps Py
     }
     assert(!(await exists(engine, id)), "terminate removed the container");
     // A container of another session is not reattached: a fresh one starts.
-    const other = computer(engine, work, data, defaultPermissions({ cwd: work }), {
+    const other = testComputer(engine, work, data, defaultPermissions({ cwd: work }), {
       session: "s2",
       container: id,
     });
@@ -227,14 +198,14 @@ Deno.test("container: with a host list only the listed host is reachable, throug
   const allowed = serve("hello from the listed host");
   const other = serve("this must not be reached");
   try {
-    await withEngine(async (engine, work, data) => {
+    await withPodman(async (engine, work, data) => {
       const fetchCode = (port: number) =>
         `import urllib.request, urllib.error
 try:
     print(urllib.request.urlopen("http://127.0.0.1:${port}/", timeout=10).read().decode())
 except urllib.error.HTTPError as e:
     print("refused", e.code)`;
-      const c = computer(engine, work, data, {
+      const c = testComputer(engine, work, data, {
         ...defaultPermissions({ cwd: work }),
         net: [`127.0.0.1:${allowed.addr.port}`],
       });

@@ -6,27 +6,12 @@
  * missing `.git` is made empty (git ignores it) and read-only; any other missing write denial
  * refuses the box.
  */
-import { ContainerComputer } from "../lib/container/computer.ts";
+import type { ContainerComputer } from "../lib/container/computer.ts";
 import { defaultPermissions } from "../lib/sandbox/defaults.ts";
-import type { Permissions } from "../lib/sandbox/permissions.ts";
-import { containerWorkspace, type PodmanEngine, startPodman } from "./helpers/podman.ts";
+import { containerWorkspace, startPodman } from "./helpers/podman.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
-
-function computer(
-  engine: PodmanEngine,
-  work: string,
-  data: string,
-  permissions: Permissions,
-): ContainerComputer {
-  return new ContainerComputer({
-    engine: engine.address,
-    cwd: work,
-    dataDir: data,
-    permissions,
-    instance: "protect-test",
-  });
-}
+import { testComputer } from "./helpers/container_computer.ts";
 
 async function run(c: ContainerComputer, code: string): Promise<string> {
   try {
@@ -50,7 +35,7 @@ Deno.test("container: denials inside the mounted working folder hold in the box;
 print("planted")`;
 
     await t.step("the default write denial of .git: a hook cannot be planted", async () => {
-      const c = computer(engine, work, data, defaults());
+      const c = testComputer(engine, work, data, defaults());
       assert(defaults().denyWrite.includes(`${work}/.git`), "the default denies .git");
       assertStringIncludes(await run(c, plant), "Read-only file system");
       assert(!(await Deno.stat(hook).then(() => true, () => false)), "no hook on the host");
@@ -60,7 +45,7 @@ print("planted")`;
         ...defaults(),
         denyWrite: defaults().denyWrite.filter((d) => !d.endsWith("/.git")),
       };
-      assertEquals(await run(computer(engine, work, data, granted), plant), "planted\n");
+      assertEquals(await run(testComputer(engine, work, data, granted), plant), "planted\n");
       assertStringIncludes(await Deno.readTextFile(hook), "pwned");
       await Deno.remove(hook);
     });
@@ -78,16 +63,16 @@ print("planted")`;
         ...defaults(),
         denyRead: [...defaults().denyRead, `${work}/token.txt`, `${work}/keys`],
       };
-      const out = await run(computer(engine, work, data, denied), code);
+      const out = await run(testComputer(engine, work, data, denied), code);
       assert(!out.includes("TOKEN-123") && !out.includes("KEY-456"), out);
       assertStringIncludes(out, "token.txt ''");
       assertStringIncludes(out, "keys/id FileNotFoundError");
       // Writing into the hidden folder fails too (its empty stand-in is not the code's).
       const write = `open("keys/new", "w").write("x")`;
-      assertStringIncludes(await run(computer(engine, work, data, denied), write), "Error");
+      assertStringIncludes(await run(testComputer(engine, work, data, denied), write), "Error");
       assert(!(await Deno.stat(`${work}/keys/new`).then(() => true, () => false)));
       // Control: without the denial both are read.
-      const control = await run(computer(engine, work, data, defaults()), code);
+      const control = await run(testComputer(engine, work, data, defaults()), code);
       assertStringIncludes(control, "TOKEN-123");
       assertStringIncludes(control, "KEY-456");
     });
@@ -95,7 +80,7 @@ print("planted")`;
     await t.step("a link on the way to a denied path refuses the box with one line", async () => {
       await Deno.remove(`${work}/.git`, { recursive: true });
       await Deno.symlink("/etc", `${work}/.git`);
-      const c = computer(engine, work, data, defaults());
+      const c = testComputer(engine, work, data, defaults());
       const out = await run(c, "print('ran')");
       assert(!out.includes("ran\n"), out);
       assertStringIncludes(out, `${work}/.git is a symbolic link inside a mounted folder`);
@@ -115,7 +100,10 @@ try:
     print("PLANTED")
 except OSError as e:
     print("REFUSED", type(e).__name__)`;
-        assertStringIncludes(await run(computer(engine, work, data, defaults()), plant), "REFUSED");
+        assertStringIncludes(
+          await run(testComputer(engine, work, data, defaults()), plant),
+          "REFUSED",
+        );
         assertEquals([...Deno.readDirSync(`${work}/.git`)], [], "an empty .git, which git ignores");
         const git = await new Deno.Command("git", { args: ["status"], cwd: work, stderr: "piped" })
           .output();
@@ -126,11 +114,14 @@ except OSError as e:
           ...defaults(),
           denyWrite: defaults().denyWrite.filter((d) => !d.endsWith("/.git")),
         };
-        assertStringIncludes(await run(computer(engine, work, data, granted), plant), "PLANTED");
+        assertStringIncludes(
+          await run(testComputer(engine, work, data, granted), plant),
+          "PLANTED",
+        );
         await Deno.remove(`${work}/.git`, { recursive: true });
         // Any other missing write denial refuses the box, with what to do.
         const missing = { ...defaults(), denyWrite: [...defaults().denyWrite, `${work}/.profile`] };
-        const out = await run(computer(engine, work, data, missing), "print('ran')");
+        const out = await run(testComputer(engine, work, data, missing), "print('ran')");
         assert(!out.includes("ran\n"), out);
         assertStringIncludes(out, `${work}/.profile is write-denied but not there yet`);
         assertStringIncludes(out, `--allow-write=${work}/.profile`);
