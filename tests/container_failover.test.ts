@@ -10,7 +10,7 @@ import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { startPgCluster } from "./helpers/pg_cluster.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
 import type { StreamText } from "./helpers/stream_text.ts";
-import { freePort, outputOf, startServerInstance } from "./helpers/server_instance.ts";
+import { chatOutput, freePort, startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const TOKEN = "failover-test-token";
@@ -42,15 +42,8 @@ ${
 `;
 }
 
-async function chat(base: string, session: string, message: string): Promise<string> {
-  const response = await fetch(`${base}/chat?session=${session}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ message }),
-  });
-  const body = await response.text();
-  assertEquals(response.status, 200, body);
-  return outputOf(body);
+function chat(base: string, session: string, message: string): Promise<string> {
+  return chatOutput(base, { session, message, token: TOKEN });
 }
 
 Deno.test("two instances behind haproxy with PostgreSQL: history through the balancer; kill -9 the owner and the other reattaches, keeping Python state", async () => {

@@ -10,20 +10,13 @@ import { openStore } from "../lib/store/mod.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
 import type { StreamText } from "./helpers/stream_text.ts";
-import { freePort, outputOf, startServerInstance } from "./helpers/server_instance.ts";
+import { chatOutput, freePort, startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 
 const TOKEN = "stalled-owner-token";
 
-async function chat(port: number, message: string): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/chat?session=team-2`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ message }),
-  });
-  const body = await response.text();
-  assertEquals(response.status, 200, body);
-  return outputOf(body);
+function chat(port: number, message: string): Promise<string> {
+  return chatOutput(`http://127.0.0.1:${port}`, { session: "team-2", message, token: TOKEN });
 }
 
 Deno.test("a stalled owner that wakes after a takeover neither removes the container nor overwrites the newer history", async () => {

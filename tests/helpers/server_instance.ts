@@ -105,3 +105,18 @@ export function outputOf(sse: string): string {
     }
   }).join("");
 }
+
+/** Sends one chat turn to `base` (`http://host:port`) for `session`; resolves to its code output. */
+export async function chatOutput(
+  base: string,
+  turn: { session: string; message: string; token: string },
+): Promise<string> {
+  const response = await fetch(`${base}/chat?session=${turn.session}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${turn.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ message: turn.message }),
+  });
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`chat answered ${response.status}: ${body}`);
+  return outputOf(body);
+}
