@@ -15,6 +15,7 @@ import { modelArgs, runCli } from "./helpers/terminal_cli.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 import { textOf } from "./helpers/computer_helpers.ts";
 import { testComputer } from "./helpers/container_computer.ts";
+import { hostListener, probe as networkProbe } from "./helpers/container_network.ts";
 
 /** Python that lists every unix socket under `top` (not /proc or /sys). */
 const findSockets = (top = "/"): string =>
@@ -352,40 +353,9 @@ except OSError as e:
       "network on (the bridge): the host's loopback and abstract sockets stay out of reach; control: the host's network",
       async () => {
         const abstract = `oi-docker-net-${crypto.randomUUID()}`;
-        // A host process listening on 127.0.0.1 (TCP) and on an abstract unix socket.
-        const host = new Deno.Command("python3", {
-          args: [
-            "-c",
-            `import socket, threading
-t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen(16)
-a = socket.socket(socket.AF_UNIX); a.bind("\\0${abstract}"); a.listen(16)
-def serve(s):
-    while True:
-        c, _ = s.accept(); c.close()
-threading.Thread(target=serve, args=(a,), daemon=True).start()
-print(t.getsockname()[1], flush=True)
-serve(t)`,
-          ],
-          stdout: "piped",
-        }).spawn();
-        const reader = host.stdout.getReader();
-        const port = Number(new TextDecoder().decode((await reader.read()).value).trim());
-        reader.releaseLock();
-        const probe = `import socket
-def attempt(label, family, address):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.settimeout(3)
-    try:
-        s.connect(address)
-        print(label, "reached", flush=True)
-    except OSError as e:
-        print(label, "blocked", type(e).__name__, flush=True)
-    finally:
-        s.close()
-attempt("tcp-lo", socket.AF_INET, ("127.0.0.1", ${port}))
-attempt("abstract", socket.AF_UNIX, "\\0${abstract}")
-routes = open("/proc/net/route").read().splitlines()[1:]
-print("default-route", any(r.split()[1] == "00000000" for r in routes), flush=True)`;
+        const listener = hostListener(abstract);
+        const host = listener.child;
+        const probe = networkProbe(await listener.port, abstract, { alias: false });
         try {
           const on = testComputer(engine, work, data, defaults());
           try {
