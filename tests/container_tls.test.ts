@@ -10,64 +10,7 @@ import { defaultPermissions } from "../lib/sandbox/defaults.ts";
 import { relayConnection } from "../lib/sandbox/relay.ts";
 import { containerWorkspace, startPodman } from "./helpers/podman.ts";
 import { assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
-
-async function openssl(dir: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
-    .output();
-  if (!out.success) throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
-}
-
-/** A CA (ca.pem) and a server certificate for 127.0.0.1 signed by it (server.pem, server.key). */
-async function certificates(dir: string): Promise<void> {
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test engine CA",
-  );
-  await openssl(
-    dir,
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=127.0.0.1",
-  );
-  await Deno.writeTextFile(`${dir}/san.ext`, "subjectAltName=IP:127.0.0.1\n");
-  await openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "1",
-    "-extfile",
-    "san.ext",
-  );
-}
+import { makeCertificates } from "./helpers/test_certificates.ts";
 
 function tlsFront(socketPath: string, dir: string): { port: number; close(): void } {
   const listener = Deno.listenTls({
@@ -88,7 +31,7 @@ Deno.test("engine over TCP with TLS: calls, attach and input go through the chec
   const certs = await Deno.makeTempDir({ prefix: "oi-engine-tls-" });
   let front: { port: number; close(): void } | undefined;
   try {
-    await certificates(certs);
+    await makeCertificates(certs);
     front = tlsFront(engine.address.replace("unix://", ""), certs);
     const address = `tcp://127.0.0.1:${front.port}`;
     const trusted = parseEngineAddress(address, { DOCKER_CERT_PATH: certs });

@@ -15,6 +15,7 @@
 
 import { DEFAULT_IMAGE } from "../../lib/container/options.ts";
 import { EngineClient, parseEngineAddress } from "../../lib/container/engine.ts";
+import { makeCertificates } from "./test_certificates.ts";
 
 /** The image the tests use (the program's default, lib/container/options.ts). */
 export const TEST_IMAGE = DEFAULT_IMAGE;
@@ -113,77 +114,6 @@ async function unmountUnder(dir: string): Promise<void> {
   for (const point of mounts) await run("umount", ["-l", point]).catch(() => {});
 }
 
-async function openssl(dir: string, ...args: string[]): Promise<void> {
-  await run("openssl", args, { cwd: dir });
-}
-
-/**
- * A throwaway CA (ca.pem), a server certificate for 127.0.0.1 (server.pem, server.key) and a
- * client certificate (client/cert.pem, client/key.pem, with client/ca.pem), all signed by it.
- */
-async function certificates(dir: string): Promise<void> {
-  const sign = async (name: string, subject: string, ext: string) => {
-    await openssl(
-      dir,
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      subject,
-    );
-    await Deno.writeTextFile(`${dir}/${name}.ext`, ext);
-    await openssl(
-      dir,
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-    );
-  };
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test docker CA",
-  );
-  await sign(
-    "server",
-    "/CN=127.0.0.1",
-    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-  );
-  await sign("client", "/CN=test client", "extendedKeyUsage=clientAuth\n");
-  await Deno.mkdir(`${dir}/client`);
-  await Deno.copyFile(`${dir}/ca.pem`, `${dir}/client/ca.pem`);
-  await Deno.copyFile(`${dir}/client.pem`, `${dir}/client/cert.pem`);
-  await Deno.copyFile(`${dir}/client.key`, `${dir}/client/key.pem`);
-}
-
 /**
  * The gateway of a /24 in 172.29-31.x.0 that no interface of this machine uses now (engines
  * of test files running side by side each get their own).
@@ -268,7 +198,7 @@ export async function startDocker(options: { tls?: boolean } = {}): Promise<Dock
     if (options.tls) {
       const certs = `${dir}/certs`;
       await Deno.mkdir(certs);
-      await certificates(certs);
+      await makeCertificates(certs);
       const port = freePort();
       tls = { address: `tcp://127.0.0.1:${port}`, certPath: `${certs}/client` };
       tlsArgs.push(
