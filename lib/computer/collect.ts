@@ -2,7 +2,8 @@
  * Turns a run's chunk stream into the messages `run()` resolves to: output
  * and images, consecutive console pieces of one format joined, no active
  * lines, and no live output meant only for the person (that is not the
- * model's text). Shared by every computer backend.
+ * model's text), and the console output chunk a computer says things in. Shared by every
+ * computer backend.
  *
  * @module
  */
@@ -22,4 +23,9 @@ export async function collectRun(chunks: AsyncIterable<LmcChunk>): Promise<LmcMe
     }
   }
   return messages;
+}
+
+/** A console output chunk (what a computer says outside the code's own output). */
+export function outputChunk(content: string): LmcChunk {
+  return { role: "computer", type: "console", format: "output", content };
 }

@@ -19,7 +19,7 @@ import {
 } from "../settings/registry.ts";
 import { basename, join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
-import { collectRun } from "./collect.ts";
+import { collectRun, outputChunk } from "./collect.ts";
 import type { Permissions } from "../sandbox/permissions.ts";
 import { defaultPermissions } from "../sandbox/defaults.ts";
 import { privateRoot } from "../sandbox/sandbox.ts";
@@ -71,10 +71,6 @@ function orDefault(value: unknown, fallback: number): number {
 // JavaScript and TypeScript share one Deno session, so their variables are shared too.
 function sessionKey(info: LanguageInfo): string {
   return info.kind === "deno" ? "deno" : info.name;
-}
-
-function output(content: string): LmcChunk {
-  return { role: "computer", type: "console", format: "output", content };
 }
 
 /** Runs code on this machine in persistent per-language sessions. */
@@ -223,14 +219,14 @@ export class Computer implements ComputerLike {
   ): AsyncGenerator<LmcChunk> {
     const info = lookupLanguage(language);
     if (!info) {
-      yield output(
+      yield outputChunk(
         `\`${language}\` is not a language this computer can run. ` +
           `Use one of: ${this.languages.join(", ")}.\n`,
       );
       return;
     }
     if (typeof code !== "string" || code.trim() === "") {
-      yield output("Code block was empty. Please write code before running it.\n");
+      yield outputChunk("Code block was empty. Please write code before running it.\n");
       return;
     }
     if (info.kind === "html") {
@@ -242,10 +238,10 @@ export class Computer implements ComputerLike {
     if (!session) {
       const found = this.#program(info);
       if (found.path === undefined) {
-        yield output(this.#missing(info) + passedOver(found.skipped, info));
+        yield outputChunk(this.#missing(info) + passedOver(found.skipped, info));
         return;
       }
-      if (found.skipped.length) yield output(passedOver(found.skipped, info, found.path));
+      if (found.skipped.length) yield outputChunk(passedOver(found.skipped, info, found.path));
       session = this.#session(info, found.path);
     }
     const variant = info.name === "typescript" ? "typescript" : undefined;
@@ -383,7 +379,7 @@ export class Computer implements ComputerLike {
   }
 
   async *#html(code: string): AsyncGenerator<LmcChunk> {
-    yield output(await saveHtml(code, this.#dataDir ?? dataDir()));
+    yield outputChunk(await saveHtml(code, this.#dataDir ?? dataDir()));
   }
 }
 

@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { LmcChunk } from "../wire/lmc.ts";
 import { OutputCollector } from "../computer/output.ts";
 import { RunFeed } from "../computer/feed.ts";
 import type { LanguageInfo } from "../computer/languages.ts";
@@ -130,11 +129,6 @@ function show(run: ActiveRun, text: string): void {
   for (const piece of run.collector.push(new TextEncoder().encode(text))) {
     run.feed.output(piece.text, piece.recipient);
   }
-}
-
-/** A chunk of output (the host's own lines, outside any run). */
-export function output(content: string): LmcChunk {
-  return { role: "computer", type: "console", format: "output", content };
 }
 
 /** The one line for a language whose program the session image lacks. */

@@ -16,7 +16,7 @@
 import { DEFAULT_MAX_OUTPUT, DEFAULT_RUN_TIMEOUT } from "../settings/registry.ts";
 import { join } from "node:path";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
-import { collectRun } from "../computer/collect.ts";
+import { collectRun, outputChunk } from "../computer/collect.ts";
 import type { ComputerLike, RunOptions } from "../computer/types.ts";
 import { FrameParser, newNonce } from "../computer/framing.ts";
 import { type LanguageInfo, languageInfo, LANGUAGES } from "../computer/languages.ts";
@@ -31,7 +31,6 @@ import {
   finishRun,
   missingProgram,
   newRun,
-  output,
   runCommand,
 } from "./box_run.ts";
 import { parseEngineAddress } from "./engine.ts";
@@ -162,18 +161,18 @@ export class ContainerComputer implements ComputerLike {
   ): AsyncGenerator<LmcChunk> {
     const info = languageInfo(language);
     if (!info) {
-      yield output(
+      yield outputChunk(
         `\`${language}\` does not run in container sessions. ` +
           `Use one of: ${this.languages.join(", ")}.\n`,
       );
       return;
     }
     if (typeof code !== "string" || code.trim() === "") {
-      yield output("Code block was empty. Please write code before running it.\n");
+      yield outputChunk("Code block was empty. Please write code before running it.\n");
       return;
     }
     if (info.kind === "html") {
-      yield output(await saveHtml(code, this.#options.dataDir ?? dataDir()));
+      yield outputChunk(await saveHtml(code, this.#options.dataDir ?? dataDir()));
       return;
     }
     // One run at a time per container.
@@ -199,26 +198,26 @@ export class ContainerComputer implements ComputerLike {
       this.#startedWith !== JSON.stringify(this.permissions)
     ) {
       await this.#discard();
-      yield output(
+      yield outputChunk(
         "(the permissions changed: the session container was restarted, its state is gone)\n",
       );
     }
     try {
       await this.start();
     } catch (error) {
-      yield output(`The session container could not start: ${(error as Error).message}\n`);
+      yield outputChunk(`The session container could not start: ${(error as Error).message}\n`);
       return;
     }
     const programs = this.#programs ?? new Set(IMAGE_PROGRAMS);
     if (!this.#hasProgramFor(info, programs)) {
-      yield output(missingProgram(info, this.languages));
+      yield outputChunk(missingProgram(info, this.languages));
       return;
     }
     let command: Record<string, unknown>;
     try {
       command = await runCommand(info, code);
     } catch (error) {
-      yield output(`The code could not be prepared: ${(error as Error).message}\n`);
+      yield outputChunk(`The code could not be prepared: ${(error as Error).message}\n`);
       return;
     }
     const id = ++this.#runIds;
