@@ -9,7 +9,7 @@
 import type { ApprovalDecision } from "../wire/approval.ts";
 import type { LmcChunk, LmcMessage } from "../wire/lmc.ts";
 import { HttpError } from "./errors.ts";
-import type { InterpreterFactory, InterpreterLike } from "./types.ts";
+import type { InterpreterFactory, InterpreterLike, ServerComputerLike } from "./types.ts";
 import type { StoreLink } from "./store_link.ts";
 
 /** The id used when a client names no session. */
@@ -121,32 +121,34 @@ export class Session {
    * else can use it). The turn running here is stopped after that, so it reaches no code.
    */
   async letGo(): Promise<void> {
-    let computer;
-    try {
-      computer = this.interpreter.computer;
-    } catch {
-      computer = undefined; // never made: nothing to let go of
-    }
+    const computer = this.#madeComputer();
     if (computer?.detach) computer.detach();
     else if (computer) await settleWithin(computer.terminate(), 10000);
-    await this.stopRun();
-    await this.discardPending();
-    await settleWithin(this.interpreter.stopMcpServers?.() ?? Promise.resolve(), 10000);
+    await this.#stopWork();
   }
 
   /** Stops everything and ends the code sessions. */
   async end(): Promise<void> {
+    await this.#stopWork();
+    const computer = this.#madeComputer();
+    if (computer) await settleWithin(computer.terminate(), 10000);
+  }
+
+  /** Stops the running turn, drops a paused one, and ends the session's MCP servers. */
+  async #stopWork(): Promise<void> {
     await this.stopRun();
     await this.discardPending();
     // seam: mcp — the session's MCP servers end with it.
     await settleWithin(this.interpreter.stopMcpServers?.() ?? Promise.resolve(), 10000);
-    let computer;
+  }
+
+  /** The session's computer, or undefined before the engine made one (on its first chat). */
+  #madeComputer(): ServerComputerLike | undefined {
     try {
-      computer = this.interpreter.computer;
+      return this.interpreter.computer;
     } catch {
-      return; // the engine makes its computer on the first chat: nothing to end
+      return undefined;
     }
-    await settleWithin(computer.terminate(), 10000);
   }
 }
 
