@@ -8,7 +8,7 @@
 import { openStore } from "../lib/store/mod.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
 import { startPgCluster } from "./helpers/pg_cluster.ts";
-import { containerWorkspace, startPodman } from "./helpers/podman.ts";
+import { containerWorkspace, removeInstanceBoxes, startPodman } from "./helpers/podman.ts";
 import type { StreamText } from "./helpers/stream_text.ts";
 import { chatOutput, freePort, startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
@@ -160,18 +160,7 @@ Deno.test("two instances behind haproxy with PostgreSQL: history through the bal
       await stderr.rest().catch(() => "");
     }
     // Containers of the killed instance stay by design (for a takeover): remove the test's.
-    const ids: string[] = [];
-    for (const name of ["a", "b"]) {
-      const found = await engine.podman(
-        "ps",
-        "-a",
-        "-q",
-        "--filter",
-        `label=io.interpreter.instance=${name}`,
-      ).catch(() => "");
-      ids.push(...found.split("\n").filter(Boolean));
-    }
-    if (ids.length) await engine.podman("rm", "-f", ...ids).catch(() => {});
+    await removeInstanceBoxes(engine, ["a", "b"]);
     await fake.close();
     await engine.stop();
     await cluster.stop();

@@ -8,7 +8,7 @@
  */
 import { openStore } from "../lib/store/mod.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai_server.ts";
-import { containerWorkspace, startPodman } from "./helpers/podman.ts";
+import { containerWorkspace, removeInstanceBoxes, startPodman } from "./helpers/podman.ts";
 import type { StreamText } from "./helpers/stream_text.ts";
 import { chatOutput, freePort, startServerInstance } from "./helpers/server_instance.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
@@ -109,18 +109,7 @@ Deno.test("a stalled owner that wakes after a takeover neither removes the conta
       await child.status;
       await stderr.rest().catch(() => "");
     }
-    const ids: string[] = [];
-    for (const name of children.keys()) {
-      const found = await engine.podman(
-        "ps",
-        "-a",
-        "-q",
-        "--filter",
-        `label=io.interpreter.instance=${name}`,
-      ).catch(() => "");
-      ids.push(...found.split("\n").filter(Boolean));
-    }
-    if (ids.length) await engine.podman("rm", "-f", ...ids).catch(() => {});
+    await removeInstanceBoxes(engine, [...children.keys()]);
     await fake.close();
     await engine.stop();
     await Deno.remove(work, { recursive: true }).catch(() => {});

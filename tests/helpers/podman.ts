@@ -93,3 +93,22 @@ export async function containerWorkspace(): Promise<string> {
   await Deno.chown(dir, 1000, 1000);
   return dir;
 }
+
+/**
+ * Removes the boxes of the named server instances (a killed instance leaves its boxes for a
+ * takeover by design; a test removes its own at the end).
+ */
+export async function removeInstanceBoxes(engine: PodmanEngine, names: string[]): Promise<void> {
+  const ids: string[] = [];
+  for (const name of names) {
+    const found = await engine.podman(
+      "ps",
+      "-a",
+      "-q",
+      "--filter",
+      `label=io.interpreter.instance=${name}`,
+    ).catch(() => "");
+    ids.push(...found.split("\n").filter(Boolean));
+  }
+  if (ids.length) await engine.podman("rm", "-f", ...ids).catch(() => {});
+}
